@@ -1,0 +1,145 @@
+"""The template's arithmetic identities, evaluated under its blank policy.
+
+Blank policy (templates.json `blank_policy`): inside a table that has at least one
+number, an empty component cell counts as 0 and an empty total is missing (the check
+is then `ok: null`, not a failure). A wholly empty table is not reported: its checks are
+null. Where a report prints a group row instead of its parts (one （六）其他处理 row in
+a 2021 report), the group row stands in for the parts.
+"""
+from __future__ import annotations
+
+from .model import Check, ReportCell
+from .templates import Template, spec
+
+TOTAL_COLS = {"total"}
+TOTAL_ROWS = {"results_total"}
+
+
+def _table_has_number(cells: dict, prefix: str) -> bool:
+    return any(a.startswith(prefix) and c.status == "number" for a, c in cells.items())
+
+
+def _term(cells: dict, addr: str, is_total: bool, has_number: bool):
+    """(value, known) of one term; unknown makes the identity unevaluable."""
+    c = cells.get(addr)
+    if c is None or c.status == "unresolved":
+        return None, False
+    if c.status == "number":
+        return c.value, True
+    if is_total or not has_number:
+        return None, False
+    return 0, True  # blank, dash or 无 in a component cell of a table with numbers
+
+
+def _rows_present(tpl: Template, cells: dict, rows: list[str]) -> list[str]:
+    """Replace parts that are absent by their printed group row."""
+    out = []
+    for r in rows:
+        group = r.split(".")[0] if "." in r else None
+        if group and not any(a.startswith(f"t3/{r}/") for a in cells) and any(a.startswith(f"t3/{group}/") for a in cells):
+            if group not in out:
+                out.append(group)
+        else:
+            out.append(r)
+    return out
+
+
+def _eval(id_, subject, lhs_terms, rhs_terms, hard=True) -> Check:
+    lv = [v for v, k in lhs_terms]
+    rv = [v for v, k in rhs_terms]
+    if not all(k for _, k in lhs_terms + rhs_terms):
+        known_l = sum(v for v, k in lhs_terms if k) if all(k for _, k in lhs_terms) else None
+        known_r = sum(v for v, k in rhs_terms if k) if all(k for _, k in rhs_terms) else None
+        return Check(id_, subject, None, known_l, known_r, "a total is blank or a cell is unresolved", hard)
+    lsum, rsum = sum(lv), sum(rv)
+    ok = abs(lsum - rsum) < 1e-6
+    return Check(id_, subject, ok, _n(lsum), _n(rsum), "" if ok else f"differs by {_n(lsum - rsum)}", hard)
+
+
+def _n(x):
+    return int(x) if isinstance(x, float) and x.is_integer() else x
+
+
+def evaluate(tpl: Template, cells_list) -> list[Check]:
+    cells = {c.address: c for c in cells_list}
+    out: list[Check] = []
+    t3 = any(a.startswith("t3/") for a in cells)
+    t3n = _table_has_number(cells, "t3/")
+    t4 = any(a.startswith("t4/") for a in cells)
+    t4n = _table_has_number(cells, "t4/")
+    for ident in tpl.identities:
+        if ident.table == "table3" and not t3 or ident.table == "table4" and not t4:
+            continue
+        if ident.id == "t3_row_total":
+            for r in _rows_present(tpl, cells, list(ident.each)):
+                lhs = [_term(cells, f"t3/{r}/{ident.lhs[0]}", True, t3n)]
+                rhs = [_term(cells, f"t3/{r}/{c}", False, t3n) for c in ident.rhs]
+                out.append(_eval(ident.id, r, lhs, rhs, ident.hard))
+        elif ident.id == "t3_results_total":
+            parts = _rows_present(tpl, cells, list(ident.rhs))
+            for c in ident.each:
+                lhs = [_term(cells, f"t3/{ident.lhs[0]}/{c}", True, t3n)]
+                rhs = [_term(cells, f"t3/{p}/{c}", c in TOTAL_COLS, t3n) for p in parts]
+                out.append(_eval(ident.id, c, lhs, rhs, ident.hard))
+        elif ident.id == "t3_balance":
+            for c in ident.each:
+                lhs = [_term(cells, f"t3/{r}/{c}", c in TOTAL_COLS, t3n) for r in ident.lhs]
+                rhs = [_term(cells, f"t3/{r}/{c}", c in TOTAL_COLS or r in TOTAL_ROWS, t3n) for r in ident.rhs]
+                out.append(_eval(ident.id, c, lhs, rhs, ident.hard))
+        elif ident.id == "t4_group_total":
+            for g in ident.each:
+                lhs = [_term(cells, f"t4/{g}/{ident.lhs[0]}", True, t4n)]
+                rhs = [_term(cells, f"t4/{g}/{c}", False, t4n) for c in ident.rhs]
+                out.append(_eval(ident.id, g, lhs, rhs, ident.hard))
+    out += _t2_checks(tpl, cells)
+    out += _not_single_report(tpl)
+    return out
+
+
+def _t2_checks(tpl: Template, cells: dict) -> list[Check]:
+    out = []
+    t2 = {a: c for a, c in cells.items() if a.startswith("t2/")}
+    if not t2:
+        return out
+    neg = [a for a, c in t2.items() if c.status == "number" and c.value < 0 and not tpl.column(a).signed]
+    out.append(Check("t2_nonneg", "table2", not neg, len(neg), 0, ("negative: " + ", ".join(neg)) if neg else "", True))
+    if tpl.version == "2019":
+        for r in ("regulations", "normative_docs"):
+            a, b = cells.get(f"t2/art20_1.{r}/published_new"), cells.get(f"t2/art20_1.{r}/published_total")
+            if a and b and a.status == "number" and b.status == "number":
+                out.append(Check("t2_published_le_total", r, a.value <= b.value, a.value, b.value, "", False))
+            else:
+                out.append(Check("t2_published_le_total", r, None, None, None, "a cell is blank or unresolved", False))
+    return out
+
+
+def _not_single_report(tpl: Template) -> list[Check]:
+    """Identities that need another report (cross-year) or the prose: listed, not evaluated here."""
+    ids = [d["id"] for d in spec()["versions"][tpl.version]["identities"]]
+    return [Check(i, "report", None, None, None, "needs the previous year's report: evaluated in the datasets" if "cross_year" in i
+                  else "narrative check: not evaluated by parse", False)
+            for i in ids if "cross_year" in i or i == "narrative_vs_table"]
+
+
+def cross_year_checks(prev_cells, cur_cells, prev_year: int, cur_year: int) -> list[Check]:
+    """t3[y]/carried_over = t3[y-1]/carried_forward (and 2021's in_force stock) for one agency."""
+    if cur_year != prev_year + 1:
+        return []
+    p = {c.address: c for c in prev_cells}
+    c = {x.address: x for x in cur_cells}
+    out = []
+    for col in ("natural_person", "commercial", "research", "social_org", "legal_service", "other_org", "total"):
+        a, b = c.get(f"t3/carried_over/{col}"), p.get(f"t3/carried_forward/{col}")
+        if a is None or b is None:
+            continue
+        av = a.value if a.status == "number" else (0 if a.status == "blank" and col != "total" else None)
+        bv = b.value if b.status == "number" else (0 if b.status == "blank" and col != "total" else None)
+        ok = None if av is None or bv is None else av == bv
+        out.append(Check("t3_carry_cross_year", col, ok, av, bv, f"{cur_year} carried_over vs {prev_year} carried_forward", False))
+    for r in ("regulations", "normative_docs"):
+        cur = {k: c.get(f"t2/art20_1.{r}/{k}") for k in ("in_force", "issued", "repealed")}
+        prev = p.get(f"t2/art20_1.{r}/in_force")
+        if prev and all(cur.values()) and all(x.status == "number" for x in [prev, *cur.values()]):
+            rhs = prev.value + cur["issued"].value - cur["repealed"].value
+            out.append(Check("t2_in_force_cross_year", r, cur["in_force"].value == rhs, cur["in_force"].value, rhs, "", False))
+    return out

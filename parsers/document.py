@@ -1,0 +1,136 @@
+"""The document model every reader produces and every later stage consumes.
+
+A `Document` is an ordered list of blocks. A block is a paragraph (one cell) or a
+table row (several cells). Every cell carries its `Location` in the source, so any
+number taken from it can say where it came from. Nothing after the readers knows
+which form (text, HTML, PDF, Word, OCR) the blocks came from.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    line: int | None = None  # 1-based line in the source (text, HTML, DOCX)
+    page: int | None = None  # 1-based page (PDF)
+    via: str | None = None  # "ocr" when the text came from character recognition
+
+    def as_dict(self) -> dict:
+        d: dict = {}
+        if self.page is not None:
+            d["page"] = self.page
+        if self.line is not None:
+            d["line"] = self.line
+        if self.via:
+            d["via"] = self.via
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    text: str
+    loc: Location
+    colspan: int = 1
+    rowspan: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    kind: Literal["para", "row"]
+    cells: tuple[Cell, ...]
+    # Rows that came from one real table (HTML/PDF/DOCX) share a table number, so
+    # later stages can tell a table boundary from a paragraph break.
+    table: int | None = None
+
+    @property
+    def loc(self) -> Location:
+        return self.cells[0].loc if self.cells else Location()
+
+    @property
+    def text(self) -> str:
+        return "\t".join(c.text for c in self.cells) if self.kind == "row" else self.cells[0].text
+
+
+@dataclass(frozen=True, slots=True)
+class Warning:
+    code: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Document:
+    blocks: tuple[Block, ...]
+    format: str  # text | html | pdf | docx | doc
+    # Key/value lines a crawler or CMS put before the body (标题, 发布时间, 原文链接 ...).
+    header: tuple[tuple[str, str], ...] = ()
+    warnings: tuple[Warning, ...] = field(default=())
+
+    def header_value(self, *keys: str) -> str | None:
+        for k, v in self.header:
+            if k in keys and v:
+                return v
+        return None
+
+
+def para(text: str, loc: Location) -> Block:
+    return Block("para", (Cell(text, loc),))
+
+
+def row(texts: list[str] | tuple[str, ...], loc: Location, table: int | None = None) -> Block:
+    return Block("row", tuple(Cell(t, loc) for t in texts), table)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start: int
+    end: int
+    block: int
+    cell: int
+    kind: str  # "para" | "row"
+
+
+class Flat:
+    """The document as one string (row cells joined by TAB, blocks by LF) with an index
+    back to blocks and cells, so that text searches can report source locations."""
+
+    def __init__(self, doc: Document):
+        parts: list[str] = []
+        spans: list[Span] = []
+        pos = 0
+        for bi, b in enumerate(doc.blocks):
+            if bi:
+                parts.append("\n")
+                pos += 1
+            for ci, c in enumerate(b.cells):
+                if ci:
+                    parts.append("\t")
+                    pos += 1
+                parts.append(c.text)
+                spans.append(Span(pos, pos + len(c.text), bi, ci, b.kind))
+                pos += len(c.text)
+        self.doc = doc
+        self.text = "".join(parts)
+        self.spans = spans
+        self._starts = [s.start for s in spans]
+
+    def span_at(self, offset: int) -> Span:
+        from bisect import bisect_right
+
+        i = max(0, bisect_right(self._starts, offset) - 1)
+        return self.spans[i]
+
+    def loc(self, offset: int) -> Location:
+        s = self.span_at(offset)
+        return self.doc.blocks[s.block].cells[s.cell].loc
+
+    def spans_between(self, start: int, end: int) -> list[Span]:
+        from bisect import bisect_left, bisect_right
+
+        i = max(0, bisect_right(self._starts, start) - 1)
+        j = bisect_left(self._starts, end)
+        return [s for s in self.spans[i:j] if s.end > start or s.start >= start]

@@ -1,0 +1,69 @@
+"""Regexes that find template labels in flattened text.
+
+Labels are matched on their normalised core (see templates.norm_label) with any
+whitespace or quotes allowed between characters, because scrapers and PDF text wrap
+labels anywhere ("本年新 制作数量", "商业\n企业", "结 果 维 持").
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+
+from .templates import norm_label
+
+_GAP = r"[\s“”\"'‘’「」『』*]*"
+_WIDTH = {"(": "(（", ")": ")）", ":": ":：", ",": ",，", "、": "、,，", ".": ".．", "/": "/／", "-": "-－",
+          ";": ";；", "+": "+＋", "%": "%％"}
+NUM_CN = "一二三四五六七八九十"
+
+
+def _char(c: str) -> str:
+    if c in _WIDTH:
+        return "[" + re.escape(_WIDTH[c]) + "]"
+    if c.isdigit():
+        return "[" + c + chr(ord(c) - ord("0") + ord("０")) + "]"
+    return re.escape(c)
+
+
+def loose(text: str) -> str:
+    """Regex source for `text` (normalised) tolerating gaps between characters."""
+    core = unicodedata.normalize("NFKC", re.sub(r"\s+", "", text))
+    core = re.sub(r"[“”\"'‘’「」『』]", "", core)
+    return _GAP.join(_char(c) for c in core)
+
+
+@cache
+def compile_alternatives(alternatives: tuple[str, ...]) -> re.Pattern:
+    cores = sorted({norm_label(a) for a in alternatives if norm_label(a)}, key=len, reverse=True)
+    return re.compile("|".join(f"(?:{loose(c)})" for c in cores))
+
+
+# Trailing remarks some provinces add to labels: （区分处理的…）, （单位：万元）, （指2019年事项数）.
+TRAILING_PAREN = re.compile(r"[ \t\u3000]*[（(][^（()）\t]{0,60}[)）]")
+
+
+def numbering_before(text: str, pos: int, number: str | None) -> int:
+    """Start of the row numbering ("2.", "（2）", "（三）", "三、") right before `pos`, or `pos`.
+
+    Only the template's own number is accepted, so that a number glued to the previous
+    row's digits ("00000002.其他…") is cut at the right place."""
+    lo = max(0, pos - 8)
+    head = text[lo:pos]
+    if number is None:
+        return pos
+    if number.isdigit():
+        pats = [rf"{number}\s*[.．、]\s*$", rf"[（(]\s*{number}\s*[)）]\s*$"]
+    else:
+        pats = [rf"[（(]\s*{number}\s*[)）]\s*[、.．]?\s*$", rf"{number}\s*[、.．]\s*$"]
+    for p in pats:
+        m = re.search(p, head)
+        if m:
+            return lo + m.start()
+    return pos
+
+
+def label_number(label: str) -> str | None:
+    s = unicodedata.normalize("NFKC", label).strip()
+    m = re.match(r"^[（(]\s*([一二三四五六七八九十\d]+)\s*[)）]", s) or re.match(r"^([一二三四五六七八九十]+|\d+)\s*[、.．]", s)
+    return m.group(1) if m else None

@@ -1,0 +1,120 @@
+"""Scraped text -> Document.
+
+Tolerates how scrapers flatten reports: tab-separated rows, `|` pipes and markdown
+tables, one cell per line, crawler headers before the body, bare CR line ends, markdown
+bold, page footers and words split across page joins. Cells run together with no
+separator stay as they are: splitting them is the table matcher's job, because only the
+template's arithmetic can tell where one number ends.
+"""
+from __future__ import annotations
+
+import re
+
+from ..document import Block, Cell, Document, Location, Warning, para
+
+_HEADER_LINE = re.compile(r"^\s*(标题|发布时间|发文日期|成文日期|文号|发布机构|来源|栏目|原文链接|链接|URL|url|本地目录|索引号|发布日期)\s*[:：]\s*(.*)$")
+_BODY_MARK = re.compile(r"^\s*[=＝\-]{3,}\s*正文\s*[=＝\-]{3,}\s*$")
+_FOOTER = re.compile(r"^\s*(?:[—\-－]\s*\d{1,3}\s*[—\-－]|第\s*\d{1,3}\s*页(?:\s*[/，,]?\s*共\s*\d{1,3}\s*页)?|\d{1,3}\s*/\s*\d{1,3})\s*$")
+_MD_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_TERMINAL = set("。；;！!？?：:）)】」》”\"…")
+_HEADING_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}\s*[.．、]|第[一二三四五六七八九十]+)")
+
+
+def decode(data: bytes) -> tuple[str, list[Warning]]:
+    """Bytes -> text: BOMs, strict UTF-8, then GB18030 (a superset of GBK/GB2312)."""
+    warnings: list[Warning] = []
+    for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            return data[len(bom):].decode(enc, errors="replace"), warnings
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return data.decode(enc), warnings
+        except UnicodeDecodeError:
+            continue
+    text = data.decode("utf-8", errors="replace")
+    warnings.append(Warning("UNKNOWN_ENCODING", "text is neither UTF-8 nor GB18030; undecodable bytes were replaced"))
+    return text, warnings
+
+
+def looks_binary(data: bytes) -> bool:
+    head = data[:4096]
+    if not head:
+        return False
+    if b"\x00" in head:
+        return True
+    ctrl = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return ctrl / len(head) > 0.05
+
+
+def _split_header(lines: list[str]) -> tuple[list[tuple[str, str]], int]:
+    """Crawler key: value lines at the top, optionally closed by a ==== 正文 ==== line."""
+    header: list[tuple[str, str]] = []
+    i = 0
+    while i < len(lines) and i < 40:
+        line = lines[i]
+        if _BODY_MARK.match(line):
+            return header, i + 1
+        m = _HEADER_LINE.match(line)
+        if m:
+            header.append((m.group(1), m.group(2).strip()))
+        elif line.strip() and header and not re.match(r"^\S{1,12}\s*[:：]", line):
+            break
+        i += 1
+    if header and any(_BODY_MARK.match(x) for x in lines[:60]):
+        for j, x in enumerate(lines[:60]):
+            if _BODY_MARK.match(x):
+                return header, j + 1
+    return header, (i if header else 0)
+
+
+def _cells_of(line: str) -> list[str] | None:
+    if "\t" in line:
+        return line.split("\t")
+    s = line.strip()
+    if s.startswith("|") and s.count("|") >= 2:
+        inner = s[1:-1] if s.endswith("|") else s[1:]
+        return [c.strip() for c in inner.split("|")]
+    if " | " in line:
+        return [c.strip() for c in line.split(" | ")]
+    return None
+
+
+def _joinable(prev: str, nxt: str) -> bool:
+    """A paragraph broken by a page join: the first ends mid-sentence, the next is no heading."""
+    p, n = prev.rstrip(), nxt.lstrip()
+    if len(p) < 60 or not n or p[-1] in _TERMINAL or _HEADING_START.match(n):
+        return False
+    return "\u4e00" <= p[-1] <= "\u9fff" and "\u4e00" <= n[0] <= "\u9fff"
+
+
+def read_text(data: bytes) -> Document:
+    text, warnings = decode(data)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    header, body_start = _split_header(lines)
+    blocks: list[Block] = []
+    pending_blank = False
+    for n in range(body_start, len(lines)):
+        raw = lines[n]
+        line = raw.replace("**", "")
+        if not line.strip():
+            pending_blank = True
+            continue
+        if _FOOTER.match(line) or _MD_RULE.match(line):
+            continue
+        loc = Location(line=n + 1)
+        cells = _cells_of(line)
+        if cells is not None:
+            blocks.append(Block("row", tuple(Cell(c, loc) for c in cells)))
+        else:
+            prev = blocks[-1] if blocks else None
+            if pending_blank and prev is not None and prev.kind == "para" and _joinable(prev.text, line):
+                head = prev.text.rstrip()
+                tail = line.lstrip()
+                if head[-1] == tail[0]:  # a character repeated across the page join
+                    tail = tail[1:]
+                blocks[-1] = Block("para", (Cell(head + tail, prev.loc),))
+            else:
+                blocks.append(para(line.rstrip(), loc))
+        pending_blank = False
+    return Document(tuple(blocks), "text", tuple(header), tuple(warnings))

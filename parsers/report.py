@@ -1,0 +1,163 @@
+"""parse_report: bytes in, Report out — the one entry point of the parser.
+
+Reader (form-specific) -> Document -> Flat text -> metadata, sections, tables, checks.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from . import checks as checks_mod
+from .document import Document, Flat, Warning
+from .metadata import detect_version, report_year
+from .model import Report, ReportCell
+from .sections import GENERIC_HEADING, split_sections
+from .tables import extract_t2, extract_t3, extract_t4
+from .templates import template
+
+TABLE_NAMES = {"t2": "table 二 (主动公开政府信息情况)", "t3": "table 三 (收到和处理政府信息公开申请情况)",
+               "t4": "table 四 (行政复议、行政诉讼情况)"}
+
+
+class ParseError(Exception):
+    pass
+
+
+def read_any(data: bytes) -> Document:
+    try:
+        from .readers import read_document
+    except ImportError:
+        from .readers.text import read_text as read_document  # before the form readers exist
+    return read_document(data)
+
+
+def parse_file(path: Path, url: str | None = None) -> Report:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        return Report("", {"path": str(path), "url": url, "sha256": None, "format": None}, None, None, "unknown",
+                      error=f"cannot read {path}: {e.strerror or e}")
+    return parse_bytes(data, name=str(path), url=url)
+
+
+def parse_bytes(data: bytes, name: str | None = None, url: str | None = None) -> Report:
+    sha = hashlib.sha256(data).hexdigest()
+    source = {"path": name, "url": url, "sha256": sha, "format": None}
+    rid = sha[:16]
+    if not data.strip():
+        return Report(rid, source, None, None, "unknown", error="empty file: no bytes to parse")
+    try:
+        doc = read_any(data)
+    except Exception as e:  # any reader failure becomes this report's error line
+        return Report(rid, source, None, None, "unknown", error=f"cannot read {name or 'input'}: {e}")
+    source["format"] = doc.format
+    if doc.header_value("原文链接", "链接", "URL", "url") and not url:
+        source["url"] = doc.header_value("原文链接", "链接", "URL", "url")
+    try:
+        return _parse_document(doc, rid, source)
+    except RecursionError:
+        return Report(rid, source, None, None, "unknown", error="document too deeply nested to parse")
+
+
+def _regions(flat: Flat, heads: list) -> dict:
+    text = flat.text
+    pos = {k: (s, e) for k, _, s, e in heads}
+    n = len(text)
+
+    def first(pattern: str, start: int = 0) -> int | None:
+        m = re.search(pattern, text[start:])
+        return start + m.start() if m else None
+
+    t2s = pos["active_disclosure"][1] if "active_disclosure" in pos else (first(r"第\s*二\s*十\s*条") or 0)
+    t3s = pos["applications"][1] if "applications" in pos else (first(r"申\s*请\s*人\s*情\s*况|本\s*年\s*新\s*收", t2s) or t2s)
+    t2e = pos["applications"][0] if "applications" in pos else t3s
+    t4s = pos["review_litigation"][1] if "review_litigation" in pos else (first(r"结\s*转\s*下\s*一?\s*年\s*度[^\n]{0,40}?", t3s) or n)
+    t3e = pos["review_litigation"][0] if "review_litigation" in pos else (first(r"行\s*政\s*复\s*议", t4s) or n)
+    later = [s for k, (s, e) in pos.items() if k in ("problems", "other_matters") and s > t4s]
+    t4e = min(later) if later else n
+    m = GENERIC_HEADING.search(text, t4s, t4e)
+    while m:
+        if m.group(1) in "五六七八九":
+            t4e = m.start()
+            break
+        m = GENERIC_HEADING.search(text, m.end(), t4e)
+    return {"t2": (t2s, max(t2s, t2e)), "t3": (t3s, max(t3s, t3e)), "t4": (t4s, max(t4s, t4e))}
+
+
+def _extract_tables(flat: Flat, tpl, regions: dict, vanish: bool):
+    out = {}
+    for key, fn in (("t2", extract_t2), ("t3", extract_t3), ("t4", extract_t4)):
+        s, e = regions[key]
+        out[key] = fn(flat, s, e, tpl, vanish)
+    return out
+
+
+def _parse_document(doc: Document, rid: str, source: dict) -> Report:
+    warnings: list[Warning] = list(doc.warnings)
+    flat = Flat(doc)
+    if not flat.text.strip():
+        return Report(rid, source, None, None, "unknown", warnings=tuple(warnings),
+                      error="no text found in the document")
+    agency, year = report_year(flat, warnings)
+    version = detect_version(flat, year, warnings)
+    if version == "pre2019":
+        from .pre2019 import extract_pre2019, split_pre2019_sections
+
+        sections = split_pre2019_sections(flat)
+        cells, w = extract_pre2019(flat)
+        warnings += w
+        return Report(rid, source, agency, year, "pre2019", tuple(sections), tuple(cells), (), tuple(warnings),
+                      published=doc.header_value("发布时间", "发布日期"))
+    if version == "unknown":
+        if "信息公开" not in flat.text:
+            return Report(rid, source, agency, year, "unknown", warnings=tuple(warnings),
+                          error="not a government information-disclosure annual report (no 信息公开 text, no template labels)")
+        warnings.append(Warning("VERSION_UNKNOWN", "no template labels and no report year: assuming the 2021 template"))
+        tpl = template("2021")
+    else:
+        tpl = template(version)
+    sections, heads = split_sections(flat, tpl)
+    regions = _regions(flat, heads)
+    tables = _extract_tables(flat, tpl, regions, vanish=False)
+    if any(w.code == "ROW_UNREADABLE" or w.code == "AMBIGUOUS_ROW" for t in tables.values() for w in t.warnings) and _blanks_vanish(tables):
+        tables = _extract_tables(flat, tpl, regions, vanish=True)
+        warnings.append(Warning("BLANKS_VANISHED", "some rows print fewer values than columns: empty cells left no trace, so every row was read allowing vanished blanks"))
+    cells: list[ReportCell] = []
+    for key, res in tables.items():
+        warnings += res.warnings
+        if not res.found:
+            warnings.append(Warning("TABLE_MISSING", f"{TABLE_NAMES[key]} not found in the document; its cells are absent"))
+            continue
+        cells += _complete(tpl, key, res.cells, flat, regions[key][0])
+    found_keys = {s.key for s in sections}
+    missing = [s.number for s in tpl.sections if s.key not in found_keys]
+    if missing:
+        warnings.append(Warning("SECTIONS_MISSING", f"section headings not found: {'、'.join(missing)}"))
+    if not cells and len(found_keys - {"preface"}) <= 1 and version == "unknown":
+        return Report(rid, source, agency, year, "unknown", tuple(sections), (), (), tuple(warnings),
+                      error="not an annual report: no template sections or tables found")
+    checks = checks_mod.evaluate(tpl, cells) if cells else []
+    return Report(rid, source, agency, year, tpl.version if version != "unknown" else "unknown", tuple(sections),
+                  tuple(cells), tuple(checks), tuple(warnings), published=doc.header_value("发布时间", "发布日期"))
+
+
+def _blanks_vanish(tables) -> bool:
+    return any(w.code == "ROW_UNREADABLE" for t in tables.values() for w in t.warnings)
+
+
+def _complete(tpl, table: str, cells: dict, flat: Flat, start: int) -> list[ReportCell]:
+    """Every template cell of a found table exactly once, in template order."""
+    want = [a for a in tpl.addresses() if a.startswith(table + "/")]
+    out = []
+    group_printed = {a.split("/")[1] for a in cells if a.count("/") == 2 and a.split("/")[1] in tpl.t3_derived}
+    for a in want:
+        if a in cells:
+            out.append(cells[a])
+        elif table == "t3" and a.split("/")[1].split(".")[0] in group_printed and "." in a.split("/")[1]:
+            continue  # a printed group row stands for its parts
+        else:
+            out.append(ReportCell(a, None, "", "unresolved", flat.loc(start)))
+    extra = [c for a, c in cells.items() if a not in set(want)]
+    return out + extra

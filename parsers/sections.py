@@ -1,0 +1,94 @@
+"""Section headings 一 … 六 of the 2019/2021 templates, found anywhere in the flat text.
+
+Crawler text puts a whole report on one line, so a heading may be glued to the end of
+the previous sentence ("…改进。五、存在的主要问题…"). A heading therefore needs its
+section numeral (or a line start), titles come from the template's variant lists, and
+the chosen headings must follow the template order — so sub-heading runs such as
+（一）…（四） that recur inside a section never split the report.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+
+from .document import Flat
+from .labels import loose
+from .model import Section
+from .templates import Template, norm_label
+
+_NUM = "一二三四五六七八九十"
+
+
+def _heading_regex(number: str, title: str) -> re.Pattern:
+    return re.compile(rf"(?:(?<![（(]){number}\s*[、.．]\s*|(?:^|(?<=\n)))[ \t\u3000]*(?:{loose(title)})")
+
+
+def find_headings(flat: Flat, tpl: Template) -> list[tuple[str, str, int, int]]:
+    """(key, number, start, end) of each template section found, in order."""
+    text = flat.text
+    out: list[tuple[str, str, int, int]] = []
+    cursor = 0
+    for i, sec in enumerate(tpl.sections):
+        best = None
+        for v in sorted(set(sec.variants) | {sec.title}, key=len, reverse=True):
+            m = _heading_regex(sec.number, v).search(text, cursor)
+            if m and (best is None or m.start() < best.start()):
+                best = m
+        if best is None:
+            best = _fuzzy(text, cursor, sec)
+        if best is None:
+            continue
+        # A later section found before this one means this match is spurious.
+        out.append((sec.key, sec.number, best.start(), best.end()))
+        cursor = best.end()
+    return out
+
+
+class _M:
+    def __init__(self, s, e):
+        self._s, self._e = s, e
+
+    def start(self):
+        return self._s
+
+    def end(self):
+        return self._e
+
+
+def _fuzzy(text: str, cursor: int, sec) -> _M | None:
+    """A numbered heading whose title is misspelt by a character or two."""
+    targets = [norm_label(v) for v in sec.variants]
+    for m in re.finditer(rf"(?<![（(]){sec.number}\s*[、.．]", text[cursor:]):
+        s = cursor + m.start()
+        e0 = cursor + m.end()
+        for t in targets:
+            window = re.sub(r"\s+", "", text[e0:e0 + len(t) + 8])
+            for ln in (len(t) - 1, len(t), len(t) + 1, len(t) + 2):
+                cand = window[:ln]
+                if len(t) >= 6 and difflib.SequenceMatcher(None, cand, t).ratio() >= 0.85:
+                    # map the candidate length back to raw text (whitespace removed above)
+                    raw_end, seen = e0, 0
+                    while raw_end < len(text) and seen < ln:
+                        if not text[raw_end].isspace():
+                            seen += 1
+                        raw_end += 1
+                    return _M(s, raw_end)
+    return None
+
+
+def split_sections(flat: Flat, tpl: Template) -> tuple[list[Section], list[tuple[str, str, int, int]]]:
+    heads = find_headings(flat, tpl)
+    text = flat.text
+    sections: list[Section] = []
+    first = heads[0][2] if heads else len(text)
+    pre = text[:first].strip()
+    if pre:
+        sections.append(Section("preface", "", "", pre, flat.loc(0).line))
+    for i, (key, number, s, e) in enumerate(heads):
+        nxt = heads[i + 1][2] if i + 1 < len(heads) else len(text)
+        title = re.sub(rf"^\s*{number}\s*[、.．]\s*", "", text[s:e]).strip()
+        sections.append(Section(key, number, title, text[e:nxt].strip(), flat.loc(s).line))
+    return sections, heads
+
+
+GENERIC_HEADING = re.compile(rf"(?<![（(\d])([{_NUM}]{{1,2}})\s*[、.．]\s*(?=[\u4e00-\u9fff])")

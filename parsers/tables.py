@@ -1,0 +1,558 @@
+"""Template matcher: the standard tables 二, 三, 四 out of a flattened document.
+
+Works on `Flat` text, so it never knows which reader produced it. For each table it
+finds the template's row labels in order, takes the value text between one label and
+the next, reads it as cells (splitting run-together digits into every possible
+sequence), and keeps only the readings the template's identities allow. A cell is
+resolved when all surviving readings agree on it; otherwise it is reported as
+"unresolved" with a warning naming the row: a value is never put in a cell by guess.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from itertools import product
+
+from .document import Flat, Warning
+from .labels import TRAILING_PAREN, compile_alternatives, label_number, loose, numbering_before
+from .model import ReportCell
+from .splitting import VALUE_WORD, Cell, Field, place_with_gaps, split_fields, window_fits
+from .templates import Column, Template, norm_label, variants
+from .values import parse_value
+
+JOINT_LIMIT = 20000
+
+
+@dataclass
+class Label:
+    key: str
+    start: int
+    end: int
+    group: bool = False
+
+
+@dataclass
+class TableResult:
+    cells: dict = field(default_factory=dict)  # address -> ReportCell
+    warnings: list = field(default_factory=list)
+    found: bool = False
+
+
+# ---------------------------------------------------------------- fields of a segment
+
+def segment_fields(flat: Flat, a: int, b: int, next_start: int | None) -> list[Field]:
+    """Value fields between a label's end `a` and the next label's start `b`."""
+    out: list[Field] = []
+    text = flat.text
+    this_block = flat.span_at(max(a - 1, 0)).block
+    next_block = flat.span_at(next_start).block if next_start is not None and next_start < len(text) else None
+    next_is_row = next_block is not None and flat.doc.blocks[next_block].kind == "row"
+    for s in flat.spans_between(a, b):
+        if s.kind == "row":
+            if s.start < a or s.end > b:
+                continue  # the label's own cell, or the next label's cell
+            if next_is_row and s.block == next_block and s.block != this_block:
+                continue  # label-area cells in front of the next row's label
+            out.append(Field(text[s.start:s.end].strip(), s.start, False))
+        else:
+            lo, hi = max(a, s.start), min(b, s.end)
+            for m in re.finditer(r"[^\s\u3000]+", text[lo:hi]):
+                out.append(Field(m.group(0), lo + m.start(), True))
+    return out
+
+
+def _is_value(f: Field) -> bool:
+    if f.text == "":
+        return True
+    t = f.text.replace("，", ",").replace("．", ".").strip("*")
+    return bool(VALUE_WORD.match(t))
+
+
+def value_runs(fields: list[Field]) -> list[list[Field]]:
+    """Fields split into runs of value fields; words (leftover label text) separate runs."""
+    runs: list[list[Field]] = [[]]
+    for f in fields:
+        if _is_value(f):
+            runs[-1].append(f if not f.splittable else Field(f.text.replace("，", ",").replace("．", "."), f.offset, True))
+        elif runs[-1]:
+            runs.append([])
+    runs = [r for r in runs if r]
+    # A run made only of blank padding fields is still a (blank) row; keep it.
+    return runs
+
+
+# ---------------------------------------------------------------- per-row readings
+
+def _num(raw: str, col: Column | None = None):
+    v = parse_value(raw, signed=bool(col and col.signed), decimal=bool(col and col.decimal))
+    return v.value
+
+
+def _valid_for(cols: tuple[Column, ...]):
+    def valid(i: int, text: str) -> bool:
+        if text == "":
+            return True
+        c = cols[i]
+        t = text
+        if t in ("无",) or re.fullmatch(r"[—\-–/]+", t):
+            return True
+        if t[0] in "+-" and not c.signed:
+            return False
+        money = c.decimal or c.key in ("procurement_amount", "fee_amount")
+        if not money and ("." in t or "元" in t):
+            return False
+        if "," in t and not re.fullmatch(r"[+\-]?\d{1,3}(,\d{3})+(\.\d+)?(万元|元)?", t):
+            return False
+        return True
+    return valid
+
+
+def sum_status(values: list, total_index: int, parts: list[int]) -> int:
+    """0 verified, 1 unverifiable (blank total), 2 violated — under the blank policy."""
+    total = values[total_index]
+    if total is None:
+        return 1
+    s = sum(values[i] or 0 for i in parts)
+    return 0 if abs(s - total) < 1e-6 else 2
+
+
+@dataclass
+class RowSpec:
+    key: str  # row key as in addresses (t3: "granted"; t2: "art20_1.regulations"; t4: "" )
+    cols: tuple[Column, ...]
+    groups: tuple[tuple[int, tuple[int, ...]], ...]  # (total index, part indices) sum identities
+    le: tuple[tuple[int, int], ...] = ()  # soft a <= b pairs
+
+
+def rank_readings(spec: RowSpec, run: list[Field], vanish: bool) -> list[tuple[tuple[Cell, ...], tuple]]:
+    """Readings of one row's value run, each with its rank (lower is better)."""
+    n = len(spec.cols)
+    valid = _valid_for(spec.cols)
+    readings: list[tuple[Cell, ...]] = []
+    splittable = any(f.splittable for f in run)
+    if not splittable:
+        for w in window_fits(run, n):
+            if len(w) == n and all(valid(i, f.text) for i, f in enumerate(w)):
+                readings.append(tuple((f.text, f.offset if f.text else None) for f in w))
+    else:
+        prune = None
+        if spec.groups and len(spec.groups) == 1 and spec.groups[0][0] == n - 1:
+            def prune(cells, rest, _n=n):
+                # the total (last cell) is at most `rest - cells still needed` digits long
+                need = _n - len(cells) - 1
+                digits = rest - need
+                if digits <= 0:
+                    return True
+                s = sum(_num(c[0]) or 0 for c in cells)
+                return s >= 10 ** digits
+        readings = split_fields(run, n, valid, prune=prune)
+    vanished = {r: 0 for r in readings}
+    if vanish and not readings:
+        nonblank = [f for f in run if f.text]
+        for k in range(n - 1, 0, -1):
+            seqs = split_fields(nonblank, k, lambda i, t: valid(0, t) and not (t[0] in "+-"))
+            for seq in seqs:
+                for r in place_with_gaps(seq, n):
+                    if all(valid(i, c[0]) for i, c in enumerate(r)):
+                        vanished[r] = n - k
+                        readings.append(r)
+            if len(readings) > 5000:
+                break
+    ranked = []
+    for r in readings:
+        vals = [_num(c[0], spec.cols[i]) for i, c in enumerate(r)]
+        states = [sum_status(vals, t, list(p)) for t, p in spec.groups]
+        violated = sum(1 for s in states if s == 2)
+        unverifiable = sum(1 for s in states if s == 1)
+        soft = sum(1 for a, b in spec.le if vals[a] is not None and vals[b] is not None and vals[a] > vals[b])
+        neg = sum(1 for i, v in enumerate(vals) if v is not None and v < 0 and not spec.cols[i].signed)
+        ranked.append((r, (neg, violated, soft, vanished.get(r, 0), unverifiable)))
+    return ranked
+
+
+def best(ranked):
+    if not ranked:
+        return []
+    top = min(k for _, k in ranked)
+    return [r for r, k in ranked if k == top], top
+
+
+# ---------------------------------------------------------------- label search
+
+def _row_alternatives(key: str, label: str, extra: dict) -> tuple[str, ...]:
+    base = re.sub(r"[（(][^（(]*[)）]$", "", norm_label(label)) or norm_label(label)
+    alts = {base}
+    alts |= {a for a, k in extra.items() if k == key}
+    return tuple(alts)
+
+
+def find_labels(text: str, start: int, end: int, rows: list[tuple[str, re.Pattern, str | None]]) -> dict[str, Label]:
+    """Row labels in template order; a row whose label is missing does not swallow later rows."""
+    found: dict[str, Label] = {}
+    cursor = start
+    for i, (key, pat, number) in enumerate(rows):
+        m = pat.search(text, cursor, end)
+        if not m:
+            continue
+        # If one of the next rows' labels comes first, this row's label is missing here.
+        skip = False
+        for _, p2, _n in rows[i + 1:i + 4]:
+            m2 = p2.search(text, cursor, m.start())
+            if m2:
+                skip = True
+                break
+        if skip:
+            continue
+        s = numbering_before(text, m.start(), number)
+        e = m.end()
+        t = TRAILING_PAREN.match(text, e, end)
+        if t:
+            e = t.end()
+        found[key] = Label(key, s, e)
+        cursor = e
+    return found
+
+
+def _group_labels(text: str, start: int, end: int, groups: dict[str, re.Pattern]) -> list[Label]:
+    out = []
+    for key, pat in groups.items():
+        for m in pat.finditer(text, start, end):
+            s = m.start()
+            pm = re.search(r"(?:[（(]\s*[一二三四五六七八九十]\s*[)）]|[一二三四五六七八九十]\s*[、.．])\s*$", text[max(start, s - 6):s])
+            if pm:
+                s = max(start, s - 6) + pm.start()
+            out.append(Label(key, s, m.end(), group=True))
+    return out
+
+
+# ---------------------------------------------------------------- assembling a table
+
+def _cell_out(address: str, cell: Cell | None, col: Column, flat: Flat, unit_hint: str | None = None) -> ReportCell:
+    raw, off = cell if cell else ("", None)
+    v = parse_value(raw, signed=col.signed, decimal=col.decimal)
+    loc = flat.loc(off) if off is not None else _blank_loc
+    unit = None
+    if col.key in ("procurement_amount", "fee_amount"):
+        unit = v.unit or unit_hint or ("万元" if col.key == "fee_amount" else "unknown")
+    value = v.value
+    if isinstance(value, float) and value.is_integer() and not col.decimal and col.key != "procurement_amount":
+        value = int(value)
+    return ReportCell(address, value, raw, v.status, loc, unit)
+
+
+_blank_loc = None  # set per call (location of the row label) — see _resolve_rows
+
+
+def _resolve_rows(flat: Flat, table: str, specs: dict[str, RowSpec], readings: dict[str, list],
+                  label_locs: dict, joint_check=None, warnings: list | None = None,
+                  unit_hint: str | None = None) -> dict:
+    """Pick readings per row (jointly when identities span rows) and emit cells."""
+    global _blank_loc
+    cells: dict = {}
+    fixed = {k: r for k, r in readings.items() if len(r) == 1}
+    open_rows = [k for k, r in readings.items() if len(r) > 1]
+    chosen_sets: dict[str, list] = {k: list(r) for k, r in readings.items()}
+    if joint_check and open_rows:
+        sizes = 1
+        for k in open_rows:
+            sizes *= len(readings[k])
+        if sizes <= JOINT_LIMIT:
+            best_score = None
+            keep: list[dict] = []
+            for combo in product(*(readings[k] for k in open_rows)):
+                choice = {**{k: r[0] for k, r in fixed.items()}, **dict(zip(open_rows, combo))}
+                score = joint_check(choice)
+                if best_score is None or score < best_score:
+                    best_score, keep = score, [choice]
+                elif score == best_score:
+                    keep.append(choice)
+            for k in open_rows:
+                uniq = []
+                for ch in keep:
+                    if ch[k] not in uniq:
+                        uniq.append(ch[k])
+                chosen_sets[k] = uniq
+    for key, spec in specs.items():
+        rs = chosen_sets.get(key)
+        _blank_loc = label_locs.get(key)
+        if rs is None:
+            continue
+        for i, col in enumerate(spec.cols):
+            addr = f"{table}/{key}/{col.key}" if key else f"{table}/{col.key}"
+            vals = {r[i][0] for r in rs}
+            if len(vals) == 1:
+                cells[addr] = _cell_out(addr, rs[0][i], col, flat, unit_hint)
+            else:
+                loc = flat.loc(next(c[1] for r in rs for c in [r[i]] if c[1] is not None)) if any(r[i][1] is not None for r in rs) else _blank_loc
+                raw = " | ".join(sorted(v or "(blank)" for v in vals))
+                cells[addr] = ReportCell(addr, None, raw, "unresolved", loc)
+        if any(len({r[i][0] for r in rs}) > 1 for i in range(len(spec.cols))) and warnings is not None:
+            warnings.append(Warning("AMBIGUOUS_ROW", f"{table} row {key or 'values'}: {len(rs)} readings fit the template; differing cells left unresolved"))
+    return cells
+
+
+def _solve_run(spec: RowSpec, run: list[Field], vanish: bool):
+    ranked = rank_readings(spec, run, vanish)
+    if not ranked:
+        return [], None
+    rs, top = best(ranked)
+    return rs, top
+
+
+# ---------------------------------------------------------------- table 三
+
+def t3_specs(tpl: Template, with_other_group: bool) -> dict[str, RowSpec]:
+    cols = tpl.t3_columns
+    n = len(cols)
+    g = ((n - 1, tuple(range(n - 1))),)
+    specs = {r.key: RowSpec(r.key, cols, g) for r in tpl.t3_rows}
+    return specs
+
+
+def extract_t3(flat: Flat, start: int, end: int, tpl: Template, vanish: bool) -> TableResult:
+    res = TableResult()
+    text = flat.text
+    extra = {**variants()["table3_rows"], **_national_aliases("table3_rows")}
+    rows = []
+    for r in tpl.t3_rows:
+        alts = _row_alternatives(r.key, r.label, extra)
+        if r.key == "other.other":
+            pat = re.compile(rf"(?:[3３]\s*[.．、]|[（(]\s*3\s*[)）])\s*其\s*他(?!\s*(?:法律|处理|对外|组织))")
+            rows.append((r.key, pat, None))
+            continue
+        if r.key == "results_total":
+            pat = re.compile(r"(?:[（(]\s*七\s*[)）]\s*)?(?:总\s*计|合\s*计)")
+            rows.append((r.key, pat, None))
+            continue
+        if r.key == "other" and tpl.version == "2019":
+            alts = ("其他处理",)
+        rows.append((r.key, compile_alternatives(alts), label_number(r.label)))
+    found = find_labels(text, start, end, rows)
+    if len(found) < 3:
+        return res
+    res.found = True
+    group_pats = {k: compile_alternatives((lab,)) for lab, k in variants()["table3_groups"].items()}
+    if tpl.version == "2019":
+        group_pats.pop("other", None)
+    groups = [gl for gl in _group_labels(text, start, end, group_pats)]
+    labels = sorted(list(found.values()) + groups, key=lambda l: l.start)
+    # drop group matches that overlap row labels (e.g. 不予公开 inside another label)
+    clean: list[Label] = []
+    for l in labels:
+        if clean and l.start < clean[-1].end:
+            if l.group:
+                continue
+            if clean[-1].group:
+                clean.pop()
+        clean.append(l)
+    labels = clean
+    specs = t3_specs(tpl, False)
+    cols = tpl.t3_columns
+    g = ((len(cols) - 1, tuple(range(len(cols) - 1))),)
+    readings: dict[str, list] = {}
+    label_locs = {}
+    order = [r.key for r in tpl.t3_rows]
+    missing_after: dict[str, list[str]] = {}
+    prev = None
+    for k in order:
+        if k in found:
+            prev = k
+        elif prev is not None:
+            missing_after.setdefault(prev, []).append(k)
+    for i, lab in enumerate(labels):
+        nxt = labels[i + 1].start if i + 1 < len(labels) else end
+        fields = segment_fields(flat, lab.end, nxt, labels[i + 1].start if i + 1 < len(labels) else None)
+        runs = value_runs(fields)
+        if lab.group:
+            key = lab.key
+            if key not in tpl.t3_derived and not (key == "other" and tpl.version == "2021"):
+                continue
+            if not runs or all(f.text == "" for f in runs[0]):
+                continue
+            spec = RowSpec(key, cols, g)
+            rs, _ = _solve_run(spec, runs[0], vanish)
+            if rs:
+                specs[key] = spec
+                readings[key] = rs
+                label_locs[key] = flat.loc(lab.start)
+                if key == "other":
+                    res.warnings.append(Warning("GROUP_ROW_ONLY", "t3: the report prints one （六）其他处理 row; its values are t3/other/*, the three sub-rows are absent"))
+                else:
+                    res.warnings.append(Warning("SUBTOTAL_ROW", f"t3: the report prints a subtotal row for group {key}; kept as t3/{key}/*, not added into identities twice"))
+            continue
+        key = lab.key
+        label_locs[key] = flat.loc(lab.start)
+        targets = [key] + missing_after.get(key, [])
+        if not runs:
+            readings[key] = [tuple(("", None) for _ in cols)]
+            continue
+        if len(runs) > 1 and len(runs) <= len(targets):
+            res.warnings.append(Warning("ROWS_BY_ORDER", f"t3: rows {', '.join(targets[1:len(runs)])} have no readable label; their values were taken in template order"))
+        for tk, run in zip(targets, runs):
+            rs, _ = _solve_run(specs[tk], run, vanish)
+            if rs:
+                readings[tk] = rs
+                label_locs.setdefault(tk, flat.loc(run[0].offset))
+            else:
+                res.warnings.append(Warning("ROW_UNREADABLE", f"t3 row {tk}: values {' '.join(f.text for f in run)!r} do not fit the template's 7 columns"))
+                readings[tk] = [tuple((f.text, f.offset) for f in run[:0])] if False else []
+    # 2021 reports that print a single （六） row: the sub-rows are absent, not blank.
+    if "other" in readings and tpl.version == "2021":
+        for k in ("other.no_correction", "other.unpaid_fee", "other.other"):
+            if k not in found:
+                readings.pop(k, None)
+                specs.pop(k, None)
+    for k in list(specs):
+        if k not in readings or not readings[k]:
+            readings.pop(k, None)
+            if k in specs and k not in ("denied", "unable", "not_processed", "other") or (k == "other" and tpl.version == "2019"):
+                res.warnings.append(Warning("ROW_NOT_FOUND", f"t3 row {k}: label or values not found; its cells are unresolved"))
+                for c in cols:
+                    a = f"t3/{k}/{c.key}"
+                    res.cells[a] = ReportCell(a, None, "", "unresolved", flat.loc(start))
+            specs.pop(k, None)
+    res.cells.update(_resolve_rows(flat, "t3", specs, readings, label_locs, _t3_joint(tpl, cols), res.warnings))
+    return res
+
+
+def _t3_joint(tpl: Template, cols):
+    parts = [r.key for r in tpl.t3_rows if r.key not in ("new_received", "carried_over", "results_total", "carried_forward")]
+
+    def score(choice: dict) -> int:
+        bad = 0
+        for ci, c in enumerate(cols):
+            def v(k):
+                r = choice.get(k)
+                return None if r is None else _num(r[ci][0])
+            rt = v("results_total")
+            row_parts = []
+            for p in parts:
+                if p in choice:
+                    row_parts.append(p)
+            group_sub = {g: ps for g, ps in tpl.t3_derived.items()}
+            for g, ps in group_sub.items():
+                if g in choice and not any(p in choice for p in ps):
+                    row_parts.append(g)
+            if "other" in choice and tpl.version == "2021" and not any(p in choice for p in tpl.t3_derived.get("other", ())):
+                pass
+            if rt is not None:
+                s = sum(v(p) or 0 for p in row_parts if p in choice and not (p in tpl.t3_derived and any(q in choice for q in tpl.t3_derived[p])))
+                bad += abs(s - rt) > 1e-6
+            a, b, cf = v("new_received"), v("carried_over"), v("carried_forward")
+            if None not in (a, rt):
+                bad += abs((a or 0) + (b or 0) - rt - (cf or 0)) > 1e-6
+        return bad
+    return score
+
+
+def _national_aliases(section: str) -> dict:
+    from .templates import spec
+    al = spec()["label_aliases"].get(section, {})
+    return {k: v for k, v in al.items() if re.fullmatch(r"[a-z_.]+", v)}
+
+
+# ---------------------------------------------------------------- table 四
+
+def extract_t4(flat: Flat, start: int, end: int, tpl: Template, vanish: bool) -> TableResult:
+    res = TableResult()
+    text = flat.text
+    cols4 = tpl.t4_columns
+    # Header words mark the table; values are the run after the last header word.
+    head = re.compile(loose("行政复议") + "|" + loose("行政诉讼") + "|" + loose("尚未审结") + "|" + loose("复议后起诉"))
+    hm = list(head.finditer(text, start, end))
+    if not hm:
+        return res
+    fields = segment_fields(flat, hm[0].end(), end, None)
+    runs = value_runs(fields)
+    flat_cols = tuple(Column(f"{r.key}/{c.key}", c.label, c.unit) for r in tpl.t4_rows for c in cols4)
+    n5 = len(cols4)
+    groups = tuple((gi * n5 + n5 - 1, tuple(range(gi * n5, gi * n5 + n5 - 1))) for gi in range(len(tpl.t4_rows)))
+    spec = RowSpec("", flat_cols, groups)
+    chosen = None
+    for run in reversed(runs):
+        if sum(len(f.text) or 1 for f in run) < len(flat_cols) and not vanish:
+            continue
+        rs, top = _solve_run(spec, run, vanish)
+        if rs:
+            chosen = rs
+            break
+    if chosen is None:
+        if runs:
+            res.found = True
+            res.warnings.append(Warning("ROW_UNREADABLE", "t4: the values do not fit the 15 cells of table 四"))
+            for r in tpl.t4_rows:
+                for c in cols4:
+                    a = f"t4/{r.key}/{c.key}"
+                    res.cells[a] = ReportCell(a, None, "", "unresolved", flat.loc(hm[0].start()))
+        return res
+    res.found = True
+    cells = _resolve_rows(flat, "t4", {"": spec}, {"": chosen}, {"": flat.loc(hm[-1].start())}, None, res.warnings)
+    res.cells.update(cells)
+    return res
+
+
+# ---------------------------------------------------------------- table 二
+
+_CAPTION = re.compile(r"第\s*二\s*十\s*条\s*第\s*[（(]\s*([一二三四五六七八九十]+)\s*[)）]\s*项")
+_CN = {c: i + 1 for i, c in enumerate("一二三四五六七八九")}
+
+
+def extract_t2(flat: Flat, start: int, end: int, tpl: Template, vanish: bool) -> TableResult:
+    res = TableResult()
+    text = flat.text
+    caps = list(_CAPTION.finditer(text, start, end))
+    if not caps:
+        return res
+    blocks = {b.key: b for b in tpl.table2}
+    extra = {**variants()["table2_rows"], **_national_aliases("table2")}
+    col_alias = variants()["table2_columns"]
+    seen = set()
+    for i, m in enumerate(caps):
+        num = m.group(1)
+        bkey = f"art20_{_CN.get(num, 0)}" if num in _CN else None
+        if bkey not in blocks or bkey in seen:
+            continue
+        seen.add(bkey)
+        b = blocks[bkey]
+        bend = caps[i + 1].start() if i + 1 < len(caps) else end
+        res.found = True
+        unit_hint = None
+        um = re.search(r"采\s*购\s*总\s*金\s*额\s*[（(]\s*(万元|元)\s*[)）]", text[m.end():bend])
+        if um:
+            unit_hint = um.group(1)
+        rows = [(r.key, compile_alternatives(_row_alternatives(r.key, r.label, extra)), None) for r in b.rows]
+        found = find_labels(text, m.end(), bend, rows)
+        # Column headers end where the first row label starts; they are not values.
+        labels = sorted(found.values(), key=lambda l: l.start)
+        specs, readings, locs = {}, {}, {}
+        le = ()
+        if tpl.version == "2019" and bkey == "art20_1":
+            le = ((1, 2),)
+        for j, lab in enumerate(labels):
+            nxt = labels[j + 1].start if j + 1 < len(labels) else bend
+            fields = segment_fields(flat, lab.end, nxt, labels[j + 1].start if j + 1 < len(labels) else None)
+            runs = value_runs(fields)
+            rk = f"{bkey}.{lab.key}"
+            spec = RowSpec(rk, b.columns, (), le)
+            specs[rk] = spec
+            locs[rk] = flat.loc(lab.start)
+            if not runs:
+                readings[rk] = [tuple(("", None) for _ in b.columns)]
+                continue
+            rs, top = _solve_run(spec, runs[0], vanish)
+            if not rs:
+                res.warnings.append(Warning("ROW_UNREADABLE", f"t2 row {rk}: values {' '.join(f.text for f in runs[0])!r} do not fit {len(b.columns)} columns"))
+                readings[rk] = []
+            else:
+                readings[rk] = rs
+        for r in b.rows:
+            rk = f"{bkey}.{r.key}"
+            if rk not in readings or not readings[rk]:
+                specs.pop(rk, None)
+                readings.pop(rk, None)
+                res.warnings.append(Warning("ROW_NOT_FOUND", f"t2 row {rk}: label or values not found; its cells are unresolved"))
+                for c in b.columns:
+                    a = f"t2/{rk}/{c.key}"
+                    res.cells[a] = ReportCell(a, None, "", "unresolved", flat.loc(m.start()))
+        res.cells.update(_resolve_rows(flat, "t2", specs, readings, locs, None, res.warnings, unit_hint))
+    return res

@@ -1,0 +1,74 @@
+"""The `xxgk` command line: parse | crawl | build | demo."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _cmd_parse(args) -> int:
+    from parsers.report import parse_file
+
+    failed = 0
+    for path in args.files:
+        report = parse_file(Path(path))
+        d = report.as_dict()
+        if args.json:
+            sys.stdout.write(json.dumps(d, ensure_ascii=False) + "\n")
+        else:
+            n_fail = sum(1 for c in report.checks if c.ok is False)
+            status = f"error: {report.error}" if report.error else (
+                f"{report.template} {report.year} {report.agency or '?'}: {len(report.cells)} cells, "
+                f"{n_fail} failed checks, {len(report.warnings)} warnings")
+            print(f"{path}: {status}")
+        for w in report.warnings:
+            print(f"{path}: warning {w.code}: {w.message}", file=sys.stderr)
+        if report.error:
+            print(f"{path}: error: {report.error}", file=sys.stderr)
+            failed += 1
+    return 1 if args.files and failed == len(args.files) else 0
+
+
+def _cmd_crawl(args) -> int:
+    from scrapers.crawl import main as crawl_main
+
+    return crawl_main(args)
+
+
+def _cmd_demo(args) -> int:
+    from pipeline.demo import main as demo_main
+
+    return demo_main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="xxgk", description="Government information-disclosure annual reports -> clean data")
+    sub = ap.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("parse", help="parse report files of any form")
+    p.add_argument("files", nargs="+", help="report files (text, HTML, PDF, DOCX ...)")
+    p.add_argument("--json", action="store_true", help="print one JSON object per file (JSON Lines) to stdout")
+    p.set_defaults(func=_cmd_parse)
+    c = sub.add_parser("crawl", help="crawl report columns of county portals into a raw store")
+    c.add_argument("column_urls", nargs="*", metavar="COLUMN_URL")
+    c.add_argument("--portals", help="CSV of portals (default: the bundled seed list)")
+    c.add_argument("--out", default="data/raw", help="raw store directory (default data/raw)")
+    c.set_defaults(func=_cmd_crawl)
+    d = sub.add_parser("demo", help="offline end to end on generated sample reports")
+    d.add_argument("--out", default=None, help="work directory (default: a temporary one)")
+    d.set_defaults(func=_cmd_demo)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
