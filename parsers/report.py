@@ -86,7 +86,25 @@ def _regions(flat: Flat, heads: list) -> dict:
     return {"t2": (t2s, max(t2s, t2e)), "t3": (t3s, max(t3s, t3e)), "t4": (t4s, max(t4s, t4e))}
 
 
+def _quoted_numbers(text: str, regions: dict) -> frozenset:
+    """Numbers of two or more digits in the prose, outside the table regions."""
+    spans = sorted(regions.values())
+    outside, pos = [], 0
+    for s, e in spans:
+        outside.append(text[pos:s])
+        pos = max(pos, e)
+    outside.append(text[pos:])
+    nums = set()
+    for chunk in outside:
+        for m in re.finditer(r"(?<![\d.])(\d{2,9})(?![\d.])\s*(?:件|条|个|项|份|篇|次|人次|万元|元)", chunk):
+            nums.add(int(m.group(1)))
+    return frozenset(nums)
+
+
 def _extract_tables(flat: Flat, tpl, regions: dict, vanish: bool):
+    from . import tables
+
+    tables.HINTS.numbers = _quoted_numbers(flat.text, regions)
     out = {}
     for key, fn in (("t2", extract_t2), ("t3", extract_t3), ("t4", extract_t4)):
         s, e = regions[key]
@@ -121,7 +139,7 @@ def _parse_document(doc: Document, rid: str, source: dict) -> Report:
     sections, heads = split_sections(flat, tpl)
     regions = _regions(flat, heads)
     tables = _extract_tables(flat, tpl, regions, vanish=False)
-    if any(w.code == "ROW_UNREADABLE" or w.code == "AMBIGUOUS_ROW" for t in tables.values() for w in t.warnings) and _blanks_vanish(tables):
+    if _blanks_vanish(tables):
         tables = _extract_tables(flat, tpl, regions, vanish=True)
         warnings.append(Warning("BLANKS_VANISHED", "some rows print fewer values than columns: empty cells left no trace, so every row was read allowing vanished blanks"))
     cells: list[ReportCell] = []
@@ -144,7 +162,7 @@ def _parse_document(doc: Document, rid: str, source: dict) -> Report:
 
 
 def _blanks_vanish(tables) -> bool:
-    return any(w.code == "ROW_UNREADABLE" for t in tables.values() for w in t.warnings)
+    return any(w.code == "ROW_TOO_SHORT" for t in tables.values() for w in t.warnings)
 
 
 def _complete(tpl, table: str, cells: dict, flat: Flat, start: int) -> list[ReportCell]:

@@ -20,7 +20,10 @@ _NUM = "一二三四五六七八九十"
 
 
 def _heading_regex(number: str, title: str) -> re.Pattern:
-    return re.compile(rf"(?:(?<![（(]){number}\s*[、.．]\s*|(?:^|(?<=\n)))[ \t\u3000]*(?:{loose(title)})")
+    # Long titles are specific enough to accept a report's own renumbering (an extra
+    # section pushes 存在的主要问题 to 六、); short ones need their template numeral.
+    num = f"[{_NUM}]{{1,2}}" if len(norm_label(title)) >= 6 else number
+    return re.compile(rf"(?:(?<![（(]){num}\s*[、.．]\s*|(?:^|(?<=\n)))[ \t\u3000]*(?:{loose(title)})")
 
 
 def find_headings(flat: Flat, tpl: Template) -> list[tuple[str, str, int, int]]:
@@ -91,4 +94,4 @@ def split_sections(flat: Flat, tpl: Template) -> tuple[list[Section], list[tuple
     return sections, heads
 
 
-GENERIC_HEADING = re.compile(rf"(?<![（(\d])([{_NUM}]{{1,2}})\s*[、.．]\s*(?=[\u4e00-\u9fff])")
+GENERIC_HEADING = re.compile(rf"(?<![（(])([{_NUM}]{{1,2}})\s*[、.．]\s*(?=[\u4e00-\u9fff])")

@@ -57,7 +57,31 @@ def segment_fields(flat: Flat, a: int, b: int, next_start: int | None) -> list[F
         else:
             lo, hi = max(a, s.start), min(b, s.end)
             for m in re.finditer(r"[^\s\u3000]+", text[lo:hi]):
-                out.append(Field(m.group(0), lo + m.start(), True))
+                out += _word_fields(m.group(0), lo + m.start())
+    return out
+
+
+_VALUE_PART = re.compile(r"(?:[+\-]?[0-9０-９][0-9０-９.,．，]*)+(?:万元|元|件|项|条|%|％)?|[—–]+|／|/|无")
+
+
+def _word_fields(word: str, offset: int) -> list[Field]:
+    """A word of running text as value fields and text fields.
+
+    Values glued to the text after them ("2020年", "无收取") are prose, not cells; values
+    glued to a label before them ("总计000000") are cells."""
+    out: list[Field] = []
+    pos = 0
+    for m in _VALUE_PART.finditer(word):
+        if m.start() > pos:
+            out.append(Field(word[pos:m.start()], offset + pos, True))
+        after = word[m.end():m.end() + 1]
+        if after and ("\u4e00" <= after <= "\u9fff" or after.isalpha()):
+            out.append(Field(word[m.start():m.end()] + "·", offset + m.start(), True))  # marked as text
+        else:
+            out.append(Field(m.group(0), offset + m.start(), True))
+        pos = m.end()
+    if pos < len(word):
+        out.append(Field(word[pos:], offset + pos, True))
     return out
 
 
@@ -68,10 +92,18 @@ def _is_value(f: Field) -> bool:
     return bool(VALUE_WORD.match(t))
 
 
-def value_runs(fields: list[Field]) -> list[list[Field]]:
-    """Fields split into runs of value fields; words (leftover label text) separate runs."""
+def value_runs(fields: list[Field], flat: Flat | None = None) -> list[list[Field]]:
+    """Fields split into runs of value fields; words (leftover label text) and the
+    boundary between two table rows separate runs."""
     runs: list[list[Field]] = [[]]
+    prev_block = None
     for f in fields:
+        if flat is not None and not f.splittable:
+            b = flat.span_at(f.offset).block
+            if prev_block is not None and b != prev_block and runs[-1] and any(x.text for x in runs[-1]) \
+                    and flat.doc.blocks[b].kind == "row":
+                runs.append([])
+            prev_block = b
         if _is_value(f):
             runs[-1].append(f if not f.splittable else Field(f.text.replace("，", ",").replace("．", "."), f.offset, True))
         elif runs[-1]:
@@ -186,6 +218,9 @@ def _row_alternatives(key: str, label: str, extra: dict) -> tuple[str, ...]:
     return tuple(alts)
 
 
+_CLOSE_QUOTE = re.compile(r"[“”\"'‘’」』]+")
+
+
 def find_labels(text: str, start: int, end: int, rows: list[tuple[str, re.Pattern, str | None]]) -> dict[str, Label]:
     """Row labels in template order; a row whose label is missing does not swallow later rows."""
     found: dict[str, Label] = {}
@@ -205,6 +240,9 @@ def find_labels(text: str, start: int, end: int, rows: list[tuple[str, re.Patter
             continue
         s = numbering_before(text, m.start(), number)
         e = m.end()
+        q = _CLOSE_QUOTE.match(text, e, end)
+        if q:
+            e = q.end()
         t = TRAILING_PAREN.match(text, e, end)
         if t:
             e = t.end()
@@ -277,6 +315,8 @@ def _resolve_rows(flat: Flat, table: str, specs: dict[str, RowSpec], readings: d
         _blank_loc = label_locs.get(key)
         if rs is None:
             continue
+        if len(rs) > 1 and HINTS.numbers:
+            rs = _by_quoted_numbers(rs, table, key, warnings)
         for i, col in enumerate(spec.cols):
             addr = f"{table}/{key}/{col.key}" if key else f"{table}/{col.key}"
             vals = {r[i][0] for r in rs}
@@ -289,6 +329,31 @@ def _resolve_rows(flat: Flat, table: str, specs: dict[str, RowSpec], readings: d
         if any(len({r[i][0] for r in rs}) > 1 for i in range(len(spec.cols))) and warnings is not None:
             warnings.append(Warning("AMBIGUOUS_ROW", f"{table} row {key or 'values'}: {len(rs)} readings fit the template; differing cells left unresolved"))
     return cells
+
+
+def _unreadable(table: str, key: str, run: list[Field], n: int) -> Warning:
+    chars = sum(len(f.text) for f in run if f.splittable)
+    if run and all(f.splittable for f in run) and chars < n:
+        return Warning("ROW_TOO_SHORT", f"{table} row {key}: {' '.join(f.text for f in run)!r} has fewer digits than its {n} columns: empty cells left no trace")
+    return Warning("ROW_UNREADABLE", f"{table} row {key}: values {' '.join(f.text for f in run)!r} do not fit {n} columns")
+
+
+class HINTS:
+    """Numbers quoted in the report's prose (soft identity 9: text quotes the tables)."""
+    numbers: frozenset = frozenset()
+
+
+def _by_quoted_numbers(rs: list, table: str, key: str, warnings: list | None) -> list:
+    def anchored(r):
+        vals = [_num(c[0]) for c in r]
+        return sum(1 for v in vals if v is not None and abs(v) >= 10 and v in HINTS.numbers)
+    scores = [anchored(r) for r in rs]
+    top = max(scores)
+    if top >= 2 and scores.count(top) == 1:
+        if warnings is not None:
+            warnings.append(Warning("RESOLVED_BY_TEXT", f"{table} row {key}: of {len(rs)} readings, only one matches numbers quoted in the report's text; that one was kept"))
+        return [rs[scores.index(top)]]
+    return rs
 
 
 def _solve_run(spec: RowSpec, run: list[Field], vanish: bool):
@@ -362,7 +427,7 @@ def extract_t3(flat: Flat, start: int, end: int, tpl: Template, vanish: bool) ->
     for i, lab in enumerate(labels):
         nxt = labels[i + 1].start if i + 1 < len(labels) else end
         fields = segment_fields(flat, lab.end, nxt, labels[i + 1].start if i + 1 < len(labels) else None)
-        runs = value_runs(fields)
+        runs = value_runs(fields, flat)
         if lab.group:
             key = lab.key
             if key not in tpl.t3_derived and not (key == "other" and tpl.version == "2021"):
@@ -394,7 +459,7 @@ def extract_t3(flat: Flat, start: int, end: int, tpl: Template, vanish: bool) ->
                 readings[tk] = rs
                 label_locs.setdefault(tk, flat.loc(run[0].offset))
             else:
-                res.warnings.append(Warning("ROW_UNREADABLE", f"t3 row {tk}: values {' '.join(f.text for f in run)!r} do not fit the template's 7 columns"))
+                res.warnings.append(_unreadable("t3", tk, run, len(cols)))
                 readings[tk] = [tuple((f.text, f.offset) for f in run[:0])] if False else []
     # 2021 reports that print a single （六） row: the sub-rows are absent, not blank.
     if "other" in readings and tpl.version == "2021":
@@ -463,19 +528,18 @@ def extract_t4(flat: Flat, start: int, end: int, tpl: Template, vanish: bool) ->
     if not hm:
         return res
     fields = segment_fields(flat, hm[0].end(), end, None)
-    runs = value_runs(fields)
+    runs = value_runs(fields, flat)
     flat_cols = tuple(Column(f"{r.key}/{c.key}", c.label, c.unit) for r in tpl.t4_rows for c in cols4)
     n5 = len(cols4)
     groups = tuple((gi * n5 + n5 - 1, tuple(range(gi * n5, gi * n5 + n5 - 1))) for gi in range(len(tpl.t4_rows)))
     spec = RowSpec("", flat_cols, groups)
-    chosen = None
-    for run in reversed(runs):
+    chosen, best_rank = None, None
+    for run in runs:
         if sum(len(f.text) or 1 for f in run) < len(flat_cols) and not vanish:
             continue
         rs, top = _solve_run(spec, run, vanish)
-        if rs:
-            chosen = rs
-            break
+        if rs and (best_rank is None or top < best_rank):
+            chosen, best_rank = rs, top
     if chosen is None:
         if runs:
             res.found = True
@@ -531,7 +595,7 @@ def extract_t2(flat: Flat, start: int, end: int, tpl: Template, vanish: bool) ->
         for j, lab in enumerate(labels):
             nxt = labels[j + 1].start if j + 1 < len(labels) else bend
             fields = segment_fields(flat, lab.end, nxt, labels[j + 1].start if j + 1 < len(labels) else None)
-            runs = value_runs(fields)
+            runs = value_runs(fields, flat)
             rk = f"{bkey}.{lab.key}"
             spec = RowSpec(rk, b.columns, (), le)
             specs[rk] = spec
@@ -541,7 +605,7 @@ def extract_t2(flat: Flat, start: int, end: int, tpl: Template, vanish: bool) ->
                 continue
             rs, top = _solve_run(spec, runs[0], vanish)
             if not rs:
-                res.warnings.append(Warning("ROW_UNREADABLE", f"t2 row {rk}: values {' '.join(f.text for f in runs[0])!r} do not fit {len(b.columns)} columns"))
+                res.warnings.append(_unreadable("t2", rk, runs[0], len(b.columns)))
                 readings[rk] = []
             else:
                 readings[rk] = rs

@@ -17,6 +17,16 @@ def _case(name):
     return CORPUS / name, meta, CORPUS / f"{stem}.truth.json"
 
 
+# Cells the source does not let anyone place without outside knowledge: they must stay
+# unresolved (never wrong). 102 prints 规范性文件 as '7777166' (the truth uses the
+# previous year's report to split it); 109's 本年废止件数 cells were displaced above the
+# table by the PDF-to-markdown tool, leaving two values for three columns.
+KNOWN_UNPLACEABLE = {
+    "102.txt": {f"t2/art20_1.normative_docs/{c}" for c in ("made_new", "published_new", "published_total")},
+    "109.md": {f"t2/art20_1.{r}/{c}" for r in ("regulations", "normative_docs") for c in ("issued", "repealed", "in_force")},
+}
+
+
 @pytest.mark.parametrize("name", TEXT_FORMS)
 def test_text_report_matches_truth(name):
     raw, meta, truth = _case(name)
@@ -24,5 +34,10 @@ def test_text_report_matches_truth(name):
     assert report.error is None, report.error
     assert report.template == meta["template"]
     assert report.year == meta["year"]
-    diffs = compare(report, truth_cells(truth, meta["template"]))
+    want = truth_cells(truth, meta["template"])
+    unplaceable = KNOWN_UNPLACEABLE.get(name, set())
+    got = {c.address: c for c in report.cells}
+    for a in unplaceable:
+        assert got[a].status == "unresolved", f"{a} should be unresolved, got {got[a]}"
+    diffs = compare(report, {a: v for a, v in want.items() if a not in unplaceable})
     assert not diffs, f"{name}: {len(diffs)} cells differ:\n" + "\n".join(diffs)
