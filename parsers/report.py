@@ -27,8 +27,12 @@ class ParseError(Exception):
 def read_any(data: bytes) -> Document:
     try:
         from .readers import read_document
-    except ImportError:
-        from .readers.text import read_text as read_document  # before the form readers exist
+    except ImportError:  # before the form readers exist
+        from .readers.text import looks_binary, read_text
+
+        if looks_binary(data):
+            raise ValueError("binary data that is not a known document format")
+        return read_text(data)
     return read_document(data)
 
 

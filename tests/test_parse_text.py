@@ -1,0 +1,140 @@
+"""The text path end to end on small reports written here, one flattening at a time."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from parsers.report import parse_bytes
+from parsers.templates import template
+
+T3_ROWS_2021 = [
+    ("一、本年新收政府信息公开申请数量", [5, 1, 0, 0, 0, 0, 6]),
+    ("二、上年结转政府信息公开申请数量", [1, 0, 0, 0, 0, 0, 1]),
+    ("（一）予以公开", [3, 1, 0, 0, 0, 0, 4]),
+    ("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", [1, 0, 0, 0, 0, 0, 1]),
+    ("1.属于国家秘密", [0] * 7), ("2.其他法律行政法规禁止公开", [0] * 7), ("3.危及“三安全一稳定”", [0] * 7),
+    ("4.保护第三方合法权益", [0] * 7), ("5.属于三类内部事务信息", [0] * 7), ("6.属于四类过程性信息", [0] * 7),
+    ("7.属于行政执法案卷", [0] * 7), ("8.属于行政查询事项", [0] * 7),
+    ("1.本机关不掌握相关政府信息", [1, 0, 0, 0, 0, 0, 1]), ("2.没有现成信息需要另行制作", [0] * 7),
+    ("3.补正后申请内容仍不明确", [0] * 7),
+    ("1.信访举报投诉类申请", [0] * 7), ("2.重复申请", [0] * 7), ("3.要求提供公开出版物", [0] * 7),
+    ("4.无正当理由大量反复申请", [0] * 7), ("5.要求行政机关确认或重新出具已获取信息", [0] * 7),
+    ("1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", [0] * 7),
+    ("2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", [0] * 7),
+    ("3.其他", [0] * 7),
+    ("（七）总计", [5, 1, 0, 0, 0, 0, 6]),
+    ("四、结转下年度继续办理", [1, 0, 0, 0, 0, 0, 1]),
+]
+T4 = [1, 0, 0, 0, 1, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0]
+
+
+def report_2021(sep: str, t3_rows=T3_ROWS_2021, header: str = "") -> str:
+    j = lambda xs: sep.join(str(x) for x in xs)  # noqa: E731
+    lines = [header + "某县某某镇人民政府2022年政府信息公开工作年度报告",
+             "本报告所列数据的统计期限自2022年1月1日起至2022年12月31日止。",
+             "一、总体情况", "（一）主动公开", "全年主动公开信息120条。",
+             "二、主动公开政府信息情况", "第二十条第（一）项",
+             j(["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"]),
+             j(["规章", 0, 0, 0]), j(["行政规范性文件", 2, 1, 12]),
+             "第二十条第（五）项", j(["信息内容", "本年处理决定数量"]), j(["行政许可", 35]),
+             "第二十条第（六）项", j(["信息内容", "本年处理决定数量"]), j(["行政处罚", 4]), j(["行政强制", 0]),
+             "第二十条第（八）项", j(["信息内容", "本年收费金额（单位：万元）"]), j(["行政事业性收费", "1.25"]),
+             "三、收到和处理政府信息公开申请情况"]
+    for label, vals in t3_rows:
+        lines.append(j([label] + vals))
+    lines += ["四、政府信息公开行政复议、行政诉讼情况", j(["行政复议", "行政诉讼"]), j(T4),
+              "五、存在的主要问题及改进情况", "公开质量有待提高。", "六、其他需要报告的事项", "无。"]
+    return ("\n" if sep != "" else "").join(lines)
+
+
+def cells(report):
+    return {c.address: c for c in report.cells}
+
+
+@pytest.mark.parametrize("sep", ["\t", " | "])
+def test_separated_report_gives_every_cell_with_location(sep):
+    r = parse_bytes(report_2021(sep).encode("utf-8"), name="x.txt")
+    assert r.error is None and r.template == "2021" and r.year == 2022
+    assert r.agency == "某县某某镇人民政府"
+    c = cells(r)
+    assert set(template("2021").addresses()) <= set(c)
+    assert c["t3/new_received/natural_person"].value == 5
+    assert c["t3/carried_forward/total"].value == 1
+    assert c["t2/art20_8.admin_fees/fee_amount"].value == 1.25
+    assert c["t2/art20_8.admin_fees/fee_amount"].unit == "万元"
+    assert c["t4/lit_direct/total"].value == 1
+    assert all(x.loc.line for x in r.cells), "every cell carries its source line"
+    assert all(ch.ok is not False for ch in r.checks)
+    assert [s.key for s in r.sections] == ["preface", "overview", "active_disclosure", "applications",
+                                           "review_litigation", "problems", "other_matters"]
+
+
+def test_run_together_digits_are_split_by_the_identities():
+    text = report_2021("").replace("\n", "")
+    r = parse_bytes(("标题: 某县某某镇人民政府2022年政府信息公开工作年度报告\n发布时间: 2023-01-10\n"
+                     "==================== 正文 ====================\n" + text).encode("utf-8"))
+    c = cells(r)
+    assert c["t3/new_received/natural_person"].value == 5
+    assert c["t3/new_received/total"].value == 6
+    assert [c[f"t4/review/{k}"].value for k in ("upheld", "corrected", "other", "pending", "total")] == [1, 0, 0, 0, 1]
+    # 行政规范性文件 '2112' has several readings (2/1/12, 21/1/2, ...): never guessed
+    assert c["t2/art20_1.normative_docs/in_force"].status == "unresolved"
+    assert any(w.code == "AMBIGUOUS_ROW" for w in r.warnings)
+
+
+def test_gbk_bytes_and_single_other_row_2021():
+    rows = [x for x in T3_ROWS_2021 if not x[0].startswith(("1.申请人", "2.申请人", "3.其他"))]
+    i = [x[0] for x in rows].index("（七）总计")
+    rows.insert(i, ("（六）其他处理", [0] * 7))
+    r = parse_bytes(report_2021("\t", rows).encode("gb18030"))
+    c = cells(r)
+    assert c["t3/other/total"].value == 0
+    assert not any(a.startswith("t3/other.") for a in c)
+    assert any(w.code == "GROUP_ROW_ONLY" for w in r.warnings)
+    assert all(ch.ok is not False for ch in r.checks)
+
+
+def test_failed_identity_is_reported():
+    rows = list(T3_ROWS_2021)
+    rows[2] = ("（一）予以公开", [3, 1, 0, 0, 0, 0, 5])  # 3+1 != 5
+    r = parse_bytes(report_2021("\t", rows).encode())
+    bad = [ch for ch in r.checks if ch.ok is False]
+    assert any(ch.id == "t3_row_total" and ch.subject == "granted" for ch in bad)
+
+
+@pytest.mark.parametrize("data,needle", [
+    (b"", "empty"),
+    (b"   \n\n", "empty"),
+    (bytes(range(256)) * 20, "binary"),
+    ("这是一则关于春季植树活动的通知，请各单位积极参加。".encode(), "not"),
+])
+def test_bad_input_gives_an_error_not_a_traceback(data, needle):
+    r = parse_bytes(data, name="bad.txt")
+    assert r.error and needle in r.error
+    assert json.dumps(r.as_dict(), ensure_ascii=False)
+
+
+def test_truncated_report_warns_about_missing_parts():
+    text = report_2021("\t")
+    r = parse_bytes(text[: text.index("三、收到和处理")].encode())
+    codes = {w.code for w in r.warnings}
+    assert "TABLE_MISSING" in codes and "SECTIONS_MISSING" in codes
+    assert not any(c.address.startswith("t3/") for c in r.cells)
+
+
+def test_cli_json_lines_and_exit_codes(tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text(report_2021("\t"), encoding="utf-8")
+    bad = tmp_path / "empty.txt"
+    bad.write_bytes(b"")
+    cmd = [sys.executable, "-m", "pipeline.cli", "parse", str(good), str(bad), "--json"]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    assert p.returncode == 0
+    lines = [json.loads(x) for x in p.stdout.splitlines()]
+    assert len(lines) == 2 and lines[0]["template"] == "2021" and "error" in lines[1]
+    assert len(lines[0]["report_id"]) == 16
+    p = subprocess.run([sys.executable, "-m", "pipeline.cli", "parse", str(bad), "--json"], capture_output=True, text=True)
+    assert p.returncode == 1 and "empty" in p.stderr
+    p = subprocess.run([sys.executable, "-m", "pipeline.cli", "parse"], capture_output=True, text=True)
+    assert p.returncode == 2
