@@ -30,6 +30,9 @@ Cell = tuple[str, int | None]  # (raw text, offset) ; ("", None) = blank
 
 def _pieces(s: str, start: int) -> Iterator[int]:
     """End positions of every valid cell starting at s[start]."""
+    if s[start] == "0" and (start + 1 == len(s) or s[start + 1].isdigit()):
+        yield start + 1  # a cell never starts with a leading zero
+        return
     for m_end in range(start + 1, len(s) + 1):
         piece = s[start:m_end]
         if _CELL.fullmatch(piece):

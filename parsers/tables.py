@@ -116,13 +116,15 @@ def value_runs(fields: list[Field], flat: Flat | None = None) -> list[list[Field
 # ---------------------------------------------------------------- per-row readings
 
 def _num(raw: str, col: Column | None = None):
+    if raw.isdigit() and raw.isascii():
+        return int(raw)
     v = parse_value(raw, signed=bool(col and col.signed), decimal=bool(col and col.decimal))
     return v.value
 
 
 def _valid_for(cols: tuple[Column, ...]):
     def valid(i: int, text: str) -> bool:
-        if text == "":
+        if text == "" or (text.isdigit() and text.isascii()):
             return True
         c = cols[i]
         t = text
@@ -167,16 +169,22 @@ def rank_readings(spec: RowSpec, run: list[Field], vanish: bool) -> list[tuple[t
             if len(w) == n and all(valid(i, f.text) for i, f in enumerate(w)):
                 readings.append(tuple((f.text, f.offset if f.text else None) for f in w))
     else:
-        prune = None
-        if spec.groups and len(spec.groups) == 1 and spec.groups[0][0] == n - 1:
-            def prune(cells, rest, _n=n):
+        single_total = len(spec.groups) == 1 and spec.groups[0][0] == n - 1
+
+        def prune(cells, rest, _n=n):
+            k = len(cells)
+            for t, parts in spec.groups:  # a finished group must add up
+                if t < k and (t + 1 == k):
+                    vals = [_num(cells[i][0]) for i in parts]
+                    if sum(v or 0 for v in vals) != (_num(cells[t][0]) or 0):
+                        return True
+            if single_total:
                 # the total (last cell) is at most `rest - cells still needed` digits long
-                need = _n - len(cells) - 1
-                digits = rest - need
+                digits = rest - (_n - k - 1)
                 if digits <= 0:
                     return True
-                s = sum(_num(c[0]) or 0 for c in cells)
-                return s >= 10 ** digits
+                return sum(_num(c[0]) or 0 for c in cells) >= 10 ** digits
+            return False
         readings = split_fields(run, n, valid, prune=prune)
     vanished = {r: 0 for r in readings}
     if vanish and not readings:
