@@ -90,25 +90,20 @@ def _regions(flat: Flat, heads: list) -> dict:
     return {"t2": (t2s, max(t2s, t2e)), "t3": (t3s, max(t3s, t3e)), "t4": (t4s, max(t4s, t4e))}
 
 
-def _quoted_numbers(text: str, regions: dict) -> frozenset:
-    """Numbers of two or more digits in the prose, outside the table regions."""
-    spans = sorted(regions.values())
-    outside, pos = [], 0
-    for s, e in spans:
-        outside.append(text[pos:s])
+def _prose(text: str, regions: dict) -> str:
+    """The report's text outside the table regions."""
+    out, pos = [], 0
+    for s, e in sorted(regions.values()):
+        out.append(text[pos:s])
         pos = max(pos, e)
-    outside.append(text[pos:])
-    nums = set()
-    for chunk in outside:
-        for m in re.finditer(r"(?<![\d.])(\d{2,9})(?![\d.])\s*(?:件|条|个|项|份|篇|次|人次|万元|元)", chunk):
-            nums.add(int(m.group(1)))
-    return frozenset(nums)
+    out.append(text[pos:])
+    return "\n".join(out)
 
 
 def _extract_tables(flat: Flat, tpl, regions: dict, vanish: bool):
     from . import tables
 
-    tables.HINTS.numbers = _quoted_numbers(flat.text, regions)
+    tables.HINTS.anchors = tables.find_anchors(_prose(flat.text, regions))
     out = {}
     for key, fn in (("t2", extract_t2), ("t3", extract_t3), ("t4", extract_t4)):
         s, e = regions[key]

@@ -56,6 +56,11 @@ def segment_fields(flat: Flat, a: int, b: int, next_start: int | None) -> list[F
             out.append(Field(text[s.start:s.end].strip(), s.start, False))
         else:
             lo, hi = max(a, s.start), min(b, s.end)
+            whole = text[s.start:s.end].strip()
+            if lo == s.start and hi == s.end and (whole == "" or _is_value(Field(whole, s.start, False))):
+                # a value alone on its line (one cell per line): exactly one cell
+                out.append(Field(whole, s.start, False))
+                continue
             for m in re.finditer(r"[^\s\u3000]+", text[lo:hi]):
                 out += _word_fields(m.group(0), lo + m.start())
     return out
@@ -206,7 +211,7 @@ def rank_readings(spec: RowSpec, run: list[Field], vanish: bool) -> list[tuple[t
         unverifiable = sum(1 for s in states if s == 1)
         soft = sum(1 for a, b in spec.le if vals[a] is not None and vals[b] is not None and vals[a] > vals[b])
         neg = sum(1 for i, v in enumerate(vals) if v is not None and v < 0 and not spec.cols[i].signed)
-        ranked.append((r, (neg, violated, soft, vanished.get(r, 0), unverifiable)))
+        ranked.append((r, (neg, violated, soft, unverifiable, vanished.get(r, 0))))
     return ranked
 
 
@@ -295,36 +300,18 @@ def _resolve_rows(flat: Flat, table: str, specs: dict[str, RowSpec], readings: d
     """Pick readings per row (jointly when identities span rows) and emit cells."""
     global _blank_loc
     cells: dict = {}
-    fixed = {k: r for k, r in readings.items() if len(r) == 1}
-    open_rows = [k for k, r in readings.items() if len(r) > 1]
     chosen_sets: dict[str, list] = {k: list(r) for k, r in readings.items()}
-    if joint_check and open_rows:
-        sizes = 1
-        for k in open_rows:
-            sizes *= len(readings[k])
-        if sizes <= JOINT_LIMIT:
-            best_score = None
-            keep: list[dict] = []
-            for combo in product(*(readings[k] for k in open_rows)):
-                choice = {**{k: r[0] for k, r in fixed.items()}, **dict(zip(open_rows, combo))}
-                score = joint_check(choice)
-                if best_score is None or score < best_score:
-                    best_score, keep = score, [choice]
-                elif score == best_score:
-                    keep.append(choice)
-            for k in open_rows:
-                uniq = []
-                for ch in keep:
-                    if ch[k] not in uniq:
-                        uniq.append(ch[k])
-                chosen_sets[k] = uniq
+    if joint_check and any(len(r) > 1 for r in readings.values()):
+        narrowed = joint_check(chosen_sets)
+        if narrowed:
+            chosen_sets = narrowed
     for key, spec in specs.items():
         rs = chosen_sets.get(key)
         _blank_loc = label_locs.get(key)
         if rs is None:
             continue
-        if len(rs) > 1 and HINTS.numbers:
-            rs = _by_quoted_numbers(rs, table, key, warnings)
+        if len(rs) > 1 and HINTS.anchors:
+            rs = _by_quoted_numbers(rs, table, key, spec.cols, warnings)
         for i, col in enumerate(spec.cols):
             addr = f"{table}/{key}/{col.key}" if key else f"{table}/{col.key}"
             vals = {r[i][0] for r in rs}
@@ -347,20 +334,38 @@ def _unreadable(table: str, key: str, run: list[Field], n: int) -> Warning:
 
 
 class HINTS:
-    """Numbers quoted in the report's prose (soft identity 9: text quotes the tables)."""
-    numbers: frozenset = frozenset()
+    """Numbers the report's prose quotes next to a column's keyword (soft identity 9:
+    the text of 一 quotes the tables), e.g. 本年度制发行政规范性文件88件."""
+    anchors: dict = {}  # column key -> set of numbers
 
 
-def _by_quoted_numbers(rs: list, table: str, key: str, warnings: list | None) -> list:
-    def anchored(r):
-        vals = [_num(c[0]) for c in r]
-        return sum(1 for v in vals if v is not None and abs(v) >= 10 and v in HINTS.numbers)
-    scores = [anchored(r) for r in rs]
-    top = max(scores)
-    if top >= 2 and scores.count(top) == 1:
+COLUMN_KEYWORDS = {
+    "made_new": ("新制作",), "published_new": ("新公开",), "published_total": ("公开总数", "累计公开"),
+    "issued": ("制发",), "repealed": ("废止",), "in_force": ("现行有效",),
+    "decisions": ("处理决定",), "procurement_items": ("采购项目",),
+}
+
+
+def find_anchors(prose: str) -> dict:
+    out: dict = {}
+    for col, words in COLUMN_KEYWORDS.items():
+        for w in words:
+            for m in re.finditer(loose(w) + r"[^。；;，,\d]{0,14}?(\d+(?:\.\d+)?)\s*(?:件|项|条|个|份)", prose):
+                out.setdefault(col, set()).add(float(m.group(1)))
+    return out
+
+
+def _by_quoted_numbers(rs: list, table: str, key: str, cols, warnings: list | None) -> list:
+    """Keep the one reading whose anchored columns all match the prose (at least two)."""
+    anchored_cols = [i for i, c in enumerate(cols) if c.key in HINTS.anchors]
+    if len(anchored_cols) < 2:
+        return rs
+    fits = [r for r in rs if all(_num(r[i][0]) is not None and float(_num(r[i][0])) in HINTS.anchors[cols[i].key]
+                                 for i in anchored_cols)]
+    if len(fits) == 1:
         if warnings is not None:
-            warnings.append(Warning("RESOLVED_BY_TEXT", f"{table} row {key}: of {len(rs)} readings, only one matches numbers quoted in the report's text; that one was kept"))
-        return [rs[scores.index(top)]]
+            warnings.append(Warning("RESOLVED_BY_TEXT", f"{table} row {key}: of {len(rs)} readings, one matches the numbers the report's text quotes for {', '.join(cols[i].key for i in anchored_cols)}; that one was kept"))
+        return fits
     return rs
 
 
@@ -394,7 +399,8 @@ def extract_t3(flat: Flat, start: int, end: int, tpl: Template, vanish: bool) ->
             rows.append((r.key, pat, None))
             continue
         if r.key == "results_total":
-            pat = re.compile(r"(?:[（(]\s*七\s*[)）]\s*)?(?:总\s*计|合\s*计)")
+            # bare 总计 is also a column header: without its numbering it must be followed by a value
+            pat = re.compile(r"[（(]\s*七\s*[)）]\s*(?:总\s*计|合\s*计)|(?:总\s*计|合\s*计)(?=[\s|]*[0-9０-９])")
             rows.append((r.key, pat, None))
             continue
         if r.key == "other" and tpl.version == "2019":
@@ -488,34 +494,106 @@ def extract_t3(flat: Flat, start: int, end: int, tpl: Template, vanish: bool) ->
     return res
 
 
-def _t3_joint(tpl: Template, cols):
-    parts = [r.key for r in tpl.t3_rows if r.key not in ("new_received", "carried_over", "results_total", "carried_forward")]
+BALANCE_ROWS = ("new_received", "carried_over", "results_total", "carried_forward")
+STATE_LIMIT = 200000
 
-    def score(choice: dict) -> int:
-        bad = 0
-        for ci, c in enumerate(cols):
-            def v(k):
-                r = choice.get(k)
-                return None if r is None else _num(r[ci][0])
-            rt = v("results_total")
-            row_parts = []
-            for p in parts:
-                if p in choice:
-                    row_parts.append(p)
-            group_sub = {g: ps for g, ps in tpl.t3_derived.items()}
-            for g, ps in group_sub.items():
-                if g in choice and not any(p in choice for p in ps):
-                    row_parts.append(g)
-            if "other" in choice and tpl.version == "2021" and not any(p in choice for p in tpl.t3_derived.get("other", ())):
-                pass
-            if rt is not None:
-                s = sum(v(p) or 0 for p in row_parts if p in choice and not (p in tpl.t3_derived and any(q in choice for q in tpl.t3_derived[p])))
-                bad += abs(s - rt) > 1e-6
-            a, b, cf = v("new_received"), v("carried_over"), v("carried_forward")
-            if None not in (a, rt):
-                bad += abs((a or 0) + (b or 0) - rt - (cf or 0)) > 1e-6
-        return bad
-    return score
+
+def _t3_joint(tpl: Template, cols):
+    """Narrow each row's readings to those that fit a whole table satisfying
+    t3_results_total and t3_balance in every column.
+
+    The parts add up column-wise, so reachable partial sums are propagated forward and
+    backward over the rows (a reading survives when some prefix sum, itself and some
+    suffix sum reach a results_total reading). Returns None when no combination fits
+    (the source does not add up) or the search would be too large."""
+    def vec(r):
+        return tuple(_num(c[0]) for c in r)
+
+    def add(a, b):
+        return tuple(x + (y or 0) for x, y in zip(a, b))
+
+    def narrow(readings: dict) -> dict | None:
+        if "results_total" not in readings:
+            return None
+        n = len(cols)
+        groups = tpl.t3_derived
+        parts = [k for k in readings if k not in BALANCE_ROWS
+                 and not (k in groups and any(p in readings for p in groups[k]))]
+        V = {k: [vec(r) for r in readings[k]] for k in readings}
+        # results_total readings allowed by the balance identity
+        def balanced(t):
+            for nr in V.get("new_received", [None]):
+                for co in V.get("carried_over", [None]):
+                    for cf in V.get("carried_forward", [None]):
+                        if nr is None:
+                            return True
+                        good = True
+                        for c in range(n):
+                            if nr[c] is None or t[c] is None:
+                                continue
+                            if (nr[c] or 0) + ((co[c] if co else 0) or 0) != t[c] + ((cf[c] if cf else 0) or 0):
+                                good = False
+                                break
+                        if good:
+                            return True
+            return False
+        targets = [t for t in V["results_total"] if balanced(t)]
+        if not targets:
+            return None
+        mask = [c for c in range(n) if all(t[c] is not None for t in targets)]
+        proj = lambda v: tuple(v[c] for c in mask)  # noqa: E731
+        zero = tuple(0 for _ in mask)
+        fwd = [{zero}]
+        for k in parts:
+            nxt = {add(f, proj(x)) for f in fwd[-1] for x in V[k]}
+            if len(nxt) > STATE_LIMIT:
+                return None
+            fwd.append(nxt)
+        bwd = [{zero}]
+        for k in reversed(parts):
+            nxt = {add(b, proj(x)) for b in bwd[-1] for x in V[k]}
+            if len(nxt) > STATE_LIMIT:
+                return None
+            bwd.append(nxt)
+        bwd.reverse()
+        tset = {proj(t) for t in targets}
+        ok_targets = [t for t in targets if proj(t) in fwd[-1]]
+        if not ok_targets:
+            return None
+        out = {k: list(r) for k, r in readings.items()}
+        out["results_total"] = [r for r, v in zip(readings["results_total"], V["results_total"]) if v in ok_targets]
+        # the balance rows: keep readings that balance with some reachable total
+        bal = [k for k in ("new_received", "carried_over", "carried_forward") if k in readings]
+        combos = 1
+        for k in bal:
+            combos *= len(readings[k])
+        if bal and combos <= 20000:
+            from itertools import product as _product
+            keep = {k: set() for k in bal}
+            for combo in _product(*(range(len(readings[k])) for k in bal)):
+                rows = dict(zip(bal, (V[k][i] for k, i in zip(bal, combo))))
+                nr, co, cf = rows.get("new_received"), rows.get("carried_over"), rows.get("carried_forward")
+                for t in ok_targets:
+                    if nr is None or all(nr[c] is None or t[c] is None or
+                                         (nr[c] or 0) + ((co[c] if co else 0) or 0) == t[c] + ((cf[c] if cf else 0) or 0)
+                                         for c in range(n)):
+                        for k, i in zip(bal, combo):
+                            keep[k].add(i)
+                        break
+            for k in bal:
+                if keep[k]:
+                    out[k] = [r for i, r in enumerate(readings[k]) if i in keep[k]]
+        for i, k in enumerate(parts):
+            keep = []
+            for r, x in zip(readings[k], V[k]):
+                px = tuple(v or 0 for v in proj(x))
+                if any(tuple(t - f - y for t, f, y in zip(tt, ff, px)) in bwd[i + 1] for ff in fwd[i] for tt in tset):
+                    keep.append(r)
+            if not keep:
+                return None
+            out[k] = keep
+        return out
+    return narrow
 
 
 def _national_aliases(section: str) -> dict:

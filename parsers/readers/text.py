@@ -87,12 +87,49 @@ def _joinable(prev: str, nxt: str) -> bool:
     return "\u4e00" <= p[-1] <= "\u9fff" and "\u4e00" <= n[0] <= "\u9fff"
 
 
+_VALUE_LINE = re.compile(r"^\s*(?:[+\-]?\d[\d,.]*(?:万元|元|%)?|[—\-–/]+|无)\s*$")
+
+
+def _short(line: str) -> bool:
+    return 0 < len(line.strip()) <= 40
+
+
+def _blank_cells(lines: list[str], start: int) -> dict[int, int]:
+    """Blank cells encoded as extra empty lines in one-cell-per-line text.
+
+    Such text separates cells by a fixed number of line breaks (g) and rows by another
+    (r); an empty cell adds g more. Returns {line index: blank cells before it}, only
+    when the layout is regular enough to read."""
+    items = [(i, lines[i]) for i in range(start, len(lines)) if lines[i].strip()]
+    gaps: list[tuple[int, int, bool, bool]] = []  # (line, gap, prev is value, next is value)
+    for (i0, a), (i1, b) in zip(items, items[1:]):
+        if _short(a) and _short(b):
+            gaps.append((i1, i1 - i0, bool(_VALUE_LINE.match(a)), bool(_VALUE_LINE.match(b))))
+    if len(gaps) < 20 or not any(nv for *_, nv in gaps):
+        return {}
+    from collections import Counter
+
+    counts = Counter(gp for _, gp, _, _ in gaps).most_common(2)
+    g = counts[0][0]
+    vl = [gp for _, gp, pv, nv in gaps if pv and not nv and gp != g]
+    r = Counter(vl).most_common(1)[0][0] if vl else (counts[1][0] if len(counts) > 1 else g)
+    if g < 2:
+        return {}
+    out = {}
+    for i1, gp, pv, nv in gaps:
+        ks = {(gp - base) // g for base in {g, r} if gp - base >= g and (gp - base) % g == 0}
+        if len(ks) == 1:
+            out[i1] = ks.pop()
+    return out
+
+
 def read_text(data: bytes) -> Document:
     text, warnings = decode(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     header, body_start = _split_header(lines)
     blocks: list[Block] = []
+    blanks = _blank_cells(lines, body_start)
     pending_blank = False
     for n in range(body_start, len(lines)):
         raw = lines[n]
@@ -103,6 +140,8 @@ def read_text(data: bytes) -> Document:
         if _FOOTER.match(line) or _MD_RULE.match(line):
             continue
         loc = Location(line=n + 1)
+        for _ in range(blanks.get(n, 0)):
+            blocks.append(para("", loc))
         cells = _cells_of(line)
         if cells is not None:
             blocks.append(Block("row", tuple(Cell(c, loc) for c in cells)))
