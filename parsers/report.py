@@ -13,7 +13,7 @@ from .document import Document, Flat, Warning
 from .metadata import detect_version, report_year
 from .model import Report, ReportCell
 from .sections import GENERIC_HEADING, split_sections
-from .tables import extract_t2, extract_t3, extract_t4
+from .tables import Context, extract_t2, extract_t3, extract_t4, find_anchors
 from .templates import template
 
 TABLE_NAMES = {"t2": "table 二 (主动公开政府信息情况)", "t3": "table 三 (收到和处理政府信息公开申请情况)",
@@ -101,13 +101,11 @@ def _prose(text: str, regions: dict) -> str:
 
 
 def _extract_tables(flat: Flat, tpl, regions: dict, vanish: bool):
-    from . import tables
-
-    tables.HINTS.anchors = tables.find_anchors(_prose(flat.text, regions))
+    ctx = Context(flat, tpl, vanish, find_anchors(_prose(flat.text, regions)))
     out = {}
     for key, fn in (("t2", extract_t2), ("t3", extract_t3), ("t4", extract_t4)):
         s, e = regions[key]
-        out[key] = fn(flat, s, e, tpl, vanish)
+        out[key] = fn(ctx, s, e)
     return out
 
 

@@ -31,6 +31,16 @@ class Label:
     group: bool = False
 
 
+@dataclass(frozen=True)
+class Context:
+    """What every table extractor needs: the text, the template, and two facts about
+    the whole report — whether empty cells vanished, and the numbers its prose quotes."""
+    flat: Flat
+    tpl: Template
+    vanish: bool = False
+    anchors: dict = field(default_factory=dict)  # column key -> numbers quoted next to its keyword
+
+
 @dataclass
 class TableResult:
     cells: dict = field(default_factory=dict)  # address -> ReportCell
@@ -278,10 +288,10 @@ def _group_labels(text: str, start: int, end: int, groups: dict[str, re.Pattern]
 
 # ---------------------------------------------------------------- assembling a table
 
-def _cell_out(address: str, cell: Cell | None, col: Column, flat: Flat, unit_hint: str | None = None) -> ReportCell:
+def _cell_out(address: str, cell: Cell | None, col: Column, flat: Flat, unit_hint: str | None, blank_loc) -> ReportCell:
     raw, off = cell if cell else ("", None)
     v = parse_value(raw, signed=col.signed, decimal=col.decimal)
-    loc = flat.loc(off) if off is not None else _blank_loc
+    loc = flat.loc(off) if off is not None else blank_loc
     unit = None
     if col.key in ("procurement_amount", "fee_amount"):
         unit = v.unit or unit_hint or ("万元" if col.key == "fee_amount" else "unknown")
@@ -291,14 +301,11 @@ def _cell_out(address: str, cell: Cell | None, col: Column, flat: Flat, unit_hin
     return ReportCell(address, value, raw, v.status, loc, unit)
 
 
-_blank_loc = None  # set per call (location of the row label) — see _resolve_rows
-
-
-def _resolve_rows(flat: Flat, table: str, specs: dict[str, RowSpec], readings: dict[str, list],
+def _resolve_rows(ctx: Context, table: str, specs: dict[str, RowSpec], readings: dict[str, list],
                   label_locs: dict, joint_check=None, warnings: list | None = None,
                   unit_hint: str | None = None) -> dict:
     """Pick readings per row (jointly when identities span rows) and emit cells."""
-    global _blank_loc
+    flat = ctx.flat
     cells: dict = {}
     chosen_sets: dict[str, list] = {k: list(r) for k, r in readings.items()}
     if joint_check and any(len(r) > 1 for r in readings.values()):
@@ -307,18 +314,18 @@ def _resolve_rows(flat: Flat, table: str, specs: dict[str, RowSpec], readings: d
             chosen_sets = narrowed
     for key, spec in specs.items():
         rs = chosen_sets.get(key)
-        _blank_loc = label_locs.get(key)
+        blank_loc = label_locs.get(key)
         if rs is None:
             continue
-        if len(rs) > 1 and HINTS.anchors:
-            rs = _by_quoted_numbers(rs, table, key, spec.cols, warnings)
+        if len(rs) > 1 and ctx.anchors:
+            rs = _by_quoted_numbers(rs, table, key, spec.cols, ctx.anchors, warnings)
         for i, col in enumerate(spec.cols):
             addr = f"{table}/{key}/{col.key}" if key else f"{table}/{col.key}"
             vals = {r[i][0] for r in rs}
             if len(vals) == 1:
-                cells[addr] = _cell_out(addr, rs[0][i], col, flat, unit_hint)
+                cells[addr] = _cell_out(addr, rs[0][i], col, flat, unit_hint, blank_loc)
             else:
-                loc = flat.loc(next(c[1] for r in rs for c in [r[i]] if c[1] is not None)) if any(r[i][1] is not None for r in rs) else _blank_loc
+                loc = flat.loc(next(c[1] for r in rs for c in [r[i]] if c[1] is not None)) if any(r[i][1] is not None for r in rs) else blank_loc
                 raw = " | ".join(sorted(v or "(blank)" for v in vals))
                 cells[addr] = ReportCell(addr, None, raw, "unresolved", loc)
         if any(len({r[i][0] for r in rs}) > 1 for i in range(len(spec.cols))) and warnings is not None:
@@ -333,12 +340,6 @@ def _unreadable(table: str, key: str, run: list[Field], n: int) -> Warning:
     return Warning("ROW_UNREADABLE", f"{table} row {key}: values {' '.join(f.text for f in run)!r} do not fit {n} columns")
 
 
-class HINTS:
-    """Numbers the report's prose quotes next to a column's keyword (soft identity 9:
-    the text of 一 quotes the tables), e.g. 本年度制发行政规范性文件88件."""
-    anchors: dict = {}  # column key -> set of numbers
-
-
 COLUMN_KEYWORDS = {
     "made_new": ("新制作",), "published_new": ("新公开",), "published_total": ("公开总数", "累计公开"),
     "issued": ("制发",), "repealed": ("废止",), "in_force": ("现行有效",),
@@ -347,6 +348,8 @@ COLUMN_KEYWORDS = {
 
 
 def find_anchors(prose: str) -> dict:
+    """Numbers the report's prose quotes next to a column's keyword (soft identity 9:
+    the text of 一 quotes the tables), e.g. 本年度制发行政规范性文件88件."""
     out: dict = {}
     for col, words in COLUMN_KEYWORDS.items():
         for w in words:
@@ -355,12 +358,12 @@ def find_anchors(prose: str) -> dict:
     return out
 
 
-def _by_quoted_numbers(rs: list, table: str, key: str, cols, warnings: list | None) -> list:
+def _by_quoted_numbers(rs: list, table: str, key: str, cols, anchors: dict, warnings: list | None) -> list:
     """Keep the one reading whose anchored columns all match the prose (at least two)."""
-    anchored_cols = [i for i, c in enumerate(cols) if c.key in HINTS.anchors]
+    anchored_cols = [i for i, c in enumerate(cols) if c.key in anchors]
     if len(anchored_cols) < 2:
         return rs
-    fits = [r for r in rs if all(_num(r[i][0]) is not None and float(_num(r[i][0])) in HINTS.anchors[cols[i].key]
+    fits = [r for r in rs if all(_num(r[i][0]) is not None and float(_num(r[i][0])) in anchors[cols[i].key]
                                  for i in anchored_cols)]
     if len(fits) == 1:
         if warnings is not None:
@@ -379,15 +382,8 @@ def _solve_run(spec: RowSpec, run: list[Field], vanish: bool):
 
 # ---------------------------------------------------------------- table 三
 
-def t3_specs(tpl: Template, with_other_group: bool) -> dict[str, RowSpec]:
-    cols = tpl.t3_columns
-    n = len(cols)
-    g = ((n - 1, tuple(range(n - 1))),)
-    specs = {r.key: RowSpec(r.key, cols, g) for r in tpl.t3_rows}
-    return specs
-
-
-def extract_t3(flat: Flat, start: int, end: int, tpl: Template, vanish: bool) -> TableResult:
+def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
+    flat, tpl, vanish = ctx.flat, ctx.tpl, ctx.vanish
     res = TableResult()
     text = flat.text
     extra = {**variants()["table3_rows"], **_national_aliases("table3_rows")}
@@ -425,9 +421,9 @@ def extract_t3(flat: Flat, start: int, end: int, tpl: Template, vanish: bool) ->
                 clean.pop()
         clean.append(l)
     labels = clean
-    specs = t3_specs(tpl, False)
     cols = tpl.t3_columns
     g = ((len(cols) - 1, tuple(range(len(cols) - 1))),)
+    specs = {r.key: RowSpec(r.key, cols, g) for r in tpl.t3_rows}
     readings: dict[str, list] = {}
     label_locs = {}
     order = [r.key for r in tpl.t3_rows]
@@ -474,7 +470,7 @@ def extract_t3(flat: Flat, start: int, end: int, tpl: Template, vanish: bool) ->
                 label_locs.setdefault(tk, flat.loc(run[0].offset))
             else:
                 res.warnings.append(_unreadable("t3", tk, run, len(cols)))
-                readings[tk] = [tuple((f.text, f.offset) for f in run[:0])] if False else []
+                readings[tk] = []
     # 2021 reports that print a single （六） row: the sub-rows are absent, not blank.
     if "other" in readings and tpl.version == "2021":
         for k in ("other.no_correction", "other.unpaid_fee", "other.other"):
@@ -490,7 +486,7 @@ def extract_t3(flat: Flat, start: int, end: int, tpl: Template, vanish: bool) ->
                     a = f"t3/{k}/{c.key}"
                     res.cells[a] = ReportCell(a, None, "", "unresolved", flat.loc(start))
             specs.pop(k, None)
-    res.cells.update(_resolve_rows(flat, "t3", specs, readings, label_locs, _t3_joint(tpl, cols), res.warnings))
+    res.cells.update(_resolve_rows(ctx, "t3", specs, readings, label_locs, _t3_joint(tpl, cols), res.warnings))
     return res
 
 
@@ -604,7 +600,8 @@ def _national_aliases(section: str) -> dict:
 
 # ---------------------------------------------------------------- table 四
 
-def extract_t4(flat: Flat, start: int, end: int, tpl: Template, vanish: bool) -> TableResult:
+def extract_t4(ctx: Context, start: int, end: int) -> TableResult:
+    flat, tpl, vanish = ctx.flat, ctx.tpl, ctx.vanish
     res = TableResult()
     text = flat.text
     cols4 = tpl.t4_columns
@@ -636,7 +633,7 @@ def extract_t4(flat: Flat, start: int, end: int, tpl: Template, vanish: bool) ->
                     res.cells[a] = ReportCell(a, None, "", "unresolved", flat.loc(hm[0].start()))
         return res
     res.found = True
-    cells = _resolve_rows(flat, "t4", {"": spec}, {"": chosen}, {"": flat.loc(hm[-1].start())}, None, res.warnings)
+    cells = _resolve_rows(ctx, "t4", {"": spec}, {"": chosen}, {"": flat.loc(hm[-1].start())}, None, res.warnings)
     res.cells.update(cells)
     return res
 
@@ -647,7 +644,8 @@ _CAPTION = re.compile(r"第\s*二\s*十\s*条\s*第\s*[（(]\s*([一二三四五
 _CN = {c: i + 1 for i, c in enumerate("一二三四五六七八九")}
 
 
-def extract_t2(flat: Flat, start: int, end: int, tpl: Template, vanish: bool) -> TableResult:
+def extract_t2(ctx: Context, start: int, end: int) -> TableResult:
+    flat, tpl, vanish = ctx.flat, ctx.tpl, ctx.vanish
     res = TableResult()
     text = flat.text
     caps = list(_CAPTION.finditer(text, start, end))
@@ -704,5 +702,5 @@ def extract_t2(flat: Flat, start: int, end: int, tpl: Template, vanish: bool) ->
                 for c in b.columns:
                     a = f"t2/{rk}/{c.key}"
                     res.cells[a] = ReportCell(a, None, "", "unresolved", flat.loc(m.start()))
-        res.cells.update(_resolve_rows(flat, "t2", specs, readings, locs, None, res.warnings, unit_hint))
+        res.cells.update(_resolve_rows(ctx, "t2", specs, readings, locs, None, res.warnings, unit_hint))
     return res
