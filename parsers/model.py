@@ -15,11 +15,15 @@ class ReportCell:
     loc: Location = Location()
     unit: str | None = None  # money columns and pre-2019 indicators: the unit found
     via: str | None = None  # pre-2019 cells: "table" or "sentence"
+    char: int | None = None  # offset of the value inside its source line or cell
+
 
     def as_dict(self) -> dict:
         d = {"address": self.address, "value": self.value, "raw": self.raw, "status": self.status}
         d["page"] = self.loc.page
         d["line"] = self.loc.line
+        if self.char is not None:
+            d["char"] = self.char
         if self.loc.via:
             d["source_via"] = self.loc.via
         if self.unit:

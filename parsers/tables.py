@@ -298,7 +298,8 @@ def _cell_out(address: str, cell: Cell | None, col: Column, flat: Flat, unit_hin
     value = v.value
     if isinstance(value, float) and value.is_integer() and not col.decimal and col.key != "procurement_amount":
         value = int(value)
-    return ReportCell(address, value, raw, v.status, loc, unit)
+    char = off - flat.span_at(off).start if off is not None else None
+    return ReportCell(address, value, raw, v.status, loc, unit, char=char)
 
 
 def _resolve_rows(ctx: Context, table: str, specs: dict[str, RowSpec], readings: dict[str, list],
