@@ -1,0 +1,416 @@
+"""Pre-2019 reports: sections and p/<indicator>/<col> cells (parsers.pre2019).
+
+The small reports below are written here; every flattening of the same annex table must
+give the same cells. The corpus tests read two real crawler files by path.
+"""
+import pytest
+
+from parsers.document import Flat
+from parsers.pre2019 import SUBKEYS, extract_pre2019, split_pre2019_sections, valid_address
+from parsers.readers.text import read_text
+from parsers.templates import pre2019
+
+from tests.conftest import need_corpus
+
+
+def parse(text: str):
+    flat = Flat(read_text(text.encode("utf-8")))
+    cells, warnings = extract_pre2019(flat)
+    return split_pre2019_sections(flat), cells, warnings
+
+
+def by_address(cells):
+    out = {}
+    for c in cells:
+        assert c.address not in out, f"two cells for {c.address}"
+        out[c.address] = c
+    return out
+
+
+def values(cells):
+    return {c.address: c.value for c in cells}
+
+
+def codes(warnings):
+    return [w.code for w in warnings]
+
+
+# --------------------------------------------------------------------------- fixture
+
+HEADER = ("指标名称", "计量单位", "本年度", "历年累计")
+ROWS = [
+    ("主动公开政府信息数", "条", "356", "4821"),
+    ("其中：政府网站公开政府信息数", "条", "340", "4600"),
+    ("全文电子化率", "%", "100", ""),
+    ("收到申请数", "件", "12", "97"),
+    ("其中：1.当面申请数", "件", "5", "40"),
+    ("2.网上申请数", "件", "7", "57"),
+    ("同意公开答复数", "件", "9", "80"),
+    ("行政复议数", "件", "1", "3"),
+    ("行政诉讼数", "件", "12", "25"),
+    ("依申请公开信息收取的费用", "元", "0", "150"),
+]
+PARAS = [
+    "某某县水利局2015年政府信息公开工作年度报告",
+    "本报告根据《中华人民共和国政府信息公开条例》编制。",
+    "一、概述",
+    "本局高度重视政府信息公开工作，一、健全机制；二、完善平台。",
+    "二、主动公开政府信息情况",
+    "本年度主动公开政府信息356条，全文电子化率达到100%。网站专栏页面访问量达5230人次。",
+    "三、依申请公开政府信息情况",
+    "全年受理政府信息公开申请12件，其中当面申请5件，网上申请7件。同意公开9件。",
+    "四、因政府信息公开申请行政复议、提起行政诉讼的情况",
+    "发生行政复议1件。",
+    "五、人员队伍情况",
+    "本局有兼职人员2人。",
+    "六、其他需要报告的事项",
+    "附表：",
+]
+TABLE_CELLS = {
+    "p/proactive_items/value": (356, "条"), "p/proactive_items/cumulative": (4821, "条"),
+    "p/proactive_by_channel.website/value": (340, "条"), "p/proactive_by_channel.website/cumulative": (4600, "条"),
+    "p/proactive_fulltext_rate/value": (100, "%"),
+    "p/applications_received/value": (12, "件"), "p/applications_received/cumulative": (97, "件"),
+    "p/applications_by_channel.in_person/value": (5, "件"),
+    "p/applications_by_channel.in_person/cumulative": (40, "件"),
+    "p/applications_by_channel.online/value": (7, "件"), "p/applications_by_channel.online/cumulative": (57, "件"),
+    "p/replies_granted/value": (9, "件"), "p/replies_granted/cumulative": (80, "件"),
+    "p/admin_review_cases/value": (1, "件"), "p/admin_review_cases/cumulative": (3, "件"),
+    "p/admin_litigation_cases/value": (12, "件"), "p/admin_litigation_cases/cumulative": (25, "件"),
+    "p/fees_charged/value": (0, "元"), "p/fees_charged/cumulative": (150, "元"),
+}
+SENTENCE_ONLY = {"p/consultations.site_visits/value": (5230, "人次"), "p/staff.part_time/value": (2, "人")}
+
+
+def report(flattening: str, paras=PARAS, rows=ROWS) -> str:
+    table = [HEADER] + rows
+    if flattening == "tab":
+        body = list(paras) + ["\t".join(r) for r in table]
+    elif flattening == "pipe":
+        body = list(paras) + ["| " + " | ".join(r) + " |" for r in table]
+    elif flattening == "line":  # one cell per line; empty cells leave no line
+        body = list(paras) + [c for r in table for c in r if c]
+    elif flattening == "space":
+        body = list(paras) + [" ".join(c for c in r if c) for r in table]
+    elif flattening == "crawler":  # whole body on one line, table cells run together
+        head = ["标题: 某某县水利局2015年政府信息公开工作年度报告", "发布时间: 2016-03-01",
+                "==================== 正文 ===================="]
+        return "\n".join(head + ["".join(paras) + "".join("".join(r) for r in table) + " 附件下载"])
+    else:
+        raise ValueError(flattening)
+    return "\n".join(body)
+
+
+# --------------------------------------------------------------------------- tables
+
+@pytest.mark.parametrize("flattening", ["tab", "pipe", "line", "space"])
+def test_separated_tables_give_every_cell(flattening):
+    _, cells, warnings = parse(report(flattening))
+    got = by_address(cells)
+    assert set(got) == set(TABLE_CELLS) | set(SENTENCE_ONLY)
+    for addr, (v, unit) in TABLE_CELLS.items():
+        c = got[addr]
+        assert (c.value, c.unit, c.via, c.status) == (v, unit, "table", "number"), addr
+        assert c.loc.line is not None
+    for addr, (v, unit) in SENTENCE_ONLY.items():
+        assert (got[addr].value, got[addr].unit, got[addr].via) == (v, unit, "sentence"), addr
+    # the sentences agree with the table: no mismatch warning
+    assert "PRE2019_TABLE_SENTENCE_MISMATCH" not in codes(warnings)
+    assert all(valid_address(a) for a in got)
+
+
+def test_table_cells_point_at_their_line():
+    _, cells, _ = parse(report("line"))
+    text = report("line").split("\n")
+    got = by_address(cells)
+    assert text[got["p/proactive_items/value"].loc.line - 1] == "356"
+    assert text[got["p/proactive_items/cumulative"].loc.line - 1] == "4821"
+    assert text[got["p/staff.part_time/value"].loc.line - 1] == "本局有兼职人员2人。"
+
+
+def test_run_together_digits_split_only_when_one_reading_survives():
+    _, cells, warnings = parse(report("crawler"))
+    got = by_address(cells)
+    # 3564821 splits three ways with 本年度 ≤ 历年累计; the sentence "主动公开政府信息356条" picks one,
+    # and the 其中 row 3404600 then has one reading ≤ its parent (340/4600, not 3/404600).
+    assert values(cells)["p/proactive_items/value"] == 356
+    assert values(cells)["p/proactive_items/cumulative"] == 4821
+    assert got["p/proactive_by_channel.website/cumulative"].raw == "4600"
+    # 1225 reads 1/225 or 12/25 and nothing says which: skipped, and the warning names the row
+    assert "p/admin_litigation_cases/value" not in got and "p/admin_litigation_cases/cumulative" not in got
+    amb = [w.message for w in warnings if w.code == "PRE2019_AMBIGUOUS_DIGITS"]
+    assert len(amb) == 1 and "行政诉讼数" in amb[0]
+    expected = {a: v for a, v in TABLE_CELLS.items() if "admin_litigation" not in a}
+    assert {a: got[a].value for a in expected} == {a: v for a, (v, _) in expected.items()}
+    assert all(got[a].via == "table" and got[a].unit == u for a, (_, u) in expected.items())
+    # "…当面申请数件5402.网上申请数": the row number 2 glued to the digits is cut off
+    assert values(cells)["p/applications_by_channel.in_person/cumulative"] == 40
+    assert set(got) == set(expected) | set(SENTENCE_ONLY)
+
+
+def test_run_together_without_corroboration_is_skipped():
+    paras = [p.replace("本年度主动公开政府信息356条，全文电子化率达到100%。", "") for p in PARAS]
+    _, cells, warnings = parse(report("crawler", paras=paras))
+    got = values(cells)
+    for addr in ("p/proactive_items/value", "p/proactive_by_channel.website/value", "p/proactive_fulltext_rate/value"):
+        assert addr not in got
+    named = " ".join(w.message for w in warnings if w.code == "PRE2019_AMBIGUOUS_DIGITS")
+    assert "主动公开政府信息数" in named and "政府网站公开政府信息数" in named and "全文电子化率" in named
+    assert got["p/applications_received/cumulative"] == 97  # still corroborated by 受理…申请12件
+
+
+def test_run_together_single_value_column():
+    text = "一、概述\n本局依法公开。\n二、附表\n指标名称计量单位数量主动公开政府信息数条356收到申请数件12行政复议数件0"
+    _, cells, warnings = parse(text)
+    assert {(c.address, c.value, c.unit, c.via) for c in cells} == {
+        ("p/proactive_items/value", 356, "条", "table"), ("p/applications_received/value", 12, "件", "table"),
+        ("p/admin_review_cases/value", 0, "件", "table")}
+    assert warnings == []
+
+
+def test_separate_cells_are_read_as_printed():
+    # this year > 历年累计 is inconsistent, but printed in separate cells it is what the source says
+    _, cells, warnings = parse("附表\n指标名称 | 计量单位 | 本年度 | 历年累计\n行政复议数 | 件 | 5 | 3\n")
+    assert values(cells) == {"p/admin_review_cases/value": 5, "p/admin_review_cases/cumulative": 3}
+    assert warnings == []
+
+
+def test_glued_row_number_must_be_the_expected_one():
+    text = "附表\n指标名称计量单位本年度历年累计收到申请数件1297其中：1.当面申请数件5405.网上申请数件757"
+    _, cells, warnings = parse(text)
+    got = values(cells)
+    assert "p/applications_by_channel.in_person/value" not in got
+    assert any(w.code == "PRE2019_TABLE_ROW_SKIPPED" and "当面申请数" in w.message for w in warnings)
+
+
+NATIONAL = """某市某区2016年政府信息公开工作年度报告
+（一）概述
+本区推进政务公开。
+（二）主动公开情况
+全区主动公开政府信息1200条。
+（三）依申请公开情况
+共收到申请41件。
+（四）存在问题及工作打算
+1、宣传不够。2、队伍薄弱。
+（五）附表
+政府信息公开情况统计表
+统计指标\t单位\t数量
+一、主动公开情况\t\t
+（一）主动公开政府信息数（不同渠道和方式公开相同信息计1条）\t条\t1200
+其中：主动公开规范性文件数\t条\t15
+制发规范性文件总数\t件\t18
+三、依申请公开情况\t\t
+（一）收到申请数\t件\t41
+（三）申请答复数\t件\t41
+1.属于已主动公开范围数\t件\t6
+2.同意公开答复数\t件\t30
+3.同意部分公开答复数\t件\t2
+4.不同意公开答复数\t件\t3
+其中：涉及国家秘密\t件\t1
+涉及个人隐私\t件\t2
+四、行政复议数量\t件\t2
+其中：维持具体行政行为数\t件\t1
+被依法纠错数\t件\t1
+其他情形数\t件\t0
+五、行政诉讼数量\t件\t1
+其中：维持具体行政行为或者驳回原告诉讼请求数\t件\t1
+被依法纠错数\t件\t—
+八、机构建设和保障经费情况\t\t
+（三）从事政府信息公开工作人员数\t人\t6
+1.专职人员数\t人\t2
+2.兼职人员数\t人\t4
+（四）政府信息公开专项经费\t万元\t3.5
+九、政府信息公开会议和培训情况\t\t
+（二）举办各类培训班数\t次\t2
+（三）接受培训人员数\t人次\t150
+"""
+
+
+def test_national_statistics_table():
+    sections, cells, warnings = parse(NATIONAL)
+    assert values(cells) == {
+        "p/proactive_items/value": 1200, "p/proactive_normative_docs/value": 15,
+        "p/normative_docs_issued/value": 18, "p/applications_received/value": 41,
+        "p/replies_total/value": 41, "p/replies_already_public/value": 6, "p/replies_granted/value": 30,
+        "p/replies_partial/value": 2, "p/replies_denied/value": 3,
+        "p/denied_reasons.state_secret/value": 1, "p/denied_reasons.privacy/value": 2,
+        "p/admin_review_cases/value": 2, "p/admin_review_cases.upheld/value": 1,
+        "p/admin_review_cases.corrected/value": 1, "p/admin_review_cases.other/value": 0,
+        "p/admin_litigation_cases/value": 1, "p/admin_litigation_cases.upheld/value": 1,
+        "p/staff.total/value": 6, "p/staff.full_time/value": 2, "p/staff.part_time/value": 4,
+        "p/budget.funds/value": 3.5, "p/meetings_training.trainings/value": 2,
+        "p/meetings_training.trainees/value": 150,
+    }
+    got = by_address(cells)
+    assert got["p/budget.funds/value"].unit == "万元" and got["p/meetings_training.trainees/value"].unit == "人次"
+    assert all(c.via == "table" for c in cells)  # the two sentences agree with the table
+    assert warnings == []
+    # group rows 一、主动公开情况 … 九、 inside the table are not sections
+    assert [(s.key, s.number) for s in sections] == [
+        ("preface", ""), ("overview", "一"), ("proactive", "二"), ("on_request", "三"), ("problems", "四"),
+        ("other", "五")]
+    assert "统计指标" in sections[-1].text
+
+
+def test_table_wins_over_a_disagreeing_sentence():
+    text = ("一、行政复议和行政诉讼情况\n本年度发生行政复议2件。\n二、附表\n"
+            "指标名称\t计量单位\t本年度\t历年累计\n行政复议数\t件\t1\t4\n")
+    _, cells, warnings = parse(text)
+    got = by_address(cells)
+    assert (got["p/admin_review_cases/value"].value, got["p/admin_review_cases/value"].via) == (1, "table")
+    mism = [w.message for w in warnings if w.code == "PRE2019_TABLE_SENTENCE_MISMATCH"]
+    assert len(mism) == 1 and "p/admin_review_cases/value" in mism[0]
+
+
+# --------------------------------------------------------------------------- sentences
+
+@pytest.mark.parametrize("text, expected", [
+    ("共受理政府信息公开申请8件，同意公开5件，同意部分公开2件，不予公开1件。行政复议和行政诉讼均为0件。"
+     "收取检索、复制、邮寄等费用0元。",
+     {"p/applications_received/value": (8, "件"), "p/replies_granted/value": (5, "件"),
+      "p/replies_partial/value": (2, "件"), "p/replies_denied/value": (1, "件"),
+      "p/admin_review_cases/value": (0, "件"), "p/admin_litigation_cases/value": (0, "件"),
+      "p/fees_charged/value": (0, "元")}),
+    ("2016年累计主动公开政府信息500条。截至2016年底，累计主动公开政府信息8000条。",
+     {"p/proactive_items/value": (500, "条"), "p/proactive_items/cumulative": (8000, "条")}),
+    ("接待现场咨询15人次，电话咨询20人次，网上咨询31人次。召开政府信息公开工作会议2次，举办培训班3期，培训人员120人次。",
+     {"p/consultations.in_person/value": (15, "人次"), "p/consultations.phone/value": (20, "人次"),
+      "p/consultations.online/value": (31, "人次"), "p/meetings_training.meetings/value": (2, "次"),
+      "p/meetings_training.trainings/value": (3, "期"), "p/meetings_training.trainees/value": (120, "人次")}),
+    ("专职人员1名，兼职人员3名。政府信息公开工作经费2.5万元。全文电子化率为98.5%。",
+     {"p/staff.full_time/value": (1, "名"), "p/staff.part_time/value": (3, "名"),
+      "p/budget.funds/value": (2.5, "万元"), "p/proactive_fulltext_rate/value": (98.5, "%")}),
+    ("全年主动公开规范性文件12件，制发规范性文件15件。通过政府网站公开信息300条，政府公报公开信息20条。"
+     "信函申请4件，传真申请1件。",
+     {"p/proactive_normative_docs/value": (12, "件"), "p/normative_docs_issued/value": (15, "件"),
+      "p/proactive_by_channel.website/value": (300, "条"), "p/proactive_by_channel.gazette/value": (20, "条"),
+      "p/applications_by_channel.letter/value": (4, "件"), "p/applications_by_channel.fax/value": (1, "件")}),
+    ("共有行政诉讼案件1件、行政复议案件2件，均已结案。",
+     {"p/admin_litigation_cases/value": (1, "件"), "p/admin_review_cases/value": (2, "件")}),
+])
+def test_sentence_figures(text, expected):
+    _, cells, warnings = parse(text)
+    assert {c.address: (c.value, c.unit) for c in cells} == expected
+    assert all(c.via == "sentence" and c.status == "number" for c in cells)
+    assert warnings == []
+
+
+@pytest.mark.parametrize("text", [
+    "主动公开政府信息约300条，网上咨询30余人次，解答咨询3000多人次。",  # approximations
+    "各乡镇主动公开政府信息613条，占28.89%。",  # a share is a breakdown, not the total
+    "本年度共公开信息。其中，教育局主动公开政府信息60条。",  # after 其中: a part
+    "本年度未收到政府信息公开申请，未发生行政复议和行政诉讼，未收取任何费用。",  # no literal zero
+    "今年累计主动公开采购信息25条，共受理审批事项117件，办结171件，减免金额2100.5元。",  # other matters
+])
+def test_sentences_that_give_nothing(text):
+    _, cells, _ = parse(text)
+    assert cells == []
+
+
+def test_differing_sentences_are_all_dropped():
+    _, cells, warnings = parse("一、主动公开\n主动公开政府信息100条。\n二、其他\n全年主动公开政府信息120条。")
+    assert "p/proactive_items/value" not in values(cells)
+    conflict = [w.message for w in warnings if w.code == "PRE2019_SENTENCE_CONFLICT"]
+    assert len(conflict) == 1 and "100条" in conflict[0] and "120条" in conflict[0]
+
+
+# --------------------------------------------------------------------------- sections
+
+def test_sections_on_separate_lines():
+    sections, _, _ = parse(report("tab"))
+    assert [(s.key, s.number, s.title) for s in sections] == [
+        ("preface", "", ""), ("overview", "一", "概述"), ("proactive", "二", "主动公开政府信息情况"),
+        ("on_request", "三", "依申请公开政府信息情况"),
+        ("review_litigation", "四", "因政府信息公开申请行政复议、提起行政诉讼的情况"),
+        ("other_section", "五", "人员队伍情况"), ("other", "六", "其他需要报告的事项"), ("other", "", "附表")]
+    assert sections[0].text.startswith("某某县水利局2015年") and sections[0].line == 1
+    # the 一、…二、 list inside 概述 does not split it
+    assert sections[1].text == "本局高度重视政府信息公开工作，一、健全机制；二、完善平台。"
+    assert sections[5].text == "本局有兼职人员2人。" and sections[5].line == 11
+
+
+def test_sections_glued_in_one_line():
+    sections, _, _ = parse(report("crawler"))
+    assert [(s.key, s.number) for s in sections] == [
+        ("preface", ""), ("overview", "一"), ("proactive", "二"), ("on_request", "三"), ("review_litigation", "四"),
+        ("other_section", "五"), ("other", "六")]
+    assert sections[4].text == "发生行政复议1件。"
+    assert sections[6].title == "其他需要报告的事项" and sections[6].text.startswith("附表：指标名称")
+
+
+def test_sections_keyword_titles_bracket_numbers_and_unnumbered_lines():
+    text = ("前言文字。（一）工作概况 本局推进公开。（二）依申请公开、不予公开及咨询情况 无申请。"
+            "（三）申请行政复议、提起行政诉讼和申诉的情况 无。（四）工作人员及公开事务支出情况 兼职1人。")
+    sections, _, _ = parse(text)
+    assert [(s.key, s.number, s.title) for s in sections] == [
+        ("preface", "", ""), ("overview", "一", "工作概况"), ("on_request", "二", "依申请公开、不予公开及咨询情况"),
+        ("review_litigation", "三", "申请行政复议、提起行政诉讼和申诉的情况"), ("fees", "四", "工作人员及公开事务支出情况")]
+    unnumbered = "概述\n本局推进公开。\n主动公开政府信息情况\n全年公开。\n存在的主要问题和改进措施\n人手不足。"
+    sections, _, _ = parse(unnumbered)
+    assert [(s.key, s.title, s.text) for s in sections] == [
+        ("overview", "概述", "本局推进公开。"), ("proactive", "主动公开政府信息情况", "全年公开。"),
+        ("problems", "存在的主要问题和改进措施", "人手不足。")]
+
+
+def test_no_heading_keeps_all_text_as_preface():
+    sections, _, _ = parse("本局全年依法公开政府信息。")
+    assert [(s.key, s.text) for s in sections] == [("preface", "本局全年依法公开政府信息。")]
+
+
+def test_subkeys_belong_to_national_indicators():
+    keys = {i["key"] for i in pre2019()["indicators"]}
+    assert set(SUBKEYS) <= keys
+    assert valid_address("p/staff.part_time/value") and valid_address("p/proactive_items/cumulative")
+    assert not valid_address("p/staff/value") and not valid_address("p/staff.nobody/value")
+    assert not valid_address("p/proactive_items/total") and not valid_address("p/unknown_key/value")
+
+
+# --------------------------------------------------------------------------- corpus
+
+def corpus_parse(name):
+    corpus = need_corpus()
+    flat = Flat(read_text((corpus / name).read_bytes()))
+    cells, warnings = extract_pre2019(flat)
+    return split_pre2019_sections(flat), cells, warnings
+
+
+def test_corpus_105_department_report_in_prose():
+    sections, cells, warnings = corpus_parse("105.txt")
+    assert [(s.key, s.number) for s in sections] == [
+        ("preface", ""), ("overview", "一"), ("proactive", "二"), ("on_request", "三"), ("other_section", "四"),
+        ("review_litigation", "五"), ("fees", "六")]
+    got = {c.address: (c.value, c.unit, c.via) for c in cells}
+    assert got == {
+        "p/proactive_items/value": (45, "条", "sentence"),  # 新增主动公开政府信息45条
+        "p/admin_review_cases/value": (0, "件", "sentence"),  # 行政复议0件
+        "p/staff.part_time/value": (1, "人", "sentence"),  # 兼职人员1人
+        "p/budget.funds/value": (1, "万元", "sentence"),  # 政府信息公开费用1万元
+        "p/consultations.in_person/value": (1600, "人次", "sentence"),  # 现场咨询1600人次
+        "p/consultations.phone/value": (3200, "人次", "sentence"),  # 电话咨询3200人次
+        "p/consultations.online/value": (100, "人次", "sentence"),  # 网上咨询100人次
+    }
+    # 未收到政府信息公开申请 is no literal 0; 约4900人次 and 3000多人次 are approximate
+    assert warnings == []
+
+
+def test_corpus_110_run_together_statistics_table():
+    sections, cells, warnings = corpus_parse("110.txt")
+    assert [(s.key, s.number) for s in sections] == [
+        ("preface", ""), ("overview", "一"), ("proactive", "二"), ("on_request", "三"), ("review_litigation", "四"),
+        ("problems", "五"), ("other", "六")]
+    got = {c.address: (c.value, c.via) for c in cells}
+    zero_rows = ["proactive_by_channel.gazette", "applications_received", "applications_by_channel.in_person",
+                 "applications_by_channel.online", "applications_by_channel.letter_fax", "replies_total",
+                 "replies_granted", "replies_partial", "replies_denied", "admin_review_cases",
+                 "admin_litigation_cases"]
+    expected = {f"p/{k}/{col}": (0, "table") for k in zero_rows for col in ("value", "cumulative")}
+    expected.update({
+        # 主动公开文件数条212210037: 2122/10037, the split the sentence 主动公开政府信息2122条 agrees with
+        "p/proactive_items/value": (2122, "table"), "p/proactive_items/cumulative": (10037, "table"),
+        "p/proactive_by_channel.website/value": (2122, "table"),
+        "p/proactive_by_channel.website/cumulative": (10037, "table"),
+        "p/consultations.site_visits/value": (97402, "sentence"),  # 专栏访问量达97402人次
+    })
+    assert got == expected
+    assert codes(warnings) == ["PRE2019_ROW_UNMAPPED"]  # 其他类型答复数, 接受行政诉讼、举报数
+    assert "其他类型答复数" in warnings[0].message
