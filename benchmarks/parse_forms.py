@@ -1,0 +1,156 @@
+"""Benchmark: the PDF and HTML paths, against the floor of raw PDFium text extraction.
+
+    .venv/bin/python benchmarks/parse_forms.py [--n N] [--rounds R] [--seed S]
+
+PDFs: the corpus PDFs (../shared/corpus/*.pdf, when present) plus N generated reports
+(pipeline.render_pdf; generation is not timed). For the same files it prints pages per
+second for
+  * raw pypdfium2 text extraction (open, text page, get_text_range: the floor),
+  * xxgk's `read_pdf` (glyphs, rulings, tables, furniture, provenance),
+  * xxgk's full parse (`parsers.report.parse_bytes`: reader + sections + tables + checks),
+  * `read_pdf(engine="pdfplumber")` (the slower second engine, one round only),
+and the ratio read_pdf / raw (the target is >= 0.5). HTML: reports per second for
+`read_html` and the full parse of N reports rendered by pipeline.render_forms.render_html.
+Timings are process CPU time on one core, best of R rounds.
+
+Note: generated PDFs use reportlab's non-embedded STSong-Light font. On a machine without
+an installed CJK font PDFium cannot see those glyphs, and read_pdf reads such pages through
+pdfminer instead (much slower); the corpus PDFs embed their fonts. Figures for generated
+PDFs are therefore printed separately.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+def _pin():
+    try:
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    except (AttributeError, OSError):
+        pass
+
+
+def _best(fn, files, rounds: int) -> float:
+    best = float("inf")
+    for _ in range(rounds):
+        t = time.process_time()
+        for data in files:
+            fn(data)
+        best = min(best, time.process_time() - t)
+    return best
+
+
+def raw_pdfium(data: bytes) -> None:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(data)
+    for i in range(len(pdf)):
+        page = pdf[i]
+        tp = page.get_textpage()
+        tp.get_text_range()
+        tp.close()
+        page.close()
+    pdf.close()
+
+
+def n_pages(data: bytes) -> int:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(data)
+    n = len(pdf)
+    pdf.close()
+    return n
+
+
+def bench_pdfs(label: str, files: list[bytes], rounds: int) -> None:
+    from parsers.readers.pdf import read_pdf
+
+    if not files:
+        print(f"{label}: no files")
+        return
+    pages = sum(n_pages(d) for d in files)
+    raw = _best(raw_pdfium, files, rounds)
+    xx = _best(read_pdf, files, rounds)
+    print(f"{label}: {len(files)} PDFs, {pages} pages")
+    print(f"  raw pypdfium2 text      {pages / raw:8.1f} pages/s")
+    print(f"  xxgk read_pdf           {pages / xx:8.1f} pages/s   ratio to raw {raw / xx:.2f} (target >= 0.50)")
+    try:
+        from parsers.report import parse_bytes
+    except ImportError:
+        print("  full parse              (parsers.report.parse_bytes not available)")
+    else:
+        full = _best(lambda d: parse_bytes(d, name="x.pdf"), files, rounds)
+        print(f"  xxgk full parse         {pages / full:8.1f} pages/s   ({len(files) / full:.1f} reports/s)")
+    plumber = _best(lambda d: read_pdf(d, engine="pdfplumber"), files, 1)
+    print(f"  read_pdf via pdfplumber {pages / plumber:8.1f} pages/s")
+
+
+def bench_html(n: int, seed: int, rounds: int) -> None:
+    try:
+        from parsers.readers.html import read_html
+        from pipeline.generator import generate_values
+        from pipeline.render_forms import render_html
+    except ImportError as e:
+        print(f"HTML: skipped ({e})")
+        return
+    rng = random.Random(seed)
+    files = []
+    for i in range(n):
+        version = rng.choice(["2019", "2021"])
+        files.append(render_html(generate_values(rng, version), version, 2022, f"测试县第{i}局", rng=rng))
+    t = _best(read_html, files, rounds)
+    print(f"HTML: {n} generated reports")
+    print(f"  read_html               {n / t:8.1f} reports/s")
+    try:
+        from parsers.report import parse_bytes
+    except ImportError:
+        return
+    full = _best(lambda d: parse_bytes(d, name="x.html"), files, rounds)
+    print(f"  full parse              {n / full:8.1f} reports/s")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=10, help="generated reports per form (default 10)")
+    ap.add_argument("--rounds", type=int, default=3, help="timing rounds, best kept (default 3)")
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args(argv)
+    _pin()
+    corpus = sorted(CORPUS.glob("*.pdf")) if CORPUS.is_dir() else []
+    if corpus:
+        bench_pdfs("corpus PDFs", [p.read_bytes() for p in corpus], args.rounds)
+    else:
+        print(f"corpus PDFs: {CORPUS} not present, skipped")
+    from pipeline.render_pdf import render_pdf
+
+    try:
+        from pipeline.generator import generate_values
+    except ImportError:
+        generate_values = None
+    rng = random.Random(args.seed)
+    gen = []
+    for i in range(args.n):
+        version = rng.choice(["2019", "2021"])
+        if generate_values is not None:
+            vals = generate_values(rng, version)
+        else:
+            from parsers.templates import template
+
+            vals = {a: rng.randint(0, 500) for a in template(version).addresses()}
+        gen.append(render_pdf(vals, version, 2022, f"测试县第{i}局", rng=random.Random(i)))
+    bench_pdfs("generated PDFs (non-embedded CJK font)", gen, args.rounds)
+    bench_html(args.n, args.seed, args.rounds)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
