@@ -49,10 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", help="report files (text, HTML, PDF, DOCX ...)")
     p.add_argument("--json", action="store_true", help="print one JSON object per file (JSON Lines) to stdout")
     p.set_defaults(func=_cmd_parse)
+    from scrapers.crawl import add_arguments as add_crawl_arguments
+
     c = sub.add_parser("crawl", help="crawl report columns of county portals into a raw store")
-    c.add_argument("column_urls", nargs="*", metavar="COLUMN_URL")
-    c.add_argument("--portals", help="CSV of portals (default: the bundled seed list)")
-    c.add_argument("--out", default="data/raw", help="raw store directory (default data/raw)")
+    add_crawl_arguments(c)
     c.set_defaults(func=_cmd_crawl)
     d = sub.add_parser("demo", help="offline end to end on generated sample reports")
     d.add_argument("--out", default=None, help="work directory (default: a temporary one)")
