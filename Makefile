@@ -12,7 +12,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-test: $(STAMP)
+SYSDEPS := $(VENV)/.sysdeps
+
+$(SYSDEPS): scripts/system-deps.sh | $(STAMP)
+	bash scripts/system-deps.sh
+	touch $(SYSDEPS)
+
+test: $(STAMP) $(SYSDEPS)
 	$(BIN)/python -m pytest -q
 
 demo: $(STAMP)

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# System packages that some readers and tests use, installed when this machine lets us
+# (root with apt-get); elsewhere the tests that need them skip with a reason (never in CI).
+#   antiword            reads real Word 97 .doc files
+#   fonts-wqy-microhei  a CJK font, so that generated test PDFs (non-embedded CJK font)
+#                       take PDFium's fast path instead of the pdfminer fallback
+set -u
+need=()
+command -v antiword >/dev/null 2>&1 || need+=(antiword)
+if ! { command -v fc-list >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qiE "wqy|noto.*cjk|droid.*fallback"; }; then
+  need+=(fonts-wqy-microhei)
+fi
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing system packages: ${need[*]}" >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}") >&2 \
+    || echo "warning: could not install ${need[*]}; tests that need them will skip" >&2
+else
+  echo "note: not installing ${need[*]} (needs root and apt-get); tests that need them will skip" >&2
+fi
+exit 0
