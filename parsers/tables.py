@@ -304,15 +304,23 @@ def _cell_out(address: str, cell: Cell | None, col: Column, flat: Flat, unit_hin
 
 def _resolve_rows(ctx: Context, table: str, specs: dict[str, RowSpec], readings: dict[str, list],
                   label_locs: dict, joint_check=None, warnings: list | None = None,
-                  unit_hint: str | None = None) -> dict:
+                  unit_hint: str | None = None, ranks: dict | None = None) -> dict:
     """Pick readings per row (jointly when identities span rows) and emit cells."""
     flat = ctx.flat
     cells: dict = {}
     chosen_sets: dict[str, list] = {k: list(r) for k, r in readings.items()}
+    joint_failed = False
     if joint_check and any(len(r) > 1 for r in readings.values()):
         narrowed = joint_check(chosen_sets)
         if narrowed:
             chosen_sets = narrowed
+        else:
+            joint_failed = True  # the table does not add up: no tie-breaking by preference
+    if ranks and not joint_failed:
+        for k, rs in chosen_sets.items():
+            if len(rs) > 1:
+                top = min(ranks.get(r, ()) for r in rs)
+                chosen_sets[k] = [r for r in rs if ranks.get(r, ()) == top]
     for key, spec in specs.items():
         rs = chosen_sets.get(key)
         blank_loc = label_locs.get(key)
@@ -373,12 +381,19 @@ def _by_quoted_numbers(rs: list, table: str, key: str, cols, anchors: dict, warn
     return rs
 
 
-def _solve_run(spec: RowSpec, run: list[Field], vanish: bool):
+def _solve_run(spec: RowSpec, run: list[Field], vanish: bool, ranks: dict | None = None):
+    """The best readings of a run. With `ranks` (a dict to fill), keep every reading the
+    row's own arithmetic admits and leave the finer preference (a verified total over
+    a blank one, fewer vanished cells) until the whole table has been checked."""
     ranked = rank_readings(spec, run, vanish)
     if not ranked:
         return [], None
-    rs, top = best(ranked)
-    return rs, top
+    if ranks is None:
+        return best(ranked)
+    floor = min(k[:3] for _, k in ranked)
+    kept = [(r, k) for r, k in ranked if k[:3] == floor]
+    ranks.update(kept)
+    return [r for r, _ in kept], floor
 
 
 # ---------------------------------------------------------------- table 三
@@ -426,6 +441,7 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
     g = ((len(cols) - 1, tuple(range(len(cols) - 1))),)
     specs = {r.key: RowSpec(r.key, cols, g) for r in tpl.t3_rows}
     readings: dict[str, list] = {}
+    ranks: dict = {}
     label_locs = {}
     order = [r.key for r in tpl.t3_rows]
     missing_after: dict[str, list[str]] = {}
@@ -443,10 +459,11 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
             key = lab.key
             if key not in tpl.t3_derived and not (key == "other" and tpl.version == "2021"):
                 continue
-            if not runs or all(f.text == "" for f in runs[0]):
+            lone_other = key == "other" and not any(k in found for k in tpl.t3_derived.get("other", ()))
+            if not runs or (all(f.text == "" for f in runs[0]) and not lone_other):
                 continue
             spec = RowSpec(key, cols, g)
-            rs, _ = _solve_run(spec, runs[0], vanish)
+            rs, _ = _solve_run(spec, runs[0], vanish, ranks)
             if rs:
                 specs[key] = spec
                 readings[key] = rs
@@ -465,7 +482,7 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
         if len(runs) > 1 and len(runs) <= len(targets):
             res.warnings.append(Warning("ROWS_BY_ORDER", f"t3: rows {', '.join(targets[1:len(runs)])} have no readable label; their values were taken in template order"))
         for tk, run in zip(targets, runs):
-            rs, _ = _solve_run(specs[tk], run, vanish)
+            rs, _ = _solve_run(specs[tk], run, vanish, ranks)
             if rs:
                 readings[tk] = rs
                 label_locs.setdefault(tk, flat.loc(run[0].offset))
@@ -487,7 +504,8 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
                     a = f"t3/{k}/{c.key}"
                     res.cells[a] = ReportCell(a, None, "", "unresolved", flat.loc(start))
             specs.pop(k, None)
-    res.cells.update(_resolve_rows(ctx, "t3", specs, readings, label_locs, _t3_joint(tpl, cols), res.warnings))
+    res.cells.update(_resolve_rows(ctx, "t3", specs, readings, label_locs, _t3_joint(tpl, cols), res.warnings,
+                                   ranks=ranks))
     return res
 
 
@@ -537,7 +555,9 @@ def _t3_joint(tpl: Template, cols):
         targets = [t for t in V["results_total"] if balanced(t)]
         if not targets:
             return None
-        mask = [c for c in range(n) if all(t[c] is not None for t in targets)]
+        # A blank part in the 总计 column is missing, not zero: that column can't be checked.
+        mask = [c for c in range(n) if all(t[c] is not None for t in targets)
+                and not (cols[c].key == "total" and any(x[c] is None for k in parts for x in V[k]))]
         proj = lambda v: tuple(v[c] for c in mask)  # noqa: E731
         zero = tuple(0 for _ in mask)
         fwd = [{zero}]

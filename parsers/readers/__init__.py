@@ -4,8 +4,11 @@ from __future__ import annotations
 from ..document import Document
 
 
-class UnsupportedInput(ValueError):
-    """The bytes are not a report this package can read; the message says why."""
+try:  # one class for every reader (the PDF reader raises it from errors.py)
+    from .errors import UnsupportedInput
+except ImportError:  # pragma: no cover - errors.py is part of the package
+    class UnsupportedInput(ValueError):  # type: ignore[no-redef]
+        """The bytes are not a report this package can read; the message says why."""
 
 
 def read_document(data: bytes, *, charset: str | None = None) -> Document:
@@ -41,16 +44,18 @@ def read_document(data: bytes, *, charset: str | None = None) -> Document:
             raise UnsupportedInput(f"PDF input, but the PDF reader is not available ({e})") from e
         return read_pdf(data)
     if kind == "image":
+        hint = "the file is an image (a scanned report); reading it needs OCR: pip install 'xxgk[ocr]'"
         try:
-            from .ocr import read_image
+            from . import ocr
         except ImportError as e:
-            raise UnsupportedInput(
-                "the file is an image (a scanned report); reading it needs OCR: pip install 'xxgk[ocr]'") from e
+            raise UnsupportedInput(hint) from e
+        available = getattr(ocr, "ocr_available", None)
+        if available is not None and not available():
+            raise UnsupportedInput(hint)
         try:
-            return read_image(data)
+            return ocr.read_image(data)
         except ImportError as e:
-            raise UnsupportedInput(
-                f"the file is an image (a scanned report); reading it needs OCR: pip install 'xxgk[ocr]' ({e})") from e
+            raise UnsupportedInput(f"{hint} ({e})") from e
     if kind == "empty":
         raise UnsupportedInput("the file is empty (no bytes, or only whitespace)")
     if kind in ("xlsx", "xls"):

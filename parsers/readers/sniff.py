@@ -53,20 +53,53 @@ def _utf16_text(data: bytes) -> bytes | None:
     return None
 
 
+_OOXML_KINDS = ((b"wordprocessingml", "docx"), (b"ms-word", "docx"), (b"spreadsheetml", "xlsx"), (b"ms-excel", "xlsx"))
+
+
+def _local_members(data: bytes) -> tuple[list[str], bytes]:
+    """Member names from the local headers of a (possibly truncated) zip, and the start of
+    [Content_Types].xml when it is among them."""
+    import struct
+    import zlib
+
+    names: list[str] = []
+    types = b""
+    pos = 0
+    while len(names) < 200 and data.startswith(b"PK\x03\x04", pos) and pos + 30 <= len(data):
+        _sig, _ver, flags, method, _time, _date, _crc, csize, _usize, nlen, elen = struct.unpack_from("<4s5H3I2H", data, pos)
+        name = data[pos + 30:pos + 30 + nlen].decode("utf-8", "replace")
+        names.append(name)
+        start = pos + 30 + nlen + elen
+        blob = data[start:start + csize] if csize and not flags & 8 else data[start:start + 65536]
+        if name == "[Content_Types].xml":
+            try:
+                types = blob if method == 0 else zlib.decompressobj(-15).decompress(blob, 65536)
+            except zlib.error:
+                types = b""
+        if flags & 8 or not csize:
+            break  # sizes follow the data: the next header cannot be found cheaply
+        pos = start + csize
+    return names, types
+
+
 def zip_kind(data: bytes) -> str:
-    """docx | xlsx | ofd | zip, from member names (raw local headers when the zip is truncated)."""
+    """docx | xlsx | ofd | zip, from member names (local headers and [Content_Types].xml when
+    the zip is truncated)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             names = z.namelist()
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
-        # Truncated or damaged: the central directory is gone, local headers still name members.
-        head = data[: 1 << 20]
-        if b"word/document" in head or (b"word/" in head and b"[Content_Types].xml" in head):
+        names, types = _local_members(data)
+        lower = {n.lower() for n in names}
+        if any(n.startswith("word/") for n in lower):
             return "docx"
-        if b"xl/workbook" in head:
+        if any(n.startswith("xl/") for n in lower):
             return "xlsx"
-        if b"OFD.xml" in head:
+        if "ofd.xml" in lower:
             return "ofd"
+        for marker, kind in _OOXML_KINDS:
+            if marker in types:
+                return kind
         return "zip"
     lower = {n.lower() for n in names}
     if "word/document.xml" in lower or any(n.startswith("word/") and n.endswith(".xml") and "document" in n for n in lower):
@@ -98,6 +131,8 @@ def is_mht(data: bytes) -> bool:
 
 def looks_like_html(data: bytes) -> bool:
     body = data.lstrip()
+    while body.startswith(b"\xef\xbb\xbf"):
+        body = body[3:].lstrip()
     if _LEADING_MARKUP.match(body[:200]):
         return True
     low = body[:300].lower()

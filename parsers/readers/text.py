@@ -109,12 +109,14 @@ def _blank_cells(lines: list[str], start: int) -> dict[int, int]:
         return {}
     from collections import Counter
 
-    counts = Counter(gp for _, gp, _, _ in gaps).most_common(2)
-    g = counts[0][0]
-    vl = [gp for _, gp, pv, nv in gaps if pv and not nv and gp != g]
-    r = Counter(vl).most_common(1)[0][0] if vl else (counts[1][0] if len(counts) > 1 else g)
-    if g < 2:
+    counts = Counter(gp for _, gp, _, _ in gaps)
+    top = max(counts.values())
+    frequent = sorted(gp for gp, c in counts.items() if c >= top / 4 and gp >= 2)
+    if not frequent:
         return {}
+    g = frequent[0]  # between cells: the smallest frequent gap; between rows: the next one
+    vl = [gp for _, gp, pv, nv in gaps if pv and not nv and gp != g]
+    r = frequent[1] if len(frequent) > 1 else (Counter(vl).most_common(1)[0][0] if vl else g)
     out = {}
     for i1, gp, pv, nv in gaps:
         ks = {(gp - base) // g for base in {g, r} if gp - base >= g and (gp - base) % g == 0}
@@ -137,11 +139,11 @@ def read_text(data: bytes) -> Document:
         if not line.strip():
             pending_blank = True
             continue
-        if _FOOTER.match(line) or _MD_RULE.match(line):
-            continue
         loc = Location(line=n + 1)
         for _ in range(blanks.get(n, 0)):
             blocks.append(para("", loc))
+        if _FOOTER.match(line) or _MD_RULE.match(line):
+            continue
         cells = _cells_of(line)
         if cells is not None:
             blocks.append(Block("row", tuple(Cell(c, loc) for c in cells)))

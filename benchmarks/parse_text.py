@@ -1,0 +1,110 @@
+"""Benchmark: parse generated scraped-text reports on one core.
+
+    .venv/bin/python benchmarks/parse_text.py [--n N] [--seed S] [--tracemalloc]
+
+Generates N reports (mixed flattening styles and both template versions; generation is not
+timed), then parses them all in this one process, pinned to one CPU where the OS allows,
+and prints reports per second, total cells, cells recovered exactly, and peak memory
+(max RSS of the process; with --tracemalloc also the Python heap peak of the parse loop,
+which slows the loop down, so its timing is reported separately).
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import math
+import os
+import resource
+import sys
+import time
+import tracemalloc
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from parsers.report import parse_bytes  # noqa: E402
+from pipeline.generator import STYLES, generate  # noqa: E402
+
+
+def _maxrss_mib() -> float:
+    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    return kib / 1024
+
+
+def _same(want, cell) -> bool:
+    if want is None:
+        return cell.status == "blank"
+    if cell.status != "number" or cell.value is None:
+        return False
+    return math.isclose(want, cell.value, rel_tol=1e-12, abs_tol=1e-9)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=1000, help="number of reports (default 1000)")
+    ap.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
+    ap.add_argument("--tracemalloc", action="store_true", help="also measure the Python heap peak (slower)")
+    args = ap.parse_args(argv)
+    if args.n < 1:
+        ap.error("--n must be at least 1")
+
+    if hasattr(os, "sched_setaffinity"):
+        try:
+            os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+        except OSError:
+            pass
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
+
+    t0 = time.perf_counter()
+    gens = [generate(args.seed + i) for i in range(args.n)]
+    datas = [g.data for g in gens]
+    t_gen = time.perf_counter() - t0
+    n_bytes = sum(len(d) for d in datas)
+    styles = Counter(g.style for g in gens)
+    versions = Counter(g.version for g in gens)
+    rss_before = _maxrss_mib()
+
+    gc.collect()
+    t0 = time.perf_counter()
+    reports = [parse_bytes(d, name=f"gen-{args.seed + i}.txt") for i, d in enumerate(datas)]
+    t_parse = time.perf_counter() - t0
+    rss_after = _maxrss_mib()
+
+    n_cells = sum(len(r.cells) for r in reports)
+    n_gen_cells = sum(len(g.values) for g in gens)
+    n_ok = 0
+    for g, r in zip(gens, reports):
+        cells = {c.address: c for c in r.cells}
+        n_ok += sum(1 for a, v in g.values.items()
+                    if a in cells and cells[a].status != "unresolved" and _same(v, cells[a]))
+    n_err = sum(1 for r in reports if r.error)
+
+    print(f"reports        {args.n}  ({n_bytes / 1e6:.1f} MB of text; generated in {t_gen:.2f} s, not timed)")
+    print("styles         " + ", ".join(f"{s} {styles[s]}" for s in STYLES))
+    print("versions       " + ", ".join(f"{v} {n}" for v, n in sorted(versions.items())))
+    print(f"cpu            {cpus} (one process)")
+    print(f"parse time     {t_parse:.2f} s  ->  {args.n / t_parse:.1f} reports/s, "
+          f"{t_parse / args.n * 1000:.2f} ms/report, {n_bytes / 1e6 / t_parse:.2f} MB/s")
+    print(f"cells          {n_cells} parsed ({n_cells / args.n:.1f}/report); "
+          f"{n_ok}/{n_gen_cells} generated cells recovered exactly ({n_ok / n_gen_cells:.2%})")
+    print(f"errors         {n_err} reports with an error")
+    print(f"peak memory    max RSS {rss_after:.1f} MiB (before parsing {rss_before:.1f} MiB)")
+
+    if args.tracemalloc:
+        del reports
+        gc.collect()
+        tracemalloc.start()
+        t0 = time.perf_counter()
+        for i, d in enumerate(datas):
+            parse_bytes(d, name=f"gen-{args.seed + i}.txt")  # results dropped: per-report working set
+        t_tm = time.perf_counter() - t0
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(f"heap peak      {peak / 2**20:.1f} MiB traced while parsing one report at a time "
+              f"(loop took {t_tm:.2f} s under tracemalloc)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

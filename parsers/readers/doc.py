@@ -1,0 +1,475 @@
+"""Word 97-2003 (.doc, OLE2) and RTF -> Document.
+
+.doc: antiword (`antiword -w 0 -m UTF-8.txt FILE`, text with `|` table rows, read by the
+text reader), then LibreOffice headless (`soffice --convert-to docx` with a throw-away
+profile, read by the DOCX reader). With neither installed: UnsupportedInput naming the
+Debian packages (antiword, libreoffice-writer).
+
+RTF (what many ".doc" links really serve): a small pure-Python reader. Control words are
+dropped, \\'hh bytes are decoded with the font's \\fcharset or the document's \\ansicpg
+(936 and the GB charsets as GB18030), \\uN with its \\ucN fallback skipped; header, footer,
+picture, field-instruction and other non-text destinations are skipped. Tables (\\cell,
+\\row) become row blocks with spans: colspan from the \\cellx boundaries of all rows of the
+table, \\clmgf/\\clmrg merges, rowspan from \\clvmgf/\\clvmrg. `line` is the paragraph or
+row ordinal, as for DOCX.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from bisect import bisect_left
+from pathlib import Path
+
+from ..document import Block, Cell, Document, Location, Warning, para
+from . import UnsupportedInput
+from .grid import RawCell, finish_table
+from .html import join_pieces, norm_text
+
+ANTIWORD_TIMEOUT = 60
+SOFFICE_TIMEOUT = 180
+
+
+# =========================================================================== .doc
+
+class _ConvertError(Exception):
+    pass
+
+
+def _antiword(exe: str, data: bytes) -> str:
+    with tempfile.TemporaryDirectory(prefix="xxgk-doc-") as tmp:
+        src = Path(tmp) / "in.doc"
+        src.write_bytes(data)
+        try:
+            r = subprocess.run([exe, "-w", "0", "-m", "UTF-8.txt", str(src)], capture_output=True,
+                               timeout=ANTIWORD_TIMEOUT, env={**os.environ, "HOME": os.environ.get("HOME", tmp)})
+        except subprocess.TimeoutExpired as e:
+            raise _ConvertError(f"antiword timed out after {ANTIWORD_TIMEOUT}s") from e
+        except OSError as e:
+            raise _ConvertError(f"antiword could not run: {e}") from e
+    if r.returncode != 0:
+        msg = r.stderr.decode("utf-8", "replace").strip().replace(str(src), "<file>")
+        raise _ConvertError(f"antiword failed ({r.returncode}): {msg[:300]}")
+    return r.stdout.decode("utf-8", "replace")
+
+
+def _soffice(exe: str, data: bytes, suffix: str = ".doc") -> bytes:
+    with tempfile.TemporaryDirectory(prefix="xxgk-lo-") as tmp:
+        src = Path(tmp) / f"in{suffix}"
+        src.write_bytes(data)
+        out = Path(tmp) / "out"
+        profile = Path(tmp) / "profile"
+        cmd = [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore", "--nologo",
+               "--nodefault", "--nolockcheck", "--convert-to", "docx", "--outdir", str(out), str(src)]
+        try:
+            r = subprocess.run(cmd, capture_output=True, timeout=SOFFICE_TIMEOUT)
+        except subprocess.TimeoutExpired as e:
+            raise _ConvertError(f"LibreOffice timed out after {SOFFICE_TIMEOUT}s") from e
+        except OSError as e:
+            raise _ConvertError(f"LibreOffice could not run: {e}") from e
+        result = out / "in.docx"
+        if not result.exists():
+            msg = (r.stderr or r.stdout).decode("utf-8", "replace").strip()
+            raise _ConvertError(f"LibreOffice produced no DOCX ({r.returncode}): {msg[:300]}")
+        return result.read_bytes()
+
+
+def converters() -> dict[str, str | None]:
+    """The external converters found on PATH."""
+    return {"antiword": shutil.which("antiword"),
+            "soffice": shutil.which("soffice") or shutil.which("libreoffice")}
+
+
+def read_doc(data: bytes) -> Document:
+    """Word 97-2003 bytes -> Document. Content that is really RTF, DOCX or HTML (as .doc
+    links often serve) goes to that reader."""
+    from .sniff import sniff
+
+    kind = sniff(data)
+    if kind == "rtf":
+        return read_rtf(data)
+    if kind == "docx":
+        from .docx import read_docx
+
+        return read_docx(data)
+    if kind == "html":
+        from .html import read_html
+
+        return read_html(data)
+    if kind != "doc":
+        raise UnsupportedInput(f"not a Word 97-2003 document (content looks like {kind})")
+    tools = converters()
+    if not tools["antiword"] and not tools["soffice"]:
+        raise UnsupportedInput("Word 97-2003 (.doc) files need a converter: install antiword "
+                               "(Debian/Ubuntu: apt-get install antiword) or LibreOffice (apt-get install libreoffice-writer)")
+    errors: list[str] = []
+    if tools["antiword"]:
+        try:
+            text = _antiword(tools["antiword"], data)
+        except _ConvertError as e:
+            errors.append(str(e))
+        else:
+            from .text import read_text
+
+            d = read_text(text.encode("utf-8"))
+            warnings = d.warnings if d.blocks else d.warnings + (Warning("NO_TEXT", "antiword found no text"),)
+            return Document(d.blocks, "doc", d.header, warnings)
+    if tools["soffice"]:
+        try:
+            docx_bytes = _soffice(tools["soffice"], data)
+        except _ConvertError as e:
+            errors.append(str(e))
+        else:
+            from .docx import read_docx
+
+            d = read_docx(docx_bytes)
+            return Document(d.blocks, "doc", d.header, d.warnings)
+    raise UnsupportedInput("could not read the Word 97-2003 file: " + "; ".join(errors))
+
+
+# =========================================================================== RTF
+
+_CHARSET_CODEPAGE = {
+    0: "cp1252", 77: "mac_roman", 128: "cp932", 129: "cp949", 130: "johab", 134: "gb18030", 136: "cp950",
+    161: "cp1253", 162: "cp1254", 163: "cp1258", 177: "cp1255", 178: "cp1256", 186: "cp1257", 204: "cp1251",
+    222: "cp874", 238: "cp1250",
+}
+_CJK_CODEPAGES = {"gb18030", "cp950", "cp932", "cp949"}
+_SKIP_DEST = {
+    "colortbl", "stylesheet", "info", "pict", "header", "headerl", "headerr", "headerf", "footer", "footerl",
+    "footerr", "footerf", "footnote", "fldinst", "themedata", "colorschememapping", "datastore", "latentstyles",
+    "listtable", "listoverridetable", "rsidtbl", "generator", "xmlnstbl", "mmathPr", "filetbl", "revtbl",
+    "pgdsctbl", "bkmkstart", "bkmkend", "shpinst", "shppict", "nonshppict", "blipuid", "userprops", "docvar",
+    "template", "objdata", "objclass", "annotation", "atnid", "atnauthor", "formfield", "datafield", "fontemb",
+    "fontfile", "falt", "panose", "pntxta", "pntxtb", "xe", "tc", "txe", "sp", "sn", "sv", "wgrffmtfilter",
+    "xmlopen", "xmlclose", "ftnsep", "ftnsepc", "ftncn", "aftnsep", "aftnsepc", "aftncn", "comment", "private",
+    "protusertbl", "defchp", "defpap", "oldcprops", "oldpprops", "oldtprops", "oldsprops", "listpicture",
+}
+_CHAR_WORDS = {"emdash": "\u2014", "endash": "\u2013", "lquote": "\u2018", "rquote": "\u2019", "ldblquote": "\u201c",
+               "rdblquote": "\u201d", "bullet": "\u2022", "emspace": " ", "enspace": " ", "qmspace": " ",
+               "zwj": "", "zwnj": "", "zwbo": "", "zwnbo": ""}
+_SYMBOLS = {"~": "\u00a0", "-": "", "_": "-", "{": "{", "}": "}", "\\": "\\", "|": "", ":": ""}
+
+_TOKEN = re.compile(r"\\([a-zA-Z]{1,32})(-?\d{1,10})? ?|\\'([0-9a-fA-F]{2})|\\([^a-zA-Z'])|([{}])|[\r\n]+|([^\\{}\r\n]+)", re.S)
+_SKIPPER = re.compile(r"\\bin(-?\d{1,10}) ?|\\.|[{}]", re.S)
+
+
+def _fix_surrogates(s: str) -> str:
+    if any("\ud800" <= ch <= "\udfff" for ch in s):
+        return s.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return s
+
+
+class _Rtf:
+    def __init__(self) -> None:
+        self.ansicpg = "cp1252"
+        self.fonts: dict[int, int] = {}
+        self.blocks: list[Block] = []
+        self.line = 0
+        self.ntables = 0
+        self.cur: list[str] = []  # text of the current paragraph
+        self.bytebuf = bytearray()
+        self.byte_cp = "cp1252"
+        self.pieces: list[str] = []  # paragraphs of the current cell
+        self.row_cells: list[str] = []
+        self.table_rows: list[tuple[list[str], list[tuple[int, set]], int]] = []
+        self.defs: list[tuple[int, set]] = []
+        self.pending_flags: set = set()
+        self.row_left = 0
+
+    # ------------------------------------------------------------ text
+    def codepage(self, state: dict) -> str:
+        font = state.get("afont") if state.get("dbch") and state.get("afont") is not None else state.get("font")
+        cs = self.fonts.get(font) if font is not None else None
+        if cs is None or cs in (0, 1, 2):
+            if cs == 0 and self.ansicpg not in _CJK_CODEPAGES:
+                return "cp1252"
+            return self.ansicpg
+        return _CHARSET_CODEPAGE.get(cs, self.ansicpg)
+
+    def flush_bytes(self) -> None:
+        if self.bytebuf:
+            self.cur.append(bytes(self.bytebuf).decode(self.byte_cp, errors="replace"))
+            self.bytebuf.clear()
+
+    def add_byte(self, b: int, state: dict) -> None:
+        cp = self.codepage(state)
+        if cp != self.byte_cp:
+            self.flush_bytes()
+            self.byte_cp = cp
+        self.bytebuf.append(b)
+
+    def add(self, s: str) -> None:
+        self.flush_bytes()
+        self.cur.append(s)
+
+    def take(self) -> str:
+        self.flush_bytes()
+        s = _fix_surrogates("".join(self.cur))
+        self.cur = []
+        return s
+
+    # ------------------------------------------------------------ structure
+    def par(self, state: dict) -> None:
+        text = self.take()
+        if state.get("intbl") or self.row_cells:
+            self.pieces.append(norm_text(text.replace("\t", " ")))
+            return
+        self.end_table()
+        self.line += 1
+        loc = Location(line=self.line)
+        s = text.strip(" \t\u3000\u00a0")
+        if "\t" in s:
+            cells = [c for c in (norm_text(x) for x in re.split(r"\t+", s)) if c]
+            if len(cells) >= 2:
+                self.blocks.append(Block("row", tuple(Cell(c, loc) for c in cells)))
+                return
+            s = " ".join(cells)
+        s = norm_text(s)
+        if s:
+            self.blocks.append(para(s, loc))
+
+    def cell(self) -> None:
+        text = self.take()
+        self.pieces.append(norm_text(text.replace("\t", " ")))
+        self.row_cells.append(join_pieces(self.pieces))
+        self.pieces = []
+
+    def row(self) -> None:
+        if self.cur or self.bytebuf or self.pieces:
+            rest = self.take()
+            if rest.strip() or self.pieces:
+                self.pieces.append(norm_text(rest))
+                self.row_cells.append(join_pieces(self.pieces))
+                self.pieces = []
+        self.table_rows.append((self.row_cells, list(self.defs), self.row_left))
+        self.row_cells = []
+
+    def end_table(self) -> None:
+        if not self.table_rows:
+            return
+        rows = self.table_rows
+        self.table_rows = []
+        xs = sorted({x for _, defs, _ in rows for x, _ in defs} | {left for _, _, left in rows})
+        reps: list[int] = []
+        for x in xs:
+            if not reps or x - reps[-1] > 20:
+                reps.append(x)
+
+        def col_of(x: int) -> int:
+            i = bisect_left(reps, x)
+            if i < len(reps) and (i == 0 or reps[i] - x <= x - reps[i - 1]):
+                return i
+            return i - 1
+
+        raw: list[list[RawCell]] = []
+        open_v: dict[int, RawCell] = {}
+        for texts, defs, left in rows:
+            self.line += 1
+            out: list[RawCell] = []
+            use_defs = len(defs) == len(texts)
+            lo = col_of(left)
+            for i, text in enumerate(texts):
+                if use_defs:
+                    x, flags = defs[i]
+                    hi = col_of(x)
+                    span = max(1, hi - lo)
+                else:
+                    flags, span = set(), 1
+                    hi = lo + 1
+                if "clmrg" in flags and out:
+                    out[-1].colspan += span
+                elif "clvmrg" in flags and lo in open_v:
+                    open_v[lo].rowspan += 1
+                else:
+                    cell = RawCell(text, self.line, span, 1)
+                    out.append(cell)
+                    for c in range(lo, lo + span):
+                        open_v.pop(c, None)
+                    if "clvmgf" in flags:
+                        open_v[lo] = cell
+                lo = hi if use_defs else lo + 1
+            raw.append(out)
+        self.blocks.extend(finish_table(raw, self.ntables))
+        self.ntables += 1
+
+    # ------------------------------------------------------------ parse
+    def parse(self, s: str) -> None:
+        state: dict = {"uc": 1, "font": None, "intbl": False, "dest": None}
+        stack: list[dict] = []
+        fresh = False  # the next control word is the first of its group
+        star = False
+        skip_chars = 0
+        pos = 0
+        n = len(s)
+        while pos < n:
+            m = _TOKEN.match(s, pos)
+            if m is None:  # a lone backslash at the end
+                break
+            pos = m.end()
+            word, arg, hexb, sym, brace, text = m.group(1), m.group(2), m.group(3), m.group(4), m.group(5), m.group(6)
+            if brace == "{":
+                stack.append(state)
+                state = dict(state)
+                fresh, star, skip_chars = True, False, 0
+                continue
+            if brace == "}":
+                if stack:
+                    state = stack.pop()
+                fresh, star, skip_chars = False, False, 0
+                continue
+            if word is None and hexb is None and sym is None and text is None:
+                continue  # raw line breaks are not text in RTF
+            if skip_chars:
+                if text is not None:
+                    take = min(skip_chars, len(text))
+                    skip_chars -= take
+                    text = text[take:]
+                    if not text:
+                        continue
+                else:
+                    skip_chars -= 1
+                    continue
+            if sym == "*":
+                star = True
+                continue
+            if word is not None:
+                if fresh and (star or word in _SKIP_DEST):
+                    if word == "fonttbl":
+                        state["dest"] = "fonttbl"
+                        fresh = False
+                        continue
+                    pos = self._skip_group(s, pos)
+                    if stack:
+                        state = stack.pop()
+                    fresh = star = False
+                    continue
+                fresh = False
+                if word == "fonttbl":
+                    state["dest"] = "fonttbl"
+                elif word == "bin":
+                    pos += max(0, int(arg or 0))
+                else:
+                    skip_chars = self.control(word, arg, state)
+                continue
+            fresh = False
+            if state.get("dest") == "fonttbl":
+                continue
+            if hexb is not None:
+                self.add_byte(int(hexb, 16), state)
+            elif sym is not None:
+                if sym in ("\n", "\r"):
+                    self.par(state)
+                else:
+                    self.add(_SYMBOLS.get(sym, ""))
+            elif text is not None:
+                if text.isascii():
+                    self.add(text)
+                else:  # raw 8-bit bytes in the text: codepage bytes
+                    for ch in text:
+                        if ord(ch) < 128:
+                            self.add(ch)
+                        else:
+                            self.add_byte(ord(ch), state)
+        if self.cur or self.bytebuf:
+            self.par(state)
+        if self.row_cells:
+            self.row()
+        self.end_table()
+
+    @staticmethod
+    def _skip_group(s: str, pos: int) -> int:
+        depth = 1
+        n = len(s)
+        while depth and pos < n:
+            m = _SKIPPER.search(s, pos)
+            if m is None:
+                return n
+            tok = m.group(0)
+            if tok == "{":
+                depth += 1
+            elif tok == "}":
+                depth -= 1
+            elif m.group(1) is not None:
+                pos = m.end() + max(0, int(m.group(1)))
+                continue
+            pos = m.end()
+        return pos
+
+    def control(self, word: str, arg: str | None, state: dict) -> int:
+        """Apply a control word; return how many following characters to skip (\\uN)."""
+        if state.get("dest") == "fonttbl":
+            if word == "f" and arg is not None:
+                state["deffont"] = int(arg)
+            elif word == "fcharset" and arg is not None and state.get("deffont") is not None:
+                self.fonts[state["deffont"]] = int(arg)
+            return 0
+        if word == "u" and arg is not None:
+            code = int(arg)
+            if code < 0:
+                code += 65536
+            self.add(chr(code))
+            return state.get("uc", 1)
+        if word == "uc" and arg is not None:
+            state["uc"] = max(0, int(arg))
+        elif word == "ansicpg" and arg is not None:
+            cp = int(arg)
+            self.ansicpg = "gb18030" if cp in (936, 20936, 54936) else f"cp{cp}"
+            try:
+                b"a".decode(self.ansicpg)
+            except LookupError:
+                self.ansicpg = "cp1252"
+        elif word == "f" and arg is not None:
+            state["font"] = int(arg)
+        elif word == "af" and arg is not None:
+            state["afont"] = int(arg)
+        elif word == "dbch":
+            state["dbch"] = True
+        elif word in ("loch", "hich"):
+            state["dbch"] = False
+        elif word in ("par", "sect"):
+            self.par(state)
+        elif word == "line":
+            if state.get("intbl") or self.row_cells:
+                self.pieces.append(norm_text(self.take()))
+            else:
+                self.par(state)
+        elif word == "tab":
+            self.add("\t")
+        elif word == "pard":
+            state["intbl"] = False
+        elif word == "intbl":
+            state["intbl"] = True
+        elif word in ("cell", "nestcell"):
+            self.cell()
+        elif word == "row":
+            self.row()
+        elif word == "nestrow":
+            pass
+        elif word == "trowd":
+            self.defs = []
+            self.pending_flags = set()
+            self.row_left = 0
+        elif word == "trleft" and arg is not None:
+            self.row_left = int(arg)
+        elif word in ("clmgf", "clmrg", "clvmgf", "clvmrg"):
+            self.pending_flags.add(word)
+        elif word == "cellx" and arg is not None:
+            self.defs.append((int(arg), self.pending_flags))
+            self.pending_flags = set()
+        elif word in _CHAR_WORDS:
+            self.add(_CHAR_WORDS[word])
+        return 0
+
+
+def read_rtf(data: bytes) -> Document:
+    if not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
+        raise UnsupportedInput("not an RTF document (no {\\rtf header)")
+    reader = _Rtf()
+    reader.parse(data.decode("latin-1"))
+    warnings: tuple[Warning, ...] = ()
+    if not reader.blocks:
+        warnings = (Warning("NO_TEXT", "the RTF document has no text"),)
+    return Document(tuple(reader.blocks), "doc", (), warnings)

@@ -1,0 +1,682 @@
+"""HTML report pages, fragments, Hanweb datastores and MHT archives -> Document.
+
+Decoding: BOM; the HTTP header charset (`charset` argument), then <meta charset> /
+<meta http-equiv content-type>; then strict UTF-8 and strict GB18030 (gb2312/gbk are read as
+GB18030). One deliberate exception: bytes that are valid UTF-8 with non-ASCII characters are
+read as UTF-8 even when a GB charset is declared, because GBK text is practically never valid
+UTF-8 while UTF-8 text often decodes "strictly" as GB18030 mojibake. Then a declared charset
+with a handful of bad bytes, then charset-normalizer if installed, else UTF-8 with replacement
+and Warning("UNKNOWN_ENCODING").
+
+The article body: a fragment without <html>/<body>/<head> is the body itself; otherwise the
+CMS containers of portals.md (TRS, Hanweb, VSB, ...), longest text wins, then a text-density
+descent from <body> that skips link-heavy blocks.
+
+Blocks: paragraphs from block elements and <br>-separated lines; each data table row a row
+block with one Cell per source cell (colspan/rowspan set, covered positions omitted).
+Cell text: block pieces inside a cell are joined with "" when either side is CJK, else one
+space; whitespace collapsed; &nbsp;-only cells are "".
+
+Nested tables, the rule: a table is a LAYOUT table, read as flow (its cells become paragraphs
+and the tables inside them get their own numbers), when
+  (a) some table inside it has two or more cells of its own, or
+  (b) no row has more than one cell (a one-column box), or
+  (c) some cell holds more than 300 characters (an article in a cell, not a data cell).
+Otherwise it is a DATA table; a table of at most one cell inside a data cell is a wrapper
+and its text becomes part of the cell text.
+Tables drawn with spaces or box characters inside <pre> become rows split on 2+ spaces
+(or on │ | when present).
+
+Lines: every start tag gets its source line (in the decoded text) before parsing; a block's
+line is the line of the element its first text came after.
+"""
+from __future__ import annotations
+
+import codecs
+import email
+import email.policy
+import re
+from html import unescape
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from ..document import Block, Document, Location, Warning, para
+from . import UnsupportedInput
+from .grid import MAX_COLSPAN, MAX_ROWSPAN, RawCell, finish_table, span_value
+from .sniff import is_mht
+
+ATTR = "data-xxgk-n"
+MAX_DEPTH = 20000  # estimated element nesting above which the page is read as tag-stripped text
+MAX_TABLE_DEPTH = 30  # nested tables deeper than this are read as plain text
+LAYOUT_CELL_CHARS = 300
+
+# --------------------------------------------------------------------------- decoding
+
+_META_CHARSET = re.compile(rb"""<meta\b[^>]{0,600}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+_GB = {"gb2312", "gbk", "x-gbk", "gb_2312-80", "gb_2312", "cp936", "936", "euc-cn", "csgb2312", "gb18030", "x-euc-cn", "ms936", "windows-936"}
+
+
+def _norm_charset(name: str | None) -> str | None:
+    if not name:
+        return None
+    n = name.strip().strip("\"'").lower()
+    if n in _GB:
+        return "gb18030"
+    if n in ("utf8", "utf-8", "unicode-1-1-utf-8", "x-unicode20utf8"):
+        return "utf-8"
+    if n in ("unicode", "utf-16", "ucs-2"):  # Word's "charset=unicode": only meaningful with a BOM
+        return None
+    try:
+        return codecs.lookup(n).name
+    except LookupError:
+        return None
+
+
+def meta_charset(data: bytes) -> str | None:
+    m = _META_CHARSET.search(data[:16384])
+    return m.group(1).decode("ascii", "replace") if m else None
+
+
+def decode_html(data: bytes, charset: str | None = None) -> tuple[str, list[Warning]]:
+    warnings: list[Warning] = []
+    for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            return data[len(bom):].decode(enc, errors="replace"), warnings
+    declared: list[str] = []
+    for raw in (charset, meta_charset(data)):
+        enc = _norm_charset(raw)
+        if not enc or enc in declared:
+            continue
+        if enc in ("iso8859-1", "ascii", "cp1252"):
+            if not data.isascii():
+                warnings.append(Warning("CHARSET_MISMATCH", f"declared charset {raw!r} ignored: the page has non-ASCII bytes"))
+                continue
+        declared.append(enc)
+    has_high = not data.isascii()
+    try:
+        utf8 = data.decode("utf-8")
+    except UnicodeDecodeError:
+        utf8 = None
+    if utf8 is not None and has_high:
+        if declared and declared[0] not in ("utf-8",):
+            warnings.append(Warning("CHARSET_MISMATCH", f"declared charset {declared[0]} but the bytes are valid UTF-8; read as UTF-8"))
+        return utf8, warnings
+    for enc in declared:
+        try:
+            return data.decode(enc), warnings
+        except (UnicodeDecodeError, LookupError):
+            warnings.append(Warning("CHARSET_MISMATCH", f"declared charset {enc} does not decode the page"))
+    if utf8 is not None:
+        return utf8, warnings
+    try:
+        return data.decode("gb18030"), warnings
+    except UnicodeDecodeError:
+        pass
+    # A few bad bytes (a cut-off page, one stray byte) under a plausible charset.
+    limit = max(2, len(data) // 1000)
+    for enc in declared + ["utf-8", "gb18030"]:
+        try:
+            text = data.decode(enc, errors="replace")
+        except LookupError:
+            continue
+        bad = text.count("\ufffd")
+        if bad <= limit:
+            warnings.append(Warning("DECODE_ERRORS", f"{bad} undecodable byte sequence(s) under {enc} were replaced"))
+            return text, warnings
+    try:
+        from charset_normalizer import from_bytes  # optional
+    except ImportError:
+        from_bytes = None
+    if from_bytes is not None:
+        best = from_bytes(data).best()
+        if best is not None:
+            warnings.append(Warning("GUESSED_ENCODING", f"encoding guessed as {best.encoding} by charset-normalizer"))
+            return str(best), warnings
+    warnings.append(Warning("UNKNOWN_ENCODING", "page is neither UTF-8 nor GB18030; undecodable bytes were replaced"))
+    return data.decode("utf-8", errors="replace"), warnings
+
+
+def _mht_html(data: bytes) -> tuple[bytes, str | None] | None:
+    """The HTML part of an MHT ("web archive", also served as .doc by Word) file."""
+    msg = email.message_from_bytes(data, policy=email.policy.compat32)
+    for part in msg.walk():
+        if part.get_content_type() == "text/html":
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                return payload, part.get_content_charset()
+    return None
+
+
+# --------------------------------------------------------------------------- preprocessing
+
+_START_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9:_-]*)(?=[\s/>])")
+_ANY_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^<>]*?(/?)>")
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track",
+         "wbr", "basefont", "bgsound", "frame", "keygen", "isindex", "nextid", "spacer"}
+_IMPLIED_END = {"p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "tbody", "thead", "tfoot", "colgroup",
+                "rb", "rt", "rtc", "rp", "html", "head", "body"}
+
+
+def nesting_depth(text: str, stop_at: int = MAX_DEPTH) -> int:
+    """Estimated element nesting (tags with implied ends do not count); stops early past stop_at."""
+    depth = best = 0
+    for m in _ANY_TAG.finditer(text):
+        name = m.group(2).lower()
+        if name in _VOID or name in _IMPLIED_END or m.group(3):
+            continue
+        if m.group(1):
+            depth = max(0, depth - 1)
+        else:
+            depth += 1
+            if depth > best:
+                best = depth
+                if best > stop_at:
+                    break
+    return best
+
+
+def _inject_lines(text: str) -> tuple[str, list[int], list[int]]:
+    """Give every start tag an attribute with its sequence number; return the new text, the
+    source line of each tag and its offset in `text`."""
+    out: list[str] = []
+    lines: list[int] = []
+    offsets: list[int] = []
+    pos = 0
+    line = 1
+    last = 0
+    for m in _START_TAG.finditer(text):
+        line += text.count("\n", last, m.start())
+        last = m.start()
+        out.append(text[pos:m.end()])
+        out.append(f' {ATTR}="{len(lines)}"')
+        lines.append(line)
+        offsets.append(m.start())
+        pos = m.end()
+    out.append(text[pos:])
+    return "".join(out), lines, offsets
+
+
+_DATASTORE = re.compile(r"(?:<script\b[^>]*>\s*)?<datastore\b.*?</datastore\s*>(?:\s*</script\s*>)?", re.S | re.I)
+_RECORD = re.compile(r"<record\b[^>]*>\s*(?:<!\[CDATA\[(.*?)\]\]>|(.*?))\s*</record\s*>", re.S | re.I)
+_NEXTGROUP = re.compile(r"<nextgroup\b.*?</nextgroup\s*>", re.S | re.I)
+
+
+def _unwrap_datastore(text: str) -> str:
+    """Hanweb <datastore><recordset><record><![CDATA[html]]></record>... -> the records' HTML."""
+    low = text.lower()
+    if "<datastore" not in low and "<record" not in low:
+        return text
+
+    def records(seg: str) -> str:
+        seg = _NEXTGROUP.sub("", seg)
+        parts = [(m.group(1) if m.group(1) is not None else m.group(2)) for m in _RECORD.finditer(seg)]
+        return "".join(f"<div>{p}</div>" for p in parts)
+
+    text = _DATASTORE.sub(lambda m: records(m.group(0)), text)
+    if "<record" in text.lower():
+        text = _RECORD.sub(lambda m: f"<div>{m.group(1) if m.group(1) is not None else m.group(2)}</div>", text)
+        text = re.sub(r"</?(?:recordset|totalrecord|totalpage|nextgroup)\b[^>]*>", "", text, flags=re.I)
+    return text
+
+
+# --------------------------------------------------------------------------- text helpers
+
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f\u201c\u201d\u2018\u2019\u2014\u2026"
+_CJK_CHAR = re.compile(f"[{_CJK}]")
+_NL_RUN = re.compile(r"(?<=(.))[ \t\r\f\v\u00a0\u3000]*\n\s*(?=(.))", re.S)
+_WS = re.compile(r"\s+")
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+
+
+def is_cjk(ch: str) -> bool:
+    return bool(ch) and bool(_CJK_CHAR.match(ch))
+
+
+def norm_text(s: str) -> str:
+    """Collapse whitespace: a line break next to CJK text disappears (source wrapping), any
+    other run of whitespace (including &nbsp; and full-width spaces) becomes one space."""
+    s = _INVISIBLE.sub("", s)
+    if "\n" in s:
+        s = _NL_RUN.sub(lambda m: "" if is_cjk(m.group(1)) or is_cjk(m.group(2)) else " ", s)
+    return _WS.sub(" ", s).strip()
+
+
+def join_pieces(pieces: list[str]) -> str:
+    """Join the block pieces of one cell: "" next to CJK, else one space."""
+    out = ""
+    for p in pieces:
+        if not p:
+            continue
+        if out and not (is_cjk(out[-1]) or is_cjk(p[0])):
+            out += " "
+        out += p
+    return out
+
+
+# --------------------------------------------------------------------------- structure
+
+SKIP = {"script", "style", "noscript", "template", "iframe", "frame", "frameset", "object", "embed", "svg", "math",
+        "select", "option", "button", "input", "textarea", "map", "area", "audio", "video", "canvas", "head",
+        "title", "meta", "link", "base", "nav", "applet", "param", "datalist"}
+BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "section", "article",
+         "blockquote", "center", "address", "header", "footer", "main", "aside", "form", "fieldset", "figure",
+         "figcaption", "hr", "caption", "legend", "details", "summary", "table", "tr", "td", "th", "tbody",
+         "thead", "tfoot", "pre", "body", "html", "dir", "menu", "listing", "xmp", "plaintext", "marquee"}
+
+CMS_SELECTORS = (
+    ".TRS_Editor", ".trs_editor_view", ".TRS_UEDITOR", "#UCAP-CONTENT", "#td_DocContent", "#zoom", "#Zoom",
+    "#vsb_content", "[id^=vsb_content_]", ".v_news_content", "form[name=_newscontent_fromname]",
+    ".article-content", ".ewb-article-detail", ".pages_content", ".xl_content", "#xxgk_content", ".zwgk_content",
+    ".bt_content", ".news_content", ".article_content", "#article_content", ".detail-content", ".detail_content",
+)
+GENERIC_SELECTORS = (".content", "#content", "article", "main")
+
+_RULE_LINE = re.compile(r"^[\s\-─━=+┼┬┴├┤┌┐└┘│|┃┏┓┗┛┣┫┳┻╋═║╔╗╚╝╠╣╦╩╬_]+$")
+_PRE_SPLIT = re.compile(r"(?:[ \t\u00a0]{2,}|\t|\u3000)+")
+_BOX_SPLIT = re.compile(r"[│|┃║]")
+
+
+def _node_id(node: LexborNode) -> int:
+    return node.mem_id
+
+
+def _own_rows(table: LexborNode) -> tuple[list[tuple[LexborNode, list[LexborNode]]], list[LexborNode]]:
+    rows: list[tuple[LexborNode, list[LexborNode]]] = []
+    captions: list[LexborNode] = []
+
+    def add_tr(tr: LexborNode) -> None:
+        rows.append((tr, [c for c in tr.iter() if c.tag in ("td", "th")]))
+
+    for child in table.iter():
+        tag = child.tag
+        if tag == "tr":
+            add_tr(child)
+        elif tag in ("tbody", "thead", "tfoot"):
+            for tr in child.iter():
+                if tr.tag == "tr":
+                    add_tr(tr)
+        elif tag == "caption":
+            captions.append(child)
+    return rows, captions
+
+
+class _Reader:
+    def __init__(self, lines: list[int], offsets: list[int], source: str):
+        self.lines = lines
+        self.offsets = offsets
+        self.source = source
+        self.blocks: list[Block] = []
+        self.buf: list[str] = []
+        self.buf_line: int | None = None
+        self.cur_line: int | None = None
+        self.ntables = 0
+        self.images = 0
+
+    # -- lines
+    def line_of(self, node: LexborNode) -> int | None:
+        attrs = node.attributes
+        v = attrs.get(ATTR) if attrs else None
+        if v is not None and v.isdigit():
+            i = int(v)
+            if i < len(self.lines):
+                return self.lines[i]
+        return None
+
+    # -- paragraphs
+    def add_text(self, s: str | None) -> None:
+        if not s:
+            return
+        if self.buf_line is None and s.strip():
+            self.buf_line = self.cur_line
+        self.buf.append(s)
+
+    def flush(self) -> None:
+        if self.buf:
+            text = norm_text("".join(self.buf))
+            if text:
+                self.blocks.append(para(text, Location(line=self.buf_line)))
+        self.buf = []
+        self.buf_line = None
+
+    # -- flow content
+    def flow(self, root: LexborNode, depth: int = 0, tables: bool = True) -> None:
+        stack: list[tuple[LexborNode, bool]] = [(c, False) for c in reversed(list(root.iter(include_text=True)))]
+        while stack:
+            node, exiting = stack.pop()
+            if exiting:
+                self.flush()
+                continue
+            if node.is_text_node:
+                self.add_text(node.text_content)
+                continue
+            if not node.is_element_node:
+                continue
+            tag = node.tag
+            line = self.line_of(node)
+            if line is not None:
+                self.cur_line = line
+            if tag in SKIP:
+                continue
+            if tag == "br":
+                self.flush()
+                continue
+            if tag == "img":
+                self.images += 1
+                continue
+            if tag == "table" and tables:
+                self.flush()
+                self.table(node, depth)
+                continue
+            if tag == "pre":
+                self.flush()
+                self.pre(node)
+                continue
+            block = tag in BLOCK
+            if block:
+                self.flush()
+                stack.append((node, True))
+            stack.extend((c, False) for c in reversed(list(node.iter(include_text=True))))
+        self.flush()
+
+    # -- tables
+    def is_layout(self, table: LexborNode, rows) -> bool:
+        if max((len(cells) for _, cells in rows), default=0) <= 1:
+            return True
+        me = _node_id(table)
+        for inner in table.css("table"):
+            if _node_id(inner) == me:
+                continue
+            inner_rows, _ = _own_rows(inner)
+            if sum(len(c) for _, c in inner_rows) >= 2:
+                return True
+        for _, cells in rows:
+            for c in cells:
+                if len(c.text(strip=True)) > LAYOUT_CELL_CHARS:
+                    return True
+        return False
+
+    def table(self, node: LexborNode, depth: int) -> None:
+        rows, captions = _own_rows(node)
+        if depth >= MAX_TABLE_DEPTH:
+            self.flow(node, depth, tables=False)
+            return
+        for cap in captions:
+            self.cur_line = self.line_of(cap) or self.cur_line
+            self.add_text(cell_text(cap))
+            self.flush()
+        if not rows:
+            return
+        if self.is_layout(node, rows):
+            for tr, cells in rows:
+                for c in cells:
+                    self.cur_line = self.line_of(c) or self.line_of(tr) or self.cur_line
+                    self.flow(c, depth + 1)
+            return
+        raw: list[list[RawCell]] = []
+        n = len(rows)
+        for r, (tr, cells) in enumerate(rows):
+            tr_line = self.line_of(tr)
+            out: list[RawCell] = []
+            for c in cells:
+                attrs = c.attributes
+                rs_raw = attrs.get("rowspan")
+                rowspan = n - r if (rs_raw or "").strip() == "0" else span_value(rs_raw, MAX_ROWSPAN)
+                out.append(RawCell(cell_text(c), self.line_of(c) or tr_line, span_value(attrs.get("colspan"), MAX_COLSPAN), rowspan))
+            raw.append(out)
+        self.blocks.extend(finish_table(raw, self.ntables))
+        self.ntables += 1
+
+    def pre(self, node: LexborNode) -> None:
+        start = self.line_of(node) or self.cur_line or 1
+        v = node.attributes.get(ATTR)
+        if v is not None and v.isdigit() and int(v) < len(self.offsets):
+            end = self.source.find(">", self.offsets[int(v)])
+            if end >= 0 and self.source[end + 1:end + 2] == "\n":
+                start += 1
+        text = node.text(deep=True)
+        run: list[list[RawCell]] = []
+
+        def end_run() -> None:
+            if run:
+                self.blocks.extend(finish_table(run[:], self.ntables))
+                self.ntables += 1
+                run.clear()
+
+        for i, raw_line in enumerate(text.split("\n")):
+            line = _INVISIBLE.sub("", raw_line).rstrip()
+            if not line.strip() or _RULE_LINE.match(line):
+                continue
+            s = line.strip()
+            if _BOX_SPLIT.search(s):
+                cells = [c.strip() for c in _BOX_SPLIT.split(s.strip("│|┃║ "))]
+            else:
+                cells = [c for c in _PRE_SPLIT.split(s) if c]
+            if len(cells) >= 2:
+                run.append([RawCell(norm_text(c), start + i) for c in cells])
+            else:
+                end_run()
+                self.blocks.append(para(norm_text(s), Location(line=start + i)))
+        end_run()
+
+
+def cell_text(cell: LexborNode) -> str:
+    """Text of a data cell: block pieces joined (see join_pieces), <br> splits pieces."""
+    pieces: list[str] = []
+    cur: list[str] = []
+    stack: list[tuple[LexborNode, bool]] = [(c, False) for c in reversed(list(cell.iter(include_text=True)))]
+
+    def cut() -> None:
+        if cur:
+            pieces.append(norm_text("".join(cur)))
+            cur.clear()
+
+    while stack:
+        node, exiting = stack.pop()
+        if exiting:
+            cut()
+            continue
+        if node.is_text_node:
+            t = node.text_content
+            if t:
+                cur.append(t)
+            continue
+        if not node.is_element_node:
+            continue
+        tag = node.tag
+        if tag in SKIP:
+            continue
+        if tag == "br":
+            cut()
+            continue
+        if tag in BLOCK:
+            cut()
+            stack.append((node, True))
+        stack.extend((c, False) for c in reversed(list(node.iter(include_text=True))))
+    cut()
+    return join_pieces(pieces)
+
+
+# --------------------------------------------------------------------------- page level
+
+def _text_len(node: LexborNode) -> int:
+    return len(_WS.sub("", node.text()))
+
+
+def _score(node: LexborNode) -> int:
+    links = sum(_text_len(a) for a in node.css("a"))
+    return _text_len(node) - links
+
+
+_CONTAINERS = {"div", "section", "article", "main", "center", "form", "table", "tbody", "thead", "tr", "font",
+               "span", "blockquote", "dd", "td"}
+
+
+def _has_data_table(node: LexborNode) -> bool:
+    return node.css_first("td + td, th + td, td + th") is not None
+
+
+def _density_container(body: LexborNode) -> LexborNode:
+    """Descend from <body> into the child holding most (60%) of the non-link text, as long as
+    no text-bearing sibling left behind has a multi-column table (the report's tables)."""
+    node = body
+    for _ in range(200):
+        total = _score(node)
+        if total <= 0:
+            break
+        best = None
+        children = [c for c in node.iter() if c.tag not in SKIP]
+        for child in children:
+            if child.tag in _CONTAINERS and _score(child) >= 0.6 * total:
+                best = child
+                break
+        if best is None:
+            break
+        me = _node_id(best)
+        if any(_node_id(c) != me and _has_data_table(c) and _score(c) > 0 for c in children):
+            break
+        if best.tag in ("table", "tbody", "thead", "tr"):
+            table = best
+            while table.tag != "table" and table.parent is not None:
+                table = table.parent
+            rows, _ = _own_rows(table)
+            cell = None
+            for _tr, cells in rows:
+                for c in cells:
+                    if _score(c) >= 0.6 * total:
+                        cell = c
+            if cell is None:
+                break
+            if any(_node_id(c) != _node_id(cell) and _has_data_table(c) and _score(c) > 0
+                   for _tr, cells in rows for c in cells):
+                break
+            node = cell
+        else:
+            node = best
+    return node
+
+
+def _cms_container(tree: LexborHTMLParser) -> LexborNode | None:
+    for group in (CMS_SELECTORS, GENERIC_SELECTORS):
+        found: list[LexborNode] = []
+        for sel in group:
+            try:
+                found.extend(tree.css(sel))
+            except Exception:  # noqa: BLE001 - a selector lexbor does not support
+                continue
+        best = None
+        best_len = 0
+        for node in found:
+            n = _text_len(node)
+            if n > best_len or (best is None and node.css_first("table, img") is not None):
+                best, best_len = node, n
+        if best is not None and (best_len > 0 or best.css_first("table") is not None):
+            return best
+    return None
+
+
+def _meta(tree: LexborHTMLParser, *names: str) -> tuple[str, LexborNode] | None:
+    wanted = {n.lower() for n in names}
+    for m in tree.css("meta"):
+        attrs = m.attributes
+        name = (attrs.get("name") or attrs.get("property") or "").strip().lower()
+        if name in wanted:
+            content = norm_text(attrs.get("content") or "")
+            if content:
+                return content, m
+    return None
+
+
+_REPORTISH = re.compile(r"报告|年报|报表")
+
+
+def _title(tree: LexborHTMLParser) -> tuple[str, LexborNode, bool] | None:
+    """The page's article title, where it was found, and whether it reads like a report
+    title (only then is it also put before the body as a paragraph)."""
+    candidates: list[tuple[str, LexborNode]] = []
+    found = _meta(tree, "ArticleTitle", "og:title", "title", "dc.title")
+    if found:
+        candidates.append(found)
+    for sel in ("h1", ".title", "#title", "h2", "title"):
+        for node in tree.css(sel)[:20]:
+            t = norm_text(node.text())
+            if sel == "title" and t:
+                t = re.split(r"\s*(?:[-_|－—]{1,2})\s*", t)[0]
+            if 4 <= len(t) <= 200:
+                candidates.append((t, node))
+    for t, node in candidates:
+        if _REPORTISH.search(t):
+            return t, node, True
+    meta_or_title = [c for c in candidates if c[1].tag in ("meta", "title")]
+    if meta_or_title:
+        return meta_or_title[0][0], meta_or_title[0][1], False
+    return None
+
+
+def _degraded(text: str, warnings: list[Warning], depth: int) -> Document:
+    """Too deeply nested to build a tree: tags stripped, one paragraph per source line piece."""
+    text = re.sub(r"<(script|style)\b.*?</\1\s*>", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S | re.I)
+    blocks: list[Block] = []
+    for n, line in enumerate(text.split("\n"), 1):
+        for piece in re.split(r"<(?:br|/?p|/?div|/?tr|/?li|/?h[1-6]|/?table)\b[^>]*>", line, flags=re.I):
+            s = norm_text(unescape(re.sub(r"<[^>]*>", "", piece)))
+            if s:
+                blocks.append(para(s, Location(line=n)))
+    warnings.append(Warning("HTML_TOO_DEEP", f"element nesting of about {depth} levels; read as plain text without tables"))
+    return Document(tuple(blocks), "html", (), tuple(warnings))
+
+
+def html_to_document(text: str, warnings: list[Warning] | None = None) -> Document:
+    """Decoded HTML -> Document (see the module docstring)."""
+    warnings = list(warnings or [])
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    depth = nesting_depth(text)
+    if depth > MAX_DEPTH:
+        return _degraded(text, warnings, depth)
+    injected, lines, offsets = _inject_lines(text)
+    injected = _unwrap_datastore(injected)
+    fragment = re.search(r"<(?:html|body|head|frameset)[\s>]", injected, re.I) is None
+    tree = LexborHTMLParser(injected)
+    tree.strip_tags(["script", "style", "noscript", "template"])
+    body = tree.body
+    if body is None:
+        return Document((), "html", (), tuple(warnings + [Warning("NO_TEXT", "the page has no body")]))
+    header: list[tuple[str, str]] = []
+    title = None if fragment else _title(tree)
+    if title:
+        header.append(("标题", title[0]))
+    if not fragment:
+        for key, names in (("发布时间", ("PubDate", "publishdate", "firstpublishedtime", "pubtime", "dc.date")),
+                           ("来源", ("ContentSource", "source"))):
+            found = _meta(tree, *names)
+            if found:
+                header.append((key, found[0]))
+    container = body if fragment else (_cms_container(tree) or _density_container(body))
+    reader = _Reader(lines, offsets, text)
+    if title and title[2] and _WS.sub("", title[0]) not in _WS.sub("", container.text()):
+        reader.cur_line = reader.line_of(title[1])
+        reader.add_text(title[0])
+        reader.flush()
+    reader.cur_line = reader.line_of(container)
+    if container.tag in ("table", "tbody", "thead", "tfoot", "tr"):
+        while container.tag != "table" and container.parent is not None:
+            container = container.parent
+        reader.table(container, 0)
+    else:
+        reader.flow(container)
+    n_chars = sum(len(b.text) for b in reader.blocks)
+    if reader.images and n_chars < 200 and not any(b.kind == "row" for b in reader.blocks):
+        warnings.append(Warning("IMAGE_CONTENT", f"the article body is {reader.images} image(s) and little text; the report may need OCR"))
+    elif not reader.blocks:
+        warnings.append(Warning("NO_TEXT", "no text in the article body (rendered by JavaScript, or empty)"))
+    return Document(tuple(reader.blocks), "html", tuple(header), tuple(warnings))
+
+
+def read_html(data: bytes, charset: str | None = None) -> Document:
+    if is_mht(data):
+        part = _mht_html(data)
+        if part is None:
+            raise UnsupportedInput("MHT web archive without an HTML part")
+        data, part_charset = part
+        charset = part_charset or charset
+    text, warnings = decode_html(data, charset)
+    return html_to_document(text, warnings)

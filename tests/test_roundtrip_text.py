@@ -1,0 +1,114 @@
+"""Round trip: generated report -> scraped text (every flattening style) -> parser -> cells.
+
+(a) the parser never states a wrong value: every cell it resolves (status != "unresolved")
+    has exactly the generated value (a blank cell: value None, status "blank");
+(b) over a fixed batch of reports of all styles and both versions it recovers at least 99%
+    of the generated cells exactly;
+(c) it finds the template version and the report year.
+"""
+from __future__ import annotations
+
+import collections
+import math
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from parsers.report import parse_bytes
+from pipeline.generator import STYLES, GeneratedReport, generate
+
+VERSIONS = ("2019", "2021")
+BATCH = 300  # reports in the fixed recovery batch (50 per style, both versions)
+MIN_RECOVERY = 0.99
+
+
+def _same(want, got) -> bool:
+    if want is None or got is None:
+        return want is None and got is None
+    if isinstance(got, bool) or not isinstance(got, (int, float)):
+        return False
+    if isinstance(want, float) or isinstance(got, float):
+        return math.isclose(want, got, rel_tol=1e-12, abs_tol=1e-9)
+    return want == got
+
+
+def _cell_ok(want, cell) -> bool:
+    if want is None:
+        return cell.status == "blank" and cell.value is None
+    return cell.status == "number" and _same(want, cell.value)
+
+
+def parse(gen: GeneratedReport, seed: int):
+    return parse_bytes(gen.data, name=f"gen-{seed}.txt")
+
+
+def wrong_cells(gen: GeneratedReport, report) -> list[str]:
+    """Resolved cells that contradict the generated report (or are duplicated / unknown)."""
+    out = []
+    seen = collections.Counter(c.address for c in report.cells)
+    for a, n in seen.items():
+        if n > 1:
+            out.append(f"{a}: appears {n} times")
+    for c in report.cells:
+        if c.status == "unresolved":
+            continue
+        if c.address not in gen.values:
+            out.append(f"{c.address}: not in the report (got {c.value!r}, {c.status}, raw {c.raw!r})")
+        elif not _cell_ok(gen.values[c.address], c):
+            out.append(f"{c.address}: generated {gen.values[c.address]!r}, got {c.value!r} "
+                       f"({c.status}, raw {c.raw!r})")
+    return out
+
+
+def recovered(gen: GeneratedReport, report) -> tuple[int, list[str]]:
+    cells = {c.address: c for c in report.cells}
+    ok, misses = 0, []
+    for a, want in gen.values.items():
+        c = cells.get(a)
+        if c is not None and c.status != "unresolved" and _cell_ok(want, c):
+            ok += 1
+        else:
+            misses.append(f"{a}: generated {want!r}, got " +
+                          ("nothing" if c is None else f"{c.value!r} ({c.status}, raw {c.raw!r})"))
+    return ok, misses
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(min_value=0, max_value=2**32 - 1), style=st.sampled_from(STYLES),
+       version=st.sampled_from(VERSIONS))
+def test_parser_never_states_a_wrong_value(seed, style, version):
+    gen = generate(seed, version=version, style=style)
+    report = parse(gen, seed)
+    assert report.template == gen.version, (seed, style, version)
+    assert report.year == gen.year, (seed, style, version)
+    wrong = wrong_cells(gen, report)
+    assert not wrong, f"generate({seed}, version={version!r}, style={style!r}): " + "; ".join(wrong[:10])
+
+
+def test_recovery_over_a_fixed_batch():
+    total = collections.Counter()
+    ok = collections.Counter()
+    examples: dict[str, list[str]] = collections.defaultdict(list)
+    meta_bad = []
+    for i in range(BATCH):
+        style = STYLES[i % len(STYLES)]
+        version = VERSIONS[(i // len(STYLES)) % 2]
+        gen = generate(i, version=version, style=style)
+        report = parse(gen, i)
+        if (report.template, report.year) != (gen.version, gen.year):
+            meta_bad.append(f"seed {i} {style}: template {report.template} year {report.year}, "
+                            f"generated {gen.version} {gen.year}")
+        n_ok, misses = recovered(gen, report)
+        total[style] += len(gen.values)
+        ok[style] += n_ok
+        for m in misses:
+            if len(examples[style]) < 8:
+                examples[style].append(f"generate({i}, version={version!r}, style={style!r}) {m}")
+    n_ok, n_all = sum(ok.values()), sum(total.values())
+    lines = [f"recovered {n_ok}/{n_all} cells ({n_ok / n_all:.2%}) over {BATCH} reports"]
+    lines += [f"  {s:14s} {ok[s]}/{total[s]} ({ok[s] / total[s]:.2%})" for s in STYLES]
+    print("\n".join(lines))
+    assert not meta_bad, meta_bad[:10]
+    if n_ok < MIN_RECOVERY * n_all:
+        detail = [e for s in STYLES for e in examples[s]]
+        raise AssertionError("\n".join(lines + ["examples of misses:"] + detail))
