@@ -23,6 +23,9 @@ def _clean_agency(s: str) -> str | None:
     return s if 2 <= len(s) <= 40 else None
 
 
+_TITLE_YEAR_FIRST = re.compile(r"((?:19|20)\d{2})\s*年\s*度?\s*([\u4e00-\u9fff（）()]{2,40}?)\s*(?:政府|政务)?\s*信\s*息\s*公\s*开\s*(?:工\s*作\s*)?(?:年\s*度\s*)?报\s*告")
+
+
 def find_title(flat: Flat) -> tuple[str | None, int | None, str | None]:
     """(agency, year, title text) from the crawler title or the first title-like text."""
     title = flat.doc.header_value("标题")
@@ -30,8 +33,12 @@ def find_title(flat: Flat) -> tuple[str | None, int | None, str | None]:
     cands.append(flat.text[:600])
     for c in cands:
         m = _TITLE.search(c)
+        y = _TITLE_YEAR_FIRST.search(c)
+        if y and (not m or y.start() < m.start() or not _clean_agency(m.group(1).split("\n")[-1])):
+            return _clean_agency(y.group(2)), int(y.group(1)), y.group(0)  # 2019年上海市…办公厅政府信息公开…
         if m:
-            agency = _clean_agency(m.group(1).split("\n")[-1])
+            lines = [x for x in m.group(1).split("\n") if x.strip()]
+            agency = _clean_agency("".join(lines[-2:]) if len(lines) > 1 and len(lines[-1].strip()) < 3 else (lines[-1] if lines else ""))
             return agency, int(m.group(2)), m.group(0)
     return None, None, None
 
@@ -59,13 +66,15 @@ def report_year(flat: Flat, warnings: list) -> tuple[str | None, int | None]:
 
 
 def _signature_agency(flat: Flat) -> str | None:
-    """The issuing body printed above the date at the end of the report."""
-    tail = flat.text[-300:]
-    m = re.search(r"([\u4e00-\u9fff（）()]{4,40})\s*((?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*$", tail.strip())
-    if m:
-        name = m.group(1)
-        name = re.split(r"[。；：，]", name)[-1]
-        if _AGENCY_TAIL.search(name):
+    """The issuing body printed above the date near the end of the report."""
+    tail = flat.text[-400:]
+    found = None
+    for m in re.finditer(r"([\u4e00-\u9fff（）()]{4,60}?)\s*((?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日", tail):
+        found = m
+    if found:
+        # the run may start with the last words of the text: cut after them
+        name = re.split(r"事项(?:暂?无)?|情况|[。；：，、\s]", found.group(1))[-1]
+        if 4 <= len(name) and _AGENCY_TAIL.search(name):
             return name
     return None
 

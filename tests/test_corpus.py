@@ -8,6 +8,7 @@ from tests.conftest import CORPUS, need_corpus
 from tests.truth import compare, truth_cells
 
 TEXT_FORMS = ("000_dahu.txt", "102.txt", "103.txt", "104.txt", "109.md", "111.txt", "112.txt", "114.txt", "115.txt", "116.txt", "117.txt")
+OTHER_FORMS = ("101.pdf", "106.pdf", "107.pdf", "108.html")
 
 
 def _case(name):
@@ -27,8 +28,8 @@ KNOWN_UNPLACEABLE = {
 }
 
 
-@pytest.mark.parametrize("name", TEXT_FORMS)
-def test_text_report_matches_truth(name):
+@pytest.mark.parametrize("name", TEXT_FORMS + OTHER_FORMS)
+def test_report_matches_truth(name):
     raw, meta, truth = _case(name)
     report = parse_file(raw)
     assert report.error is None, report.error

@@ -138,3 +138,15 @@ def test_cli_json_lines_and_exit_codes(tmp_path):
     assert p.returncode == 1 and "empty" in p.stderr
     p = subprocess.run([sys.executable, "-m", "pipeline.cli", "parse"], capture_output=True, text=True)
     assert p.returncode == 2
+
+
+@pytest.mark.parametrize("head,tail,agency,year", [
+    ("2021年某市人民政府办公室政府信息公开工作年度报告", "", "某市人民政府办公室", 2021),  # year before agency
+    ("", "某某省某某厅\n2021年1月27日", "某某省某某厅", 2020),  # no title: signature, statistics period
+    ("某县某局关于报送2020年度政府信息公开工作年度报告的函", "", "某县某局", 2020),  # a covering letter
+])
+def test_agency_and_year_from_title_or_signature(head, tail, agency, year):
+    text = (head + "\n本报告所列数据的统计期限自2020年1月1日起至2020年12月31日止。\n一、总体情况\n全年主动公开信息。\n"
+            "六、其他需要报告的事项\n无。\n" + tail)
+    r = parse_bytes(text.encode())
+    assert (r.agency, r.year) == (agency, year)
