@@ -41,16 +41,32 @@ def _pieces(s: str, start: int) -> Iterator[int]:
 
 def split_fields(fields: list[Field], n: int, valid: Callable[[int, str], bool],
                  check: Callable[[list[Cell]], bool] | None = None,
-                 prune: Callable[[list[Cell], int], bool] | None = None,
+                 prune: Callable[[list, int], bool] | None = None,
+                 num: Callable[[str], float | None] | None = None,
+                 forced: Callable[[list], str | None] | None = None,
                  limit: int = 20000) -> list[tuple[Cell, ...]]:
     """All ways to read `fields` as exactly n cells.
 
     valid(col, text) tells whether a text may stand in column col; check(cells) is applied
-    to complete sequences; prune(partial, remaining_chars) may cut a branch early."""
+    to complete sequences; prune(values so far, characters left) may cut a branch early,
+    where values are num(text) of the cells taken so far; forced(values) may name the
+    only text the next cell can have (a total the identities fix)."""
     out: list[tuple[Cell, ...]] = []
     texts = [f.text for f in fields]
+    after = [0] * (len(fields) + 1)  # characters in the fields after each one
+    for i in range(len(fields) - 1, -1, -1):
+        after[i] = after[i + 1] + len(texts[i])
+    cells: list[Cell] = []
+    nums: list = []
 
-    def rec(fi: int, pos: int, cells: list[Cell]) -> None:
+    def take(piece: str, offset: int | None, fi: int, pos: int) -> None:
+        cells.append((piece, offset))
+        nums.append(num(piece) if num else None)
+        rec(fi, pos)
+        cells.pop()
+        nums.pop()
+
+    def rec(fi: int, pos: int) -> None:
         if len(out) >= limit:
             return
         if fi == len(fields):
@@ -62,28 +78,24 @@ def split_fields(fields: list[Field], n: int, valid: Callable[[int, str], bool],
             return
         f = fields[fi]
         s = texts[fi]
-        if prune is not None:
-            rest = len(s) - pos + sum(len(t) for t in texts[fi + 1:])
-            if prune(cells, rest):
-                return
+        if prune is not None and prune(nums, len(s) - pos + after[fi + 1]):
+            return
         if not f.splittable:
             if valid(col, s):
-                cells.append((s, f.offset if s else None))
-                rec(fi + 1, 0, cells)
-                cells.pop()
+                take(s, f.offset if s else None, fi + 1, 0)
+            return
+        want = forced(nums) if forced is not None else None
+        if want is not None:
+            end = pos + len(want)
+            if s.startswith(want, pos) and end in set(_pieces(s, pos)) and valid(col, want):
+                take(want, f.offset + pos, fi + 1 if end == len(s) else fi, 0 if end == len(s) else end)
             return
         for end in _pieces(s, pos):
             piece = s[pos:end]
-            if not valid(col, piece):
-                continue
-            cells.append((piece, f.offset + pos))
-            if end == len(s):
-                rec(fi + 1, 0, cells)
-            else:
-                rec(fi, end, cells)
-            cells.pop()
+            if valid(col, piece):
+                take(piece, f.offset + pos, fi + 1 if end == len(s) else fi, 0 if end == len(s) else end)
 
-    rec(0, 0, [])
+    rec(0, 0)
     return out
 
 

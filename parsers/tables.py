@@ -185,22 +185,31 @@ def rank_readings(spec: RowSpec, run: list[Field], vanish: bool) -> list[tuple[t
                 readings.append(tuple((f.text, f.offset if f.text else None) for f in w))
     else:
         single_total = len(spec.groups) == 1 and spec.groups[0][0] == n - 1
+        ends = {t + 1: (t, parts) for t, parts in spec.groups}
 
-        def prune(cells, rest, _n=n):
-            k = len(cells)
-            for t, parts in spec.groups:  # a finished group must add up
-                if t < k and (t + 1 == k):
-                    vals = [_num(cells[i][0]) for i in parts]
-                    if sum(v or 0 for v in vals) != (_num(cells[t][0]) or 0):
-                        return True
+        def prune(nums, rest, _n=n):
+            k = len(nums)
+            if k in ends:  # a group just finished: it must add up
+                t, parts = ends[k]
+                if sum(nums[i] or 0 for i in parts) != (nums[t] or 0):
+                    return True
             if single_total:
                 # the total (last cell) is at most `rest - cells still needed` digits long
                 digits = rest - (_n - k - 1)
-                if digits <= 0:
-                    return True
-                return sum(_num(c[0]) or 0 for c in cells) >= 10 ** digits
+                return digits <= 0 or sum(v or 0 for v in nums) >= 10 ** digits
             return False
-        readings = split_fields(run, n, valid, prune=prune)
+        totals = {t: parts for t, parts in spec.groups}
+
+        def forced(nums):
+            parts = totals.get(len(nums))
+            if parts is None:
+                return None
+            total = sum(nums[i] or 0 for i in parts)
+            return str(int(total)) if float(total).is_integer() else None
+        if single_total and run[-1].splittable and run[-1].text:
+            readings = _total_first(run, n, valid)
+        else:
+            readings = split_fields(run, n, valid, prune=prune, num=_num, forced=forced)
     vanished = {r: 0 for r in readings}
     if vanish and not readings:
         nonblank = [f for f in run if f.text]
@@ -223,6 +232,33 @@ def rank_readings(spec: RowSpec, run: list[Field], vanish: bool) -> list[tuple[t
         neg = sum(1 for i, v in enumerate(vals) if v is not None and v < 0 and not spec.cols[i].signed)
         ranked.append((r, (neg, violated, soft, unverifiable, vanished.get(r, 0))))
     return ranked
+
+
+def _total_first(run: list[Field], n: int, valid) -> list[tuple[Cell, ...]]:
+    """Readings of a row whose last cell is the sum of the others (t3 rows): try each
+    possible total at the end of the text, then split what precedes it into parts that
+    add up to it — bounded by the total, so long digit runs stay cheap."""
+    last = run[-1]
+    out = []
+    for cut in range(len(last.text) - 1, -1, -1):
+        t_text = last.text[cut:]
+        if not (t_text == "0" or (t_text[0] != "0" and t_text.isdigit())) or not valid(n - 1, t_text):
+            continue
+        total = int(t_text)
+        head = run[:-1] + ([Field(last.text[:cut], last.offset, True)] if cut else [])
+        if sum(len(f.text) for f in head) < n - 1:
+            break
+
+        def prune(nums, rest, _t=total):
+            return sum(v or 0 for v in nums) > _t
+
+        def forced(nums, _t=total):
+            if len(nums) == n - 2:
+                return str(_t - sum(v or 0 for v in nums))
+            return None
+        for parts in split_fields(head, n - 1, valid, prune=prune, num=_num, forced=forced):
+            out.append(parts + ((t_text, last.offset + cut),))
+    return out
 
 
 def best(ranked):
