@@ -14,6 +14,11 @@ def _cmd_parse(args) -> int:
     for path in args.files:
         report = parse_file(Path(path))
         d = report.as_dict()
+        if report.agency and not args.no_region:
+            from pipeline.regions import resolve_region
+
+            text = "\n".join(s.text for s in report.sections)[:20000]
+            d["region"] = resolve_region(report.agency, text=text).as_dict()
         if args.json:
             sys.stdout.write(json.dumps(d, ensure_ascii=False) + "\n")
         else:
@@ -36,6 +41,17 @@ def _cmd_crawl(args) -> int:
     return crawl_main(args)
 
 
+def _cmd_build(args) -> int:
+    from pipeline.build import build
+
+    if not Path(args.raw).is_dir():
+        print(f"xxgk build: raw directory not found: {args.raw}", file=sys.stderr)
+        return 2
+    res = build(args.raw, args.out, workers=args.workers, duckdb=args.duckdb, timeout=args.timeout,
+                memory_mb=args.memory, reparse=args.reparse, progress=True)
+    return 0 if res.reports == 0 or res.kept > 0 else 1
+
+
 def _cmd_demo(args) -> int:
     from pipeline.demo import main as demo_main
 
@@ -48,12 +64,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("parse", help="parse report files of any form")
     p.add_argument("files", nargs="+", help="report files (text, HTML, PDF, DOCX ...)")
     p.add_argument("--json", action="store_true", help="print one JSON object per file (JSON Lines) to stdout")
+    p.add_argument("--no-region", action="store_true", help="skip resolving the agency to a region with codes")
     p.set_defaults(func=_cmd_parse)
     from scrapers.crawl import add_arguments as add_crawl_arguments
 
     c = sub.add_parser("crawl", help="crawl report columns of county portals into a raw store")
     add_crawl_arguments(c)
     c.set_defaults(func=_cmd_crawl)
+    b = sub.add_parser("build", help="parse and normalize a raw store (or any folder of report files) into datasets")
+    b.add_argument("--raw", default="data/raw", help="raw store or folder of report files (default data/raw)")
+    b.add_argument("--out", default="data/clean", help="output directory (default data/clean)")
+    b.add_argument("--workers", type=int, default=None, help="parser processes (default: one per CPU)")
+    b.add_argument("--duckdb", action="store_true", help="also write xxgk.duckdb with the same tables")
+    b.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per document (default 120)")
+    b.add_argument("--memory", type=int, default=3072, help="MiB a parser process may use beyond its start (default 3072)")
+    b.add_argument("--reparse", action="store_true", help="parse every document again (ignore the cache)")
+    b.set_defaults(func=_cmd_build)
     d = sub.add_parser("demo", help="offline end to end on generated sample reports")
     d.add_argument("--out", default=None, help="work directory (default: a temporary one)")
     d.set_defaults(func=_cmd_demo)

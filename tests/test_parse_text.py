@@ -134,6 +134,7 @@ def test_cli_json_lines_and_exit_codes(tmp_path):
     lines = [json.loads(x) for x in p.stdout.splitlines()]
     assert len(lines) == 2 and lines[0]["template"] == "2021" and "error" in lines[1]
     assert len(lines[0]["report_id"]) == 16
+    assert set(lines[0]["region"]) >= {"province", "city", "county", "township", "code", "level"}
     p = subprocess.run([sys.executable, "-m", "pipeline.cli", "parse", str(bad), "--json"], capture_output=True, text=True)
     assert p.returncode == 1 and "empty" in p.stderr
     p = subprocess.run([sys.executable, "-m", "pipeline.cli", "parse"], capture_output=True, text=True)
