@@ -511,6 +511,18 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
             continue
         key = lab.key
         label_locs[key] = flat.loc(lab.start)
+        sub = next((j for j, f in enumerate(fields) if "小计" in f.text.replace(" ", "")), None)
+        group = key.split(".")[0] if "." in key else None
+        if sub is not None and group in tpl.t3_derived and group not in readings:
+            # a 小计 row the reporter added under a group: its values are the group's, kept apart
+            sub_runs = value_runs(fields[sub + 1:], flat)
+            runs = value_runs(fields[:sub], flat)
+            rs, _ = _solve_run(RowSpec(group, cols, g), sub_runs[0], vanish, ranks) if sub_runs else ([], None)
+            if rs:
+                specs[group] = RowSpec(group, cols, g)
+                readings[group] = rs
+                label_locs[group] = flat.loc(fields[sub].offset)
+                res.warnings.append(Warning("SUBTOTAL_ROW", f"t3: the report prints a 小计 row for group {group}; kept as t3/{group}/*, not added into identities twice"))
         targets = [key] + missing_after.get(key, [])
         if not runs:
             readings[key] = [tuple(("", None) for _ in cols)]

@@ -151,3 +151,17 @@ def test_agency_and_year_from_title_or_signature(head, tail, agency, year):
             "六、其他需要报告的事项\n无。\n" + tail)
     r = parse_bytes(text.encode())
     assert (r.agency, r.year) == (agency, year)
+
+
+def test_subtotal_rows_are_kept_apart_and_not_counted_twice():
+    rows = list(T3_ROWS_2021)
+    i = [x[0] for x in rows].index("1.本机关不掌握相关政府信息")
+    rows.insert(i, ("小计", [0] * 7))  # after 8.属于行政查询事项: the 不予公开 group's subtotal
+    j = [x[0] for x in rows].index("1.信访举报投诉类申请")
+    rows.insert(j, ("小计", [1, 0, 0, 0, 0, 0, 1]))  # the 无法提供 group's subtotal
+    r = parse_bytes(report_2021("\t", rows).encode())
+    c = cells(r)
+    assert c["t3/unable/total"].value == 1 and c["t3/denied/total"].value == 0
+    assert c["t3/unable.not_held/total"].value == 1
+    assert sum(w.code == "SUBTOTAL_ROW" for w in r.warnings) == 2
+    assert all(ch.ok is not False for ch in r.checks)
