@@ -1,0 +1,143 @@
+"""Benchmark: `xxgk build` of N generated reports, with 1 and with 2 workers.
+
+    .venv/bin/python benchmarks/build.py [--n 10000] [--seed 0] [--workers 1,2] [--keep DIR]
+
+Writes N generated scraped-text reports (mixed flattening styles, both template versions;
+not timed) into a raw folder, then runs a complete build (parse in the worker pool,
+regions, duplicates, every dataset) into an empty output folder once per worker count, each
+in a fresh process, and prints reports per second, and peak memory: of the build's own
+process, and of the whole process tree (build + forkserver + workers, resident sizes added
+up, sampled every 50 ms from /proc). A last run rebuilds the 2-worker output unchanged
+(everything from the cache).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _tree_rss_mib(root: int) -> float | None:
+    """Resident memory of `root` and all its descendants, MiB (Linux /proc)."""
+    try:
+        children: dict[int, list[int]] = {}
+        rss: dict[int, int] = {}
+        for d in os.listdir("/proc"):
+            if not d.isdigit():
+                continue
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    parts = f.read().rsplit(")", 1)[1].split()
+                pid, ppid = int(d), int(parts[1])
+                children.setdefault(ppid, []).append(pid)
+                rss[pid] = int(parts[21]) * os.sysconf("SC_PAGE_SIZE")
+            except (OSError, IndexError, ValueError):
+                continue
+    except OSError:
+        return None
+    total, stack = 0, [root]
+    while stack:
+        p = stack.pop()
+        total += rss.get(p, 0)
+        stack.extend(children.get(p, ()))
+    return total / (1 << 20)
+
+
+def child(args) -> int:
+    """One build in this process; prints a JSON line of figures."""
+    from pipeline.build import build
+
+    peak = [0.0]
+    stop = threading.Event()
+
+    def sample():
+        while not stop.is_set():
+            v = _tree_rss_mib(os.getpid())
+            if v is not None:
+                peak[0] = max(peak[0], v)
+            stop.wait(0.05)
+
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    t0 = time.perf_counter()
+    res = build(args.raw, args.out, workers=args.workers, progress=False)
+    secs = time.perf_counter() - t0
+    stop.set()
+    th.join()
+    self_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"workers": args.workers, "seconds": secs, "reports": res.reports, "parsed": res.parsed,
+                      "cached": res.cached, "kept": res.kept, "errors": res.errors,
+                      "self_mib": self_mib, "tree_mib": peak[0]}))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=10_000, help="number of generated reports (default 10000)")
+    ap.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
+    ap.add_argument("--workers", default="1,2", help="worker counts to run, comma-separated (default 1,2)")
+    ap.add_argument("--keep", help="use this folder (raw/ and out-<w>/) and keep it")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--raw", help=argparse.SUPPRESS)
+    ap.add_argument("--out", help=argparse.SUPPRESS)
+    args, rest = ap.parse_known_args(argv)
+    if args.child:
+        args.workers = int(args.workers)
+        return child(args)
+    if args.n < 1:
+        ap.error("--n must be at least 1")
+    from pipeline.generator import generate
+
+    base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="xxgk-bench-build-"))
+    raw = base / "raw"
+    t0 = time.perf_counter()
+    if not (raw.is_dir() and len(list(raw.iterdir())) == args.n):
+        shutil.rmtree(raw, ignore_errors=True)
+        raw.mkdir(parents=True)
+        for i in range(args.n):
+            (raw / f"r{args.seed + i:06d}.txt").write_bytes(generate(args.seed + i).data)
+    print(f"{args.n} generated reports in {raw} ({time.perf_counter() - t0:.1f} s to write, not timed); "
+          f"{os.cpu_count()} CPUs", flush=True)
+    rows = []
+    counts = [int(w) for w in args.workers.split(",") if w.strip()]
+    runs = [(w, False) for w in counts] + ([(counts[-1], True)] if counts else [])
+    for w, again in runs:
+        out = base / f"out-{w}"
+        if not again:
+            shutil.rmtree(out, ignore_errors=True)
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--workers", str(w), "--raw", str(raw),
+               "--out", str(out)]
+        p = subprocess.run(cmd, capture_output=True, text=True, cwd=str(ROOT))
+        if p.returncode != 0:
+            print(p.stdout, p.stderr, file=sys.stderr)
+            return 1
+        r = json.loads(p.stdout.strip().splitlines()[-1])
+        r["label"] = f"{w} worker{'s' if w > 1 else ''}" + (" (rebuild, cached)" if again else "")
+        rows.append(r)
+        print(f"  {r['label']:28} {r['seconds']:8.1f} s  {r['reports'] / r['seconds']:8.1f} reports/s  "
+              f"parsed {r['parsed']}, cached {r['cached']}, kept {r['kept']}, errors {r['errors']}; "
+              f"peak RSS build process {r['self_mib']:.0f} MiB, process tree {r['tree_mib']:.0f} MiB", flush=True)
+    print()
+    print(f"| run | reports | seconds | reports/s | peak RSS build (MiB) | peak RSS tree (MiB) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['label']} | {r['reports']} | {r['seconds']:.1f} | {r['reports'] / r['seconds']:.1f} | "
+              f"{r['self_mib']:.0f} | {r['tree_mib']:.0f} |")
+    if not args.keep:
+        shutil.rmtree(base, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,752 @@
+"""``xxgk build``: a raw store (or any folder of report files) -> the datasets of the contract.
+
+    build(raw="data/raw", out="data/clean", workers=None, duckdb=False) -> BuildResult
+
+1. **Discover.** A crawl store (``<raw>/crawl.sqlite``, see `scrapers.store`) gives its
+   documents with their provenance (URL, title, list and detail page, portal); any other
+   folder is walked (hidden files and folders, ``*.json``, ``*.sqlite*`` and the output
+   folder are skipped) and every file is a document. Files with the same bytes (sha256) are
+   one report with several sources.
+2. **Parse**, each distinct document once, in a pool of worker processes (``--workers``,
+   default: one per CPU). Every document runs under a time limit (``timeout``; the worker
+   is killed, with its process group, when it is exceeded) and a memory limit
+   (``RLIMIT_AS`` of the worker: its size at start plus ``memory_mb``), so one pathological
+   file becomes an error row and never stops or stalls the build. A worker that dies is
+   replaced. Results are cached under ``<out>/.cache/parse/<parser version>/`` keyed by
+   sha256: a rebuild parses only new documents, and a new parser version (any change to the
+   ``parsers`` package's code or templates, or to the optional converters it can use)
+   parses everything again. Timeouts and memory failures are cached with their limit and
+   retried when a build gives more time or memory.
+3. **Normalize.** Regions (`pipeline.regions.resolve_region`, given the report's text and
+   the crawl portal), agency keys, duplicates (`pipeline.dedupe`), then the datasets
+   (`pipeline.datasets`): reports, cells, sections, checks (with the cross-year identities),
+   panel, coverage, ``datapackage.json``, ``data_dictionary.md`` and, with ``duckdb=True``,
+   ``xxgk.duckdb``.
+
+The build is deterministic: the same inputs give byte-identical parquet, JSON and
+markdown files (everything is sorted; parquet settings are fixed; nothing records a time).
+Progress goes to stderr (rich).
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import multiprocessing as mp
+import os
+import re
+import shutil
+import signal
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from functools import cache
+from multiprocessing.connection import wait
+from pathlib import Path
+from typing import Callable
+
+DEFAULT_TIMEOUT = 120.0  # seconds per document
+DEFAULT_MEMORY_MB = 3072  # address space a worker may add to its size at start
+CACHE_FORMAT = "1"
+SKIP_SUFFIXES = (".json", ".sqlite", ".sqlite-wal", ".sqlite-shm", ".sqlite-journal")
+REGION_TEXT_SECTIONS = ("preface", "overview", "other_matters", "other")
+REGION_TEXT_LIMIT = 3000
+NOT_A_REPORT = re.compile(r"^not (a|an) ")
+
+
+# =============================================================================== version
+
+@cache
+def parser_version() -> str:
+    """Package version + a hash of everything that decides a parse: the parsers package's
+    code and template files, and which optional converters (OCR, antiword, LibreOffice)
+    this machine has."""
+    import parsers
+
+    root = Path(parsers.__file__).resolve().parent
+    h = hashlib.sha256(CACHE_FORMAT.encode())
+    for p in sorted(root.rglob("*")):
+        if p.suffix in (".py", ".json") and "__pycache__" not in p.parts:
+            h.update(p.relative_to(root).as_posix().encode() + b"\0")
+            h.update(p.read_bytes())
+    import importlib.util
+
+    extras = {"ocr": importlib.util.find_spec("rapidocr_onnxruntime") is not None,
+              "antiword": bool(shutil.which("antiword")),
+              "soffice": bool(shutil.which("soffice") or shutil.which("libreoffice"))}
+    h.update(json.dumps(extras, sort_keys=True).encode())
+    try:
+        from importlib.metadata import version
+
+        v = version("xxgk")
+    except Exception:  # noqa: BLE001 - not installed: the hash still identifies the code
+        v = "0"
+    return f"{v}+{h.hexdigest()[:12]}"
+
+
+# =============================================================================== sources
+
+@dataclass(frozen=True)
+class Source:
+    """One file of the raw directory, with whatever provenance is known."""
+    path: str  # absolute
+    rel: str  # relative to the raw directory
+    sha256: str
+    url: str | None = None
+    kind: str | None = None  # crawl store: detail | attachment
+    title: str | None = None
+    anchor_text: str | None = None
+    list_url: str | None = None
+    detail_url: str | None = None
+    published: str | None = None
+    year_guess: int | None = None
+    portal: dict | None = None  # crawl store portal row: name, province, city, county, level, column_url
+
+    def sort_key(self) -> tuple:
+        return (self.url or "", self.rel)
+
+
+def is_store(raw: Path) -> bool:
+    return (raw / "crawl.sqlite").is_file()
+
+
+def discover(raw: Path, exclude: Path | None = None) -> list[Source]:
+    """Every document of `raw`, sorted (by URL, then path)."""
+    raw = Path(raw)
+    if is_store(raw):
+        return _store_sources(raw)
+    return _folder_sources(raw, exclude)
+
+
+def _store_sources(raw: Path) -> list[Source]:
+    from scrapers.store import iter_documents
+
+    out = []
+    for d in iter_documents(raw):
+        portal = None
+        if d.get("portal_id") is not None:
+            portal = {"name": d.get("portal_name"), "province": d.get("province"), "city": d.get("city"),
+                      "county": d.get("county"), "level": d.get("level"), "column_url": d.get("column_url")}
+        p = Path(d["path"])
+        try:
+            rel = p.relative_to(raw).as_posix()
+        except ValueError:
+            rel = str(p)
+        out.append(Source(str(p), rel, d["sha256"], d.get("url"), d.get("kind"), d.get("title"), d.get("anchor_text"),
+                          d.get("list_url"), d.get("detail_url"), d.get("published"), d.get("year_guess"), portal))
+    return sorted(out, key=Source.sort_key)
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _folder_sources(raw: Path, exclude: Path | None) -> list[Source]:
+    out = []
+    excl = exclude.resolve() if exclude else None
+    for dirpath, dirnames, filenames in os.walk(raw):
+        d = Path(dirpath)
+        dirnames[:] = sorted(n for n in dirnames if not n.startswith(".") and (excl is None or (d / n).resolve() != excl))
+        for n in sorted(filenames):
+            if n.startswith(".") or n.lower().endswith(SKIP_SUFFIXES):
+                continue
+            p = d / n
+            if not p.is_file():
+                continue
+            try:
+                sha = _sha256_file(p)
+            except OSError:
+                continue
+            out.append(Source(str(p.resolve()), p.relative_to(raw).as_posix(), sha))
+    return sorted(out, key=Source.sort_key)
+
+
+# =============================================================================== cache
+
+class Cache:
+    """Parse results by sha256 under <out>/.cache/parse/<parser version>/ (gzip JSON)."""
+
+    def __init__(self, out: Path, version: str):
+        self.base = Path(out) / ".cache" / "parse"
+        self.dir = self.base / re.sub(r"[^0-9A-Za-z.+_-]", "_", version)
+
+    def path(self, sha: str) -> Path:
+        return self.dir / sha[:2] / f"{sha}.json.gz"
+
+    def get(self, sha: str) -> dict | None:
+        try:
+            return json.loads(gzip.decompress(self.path(sha).read_bytes()))
+        except (OSError, ValueError, EOFError):
+            return None
+
+    def put(self, sha: str, compressed: bytes) -> None:
+        p = self.path(sha)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(compressed)
+        os.replace(tmp, p)
+
+    def prune(self) -> None:
+        """Drop the results of other parser versions."""
+        if self.base.is_dir():
+            for d in self.base.iterdir():
+                if d.is_dir() and d != self.dir:
+                    shutil.rmtree(d, ignore_errors=True)
+
+
+def _usable(entry: dict | None, timeout: float, memory_mb: int) -> bool:
+    if not entry:
+        return False
+    kind = entry.get("outcome")
+    if kind == "timeout":
+        return (entry.get("limit") or 0) >= timeout
+    if kind == "memory":
+        return (entry.get("limit") or 0) >= memory_mb
+    return True
+
+
+# =============================================================================== worker
+
+def _vm_bytes() -> int | None:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def _limit_memory(memory_mb: int) -> None:
+    try:
+        import resource
+    except ImportError:  # not on this OS
+        return
+    base = _vm_bytes() or 0
+    limit = base + memory_mb * (1 << 20)
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ValueError, OSError):
+        pass
+
+
+def _payload(outcome: str, report: dict | None, error: str | None = None, limit=None, elapsed: float = 0.0) -> dict:
+    return {"parser_version": parser_version(), "outcome": outcome, "limit": limit, "error": error,
+            "elapsed": round(elapsed, 3), "report": report}
+
+
+def _encode(payload: dict) -> bytes:
+    data = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
+    return gzip.compress(data, compresslevel=3, mtime=0)
+
+
+def _worker_main(conn, parse: Callable | None, memory_mb: int) -> None:
+    """A worker process: (sha, path) in, gzip JSON of the payload out, until None."""
+    try:
+        os.setsid()  # its own process group: a timeout kill takes converters (soffice) along
+    except (OSError, AttributeError):
+        pass
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    if parse is None:
+        from parsers.report import parse_bytes as parse
+    _limit_memory(memory_mb)
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        sha, path = msg
+        t0 = time.perf_counter()
+        fatal = False
+        try:
+            data = Path(path).read_bytes()
+            rep = parse(data, None)
+            d = rep.as_dict() if hasattr(rep, "as_dict") else dict(rep)
+            out = _encode(_payload("ok", d, elapsed=time.perf_counter() - t0))
+        except MemoryError:
+            fatal = True
+            d = None
+            out = _encode(_payload("memory", None, f"memory limit exceeded: parsing needed more than {memory_mb} MiB",
+                                   memory_mb, time.perf_counter() - t0))
+        except RecursionError:
+            out = _encode(_payload("exception", None, "document too deeply nested to parse", None,
+                                   time.perf_counter() - t0))
+        except Exception as e:  # noqa: BLE001 - any parser failure becomes this document's error row
+            out = _encode(_payload("exception", None, f"{type(e).__name__}: {e}"[:500], None, time.perf_counter() - t0))
+        d = None  # noqa: F841 - free the report before waiting for the next one
+        try:
+            conn.send_bytes((b"F" if fatal else b"K") + out)  # F: this worker exits after the message
+        except (OSError, ValueError):
+            return
+        if fatal:
+            os._exit(0)
+
+
+def _context():
+    methods = mp.get_all_start_methods()
+    if "forkserver" in methods:
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["parsers.report", "pipeline.build"])
+        return ctx
+    return mp.get_context("spawn")
+
+
+class _Worker:
+    def __init__(self, ctx, parse, memory_mb):
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_main, args=(child, parse, memory_mb), daemon=True,
+                                name="xxgk-build-worker")
+        self.proc.start()
+        child.close()
+        self.task: tuple[str, str] | None = None
+        self.deadline = 0.0
+
+    def assign(self, task, timeout):
+        self.task = task
+        self.deadline = time.monotonic() + timeout
+        self.conn.send(task)
+
+    def kill(self):
+        pid = self.proc.pid
+        if pid:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (OSError, AttributeError):  # gone already, or no process groups on this OS
+                pass
+            try:
+                self.proc.kill()
+            except Exception:  # noqa: BLE001
+                pass
+        self.proc.join(5)
+        self.conn.close()
+
+    def stop(self):
+        try:
+            self.conn.send(None)
+        except (OSError, ValueError):
+            pass
+        self.proc.join(2)
+        if self.proc.is_alive():
+            self.kill()
+        else:
+            self.conn.close()
+
+
+def run_pool(tasks: list[tuple[str, str]], on_result: Callable[[str, bytes], None], *, workers: int,
+             timeout: float, memory_mb: int, parse: Callable | None = None) -> None:
+    """Parse `tasks` ((sha, path) pairs) in `workers` processes; `on_result(sha, gz_payload)`
+    is called in this process for every task, exactly once, whatever happens to it."""
+    if not tasks:
+        return
+    ctx = _context()
+    queue = deque(tasks)
+    pool = [_Worker(ctx, parse, memory_mb) for _ in range(max(1, min(workers, len(tasks))))]
+    try:
+        while queue or any(w.task for w in pool):
+            for w in pool:
+                if w.task is None and queue:
+                    if not w.proc.is_alive():  # died while idle: do not hand it work
+                        w = _replace(pool, w, ctx, parse, memory_mb)
+                    try:
+                        w.assign(queue[0], timeout)
+                        queue.popleft()
+                    except (OSError, ValueError):  # the worker is gone: replace it
+                        w.task = None
+                        _replace(pool, w, ctx, parse, memory_mb)
+            busy = [w for w in pool if w.task]
+            if not busy:
+                continue
+            now = time.monotonic()
+            wait_for = max(0.0, min(w.deadline for w in busy) - now)
+            ready = set(wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=min(wait_for, 1.0)))
+            now = time.monotonic()
+            for w in busy:
+                sha = w.task[0]
+                if w.conn in ready or w.conn.poll():
+                    try:
+                        data = w.conn.recv_bytes()
+                    except (EOFError, OSError):
+                        data = None
+                    w.task = None
+                    if data is None:
+                        w.proc.join(1)
+                        on_result(sha, _encode(_payload("crash", None, _died(w), None)))
+                        _replace(pool, w, ctx, parse, memory_mb)
+                        continue
+                    on_result(sha, data[1:])
+                    if data[:1] == b"F":
+                        w.proc.join(5)
+                        _replace(pool, w, ctx, parse, memory_mb)
+                elif w.proc.sentinel in ready:
+                    w.task = None
+                    w.proc.join(1)
+                    on_result(sha, _encode(_payload("crash", None, _died(w), None)))
+                    _replace(pool, w, ctx, parse, memory_mb)
+                elif now >= w.deadline:
+                    w.task = None
+                    w.kill()
+                    on_result(sha, _encode(_payload("timeout", None, f"timed out: parsing took longer than {timeout:g} s",
+                                                    timeout, timeout)))
+                    _replace(pool, w, ctx, parse, memory_mb, killed=True)
+    finally:
+        for w in pool:
+            if w.task:
+                w.kill()
+            else:
+                w.stop()
+
+
+def _died(w: _Worker) -> str:
+    code = w.proc.exitcode
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = str(-code)
+        return f"the parser process died (signal {name})"
+    return f"the parser process died (exit code {code})"
+
+
+def _replace(pool, w, ctx, parse, memory_mb, killed=False):
+    if not killed:
+        try:
+            w.kill()
+        except Exception:  # noqa: BLE001
+            pass
+    new = _Worker(ctx, parse, memory_mb)
+    pool[pool.index(w)] = new
+    return new
+
+
+# =============================================================================== summaries
+
+@dataclass
+class Doc:
+    """One distinct document (sha256) and everything the datasets need to know about it
+    without loading its cells again."""
+    sha256: str
+    sources: list[Source]
+    outcome: str = "ok"
+    error: str | None = None
+    agency: str | None = None
+    year: int | None = None
+    template: str = "unknown"
+    format: str | None = None
+    doc_url: str | None = None
+    published: str | None = None
+    n_cells: int = 0
+    n_resolved: int = 0
+    n_numbers: int = 0
+    n_sections: int = 0
+    n_failed: int = 0
+    n_checks: int = 0
+    warnings: list[str] = field(default_factory=list)
+    xcells: list = field(default_factory=list)  # cells the cross-year identities need
+    region: dict = field(default_factory=dict)
+    agency_id: str | None = None
+    cached: bool = False
+
+    @property
+    def report_id(self) -> str:
+        return self.sha256[:16]
+
+    @property
+    def primary(self) -> Source:
+        return self.sources[0]
+
+
+def _xcell(address: str) -> bool:
+    return address.startswith(("t3/carried_over/", "t3/carried_forward/", "t2/art20_1."))
+
+
+def summarize(doc: Doc, entry: dict) -> str:
+    """Fill `doc` from a cache entry; returns the text given to the region resolver."""
+    doc.outcome = entry.get("outcome", "ok")
+    rep = entry.get("report") or {}
+    doc.error = rep.get("error") or entry.get("error")
+    doc.agency = rep.get("agency")
+    doc.year = rep.get("year")
+    doc.template = rep.get("template") or "unknown"
+    src = rep.get("source") or {}
+    doc.format = src.get("format")
+    doc.doc_url = src.get("url")
+    doc.published = rep.get("published")
+    cells = rep.get("cells") or []
+    doc.n_cells = len(cells)
+    doc.n_resolved = sum(1 for c in cells if c.get("status") != "unresolved")
+    doc.n_numbers = sum(1 for c in cells if c.get("status") == "number")
+    secs = rep.get("sections") or []
+    doc.n_sections = len(secs)
+    doc.n_failed = sum(1 for c in rep.get("checks") or [] if c.get("ok") is False)
+    doc.n_checks = len(rep.get("checks") or [])
+    doc.warnings = [w.get("code", "") for w in rep.get("warnings") or []]
+    doc.xcells = [(c["address"], c.get("value"), c.get("raw", ""), c.get("status")) for c in cells if _xcell(c["address"])]
+    parts, n = [], 0
+    for s in secs:
+        if s.get("key") in REGION_TEXT_SECTIONS and n < REGION_TEXT_LIMIT:
+            t = (s.get("text") or "")[: REGION_TEXT_LIMIT - n]
+            parts.append(t)
+            n += len(t)
+    return "\n".join(parts)
+
+
+def status_of(doc: Doc) -> str:
+    if doc.outcome != "ok":
+        return "error"
+    if doc.error:
+        return "skipped" if NOT_A_REPORT.match(doc.error) else "error"
+    return "kept"
+
+
+# =============================================================================== regions
+
+REGION_KEYS = ("province", "city", "county", "township", "code", "level", "agency_type", "confidence", "evidence")
+
+
+@cache
+def _region_fn():
+    try:
+        from pipeline.regions import resolve_region
+    except ImportError:
+        return None
+    return resolve_region
+
+
+def region_register() -> tuple[str, str] | None:
+    try:
+        from pipeline import regions
+    except ImportError:
+        return None
+    name, date = getattr(regions, "REGISTER_NAME", None), getattr(regions, "REGISTER_DATE", None)
+    return (str(name), str(date)) if name else None
+
+
+def resolve(agency: str | None, text: str, portal: dict | None) -> dict:
+    fn = _region_fn()
+    if fn is None:
+        return {"evidence": "pipeline.regions not available"}
+    try:
+        r = fn(agency or "", text=text, portal=portal)
+        d = r.as_dict() if hasattr(r, "as_dict") else dict(r or {})
+    except Exception as e:  # noqa: BLE001 - a resolver failure leaves the region empty, not the build
+        return {"evidence": f"region resolution failed: {type(e).__name__}: {e}"}
+    return {k: d.get(k) for k in REGION_KEYS}
+
+
+# =============================================================================== build
+
+@dataclass
+class BuildResult:
+    out: Path
+    documents: int = 0  # files / crawl documents found
+    reports: int = 0  # distinct documents (sha256)
+    parsed: int = 0  # parsed in this build
+    cached: int = 0  # taken from the cache
+    kept: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    files: list[Path] = field(default_factory=list)
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def build(raw: str | os.PathLike = "data/raw", out: str | os.PathLike = "data/clean", *, workers: int | None = None,
+          duckdb: bool = False, timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB,
+          parse: Callable | None = None, reparse: bool = False, progress: bool | None = None,
+          console=None) -> BuildResult:
+    """Parse and normalize `raw` into the datasets under `out`; see the module docstring.
+
+    `parse` replaces `parsers.report.parse_bytes` in the workers (tests inject pathological
+    parsers this way); it must be importable by name (a module-level function), as it is sent
+    to the worker processes by reference."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from pipeline import datasets as ds
+    from pipeline.dedupe import Candidate, Fingerprint, agency_key, dedupe, shingles
+
+    t_start = time.perf_counter()
+    raw, out = Path(raw), Path(out)
+    if not raw.is_dir():
+        raise FileNotFoundError(f"raw directory not found: {raw}")
+    out.mkdir(parents=True, exist_ok=True)
+    err = console or Console(stderr=True)
+    show = sys.stderr.isatty() if progress is None else progress
+    workers = workers or default_workers()
+    version = parser_version()
+    if parse is not None:  # another parser: its results are cached apart
+        version += f"+{getattr(parse, '__module__', '?')}.{getattr(parse, '__qualname__', '?')}"
+    cache_ = Cache(out, version)
+    res = BuildResult(out)
+
+    sources = discover(raw, exclude=out)
+    res.documents = len(sources)
+    docs: dict[str, Doc] = {}
+    for s in sources:
+        docs.setdefault(s.sha256, Doc(s.sha256, [])).sources.append(s)
+    res.reports = len(docs)
+    if show or console is not None:
+        err.print(f"[bold]xxgk build[/bold]: {res.documents} documents ({res.reports} distinct) in {raw} "
+                  f"({'crawl store' if is_store(raw) else 'folder'}) → {out}; parser {version}, {workers} workers")
+
+    def take(doc: Doc, entry: dict) -> None:
+        text = summarize(doc, entry)
+        doc.region = resolve(doc.agency, text, doc.primary.portal)
+        doc.agency_id = agency_key(doc.agency, doc.region)
+
+    columns = [TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[note]}"), TimeElapsedColumn(), TimeRemainingColumn()]
+    todo: list[tuple[str, str]] = []
+    with Progress(*columns, console=err, disable=not show, transient=False) as prog:
+        task = prog.add_task("cache", total=len(docs), note="")
+        for sha in sorted(docs):
+            entry = None if reparse else cache_.get(sha)
+            if entry is not None and entry.get("parser_version") == parser_version() and _usable(entry, timeout, memory_mb):
+                docs[sha].cached = True
+                take(docs[sha], entry)
+            else:
+                todo.append((sha, docs[sha].primary.path))
+            prog.update(task, advance=1)
+        res.cached = len(docs) - len(todo)
+        res.parsed = len(todo)
+        n_err = 0
+        task = prog.add_task("parse", total=len(todo), note="")
+
+        def on_result(sha: str, payload: bytes) -> None:
+            nonlocal n_err
+            cache_.put(sha, payload)
+            entry = json.loads(gzip.decompress(payload))
+            if entry.get("outcome") != "ok":
+                n_err += 1
+            prog.update(task, advance=1, note=f"{n_err} failed" if n_err else "")
+            take(docs[sha], entry)
+
+        run_pool(todo, on_result, workers=workers, timeout=timeout, memory_mb=memory_mb, parse=parse)
+
+    # ------------------------------------------------------------------ duplicates
+    status = {sha: status_of(d) for sha, d in docs.items()}
+    by_rid = {d.report_id: d for d in docs.values()}
+    cands = []
+    for sha, d in sorted(docs.items()):
+        if status[sha] != "kept":
+            continue
+        cands.append(Candidate(d.report_id, d.agency_id, d.year, d.template, d.n_failed, d.n_resolved, d.n_numbers,
+                               d.n_sections, tuple(s.url for s in d.sources if s.url),
+                               tuple(s.detail_url for s in d.sources if s.detail_url and s.kind == "attachment")))
+
+    def fingerprint(rid: str) -> Fingerprint:
+        rep = (cache_.get(by_rid[rid].sha256) or {}).get("report") or {}
+        nums = {c["address"]: c["value"] for c in rep.get("cells") or [] if c.get("status") == "number"
+                and isinstance(c.get("value"), (int, float))}
+        text = "\n".join(s.get("text") or "" for s in rep.get("sections") or [])
+        return Fingerprint(nums, shingles(text))
+
+    decisions = dedupe(cands, fingerprint)
+
+    # ------------------------------------------------------------------ rows
+    rows = []
+    for sha in sorted(docs, key=lambda s: docs[s].report_id):
+        d = docs[sha]
+        st = status[sha]
+        dec = decisions.get(d.report_id)
+        if dec is not None:
+            st = dec.status
+        rows.append(_report_row(d, st, dec, version))
+    res.kept = sum(1 for r in rows if r["status"] == "kept")
+    res.duplicates = sum(1 for r in rows if r["status"] == "duplicate")
+    res.skipped = sum(1 for r in rows if r["status"] == "skipped")
+    res.errors = sum(1 for r in rows if r["status"] == "error")
+
+    def load(rid: str) -> dict:
+        return (cache_.get(by_rid[rid].sha256) or {}).get("report") or {}
+
+    with Progress(*columns, console=err, disable=not show, transient=False) as prog:
+        task = prog.add_task("datasets", total=res.kept, note="")
+        res.files = ds.write_all(rows, load, out, parser_version=version, register=region_register(),
+                                 with_duckdb=duckdb, tick=lambda: prog.update(task, advance=1))
+    cache_.prune()
+    res.seconds = time.perf_counter() - t_start
+    if show or console is not None:
+        err.print(f"{res.reports} reports: {res.kept} kept, {res.duplicates} duplicates, {res.skipped} skipped, "
+                  f"{res.errors} errors; parsed {res.parsed}, cached {res.cached}; {res.seconds:.1f} s")
+        err.print("wrote " + ", ".join(p.name for p in res.files))
+    return res
+
+
+def _iso_date(s: str | None) -> str | None:
+    if not s:
+        return None
+    m = re.search(r"(\d{4})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})", s)
+    if not m:
+        return s.strip() or None
+    y, mo, da = (int(x) for x in m.groups())
+    if 1 <= mo <= 12 and 1 <= da <= 31:
+        return f"{y:04d}-{mo:02d}-{da:02d}"
+    return s.strip()
+
+
+def _report_row(d: Doc, status: str, dec, version: str) -> dict:
+    from pipeline.datasets import LINE_SEP, LIST_SEP
+
+    p = d.primary
+    urls = sorted({s.url for s in d.sources if s.url})
+    url = urls[0] if urls else d.doc_url
+    reg = d.region or {}
+    title = next((s.title or s.anchor_text for s in d.sources if s.title or s.anchor_text), None)
+    published = next((s.published for s in d.sources if s.published), None) or d.published
+    return {
+        "report_id": d.report_id, "status": status,
+        "duplicate_of": dec.duplicate_of if dec else None,
+        "duplicate_reason": dec.reason if dec else None,
+        "duplicates": LIST_SEP.join(dec.duplicates) if dec and dec.duplicates else None,
+        "agency": d.agency, "agency_id": d.agency_id,
+        "agency_type": reg.get("agency_type"), "level": reg.get("level"), "province": reg.get("province"),
+        "city": reg.get("city"), "county": reg.get("county"), "township": reg.get("township"),
+        "division_code": reg.get("code"),
+        "region_confidence": reg.get("confidence"),
+        "region_evidence": _text(reg.get("evidence")),
+        "year": d.year, "template": d.template, "format": d.format,
+        "url": url, "urls": LINE_SEP.join(urls) or None,
+        "paths": LINE_SEP.join(sorted({s.rel for s in d.sources})),
+        "n_sources": len(d.sources), "sha256": d.sha256,
+        "published_at": _iso_date(published),
+        "title": title, "portal": (p.portal or {}).get("name"), "list_url": p.list_url, "detail_url": p.detail_url,
+        "year_guess": p.year_guess,
+        "n_cells": d.n_cells, "n_numbers": d.n_numbers, "n_sections": d.n_sections,
+        "n_checks": d.n_checks, "n_checks_failed": d.n_failed,
+        "n_warnings": len(d.warnings), "warnings": LIST_SEP.join(d.warnings) or None,
+        "error": d.error if status in ("error", "skipped") else None,
+        "parser_version": version,
+        # used by the datasets, not written
+        "_rank": (d.n_failed, -d.n_resolved, -d.n_numbers, -d.n_sections, d.report_id),
+        "_xcells": d.xcells,
+        "_region": reg,
+    }
+
+
+def _text(v) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, (list, tuple)):
+        return "; ".join(str(x) for x in v) or None
+    if isinstance(v, dict):
+        return json.dumps(v, ensure_ascii=False, sort_keys=True)
+    return str(v)

@@ -1,0 +1,841 @@
+"""Reports -> the tables of the output contract, their parquet files and the datapackage.
+
+Every dataset is described once, here, as a list of `Field`s (name, kind, English and
+Chinese description, unit). The parquet schemas, the pandas dtypes written into the files,
+the Frictionless descriptor (`datapackage.json`) and the data dictionary
+(`pipeline/dictionary.py`) are all derived from these lists; the panel's address columns
+and their descriptions are derived from the template definitions (`parsers.templates`,
+`parsers.pre2019`), never listed by hand.
+
+Kinds and dtypes (as `pandas.read_parquet` returns them, with nothing of xxgk installed):
+
+=========  ===============  ==========================  ===================
+kind       parquet          pandas                       Table Schema type
+=========  ===============  ==========================  ===================
+``int``    int64            ``Int64`` (nullable)         integer
+``money``  double           ``float64``                  number (unit in the description)
+``float``  double           ``float64``                  number
+``string`` string           ``string``                   string
+``bool``   bool             ``boolean`` (nullable)       boolean
+=========  ===============  ==========================  ===================
+
+Files are written with fixed settings (zstd level 3, dictionary encoding, fixed row-group
+size, no creation time anywhere), so the same rows always give the same bytes.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from parsers.templates import VERSIONS, spec, template
+
+ROW_GROUP_SIZE = 1 << 17
+COUNT_UNITS_NOTE = "count"
+LIST_SEP = ";"  # report ids, warning codes
+LINE_SEP = "\n"  # urls, paths
+
+STATUS_VALUES = ("kept", "duplicate", "skipped", "error")
+CELL_STATUS = ("number", "blank", "dash", "text", "unresolved")
+TEMPLATES = ("2019", "2021", "pre2019", "unknown")
+TABLES = ("t2", "t3", "t4", "p")
+TABLE_ZH = {"t2": "表二 主动公开政府信息情况", "t3": "表三 收到和处理政府信息公开申请情况",
+            "t4": "表四 政府信息公开行政复议、行政诉讼情况", "p": "2019年以前报告的统计指标"}
+TABLE_EN = {"t2": "table 2 (proactive disclosure)", "t3": "table 3 (applications received and handled)",
+            "t4": "table 4 (administrative review and litigation)", "p": "pre-2019 statistics"}
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str  # int | money | float | string | bool
+    en: str
+    zh: str
+    unit: str = ""
+    enum: tuple = ()
+
+    @property
+    def description(self) -> str:
+        d = self.en
+        if self.unit:
+            d += f" Unit: {self.unit}."
+        return d
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    title_en: str
+    title_zh: str
+    row: str  # what one row is
+    fields: tuple[Field, ...]
+    primary_key: tuple[str, ...] = ()
+    foreign_keys: tuple[tuple[tuple[str, ...], str, tuple[str, ...]], ...] = ()
+
+    @property
+    def path(self) -> str:
+        return f"{self.name}.parquet"
+
+    def names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+
+def F(name, kind, en, zh, unit="", enum=()):
+    return Field(name, kind, en, zh, unit, tuple(enum))
+
+
+# --------------------------------------------------------------------------- region columns
+
+REGION_FIELDS = (
+    F("agency_type", "string", "Kind of publishing agency, from the region resolver: government, street_office, department or other.", "发布机关类型：government 人民政府、street_office 街道办事处、department 部门、other 其他"),
+    F("level", "string", "Level of the agency, from the region resolver: province, city, county, township (governments and street offices), or department.", "层级：province 省、city 市、county 县、township 乡镇（政府、街道），department 部门"),
+    F("province", "string", "Province (省级) of the agency.", "所属省级行政区"),
+    F("city", "string", "Prefecture-level city (地级) of the agency.", "所属地级行政区"),
+    F("county", "string", "County-level division (县级) of the agency.", "所属县级行政区"),
+    F("township", "string", "Township-level division (乡级) of the agency, when it is a township or street office.", "所属乡级行政区（乡镇、街道）"),
+    F("division_code", "string", "Statistical division code of the agency's division (see the region register named in the data dictionary).", "行政区划代码（见数据字典所列区划名录）"),
+)
+
+REPORTS = Dataset("reports", "Reports", "报告", "document (one row per distinct file content, sha256)", (
+    F("report_id", "string", "First 16 hex characters of the SHA-256 of the document's bytes.", "报告编号：文件内容 SHA-256 的前 16 位"),
+    F("status", "string", "kept: the report's best source, whose cells, sections and checks are in the other datasets; duplicate: another file of the report named in duplicate_of; skipped: the file is not an annual report (e.g. a landing page); error: the file could not be parsed (see error).",
+      "状态：kept 保留（其数据进入其他数据集）；duplicate 同一报告的另一文件；skipped 非年度报告；error 解析失败", enum=STATUS_VALUES),
+    F("duplicate_of", "string", "For a duplicate: the report_id of the kept file of the same report.", "重复文件所对应的保留报告编号"),
+    F("duplicate_reason", "string", "For a duplicate: why it is the same report as duplicate_of.", "判定为重复的理由"),
+    F("duplicates", "string", f"For a kept report: the report_ids of its other files, separated by '{LIST_SEP}'.", f"保留报告的其他文件编号，以“{LIST_SEP}”分隔"),
+    F("agency", "string", "Publishing agency as named in the report.", "报告中的发布机关名称"),
+    F("agency_id", "string", "Agency key used by the panel and the cross-year checks: division code and the agency name without the names of its higher divisions (or the normalised name when no division is known).", "机关标识：区划代码加去掉上级区划名称后的机关名"),
+    *REGION_FIELDS,
+    F("region_confidence", "float", "Confidence of the region resolution, 0 to 1.", "地区识别置信度（0–1）"),
+    F("region_evidence", "string", "What the region resolution rests on.", "地区识别依据"),
+    F("year", "int", "Report year (the statistics year, not the publication year).", "报告年度（统计年度）"),
+    F("template", "string", "Template version of the report: 2019 (国办公开办函〔2019〕60号), 2021 (国办公开办函〔2021〕30号), pre2019 (free form) or unknown.", "模板版本", enum=TEMPLATES),
+    F("format", "string", "Form of the file: text, html, pdf, docx, doc ...", "文件格式"),
+    F("url", "string", "URL of the report (the first of urls).", "报告网址"),
+    F("urls", "string", "Every URL at which these exact bytes were found, one per line.", "相同内容的全部网址（每行一个）"),
+    F("paths", "string", "Paths of the files in the raw directory, one per line.", "原始目录中的文件路径（每行一个）"),
+    F("n_sources", "int", "Number of files (URLs or paths) with these exact bytes.", "内容相同的文件数"),
+    F("sha256", "string", "SHA-256 of the document's bytes.", "文件内容 SHA-256"),
+    F("published_at", "string", "Publication date (YYYY-MM-DD where known), from the page or the crawler.", "发布日期"),
+    F("title", "string", "Title of the document on the portal (crawler), if any.", "门户网站上的标题"),
+    F("portal", "string", "Portal the document was crawled from, if any.", "来源门户网站"),
+    F("list_url", "string", "List page on which the crawler found the document.", "列表页网址"),
+    F("detail_url", "string", "Detail page of the document (for attachments, the page that links it).", "详情页网址"),
+    F("year_guess", "int", "Report year guessed by the crawler from the title.", "爬虫根据标题推测的年度"),
+    F("n_cells", "int", "Number of cells the parse found (for a kept report, its rows in cells).", "解析出的单元格数"),
+    F("n_numbers", "int", "Number of its cells that hold a number.", "数值单元格数"),
+    F("n_sections", "int", "Number of sections found.", "章节数"),
+    F("n_checks", "int", "Number of checks evaluated (for a kept report, its rows in checks).", "校验数"),
+    F("n_checks_failed", "int", "Number of checks that fail (ok is false); for a kept report, cross-year ones included.", "未通过的校验数"),
+    F("n_warnings", "int", "Number of parser warnings.", "解析警告数"),
+    F("warnings", "string", f"Parser warning codes, separated by '{LIST_SEP}'.", f"解析警告代码，以“{LIST_SEP}”分隔"),
+    F("error", "string", "Why the file could not be parsed (status error or skipped).", "解析失败原因"),
+    F("parser_version", "string", "Version of the parser that produced the row (package version + hash of the parser's code).", "解析器版本"),
+), primary_key=("report_id",))
+
+CELLS = Dataset("cells", "Cells", "单元格", "table cell of a kept report (tidy, long)", (
+    F("report_id", "string", "Report (reports.report_id).", "报告编号"),
+    F("year", "int", "Report year.", "报告年度"),
+    F("division_code", "string", "Division code of the agency.", "行政区划代码"),
+    F("agency", "string", "Publishing agency.", "发布机关"),
+    F("agency_id", "string", "Agency key (see reports.agency_id).", "机关标识"),
+    F("template", "string", "Template version of the report.", "模板版本", enum=TEMPLATES),
+    F("table", "string", "Table: t2, t3, t4 (2019 and 2021 templates) or p (pre-2019 statistics).", "表格：t2 表二、t3 表三、t4 表四、p 2019年以前统计指标", enum=TABLES),
+    F("row", "string", "Row key of the template (t2 rows are <block>.<row>).", "行键"),
+    F("col", "string", "Column key of the template.", "列键"),
+    F("address", "string", "Cell address <table>/<row>/<col>.", "单元格地址"),
+    F("value", "money", "The number printed in the cell (counts are whole numbers; money columns are in the unit given in unit); null unless status is number. As printed: blanks are not imputed here (see panel).", "单元格数值（仅当 status 为 number 时有值）"),
+    F("unit", "string", "Unit of value: the template column's unit for counts; for money and pre-2019 cells the unit printed in the report (unknown when none was printed).", "单位"),
+    F("raw", "string", "The cell's text as found.", "原文"),
+    F("status", "string", "number, blank (empty cell), dash (—, -, /), text (无 or other words) or unresolved (the text admits several readings; never guessed).", "状态：number 数值、blank 空白、dash 横线、text 文字、unresolved 无法确定", enum=CELL_STATUS),
+    F("page", "int", "Page of the PDF where the cell was found.", "所在页码（PDF）"),
+    F("line", "int", "Line of the text, HTML or DOCX source where the cell was found.", "所在行号"),
+    F("via", "string", "Pre-2019 cells: table or sentence; ocr when the text came from character recognition.", "来源方式"),
+), primary_key=("report_id", "address"), foreign_keys=((("report_id",), "reports", ("report_id",)),))
+
+SECTIONS = Dataset("sections", "Sections", "章节", "section of a kept report", (
+    F("report_id", "string", "Report (reports.report_id).", "报告编号"),
+    F("seq", "int", "Position of the section in the report, from 1.", "章节序号"),
+    F("key", "string", "Section key of the template (overview, active_disclosure, applications, review_litigation, problems, other_matters; preface for text before the first heading).", "章节键"),
+    F("number", "string", "Section number as printed (一, 二 ...).", "章节编号"),
+    F("title", "string", "Section heading as printed.", "章节标题"),
+    F("text", "string", "Text of the section.", "章节正文"),
+    F("line", "int", "Line where the section starts.", "起始行号"),
+), primary_key=("report_id", "seq"), foreign_keys=((("report_id",), "reports", ("report_id",)),))
+
+CHECKS = Dataset("checks", "Checks", "校验", "identity evaluated on a kept report", (
+    F("report_id", "string", "Report (reports.report_id); for a cross-year check, the later year's report.", "报告编号（跨年校验为后一年的报告）"),
+    F("seq", "int", "Position of the check among the report's checks, from 1.", "序号"),
+    F("id", "string", "Identity id from the template definitions (t3_row_total, t3_balance, t3_carry_cross_year ...).", "校验规则编号"),
+    F("subject", "string", "Row, column or block the identity was evaluated for.", "校验对象"),
+    F("ok", "bool", "true: holds; false: fails; null: cannot be evaluated (a total is blank or a cell unresolved, or no report of the previous year).", "是否成立（空值表示无法校验）"),
+    F("lhs", "money", "Value of the left-hand side.", "左边的值"),
+    F("rhs", "money", "Value of the right-hand side.", "右边的值"),
+    F("note", "string", "Explanation (difference, why not evaluable).", "说明"),
+    F("strength", "string", "hard (template identity) or soft (plausibility, cross-year, narrative).", "强度：hard 模板恒等式；soft 合理性", enum=("hard", "soft")),
+    F("scope", "string", "report: within the report; cross_year: against the same agency's report of the previous year.", "范围：report 报告内；cross_year 跨年", enum=("report", "cross_year")),
+    F("other_report_id", "string", "For a cross-year check: the previous year's report.", "跨年校验所对照的上一年报告"),
+), primary_key=("report_id", "seq"), foreign_keys=((("report_id",), "reports", ("report_id",)),))
+
+COVERAGE_FIELDS = (
+    F("county_code", "string", "Division code of the county.", "县级区划代码"),
+    F("county", "string", "County name.", "县级行政区名称"),
+    F("publisher_code", "string", "Division code of the expected publisher (the county government or one of its townships).", "应发布机关的区划代码"),
+    F("publisher_name", "string", "Expected publisher.", "应发布机关"),
+    F("publisher_level", "string", "Level of the expected publisher (county, township).", "应发布机关层级"),
+    F("year", "int", "Report year.", "报告年度"),
+    F("found", "bool", "Whether a kept report of this publisher and year is in the build.", "是否找到该年度报告"),
+    F("report_ids", "string", f"The kept reports found, separated by '{LIST_SEP}'.", f"找到的报告编号，以“{LIST_SEP}”分隔"),
+)
+COVERAGE = Dataset("coverage", "Coverage", "覆盖情况", "expected publisher × year", COVERAGE_FIELDS,
+                   primary_key=("publisher_code", "year"))
+
+PANEL_KEY_FIELDS = (
+    F("agency_id", "string", "Agency key (see reports.agency_id).", "机关标识"),
+    F("agency", "string", "Publishing agency, as named in the chosen report.", "发布机关"),
+    *REGION_FIELDS,
+    F("year", "int", "Report year.", "报告年度"),
+    F("template", "string", "Template version of the chosen report.", "模板版本", enum=TEMPLATES),
+    F("report_id", "string", "The report whose cells fill the row (the best of n_reports: fewest failed checks, most cells).", "数据来源报告编号"),
+    F("n_reports", "int", "Number of kept reports of this agency and year (more than 1 when an agency published differing versions).", "该机关该年度的保留报告数"),
+)
+
+
+# --------------------------------------------------------------------------- panel columns
+
+def is_money(col) -> bool:
+    """A template column holding amounts of money (float64), not counts (Int64)."""
+    return bool(col.decimal) or "元" in (col.unit or "")
+
+
+def money_unit(unit: str) -> str:
+    """Canonical unit of a money column in the panel: the template's own unit when it is one
+    money unit (万元 for fee_amount), else 元."""
+    parts = [u.strip() for u in (unit or "").split("/")]
+    return parts[0] if parts and parts[0] in ("元", "万元") else "元"
+
+
+@dataclass(frozen=True)
+class PanelColumn:
+    address: str
+    field: Field
+    money_unit: str | None  # canonical unit for money columns (values are converted to it)
+    derived: tuple = ()  # t3: (part rows of a derived group row, part columns of a derived column)
+
+    @property
+    def name(self) -> str:
+        return self.field.name
+
+
+BLANK_POLICY_EN = ("Blank policy applied: inside a table with at least one number, a blank, dash or 无 component "
+                   "cell counts as 0 and a blank total is null; a table with no number is null.")
+BLANK_POLICY_ZH = "按空白规则：表内至少有一个数字时，空白、横线或“无”的分项单元格计为 0，空白的总计为缺失；整表无数字为缺失。"
+
+
+def column_name(address: str) -> str:
+    return address.replace("/", "__")
+
+
+def _t3_label(row) -> str:
+    return " / ".join([*row.path, row.label]) if row.path else row.label
+
+
+@cache
+def panel_columns() -> tuple[PanelColumn, ...]:
+    """Every panel value column, derived from the template definitions: table 二 of the 2019
+    and 2021 templates (printed order, 2019's first), table 三's rows of both versions plus its
+    derived group rows, each with its columns plus the derived legal-person column, table 四,
+    then the pre-2019 indicators."""
+    entries: dict[str, dict] = {}
+
+    def add(address, kind, en, zh, unit, money, version, derived=()):
+        e = entries.setdefault(address, {"kind": kind, "en": en, "zh": zh, "unit": unit, "money": money,
+                                         "derived": derived, "versions": []})
+        if version and version not in e["versions"]:
+            e["versions"].append(version)
+
+    sp = spec()["versions"]
+    for v in VERSIONS:
+        tpl = template(v)
+        for b in tpl.table2:
+            for r in b.rows:
+                for c in b.columns:
+                    money = is_money(c)
+                    unit = money_unit(c.unit) if money else c.unit
+                    note = f" Converted to {unit} from the unit printed; null where the report printed none." if money else ""
+                    add(f"t2/{b.key}.{r.key}/{c.key}", "money" if money else "int",
+                        f"Table 2 block {b.key} ({b.caption}), row {r.key} ({r.label}), column {c.key} ({c.label}).{note}",
+                        f"{TABLE_ZH['t2']}：{b.caption} / {r.label} / {c.label}", unit, unit if money else None, v)
+    # table 三
+    rows: dict[str, tuple[str, list]] = {}  # key -> (label, versions printing it)
+    groups: dict[str, tuple] = {}  # derived group row -> its part rows
+    cols: dict[str, tuple[str, str, tuple]] = {}  # key -> (label, unit, parts of a derived column)
+    for v in VERSIONS:
+        tpl = template(v)
+        t3 = sp[v]["tables"]["table3"]
+        for r in tpl.t3_rows:
+            rows.setdefault(r.key, (_t3_label(r), []))[1].append(v)
+        for d in t3.get("derived_rows", []):
+            if d["key"] in tpl.t3_derived:
+                groups.setdefault(d["key"], tpl.t3_derived[d["key"]])
+                rows.setdefault(d["key"], (d["label"], []))
+        for c in tpl.t3_columns:
+            cols.setdefault(c.key, (c.label, c.unit, ()))
+        for d in t3.get("derived_columns", []):
+            cols.setdefault(d["key"], (d["label"], cols.get("total", ("", "件", ()))[1],
+                                       tuple(p.strip() for p in d["derived"].split("+"))))
+    for key, (label, printed_in) in rows.items():
+        parts = groups.get(key, ())
+        for ck, (clabel, unit, cparts) in cols.items():
+            how = []
+            if parts:
+                how.append(f"where the report does not print this group row, the sum of rows {', '.join(parts)}"
+                           + ("" if printed_in else " (the template has no such row)"))
+            if cparts:
+                how.append(f"the sum of columns {' + '.join(cparts)} (the template has no such column)")
+            derived = ("Derived by xxgk: " + "; ".join(how) + ".") if how else ""
+            for v in [v for v in VERSIONS if v in printed_in or key in template(v).t3_derived]:
+                add(f"t3/{key}/{ck}", "int", f"Table 3 row {key} ({label}), column {ck} ({clabel}). {derived}".strip(),
+                    f"{TABLE_ZH['t3']}：{label} / {clabel}", unit, None, v, (parts, cparts))
+    for v in VERSIONS:
+        tpl = template(v)
+        for r in tpl.t4_rows:
+            for c in tpl.t4_columns:
+                head = r.label if not r.path or r.path[-1] == r.label else f"{'/'.join(r.path)}/{r.label}"
+                add(f"t4/{r.key}/{c.key}", "int", f"Table 4 row {r.key} ({r.label}), column {c.key} ({c.label}).",
+                    f"{TABLE_ZH['t4']}：{head} / {c.label}", c.unit, None, v)
+    out = []
+    for a, e in entries.items():
+        en = f"{e['en']} Templates: {', '.join(e['versions'])}. {BLANK_POLICY_EN}"
+        out.append(PanelColumn(a, Field(column_name(a), e["kind"], en, e["zh"], e["unit"]), e["money"], e["derived"]))
+    for a, ind, sub, col, unit in _pre2019_addresses():
+        money = "元" in unit
+        kind = "money" if money else ("float" if "%" in unit else "int")
+        cu = money_unit(unit) if money else unit
+        what = "this year's value" if col == "value" else "cumulative value (历年累计)"
+        conv = f" Converted to {cu} from the unit printed; null where none was printed." if money else ""
+        name = ind["key"] + (f".{sub}" if sub else "")
+        out.append(PanelColumn(a, Field(column_name(a), kind,
+                                        f"Pre-2019 indicator {name} ({'、'.join(ind['labels'][:2])}), {what}, as printed.{conv}",
+                                        f"{TABLE_ZH['p']}：{name}（{'、'.join(ind['labels'])}）"
+                                        f"{'本年' if col == 'value' else '历年累计'}", cu), cu if money else None))
+    return tuple(out)
+
+
+def _pre2019_addresses():
+    from parsers import pre2019 as p19
+    from parsers.templates import pre2019
+
+    for ind in pre2019()["indicators"]:
+        key = ind["key"]
+        subs = [None] if key not in p19.PURE_GROUPS else []
+        subs += list(p19.SUBKEYS.get(key, ()))
+        for sub in subs:
+            for col in p19.COLUMNS:
+                a = f"p/{key}{'.' + sub if sub else ''}/{col}"
+                if p19.valid_address(a):
+                    yield a, ind, sub, col, ind.get("unit", "")
+
+
+@cache
+def panel_dataset() -> Dataset:
+    return Dataset("panel", "Panel", "面板数据", "agency × year", PANEL_KEY_FIELDS + tuple(c.field for c in panel_columns()),
+                   primary_key=("agency_id", "year"))
+
+
+def datasets() -> tuple[Dataset, ...]:
+    return (REPORTS, CELLS, SECTIONS, CHECKS, panel_dataset(), COVERAGE)
+
+
+# --------------------------------------------------------------------------- arrow / parquet
+
+_ARROW = {"int": pa.int64(), "money": pa.float64(), "float": pa.float64(), "string": pa.string(), "bool": pa.bool_()}
+_PANDAS = {"int": "Int64", "money": "float64", "float": "float64", "string": "string", "bool": "boolean"}
+_TS_TYPE = {"int": "integer", "money": "number", "float": "number", "string": "string", "bool": "boolean"}
+
+
+@cache
+def arrow_schema(ds_name: str) -> pa.Schema:
+    """The parquet schema of a dataset, with the pandas metadata that makes `read_parquet`
+    return Int64 / string / boolean columns (computed once from an empty frame)."""
+    import pandas as pd
+
+    ds = {d.name: d for d in datasets()}[ds_name]
+    empty = pd.DataFrame({f.name: pd.Series([], dtype=_PANDAS[f.kind]) for f in ds.fields})
+    meta = pa.Schema.from_pandas(empty, preserve_index=False).metadata
+    return pa.schema([pa.field(f.name, _ARROW[f.kind]) for f in ds.fields], metadata=meta)
+
+
+PARQUET_OPTIONS = dict(compression="zstd", compression_level=3, use_dictionary=True, write_statistics=True,
+                       version="2.6", data_page_version="1.0", store_schema=True)
+
+
+class TableBuilder:
+    """Rows in, an arrow table (or a parquet file) out. Rows are turned into record batches
+    every `chunk` rows, so that millions of cells never sit in Python lists; with `path`, each
+    batch is written at once as one row group of that file (a streaming writer: memory stays
+    bounded whatever the number of reports) and `close()` moves the finished file in place."""
+
+    def __init__(self, ds: Dataset, chunk: int = ROW_GROUP_SIZE, path: Path | None = None):
+        self.ds = ds
+        self.schema = arrow_schema(ds.name)
+        self.chunk = chunk
+        self.cols: list[list] = [[] for _ in ds.fields]
+        self.batches: list[pa.RecordBatch] = []
+        self.n = 0
+        self.path = Path(path) if path else None
+        self._tmp = self.path.with_name(f".{self.path.name}.tmp") if self.path else None
+        self._writer = None
+
+    def add(self, row: tuple | list) -> None:
+        for c, v in zip(self.cols, row):
+            c.append(v)
+        self.n += 1
+        if len(self.cols[0]) >= self.chunk:
+            self._flush()
+
+    def add_columns(self, cols: dict[str, list]) -> None:
+        """Whole columns at once (the panel)."""
+        self._flush()
+        n = len(next(iter(cols.values()))) if cols else 0
+        arrays = [_array(cols.get(f.name, [None] * n), self.schema.field(i).type) for i, f in enumerate(self.ds.fields)]
+        self._put(pa.RecordBatch.from_arrays(arrays, schema=self.schema))
+        self.n += n
+
+    def _flush(self) -> None:
+        if not self.cols or not self.cols[0]:
+            return
+        arrays = [_array(c, self.schema.field(i).type) for i, c in enumerate(self.cols)]
+        self.cols = [[] for _ in self.ds.fields]
+        self._put(pa.RecordBatch.from_arrays(arrays, schema=self.schema))
+
+    def _put(self, batch: pa.RecordBatch) -> None:
+        if self.path is None:
+            self.batches.append(batch)
+            return
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self._tmp, self.schema, **PARQUET_OPTIONS)
+        self._writer.write_table(pa.Table.from_batches([batch], schema=self.schema), row_group_size=ROW_GROUP_SIZE)
+
+    def table(self) -> pa.Table:
+        assert self.path is None, "a streaming builder writes its file: use close()"
+        self._flush()
+        return pa.Table.from_batches(self.batches, schema=self.schema)
+
+    def close(self) -> Path:
+        """Streaming builder: finish the file and move it in place."""
+        assert self.path is not None
+        self._flush()
+        if self._writer is None:
+            write_parquet(pa.Table.from_batches([], schema=self.schema), self.path)
+            return self.path
+        self._writer.close()
+        self._writer = None
+        os.replace(self._tmp, self.path)
+        return self.path
+
+
+def _array(values: list, typ: pa.DataType) -> pa.Array:
+    if pa.types.is_floating(typ):
+        values = [None if v is None else float(v) for v in values]
+    return pa.array(values, type=typ)
+
+
+def write_parquet(table: pa.Table, path: Path) -> None:
+    """Write with fixed settings, atomically (temp file + rename)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    pq.write_table(table, tmp, row_group_size=ROW_GROUP_SIZE, **PARQUET_OPTIONS)
+    os.replace(tmp, path)
+
+
+def write_json(obj, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+# --------------------------------------------------------------------------- datapackage
+
+def _ts_field(f: Field) -> dict:
+    d = {"name": f.name, "type": _TS_TYPE[f.kind], "title": f.zh, "description": f.description}
+    if f.enum:
+        d["constraints"] = {"enum": list(f.enum)}
+    return d
+
+
+def descriptor(parser_version: str, register: tuple[str, str] | None = None, extra: dict | None = None) -> dict:
+    """The Frictionless Data Package descriptor of every dataset (`datapackage.json`)."""
+    resources = []
+    for ds in datasets():
+        schema: dict = {"fields": [_ts_field(f) for f in ds.fields]}
+        if ds.primary_key:
+            schema["primaryKey"] = list(ds.primary_key)
+        if ds.foreign_keys:
+            schema["foreignKeys"] = [{"fields": list(a), "reference": {"resource": r, "fields": list(b)}}
+                                     for a, r, b in ds.foreign_keys]
+        schema["missingValues"] = [""]
+        resources.append({
+            "name": ds.name, "path": ds.path, "format": "parquet", "mediatype": "application/vnd.apache.parquet",
+            "profile": "tabular-data-resource", "title": f"{ds.title_en} / {ds.title_zh}",
+            "description": f"One row per {ds.row}.", "schema": schema,
+        })
+    tpl = spec()
+    desc = ("Government information-disclosure annual reports (政府信息公开工作年度报告) parsed into tables. "
+            "Cell addresses, row and column keys come from the template definitions "
+            f"(templates.json schema {tpl.get('schema_version', '?')}); see data_dictionary.md.")
+    pkg = {
+        "profile": "tabular-data-package",
+        "name": "xxgk",
+        "title": "xxgk: 政府信息公开工作年度报告 datasets",
+        "description": desc,
+        "resources": resources,
+        "x_xxgk": {"parser_version": parser_version, "templates_schema": tpl.get("schema_version"),
+                   "region_register": {"name": register[0], "date": register[1]} if register else None,
+                   **(extra or {})},
+    }
+    return pkg
+
+
+# --------------------------------------------------------------------------- cell values
+
+@cache
+def template_units() -> dict[str, str]:
+    """Address -> unit of its template column, for the 2019 and 2021 templates."""
+    out = {}
+    for v in VERSIONS:
+        tpl = template(v)
+        for a in tpl.addresses():
+            out.setdefault(a, tpl.column(a).unit)
+    return out
+
+
+_SPLIT: dict[str, tuple[str, str, str]] = {}
+
+
+def split_address(address: str) -> tuple[str, str, str]:
+    """'t3/denied.state_secret/total' -> ('t3', 'denied.state_secret', 'total')."""
+    got = _SPLIT.get(address)
+    if got is None:
+        table, rest = address.split("/", 1)
+        row, _, col = rest.rpartition("/")
+        got = (table, row, col)
+        if len(_SPLIT) < 100_000:
+            _SPLIT[address] = got
+    return got
+
+
+def convert_money(v, unit: str | None, target: str):
+    if v is None:
+        return None
+    if unit == target:
+        return float(v)
+    if unit == "元" and target == "万元":
+        return round(v / 10000, 10)
+    if unit == "万元" and target == "元":
+        return round(v * 10000, 6)
+    return None  # unit unknown: not comparable
+
+
+def _as_int(v):
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return None
+
+
+class PanelRow:
+    """The panel values of one report, under the template's blank policy."""
+
+    def __init__(self, cells: list[dict]):
+        self.by = {c["address"]: c for c in cells}
+        self.memo: dict[tuple[str, str], object] = {}
+        self.has_number = {t: False for t in ("t2", "t3", "t4")}
+        for a, c in self.by.items():
+            t = a.split("/", 1)[0]
+            if t in self.has_number and c.get("status") == "number":
+                self.has_number[t] = True
+
+    def policy(self, address: str, money: str | None = None):
+        c = self.by.get(address)
+        if c is None:
+            return None
+        st = c.get("status")
+        if st == "number":
+            v = c.get("value")
+            return convert_money(v, c.get("unit"), money) if money else v
+        if st == "unresolved":
+            return None
+        table, _, col = split_address(address)
+        if self.has_number.get(table) and col != "total":
+            return 0.0 if money else 0
+        return None
+
+    def t3(self, row: str, col: str, groups: dict, dcols: dict):
+        key = (row, col)
+        if key in self.memo:
+            return self.memo[key]
+        a = f"t3/{row}/{col}"
+        if a in self.by:
+            v = self.policy(a)
+        else:
+            if col in dcols:
+                vs = [self.t3(row, c, groups, dcols) for c in dcols[col]]
+            elif row in groups:
+                vs = [self.t3(p, col, groups, dcols) for p in groups[row]]
+            else:
+                vs = [None]
+            v = None if any(x is None for x in vs) else sum(vs)
+        self.memo[key] = v
+        return v
+
+    def fill(self, panel: dict, i: int, groups: dict, dcols: dict) -> None:
+        """Set row i of the panel columns: every t3 column (derived ones may have a value
+        without a cell), and the other columns whose address the report has."""
+        t3cols, others = _panel_index()
+        for pc in t3cols:
+            panel[pc.name][i] = self.value(pc, groups, dcols)
+        for a in self.by:
+            pc = others.get(a)
+            if pc is not None:
+                panel[pc.name][i] = self.value(pc, groups, dcols)
+
+    def value(self, pc: PanelColumn, groups: dict, dcols: dict):
+        table, row, col = split_address(pc.address)
+        if table == "t3":
+            v = self.t3(row, col, groups, dcols)
+        elif table == "p":
+            c = self.by.get(pc.address)
+            if c is None or c.get("status") != "number":
+                return None
+            v = c.get("value")
+            if pc.money_unit:
+                v = convert_money(v, c.get("unit"), pc.money_unit)
+        else:
+            v = self.policy(pc.address, pc.money_unit)
+        if pc.field.kind == "int":
+            return _as_int(v)
+        return None if v is None else float(v)
+
+
+@cache
+def _panel_index() -> tuple[tuple[PanelColumn, ...], dict[str, PanelColumn]]:
+    t3 = tuple(pc for pc in panel_columns() if pc.address.startswith("t3/"))
+    return t3, {pc.address: pc for pc in panel_columns() if not pc.address.startswith("t3/")}
+
+
+@cache
+def _t3_derivations() -> tuple[dict, dict]:
+    groups, dcols = {}, {}
+    for pc in panel_columns():
+        if pc.address.startswith("t3/") and pc.derived:
+            parts, cparts = pc.derived
+            _, row, col = split_address(pc.address)
+            if parts:
+                groups[row] = parts
+            if cparts:
+                dcols[col] = cparts
+    return groups, dcols
+
+
+# --------------------------------------------------------------------------- the datasets
+
+def _rank(r: dict) -> tuple:
+    return r.get("_rank") or (0, 0, 0, 0, r["report_id"])
+
+
+def _cells_of(xcells) -> list:
+    from parsers.model import ReportCell
+
+    return [ReportCell(a, v, raw or "", st) for a, v, raw, st in xcells]
+
+
+def write_all(rows: list[dict], load, out: Path, *, parser_version: str, register: tuple[str, str] | None = None,
+              with_duckdb: bool = False, tick=None) -> list[Path]:
+    """Write every dataset of the contract under `out` from the report rows (one per distinct
+    document, sorted by report_id, `status` decided) and `load(report_id) -> parse dict`."""
+    from parsers.checks import cross_year_checks
+
+    out = Path(out)
+    rows = sorted(rows, key=lambda r: r["report_id"])
+    kept = [r for r in rows if r["status"] == "kept"]
+
+    # the panel: one row per agency × year, the best kept report
+    groups: dict[tuple, list[dict]] = {}
+    for r in kept:
+        if r.get("agency_id") and r.get("year") is not None:
+            groups.setdefault((r["agency_id"], r["year"]), []).append(r)
+    keys = sorted(groups)
+    picks = {k: min(groups[k], key=_rank) for k in keys}
+    pick_index = {picks[k]["report_id"]: i for i, k in enumerate(keys)}
+    t3groups, t3dcols = _t3_derivations()
+    panel: dict[str, list] = {f.name: [None] * len(keys) for f in panel_dataset().fields}
+    for i, k in enumerate(keys):
+        r = picks[k]
+        for f in PANEL_KEY_FIELDS:
+            panel[f.name][i] = r.get(f.name)
+        panel["n_reports"][i] = len(groups[k])
+
+    # cross-year identities between the picks of consecutive years
+    xchecks: dict[str, tuple[str | None, list, int]] = {}
+    for (aid, y), r in picks.items():
+        prev = picks.get((aid, y - 1))
+        if prev is None:
+            xchecks[r["report_id"]] = (None, [], y)
+            continue
+        xs = cross_year_checks(_cells_of(prev["_xcells"]), _cells_of(r["_xcells"]), y - 1, y)
+        xchecks[r["report_id"]] = (prev["report_id"], xs, y)
+
+    cells_b, secs_b, checks_b = (TableBuilder(x, path=out / x.path) for x in (CELLS, SECTIONS, CHECKS))
+    units = template_units()
+    counts: dict[str, tuple[int, int]] = {}
+    for r in kept:
+        rid = r["report_id"]
+        d = load(rid)
+        base = (rid, r.get("year"), r.get("division_code"), r.get("agency"), r.get("agency_id"), r.get("template"))
+        for c in d.get("cells") or []:
+            a = c["address"]
+            table, row, col = split_address(a)
+            unit = c.get("unit") or units.get(a) or ("件" if table == "t3" else None)
+            cells_b.add((*base, table, row, col, a, c.get("value"), unit, c.get("raw"), c.get("status"),
+                         c.get("page"), c.get("line"), c.get("via") or c.get("source_via")))
+        for i, s in enumerate(d.get("sections") or [], 1):
+            secs_b.add((rid, i, s.get("key"), s.get("number"), s.get("title"), s.get("text"), s.get("line")))
+        n, failed = _emit_checks(checks_b, rid, d.get("checks") or [], xchecks.get(rid))
+        counts[rid] = (n, failed)
+        if rid in pick_index:
+            i = pick_index[rid]
+            PanelRow(d.get("cells") or []).fill(panel, i, t3groups, t3dcols)
+        if tick:
+            tick()
+
+    reports_b = TableBuilder(REPORTS)
+    names = REPORTS.names()
+    for r in rows:
+        if r["report_id"] in counts:
+            r = {**r, "n_checks": counts[r["report_id"]][0], "n_checks_failed": counts[r["report_id"]][1]}
+        reports_b.add([r.get(n) for n in names])
+    panel_b = TableBuilder(panel_dataset())
+    panel_b.add_columns(panel)
+    cov_b = TableBuilder(COVERAGE)
+    for row in coverage_rows(kept):
+        cov_b.add([row.get(f.name) for f in COVERAGE.fields])
+
+    streamed = {b.ds.name: b.close() for b in (cells_b, secs_b, checks_b)}
+    tables = {"reports": reports_b, "panel": panel_b, "coverage": cov_b}
+    written = []
+    for ds in datasets():
+        p = out / ds.path
+        if ds.name not in streamed:
+            write_parquet(tables[ds.name].table(), p)
+        written.append(p)
+    years = sorted({r["year"] for r in kept if r.get("year") is not None})
+    extra = {"reports": len(rows), "kept": len(kept), "years": years}
+    p = out / "datapackage.json"
+    write_json(descriptor(parser_version, register, extra), p)
+    written.append(p)
+    from pipeline.dictionary import render
+
+    p = out / "data_dictionary.md"
+    tmp = p.with_name(f".{p.name}.tmp")
+    tmp.write_text(render(register), encoding="utf-8")
+    os.replace(tmp, p)
+    written.append(p)
+    if with_duckdb:
+        written.append(write_duckdb(out))
+    return written
+
+
+def _emit_checks(b: TableBuilder, rid: str, checks: list[dict], cross) -> tuple[int, int]:
+    """The parser's checks of a report, with its cross-year placeholders replaced by the
+    evaluated cross-year identities where the previous year's report is in the build."""
+    prev, xs, year = cross if cross else (None, [], None)
+    by_id: dict[str, list] = {}
+    for x in xs:
+        by_id.setdefault(x.id, []).append(x)
+    seq = failed = 0
+    done = set()
+
+    def add(row):
+        nonlocal seq, failed
+        seq += 1
+        failed += row[2] is False
+        b.add((rid, seq, *row))
+
+    for c in checks:
+        cid = c.get("id")
+        if "cross_year" in (cid or "") and c.get("subject") == "report" and c.get("ok") is None:
+            if by_id.get(cid):
+                for x in by_id[cid]:
+                    add((x.id, x.subject, x.ok, x.lhs, x.rhs, x.note, "hard" if x.hard else "soft", "cross_year", prev))
+                done.add(cid)
+                continue
+            if prev:
+                note = f"not evaluable against {prev}: the cells it needs are missing in one of the two reports"
+            elif year is not None:
+                note = f"no {year - 1} report of this agency in the build"
+            else:
+                note = c.get("note") or "no agency or year: cannot find the previous year's report"
+            add((cid, c.get("subject"), None, None, None, note, c.get("strength") or "soft", "cross_year", prev))
+            continue
+        add((cid, c.get("subject"), c.get("ok"), c.get("lhs"), c.get("rhs"), c.get("note"), c.get("strength"), "report", None))
+    for cid, group in by_id.items():
+        if cid not in done:
+            for x in group:
+                add((x.id, x.subject, x.ok, x.lhs, x.rhs, x.note, "hard" if x.hard else "soft", "cross_year", prev))
+    return seq, failed
+
+
+def coverage_rows(kept: list[dict]) -> list[dict]:
+    """pipeline.coverage over the kept reports, sorted; nothing when it is not available."""
+    try:
+        from pipeline.coverage import coverage
+    except ImportError:
+        return []
+    years = sorted({r["year"] for r in kept if r.get("year") is not None})
+    if not years:
+        return []
+    reports = [{k: v for k, v in r.items() if not k.startswith("_")} | {"region": r.get("_region") or {}} for r in kept]
+    years = list(range(years[0], years[-1] + 1))
+    out = []
+    for row in coverage(reports, years):
+        row = dict(row)
+        ids = row.get("report_ids")
+        if isinstance(ids, (list, tuple, set)):
+            row["report_ids"] = LIST_SEP.join(sorted(str(x) for x in ids)) or None
+        out.append(row)
+    out.sort(key=lambda r: (str(r.get("county_code") or ""), str(r.get("publisher_code") or ""), r.get("year") or 0,
+                            str(r.get("publisher_name") or "")))
+    return out
+
+
+def write_duckdb(out: Path) -> Path:
+    """xxgk.duckdb with one table per dataset (the same rows as the parquet files)."""
+    import duckdb
+
+    p = out / "xxgk.duckdb"
+    tmp = out / ".xxgk.duckdb.tmp"
+    for q in (tmp, tmp.with_name(tmp.name + ".wal")):
+        if q.exists():
+            q.unlink()
+    con = duckdb.connect(str(tmp))
+    try:
+        for ds in datasets():
+            path = str((out / ds.path).resolve()).replace("'", "''")
+            con.execute(f'CREATE TABLE "{ds.name}" AS SELECT * FROM read_parquet(\'{path}\')')
+            comment = f"{ds.title_en} / {ds.title_zh}: one row per {ds.row}".replace("'", "''")
+            con.execute(f"COMMENT ON TABLE \"{ds.name}\" IS '{comment}'")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    os.replace(tmp, p)
+    return p

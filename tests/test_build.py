@@ -1,0 +1,453 @@
+"""`xxgk build`: shared corpus + generated reports -> the datasets of the output contract.
+
+One build (module fixture) of a raw folder holding the corpus reports, generated reports
+(two agencies with consecutive years for the cross-year identity, the same bytes under two
+names, one report as both a text file and an HTML page), a file that is not a report and
+files the walk must ignore; then a rebuild, a fresh build, a crawl-store build and a build
+with pathological parsers injected.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from parsers.report import parse_bytes
+from pipeline.build import build, discover
+from pipeline.datasets import datasets
+from pipeline.generator import APPLICANTS, generate, generate_values, render_text
+from pipeline.render_forms import render_html
+from tests.conftest import CORPUS, need_corpus
+
+CONTRACT = {  # key columns the output contract names, per file
+    "reports": ["report_id", "agency", "agency_type", "level", "province", "city", "county", "township",
+                "division_code", "year", "template", "format", "url", "sha256", "published_at", "n_cells",
+                "n_checks_failed", "status"],
+    "cells": ["report_id", "year", "division_code", "agency", "table", "row", "col", "address", "value", "raw",
+              "status", "page", "line"],
+    "sections": ["report_id", "key", "number", "title", "text"],
+    "checks": ["report_id", "id", "subject", "ok", "lhs", "rhs"],
+    "panel": ["agency", "division_code", "level", "year", "t3__new_received__total"],
+}
+OUTPUTS = ["reports.parquet", "cells.parquet", "sections.parquet", "checks.parquet", "panel.parquet",
+           "coverage.parquet", "datapackage.json", "data_dictionary.md"]
+
+AGENCY_OK = "岚川市清河县人民政府"  # consecutive years, carry-over consistent
+AGENCY_BAD = "岚川市松溪县人民政府"  # consecutive years, carry-over differs
+
+
+# ----------------------------------------------------------------------------- inputs
+
+def _carry(prev: dict, cur: dict) -> None:
+    """Make cur's 上年结转 equal prev's 结转下年度 while every hard identity of cur still holds."""
+    for c in APPLICANTS:
+        co = prev[f"t3/carried_forward/{c}"] or 0
+        cur[f"t3/carried_over/{c}"] = co
+        new = (cur[f"t3/results_total/{c}"] or 0) + (cur[f"t3/carried_forward/{c}"] or 0) - co
+        if new < 0:
+            cur[f"t3/carried_forward/{c}"] = (cur[f"t3/carried_forward/{c}"] or 0) - new
+            new = 0
+        cur[f"t3/new_received/{c}"] = new
+    for r in ("new_received", "carried_over", "carried_forward"):
+        cur[f"t3/{r}/total"] = sum(cur[f"t3/{r}/{c}"] or 0 for c in APPLICANTS)
+
+
+def _pair(seed: int, agency: str, consistent: bool) -> list[tuple[int, dict, bytes]]:
+    rng = random.Random(seed)
+    v0 = generate_values(rng, "2021", blanks=False, single_other=False)
+    v1 = generate_values(rng, "2021", blanks=False, single_other=False)
+    if consistent:
+        _carry(v0, v1)
+    else:
+        v1[f"t3/carried_over/natural_person"] = (v0["t3/carried_forward/natural_person"] or 0) + 5
+        v1["t3/new_received/natural_person"] = max(0, (v1["t3/new_received/natural_person"] or 0) - 5)
+        _fix_balance(v1)
+    out = []
+    for y, v in ((2022, v0), (2023, v1)):
+        text = render_text(v, "2021", y, agency, "tab", random.Random(seed + y), noise=False)
+        out.append((y, v, text.encode("utf-8")))
+    return out
+
+
+def _fix_balance(v: dict) -> None:
+    for c in APPLICANTS:
+        left = (v[f"t3/new_received/{c}"] or 0) + (v[f"t3/carried_over/{c}"] or 0)
+        v[f"t3/carried_forward/{c}"] = left - (v[f"t3/results_total/{c}"] or 0)
+        if v[f"t3/carried_forward/{c}"] < 0:
+            v[f"t3/new_received/{c}"] -= v[f"t3/carried_forward/{c}"]
+            v[f"t3/carried_forward/{c}"] = 0
+    for r in ("new_received", "carried_over", "carried_forward"):
+        v[f"t3/{r}/total"] = sum(v[f"t3/{r}/{c}"] or 0 for c in APPLICANTS)
+
+
+def corpus_reports() -> list[Path]:
+    if not CORPUS.is_dir():
+        return []
+    return sorted(p for p in CORPUS.iterdir()
+                  if not p.name.endswith(".json") and (CORPUS / f"{p.name.rsplit('.', 1)[0]}.meta.json").exists())
+
+
+def make_raw(raw: Path) -> dict:
+    """Write the test inputs; returns what the tests need to know about them."""
+    raw.mkdir(parents=True)
+    info: dict = {"corpus": []}
+    for p in corpus_reports():
+        shutil.copy(p, raw / p.name)
+        info["corpus"].append(p.name)
+    gen = raw / "generated"
+    gen.mkdir()
+    for i in (11, 12, 13, 14, 15):
+        (gen / f"g{i}.txt").write_bytes(generate(i).data)
+    # the same bytes under two names
+    dup = generate(21).data
+    (gen / "same_a.txt").write_bytes(dup)
+    (gen / "copies").mkdir()
+    (gen / "copies" / "same_b.txt").write_bytes(dup)
+    info["same_bytes"] = dup
+    # one report as a text file and as an HTML page
+    rng = random.Random(5)
+    vals = generate_values(rng, "2019", blanks=False)
+    agency = "岚川市清河县柳溪镇人民政府"
+    (gen / "twin.txt").write_bytes(render_text(vals, "2019", 2020, agency, "pipe", random.Random(6), noise=False).encode())
+    (gen / "twin.html").write_bytes(render_html(vals, "2019", 2020, agency))
+    info["twin"] = (agency, 2020)
+    # consecutive years of two agencies
+    info["pairs"] = {}
+    for seed, agency, ok in ((31, AGENCY_OK, True), (32, AGENCY_BAD, False)):
+        pair = _pair(seed, agency, ok)
+        for y, v, data in pair:
+            (gen / f"{'ok' if ok else 'bad'}_{y}.txt").write_bytes(data)
+        info["pairs"][agency] = pair
+    # not a report; and files the walk ignores
+    (gen / "notes.txt").write_bytes("会议通知：请各单位于周五前报送材料。\n联系人：张三\n".encode())
+    (gen / "meta.json").write_text("{}")
+    (gen / ".hidden.txt").write_bytes(dup + b"x")
+    (gen / ".cache").mkdir()
+    (gen / ".cache" / "x.txt").write_bytes(generate(99).data)
+    (gen / "crawl-copy.sqlite").write_bytes(b"SQLite format 3\0")
+    return info
+
+
+def _bytes_of(out: Path) -> dict[str, bytes]:
+    return {n: (out / n).read_bytes() for n in OUTPUTS}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    base = tmp_path_factory.mktemp("build")
+    raw, out = base / "raw", base / "clean"
+    info = make_raw(raw)
+    res = build(raw, out, workers=2, duckdb=True, progress=False)
+    first = _bytes_of(out)
+    res2 = build(raw, out, workers=2, duckdb=True, progress=False)  # unchanged input: nothing to parse
+    second = _bytes_of(out)
+    return {"raw": raw, "out": out, "info": info, "res": res, "res2": res2, "first": first, "second": second,
+            **{n: pd.read_parquet(out / f"{n}.parquet") for n in ("reports", "cells", "sections", "checks", "panel", "coverage")}}
+
+
+# ----------------------------------------------------------------------------- contract
+
+def test_every_output_is_written(built):
+    for n in OUTPUTS + ["xxgk.duckdb"]:
+        assert (built["out"] / n).is_file(), n
+    assert built["res"].kept >= 10
+
+
+def test_outputs_validate_against_datapackage(built):
+    frictionless = pytest.importorskip("frictionless", reason="frictionless is in the test extra")
+    report = frictionless.validate(str(built["out"] / "datapackage.json"))
+    errors = [(t.name, e.type, e.note) for t in report.tasks for e in t.errors][:10]
+    assert report.valid, errors
+    assert len(report.tasks) == len(datasets())
+
+
+def test_datapackage_describes_the_files_exactly(built):
+    pkg = json.loads((built["out"] / "datapackage.json").read_text(encoding="utf-8"))
+    for res in pkg["resources"]:
+        df = built[res["name"]]
+        assert [f["name"] for f in res["schema"]["fields"]] == list(df.columns), res["name"]
+        for f in res["schema"]["fields"]:
+            assert f["description"] and f["title"], (res["name"], f["name"])
+
+
+def test_pandas_reads_contract_columns_and_dtypes(built):
+    for name, cols in CONTRACT.items():
+        df = built[name]
+        missing = [c for c in cols if c not in df.columns]
+        assert not missing, (name, missing)
+    r, c, p = built["reports"], built["cells"], built["panel"]
+    assert str(r["year"].dtype) == "Int64" and str(r["n_cells"].dtype) == "Int64"
+    assert str(r["agency"].dtype).startswith("str") or r["agency"].dtype == "string"
+    assert isinstance(r["agency"].dtype, pd.StringDtype)
+    assert str(c["value"].dtype) == "float64" and str(c["line"].dtype) == "Int64"
+    assert str(built["checks"]["ok"].dtype) == "boolean"
+    assert str(p["t3__new_received__total"].dtype) == "Int64"
+    assert str(p["t2__art20_8.admin_fees__fee_amount"].dtype) == "float64"
+    pkg = json.loads((built["out"] / "datapackage.json").read_text(encoding="utf-8"))
+    panel = next(x for x in pkg["resources"] if x["name"] == "panel")
+    fee = next(f for f in panel["schema"]["fields"] if f["name"] == "t2__art20_8.admin_fees__fee_amount")
+    assert fee["type"] == "number" and "万元" in fee["description"]
+
+
+def test_duckdb_reads_the_files_and_the_database(built):
+    duckdb = pytest.importorskip("duckdb", reason="duckdb is in the test extra")
+    out = built["out"]
+    con = duckdb.connect()
+    for n in ("reports", "cells", "sections", "checks", "panel", "coverage"):
+        got = con.execute(f"SELECT count(*) FROM read_parquet('{out / (n + '.parquet')}')").fetchone()[0]
+        assert got == len(built[n]), n
+    db = duckdb.connect(str(out / "xxgk.duckdb"), read_only=True)
+    for n in ("reports", "cells", "panel"):
+        assert db.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] == len(built[n])
+    total = db.execute('SELECT sum("t3__new_received__total") FROM panel').fetchone()[0]
+    assert total == built["panel"]["t3__new_received__total"].sum()
+
+
+def test_cells_are_tidy_and_belong_to_kept_reports(built):
+    c, r = built["cells"], built["reports"]
+    assert (c["table"] + "/" + c["row"] + "/" + c["col"]).equals(c["address"])
+    kept = set(r.loc[r.status == "kept", "report_id"])
+    assert set(c["report_id"]) <= kept
+    assert not c.duplicated(["report_id", "address"]).any()
+    n = c.groupby("report_id").size()
+    rk = r.set_index("report_id")
+    assert (rk.loc[n.index, "n_cells"] == n).all()
+    num = c[c.status == "number"]
+    assert num["value"].notna().all() and c.loc[c.status != "number", "value"].isna().all()
+
+
+# ----------------------------------------------------------------------------- panel
+
+def test_panel_has_one_row_per_agency_year(built):
+    p, r = built["panel"], built["reports"]
+    assert not p.duplicated(["agency_id", "year"]).any()
+    kept = r[(r.status == "kept") & r.agency_id.notna() & r.year.notna()]
+    assert len(p) == len(kept.drop_duplicates(["agency_id", "year"]))
+    assert set(p["report_id"]) <= set(kept["report_id"])
+
+
+def test_panel_values_come_from_the_cells(built):
+    p, c = built["panel"], built["cells"]
+    agency, year = next(iter(built["info"]["pairs"].items()))[0], 2022
+    row = p[(p.agency == agency) & (p.year == year)].iloc[0]
+    cells = c[c.report_id == row.report_id].set_index("address")
+    for a in ("t3/new_received/total", "t3/results_total/natural_person", "t4/review/total"):
+        assert row[a.replace("/", "__")] == cells.loc[a, "value"], a
+    parts = [f"t3/denied.{k}/total" for k in ("state_secret", "law_prohibited", "security_stability", "third_party",
+                                                "internal_affairs", "process_info", "enforcement_file", "admin_query")]
+    assert row["t3__denied__total"] == cells.loc[parts, "value"].sum()
+    lp = sum(cells.loc[f"t3/new_received/{k}", "value"] for k in APPLICANTS[1:])
+    assert row["t3__new_received__legal_person"] == lp
+
+
+def test_panel_values_match_the_generated_numbers(built):
+    p = built["panel"]
+    for agency, pair in built["info"]["pairs"].items():
+        for y, vals, _ in pair:
+            row = p[(p.agency == agency) & (p.year == y)]
+            assert len(row) == 1, (agency, y)
+            row = row.iloc[0]
+            for a, v in vals.items():
+                got = row[a.replace("/", "__")]
+                assert (pd.isna(got) and v is None) or got == pytest.approx(v), (agency, y, a, got, v)
+
+
+# ----------------------------------------------------------------------------- duplicates
+
+def test_same_bytes_under_two_names_is_one_report(built):
+    r = built["reports"]
+    sha = __import__("hashlib").sha256(built["info"]["same_bytes"]).hexdigest()
+    rows = r[r.sha256 == sha]
+    assert len(rows) == 1
+    row = rows.iloc[0]
+    assert row.n_sources == 2 and row.status == "kept"
+    assert sorted(row.paths.split("\n")) == ["generated/copies/same_b.txt", "generated/same_a.txt"]
+
+
+def test_text_and_html_of_one_report_are_merged(built):
+    r = built["reports"]
+    agency, year = built["info"]["twin"]
+    rows = r[(r.agency == agency) & (r.year == year)]
+    assert sorted(rows.format) == ["html", "text"]
+    kept, dup = rows[rows.status == "kept"], rows[rows.status == "duplicate"]
+    assert len(kept) == 1 and len(dup) == 1
+    assert dup.iloc[0].duplicate_of == kept.iloc[0].report_id
+    assert "numbers both print are equal" in dup.iloc[0].duplicate_reason
+    assert kept.iloc[0].duplicates == dup.iloc[0].report_id
+    assert dup.iloc[0].report_id not in set(built["cells"].report_id)
+    p = built["panel"]
+    assert len(p[(p.agency == agency) & (p.year == year)]) == 1
+
+
+def test_not_a_report_is_skipped_and_ignored_files_are_not_read(built):
+    r = built["reports"]
+    notes = r[r.paths == "generated/notes.txt"]
+    assert len(notes) == 1 and notes.iloc[0].status == "skipped" and notes.iloc[0].error
+    paths = set("\n".join(r.paths).split("\n"))
+    assert not any(p.endswith((".json", ".sqlite")) or "/." in p for p in paths), paths
+    srcs = discover(built["raw"], exclude=built["out"])
+    assert len(srcs) == built["res"].documents
+
+
+# ----------------------------------------------------------------------------- checks
+
+def test_cross_year_identity_per_agency(built):
+    ch, r = built["checks"], built["reports"]
+    x = ch[ch.id == "t3_carry_cross_year"]
+    for agency, ok in ((AGENCY_OK, True), (AGENCY_BAD, False)):
+        ids = r[(r.agency == agency) & (r.status == "kept")].set_index("year")["report_id"]
+        cur = x[x.report_id == ids[2023]]
+        assert len(cur) == len(APPLICANTS) + 1, cur
+        assert (cur.scope == "cross_year").all() and (cur.other_report_id == ids[2022]).all()
+        if ok:
+            assert cur.ok.all()
+        else:
+            assert not cur.set_index("subject").loc["natural_person", "ok"]
+            assert r.set_index("report_id").loc[ids[2023], "n_checks_failed"] >= 1
+        first = x[x.report_id == ids[2022]]
+        assert len(first) == 1 and pd.isna(first.iloc[0].ok) and "no 2021 report" in first.iloc[0].note
+
+
+def test_report_checks_are_the_parsers(built):
+    ch = built["checks"]
+    agency, pair = next(iter(built["info"]["pairs"].items()))
+    y, _, data = pair[0]
+    rep = parse_bytes(data)
+    mine = ch[(ch.report_id == rep.report_id) & (ch.scope == "report")]
+    assert list(mine.id) == [c.id for c in rep.checks if c.subject != "report" or "cross_year" not in c.id]
+
+
+# ----------------------------------------------------------------------------- corpus
+
+def test_corpus_rows(built):
+    need_corpus()
+    r = built["reports"].set_index("paths")
+    assert built["info"]["corpus"], "no corpus report found"
+    with_code = 0
+    for name in built["info"]["corpus"]:
+        meta = json.loads((CORPUS / f"{name.rsplit('.', 1)[0]}.meta.json").read_text(encoding="utf-8"))
+        row = r.loc[name]
+        assert row.status == "kept", (name, row.error)
+        assert row.year == meta["year"] and row.template == meta["template"], name
+        reg = meta.get("region") or {}
+        if pd.notna(row.division_code):
+            with_code += 1
+            assert row.province == reg.get("province", row.province), name
+    assert with_code >= len(built["info"]["corpus"]) // 2
+
+
+# ----------------------------------------------------------------------------- incremental, deterministic
+
+def test_unchanged_rebuild_parses_nothing_and_writes_the_same_bytes(built):
+    assert built["res"].parsed == built["res"].reports > 0
+    assert built["res2"].parsed == 0 and built["res2"].cached == built["res"].reports
+    for n in OUTPUTS:
+        assert built["first"][n] == built["second"][n], n
+
+
+def test_fresh_build_is_byte_identical(built, tmp_path):
+    from pipeline.cli import main
+
+    out = tmp_path / "clean"
+    assert main(["build", "--raw", str(built["raw"]), "--out", str(out), "--workers", "1"]) == 0
+    got = _bytes_of(out)
+    for n in OUTPUTS:
+        assert got[n] == built["first"][n], n
+
+
+def test_a_new_file_is_the_only_one_parsed(built, tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(built["raw"], raw)
+    out = tmp_path / "clean"
+    shutil.copytree(built["out"], out)
+    (raw / "new.txt").write_bytes(generate(77).data)
+    res = build(raw, out, workers=1, progress=False)
+    assert res.parsed == 1 and res.cached == built["res"].reports
+    r = pd.read_parquet(out / "reports.parquet")
+    assert len(r) == len(built["reports"]) + 1
+
+
+# ----------------------------------------------------------------------------- crawl store
+
+def test_crawl_store_provenance_and_attachment_duplicate(tmp_path):
+    from scrapers.store import Store
+
+    raw = tmp_path / "raw"
+    st = Store(raw)
+    pid = st.upsert_portal({"column_url": "http://127.0.0.1/xxgk/ndbg/", "name": "永安市人民政府",
+                            "province": "福建省", "city": "三明市", "county": "永安市", "level": "county"})
+    vals = generate_values(random.Random(8), "2021", blanks=False)
+    agency = "大湖镇人民政府"  # no county in the name: the portal places it
+    page = render_html(vals, "2021", 2022, agency)
+    att = render_text(vals, "2021", 2022, agency, "markdown", random.Random(9), noise=False).encode()
+    page_url, att_url = "http://127.0.0.1/xxgk/ndbg/1.html", "http://127.0.0.1/files/1.txt"
+    for data, url, kind in ((page, page_url, "detail"), (att, att_url, "attachment")):
+        sha, rel = st.put(data, "text/html" if kind == "detail" else "text/plain", url)
+        st.add_document(url=url, final_url=url, sha256=sha, path=rel, kind=kind, content_type="text/html",
+                        ext=rel.rsplit(".", 1)[1], size=len(data), title=f"{agency}2022年政府信息公开工作年度报告",
+                        anchor_text="2022年年报", list_url="http://127.0.0.1/xxgk/ndbg/", detail_url=page_url,
+                        portal_id=pid, published="2023-01-20", year_guess=2022, year_source="title", fetched=0.0,
+                        run_id=1)
+    st.close()
+    out = tmp_path / "clean"
+    res = build(raw, out, workers=1, progress=False)
+    assert res.documents == 2
+    r = pd.read_parquet(out / "reports.parquet").set_index("url")
+    for url in (page_url, att_url):
+        row = r.loc[url]
+        assert row.portal == "永安市人民政府" and row.list_url == "http://127.0.0.1/xxgk/ndbg/"
+        assert row.title.endswith("年度报告") and row.year_guess == 2022 and row.published_at == "2023-01-20"
+        assert row.county == "永安市" and row.township == "大湖镇", (row.region_evidence,)
+    assert sorted(r.status) == ["duplicate", "kept"]
+    dup = r[r.status == "duplicate"].iloc[0]
+    assert "attachment" in dup.duplicate_reason
+    assert "objects/" in r.iloc[0].paths
+
+
+# ----------------------------------------------------------------------------- pathological files
+
+MARK_SLEEP, MARK_HOG, MARK_CRASH, MARK_RAISE = b"XXGK-TEST-SLEEP", b"XXGK-TEST-HOG", b"XXGK-TEST-CRASH", b"XXGK-TEST-RAISE"
+
+
+def pathological_parse(data: bytes, name=None):
+    """Sent to the build's workers by reference: misbehaves on marked files."""
+    if MARK_SLEEP in data:
+        time.sleep(600)
+    if MARK_HOG in data:
+        hog = bytearray(16 << 30)  # beyond the worker's RLIMIT_AS
+        return hog
+    if MARK_CRASH in data:
+        os.kill(os.getpid(), signal.SIGKILL)
+    if MARK_RAISE in data:
+        raise ValueError("boom")
+    return parse_bytes(data, name)
+
+
+def test_pathological_files_become_error_rows(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for i in range(4):
+        (raw / f"ok{i}.txt").write_bytes(generate(40 + i).data)
+    for m in (MARK_SLEEP, MARK_HOG, MARK_CRASH, MARK_RAISE):
+        (raw / f"{m.decode().lower()}.txt").write_bytes(generate(50).data + m)
+    out = tmp_path / "clean"
+    res = build(raw, out, workers=2, timeout=3, memory_mb=512, parse=pathological_parse, progress=False)
+    r = pd.read_parquet(out / "reports.parquet").set_index("paths")
+    assert (r.loc[[f"ok{i}.txt" for i in range(4)], "status"] == "kept").all()
+    errs = {p: r.loc[p, "error"] for p in r.index if p.startswith("xxgk-test")}
+    assert r.loc[list(errs), "status"].eq("error").all()
+    assert "timed out" in errs["xxgk-test-sleep.txt"]
+    assert "memory" in errs["xxgk-test-hog.txt"]
+    assert "died" in errs["xxgk-test-crash.txt"] and "SIGKILL" in errs["xxgk-test-crash.txt"]
+    assert "boom" in errs["xxgk-test-raise.txt"]
+    assert res.errors == 4 and res.kept == 4
+    # failures are cached with their limits: the same build again parses nothing
+    res2 = build(raw, out, workers=2, timeout=3, memory_mb=512, parse=pathological_parse, progress=False)
+    assert res2.parsed == 0
