@@ -34,8 +34,12 @@ def find_title(flat: Flat) -> tuple[str | None, int | None, str | None]:
     for c in cands:
         m = _TITLE.search(c)
         y = _TITLE_YEAR_FIRST.search(c)
-        if y and (not m or y.start() < m.start() or not _clean_agency(m.group(1).split("\n")[-1])):
-            return _clean_agency(y.group(2)), int(y.group(1)), y.group(0)  # 2019年上海市…办公厅政府信息公开…
+        y_agency = _clean_agency(y.group(2)) if y else None
+        if y_agency and (len(y_agency) < 3 or not _AGENCY_TAIL.search(y_agency)):
+            y_agency = None  # "2019年政府信息公开…": the year-first reading has no agency
+        m_agency = _clean_agency(m.group(1).split("\n")[-1]) if m else None
+        if y_agency and (not m_agency or y.start() < m.start()):
+            return y_agency, int(y.group(1)), y.group(0)  # 2019年上海市…办公厅政府信息公开…
         if m:
             lines = [x for x in m.group(1).split("\n") if x.strip()]
             agency = _clean_agency("".join(lines[-2:]) if len(lines) > 1 and len(lines[-1].strip()) < 3 else (lines[-1] if lines else ""))

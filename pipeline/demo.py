@@ -2,8 +2,8 @@
 
 Starts the portal simulator on 127.0.0.1 (one site per CMS family, with look-alikes, GBK
 pages, long pagination and faults switched on), crawls it into ``--out``/raw (default: a
-temporary directory), parses every stored report document with ``parsers.report.parse_file``
-and prints a summary table. Nothing leaves the machine.
+temporary directory), builds the datasets from that raw store with ``pipeline.build.build``
+(into ``--out``/clean) and prints a summary. Nothing leaves the machine.
 """
 from __future__ import annotations
 
@@ -13,18 +13,6 @@ import sys
 import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
-
-
-def _primary_documents(docs: list[dict]) -> list[dict]:
-    """One document per report: its attachments when it has any, else its page."""
-    by_detail: dict[str, list[dict]] = defaultdict(list)
-    for d in docs:
-        by_detail[d.get("detail_url") or d["url"]].append(d)
-    out = []
-    for group in by_detail.values():
-        atts = [d for d in group if d["kind"] == "attachment"]
-        out.extend(atts or group)
-    return out
 
 
 def main(args) -> int:
@@ -58,12 +46,14 @@ def main(args) -> int:
         "SELECT p.column_url FROM frontier f JOIN portals p ON p.id=f.portal_id WHERE f.kind!='list' "
         "AND f.meta NOT LIKE '%\"detail_url\"%'"))
     db.close()
-    try:
-        from parsers.report import parse_file
-    except ImportError as e:  # the parser is another part of the project
-        err.print(f"[yellow]parser not available ({e}); crawl only[/yellow]")
-        parse_file = None
+    from pipeline.build import build
 
+    clean = out / "clean"
+    res = build(raw, clean, progress=sys.stderr.isatty(), console=err)
+    import pandas as pd
+
+    reports = pd.read_parquet(clean / "reports.parquet")
+    family_of = {d["sha256"]: families.get(d["column_url"], "?") for d in docs}
     rows: dict[str, Counter] = defaultdict(Counter)
     for d in docs:
         rows[families.get(d["column_url"], "?")]["documents"] += 1
@@ -71,29 +61,20 @@ def main(args) -> int:
         rows[families.get(url, "?")]["found"] += n
     for url, n in blocked.items():
         rows[families.get(url, "?")]["blocked"] += n
-    if parse_file is not None:
-        for d in _primary_documents(docs):
-            fam = families.get(d["column_url"], "?")
-            try:
-                rep = parse_file(Path(d["path"]), url=d["url"])
-            except TypeError:
-                rep = parse_file(Path(d["path"]))
-            except Exception as e:  # noqa: BLE001 - a demo reports, it does not crash
-                rows[fam]["errors"] += 1
-                err.print(f"  parse error {d['url']}: {e}")
-                continue
-            if getattr(rep, "error", None) or not rep.cells:
-                rows[fam]["errors"] += 1
-                continue
+    for r in reports.itertuples():
+        fam = family_of.get(r.sha256, "?")
+        if r.status == "kept":
             rows[fam]["parsed"] += 1
-            rows[fam]["cells"] += len(rep.cells)
-            rows[fam]["failed_checks"] += sum(1 for c in rep.checks if c.ok is False)
-            if rep.year is not None and d.get("year_guess") == rep.year:
-                rows[fam]["year_agrees"] += 1
+            rows[fam]["cells"] += int(r.n_cells)
+            rows[fam]["failed_checks"] += int(r.n_checks_failed)
+        elif r.status == "duplicate":
+            rows[fam]["duplicates"] += 1
+        else:
+            rows[fam]["errors"] += 1
 
-    t = Table(title="xxgk demo: simulated portals → crawl → parse", header_style="bold")
-    cols = ("found", "documents", "blocked", "parsed", "cells", "failed_checks", "errors")
-    heads = ("links", "fetched", "blocked", "parsed", "cells", "failed checks", "unparsed")
+    t = Table(title="xxgk demo: simulated portals → crawl → build", header_style="bold")
+    cols = ("found", "documents", "blocked", "parsed", "duplicates", "cells", "failed_checks", "errors")
+    heads = ("links", "fetched", "blocked", "reports", "duplicates", "cells", "failed checks", "not reports")
     t.add_column("CMS family")
     for h in heads:
         t.add_column(h, justify="right")
@@ -103,8 +84,16 @@ def main(args) -> int:
         t.add_row(fam, *(str(rows[fam][c]) for c in cols))
     t.add_row("[bold]total[/bold]", *(f"[bold]{total[c]}[/bold]" for c in cols))
     Console(file=sys.stdout, highlight=False, width=None if sys.stdout.isatty() else 100).print(t)
-    if parse_file is not None:
-        print(f"report year from the crawler agrees with the parser for {total['year_agrees']} of {total['parsed']} parsed reports")
+    cov = pd.read_parquet(clean / "coverage.parquet")
+    panel = pd.read_parquet(clean / "panel.parquet")
+    checks = pd.read_parquet(clean / "checks.parquet")
+    failed = checks[checks.ok == False]  # noqa: E712 - nullable boolean column
+    hard = int((failed.strength == "hard").sum())
+    kept = reports[reports.status == "kept"]
+    print(f"datasets in {clean}: {len(reports)} documents -> {res.kept} reports ({res.duplicates} duplicates merged, "
+          f"{res.skipped} not reports, {res.errors} errors); {int(kept.n_cells.sum())} cells; "
+          f"panel {len(panel)} agency-years; failed checks: {hard} hard, {len(failed) - hard} soft")
+    if len(cov):
+        print(f"coverage: {int(cov.found.sum())} of {len(cov)} expected publisher-years found")
     print(f"raw store: {raw}  (documents: {raw / 'crawl.sqlite'} table documents)")
-    ok = len(docs) > 0 and (parse_file is None or total["parsed"] > 0)
-    return 0 if ok else 1
+    return 0 if len(docs) > 0 and res.kept > 0 else 1

@@ -358,8 +358,10 @@ def test_demo_runs_offline(tmp_path, capsys):
     from pipeline.demo import main
     assert main(Namespace(out=str(tmp_path))) == 0
     out = capsys.readouterr().out
-    assert "crawl summary" in out and "parsed" in out
+    assert "crawl summary" in out and "reports" in out and "failed checks: 0 hard" in out
     assert list(iter_documents(tmp_path / "raw"))
+    for name in ("reports", "cells", "sections", "checks", "panel", "coverage"):
+        assert (tmp_path / "clean" / f"{name}.parquet").is_file()
 
 
 def test_hanweb_annual_report_module_is_a_document(tmp_path):
