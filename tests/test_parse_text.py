@@ -145,6 +145,7 @@ def test_cli_json_lines_and_exit_codes(tmp_path):
     ("2021年某市人民政府办公室政府信息公开工作年度报告", "", "某市人民政府办公室", 2021),  # year before agency
     ("", "某某省某某厅\n2021年1月27日", "某某省某某厅", 2020),  # no title: signature, statistics period
     ("某县某局关于报送2020年度政府信息公开工作年度报告的函", "", "某县某局", 2020),  # a covering letter
+    ("某县教育局2020年政府信息公开工作年度报告", "", "某县教育局", 2020),  # not "政府" from 2020年政府信息公开
 ])
 def test_agency_and_year_from_title_or_signature(head, tail, agency, year):
     text = (head + "\n本报告所列数据的统计期限自2020年1月1日起至2020年12月31日止。\n一、总体情况\n全年主动公开信息。\n"
