@@ -249,8 +249,9 @@ def _total_first(run: list[Field], n: int, valid) -> list[tuple[Cell, ...]]:
         if sum(len(f.text) for f in head) < n - 1:
             break
 
-        def prune(nums, rest, _t=total):
-            return sum(v or 0 for v in nums) > _t
+        def prune(nums, rest, _t=total, _w=len(t_text)):
+            left = n - 1 - len(nums)  # parts still to read from `rest` characters
+            return rest < left or rest > left * _w or sum(v or 0 for v in nums) > _t
 
         def forced(nums, _t=total):
             if len(nums) == n - 2:
