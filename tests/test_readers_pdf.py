@@ -537,3 +537,57 @@ def test_pages_pdfium_cannot_see_are_read_through_pdfminer(rendered, monkeypatch
     norm = lambda d: [(b.kind, b.table, tuple((re.sub(r"\s", "", c.text), c.colspan, c.rowspan, c.loc.page) for c in b.cells))
                       for b in d.blocks]
     assert norm(other) == norm(doc)
+
+
+# ------------------------------------------------------------- fast paths
+
+def test_plain_ctypes_bindings_read_the_same(rendered, monkeypatch):
+    """The per-glyph and per-object loops call PDFium through bindings without argtypes
+    (_FastApi); the plain pypdfium2 bindings, used where those cannot be built, give
+    the same document."""
+    from parsers.readers import pdf as pdfmod
+
+    assert pdfmod._fast_api() is not None
+    version, vals, data, doc = rendered[3]
+    monkeypatch.setattr(pdfmod, "_FAST_API", [None])
+    other = read_pdf(data)
+    assert other.blocks == doc.blocks and other.warnings == doc.warnings
+    if CORPUS.is_dir():
+        data = (CORPUS / "101.pdf").read_bytes()
+        plain = read_pdf(data)
+        monkeypatch.setattr(pdfmod, "_FAST_API", [])
+        assert read_pdf(data).blocks == plain.blocks
+
+
+def test_coverage_in_bulk_matches_covered():
+    from parsers.readers.pdf import _coverage, _covered, _drawn
+
+    rng = random.Random(7)
+    for _ in range(300):
+        levels = sorted(rng.uniform(0, 100) for _ in range(rng.randint(2, 8)))
+        if rng.random() < 0.2:
+            levels.insert(1, levels[0])  # an empty interval
+        ivs = [(a, a + rng.uniform(0, 60)) for a in (rng.uniform(-10, 100) for _ in range(rng.randint(0, 4)))]
+        cov = _coverage(ivs, levels)
+        for share in (0.5, 0.6):
+            want = [_covered(ivs, levels[k], levels[k + 1], share) for k in range(len(levels) - 1)]
+            assert _drawn(cov, levels, share) == want
+
+
+def test_line_text_matches_line_of():
+    from parsers.readers.pdf import BAD, _line_of, _line_text
+
+    rng = random.Random(3)
+    for _ in range(300):
+        x, line = 50.0, []
+        for _ in range(rng.randint(1, 12)):
+            ch = rng.choice("政府信息公开12345abc.（）")
+            w = rng.uniform(4, 11)
+            top = 100 + rng.uniform(-1, 1)
+            bad = rng.random() < 0.05
+            line.append((BAD if bad else ch, x, top, x + w, top + rng.uniform(9, 12), bad))
+            if rng.random() < 0.1:  # fake bold: the same character drawn twice
+                line.append((line[-1][0], x + 0.3, top + 0.2, x + w + 0.3, top + 11, bad))
+            x += w + rng.choice((0.0, 0.5, 3.0, 20.0))
+        ln = _line_of(line)
+        assert _line_text(line) == (ln.text, ln.top)

@@ -34,8 +34,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from operator import le, sub
 
 from ..document import Block, Cell, Document, Location, Warning
 from .errors import UnsupportedInput
@@ -91,6 +93,66 @@ def _disp_box(rot: int, left: float, bottom: float, right: float, top: float):
     return lambda l, b, r, t: (l - left, top - t, r - left, top - b)
 
 
+class _FastApi:
+    """The PDFium calls of the per-glyph and per-object loops, bound without argtypes.
+
+    These loops make thousands of calls per page, and ctypes' per-argument conversion
+    (argtypes) and pointer results cost more than the C functions themselves. Every
+    argument passed to these is already a ctypes object of the C type (handles as
+    c_void_p, outputs as byref() or pointer(); indices are Python ints for C `int`, and
+    c_ulong for FPDFFormObj_GetObject), so the calls are the same C calls. Results that
+    are handles come back as a c_void_p subclass (which ctypes returns as is) and go
+    straight into the next call. Only for use with such arguments: a bare int where a
+    pointer is expected would be passed as a C int."""
+
+    _NAMES = {
+        "count_objects": "FPDFPage_CountObjects", "get_object": "FPDFPage_GetObject",
+        "obj_type": "FPDFPageObj_GetType", "obj_bounds": "FPDFPageObj_GetBounds",
+        "draw_mode": "FPDFPath_GetDrawMode", "stroke_color": "FPDFPageObj_GetStrokeColor",
+        "fill_color": "FPDFPageObj_GetFillColor", "count_segments": "FPDFPath_CountSegments",
+        "obj_matrix": "FPDFPageObj_GetMatrix", "path_segment": "FPDFPath_GetPathSegment",
+        "segment_point": "FPDFPathSegment_GetPoint", "segment_type": "FPDFPathSegment_GetType",
+        "segment_close": "FPDFPathSegment_GetClose", "form_count": "FPDFFormObj_CountObjects",
+        "form_object": "FPDFFormObj_GetObject",  # its index is an unsigned long: pass c_ulong
+        "loose_char_box": "FPDFText_GetLooseCharBox",
+        "char_box": "FPDFText_GetCharBox", "map_error": "FPDFText_HasUnicodeMapError",
+    }
+
+    def __init__(self):
+        import ctypes
+
+        import pypdfium2.raw as R
+
+        vp = ctypes.c_void_p
+
+        class Handle(vp):
+            pass
+
+        for attr, name in self._NAMES.items():
+            fn = getattr(R, name)
+            res = fn.restype
+            if isinstance(res, type) and issubclass(res, (ctypes._Pointer, vp)):
+                res = Handle
+            elif res not in (ctypes.c_int, ctypes.c_uint, ctypes.c_ulong):
+                raise TypeError(f"{name}: unexpected result type {res}")
+            f = ctypes.CFUNCTYPE(res)(ctypes.cast(fn, vp).value)
+            f.argtypes = None
+            setattr(self, attr, f)
+
+
+_FAST_API: list = []
+
+
+def _fast_api():
+    """The shared _FastApi, or None where it cannot be built (the plain bindings are used then)."""
+    if not _FAST_API:
+        try:
+            _FAST_API.append(_FastApi())
+        except Exception:  # pragma: no cover - depends on the ctypes build
+            _FAST_API.append(None)
+    return _FAST_API[0]
+
+
 class _PdfiumSource:
     """Glyphs, rulings and images of each page, through PDFium."""
 
@@ -132,10 +194,24 @@ class _PdfiumSource:
             self._glyphs(page, rp, box, rot, left, top, R, ctypes)
             if rp.font_missing:
                 self._glyphs_elsewhere(rp, index, rot)
-            rp.line_groups = _group_lines(rp.glyphs)
-            if len(rp.glyphs) < 20 or _may_have_table(rp.line_groups, rp.height):
+            if len(rp.glyphs) < 20:
+                rp.line_groups = _group_lines(rp.glyphs)
+                scan = True
+            else:  # group lines only as far as needed to tell (the layout groups the rest)
+                seen: list = []
+                whole: list = []
+
+                def lines():
+                    for ln in _iter_lines(rp.glyphs):
+                        seen.append(ln)
+                        yield ln
+                    whole.append(True)
+
+                scan = _may_have_table(lines(), rp.height)
+                rp.line_groups = seen if whole else None
+            if scan:
                 missing = rp.font_missing
-                self._objects(page, rp, box, R, ctypes)
+                self._objects(page, rp, box, R, ctypes, rot, left, top)
                 if rp.font_missing and not missing:
                     self._glyphs_elsewhere(rp, index, rot)
                     rp.line_groups = None
@@ -159,164 +235,244 @@ class _PdfiumSource:
             text = tp.get_text_range(0, n)
             if len(text) != n or any(ord(text[i]) != get_u(raw, i) for i in range(0, n, 37)):
                 text = None
-            rect = R.FS_RECTF()
+                codes = [get_u(raw, i) for i in range(n)]
+            else:
+                codes = list(map(ord, text))
+            api = _fast_api()
+            if api is not None:
+                traw = ctypes.cast(raw, ctypes.c_void_p)
+                get_box, map_err, char_box = api.loose_char_box, api.map_error, api.char_box
+            else:
+                traw = raw
+                get_box, map_err, char_box = R.FPDFText_GetLooseCharBox, R.FPDFText_HasUnicodeMapError, R.FPDFText_GetCharBox
+            rect = R.FS_RECTF()  # left, top, right, bottom: four floats
             ref = ctypes.byref(rect)
-            get_box = R.FPDFText_GetLooseCharBox
-            map_err = R.FPDFText_HasUnicodeMapError
+            fl = (ctypes.c_float * 4).from_buffer(rect)
             skip = _SKIP_CODES
-            items = []  # (index, code, l, t, r, b)
-            add = items.append
-            for i in range(n):
-                u = ord(text[i]) if text is not None else get_u(raw, i)
-                if u in skip:
-                    continue
-                get_box(raw, i, ref)
-                l, t, r, b = rect.left, rect.top, rect.right, rect.bottom
-                if r <= l or t <= b:
-                    continue
-                add((i, u, l, t, r, b))
-            if not items:
+            keep = [i for i in range(n) if codes[i] not in skip]  # text page index of each glyph
+            # the loose box of each: get_box() fills `rect`, whose bytes are collected and
+            # read back as floats at once (columns l, t, r, b in page space)
+            rect_bytes = memoryview(rect).cast("B").tobytes
+            floats = array("f")
+            floats.frombytes(b"".join([rect_bytes() for i in keep if get_box(traw, i, ref) is not None]))
+            vals = floats.tolist()
+            L, T, Rt, B = vals[0::4], vals[1::4], vals[2::4], vals[3::4]
+            if any(map(le, Rt, L)) or any(map(le, T, B)):  # empty boxes (r <= l or t <= b): no glyph
+                ok = [not (r <= l or t <= b) for l, t, r, b in zip(L, T, Rt, B)]
+                keep, L, T, Rt, B = ([v for v, k in zip(col, ok) if k] for col in (keep, L, T, Rt, B))
+            if not keep:
                 return
-            # PDFium's loose box is sometimes far too big (seen with WPS's vertical
-            # one-character-per-line labels): rebuild those around the glyph's ink
-            hs = sorted(it[3] - it[5] for it in items)
-            med = hs[len(hs) // 2]
-            lim = 3 * med + 6
+            if text is None:  # one character per code (codes beyond Unicode are undecodable, below)
+                text = "".join([chr(u) if u <= 0x10FFFF else BAD for u in codes])
+            fast = rot == 0
+            if fast:
+                out = [(text[i], l - left, top - t, r - left, top - b, False) for i, l, t, r, b in zip(keep, L, T, Rt, B)]
+            else:
+                out = [(text[i], *box(l, b, r, t), False) for i, l, t, r, b in zip(keep, L, T, Rt, B)]
+            # a glyph without a Unicode mapping: checked where a wrong character would
+            # do harm (digits, and anything outside CJK and Latin letters); a page of
+            # wrongly mapped ideographs is caught as a whole by _mojibake()
+            us = [codes[i] for i in keep]
+            for k in [k for k, u in enumerate(us) if not (0x3000 <= u < 0xD800 or 57 < u < 0x7F or 32 <= u < 48)]:
+                u = us[k]
+                if u < 32 or u >= 0xD800 and _is_bad_code(u) or (
+                        (48 <= u <= 57 or 0x7F <= u < 0x3000) and map_err(traw, keep[k]) == 1):
+                    out[k] = (BAD,) + out[k][1:5] + (True,)
+                elif 0x2E80 <= u <= 0x2FDF or 0xF900 <= u <= 0xFAFF:  # radicals, compatibility ideographs
+                    out[k] = (unicodedata.normalize("NFKC", out[k][0]),) + out[k][1:]
+            hts = list(map(sub, T, B))  # loose box heights
             tl, tr, tb, tt = (ctypes.c_double() for _ in range(4))
             trefs = (ctypes.byref(tl), ctypes.byref(tr), ctypes.byref(tb), ctypes.byref(tt))
             # A CJK font that is neither embedded nor installed has no glyph outlines:
             # its characters have empty ink boxes, and PDFium silently drops every text
             # object of one such character. Sample a few ideographs to notice.
-            cjk = [it[0] for it in items if it[1] >= 0x2E80]
+            cjk = [i for i in keep if codes[i] >= 0x2E80]
             for i in cjk[:: max(1, len(cjk) // 24)][:25]:
-                R.FPDFText_GetCharBox(raw, i, *trefs)
+                char_box(traw, i, *trefs)
                 if tr.value - tl.value < 0.01 and tt.value - tb.value < 0.01:
                     rp.font_missing = True
                     break
-            out = rp.glyphs
-            append = out.append
-            fast = rot == 0
-            for i, u, l, t, r, b in items:
-                if (r - l) > lim and (t - b) > lim:
-                    R.FPDFText_GetCharBox(raw, i, *trefs)
-                    cx, cy = (tl.value + tr.value) / 2, (tb.value + tt.value) / 2
-                    hw = max(tr.value - tl.value, 0.5 * med) / 2
-                    l, r, b, t = cx - hw, cx + hw, cy - med / 2, cy + med / 2
-                # a glyph without a Unicode mapping: checked where a wrong character would
-                # do harm (digits, and anything outside CJK and Latin letters); a page of
-                # wrongly mapped ideographs is caught as a whole by _mojibake()
-                if u < 32 or u >= 0xD800 and _is_bad_code(u) or (
-                        (48 <= u <= 57 or 0x7F <= u < 0x3000) and map_err(raw, i) == 1):
-                    ch = BAD
-                    bad = True
-                else:
-                    bad = False
-                    if 0x2E80 <= u <= 0x2FDF or 0xF900 <= u <= 0xFAFF:  # radicals, compatibility ideographs
-                        ch = unicodedata.normalize("NFKC", chr(u))
-                    else:
-                        ch = chr(u)
-                if fast:
-                    append((ch, l - left, top - t, r - left, top - b, bad))
-                else:
-                    x0, y0, x1, y1 = box(l, b, r, t)
-                    append((ch, x0, y0, x1, y1, bad))
+            # PDFium's loose box is sometimes far too big (seen with WPS's vertical
+            # one-character-per-line labels): rebuild those around the glyph's ink
+            med = sorted(hts)[len(hts) // 2]
+            lim = 3 * med + 6
+            if max(hts) > lim:
+                for k, h in enumerate(hts):
+                    if h <= lim:
+                        continue
+                    i = keep[k]
+                    get_box(traw, i, ref)
+                    l, t, r, b = fl[:]
+                    if (r - l) > lim and (t - b) > lim:
+                        char_box(traw, i, *trefs)
+                        cx, cy = (tl.value + tr.value) / 2, (tb.value + tt.value) / 2
+                        hw = max(tr.value - tl.value, 0.5 * med) / 2
+                        l, r, b, t = cx - hw, cx + hw, cy - med / 2, cy + med / 2
+                        g = out[k]
+                        if fast:
+                            out[k] = (g[0], l - left, top - t, r - left, top - b, g[5])
+                        else:
+                            x0, y0, x1, y1 = box(l, b, r, t)
+                            out[k] = (g[0], x0, y0, x1, y1, g[5])
+            rp.glyphs.extend(out)
         finally:
             tp.close()
 
-    def _objects(self, page, rp: RawPage, box, R, ctypes):
-        fl, fb, fr, ft = (ctypes.c_float() for _ in range(4))
-        bl, bb, br, bt = (ctypes.byref(fl), ctypes.byref(fb), ctypes.byref(fr), ctypes.byref(ft))
-        fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
-        cr, cg, cb, ca = (ctypes.c_uint() for _ in range(4))
-        cref = (ctypes.byref(cr), ctypes.byref(cg), ctypes.byref(cb), ctypes.byref(ca))
+    def _objects(self, page, rp: RawPage, box, R, ctypes, rot: int | None = None, left: float = 0.0, top: float = 0.0):
+        api = _fast_api()
+        if api is None:
+            get_object, obj_type, obj_bounds = R.FPDFPage_GetObject, R.FPDFPageObj_GetType, R.FPDFPageObj_GetBounds
+            draw_mode, stroke_color, fill_color = R.FPDFPath_GetDrawMode, R.FPDFPageObj_GetStrokeColor, R.FPDFPageObj_GetFillColor
+            count_segments, obj_matrix = R.FPDFPath_CountSegments, R.FPDFPageObj_GetMatrix
+            path_segment, segment_point = R.FPDFPath_GetPathSegment, R.FPDFPathSegment_GetPoint
+            segment_type, segment_close = R.FPDFPathSegment_GetType, R.FPDFPathSegment_GetClose
+            form_count, form_object = R.FPDFFormObj_CountObjects, R.FPDFFormObj_GetObject
+            praw = page.raw
+            count = R.FPDFPage_CountObjects(praw)
+        else:
+            get_object, obj_type, obj_bounds = api.get_object, api.obj_type, api.obj_bounds
+            draw_mode, stroke_color, fill_color = api.draw_mode, api.stroke_color, api.fill_color
+            count_segments, obj_matrix = api.count_segments, api.obj_matrix
+            path_segment, segment_point = api.path_segment, api.segment_point
+            segment_type, segment_close = api.segment_type, api.segment_close
+            form_count = api.form_count
+
+            def form_object(obj, i, _get=api.form_object, _ulong=ctypes.c_ulong):
+                return _get(obj, _ulong(i))
+
+            praw = ctypes.cast(page.raw, ctypes.c_void_p)
+            count = api.count_objects(praw)
+        # outputs in arrays, read at once with [:]; the calls get typed pointers to their items
+        def item_pointers(arr, ctype):
+            return [ctypes.pointer(ctype.from_buffer(arr, k * ctypes.sizeof(ctype))) for k in range(len(arr))]
+
+        fbox = (ctypes.c_float * 4)()  # l, b, r, t
+        bl, bb, br, bt = item_pointers(fbox, ctypes.c_float)
+        modes = (ctypes.c_int * 2)()  # fill mode, stroke
+        mref0, mref1 = item_pointers(modes, ctypes.c_int)
+        col = (ctypes.c_uint * 4)()  # r, g, b, a
+        cref = tuple(item_pointers(col, ctypes.c_uint))
         px, py = ctypes.c_float(), ctypes.c_float()
+        pxref, pyref = ctypes.byref(px), ctypes.byref(py)
         mat = R.FS_MATRIX()
-        get_type = R.FPDFPageObj_GetType
+        matref = ctypes.byref(mat)
         PATH, IMAGE, FORM, TEXT = R.FPDF_PAGEOBJ_PATH, R.FPDF_PAGEOBJ_IMAGE, R.FPDF_PAGEOBJ_FORM, R.FPDF_PAGEOBJ_TEXT
+        MOVETO, LINETO = R.FPDF_SEGMENT_MOVETO, R.FPDF_SEGMENT_LINETO
+        fast = rot == 0  # display box = page box shifted (see _disp_box)
+        hsegs, vsegs = rp.hsegs, rp.vsegs
+        hadd, vadd = hsegs.append, vsegs.append
         area = rp.width * rp.height or 1.0
         image_area = 0.0
         paths = 0
         texts = 0
         # stack of (count, getter, container, form matrix or None)
-        stack = [(R.FPDFPage_CountObjects(page.raw), R.FPDFPage_GetObject, page.raw, None)]
+        stack = [(count, get_object, praw, None)]
         depth = 0
         while stack and depth < 10_000:
             depth += 1
             count, getter, container, fm = stack.pop()
-            for i in range(count):
-                obj = getter(container, i)
-                ty = get_type(obj)
-                if ty == PATH:
-                    paths += 1
-                    if paths > MAX_PATHS_PER_PAGE:
+            # objects and their types in bulk (in slices, to bound memory); text objects
+            # (often one per character) need no more than the font check below
+            for start in range(0, count, 4096):
+                objs = [getter(container, i) for i in range(start, min(count, start + 4096))]
+                types = list(map(obj_type, objs))
+                ntext = types.count(TEXT)
+                if ntext:
+                    if texts < 24 and not rp.font_missing:
+                        # the first 24 text objects: a font without glyphs gives text objects
+                        # no height (and single characters no width: PDFium's text page drops those)
+                        for obj in [o for o, ty in zip(objs, types) if ty == TEXT][:24 - texts]:
+                            obj_bounds(obj, bl, bb, br, bt)
+                            l, b, r, t = fbox[:]
+                            if r - l < 0.01 or t - b < 0.01:
+                                rp.font_missing = True
+                                break
+                    texts += ntext
+                    if ntext == len(objs):
                         continue
-                    R.FPDFPageObj_GetBounds(obj, bl, bb, br, bt)
-                    l, b, r, t = fl.value, fb.value, fr.value, ft.value
-                    if fm is not None:
-                        l, b, r, t = _apply_box(fm, l, b, r, t)
-                    R.FPDFPath_GetDrawMode(obj, ctypes.byref(fill_mode), ctypes.byref(stroke))
-                    stroked = bool(stroke.value)
-                    filled = fill_mode.value != 0
-                    if not stroked and not filled:
-                        continue
-                    if stroked:
-                        R.FPDFPageObj_GetStrokeColor(obj, *cref)
-                    else:
-                        R.FPDFPageObj_GetFillColor(obj, *cref)
-                    if ca.value == 0 or (cr.value > 235 and cg.value > 235 and cb.value > 235):
-                        continue  # invisible or white: no ruling
-                    nseg = R.FPDFPath_CountSegments(obj)
-                    if nseg <= 5:
-                        self._rect_edges(rp, box(l, b, r, t), stroked, nseg)
-                    elif nseg <= MAX_SEGMENTS_PER_PATH:
-                        R.FPDFPageObj_GetMatrix(obj, ctypes.byref(mat))
+                    pairs = [(o, ty) for o, ty in zip(objs, types) if ty != TEXT]
+                else:
+                    pairs = zip(objs, types)
+                for obj, ty in pairs:
+                    if ty == PATH:
+                        paths += 1
+                        if paths > MAX_PATHS_PER_PAGE:
+                            continue
+                        draw_mode(obj, mref0, mref1)
+                        fill, stroked = modes[:]
+                        if not stroked:
+                            if fill == 0:
+                                continue
+                            stroked = False
+                            fill_color(obj, *cref)
+                        else:
+                            stroked = True
+                            stroke_color(obj, *cref)
+                        c_r, c_g, c_b, c_a = col[:]
+                        if c_a == 0 or (c_r > 235 and c_g > 235 and c_b > 235):
+                            continue  # invisible or white: no ruling
+                        nseg = count_segments(obj)
+                        if nseg <= 5:
+                            obj_bounds(obj, bl, bb, br, bt)
+                            l, b, r, t = fbox[:]
+                            if fm is not None:
+                                l, b, r, t = _apply_box(fm, l, b, r, t)
+                            if fast:
+                                x0, y0, x1, y1 = l - left, top - t, r - left, top - b
+                            else:
+                                x0, y0, x1, y1 = box(l, b, r, t)
+                            # as _rect_edges
+                            w, h = x1 - x0, y1 - y0
+                            if h <= 3.0 and w > h:
+                                hadd(((y0 + y1) / 2, x0, x1))
+                            elif w <= 3.0 and h > w:
+                                vadd(((x0 + x1) / 2, y0, y1))
+                            elif stroked and nseg >= 3:  # an outlined rectangle: four rulings
+                                hadd((y0, x0, x1))
+                                hadd((y1, x0, x1))
+                                vadd((x0, y0, y1))
+                                vadd((x1, y0, y1))
+                        elif nseg <= MAX_SEGMENTS_PER_PATH:
+                            obj_matrix(obj, matref)
+                            m = (mat.a, mat.b, mat.c, mat.d, mat.e, mat.f)
+                            if fm is not None:
+                                m = _mul(m, fm)
+                            subpaths: list[list] = []
+                            closed: list[bool] = []
+                            for k in range(nseg):
+                                seg = path_segment(obj, k)
+                                segment_point(seg, pxref, pyref)
+                                x, y = px.value, py.value
+                                x, y = m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]
+                                st = segment_type(seg)
+                                if st == MOVETO or not subpaths:
+                                    subpaths.append([(x, y)])
+                                    closed.append(False)
+                                elif st == LINETO:
+                                    subpaths[-1].append((x, y))
+                                else:  # bezier: a curve is no ruling; break the run
+                                    subpaths.append([(x, y)])
+                                    closed.append(False)
+                                if segment_close(seg):
+                                    closed[-1] = True
+                            for pts, cl in zip(subpaths, closed):
+                                self._poly_edges(rp, box, pts, cl, stroked)
+                    elif ty == IMAGE:
+                        obj_bounds(obj, bl, bb, br, bt)
+                        l, b, r, t = fbox[:]
+                        if fm is not None:
+                            l, b, r, t = _apply_box(fm, l, b, r, t)
+                        x0, y0, x1, y1 = box(l, b, r, t)
+                        x0, x1 = max(0.0, x0), min(rp.width, x1)
+                        y0, y1 = max(0.0, y0), min(rp.height, y1)
+                        if x1 > x0 and y1 > y0:
+                            image_area += (x1 - x0) * (y1 - y0)
+                    elif ty == FORM:
+                        obj_matrix(obj, matref)
                         m = (mat.a, mat.b, mat.c, mat.d, mat.e, mat.f)
                         if fm is not None:
                             m = _mul(m, fm)
-                        subpaths: list[list] = []
-                        closed: list[bool] = []
-                        for k in range(nseg):
-                            seg = R.FPDFPath_GetPathSegment(obj, k)
-                            R.FPDFPathSegment_GetPoint(seg, ctypes.byref(px), ctypes.byref(py))
-                            x, y = px.value, py.value
-                            x, y = m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]
-                            st = R.FPDFPathSegment_GetType(seg)
-                            if st == R.FPDF_SEGMENT_MOVETO or not subpaths:
-                                subpaths.append([(x, y)])
-                                closed.append(False)
-                            elif st == R.FPDF_SEGMENT_LINETO:
-                                subpaths[-1].append((x, y))
-                            else:  # bezier: a curve is no ruling; break the run
-                                subpaths.append([(x, y)])
-                                closed.append(False)
-                            if R.FPDFPathSegment_GetClose(seg):
-                                closed[-1] = True
-                        for pts, cl in zip(subpaths, closed):
-                            self._poly_edges(rp, box, pts, cl, stroked)
-                elif ty == TEXT:
-                    texts += 1
-                    if texts <= 24 and not rp.font_missing:
-                        # a font without glyphs gives text objects no height (and single
-                        # characters no width: PDFium's text page drops those)
-                        R.FPDFPageObj_GetBounds(obj, bl, bb, br, bt)
-                        if fr.value - fl.value < 0.01 or ft.value - fb.value < 0.01:
-                            rp.font_missing = True
-                elif ty == IMAGE:
-                    R.FPDFPageObj_GetBounds(obj, bl, bb, br, bt)
-                    l, b, r, t = fl.value, fb.value, fr.value, ft.value
-                    if fm is not None:
-                        l, b, r, t = _apply_box(fm, l, b, r, t)
-                    x0, y0, x1, y1 = box(l, b, r, t)
-                    x0, x1 = max(0.0, x0), min(rp.width, x1)
-                    y0, y1 = max(0.0, y0), min(rp.height, y1)
-                    if x1 > x0 and y1 > y0:
-                        image_area += (x1 - x0) * (y1 - y0)
-                elif ty == FORM:
-                    R.FPDFPageObj_GetMatrix(obj, ctypes.byref(mat))
-                    m = (mat.a, mat.b, mat.c, mat.d, mat.e, mat.f)
-                    if fm is not None:
-                        m = _mul(m, fm)
-                    stack.append((R.FPDFFormObj_CountObjects(obj), R.FPDFFormObj_GetObject, obj, m))
+                        stack.append((form_count(obj), form_object, obj, m))
         if paths > MAX_PATHS_PER_PAGE:
             rp.notes.append(("PATHS_CAPPED", f"page {rp.number}: {paths} drawn paths, only the first {MAX_PATHS_PER_PAGE} were looked at for table rulings"))
         rp.image_cover = min(1.0, image_area / area)
@@ -526,51 +682,64 @@ _NUMLIKE = set("0123456789０１２３４５６７８９.,，．+-%" + BAD)
 
 def _group_lines(glyphs: list) -> list[list]:
     """Glyphs -> visual lines (each a list of glyphs sorted left to right)."""
+    if len(glyphs) <= 1:
+        return [list(glyphs)] if glyphs else []
+    return list(_iter_lines(glyphs))
+
+
+def _iter_lines(glyphs: list):
+    """The lines of _group_lines(), top to bottom, one at a time."""
     if not glyphs:
-        return []
+        return
     dec = [(g[2] + g[4], g[1], g) for g in glyphs]  # 2 x centre y
     dec.sort()
-    lines: list[list] = []
-    g = dec[0][2]
-    cur = [(g[1], g)]
-    c2 = dec[0][0]  # running mean of 2 x centre y
+    it = iter(dec)
+    c2, x, g = next(it)  # c2: running mean of 2 x centre y
+    cur = [(x, g)]
     hmin = g[4] - g[2]
     n = 1
-    for gc2, _, g in dec[1:]:
+    for gc2, x, g in it:
         gh = g[4] - g[2]
         if gc2 - c2 <= 0.9 * (hmin if hmin < gh else gh):
-            cur.append((g[1], g))
+            cur.append((x, g))
             n += 1
             c2 += (gc2 - c2) / n
             if gh < hmin:
                 hmin = gh
         else:
-            cur.sort()
-            lines.append([x[1] for x in cur])
-            cur, c2, hmin, n = [(g[1], g)], gc2, gh, 1
-    cur.sort()
-    lines.append([x[1] for x in cur])
-    return lines
+            if n > 1:
+                cur.sort()
+            yield [x[1] for x in cur]
+            cur, c2, hmin, n = [(x, g)], gc2, gh, 1
+    if n > 1:
+        cur.sort()
+    yield [x[1] for x in cur]
 
 
-def _may_have_table(groups: list, height: float) -> bool:
+def _may_have_table(groups, height: float) -> bool:
     """Could this page hold a table? Prose pages (every line starting at the margin or a
-    paragraph indent, no wide gaps inside a line) are spared the scan for rulings."""
+    paragraph indent, no wide gaps inside a line) are spared the scan for rulings.
+    `groups` may be an iterator of lines: it is read no further than a line with a gap."""
     lo, hi = 0.08 * height, 0.92 * height  # page numbers and running heads do not count
-    groups = [ln for ln in groups if ln[0][4] > lo and ln[0][2] < hi]
-    if not groups:
-        return True
-    left = min(ln[0][1] for ln in groups)
+    inband = []
     for ln in groups:
         g0 = ln[0]
+        if not (g0[4] > lo and g0[2] < hi):
+            continue
+        inband.append(ln)
         size = g0[4] - g0[2]
-        if g0[1] > left + 3.5 * size:
-            return True
         prev_x1 = g0[3]
         for g in ln[1:]:
-            if g[1] - prev_x1 > size:
+            if g[1] - prev_x1 > size:  # a wide gap inside the line
                 return True
             prev_x1 = g[3]
+    if not inband:
+        return True
+    left = min(ln[0][1] for ln in inband)
+    for ln in inband:
+        g0 = ln[0]
+        if g0[1] > left + 3.5 * (g0[4] - g0[2]):  # a line starting well right of the margin
+            return True
     return False
 
 
@@ -620,6 +789,81 @@ def _mark_bad(chars: list[str], bad: list[bool]) -> str:
 
 def _line_of(glyphs: list, chunk_gap: float = 1.2) -> Line:
     """One visual line (glyphs sorted by x) -> Line with text, spaces from gaps, chunks."""
+    g0 = glyphs[0]
+    if len(glyphs) == 1:
+        t = g0[0]
+        return Line(t, g0[1], g0[2], g0[3], g0[4], g0[4] - g0[2], [(t, g0[1], g0[3])], int(g0[5]))
+    kept = _dedupe(glyphs)
+    heights = [g[4] - g[2] for g in kept]
+    heights.sort()
+    size = heights[len(heights) // 2]
+    big = chunk_gap * size
+    small = 0.22 * size
+    chars: list[str] = []
+    add = chars.append
+    chunks: list = []
+    chunk_start = 0
+    chunk_x0 = g0[1]
+    top, bottom = g0[2], g0[4]
+    prev_x1 = prev_ch = None
+    for ch, x0, t, x1, b, bad in kept:
+        if bad:  # an undecoded glyph: the numbers it touches are masked
+            return _line_of_marked(glyphs, chunk_gap)
+        if prev_x1 is not None:
+            gap = x0 - prev_x1
+            if gap > small:
+                if gap > big:
+                    chunks.append(("".join(chars[chunk_start:]), chunk_x0, prev_x1))
+                    add(" ")
+                    chunk_start = len(chars)
+                    chunk_x0 = x0
+                elif not (_is_cjk(prev_ch) and _is_cjk(ch)):
+                    add(" ")
+        add(ch)
+        if t < top:
+            top = t
+        if b > bottom:
+            bottom = b
+        prev_x1 = x1
+        prev_ch = ch
+    chunks.append(("".join(chars[chunk_start:]), chunk_x0, prev_x1))
+    x1 = max(g[3] for g in kept[-3:])
+    return Line("".join(chars), g0[1], top, x1, bottom, size, chunks, 0)
+
+
+def _line_text(glyphs: list) -> tuple[str, float]:
+    """(text, top) of _line_of(glyphs), without the chunks and the Line."""
+    g0 = glyphs[0]
+    if len(glyphs) == 1:
+        return g0[0], g0[2]
+    kept = _dedupe(glyphs)
+    heights = [g[4] - g[2] for g in kept]
+    heights.sort()
+    size = heights[len(heights) // 2]
+    big = 1.2 * size  # _line_of's default chunk_gap
+    small = 0.22 * size
+    chars: list[str] = []
+    add = chars.append
+    top = g0[2]
+    prev_x1 = prev_ch = None
+    for ch, x0, t, x1, b, bad in kept:
+        if bad:
+            ln = _line_of_marked(glyphs, 1.2)
+            return ln.text, ln.top
+        if prev_x1 is not None:
+            gap = x0 - prev_x1
+            if gap > small and (gap > big or not (_is_cjk(prev_ch) and _is_cjk(ch))):
+                add(" ")
+        add(ch)
+        if t < top:
+            top = t
+        prev_x1 = x1
+        prev_ch = ch
+    return "".join(chars), top
+
+
+def _line_of_marked(glyphs: list, chunk_gap: float) -> Line:
+    """_line_of() for a line with undecoded glyphs (marked with U+FFFD, see _mark_bad)."""
     g0 = glyphs[0]
     if len(glyphs) == 1:
         t = g0[0]
@@ -687,7 +931,14 @@ def _cell_text(glyphs: list) -> tuple[str, float | None, list[float]]:
     """Text of a table cell: its lines joined by "" (CJK labels wrap mid-word)."""
     if not glyphs:
         return "", None, []
-    lines = [_line_of(ln) for ln in _group_lines(glyphs)]
+    if len(glyphs) == 1:  # as _line_of() of the one glyph
+        g = glyphs[0]
+        return g[0].strip(), g[2], [g[2]]
+    groups = _group_lines(glyphs)
+    if len(groups) == 1:
+        text, top = _line_text(groups[0])
+        return text.strip(), top, [top]
+    lines = [_line_of(ln) for ln in groups]
     if len(lines) == 1:
         ln = lines[0]
         return ln.text.strip(), ln.top, [ln.top]
@@ -743,25 +994,37 @@ def _merge_segments(segs: list, snap: float = 2.0, join: float = 2.0) -> list:
     if not segs:
         return []
     segs = sorted(segs)
-    groups: list[list] = [[segs[0]]]
-    for s in segs[1:]:
-        if s[0] - groups[-1][-1][0] <= snap:
-            groups[-1].append(s)
+    groups: list[list] = []
+    cur = [segs[0]]
+    last = segs[0][0]
+    for k in range(1, len(segs)):
+        s = segs[k]
+        p = s[0]
+        if p - last <= snap:
+            cur.append(s)
         else:
-            groups.append([s])
+            groups.append(cur)
+            cur = [s]
+        last = p
+    groups.append(cur)
     out = []
+    add = out.append
     for g in groups:
-        pos = sum(s[0] for s in g) / len(g)
-        ivs = sorted((s[1], s[2]) for s in g)
+        if len(g) == 1:
+            p, lo, hi = g[0]
+            add((0.0 + p, lo, hi))  # as sum([p]) / 1
+            continue
+        pos = sum([s[0] for s in g]) / len(g)
+        ivs = sorted([(s[1], s[2]) for s in g])
         lo, hi = ivs[0]
         for a, b in ivs[1:]:
             if a <= hi + join:
                 if b > hi:
                     hi = b
             else:
-                out.append((pos, lo, hi))
+                add((pos, lo, hi))
                 lo, hi = a, b
-        out.append((pos, lo, hi))
+        add((pos, lo, hi))
     return out
 
 
@@ -795,6 +1058,31 @@ def _covered(ivs: list, a: float, b: float, share: float) -> bool:
     return tot >= share * (b - a)
 
 
+def _coverage(ivs: list, levels: list) -> list:
+    """For each interval levels[k]..levels[k + 1], the drawn length that _covered() sums
+    (None where the interval is empty)."""
+    if not ivs:
+        return [None if levels[k + 1] <= levels[k] else 0.0 for k in range(len(levels) - 1)]
+    out = []
+    for k in range(len(levels) - 1):
+        a, b = levels[k], levels[k + 1]
+        if b <= a:
+            out.append(None)
+            continue
+        tot = 0.0
+        for lo, hi in ivs:
+            o = (b if b < hi else hi) - (a if a > lo else lo)  # min(hi, b) - max(lo, a)
+            if o > 0:
+                tot += o
+        out.append(tot)
+    return out
+
+
+def _drawn(cov: list, levels: list, share: float) -> list[bool]:
+    """[_covered(ivs, levels[k], levels[k + 1], share) for each k], from cov = _coverage(ivs, levels)."""
+    return [t is not None and t >= share * (levels[k + 1] - levels[k]) for k, t in enumerate(cov)]
+
+
 def _lattice(rp: RawPage, notes: list) -> tuple[list[TablePart], list]:
     """Ruled tables of a page, and the glyphs that are in none of their cells."""
     tol = 3.0
@@ -809,14 +1097,12 @@ def _lattice(rp: RawPage, notes: list) -> tuple[list[TablePart], list]:
     uf = _UF(nh + len(vs))
     vs_sorted = sorted(range(len(vs)), key=lambda j: vs[j][0])
     vxs = [vs[j][0] for j in vs_sorted]
+    vspans = [(vs[j][1] - tol, vs[j][2] + tol, nh + j) for j in vs_sorted]  # in vxs order
+    union = uf.union
     for i, (y, x0, x1) in enumerate(hs):
-        lo = bisect_left(vxs, x0 - tol)
-        hi = bisect_right(vxs, x1 + tol)
-        for k in range(lo, hi):
-            j = vs_sorted[k]
-            _, y0, y1 = vs[j]
-            if y0 - tol <= y <= y1 + tol:
-                uf.union(i, nh + j)
+        for y0, y1, jj in vspans[bisect_left(vxs, x0 - tol):bisect_right(vxs, x1 + tol)]:
+            if y0 <= y <= y1:
+                union(i, jj)
     comps: dict[int, tuple[list, list]] = {}
     for i in range(nh):
         comps.setdefault(uf.find(i), ([], []))[0].append(hs[i])
@@ -831,16 +1117,25 @@ def _lattice(rp: RawPage, notes: list) -> tuple[list[TablePart], list]:
             parts.append(part)
     if not parts:
         return [], rp.glyphs
-    # assign glyphs
+    # assign glyphs: each to the first table with a valid cell (merged grid units) at its centre
     leftover = []
+    keep = leftover.append
+    boxes = [(p.x0, p.x1, p.top, p.bottom, (p.ys, p.xs, len(p.ys) - 1, len(p.xs) - 1, p.unit_region, p.valid, p.glyphs))
+             for p in parts]
     for g in rp.glyphs:
         cx, cy = (g[1] + g[3]) / 2, (g[2] + g[4]) / 2
-        for part in parts:
-            if part.x0 <= cx <= part.x1 and part.top <= cy <= part.bottom:
-                if part._assign(g, cx, cy):  # type: ignore[attr-defined]
-                    break
+        for x0, x1, top, bottom, grid in boxes:
+            if x0 <= cx <= x1 and top <= cy <= bottom:
+                ys, xs, nr, nc, unit_region, valid, cell_glyphs = grid
+                i = bisect_right(ys, cy) - 1
+                j = bisect_right(xs, cx) - 1
+                if 0 <= i < nr and 0 <= j < nc:
+                    reg = unit_region[i * nc + j]
+                    if valid[reg]:
+                        cell_glyphs[reg].append(g)
+                        break
         else:
-            leftover.append(g)
+            keep(g)
     done = []
     for part in parts:
         p = part._finish()  # type: ignore[attr-defined]
@@ -862,18 +1157,6 @@ class _Grid:
         self.valid = valid  # region index -> bool
         self.glyphs: list[list] = [[] for _ in regions]
         self.x0, self.x1, self.top, self.bottom = xs[0], xs[-1], ys[0], ys[-1]
-
-    def _assign(self, g, cx, cy) -> bool:
-        i = bisect_right(self.ys, cy) - 1
-        j = bisect_right(self.xs, cx) - 1
-        nr, nc = len(self.ys) - 1, len(self.xs) - 1
-        if not (0 <= i < nr and 0 <= j < nc):
-            return False
-        reg = self.unit_region[i * nc + j]
-        if not self.valid[reg]:
-            return False
-        self.glyphs[reg].append(g)
-        return True
 
     def _glyphs_all(self):
         return [g for gl in self.glyphs for g in gl]
@@ -907,48 +1190,67 @@ def _grid(rp: RawPage, hs: list, vs: list, tol: float):
     if nr < 1 or nc < 1 or nr * nc > MAX_GRID_UNITS:
         return None
     vcov: list[list] = [[] for _ in xs]
+    few = len(xs) < 8
     for x, y0, y1 in vs:
-        j = min(range(len(xs)), key=lambda k: abs(xs[k] - x)) if len(xs) < 8 else _nearest(xs, x)
+        if few:  # min(range(len(xs)), key=lambda k: abs(xs[k] - x)): the first nearest
+            j, d = 0, abs(xs[0] - x)
+            for k in range(1, len(xs)):
+                dk = abs(xs[k] - x)
+                if dk < d:
+                    j, d = k, dk
+        else:
+            j = _nearest(xs, x)
         vcov[j].append((y0, y1))
     hcov: list[list] = [[] for _ in ys]
     for y, x0, x1 in hs:
         hcov[_nearest(ys, y)].append((x0, x1))
     uf = _UF(nr * nc)
+    # how much of each grid interval along each line is drawn (see _coverage)
+    hc = [_coverage(c, xs) for c in hcov]  # hc[i][j]: row line i, between columns j and j+1
+    vc = [_coverage(c, ys) for c in vcov]  # vc[j][i]: column line j, between rows i and i+1
+    h6 = [_drawn(c, xs, 0.6) for c in hc]  # h6[i][j] = _covered(hcov[i], xs[j], xs[j + 1], 0.6)
+    v6 = [_drawn(c, ys, 0.6) for c in vc]
+    union = uf.union
     for i in range(nr):
-        ya, yb = ys[i], ys[i + 1]
+        below = h6[i + 1] if i + 1 < nr else None
         for j in range(nc):
             u = i * nc + j
-            if j + 1 < nc and not _covered(vcov[j + 1], ya, yb, 0.6):
-                uf.union(u, u + 1)
-            if i + 1 < nr and not _covered(hcov[i + 1], xs[j], xs[j + 1], 0.6):
-                uf.union(u, u + nc)
+            if j + 1 < nc and not v6[j + 1][i]:
+                union(u, u + 1)
+            if below is not None and not below[j]:
+                union(u, u + nc)
+    find = uf.find
+    root_of = [find(u) for u in range(nr * nc)]
     bounds: dict[int, list[int]] = {}
+    u = 0
     for i in range(nr):
         for j in range(nc):
-            r = uf.find(i * nc + j)
+            r = root_of[u]
+            u += 1
             b = bounds.get(r)
             if b is None:
                 bounds[r] = [i, i, j, j]
             else:
-                if i < b[0]:
-                    b[0] = i
-                if i > b[1]:
-                    b[1] = i
+                b[1] = i  # units are visited row by row: i never decreases
                 if j < b[2]:
                     b[2] = j
                 if j > b[3]:
                     b[3] = j
-    roots = list(bounds)
-    index = {r: k for k, r in enumerate(roots)}
-    regions = [tuple(bounds[r]) for r in roots]
-    unit_region = [index[uf.find(u)] for u in range(nr * nc)]
+    index = {r: k for k, r in enumerate(bounds)}
+    regions = [tuple(b) for b in bounds.values()]
+    unit_region = [index[r] for r in root_of]
+    h5 = [_drawn(c, xs, 0.5) for c in hc]
+    v5 = [_drawn(c, ys, 0.5) for c in vc]
     sides = []
     for r0, r1, c0, c1 in regions:
-        s = 0
-        s += _covered(hcov[r0], xs[c0], xs[c1 + 1], 0.5)
-        s += _covered(hcov[r1 + 1], xs[c0], xs[c1 + 1], 0.5)
-        s += _covered(vcov[c0], ys[r0], ys[r1 + 1], 0.5)
-        s += _covered(vcov[c1 + 1], ys[r0], ys[r1 + 1], 0.5)
+        if c0 == c1:
+            s = h5[r0][c0] + h5[r1 + 1][c0]
+        else:
+            s = _covered(hcov[r0], xs[c0], xs[c1 + 1], 0.5) + _covered(hcov[r1 + 1], xs[c0], xs[c1 + 1], 0.5)
+        if r0 == r1:
+            s += v5[c0][r0] + v5[c1 + 1][r0]
+        else:
+            s += _covered(vcov[c0], ys[r0], ys[r1 + 1], 0.5) + _covered(vcov[c1 + 1], ys[r0], ys[r1 + 1], 0.5)
         sides.append(s)
     valid = [s >= 2 for s in sides]
     g = _Grid(rp, xs, ys, regions, unit_region, valid)
@@ -1317,11 +1619,15 @@ def _assemble(pages: list[_PageResult]) -> list[Block]:
         levels = _cluster(tops, 2.0)
         line_no.append(levels)
 
+    memo: dict = {}
+
     def number(page_idx: int, top: float) -> int:
-        levels = line_no[page_idx]
-        if not levels:
-            return 1
-        return _nearest(levels, top) + 1
+        key = (page_idx, top)
+        n = memo.get(key)
+        if n is None:
+            levels = line_no[page_idx]
+            n = memo[key] = _nearest(levels, top) + 1 if levels else 1
+        return n
 
     # body margins for joining wrapped lines
     body = [ln for p in pages for ln in p.lines if len(ln.text) >= 8 and not ln.ocr]
@@ -1403,8 +1709,16 @@ def _joins(prev: Line, ln: Line, left, right, new_page: bool) -> bool:
     return True
 
 
-def _row_texts(part: TablePart, r: int) -> list[str]:
-    return [re.sub(r"\s+", "", c.text) for c in part.cells if c.row == r]
+_SPACES = re.compile(r"\s+")
+
+
+def _rows_texts(part: TablePart, k: int) -> list[list[str]]:
+    """The texts of each of the first k rows of a table part, without whitespace."""
+    out: list[list[str]] = [[] for _ in range(max(0, k))]
+    for c in part.cells:
+        if 0 <= c.row < k:
+            out[c.row].append(_SPACES.sub("", c.text))
+    return out
 
 
 def _continues(prev: TablePart, nxt: TablePart) -> bool:
@@ -1429,13 +1743,16 @@ def _emit_table(parts: list[TablePart], index: int, number) -> list[Block]:
     first = parts[0]
     cells: list[TCell] = [TCell(c.row, c.rowspan, c.x0, c.x1, c.text, c.page, c.top, 0, c.ocr) for c in first.cells]
     nrows = first.nrows
+    first_rows = _rows_texts(first, min(5, first.nrows - 1)) if len(parts) > 1 else []
     for part in parts[1:]:
         pc = [TCell(c.row, c.rowspan, c.x0, c.x1, c.text, c.page, c.top, 0, c.ocr) for c in part.cells]
         # repeated header rows
         drop = 0
-        for k in range(min(5, first.nrows - 1, part.nrows - 1), 0, -1):
-            if all(_row_texts(first, r) == _row_texts(part, r) for r in range(k)) and any(
-                    any(_row_texts(first, r)) for r in range(k)):
+        kmax = min(5, first.nrows - 1, part.nrows - 1)
+        part_rows = _rows_texts(part, kmax)
+        for k in range(kmax, 0, -1):
+            if all(first_rows[r] == part_rows[r] for r in range(k)) and any(
+                    any(first_rows[r]) for r in range(k)):
                 drop = k
                 break
         if drop:
@@ -1471,16 +1788,24 @@ def _emit_table(parts: list[TablePart], index: int, number) -> list[Block]:
         rspan = max(1, bisect_left(rows_used, c.row + c.rowspan) - r)
         by_row.setdefault(r, []).append((col, span, rspan, c))
     blocks = []
+    locs: dict = {}  # one (immutable) Location per distinct place
     for r in sorted(by_row):
-        row = sorted(by_row[r], key=lambda x: x[0])
-        line_of_row = None
-        for col, span, rspan, c in row:
-            if c.text:
-                line_of_row = number(c.page, c.top)
-                break
+        row = sorted(by_row[r], key=_first)
+        # an empty cell gets the line of the row's first cell with text
+        lines = [number(c.page, c.top) if c.text else None for col, span, rspan, c in row]
+        line_of_row = next((ln for ln in lines if ln is not None), None)
         out = []
-        for col, span, rspan, c in row:
-            ln = number(c.page, c.top) if c.text else (line_of_row if line_of_row is not None else number(c.page, c.top))
-            out.append(Cell(c.text, Location(line=ln, page=c.page, via="ocr" if c.ocr else None), span, rspan))
+        for (col, span, rspan, c), ln in zip(row, lines):
+            if ln is None:
+                ln = line_of_row if line_of_row is not None else number(c.page, c.top)
+            key = (ln, c.page, c.ocr)
+            loc = locs.get(key)
+            if loc is None:
+                loc = locs[key] = Location(line=ln, page=c.page, via="ocr" if c.ocr else None)
+            out.append(Cell(c.text, loc, span, rspan))
         blocks.append(Block("row", tuple(out), index))
     return blocks
+
+
+def _first(x):
+    return x[0]
