@@ -31,12 +31,23 @@ def _term(cells: dict, addr: str, is_total: bool, has_number: bool):
     return 0, True  # blank, dash or 无 in a component cell of a table with numbers
 
 
-def _rows_present(tpl: Template, cells: dict, rows: list[str]) -> list[str]:
-    """Replace parts that are absent by their printed group row."""
+def _t3_rows_printed(cells: dict) -> set[str]:
+    """Row keys r with at least one t3/<r>/<col> cell (row keys hold no "/")."""
+    out = set()
+    for a in cells:
+        if a.startswith("t3/"):
+            row, sep, _ = a[3:].partition("/")
+            if sep:
+                out.add(row)
+    return out
+
+
+def _rows_present(printed: set[str], rows: list[str]) -> list[str]:
+    """Replace parts that are absent by their printed group row (`printed`: _t3_rows_printed)."""
     out = []
     for r in rows:
         group = r.split(".")[0] if "." in r else None
-        if group and not any(a.startswith(f"t3/{r}/") for a in cells) and any(a.startswith(f"t3/{group}/") for a in cells):
+        if group and r not in printed and group in printed:
             if group not in out:
                 out.append(group)
         else:
@@ -67,16 +78,17 @@ def evaluate(tpl: Template, cells_list) -> list[Check]:
     t3n = _table_has_number(cells, "t3/")
     t4 = any(a.startswith("t4/") for a in cells)
     t4n = _table_has_number(cells, "t4/")
+    printed = _t3_rows_printed(cells)  # once: the identities ask about every row
     for ident in tpl.identities:
         if ident.table == "table3" and not t3 or ident.table == "table4" and not t4:
             continue
         if ident.id == "t3_row_total":
-            for r in _rows_present(tpl, cells, list(ident.each)):
+            for r in _rows_present(printed, list(ident.each)):
                 lhs = [_term(cells, f"t3/{r}/{ident.lhs[0]}", True, t3n)]
                 rhs = [_term(cells, f"t3/{r}/{c}", False, t3n) for c in ident.rhs]
                 out.append(_eval(ident.id, r, lhs, rhs, ident.hard))
         elif ident.id == "t3_results_total":
-            parts = _rows_present(tpl, cells, list(ident.rhs))
+            parts = _rows_present(printed, list(ident.rhs))
             for c in ident.each:
                 lhs = [_term(cells, f"t3/{ident.lhs[0]}/{c}", True, t3n)]
                 rhs = [_term(cells, f"t3/{p}/{c}", c in TOTAL_COLS, t3n) for p in parts]

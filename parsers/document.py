@@ -7,6 +7,7 @@ which form (text, HTML, PDF, Word, OCR) the blocks came from.
 """
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -119,18 +120,17 @@ class Flat:
         self._starts = [s.start for s in spans]
 
     def span_at(self, offset: int) -> Span:
-        from bisect import bisect_right
-
         i = max(0, bisect_right(self._starts, offset) - 1)
         return self.spans[i]
 
     def loc(self, offset: int) -> Location:
-        s = self.span_at(offset)
+        return self.span_loc(self.span_at(offset))
+
+    def span_loc(self, s: Span) -> Location:
+        """The source location of a span's cell (loc(offset) when the span is known)."""
         return self.doc.blocks[s.block].cells[s.cell].loc
 
     def spans_between(self, start: int, end: int) -> list[Span]:
-        from bisect import bisect_left, bisect_right
-
         i = max(0, bisect_right(self._starts, start) - 1)
         j = bisect_left(self._starts, end)
         return [s for s in self.spans[i:j] if s.end > start or s.start >= start]

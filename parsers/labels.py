@@ -26,11 +26,15 @@ def _char(c: str) -> str:
     return re.escape(c)
 
 
+def loose_core(text: str) -> str:
+    """The characters loose(text) matches, one after another: NFKC, no spaces or quotes."""
+    core = unicodedata.normalize("NFKC", re.sub(r"\s+", "", text))
+    return re.sub(r"[“”\"'‘’「」『』]", "", core)
+
+
 def loose(text: str) -> str:
     """Regex source for `text` (normalised) tolerating gaps between characters."""
-    core = unicodedata.normalize("NFKC", re.sub(r"\s+", "", text))
-    core = re.sub(r"[“”\"'‘’「」『』]", "", core)
-    return _GAP.join(_char(c) for c in core)
+    return _GAP.join(_char(c) for c in loose_core(text))
 
 
 @cache
@@ -52,15 +56,20 @@ def numbering_before(text: str, pos: int, number: str | None) -> int:
     head = text[lo:pos]
     if number is None:
         return pos
+    for p in _numbering_patterns(number):
+        m = p.search(head)
+        if m:
+            return lo + m.start()
+    return pos
+
+
+@cache
+def _numbering_patterns(number: str) -> tuple[re.Pattern, ...]:
     if number.isdigit():
         pats = [rf"{number}\s*[.．、]\s*$", rf"[（(]\s*{number}\s*[)）]\s*$"]
     else:
         pats = [rf"[（(]\s*{number}\s*[)）]\s*[、.．]?\s*$", rf"{number}\s*[、.．]\s*$"]
-    for p in pats:
-        m = re.search(p, head)
-        if m:
-            return lo + m.start()
-    return pos
+    return tuple(re.compile(p) for p in pats)
 
 
 def label_number(label: str) -> str | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import cache
 
 from .document import Flat, Warning
 from .labels import loose
@@ -83,11 +84,17 @@ def _signature_agency(flat: Flat) -> str | None:
     return None
 
 
+@cache
+def _marker_patterns() -> dict[str, tuple[re.Pattern, ...]]:
+    """Template version -> one compiled pattern per distinct label marker (built once)."""
+    return {v: tuple(re.compile(loose(mk)) for mk in set(markers)) for v, markers in version_markers().items()}
+
+
 def detect_version(flat: Flat, year: int | None, warnings: list) -> str:
     text = flat.text
     scores = {}
-    for v, markers in version_markers().items():
-        scores[v] = sum(1 for mk in set(markers) if re.search(loose(mk), text))
+    for v, patterns in _marker_patterns().items():
+        scores[v] = sum(1 for p in patterns if p.search(text))
     by_year = None
     if year is not None:
         by_year = "pre2019" if year <= 2018 else ("2019" if year <= 2020 else "2021")

@@ -14,7 +14,7 @@ from .metadata import detect_version, report_year
 from .model import Report, ReportCell
 from .sections import GENERIC_HEADING, split_sections
 from .tables import Context, extract_t2, extract_t3, extract_t4, find_anchors
-from .templates import template
+from .templates import table_addresses, template
 
 TABLE_NAMES = {"t2": "table 二 (主动公开政府信息情况)", "t3": "table 三 (收到和处理政府信息公开申请情况)",
                "t4": "table 四 (行政复议、行政诉讼情况)"}
@@ -164,15 +164,19 @@ def _blanks_vanish(tables) -> bool:
 
 def _complete(tpl, table: str, cells: dict, flat: Flat, start: int) -> list[ReportCell]:
     """Every template cell of a found table exactly once, in template order."""
-    want = [a for a in tpl.addresses() if a.startswith(table + "/")]
+    want = table_addresses(tpl.version, table)
     out = []
     group_printed = {a.split("/")[1] for a in cells if a.count("/") == 2 and a.split("/")[1] in tpl.t3_derived}
+    missing_loc = None
     for a in want:
         if a in cells:
             out.append(cells[a])
         elif table == "t3" and a.split("/")[1].split(".")[0] in group_printed and "." in a.split("/")[1]:
             continue  # a printed group row stands for its parts
         else:
-            out.append(ReportCell(a, None, "", "unresolved", flat.loc(start)))
-    extra = [c for a, c in cells.items() if a not in set(want)]
+            if missing_loc is None:
+                missing_loc = flat.loc(start)
+            out.append(ReportCell(a, None, "", "unresolved", missing_loc))
+    wanted = set(want)
+    extra = [c for a, c in cells.items() if a not in wanted]
     return out + extra

@@ -10,20 +10,55 @@ from __future__ import annotations
 
 import difflib
 import re
+from functools import cache
 
 from .document import Flat
-from .labels import loose
+from .labels import loose, loose_core
 from .model import Section
 from .templates import Template, norm_label
 
 _NUM = "一二三四五六七八九十"
 
 
-def _heading_regex(number: str, title: str) -> re.Pattern:
+def _heading_num(number: str, title: str) -> str:
     # Long titles are specific enough to accept a report's own renumbering (an extra
     # section pushes 存在的主要问题 to 六、); short ones need their template numeral.
-    num = f"[{_NUM}]{{1,2}}" if len(norm_label(title)) >= 6 else number
-    return re.compile(rf"(?:(?<![（(]){num}\s*[、.．]\s*|(?:^|(?<=\n)))[ \t\u3000]*(?:{loose(title)})")
+    return f"[{_NUM}]{{1,2}}" if len(norm_label(title)) >= 6 else number
+
+
+def _heading_prefix(num: str) -> str:
+    """What may stand before a title: its numeral and 、 (not in （四）), or a line start."""
+    return rf"(?:(?<![（(]){num}\s*[、.．]\s*|(?:^|(?<=\n)))[ \t\u3000]*"
+
+
+@cache
+def _section_regex(number: str, titles: tuple[str, ...]) -> re.Pattern:
+    """One pattern for all of a section's titles, tried longest first.
+
+    Searching for each title's heading (prefix + title) alone and keeping the earliest
+    match, the first title on a tie, gives the same match as one search for the
+    alternation of those headings in that order — in one pass over the text instead
+    of one per title. Titles that share their prefix share it in the pattern too
+    (prefix (?:title1|title2…)), which leaves the engine one prefix to try at each
+    position instead of one per title; that is still the same match because a title
+    that starts with a Han character other than a numeral can follow a given prefix
+    start at one place only (right after the prefix's spaces). Compiled once per
+    template section (the arguments are the template's strings)."""
+    cores = [loose(t) for t in titles]
+    firsts = [loose_core(t)[:1] for t in titles]
+    han_start = all("\u4e00" <= c <= "\u9fff" and c not in _NUM for c in firsts)
+    if not han_start:  # some title could start inside a prefix: one heading per title
+        return re.compile("|".join(f"(?:{_heading_prefix(_heading_num(number, t))}(?:{c}))"
+                                   for t, c in zip(titles, cores)))
+    groups: list[tuple[str, list[str]]] = []  # runs of titles with the same numeral rule
+    for t, c in zip(titles, cores):
+        num = _heading_num(number, t)
+        if groups and groups[-1][0] == num:
+            groups[-1][1].append(c)
+        else:
+            groups.append((num, [c]))
+    return re.compile("|".join(f"(?:{_heading_prefix(num)}(?:{'|'.join(f'(?:{c})' for c in cs)}))"
+                               for num, cs in groups))
 
 
 def find_headings(flat: Flat, tpl: Template) -> list[tuple[str, str, int, int]]:
@@ -32,11 +67,8 @@ def find_headings(flat: Flat, tpl: Template) -> list[tuple[str, str, int, int]]:
     out: list[tuple[str, str, int, int]] = []
     cursor = 0
     for i, sec in enumerate(tpl.sections):
-        best = None
-        for v in sorted(set(sec.variants) | {sec.title}, key=len, reverse=True):
-            m = _heading_regex(sec.number, v).search(text, cursor)
-            if m and (best is None or m.start() < best.start()):
-                best = m
+        titles = tuple(sorted(set(sec.variants) | {sec.title}, key=len, reverse=True))
+        best = _section_regex(sec.number, titles).search(text, cursor)
         if best is None:
             best = _fuzzy(text, cursor, sec)
         if best is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations
 from typing import Callable, Iterator
 
@@ -39,6 +40,13 @@ def _pieces(s: str, start: int) -> Iterator[int]:
             yield m_end
 
 
+@lru_cache(maxsize=4096)
+def _piece_ends(s: str, start: int) -> tuple[int, ...]:
+    """tuple(_pieces(s, start)), memoised: a split search reaches the same position by
+    many paths, and the same digit runs ("0000000") recur across rows and reports."""
+    return tuple(_pieces(s, start))
+
+
 def split_fields(fields: list[Field], n: int, valid: Callable[[int, str], bool],
                  check: Callable[[list[Cell]], bool] | None = None,
                  prune: Callable[[list, int], bool] | None = None,
@@ -50,26 +58,39 @@ def split_fields(fields: list[Field], n: int, valid: Callable[[int, str], bool],
     valid(col, text) tells whether a text may stand in column col; check(cells) is applied
     to complete sequences; prune(values so far, characters left) may cut a branch early,
     where values are num(text) of the cells taken so far; forced(values) may name the
-    only text the next cell can have (a total the identities fix)."""
+    only text the next cell can have (a total the identities fix).
+
+    A depth-first search; the readings come out in a fixed order (shorter first cells
+    first), which `limit` cuts. It is the parser's innermost loop, so taking a cell is
+    written out in place and num() is asked once per distinct text."""
     out: list[tuple[Cell, ...]] = []
     texts = [f.text for f in fields]
-    after = [0] * (len(fields) + 1)  # characters in the fields after each one
-    for i in range(len(fields) - 1, -1, -1):
+    nf = len(fields)
+    after = [0] * (nf + 1)  # characters in the fields after each one
+    for i in range(nf - 1, -1, -1):
         after[i] = after[i + 1] + len(texts[i])
+    # The most cells the fields from each one on can give: a cell of a splittable field
+    # takes a character at least, an atomic field is one cell. A branch that can no
+    # longer make its n cells gives no reading, and is not searched.
+    most = [0] * (nf + 1)
+    for i in range(nf - 1, -1, -1):
+        most[i] = most[i + 1] + (len(texts[i]) if fields[i].splittable else 1)
     cells: list[Cell] = []
     nums: list = []
+    num_of: dict[str, float | None] = {}  # num() of each text taken so far
 
-    def take(piece: str, offset: int | None, fi: int, pos: int) -> None:
-        cells.append((piece, offset))
-        nums.append(num(piece) if num else None)
-        rec(fi, pos)
-        cells.pop()
-        nums.pop()
+    def value(piece: str):
+        if num is None:
+            return None
+        v = num_of.get(piece, num_of)
+        if v is num_of:
+            v = num_of[piece] = num(piece)
+        return v
 
     def rec(fi: int, pos: int) -> None:
         if len(out) >= limit:
             return
-        if fi == len(fields):
+        if fi == nf:
             if len(cells) == n and (check is None or check(cells)):
                 out.append(tuple(cells))
             return
@@ -80,20 +101,37 @@ def split_fields(fields: list[Field], n: int, valid: Callable[[int, str], bool],
         s = texts[fi]
         if prune is not None and prune(nums, len(s) - pos + after[fi + 1]):
             return
+        if n - col > most[fi] - pos:  # (pos > 0 only inside a splittable field)
+            return
         if not f.splittable:
             if valid(col, s):
-                take(s, f.offset if s else None, fi + 1, 0)
+                cells.append((s, f.offset if s else None))
+                nums.append(value(s))
+                rec(fi + 1, 0)
+                cells.pop()
+                nums.pop()
             return
         want = forced(nums) if forced is not None else None
         if want is not None:
             end = pos + len(want)
-            if s.startswith(want, pos) and end in set(_pieces(s, pos)) and valid(col, want):
-                take(want, f.offset + pos, fi + 1 if end == len(s) else fi, 0 if end == len(s) else end)
-            return
-        for end in _pieces(s, pos):
+            if not (s.startswith(want, pos) and end in _piece_ends(s, pos) and valid(col, want)):
+                return
+            ends: tuple[int, ...] = (end,)
+        else:
+            ends = _piece_ends(s, pos)
+        last = len(s)
+        for end in ends:
             piece = s[pos:end]
-            if valid(col, piece):
-                take(piece, f.offset + pos, fi + 1 if end == len(s) else fi, 0 if end == len(s) else end)
+            if want is None and not valid(col, piece):
+                continue
+            cells.append((piece, f.offset + pos))
+            nums.append(value(piece))
+            if end == last:
+                rec(fi + 1, 0)
+            else:
+                rec(fi, end)
+            cells.pop()
+            nums.pop()
 
     rec(0, 0)
     return out

@@ -9,15 +9,18 @@ resolved when all surviving readings agree on it; otherwise it is reported as
 """
 from __future__ import annotations
 
+import operator
 import re
+import sys
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from itertools import product
 
 from .document import Flat, Warning
 from .labels import TRAILING_PAREN, compile_alternatives, label_number, loose, numbering_before
 from .model import ReportCell
-from .splitting import VALUE_WORD, Cell, Field, place_with_gaps, split_fields, window_fits
-from .templates import Column, Template, norm_label, variants
+from .splitting import VALUE_WORD, Cell, Field, _piece_ends, place_with_gaps, split_fields, window_fits
+from .templates import Column, Template, norm_label, template, variants
 from .values import parse_value
 
 JOINT_LIMIT = 20000
@@ -71,11 +74,12 @@ def segment_fields(flat: Flat, a: int, b: int, next_start: int | None) -> list[F
                 # a value alone on its line (one cell per line): exactly one cell
                 out.append(Field(whole, s.start, False))
                 continue
-            for m in re.finditer(r"[^\s\u3000]+", text[lo:hi]):
+            for m in _WORD.finditer(text[lo:hi]):
                 out += _word_fields(m.group(0), lo + m.start())
     return out
 
 
+_WORD = re.compile(r"[^\s\u3000]+")
 _VALUE_PART = re.compile(r"(?:[+\-]?[0-9０-９][0-9０-９.,．，]*)+(?:万元|元|件|项|条|%|％)?|[—–]+|／|/|无")
 
 
@@ -137,20 +141,24 @@ def _num(raw: str, col: Column | None = None):
     return v.value
 
 
+_DASH_RUN = re.compile(r"[—\-–/]+")
+_GROUPED = re.compile(r"[+\-]?\d{1,3}(,\d{3})+(\.\d+)?(万元|元)?")  # 1,234 / 1,234.5万元
+
+
 def _valid_for(cols: tuple[Column, ...]):
     def valid(i: int, text: str) -> bool:
         if text == "" or (text.isdigit() and text.isascii()):
             return True
         c = cols[i]
         t = text
-        if t in ("无",) or re.fullmatch(r"[—\-–/]+", t):
+        if t in ("无",) or _DASH_RUN.fullmatch(t):
             return True
         if t[0] in "+-" and not c.signed:
             return False
         money = c.decimal or c.key in ("procurement_amount", "fee_amount")
         if not money and ("." in t or "元" in t):
             return False
-        if "," in t and not re.fullmatch(r"[+\-]?\d{1,3}(,\d{3})+(\.\d+)?(万元|元)?", t):
+        if "," in t and not _GROUPED.fullmatch(t):
             return False
         return True
     return valid
@@ -174,7 +182,26 @@ class RowSpec:
 
 
 def rank_readings(spec: RowSpec, run: list[Field], vanish: bool) -> list[tuple[tuple[Cell, ...], tuple]]:
-    """Readings of one row's value run, each with its rank (lower is better)."""
+    """Readings of one row's value run, each with its rank (lower is better).
+
+    The same value text recurs across rows and reports (0000000 …), and the readings
+    depend only on the fields' texts and spacing and on the row's columns and
+    identities, not on where the run stands: they are worked out once for the run
+    moved to offset 0 (_ranked_at_zero, memoised) and moved back here."""
+    base = run[0].offset if run else 0
+    fields = tuple((f.text, f.splittable, f.offset - base) for f in run)
+    ranked = _ranked_at_zero(spec.cols, spec.groups, spec.le, fields, vanish)
+    return [(tuple((t, None if o is None else o + base) for t, o in r), k) for r, k in ranked]
+
+
+@lru_cache(maxsize=4096)
+def _ranked_at_zero(cols: tuple[Column, ...], groups: tuple, le: tuple, fields: tuple, vanish: bool) -> tuple:
+    """_rank_readings of the run `fields` ((text, splittable, offset) each)."""
+    run = [Field(text, offset, splittable) for text, splittable, offset in fields]
+    return tuple(_rank_readings(RowSpec("", cols, groups, le), run, vanish))
+
+
+def _rank_readings(spec: RowSpec, run: list[Field], vanish: bool) -> list[tuple[tuple[Cell, ...], tuple]]:
     n = len(spec.cols)
     valid = _valid_for(spec.cols)
     readings: list[tuple[Cell, ...]] = []
@@ -248,17 +275,122 @@ def _total_first(run: list[Field], n: int, valid) -> list[tuple[Cell, ...]]:
         head = run[:-1] + ([Field(last.text[:cut], last.offset, True)] if cut else [])
         if sum(len(f.text) for f in head) < n - 1:
             break
-
-        def prune(nums, rest, _t=total, _w=len(t_text)):
-            left = n - 1 - len(nums)  # parts still to read from `rest` characters
-            return rest < left or rest > left * _w or sum(v or 0 for v in nums) > _t
-
-        def forced(nums, _t=total):
-            if len(nums) == n - 2:
-                return str(_t - sum(v or 0 for v in nums))
-            return None
-        for parts in split_fields(head, n - 1, valid, prune=prune, num=_num, forced=forced):
+        for parts in _parts_to_total(head, n - 1, total, len(t_text), valid):
             out.append(parts + ((t_text, last.offset + cut),))
+    return out
+
+
+def _parts_to_total(head: list[Field], m: int, total: int, width: int, valid,
+                    limit: int = 20000) -> list[tuple[Cell, ...]]:
+    """All readings of `head` as m parts adding up to `total` (a `width`-digit number).
+
+    This is split_fields(head, m, valid, prune, num=_num, forced) with the prune and
+    forced of a t3 row written into the search, as these rows make it the parser's
+    hottest loop: a branch is cut when the characters left cannot make the parts still
+    to read (fewer than one each, more than `width` each) or when the parts so far
+    exceed the total; the last part must be what the total leaves. `acc` carries the
+    sum of the parts so far (blank and text parts count 0). Readings come out in
+    split_fields' order, cut at the same `limit`."""
+    out: list[tuple[Cell, ...]] = []
+    texts = [f.text for f in head]
+    nf = len(head)
+    after = [0] * (nf + 1)  # characters in the fields after each one
+    for i in range(nf - 1, -1, -1):
+        after[i] = after[i + 1] + len(texts[i])
+    cells: list[Cell] = []
+    nums: list = []  # _num of each part so far
+    # int() refuses longer digit strings; a search that would try one must fail as before
+    max_digits = sys.get_int_max_str_digits() or max(after[0], 1)
+    plain_from = [True] * (nf + 1)  # the fields from each one on are all splittable plain digits
+    for i in range(nf - 1, -1, -1):
+        plain_from[i] = plain_from[i + 1] and head[i].splittable and texts[i].isascii() and texts[i].isdigit()
+
+    def plus(acc, v):
+        """The sum with one more part, as sum(x or 0 for x in nums + [v]) gives it:
+        plain addition while all are integers (always, but for a cell such as "１．５"),
+        else sum() itself, whose float rounding depends on the Python version."""
+        if type(acc) is int and type(v or 0) is int:
+            return acc + (v or 0)
+        return sum(x or 0 for x in nums + [v])
+
+    def hopeless(acc: int, rest: int, left: int) -> bool:
+        """True when `left` parts cut from the `rest` plain digits left cannot add up to
+        total - acc: they make at most one number of rest - left + 1 digits and single
+        digits, and at least one number of ceil(rest / left) digits (only a lone 0
+        starts with 0). Such a branch gives no reading and is not searched. (Asked
+        only where int() takes every part, so no error of the full search is lost.)"""
+        if acc + 10 ** (rest - left + 1) + 9 * (left - 1) <= total:
+            return True
+        longest = -(-rest // left)
+        return longest >= 2 and acc + 10 ** (longest - 1) > total
+
+    def take(piece: str, offset: int | None, v, fi: int, pos: int, acc) -> None:
+        cells.append((piece, offset))
+        nums.append(v)
+        rec(fi, pos, acc)
+        cells.pop()
+        nums.pop()
+
+    def rec(fi: int, pos: int, acc) -> None:
+        if len(out) >= limit:
+            return
+        if fi == nf:
+            if len(cells) == m:
+                out.append(tuple(cells))
+            return
+        col = len(cells)
+        if col >= m:
+            return
+        f = head[fi]
+        s = texts[fi]
+        rest = len(s) - pos + after[fi + 1]
+        left = m - col  # parts still to read from `rest` characters
+        if rest < left or rest > left * width or acc > total:
+            return
+        if plain_from[fi] and type(acc) is int and rest <= max_digits and hopeless(acc, rest, left):
+            return
+        if not f.splittable:
+            if valid(col, s):
+                v = _num(s)
+                take(s, f.offset if s else None, v, fi + 1, 0, plus(acc, v))
+            return
+        if col == m - 1:  # the last part: the total fixes it
+            want = str(total - acc)
+            end = pos + len(want)
+            if s.startswith(want, pos) and end in _piece_ends(s, pos) and valid(col, want):
+                v = _num(want)
+                take(want, f.offset + pos, v, fi + 1 if end == len(s) else fi, 0 if end == len(s) else end,
+                     plus(acc, v))
+            return
+        if type(acc) is int and s.isascii() and s.isdigit() and len(s) - pos <= max_digits:
+            # Plain digits: the cells starting here are s[pos:end] for every end (just
+            # "0" when a 0 starts them), all valid, worth int(), and worth more the
+            # longer they are. Branches the prune above would cut at once are not
+            # opened (this is not the last part, so none of them is a reading): a
+            # part ending before `lo` leaves more characters than the parts after it
+            # can hold, one ending after `hi` too few for them, and once a part
+            # passes the total so does every longer one.
+            room = len(s) + after[fi + 1]  # characters left after a part ending at 0
+            lo = max(pos + 1, room - (left - 1) * width)
+            hi = min(len(s), room - (left - 1), pos + 1 if s[pos] == "0" else len(s))
+            for end in range(lo, hi + 1):
+                v = int(s[pos:end])
+                if acc + v > total:
+                    break
+                rest2 = room - end
+                if plain_from[fi] and rest2 <= max_digits and hopeless(acc + v, rest2, left - 1):
+                    continue  # what the branch would find at once
+                take(s[pos:end], f.offset + pos, v, fi + 1 if end == len(s) else fi, 0 if end == len(s) else end,
+                     acc + v)
+            return
+        for end in _piece_ends(s, pos):
+            piece = s[pos:end]
+            if valid(col, piece):
+                v = _num(piece)
+                take(piece, f.offset + pos, v, fi + 1 if end == len(s) else fi, 0 if end == len(s) else end,
+                     plus(acc, v))
+
+    rec(0, 0, 0)
     return out
 
 
@@ -311,12 +443,15 @@ def find_labels(text: str, start: int, end: int, rows: list[tuple[str, re.Patter
     return found
 
 
+_GROUP_NUMBER = re.compile(r"(?:[（(]\s*[一二三四五六七八九十]\s*[)）]|[一二三四五六七八九十]\s*[、.．])\s*$")
+
+
 def _group_labels(text: str, start: int, end: int, groups: dict[str, re.Pattern]) -> list[Label]:
     out = []
     for key, pat in groups.items():
         for m in pat.finditer(text, start, end):
             s = m.start()
-            pm = re.search(r"(?:[（(]\s*[一二三四五六七八九十]\s*[)）]|[一二三四五六七八九十]\s*[、.．])\s*$", text[max(start, s - 6):s])
+            pm = _GROUP_NUMBER.search(text[max(start, s - 6):s])
             if pm:
                 s = max(start, s - 6) + pm.start()
             out.append(Label(key, s, m.end(), group=True))
@@ -327,16 +462,23 @@ def _group_labels(text: str, start: int, end: int, groups: dict[str, re.Pattern]
 
 def _cell_out(address: str, cell: Cell | None, col: Column, flat: Flat, unit_hint: str | None, blank_loc) -> ReportCell:
     raw, off = cell if cell else ("", None)
-    v = parse_value(raw, signed=col.signed, decimal=col.decimal)
-    loc = flat.loc(off) if off is not None else blank_loc
+    if raw.isascii() and raw.isdigit():  # most cells: parse_value's reading, without its cost
+        value, status, found_unit = int(raw), "number", None
+    else:
+        v = parse_value(raw, signed=col.signed, decimal=col.decimal)
+        value, status, found_unit = v.value, v.status, v.unit
+    if off is not None:
+        span = flat.span_at(off)  # one lookup for both the location and the offset in the cell
+        loc = flat.span_loc(span)
+        char = off - span.start
+    else:
+        loc, char = blank_loc, None
     unit = None
     if col.key in ("procurement_amount", "fee_amount"):
-        unit = v.unit or unit_hint or ("万元" if col.key == "fee_amount" else "unknown")
-    value = v.value
+        unit = found_unit or unit_hint or ("万元" if col.key == "fee_amount" else "unknown")
     if isinstance(value, float) and value.is_integer() and not col.decimal and col.key != "procurement_amount":
         value = int(value)
-    char = off - flat.span_at(off).start if off is not None else None
-    return ReportCell(address, value, raw, v.status, loc, unit, char=char)
+    return ReportCell(address, value, raw, status, loc, unit, char=char)
 
 
 def _resolve_rows(ctx: Context, table: str, specs: dict[str, RowSpec], readings: dict[str, list],
@@ -365,16 +507,21 @@ def _resolve_rows(ctx: Context, table: str, specs: dict[str, RowSpec], readings:
             continue
         if len(rs) > 1 and ctx.anchors:
             rs = _by_quoted_numbers(rs, table, key, spec.cols, ctx.anchors, warnings)
+        ambiguous = False
         for i, col in enumerate(spec.cols):
             addr = f"{table}/{key}/{col.key}" if key else f"{table}/{col.key}"
+            if len(rs) == 1:  # the usual case: one reading, nothing to compare
+                cells[addr] = _cell_out(addr, rs[0][i], col, flat, unit_hint, blank_loc)
+                continue
             vals = {r[i][0] for r in rs}
             if len(vals) == 1:
                 cells[addr] = _cell_out(addr, rs[0][i], col, flat, unit_hint, blank_loc)
             else:
+                ambiguous = ambiguous or len(vals) > 1
                 loc = flat.loc(next(c[1] for r in rs for c in [r[i]] if c[1] is not None)) if any(r[i][1] is not None for r in rs) else blank_loc
                 raw = " | ".join(sorted(v or "(blank)" for v in vals))
                 cells[addr] = ReportCell(addr, None, raw, "unresolved", loc)
-        if any(len({r[i][0] for r in rs}) > 1 for i in range(len(spec.cols))) and warnings is not None:
+        if ambiguous and warnings is not None:
             warnings.append(Warning("AMBIGUOUS_ROW", f"{table} row {key or 'values'}: {len(rs)} readings fit the template; differing cells left unresolved"))
     return cells
 
@@ -435,10 +582,11 @@ def _solve_run(spec: RowSpec, run: list[Field], vanish: bool, ranks: dict | None
 
 # ---------------------------------------------------------------- table 三
 
-def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
-    flat, tpl, vanish = ctx.flat, ctx.tpl, ctx.vanish
-    res = TableResult()
-    text = flat.text
+@cache
+def _t3_label_rows(version: str) -> tuple[tuple[str, re.Pattern, str | None], ...]:
+    """(row key, label pattern, row number) of each t3 row of template(version), built
+    once per version: the patterns depend only on the template files."""
+    tpl = template(version)
     extra = {**variants()["table3_rows"], **_national_aliases("table3_rows")}
     rows = []
     for r in tpl.t3_rows:
@@ -455,13 +603,27 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
         if r.key == "other" and tpl.version == "2019":
             alts = ("其他处理",)
         rows.append((r.key, compile_alternatives(alts), label_number(r.label)))
-    found = find_labels(text, start, end, rows)
+    return tuple(rows)
+
+
+@cache
+def _t3_group_patterns(version: str) -> dict[str, re.Pattern]:
+    """Group row key -> label pattern (（二）不予公开 …) for template(version)."""
+    group_pats = {k: compile_alternatives((lab,)) for lab, k in variants()["table3_groups"].items()}
+    if version == "2019":
+        group_pats.pop("other", None)
+    return group_pats
+
+
+def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
+    flat, tpl, vanish = ctx.flat, ctx.tpl, ctx.vanish
+    res = TableResult()
+    text = flat.text
+    found = find_labels(text, start, end, list(_t3_label_rows(tpl.version)))
     if len(found) < 3:
         return res
     res.found = True
-    group_pats = {k: compile_alternatives((lab,)) for lab, k in variants()["table3_groups"].items()}
-    if tpl.version == "2019":
-        group_pats.pop("other", None)
+    group_pats = _t3_group_patterns(tpl.version)
     groups = [gl for gl in _group_labels(text, start, end, group_pats)]
     labels = sorted(list(found.values()) + groups, key=lambda l: l.start)
     # drop group matches that overlap row labels (e.g. 不予公开 inside another label)
@@ -573,9 +735,6 @@ def _t3_joint(tpl: Template, cols):
     def vec(r):
         return tuple(_num(c[0]) for c in r)
 
-    def add(a, b):
-        return tuple(x + (y or 0) for x, y in zip(a, b))
-
     def narrow(readings: dict) -> dict | None:
         if "results_total" not in readings:
             return None
@@ -609,20 +768,39 @@ def _t3_joint(tpl: Template, cols):
                 and not (cols[c].key == "total" and any(x[c] is None for k in parts for x in V[k]))]
         proj = lambda v: tuple(v[c] for c in mask)  # noqa: E731
         zero = tuple(0 for _ in mask)
+        # Each part row's distinct steps: its readings projected, blank = 0 (readings
+        # that differ only outside the mask, or in blank against 0, step alike).
+        steps = {k: {tuple(y or 0 for y in proj(x)) for x in V[k]} for k in parts}
+        tset = {proj(t) for t in targets}
+        # Sums only grow when no step is negative: a prefix or suffix sum above every
+        # total in some column then reaches no total and fits no reading, and is dropped.
+        # Only when the sets could not pass STATE_LIMIT unpruned (the product of the
+        # step counts bounds them), as past it the answer is None, however few fit.
+        bound = 1
+        for k in parts:
+            bound *= len(steps[k])
+        cap = None
+        if bound <= STATE_LIMIT and all(y >= 0 for k in parts for x in steps[k] for y in x):
+            cap = tuple(max(t[c] for t in tset) for c in range(len(mask)))
+
+        def reachable(states: set, k: str) -> set:
+            nxt = {tuple(map(operator.add, f, x)) for f in states for x in steps[k]}
+            if cap is not None:
+                nxt = {f for f in nxt if all(map(operator.le, f, cap))}
+            return nxt
         fwd = [{zero}]
         for k in parts:
-            nxt = {add(f, proj(x)) for f in fwd[-1] for x in V[k]}
+            nxt = reachable(fwd[-1], k)
             if len(nxt) > STATE_LIMIT:
                 return None
             fwd.append(nxt)
         bwd = [{zero}]
         for k in reversed(parts):
-            nxt = {add(b, proj(x)) for b in bwd[-1] for x in V[k]}
+            nxt = reachable(bwd[-1], k)
             if len(nxt) > STATE_LIMIT:
                 return None
             bwd.append(nxt)
         bwd.reverse()
-        tset = {proj(t) for t in targets}
         ok_targets = [t for t in targets if proj(t) in fwd[-1]]
         if not ok_targets:
             return None
@@ -650,10 +828,16 @@ def _t3_joint(tpl: Template, cols):
                 if keep[k]:
                     out[k] = [r for i, r in enumerate(readings[k]) if i in keep[k]]
         for i, k in enumerate(parts):
+            # a reading x of row k fits when total - prefix - x is a reachable suffix;
+            # total - prefix is the same for every reading of the row: computed once
+            room = {tuple(map(operator.sub, tt, ff)) for ff in fwd[i] for tt in tset}
+            fits: dict[tuple, bool] = {}  # by step: readings that step alike fit alike
             keep = []
             for r, x in zip(readings[k], V[k]):
                 px = tuple(v or 0 for v in proj(x))
-                if any(tuple(t - f - y for t, f, y in zip(tt, ff, px)) in bwd[i + 1] for ff in fwd[i] for tt in tset):
+                if px not in fits:
+                    fits[px] = any(tuple(map(operator.sub, d, px)) in bwd[i + 1] for d in room)
+                if fits[px]:
                     keep.append(r)
             if not keep:
                 return None
@@ -662,10 +846,19 @@ def _t3_joint(tpl: Template, cols):
     return narrow
 
 
+@cache
 def _national_aliases(section: str) -> dict:
     from .templates import spec
     al = spec()["label_aliases"].get(section, {})
     return {k: v for k, v in al.items() if re.fullmatch(r"[a-z_.]+", v)}
+
+
+@cache
+def _t2_label_rows(version: str, block: str) -> tuple[tuple[str, re.Pattern, None], ...]:
+    """(row key, label pattern, None) of each row of a table 二 block, built once."""
+    extra = {**variants()["table2_rows"], **_national_aliases("table2")}
+    b = template(version).block(block)
+    return tuple((r.key, compile_alternatives(_row_alternatives(r.key, r.label, extra)), None) for r in b.rows)
 
 
 # ---------------------------------------------------------------- table 四
@@ -722,8 +915,6 @@ def extract_t2(ctx: Context, start: int, end: int) -> TableResult:
     if not caps:
         return res
     blocks = {b.key: b for b in tpl.table2}
-    extra = {**variants()["table2_rows"], **_national_aliases("table2")}
-    col_alias = variants()["table2_columns"]
     seen = set()
     for i, m in enumerate(caps):
         num = m.group(1)
@@ -738,8 +929,7 @@ def extract_t2(ctx: Context, start: int, end: int) -> TableResult:
         um = re.search(r"采\s*购\s*总\s*金\s*额\s*[（(]\s*(万元|元)\s*[)）]", text[m.end():bend])
         if um:
             unit_hint = um.group(1)
-        rows = [(r.key, compile_alternatives(_row_alternatives(r.key, r.label, extra)), None) for r in b.rows]
-        found = find_labels(text, m.end(), bend, rows)
+        found = find_labels(text, m.end(), bend, list(_t2_label_rows(tpl.version, bkey)))
         # Column headers end where the first row label starts; they are not values.
         labels = sorted(found.values(), key=lambda l: l.start)
         specs, readings, locs = {}, {}, {}

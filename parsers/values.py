@@ -14,6 +14,7 @@ DASHES = {"-", "—", "–", "－", "/", "／", "——", "--", "－－", "\\", 
 _UNIT = r"(?:万元|元|件|项|条|个|人次|人|次|%|％)"
 NUMBER = re.compile(rf"^(?P<sign>[+\-])?(?P<num>\d{{1,3}}(?:,\d{{3}})+|\d+)(?P<frac>\.\d+)?(?P<unit>{_UNIT})?$")
 _WORD_SIGN = re.compile(r"^(增加|增|新增|减少|减)(.*)$")
+_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,10 +27,12 @@ class Value:
 def clean(raw: str) -> str:
     s = unicodedata.normalize("NFKC", raw or "")
     s = s.replace("\u00a0", " ").replace("&nbsp;", " ")
-    return re.sub(r"\s+", "", s)
+    return _SPACE.sub("", s)
 
 
 def parse_value(raw: str, *, signed: bool = False, decimal: bool = False) -> Value:
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit():
+        return Value(int(raw), "number")  # plain digits, most cells: what the steps below give
     s = clean(raw).strip("*")
     if not s:
         return Value(None, "blank")

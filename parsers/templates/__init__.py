@@ -151,6 +151,12 @@ def template(version: str) -> Template:
     )
 
 
+@cache
+def table_addresses(version: str, table: str) -> tuple[str, ...]:
+    """template(version).addresses() of one table ("t2", "t3", "t4"), in printed order."""
+    return tuple(a for a in template(version).addresses() if a.startswith(table + "/"))
+
+
 VERSIONS = ("2019", "2021")
 
 _NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）][、.．]?|\d{1,2}\s*[.．、](?!\d))")
