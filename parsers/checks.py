@@ -15,10 +15,6 @@ TOTAL_COLS = {"total"}
 TOTAL_ROWS = {"results_total"}
 
 
-def _table_has_number(cells: dict, prefix: str) -> bool:
-    return any(a.startswith(prefix) and c.status == "number" for a, c in cells.items())
-
-
 def _term(cells: dict, addr: str, is_total: bool, has_number: bool):
     """(value, known) of one term; unknown makes the identity unevaluable."""
     c = cells.get(addr)
@@ -31,19 +27,26 @@ def _term(cells: dict, addr: str, is_total: bool, has_number: bool):
     return 0, True  # blank, dash or 无 in a component cell of a table with numbers
 
 
-def _t3_rows_printed(cells: dict) -> set[str]:
-    """Row keys r with at least one t3/<r>/<col> cell (row keys hold no "/")."""
-    out = set()
-    for a in cells:
+def _scan(cells: dict) -> tuple[bool, bool, bool, bool, set[str]]:
+    """One pass over the cells: whether tables 三 and 四 have cells, and numbers, and the
+    row keys r with at least one t3/<r>/<col> cell (row keys hold no "/")."""
+    t3 = t3n = t4 = t4n = False
+    printed = set()
+    for a, c in cells.items():
         if a.startswith("t3/"):
+            t3 = True
+            t3n = t3n or c.status == "number"
             row, sep, _ = a[3:].partition("/")
             if sep:
-                out.add(row)
-    return out
+                printed.add(row)
+        elif a.startswith("t4/"):
+            t4 = True
+            t4n = t4n or c.status == "number"
+    return t3, t3n, t4, t4n, printed
 
 
 def _rows_present(printed: set[str], rows: list[str]) -> list[str]:
-    """Replace parts that are absent by their printed group row (`printed`: _t3_rows_printed)."""
+    """Replace parts that are absent by their printed group row (`printed`: see _scan)."""
     out = []
     for r in rows:
         group = r.split(".")[0] if "." in r else None
@@ -74,11 +77,7 @@ def _n(x):
 def evaluate(tpl: Template, cells_list) -> list[Check]:
     cells = {c.address: c for c in cells_list}
     out: list[Check] = []
-    t3 = any(a.startswith("t3/") for a in cells)
-    t3n = _table_has_number(cells, "t3/")
-    t4 = any(a.startswith("t4/") for a in cells)
-    t4n = _table_has_number(cells, "t4/")
-    printed = _t3_rows_printed(cells)  # once: the identities ask about every row
+    t3, t3n, t4, t4n, printed = _scan(cells)
     for ident in tpl.identities:
         if ident.table == "table3" and not t3 or ident.table == "table4" and not t4:
             continue

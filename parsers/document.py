@@ -97,11 +97,19 @@ class Span:
 
 class Flat:
     """The document as one string (row cells joined by TAB, blocks by LF) with an index
-    back to blocks and cells, so that text searches can report source locations."""
+    back to blocks and cells, so that text searches can report source locations.
+
+    The index is kept as plain lists, one entry per cell in text order (start, end,
+    block, cell), rather than as Span objects: a report has hundreds of cells, most
+    lookups need one number of one of them, and the Spans callers ask for are made
+    when asked."""
 
     def __init__(self, doc: Document):
         parts: list[str] = []
-        spans: list[Span] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        blocks: list[int] = []
+        cells: list[int] = []
         pos = 0
         for bi, b in enumerate(doc.blocks):
             if bi:
@@ -112,25 +120,50 @@ class Flat:
                     parts.append("\t")
                     pos += 1
                 parts.append(c.text)
-                spans.append(Span(pos, pos + len(c.text), bi, ci, b.kind))
+                starts.append(pos)
+                ends.append(pos + len(c.text))
+                blocks.append(bi)
+                cells.append(ci)
                 pos += len(c.text)
         self.doc = doc
         self.text = "".join(parts)
-        self.spans = spans
-        self._starts = [s.start for s in spans]
+        self._starts, self._ends, self._blocks, self._cells = starts, ends, blocks, cells
+
+    @property
+    def spans(self) -> list[Span]:
+        return [self._span(i) for i in range(len(self._starts))]
+
+    def _span(self, i: int) -> Span:
+        b = self._blocks[i]
+        return Span(self._starts[i], self._ends[i], b, self._cells[i], self.doc.blocks[b].kind)
+
+    def _index(self, offset: int) -> int:
+        """The cell at `offset`: the last one starting at or before it."""
+        return max(0, bisect_right(self._starts, offset) - 1)
 
     def span_at(self, offset: int) -> Span:
-        i = max(0, bisect_right(self._starts, offset) - 1)
-        return self.spans[i]
+        return self._span(self._index(offset))
+
+    def block_at(self, offset: int) -> int:
+        """span_at(offset).block"""
+        return self._blocks[self._index(offset)]
 
     def loc(self, offset: int) -> Location:
-        return self.span_loc(self.span_at(offset))
+        i = self._index(offset)
+        return self.doc.blocks[self._blocks[i]].cells[self._cells[i]].loc
 
-    def span_loc(self, s: Span) -> Location:
-        """The source location of a span's cell (loc(offset) when the span is known)."""
-        return self.doc.blocks[s.block].cells[s.cell].loc
+    def loc_and_start(self, offset: int) -> tuple[Location, int]:
+        """(loc(offset), span_at(offset).start) in one lookup."""
+        i = self._index(offset)
+        return self.doc.blocks[self._blocks[i]].cells[self._cells[i]].loc, self._starts[i]
 
     def spans_between(self, start: int, end: int) -> list[Span]:
-        i = max(0, bisect_right(self._starts, start) - 1)
+        return [Span(s, e, b, c, k) for s, e, b, c, k in self.cells_between(start, end)]
+
+    def cells_between(self, start: int, end: int) -> list[tuple[int, int, int, int, str]]:
+        """The spans_between(start, end) as plain (start, end, block, cell, kind) tuples."""
+        i = self._index(start)
         j = bisect_left(self._starts, end)
-        return [s for s in self.spans[i:j] if s.end > start or s.start >= start]
+        blocks = self.doc.blocks
+        return [(self._starts[k], self._ends[k], self._blocks[k], self._cells[k], blocks[self._blocks[k]].kind)
+                for k in range(i, j) if self._ends[k] > start or self._starts[k] >= start]

@@ -166,7 +166,10 @@ def _complete(tpl, table: str, cells: dict, flat: Flat, start: int) -> list[Repo
     """Every template cell of a found table exactly once, in template order."""
     want = table_addresses(tpl.version, table)
     out = []
-    group_printed = {a.split("/")[1] for a in cells if a.count("/") == 2 and a.split("/")[1] in tpl.t3_derived}
+    # group rows printed instead of their parts (only table 三 has them)
+    group_printed = set()
+    if table == "t3":
+        group_printed = {a.split("/")[1] for a in cells if a.count("/") == 2 and a.split("/")[1] in tpl.t3_derived}
     missing_loc = None
     for a in want:
         if a in cells:

@@ -57,22 +57,22 @@ def segment_fields(flat: Flat, a: int, b: int, next_start: int | None) -> list[F
     """Value fields between a label's end `a` and the next label's start `b`."""
     out: list[Field] = []
     text = flat.text
-    this_block = flat.span_at(max(a - 1, 0)).block
-    next_block = flat.span_at(next_start).block if next_start is not None and next_start < len(text) else None
+    this_block = flat.block_at(max(a - 1, 0))
+    next_block = flat.block_at(next_start) if next_start is not None and next_start < len(text) else None
     next_is_row = next_block is not None and flat.doc.blocks[next_block].kind == "row"
-    for s in flat.spans_between(a, b):
-        if s.kind == "row":
-            if s.start < a or s.end > b:
+    for s_start, s_end, s_block, _, kind in flat.cells_between(a, b):
+        if kind == "row":
+            if s_start < a or s_end > b:
                 continue  # the label's own cell, or the next label's cell
-            if next_is_row and s.block == next_block and s.block != this_block:
+            if next_is_row and s_block == next_block and s_block != this_block:
                 continue  # label-area cells in front of the next row's label
-            out.append(Field(text[s.start:s.end].strip(), s.start, False))
+            out.append(Field(text[s_start:s_end].strip(), s_start, False))
         else:
-            lo, hi = max(a, s.start), min(b, s.end)
-            whole = text[s.start:s.end].strip()
-            if lo == s.start and hi == s.end and (whole == "" or _is_value(Field(whole, s.start, False))):
+            lo, hi = max(a, s_start), min(b, s_end)
+            whole = text[s_start:s_end].strip()
+            if lo == s_start and hi == s_end and (whole == "" or _is_value_text(whole)):
                 # a value alone on its line (one cell per line): exactly one cell
-                out.append(Field(whole, s.start, False))
+                out.append(Field(whole, s_start, False))
                 continue
             for m in _WORD.finditer(text[lo:hi]):
                 out += _word_fields(m.group(0), lo + m.start())
@@ -105,9 +105,15 @@ def _word_fields(word: str, offset: int) -> list[Field]:
 
 
 def _is_value(f: Field) -> bool:
-    if f.text == "":
+    return _is_value_text(f.text)
+
+
+@lru_cache(maxsize=4096)
+def _is_value_text(text: str) -> bool:
+    # memoised: the same few cell texts (0, 1, 无 …) come up again and again
+    if text == "":
         return True
-    t = f.text.replace("，", ",").replace("．", ".").strip("*")
+    t = text.replace("，", ",").replace("．", ".").strip("*")
     return bool(VALUE_WORD.match(t))
 
 
@@ -118,7 +124,7 @@ def value_runs(fields: list[Field], flat: Flat | None = None) -> list[list[Field
     prev_block = None
     for f in fields:
         if flat is not None and not f.splittable:
-            b = flat.span_at(f.offset).block
+            b = flat.block_at(f.offset)
             if prev_block is not None and b != prev_block and runs[-1] and any(x.text for x in runs[-1]) \
                     and flat.doc.blocks[b].kind == "row":
                 runs.append([])
@@ -468,9 +474,8 @@ def _cell_out(address: str, cell: Cell | None, col: Column, flat: Flat, unit_hin
         v = parse_value(raw, signed=col.signed, decimal=col.decimal)
         value, status, found_unit = v.value, v.status, v.unit
     if off is not None:
-        span = flat.span_at(off)  # one lookup for both the location and the offset in the cell
-        loc = flat.span_loc(span)
-        char = off - span.start
+        loc, cell_start = flat.loc_and_start(off)
+        char = off - cell_start
     else:
         loc, char = blank_loc, None
     unit = None
@@ -544,11 +549,17 @@ def find_anchors(prose: str) -> dict:
     """Numbers the report's prose quotes next to a column's keyword (soft identity 9:
     the text of 一 quotes the tables), e.g. 本年度制发行政规范性文件88件."""
     out: dict = {}
-    for col, words in COLUMN_KEYWORDS.items():
-        for w in words:
-            for m in re.finditer(loose(w) + r"[^。；;，,\d]{0,14}?(\d+(?:\.\d+)?)\s*(?:件|项|条|个|份)", prose):
-                out.setdefault(col, set()).add(float(m.group(1)))
+    for col, pat in _anchor_patterns():
+        for m in pat.finditer(prose):
+            out.setdefault(col, set()).add(float(m.group(1)))
     return out
+
+
+@cache
+def _anchor_patterns() -> tuple[tuple[str, re.Pattern], ...]:
+    """(column key, pattern) of each COLUMN_KEYWORDS word, in order, compiled once."""
+    return tuple((col, re.compile(loose(w) + r"[^。；;，,\d]{0,14}?(\d+(?:\.\d+)?)\s*(?:件|项|条|个|份)"))
+                 for col, words in COLUMN_KEYWORDS.items() for w in words)
 
 
 def _by_quoted_numbers(rs: list, table: str, key: str, cols, anchors: dict, warnings: list | None) -> list:
@@ -863,14 +874,18 @@ def _t2_label_rows(version: str, block: str) -> tuple[tuple[str, re.Pattern, Non
 
 # ---------------------------------------------------------------- table 四
 
+@cache
+def _t4_header() -> re.Pattern:
+    return re.compile(loose("行政复议") + "|" + loose("行政诉讼") + "|" + loose("尚未审结") + "|" + loose("复议后起诉"))
+
+
 def extract_t4(ctx: Context, start: int, end: int) -> TableResult:
     flat, tpl, vanish = ctx.flat, ctx.tpl, ctx.vanish
     res = TableResult()
     text = flat.text
     cols4 = tpl.t4_columns
     # Header words mark the table; values are the run after the last header word.
-    head = re.compile(loose("行政复议") + "|" + loose("行政诉讼") + "|" + loose("尚未审结") + "|" + loose("复议后起诉"))
-    hm = list(head.finditer(text, start, end))
+    hm = list(_t4_header().finditer(text, start, end))
     if not hm:
         return res
     fields = segment_fields(flat, hm[0].end(), end, None)

@@ -15,6 +15,7 @@ from ..document import Block, Cell, Document, Location, Warning, para
 _HEADER_LINE = re.compile(r"^\s*(标题|发布时间|发文日期|成文日期|文号|发布机构|来源|栏目|原文链接|链接|URL|url|本地目录|索引号|发布日期)\s*[:：]\s*(.*)$")
 _BODY_MARK = re.compile(r"^\s*[=＝\-]{3,}\s*正文\s*[=＝\-]{3,}\s*$")
 _FOOTER = re.compile(r"^\s*(?:[—\-－]\s*\d{1,3}\s*[—\-－]|第\s*\d{1,3}\s*页(?:\s*[/，,]?\s*共\s*\d{1,3}\s*页)?|\d{1,3}\s*/\s*\d{1,3})\s*$")
+_KEY_LINE = re.compile(r"^\S{1,12}\s*[:：]")
 _MD_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _TERMINAL = set("。；;！!？?：:）)】」》”\"…")
 _HEADING_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}\s*[.．、]|第[一二三四五六七八九十]+)")
@@ -57,7 +58,7 @@ def _split_header(lines: list[str]) -> tuple[list[tuple[str, str]], int]:
         m = _HEADER_LINE.match(line)
         if m:
             header.append((m.group(1), m.group(2).strip()))
-        elif line.strip() and header and not re.match(r"^\S{1,12}\s*[:：]", line):
+        elif line.strip() and header and not _KEY_LINE.match(line):
             break
         i += 1
     if header and any(_BODY_MARK.match(x) for x in lines[:60]):
@@ -100,11 +101,16 @@ def _blank_cells(lines: list[str], start: int) -> dict[int, int]:
     Such text separates cells by a fixed number of line breaks (g) and rows by another
     (r); an empty cell adds g more. Returns {line index: blank cells before it}, only
     when the layout is regular enough to read."""
-    items = [(i, lines[i]) for i in range(start, len(lines)) if lines[i].strip()]
+    items = []  # (line, short, short and a value) of each non-empty line, judged once
+    for i in range(start, len(lines)):
+        if _short(lines[i]):
+            items.append((i, True, bool(_VALUE_LINE.match(lines[i]))))
+        elif lines[i].strip():
+            items.append((i, False, False))
     gaps: list[tuple[int, int, bool, bool]] = []  # (line, gap, prev is value, next is value)
-    for (i0, a), (i1, b) in zip(items, items[1:]):
-        if _short(a) and _short(b):
-            gaps.append((i1, i1 - i0, bool(_VALUE_LINE.match(a)), bool(_VALUE_LINE.match(b))))
+    for (i0, short0, value0), (i1, short1, value1) in zip(items, items[1:]):
+        if short0 and short1:
+            gaps.append((i1, i1 - i0, value0, value1))
     if len(gaps) < 20 or not any(nv for *_, nv in gaps):
         return {}
     from collections import Counter
