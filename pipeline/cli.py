@@ -30,7 +30,8 @@ def _cmd_parse(args) -> int:
         for w in report.warnings:
             print(f"{path}: warning {w.code}: {w.message}", file=sys.stderr)
         if report.error:
-            print(f"{path}: error: {report.error}", file=sys.stderr)
+            if args.json:  # without --json the summary line on stdout already says it
+                print(f"{path}: error: {report.error}", file=sys.stderr)
             failed += 1
     return 1 if args.files and failed == len(args.files) else 0
 
