@@ -17,7 +17,7 @@ from functools import cache, lru_cache
 from itertools import product
 
 from .document import Flat, Warning
-from .labels import TRAILING_PAREN, compile_alternatives, label_number, loose, numbering_before
+from .labels import TRAILING_PAREN, compile_alternatives, label_number, loose, loose_core, numbering_before
 from .model import ReportCell
 from .splitting import VALUE_WORD, Cell, Field, _piece_ends, place_with_gaps, split_fields, window_fits
 from .templates import Column, Template, norm_label, template, variants
@@ -540,7 +540,7 @@ def _unreadable(table: str, key: str, run: list[Field], n: int) -> Warning:
 
 COLUMN_KEYWORDS = {
     "made_new": ("新制作",), "published_new": ("新公开",), "published_total": ("公开总数", "累计公开"),
-    "issued": ("制发",), "repealed": ("废止",), "in_force": ("现行有效",),
+    "issued": ("制发",), "repealed": ("废止", "失效"), "in_force": ("现行有效",),
     "decisions": ("处理决定",), "procurement_items": ("采购项目",),
 }
 
@@ -923,59 +923,156 @@ _CN = {c: i + 1 for i, c in enumerate("一二三四五六七八九")}
 
 
 def extract_t2(ctx: Context, start: int, end: int) -> TableResult:
-    flat, tpl, vanish = ctx.flat, ctx.tpl, ctx.vanish
+    flat, tpl = ctx.flat, ctx.tpl
     res = TableResult()
     text = flat.text
     caps = list(_CAPTION.finditer(text, start, end))
     if not caps:
         return res
     blocks = {b.key: b for b in tpl.table2}
+    keys = [f"art20_{_CN[m.group(1)]}" if m.group(1) in _CN else None for m in caps]
+    moved = _moved_headers(text, start, end, tpl.version, caps, keys)
+    cuts = sorted([m.start() for m in caps] + [hs for hs, _ in moved.values()] + [end])
     seen = set()
-    for i, m in enumerate(caps):
-        num = m.group(1)
-        bkey = f"art20_{_CN.get(num, 0)}" if num in _CN else None
+    for m, bkey in zip(caps, keys):
         if bkey not in blocks or bkey in seen:
             continue
         seen.add(bkey)
-        b = blocks[bkey]
-        bend = caps[i + 1].start() if i + 1 < len(caps) else end
         res.found = True
-        unit_hint = None
-        um = re.search(r"采\s*购\s*总\s*金\s*额\s*[（(]\s*(万元|元)\s*[)）]", text[m.end():bend])
-        if um:
-            unit_hint = um.group(1)
-        found = find_labels(text, m.end(), bend, list(_t2_label_rows(tpl.version, bkey)))
-        # Column headers end where the first row label starts; they are not values.
-        labels = sorted(found.values(), key=lambda l: l.start)
-        specs, readings, locs = {}, {}, {}
-        le = ()
-        if tpl.version == "2019" and bkey == "art20_1":
-            le = ((1, 2),)
-        for j, lab in enumerate(labels):
-            nxt = labels[j + 1].start if j + 1 < len(labels) else bend
-            fields = segment_fields(flat, lab.end, nxt, labels[j + 1].start if j + 1 < len(labels) else None)
-            runs = value_runs(fields, flat)
-            rk = f"{bkey}.{lab.key}"
-            spec = RowSpec(rk, b.columns, (), le)
-            specs[rk] = spec
-            locs[rk] = flat.loc(lab.start)
-            if not runs:
-                readings[rk] = [tuple(("", None) for _ in b.columns)]
-                continue
-            rs, top = _solve_run(spec, runs[0], vanish)
-            if not rs:
-                res.warnings.append(_unreadable("t2", rk, runs[0], len(b.columns)))
-                readings[rk] = []
-            else:
-                readings[rk] = rs
-        for r in b.rows:
-            rk = f"{bkey}.{r.key}"
-            if rk not in readings or not readings[rk]:
-                specs.pop(rk, None)
-                readings.pop(rk, None)
-                res.warnings.append(Warning("ROW_NOT_FOUND", f"t2 row {rk}: label or values not found; its cells are unresolved"))
-                for c in b.columns:
-                    a = f"t2/{rk}/{c.key}"
-                    res.cells[a] = ReportCell(a, None, "", "unresolved", flat.loc(m.start()))
-        res.cells.update(_resolve_rows(ctx, "t2", specs, readings, locs, None, res.warnings, unit_hint))
+        b = blocks[bkey]
+        bend = next(c for c in cuts if c > m.start())
+        rows = list(_t2_label_rows(tpl.version, bkey))
+        found = find_labels(text, m.end(), bend, rows)
+        above = None
+        if not found and bkey in moved:
+            # The block's table stands away from its caption (a PDF-to-text tool moved
+            # it): read the rows under its own column header, and keep what was left
+            # under the caption, which may be cells the tool pulled out of the table.
+            above = (m.end(), bend)
+            hs, he = moved[bkey]
+            found = find_labels(text, he, next(c for c in cuts if c > hs), rows)
+            bend = next(c for c in cuts if c > hs)
+        _read_t2_block(ctx, res, b, m, bend, found, above)
     return res
+
+
+def _read_t2_block(ctx: Context, res: TableResult, b, m: re.Match, bend: int, found: dict, above) -> None:
+    flat, tpl, vanish = ctx.flat, ctx.tpl, ctx.vanish
+    text = flat.text
+    bkey = b.key
+    unit_hint = None
+    um = re.search(r"采\s*购\s*总\s*金\s*额\s*[（(]\s*(万元|元)\s*[)）]", text[m.end():bend])
+    if um:
+        unit_hint = um.group(1)
+    # Column headers end where the first row label starts; they are not values.
+    labels = sorted(found.values(), key=lambda l: l.start)
+    specs, readings, locs = {}, {}, {}
+    le = ()
+    if tpl.version == "2019" and bkey == "art20_1":
+        le = ((1, 2),)
+    runs_of = {}
+    for j, lab in enumerate(labels):
+        nxt = labels[j + 1].start if j + 1 < len(labels) else bend
+        fields = segment_fields(flat, lab.end, nxt, labels[j + 1].start if j + 1 < len(labels) else None)
+        rk = f"{bkey}.{lab.key}"
+        specs[rk] = RowSpec(rk, b.columns, (), le)
+        locs[rk] = flat.loc(lab.start)
+        runs_of[rk] = value_runs(fields, flat)
+    displaced = _displaced_readings(ctx, res, b, specs, runs_of, above) if above else {}
+    for rk, runs in runs_of.items():
+        spec = specs[rk]
+        if rk in displaced:
+            readings[rk] = displaced[rk]
+            continue
+        if not runs:
+            readings[rk] = [tuple(("", None) for _ in b.columns)]
+            continue
+        rs, top = _solve_run(spec, runs[0], vanish)
+        if not rs:
+            res.warnings.append(_unreadable("t2", rk, runs[0], len(b.columns)))
+            readings[rk] = []
+        else:
+            readings[rk] = rs
+    for r in b.rows:
+        rk = f"{bkey}.{r.key}"
+        if rk not in readings or not readings[rk]:
+            specs.pop(rk, None)
+            readings.pop(rk, None)
+            res.warnings.append(Warning("ROW_NOT_FOUND", f"t2 row {rk}: label or values not found; its cells are unresolved"))
+            for c in b.columns:
+                a = f"t2/{rk}/{c.key}"
+                res.cells[a] = ReportCell(a, None, "", "unresolved", flat.loc(m.start()))
+    res.cells.update(_resolve_rows(ctx, "t2", specs, readings, locs, None, res.warnings, unit_hint))
+
+
+_NOTE = re.compile(r"[（(][^（()）]*[)）]")
+_LONE_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def _moved_headers(text: str, start: int, end: int, version: str, caps: list, keys: list) -> dict:
+    """{block key: (start, end)} of a block's column header printed away from the
+    block's caption — after another block's caption — where the header names that
+    block alone (table 二's blocks 五 and 六 share theirs, so those never count)."""
+    heads = {b.key: tuple(norm_label(TRAILING_PAREN.sub("", c.label)) for c in b.columns)
+             for b in template(version).table2}
+    out = {}
+    for bkey, cols in heads.items():
+        if bkey not in keys or any(o[:len(cols)] == cols for k, o in heads.items() if k != bkey):
+            continue
+        own = keys.index(bkey)
+        own_end = caps[own + 1].start() if own + 1 < len(caps) else end
+        pat = re.compile(r"(?:\s|[|｜])*".join(loose(c) for c in cols))
+        for h in pat.finditer(text, start, end):
+            if h.start() >= own_end:
+                out[bkey] = (h.start(), h.end())
+                break
+    return out
+
+
+def _displaced_readings(ctx: Context, res: TableResult, b, specs: dict, runs_of: dict, above: tuple) -> dict:
+    """Readings of rows that print one value fewer than the block has columns while the
+    same number of values — one per row, in row order — stand under the caption, away
+    from the table (PDF-to-text tools pull out a cell that wraps onto several lines,
+    typically a number with a note such as （含自然失效 29 件）). The pulled-out values
+    fill one column, the same in every row; the columns a note's words name (失效 ->
+    repealed) and the block's inequalities narrow which. Rows whose readings still
+    differ are left to _resolve_rows, which leaves differing cells unresolved."""
+    text = ctx.flat.text
+    a, z = above
+    bare = _NOTE.sub(lambda n: " " * len(n.group(0)), text[a:z])
+    numbers = list(_LONE_NUMBER.finditer(bare))
+    n = len(b.columns)
+    rows = list(runs_of)
+    if not numbers or len(numbers) != len(rows) or re.sub(r"[\s|｜]", "", _LONE_NUMBER.sub("", bare)):
+        return {}
+    if any(not r or len(r[0]) != n - 1 or len(r) > 1 or any(f.splittable or not f.text for f in r[0])
+           for r in runs_of.values()):
+        return {}
+    named, naming = set(range(n)), []
+    for i, num in enumerate(numbers):
+        note = text[a + num.end():a + (numbers[i + 1].start() if i + 1 < len(numbers) else len(bare))]
+        cols = {j for j, c in enumerate(b.columns) for w in COLUMN_KEYWORDS.get(c.key, ()) if loose_core(w) in loose_core(note)}
+        if cols:
+            named &= cols
+            naming.append(note.strip())
+    valid = _valid_for(b.columns)
+    fits = {}
+    for col in sorted(named):
+        filled = {}
+        for rk, num in zip(rows, numbers):
+            cells = [(f.text, f.offset) for f in runs_of[rk][0]]
+            cells.insert(col, (num.group(0), a + num.start()))
+            vals = [_num(t, b.columns[j]) for j, (t, _) in enumerate(cells)]
+            if not all(valid(j, t) for j, (t, _) in enumerate(cells)) or \
+                    any(vals[p] > vals[q] for p, q in specs[rk].le if vals[p] is not None and vals[q] is not None):
+                break
+            filled[rk] = tuple(cells)
+        else:
+            fits[col] = filled
+    if not fits:
+        return {}
+    where = ", ".join(b.columns[c].key for c in fits)
+    res.warnings.append(Warning("DISPLACED_CELLS", f"t2 block {b.key}: its rows print {n - 1} values for {n} columns and {len(rows)} values stand under the caption, away from the table; they fill column {where}"
+                                + (f" (named by the note {'、'.join(naming)})" if naming else "")
+                                + ("" if len(fits) == 1 else " (undecided: differing cells left unresolved)")))
+    return {rk: [f[rk] for f in fits.values()] for rk in rows}

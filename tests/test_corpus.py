@@ -20,11 +20,9 @@ def _case(name):
 
 # Cells the source does not let anyone place without outside knowledge: they must stay
 # unresolved (never wrong). 102 prints 规范性文件 as '7777166' (the truth uses the
-# previous year's report to split it); 109's 本年废止件数 cells were displaced above the
-# table by the PDF-to-markdown tool, leaving two values for three columns.
+# previous year's report to split it).
 KNOWN_UNPLACEABLE = {
     "102.txt": {f"t2/art20_1.normative_docs/{c}" for c in ("made_new", "published_new", "published_total")},
-    "109.md": {f"t2/art20_1.{r}/{c}" for r in ("regulations", "normative_docs") for c in ("issued", "repealed", "in_force")},
 }
 
 

@@ -166,3 +166,47 @@ def test_subtotal_rows_are_kept_apart_and_not_counted_twice():
     assert c["t3/unable.not_held/total"].value == 1
     assert sum(w.code == "SUBTOTAL_ROW" for w in r.warnings) == 2
     assert all(ch.ok is not False for ch in r.checks)
+
+
+def _move_art20_1(text: str, above: list[str], rows: list[str]) -> str:
+    """The report with table 二's first block printed after the last block (as PDF-to-text
+    tools do with a table that breaks across pages), `above` left under its caption."""
+    lines = text.split("\n")
+    cap = lines.index("第二十条第（一）项")
+    block = lines[cap + 1:cap + 4]
+    rest = lines[:cap + 1] + above + lines[cap + 4:]
+    at = rest.index("三、收到和处理政府信息公开申请情况")
+    return "\n".join(rest[:at] + ["— 4 —", block[0]] + rows + rest[at:])
+
+
+def test_table_printed_away_from_its_caption_is_read_under_its_own_header():
+    text = _move_art20_1(report_2021(" | "), [], ["规章 | 0 | 0 | 0", "行政规范性文件 | 2 | 1 | 12"])
+    c = cells(parse_bytes(text.encode("utf-8"), name="x.txt"))
+    assert [c[f"t2/art20_1.normative_docs/{k}"].value for k in ("issued", "repealed", "in_force")] == [2, 1, 12]
+    assert c["t2/art20_8.admin_fees/fee_amount"].value == 1.25  # the moved table is not read as its values
+
+
+def test_cells_pulled_out_above_the_table_go_to_the_column_their_note_names():
+    above = ["0", "1", "（含自然失效 1 件）"]
+    text = _move_art20_1(report_2021(" | "), above, ["规章 | 0 | 0", "行政规范性文件 | 2 | 12"])
+    r = parse_bytes(text.encode("utf-8"), name="x.txt")
+    c = cells(r)
+    assert [c[f"t2/art20_1.normative_docs/{k}"].value for k in ("issued", "repealed", "in_force")] == [2, 1, 12]
+    assert c["t2/art20_1.normative_docs/repealed"].loc.line == text.split("\n").index("1") + 1
+    w = [x.message for x in r.warnings if x.code == "DISPLACED_CELLS"]
+    assert w and "repealed" in w[0] and "自然失效" in w[0]
+
+
+def test_pulled_out_cells_without_a_note_are_never_placed_by_guess():
+    text = _move_art20_1(report_2021(" | "), ["0", "1"], ["规章 | 0 | 0", "行政规范性文件 | 2 | 12"])
+    c = cells(parse_bytes(text.encode("utf-8"), name="x.txt"))
+    # every column could hold the pulled-out values: only what all readings share is kept
+    assert [c[f"t2/art20_1.regulations/{k}"].value for k in ("issued", "repealed", "in_force")] == [0, 0, 0]
+    assert {c[f"t2/art20_1.normative_docs/{k}"].status for k in ("issued", "repealed", "in_force")} == {"unresolved"}
+
+
+def test_pulled_out_cells_whose_notes_disagree_stay_unresolved():
+    above = ["0", "（其中制发 0 件）", "1", "（含自然失效 1 件）"]
+    text = _move_art20_1(report_2021(" | "), above, ["规章 | 0 | 0", "行政规范性文件 | 2 | 12"])
+    c = cells(parse_bytes(text.encode("utf-8"), name="x.txt"))
+    assert {c[f"t2/art20_1.normative_docs/{k}"].status for k in ("issued", "repealed", "in_force")} == {"unresolved"}
