@@ -8,8 +8,10 @@ a 2021 report), the group row stands in for the parts.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .model import Check, ReportCell
-from .templates import Template, spec
+from .templates import Template, spec, template
 
 TOTAL_COLS = {"total"}
 TOTAL_ROWS = {"results_total"}
@@ -76,35 +78,46 @@ def _n(x):
 
 def evaluate(tpl: Template, cells_list) -> list[Check]:
     cells = {c.address: c for c in cells_list}
-    out: list[Check] = []
     t3, t3n, t4, t4n, printed = _scan(cells)
-    for ident in tpl.identities:
-        if ident.table == "table3" and not t3 or ident.table == "table4" and not t4:
-            continue
-        if ident.id == "t3_row_total":
-            for r in _rows_present(printed, list(ident.each)):
-                lhs = [_term(cells, f"t3/{r}/{ident.lhs[0]}", True, t3n)]
-                rhs = [_term(cells, f"t3/{r}/{c}", False, t3n) for c in ident.rhs]
-                out.append(_eval(ident.id, r, lhs, rhs, ident.hard))
-        elif ident.id == "t3_results_total":
-            parts = _rows_present(printed, list(ident.rhs))
-            for c in ident.each:
-                lhs = [_term(cells, f"t3/{ident.lhs[0]}/{c}", True, t3n)]
-                rhs = [_term(cells, f"t3/{p}/{c}", c in TOTAL_COLS, t3n) for p in parts]
-                out.append(_eval(ident.id, c, lhs, rhs, ident.hard))
-        elif ident.id == "t3_balance":
-            for c in ident.each:
-                lhs = [_term(cells, f"t3/{r}/{c}", c in TOTAL_COLS, t3n) for r in ident.lhs]
-                rhs = [_term(cells, f"t3/{r}/{c}", c in TOTAL_COLS or r in TOTAL_ROWS, t3n) for r in ident.rhs]
-                out.append(_eval(ident.id, c, lhs, rhs, ident.hard))
-        elif ident.id == "t4_group_total":
-            for g in ident.each:
-                lhs = [_term(cells, f"t4/{g}/{ident.lhs[0]}", True, t4n)]
-                rhs = [_term(cells, f"t4/{g}/{c}", False, t4n) for c in ident.rhs]
-                out.append(_eval(ident.id, g, lhs, rhs, ident.hard))
+    has_number = {"table3": t3n, "table4": t4n}
+    out = [_eval(id_, subject, [_term(cells, a, total, has_number[table]) for a, total in lhs],
+                 [_term(cells, a, total, has_number[table]) for a, total in rhs], hard)
+           for id_, subject, hard, table, lhs, rhs in _plan(tpl.version, t3, t4, frozenset(printed))]
     out += _t2_checks(tpl, cells)
     out += _not_single_report(tpl)
     return out
+
+
+@lru_cache(maxsize=512)
+def _plan(version: str, t3: bool, t4: bool, printed: frozenset) -> tuple:
+    """The identities of tables 三 and 四 as (id, subject, hard, table, lhs, rhs), each
+    side a tuple of (cell address, whether the cell is a total). Which identities apply
+    and over which rows depends only on the version, the tables present and the t3 rows
+    printed (a group row standing in for its parts), so it is worked out once per kind
+    of report rather than once per report."""
+    tpl = template(version)
+    out = []
+    for ident in tpl.identities:
+        if ident.table == "table3" and not t3 or ident.table == "table4" and not t4:
+            continue
+
+        def add(subject, lhs, rhs):
+            out.append((ident.id, subject, ident.hard, ident.table, tuple(lhs), tuple(rhs)))
+        if ident.id == "t3_row_total":
+            for r in _rows_present(printed, list(ident.each)):
+                add(r, [(f"t3/{r}/{ident.lhs[0]}", True)], [(f"t3/{r}/{c}", False) for c in ident.rhs])
+        elif ident.id == "t3_results_total":
+            parts = _rows_present(printed, list(ident.rhs))
+            for c in ident.each:
+                add(c, [(f"t3/{ident.lhs[0]}/{c}", True)], [(f"t3/{p}/{c}", c in TOTAL_COLS) for p in parts])
+        elif ident.id == "t3_balance":
+            for c in ident.each:
+                add(c, [(f"t3/{r}/{c}", c in TOTAL_COLS) for r in ident.lhs],
+                    [(f"t3/{r}/{c}", c in TOTAL_COLS or r in TOTAL_ROWS) for r in ident.rhs])
+        elif ident.id == "t4_group_total":
+            for g in ident.each:
+                add(g, [(f"t4/{g}/{ident.lhs[0]}", True)], [(f"t4/{g}/{c}", False) for c in ident.rhs])
+    return tuple(out)
 
 
 def _t2_checks(tpl: Template, cells: dict) -> list[Check]:
@@ -126,10 +139,15 @@ def _t2_checks(tpl: Template, cells: dict) -> list[Check]:
 
 def _not_single_report(tpl: Template) -> list[Check]:
     """Identities that need another report (cross-year) or the prose: listed, not evaluated here."""
-    ids = [d["id"] for d in spec()["versions"][tpl.version]["identities"]]
-    return [Check(i, "report", None, None, None, "needs the previous year's report: evaluated in the datasets" if "cross_year" in i
+    return list(_listed_only(tpl.version))
+
+
+@lru_cache(maxsize=None)
+def _listed_only(version: str) -> tuple[Check, ...]:
+    ids = [d["id"] for d in spec()["versions"][version]["identities"]]
+    return tuple(Check(i, "report", None, None, None, "needs the previous year's report: evaluated in the datasets" if "cross_year" in i
                   else "narrative check: not evaluated by parse", False)
-            for i in ids if "cross_year" in i or i == "narrative_vs_table"]
+            for i in ids if "cross_year" in i or i == "narrative_vs_table")
 
 
 def cross_year_checks(prev_cells, cur_cells, prev_year: int, cur_year: int) -> list[Check]:

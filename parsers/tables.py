@@ -961,7 +961,7 @@ def _read_t2_block(ctx: Context, res: TableResult, b, m: re.Match, bend: int, fo
     text = flat.text
     bkey = b.key
     unit_hint = None
-    um = re.search(r"采\s*购\s*总\s*金\s*额\s*[（(]\s*(万元|元)\s*[)）]", text[m.end():bend])
+    um = _AMOUNT_UNIT.search(text, m.end(), bend)
     if um:
         unit_hint = um.group(1)
     # Column headers end where the first row label starts; they are not values.
@@ -1005,6 +1005,7 @@ def _read_t2_block(ctx: Context, res: TableResult, b, m: re.Match, bend: int, fo
     res.cells.update(_resolve_rows(ctx, "t2", specs, readings, locs, None, res.warnings, unit_hint))
 
 
+_AMOUNT_UNIT = re.compile(r"采\s*购\s*总\s*金\s*额\s*[（(]\s*(万元|元)\s*[)）]")
 _NOTE = re.compile(r"[（(][^（()）]*[)）]")
 _LONE_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
@@ -1013,20 +1014,26 @@ def _moved_headers(text: str, start: int, end: int, version: str, caps: list, ke
     """{block key: (start, end)} of a block's column header printed away from the
     block's caption — after another block's caption — where the header names that
     block alone (table 二's blocks 五 and 六 share theirs, so those never count)."""
-    heads = {b.key: tuple(norm_label(TRAILING_PAREN.sub("", c.label)) for c in b.columns)
-             for b in template(version).table2}
     out = {}
-    for bkey, cols in heads.items():
-        if bkey not in keys or any(o[:len(cols)] == cols for k, o in heads.items() if k != bkey):
+    for bkey, pat in _own_headers(version):
+        if bkey not in keys:
             continue
         own = keys.index(bkey)
         own_end = caps[own + 1].start() if own + 1 < len(caps) else end
-        pat = re.compile(r"(?:\s|[|｜])*".join(loose(c) for c in cols))
-        for h in pat.finditer(text, start, end):
-            if h.start() >= own_end:
-                out[bkey] = (h.start(), h.end())
-                break
+        h = pat.search(text, own_end, end)
+        if h:
+            out[bkey] = (h.start(), h.end())
     return out
+
+
+@cache
+def _own_headers(version: str) -> tuple[tuple[str, re.Pattern], ...]:
+    """(block key, pattern of its column header) of each table 二 block whose header
+    no other block's header begins with."""
+    heads = {b.key: tuple(norm_label(TRAILING_PAREN.sub("", c.label)) for c in b.columns)
+             for b in template(version).table2}
+    return tuple((k, re.compile(r"(?:\s|[|｜])*".join(loose(c) for c in cols))) for k, cols in heads.items()
+                 if not any(o[:len(cols)] == cols for j, o in heads.items() if j != k))
 
 
 def _displaced_readings(ctx: Context, res: TableResult, b, specs: dict, runs_of: dict, above: tuple) -> dict:

@@ -145,11 +145,15 @@ def looks_like_html(data: bytes) -> bool:
     return len(tags) >= 10 and len({t[:4].lower() for t in tags}) >= 3
 
 
+_CONTROL = bytes(b for b in range(256) if b < 9 or 13 < b < 32 and b != 27)
+_HIGH = bytes(range(0x80, 0x100))
+
+
 def _looks_binary(data: bytes) -> bool:
     head = data[:4096]
     if b"\x00" in head:
         return True
-    ctrl = sum(1 for b in head if b < 9 or 13 < b < 32 and b != 27)
+    ctrl = len(head) - len(head.translate(None, _CONTROL))
     if ctrl / max(1, len(head)) > 0.05:
         return True
     # Text must decode as UTF-8 or GB18030 (with a little slack for a cut-off last character).
@@ -161,7 +165,7 @@ def _looks_binary(data: bytes) -> bool:
         except UnicodeDecodeError as e:
             if e.start >= len(sample) - 4:
                 return False
-    bad = sum(1 for b in sample if b >= 0x80)
+    bad = len(sample) - len(sample.translate(None, _HIGH))
     # Mostly ASCII with a few stray high bytes is still text (read_text replaces them).
     return bad / max(1, len(sample)) > 0.3
 

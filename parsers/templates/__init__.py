@@ -22,6 +22,13 @@ class Column:
     signed: bool = False
     decimal: bool = False
 
+    def __post_init__(self):
+        # Rows' columns key the matcher's memo of readings, hashed on every lookup.
+        object.__setattr__(self, "_hash", hash((self.key, self.label, self.unit, self.signed, self.decimal)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
 
 @dataclass(frozen=True)
 class Row:
