@@ -17,18 +17,6 @@ TOTAL_COLS = {"total"}
 TOTAL_ROWS = {"results_total"}
 
 
-def _term(cells: dict, addr: str, is_total: bool, has_number: bool):
-    """(value, known) of one term; unknown makes the identity unevaluable."""
-    c = cells.get(addr)
-    if c is None or c.status == "unresolved":
-        return None, False
-    if c.status == "number":
-        return c.value, True
-    if is_total or not has_number:
-        return None, False
-    return 0, True  # blank, dash or 无 in a component cell of a table with numbers
-
-
 def _scan(cells: dict) -> tuple[bool, bool, bool, bool, set[str]]:
     """One pass over the cells: whether tables 三 and 四 have cells, and numbers, and the
     row keys r with at least one t3/<r>/<col> cell (row keys hold no "/")."""
@@ -60,18 +48,6 @@ def _rows_present(printed: set[str], rows: list[str]) -> list[str]:
     return out
 
 
-def _eval(id_, subject, lhs_terms, rhs_terms, hard=True) -> Check:
-    lv = [v for v, k in lhs_terms]
-    rv = [v for v, k in rhs_terms]
-    if not all(k for _, k in lhs_terms + rhs_terms):
-        known_l = sum(v for v, k in lhs_terms if k) if all(k for _, k in lhs_terms) else None
-        known_r = sum(v for v, k in rhs_terms if k) if all(k for _, k in rhs_terms) else None
-        return Check(id_, subject, None, known_l, known_r, "a total is blank or a cell is unresolved", hard)
-    lsum, rsum = sum(lv), sum(rv)
-    ok = abs(lsum - rsum) < 1e-6
-    return Check(id_, subject, ok, _n(lsum), _n(rsum), "" if ok else f"differs by {_n(lsum - rsum)}", hard)
-
-
 def _n(x):
     return int(x) if isinstance(x, float) and x.is_integer() else x
 
@@ -80,12 +56,35 @@ def evaluate(tpl: Template, cells_list) -> list[Check]:
     cells = {c.address: c for c in cells_list}
     t3, t3n, t4, t4n, printed = _scan(cells)
     has_number = {"table3": t3n, "table4": t4n}
-    out = [_eval(id_, subject, [_term(cells, a, total, has_number[table]) for a, total in lhs],
-                 [_term(cells, a, total, has_number[table]) for a, total in rhs], hard)
-           for id_, subject, hard, table, lhs, rhs in _plan(tpl.version, t3, t4, frozenset(printed))]
+    # A term is known when its cell is a number, or when it is a blank, dash or 无
+    # component (not a total) in a table that has numbers: that counts as 0.
+    numbers = {a: c.value for a, c in cells.items() if c.status == "number"}
+    unprinted = {a for a, c in cells.items() if c.status not in ("number", "unresolved")}
+    out = []
+    for id_, subject, hard, table, lhs, rhs in _plan(tpl.version, t3, t4, frozenset(printed)):
+        zero_ok = has_number[table]
+        sums = []
+        for side in (lhs, rhs):
+            total, known = 0, True
+            for a, is_total in side:
+                v = numbers.get(a, _ABSENT)
+                if v is not _ABSENT:
+                    total += v
+                elif not (zero_ok and not is_total and a in unprinted):
+                    known = False
+            sums.append(total if known else None)
+        lsum, rsum = sums
+        if lsum is None or rsum is None:
+            out.append(Check(id_, subject, None, lsum, rsum, "a total is blank or a cell is unresolved", hard))
+            continue
+        ok = abs(lsum - rsum) < 1e-6
+        out.append(Check(id_, subject, ok, _n(lsum), _n(rsum), "" if ok else f"differs by {_n(lsum - rsum)}", hard))
     out += _t2_checks(tpl, cells)
     out += _not_single_report(tpl)
     return out
+
+
+_ABSENT = object()
 
 
 @lru_cache(maxsize=512)

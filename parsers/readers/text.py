@@ -17,6 +17,7 @@ _BODY_MARK = re.compile(r"^\s*[=＝\-]{3,}\s*正文\s*[=＝\-]{3,}\s*$")
 _FOOTER = re.compile(r"^\s*(?:[—\-－]\s*\d{1,3}\s*[—\-－]|第\s*\d{1,3}\s*页(?:\s*[/，,]?\s*共\s*\d{1,3}\s*页)?|\d{1,3}\s*/\s*\d{1,3})\s*$")
 _KEY_LINE = re.compile(r"^\S{1,12}\s*[:：]")
 _MD_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_SKIPPED = re.compile(f"(?:{_FOOTER.pattern})|(?:{_MD_RULE.pattern})")  # footers and markdown rules
 _TERMINAL = set("。；;！!？?：:）)】」》”\"…")
 _HEADING_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}\s*[.．、]|第[一二三四五六七八九十]+)")
 
@@ -91,22 +92,24 @@ def _joinable(prev: str, nxt: str) -> bool:
 _VALUE_LINE = re.compile(r"^\s*(?:[+\-]?\d[\d,.]*(?:万元|元|%)?|[—\-–/]+|无)\s*$")
 
 
-def _short(line: str) -> bool:
-    return 0 < len(line.strip()) <= 40
-
-
 def _blank_cells(lines: list[str], start: int) -> dict[int, int]:
     """Blank cells encoded as extra empty lines in one-cell-per-line text.
 
     Such text separates cells by a fixed number of line breaks (g) and rows by another
     (r); an empty cell adds g more. Returns {line index: blank cells before it}, only
     when the layout is regular enough to read."""
+    stripped = [x.strip() for x in lines[start:]]
+    # Fewer than four empty lines cannot make a cell gap frequent enough (below).
+    if stripped.count("") < 4:
+        return {}
     items = []  # (line, short, short and a value) of each non-empty line, judged once
-    for i in range(start, len(lines)):
-        if _short(lines[i]):
-            items.append((i, True, bool(_VALUE_LINE.match(lines[i]))))
-        elif lines[i].strip():
-            items.append((i, False, False))
+    value_line = _VALUE_LINE.match
+    for i, st in enumerate(stripped, start):
+        if st:
+            if len(st) <= 40:  # a short line: a cell, a label or a heading
+                items.append((i, True, value_line(lines[i]) is not None))
+            else:
+                items.append((i, False, False))
     gaps: list[tuple[int, int, bool, bool]] = []  # (line, gap, prev is value, next is value)
     for (i0, short0, value0), (i1, short1, value1) in zip(items, items[1:]):
         if short0 and short1:
@@ -148,7 +151,7 @@ def read_text(data: bytes) -> Document:
         loc = Location(line=n + 1)
         for _ in range(blanks.get(n, 0)):
             blocks.append(para("", loc))
-        if _FOOTER.match(line) or _MD_RULE.match(line):
+        if _SKIPPED.match(line):
             continue
         cells = _cells_of(line)
         if cells is not None:
