@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 
 from .document import Location, Warning
 
 
-@dataclass(frozen=True, slots=True)
-class ReportCell:
+class ReportCell(NamedTuple):
+    """One template cell of a report. A named tuple (immutable, like the dataclasses
+    here) because a report has hundreds and they are made on the parser's hot path."""
     address: str  # t2/<block>.<row>/<col>, t3/<row>/<col>, t4/<row>/<col>, p/<indicator>/<col>
     value: int | float | None
     raw: str
@@ -16,7 +18,6 @@ class ReportCell:
     unit: str | None = None  # money columns and pre-2019 indicators: the unit found
     via: str | None = None  # pre-2019 cells: "table" or "sentence"
     char: int | None = None  # offset of the value inside its source line or cell
-
 
     def as_dict(self) -> dict:
         d = {"address": self.address, "value": self.value, "raw": self.raw, "status": self.status}

@@ -8,10 +8,9 @@ resolve only the cells on which all of them agree.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
-from typing import Callable, Iterator
+from typing import Callable, Iterator, NamedTuple
 
 # One cell's text: optional sign, integer without leading zeros (or 0), optional
 # decimals, optional unit; or a dash / 无.
@@ -19,8 +18,9 @@ _CELL = re.compile(r"[+\-]?(?:0|[1-9]\d*)(?:\.\d+)?(?:万元|元)?|[—\-–/]+|
 VALUE_WORD = re.compile(r"^(?:[+\-]?\d[\d,]*(?:\.\d+)?(?:万元|元|件|项|条|%)?|[—\-–/]+|无)+$")
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+class Field(NamedTuple):
+    """A stretch of value text between two labels (a named tuple: the matcher makes
+    one per cell of every row)."""
     text: str  # "" = an explicit blank cell (only from tables with real separators)
     offset: int  # position in Flat.text
     splittable: bool  # True when the field may hold several cells run together
