@@ -129,8 +129,8 @@ class Flat:
         self.doc = doc
         self.text = "\n".join("\t".join(c.text for c in b.cells) for b in doc.blocks)
         self._starts, self._ends, self._blocks, self._cells, self._locs = starts, ends, blocks, cells, locs
-        # block of the cell starting at each offset: most lookups are of a cell's start
-        self._block_of_start = dict(zip(starts, blocks))
+        # the cell starting at each offset: most lookups are of a cell's start
+        self._at_start = {s: i for i, s in enumerate(starts)}
 
     @property
     def spans(self) -> list[Span]:
@@ -142,7 +142,9 @@ class Flat:
 
     def _index(self, offset: int) -> int:
         """The cell at `offset`: the last one starting at or before it."""
-        i = bisect_right(self._starts, offset) - 1
+        i = self._at_start.get(offset)
+        if i is None:
+            i = bisect_right(self._starts, offset) - 1
         return i if i > 0 else 0
 
     def span_at(self, offset: int) -> Span:
@@ -150,8 +152,7 @@ class Flat:
 
     def block_at(self, offset: int) -> int:
         """span_at(offset).block"""
-        b = self._block_of_start.get(offset)
-        return b if b is not None else self._blocks[self._index(offset)]
+        return self._blocks[self._index(offset)]
 
     def loc(self, offset: int) -> Location:
         return self._locs[self._index(offset)]
