@@ -143,28 +143,31 @@ def read_text(data: bytes) -> Document:
     blanks = _blank_cells(lines, body_start)
     pending_blank = False
     for n in range(body_start, len(lines)):
-        raw = lines[n]
-        line = raw.replace("**", "")
+        line = lines[n]
+        if "**" in line:
+            line = line.replace("**", "")
         if not line.strip():
             pending_blank = True
             continue
-        loc = Location(line=n + 1)
-        for _ in range(blanks.get(n, 0)):
-            blocks.append(para("", loc))
+        loc = Location(n + 1)
+        if blanks:
+            for _ in range(blanks.get(n, 0)):
+                blocks.append(para("", loc))
         if _SKIPPED.match(line):
             continue
-        cells = _cells_of(line)
+        cells = _cells_of(line) if "\t" in line or "|" in line else None
         if cells is not None:
-            blocks.append(Block("row", tuple(Cell(c, loc) for c in cells)))
+            blocks.append(Block("row", tuple([Cell(c, loc) for c in cells])))
         else:
             prev = blocks[-1] if blocks else None
-            if pending_blank and prev is not None and prev.kind == "para" and _joinable(prev.text, line):
-                head = prev.text.rstrip()
+            if pending_blank and prev is not None and prev.kind == "para" and len(prev.cells[0].text) >= 60 \
+                    and _joinable(prev.cells[0].text, line):
+                head = prev.cells[0].text.rstrip()
                 tail = line.lstrip()
                 if head[-1] == tail[0]:  # a character repeated across the page join
                     tail = tail[1:]
                 blocks[-1] = Block("para", (Cell(head + tail, prev.loc),))
             else:
-                blocks.append(para(line.rstrip(), loc))
+                blocks.append(Block("para", (Cell(line.rstrip(), loc),)))
         pending_blank = False
     return Document(tuple(blocks), "text", tuple(header), tuple(warnings))
