@@ -63,7 +63,13 @@ def segment_fields(flat: Flat, a: int, b: int, next_start: int | None) -> list[F
     for s_start, s_end, s_block, _, kind in flat.cells_between(a, b):
         if kind == "row":
             if s_start < a or s_end > b:
-                continue  # the label's own cell, or the next label's cell
+                # The label's own cell, or the next label's: only the part between the
+                # two labels is read, as running text (a scraper may leave a label and its
+                # values in one cell, or a stray tab may make a whole page one "row").
+                lo, hi = max(a, s_start), min(b, s_end)
+                if hi > lo:
+                    out += _text_fields(text, lo, hi)
+                continue
             if next_is_row and s_block == next_block and s_block != this_block:
                 continue  # label-area cells in front of the next row's label
             out.append(Field(text[s_start:s_end].strip(), s_start, False))
@@ -74,12 +80,26 @@ def segment_fields(flat: Flat, a: int, b: int, next_start: int | None) -> list[F
                 # a value alone on its line (one cell per line): exactly one cell
                 out.append(Field(whole, s_start, False))
                 continue
-            for m in _WORD.finditer(text[lo:hi]):
-                out += _word_fields(m.group(0), lo + m.start())
+            out += _text_fields(text, lo, hi)
     return out
 
 
-_WORD = re.compile(r"[^\s\u3000]+")
+# A word of running text, or one no-break space: HTML tables mark an empty cell with
+# &nbsp;, and text taken from such a page keeps one U+00A0 per empty cell, between
+# spaced-out or run-together values ("82135\xa0\xa021859": 821|35, two blanks, 2|1|859).
+_WORD = re.compile(r"[^\s\u3000]+|\xa0")
+
+
+def _text_fields(text: str, lo: int, hi: int) -> list[Field]:
+    """Value and text fields of the running text text[lo:hi]."""
+    out: list[Field] = []
+    for m in _WORD.finditer(text, lo, hi):
+        w = m.group(0)
+        if w == "\xa0":
+            out.append(Field("", m.start(), False))
+        else:
+            out += _word_fields(w, m.start())
+    return out
 _VALUE_PART = re.compile(r"(?:[+\-]?[0-9０-９][0-9０-９.,．，]*)+(?:万元|元|件|项|条|%|％)?|[—–]+|／|/|无")
 
 
@@ -220,13 +240,17 @@ def _rank_readings(spec: RowSpec, run: list[Field], vanish: bool) -> list[tuple[
         single_total = len(spec.groups) == 1 and spec.groups[0][0] == n - 1
         ends = {t + 1: (t, parts) for t, parts in spec.groups}
 
+        # With a one-cell field (a blank cell between run-together values) a cell may
+        # take no character, so the digit bound below holds only when every field splits.
+        bound_digits = single_total and all(f.splittable for f in run)
+
         def prune(nums, rest, _n=n):
             k = len(nums)
-            if k in ends:  # a group just finished: it must add up
+            if k in ends:  # a group just finished: it must add up, unless its total is blank
                 t, parts = ends[k]
-                if sum(nums[i] or 0 for i in parts) != (nums[t] or 0):
+                if nums[t] is not None and sum(nums[i] or 0 for i in parts) != nums[t]:
                     return True
-            if single_total:
+            if bound_digits:
                 # the total (last cell) is at most `rest - cells still needed` digits long
                 digits = rest - (_n - k - 1)
                 return digits <= 0 or sum(v or 0 for v in nums) >= 10 ** digits
@@ -279,8 +303,8 @@ def _total_first(run: list[Field], n: int, valid) -> list[tuple[Cell, ...]]:
             continue
         total = int(t_text)
         head = run[:-1] + ([Field(last.text[:cut], last.offset, True)] if cut else [])
-        if sum(len(f.text) for f in head) < n - 1:
-            break
+        if sum(len(f.text) if f.splittable else 1 for f in head) < n - 1:
+            break  # too few characters (a one-cell field counting one) for the parts
         for parts in _parts_to_total(head, n - 1, total, len(t_text), valid):
             out.append(parts + ((t_text, last.offset + cut),))
     return out
@@ -300,9 +324,11 @@ def _parts_to_total(head: list[Field], m: int, total: int, width: int, valid,
     out: list[tuple[Cell, ...]] = []
     texts = [f.text for f in head]
     nf = len(head)
-    after = [0] * (nf + 1)  # characters in the fields after each one
+    # characters in the fields after each one, a field that is one cell whatever its
+    # text (a blank cell of a table with separators) counting one
+    after = [0] * (nf + 1)
     for i in range(nf - 1, -1, -1):
-        after[i] = after[i + 1] + len(texts[i])
+        after[i] = after[i + 1] + (len(texts[i]) if head[i].splittable else 1)
     cells: list[Cell] = []
     nums: list = []  # _num of each part so far
     # int() refuses longer digit strings; a search that would try one must fail as before
@@ -349,7 +375,7 @@ def _parts_to_total(head: list[Field], m: int, total: int, width: int, valid,
             return
         f = head[fi]
         s = texts[fi]
-        rest = len(s) - pos + after[fi + 1]
+        rest = (len(s) - pos if f.splittable else 1) + after[fi + 1]
         left = m - col  # parts still to read from `rest` characters
         if rest < left or rest > left * width or acc > total:
             return

@@ -98,7 +98,8 @@ def _blank_cells(lines: list[str], start: int) -> dict[int, int]:
     Such text separates cells by a fixed number of line breaks (g) and rows by another
     (r); an empty cell adds g more. Returns {line index: blank cells before it}, only
     when the layout is regular enough to read."""
-    stripped = [x.strip() for x in lines[start:]]
+    # (a no-break space alone on its line is an empty cell, not an empty line)
+    stripped = [x.strip() or ("\xa0" if "\xa0" in x else "") for x in lines[start:]]
     # Fewer than four empty lines cannot make a cell gap frequent enough (below).
     if stripped.count("") < 4:
         return {}
@@ -107,7 +108,7 @@ def _blank_cells(lines: list[str], start: int) -> dict[int, int]:
     for i, st in enumerate(stripped, start):
         if st:
             if len(st) <= 40:  # a short line: a cell, a label or a heading
-                items.append((i, True, value_line(lines[i]) is not None))
+                items.append((i, True, st == "\xa0" or value_line(lines[i]) is not None))
             else:
                 items.append((i, False, False))
     gaps: list[tuple[int, int, bool, bool]] = []  # (line, gap, prev is value, next is value)
@@ -137,6 +138,8 @@ def _blank_cells(lines: list[str], start: int) -> dict[int, int]:
 def read_text(data: bytes) -> Document:
     text, warnings = decode(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "&nbsp;" in text:  # a page's text saved without decoding its entities
+        text = text.replace("&nbsp;", "\xa0")
     lines = text.split("\n")
     header, body_start = _split_header(lines)
     blocks: list[Block] = []
@@ -147,7 +150,11 @@ def read_text(data: bytes) -> Document:
         if "**" in line:
             line = line.replace("**", "")
         if not line.strip():
-            pending_blank = True
+            if "\xa0" in line:  # a no-break space alone: an empty table cell of a web page
+                blocks.append(Block("para", (Cell("", Location(n + 1)),)))
+                pending_blank = False
+            else:
+                pending_blank = True
             continue
         loc = Location(n + 1)
         if blanks:
