@@ -14,6 +14,7 @@ import pytest
 
 from parsers.templates import template
 from pipeline.generator import (
+    BLANK_STYLES,
     SEPARATED_STYLES,
     STYLES,
     GeneratedReport,
@@ -227,7 +228,7 @@ def test_every_style_renders(style, version):
         assert g.year in ((2019, 2020) if version == "2019" else range(2021, 2025))
         assert g.data.decode(g.encoding) == g.text
         assert list(g.values) == expected_addresses(version, g.single_other)
-        if style not in SEPARATED_STYLES:
+        if style not in BLANK_STYLES:
             assert None not in g.values.values()
         flat = _flat(g.text)
         assert f"{g.agency}{g.year}年政府信息公开工作" in flat
@@ -249,7 +250,10 @@ def test_every_style_renders(style, version):
             head, body = g.text.split("==================== 正文 ====================\n")
             assert head.startswith("标题: ")
             assert "原文链接: " in head and "发布时间: " in head
-            assert body.count("\n") == 1 and body.endswith("\n"), "body is not one line"
+            if style == "web_text":  # one separator between all text nodes, an empty cell as U+00A0
+                assert ("\xa0" in body) == (None in g.values.values())
+            else:
+                assert body.count("\n") == 1 and body.endswith("\n"), "body is not one line"
 
 
 _FOOTER = re.compile(r"^\s*(?:[—\-－]\s*\d+\s*[—\-－]|第\s*\d+\s*页.*)\s*$", re.M)
@@ -280,17 +284,18 @@ def test_clean_render_puts_every_value_after_its_label(style, version):
     One-line styles print them concatenated right after the label."""
     t = template(version)
     one_line = style not in SEPARATED_STYLES
+    blank = "\xa0" if style == "web_text" else ""  # how an empty cell prints in one-line text
     n_blank = 0
     for seed in range(30):
         rng = random.Random(seed)
-        vals = generate_values(rng, version, blanks=not one_line)
+        vals = generate_values(rng, version, blanks=style in BLANK_STYLES)
         n_blank += sum(v is None for v in vals.values())
         text = render_text(vals, version, 2019 if version == "2019" else 2022, "某某县某某镇人民政府", style,
                            rng, noise=False)
         if one_line:
             text = text.split("正文 ====================\n")[1]
-            if style == "spaced":  # spaces between cells are the style itself, not noise
-                text = re.sub(r"[ \u3000]", "", text)
+            if style in ("spaced", "web_text"):  # separators between cells are the style itself, not noise
+                text = re.sub(r"[ \u3000\n]", "", text)
         rows = [(_t3_label(version, k), [vals[f"t3/{k}/{c.key}"] for c in t.t3_columns])
                 for k in _t3_row_keys(vals)]
         rows += [(r.label, [vals[f"t2/{b.key}.{r.key}/{c.key}"] for c in b.columns])
@@ -299,15 +304,15 @@ def test_clean_render_puts_every_value_after_its_label(style, version):
         for label, want in rows:
             if one_line:
                 if not any(isinstance(v, float) for v in want):
-                    assert label + _concat(want) in text, (seed, label)
+                    assert label + _concat(want, blank) in text, (seed, label)
             else:
                 got = _row_values(text, style, label, len(want))
                 assert got == want, (seed, label)
         if one_line:
-            assert "尚未审结总计" + _concat(t4) + "五、" in text, seed
+            assert "尚未审结总计" + _concat(t4, blank) + "五、" in text, seed
         else:
             assert _t4_values(text, style) == t4, seed
-    assert one_line or n_blank > 0, "no blank cell was exercised"
+    assert style not in BLANK_STYLES or n_blank > 0, "no blank cell was exercised"
 
 
 def _t3_row_keys(vals: dict) -> list[str]:
@@ -423,8 +428,8 @@ def _t4_values(text: str, style: str) -> list:
     raise AssertionError(f"no row reader for {style}")
 
 
-def _concat(vals: list) -> str:
-    return "".join("" if v is None else (f"{v:.2f}" if isinstance(v, float) else str(v)) for v in vals)
+def _concat(vals: list, blank: str = "") -> str:
+    return "".join(blank if v is None else (f"{v:.2f}" if isinstance(v, float) else str(v)) for v in vals)
 
 
 def test_spaced_style_separates_some_cells():

@@ -210,3 +210,26 @@ def test_pulled_out_cells_whose_notes_disagree_stay_unresolved():
     text = _move_art20_1(report_2021(" | "), above, ["规章 | 0 | 0", "行政规范性文件 | 2 | 12"])
     c = cells(parse_bytes(text.encode("utf-8"), name="x.txt"))
     assert {c[f"t2/art20_1.normative_docs/{k}"].status for k in ("issued", "repealed", "in_force")} == {"unresolved"}
+
+
+def test_a_page_on_one_line_with_a_stray_tab_is_still_read_as_text():
+    # one line for the whole article (crawler text), where one tab happens to sit in the title
+    text = report_2021(" ").replace("\n", " ").replace("工作年度报告", "工作年度报告\t", 1)
+    c = cells(parse_bytes(text.encode("utf-8"), name="x.txt"))
+    assert [c[f"t3/new_received/{k}"].value for k in ("natural_person", "commercial", "total")] == [5, 1, 6]
+    assert c["t4/review/upheld"].value == 1
+
+
+@pytest.mark.parametrize("sep", [" ", "", "\n"])
+def test_no_break_spaces_of_a_web_page_are_empty_cells(sep):
+    rows = [(label, [("\xa0" if v == 0 else v) for v in vals]) for label, vals in T3_ROWS_2021]
+    c = cells(parse_bytes(report_2021(sep, t3_rows=rows).encode("utf-8"), name="x.txt"))
+    row = [c[f"t3/new_received/{k.key}"] for k in template("2021").t3_columns]
+    assert [x.value for x in row] == [5, 1, None, None, None, None, 6]
+    assert [x.status for x in row][2:6] == ["blank"] * 4
+
+
+def test_nbsp_entities_left_in_scraped_text_are_empty_cells():
+    rows = [(label, [("&nbsp;" if v == 0 else v) for v in vals]) for label, vals in T3_ROWS_2021]
+    c = cells(parse_bytes(report_2021(" ", t3_rows=rows).encode("utf-8"), name="x.txt"))
+    assert [c[f"t3/granted/{k}"].value for k in ("natural_person", "commercial", "research", "total")] == [3, 1, None, 4]

@@ -18,7 +18,7 @@ from parsers.report import parse_bytes
 from pipeline.generator import STYLES, GeneratedReport, generate
 
 VERSIONS = ("2019", "2021")
-BATCH = 300  # reports in the fixed recovery batch (50 per style, both versions)
+BATCH = 350  # reports in the fixed recovery batch (50 per style, both versions)
 MIN_RECOVERY = 0.99
 
 
