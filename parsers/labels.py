@@ -44,7 +44,9 @@ def compile_alternatives(alternatives: tuple[str, ...]) -> re.Pattern:
 
 
 # Trailing remarks some provinces add to labels: （区分处理的…）, （单位：万元）, （指2019年事项数）.
-TRAILING_PAREN = re.compile(r"[ \t\u3000]*[（(][^（()）\t]{0,60}[)）]")
+# A remark may wrap onto the next line, but never across a line of values: PDF-to-text
+# tools print a row's values between the two lines of its wrapped label.
+TRAILING_PAREN = re.compile(r"[ \t\u3000]*[（(](?:[^（()）\t\n]|\n(?![ \u3000]*[+\-]?[0-9０-９][0-9０-９.,， \u3000]*(?:\n|$))){0,60}[)）]")
 
 
 def numbering_before(text: str, pos: int, number: str | None) -> int:

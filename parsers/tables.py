@@ -681,6 +681,10 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
     label_locs = {}
     order = [r.key for r in tpl.t3_rows]
     missing_after: dict[str, list[str]] = {}
+    # runs of values no row label precedes: before the first label, or more in a segment
+    # than the rows it can hold
+    stray = len([r for r in value_runs(segment_fields(flat, start, labels[0].start, labels[0].start), flat)
+                 if any(f.text for f in r)]) if labels else 0
     prev = None
     for k in order:
         if k in found:
@@ -727,6 +731,7 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
         if not runs:
             readings[key] = [tuple(("", None) for _ in cols)]
             continue
+        stray += sum(1 for r in runs[len(targets):] if any(f.text for f in r))
         if len(runs) > 1 and len(runs) <= len(targets):
             res.warnings.append(Warning("ROWS_BY_ORDER", f"t3: rows {', '.join(targets[1:len(runs)])} have no readable label; their values were taken in template order"))
         for tk, run in zip(targets, runs):
@@ -737,6 +742,7 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
             else:
                 res.warnings.append(_unreadable("t3", tk, run, len(cols)))
                 readings[tk] = []
+                stray += sum(1 for f in run if f.text) > len(cols)  # values of several rows in one run
     # 2021 reports that print a single （六） row: the sub-rows are absent, not blank.
     if "other" in readings and tpl.version == "2021":
         for k in ("other.no_correction", "other.unpaid_fee", "other.other"):
@@ -754,7 +760,29 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
             specs.pop(k, None)
     res.cells.update(_resolve_rows(ctx, "t3", specs, readings, label_locs, _t3_joint(tpl, cols), res.warnings,
                                    ranks=ranks))
+    if stray:
+        _distrust_unaligned(tpl, res, stray)
     return res
+
+
+def _distrust_unaligned(tpl: Template, res: TableResult, stray: int) -> None:
+    """Values stood where no row label precedes them: PDF-to-text tools print a wrapped
+    label's values between its lines or before it, some print the table column by
+    column. Each row was read from the values after its label, so a row may hold the
+    next row's values or look empty while its values are elsewhere. The reading stands
+    only if every identity of table 三 then holds (and none is left unverifiable);
+    otherwise no cell of the table is stated."""
+    from .checks import evaluate
+
+    hard = [c for c in evaluate(tpl, list(res.cells.values())) if c.hard and c.id.startswith("t3_")]
+    if hard and all(c.ok for c in hard):
+        return
+    for a, c in res.cells.items():
+        if a.startswith("t3/") and c.status != "unresolved":
+            res.cells[a] = c._replace(value=None, status="unresolved")
+    res.warnings.append(Warning("TABLE_UNALIGNED", f"t3: {stray} run(s) of values stand where no row label precedes "
+                                "them and the identities do not confirm the rows read after the labels; "
+                                "its cells are left unresolved"))
 
 
 BALANCE_ROWS = ("new_received", "carried_over", "results_total", "carried_forward")
@@ -960,6 +988,7 @@ def extract_t2(ctx: Context, start: int, end: int) -> TableResult:
     moved = _moved_headers(text, start, end, tpl.version, caps, keys)
     cuts = sorted([m.start() for m in caps] + [hs for hs, _ in moved.values()] + [end])
     seen = set()
+    stray, empty = 0, []
     for m, bkey in zip(caps, keys):
         if bkey not in blocks or bkey in seen:
             continue
@@ -978,11 +1007,25 @@ def extract_t2(ctx: Context, start: int, end: int) -> TableResult:
             hs, he = moved[bkey]
             found = find_labels(text, he, next(c for c in cuts if c > hs), rows)
             bend = next(c for c in cuts if c > hs)
-        _read_t2_block(ctx, res, b, m, bend, found, above)
+        n, rows_empty = _read_t2_block(ctx, res, b, m, bend, found, above)
+        stray += n
+        empty += rows_empty
+    if stray and empty:
+        # Values stand away from every label (text taken column by column, or a row's
+        # values printed before its label): a row with none after its label may have its
+        # values elsewhere, so it is not stated blank.
+        for rk in empty:
+            for c in blocks[rk.split(".")[0]].columns:
+                a = f"t2/{rk}/{c.key}"
+                res.cells[a] = res.cells[a]._replace(status="unresolved")
+        res.warnings.append(Warning("TABLE_UNALIGNED", f"t2: {stray} run(s) of values stand where no row label precedes them; "
+                                    f"rows {', '.join(empty)} print no value after their label and are left unresolved, not blank"))
     return res
 
 
-def _read_t2_block(ctx: Context, res: TableResult, b, m: re.Match, bend: int, found: dict, above) -> None:
+def _read_t2_block(ctx: Context, res: TableResult, b, m: re.Match, bend: int, found: dict, above) -> tuple[int, list]:
+    """Read one block of table 二 into `res`; returns the number of value runs that no row
+    label precedes and the rows read as blank because no value follows their label."""
     flat, tpl, vanish = ctx.flat, ctx.tpl, ctx.vanish
     text = flat.text
     bkey = b.key
@@ -1005,13 +1048,21 @@ def _read_t2_block(ctx: Context, res: TableResult, b, m: re.Match, bend: int, fo
         locs[rk] = flat.loc(lab.start)
         runs_of[rk] = value_runs(fields, flat)
     displaced = _displaced_readings(ctx, res, b, specs, runs_of, above) if above else {}
+    # runs of values no row label precedes: under the caption (unless placed above), or a
+    # second run after a row's own
+    head_end = labels[0].start if labels else bend
+    stray = 0 if displaced or above else _runs_with_values(segment_fields(flat, m.end(), head_end, head_end), flat)
+    empty_rows = []
     for rk, runs in runs_of.items():
         spec = specs[rk]
         if rk in displaced:
             readings[rk] = displaced[rk]
             continue
+        stray += sum(1 for r in runs[1:] if any(f.text for f in r))
+        stray += bool(runs) and sum(1 for f in runs[0] if f.text) > len(b.columns)  # several rows' values
         if not runs:
             readings[rk] = [tuple(("", None) for _ in b.columns)]
+            empty_rows.append(rk)
             continue
         rs, top = _solve_run(spec, runs[0], vanish)
         if not rs:
@@ -1029,6 +1080,11 @@ def _read_t2_block(ctx: Context, res: TableResult, b, m: re.Match, bend: int, fo
                 a = f"t2/{rk}/{c.key}"
                 res.cells[a] = ReportCell(a, None, "", "unresolved", flat.loc(m.start()))
     res.cells.update(_resolve_rows(ctx, "t2", specs, readings, locs, None, res.warnings, unit_hint))
+    return stray, empty_rows
+
+
+def _runs_with_values(fields: list[Field], flat: Flat) -> int:
+    return sum(1 for r in value_runs(fields, flat) if any(f.text for f in r))
 
 
 _AMOUNT_UNIT = re.compile(r"采\s*购\s*总\s*金\s*额\s*[（(]\s*(万元|元)\s*[)）]")

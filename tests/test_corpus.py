@@ -40,3 +40,60 @@ def test_report_matches_truth(name):
         assert got[a].status == "unresolved", f"{a} should be unresolved, got {got[a]}"
     diffs = compare(report, {a: v for a, v in want.items() if a not in unplaceable})
     assert not diffs, f"{name}: {len(diffs)} cells differ:\n" + "\n".join(diffs)
+
+
+# The same reports flattened to text by other common tools, as a crawler or a user might
+# have done before handing them over. Read from ../shared at test time, never stored.
+def _pdfium_text(path):
+    import pypdfium2
+
+    doc = pypdfium2.PdfDocument(str(path))
+    return "\n".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+
+
+def _plumber_text(path):
+    import pdfplumber
+
+    with pdfplumber.open(path) as pdf:
+        return "\n".join(page.extract_text() or "" for page in pdf.pages)
+
+
+def _pdfminer_text(path):
+    from pdfminer.high_level import extract_text
+
+    return extract_text(str(path))
+
+
+def _page_text(path, separator):
+    from selectolax.lexbor import LexborHTMLParser
+
+    tree = LexborHTMLParser(path.read_bytes().decode("utf-8"))
+    for node in tree.css("script, style"):
+        node.decompose()
+    return tree.body.text(separator=separator)
+
+
+REFLATTENED = [  # (file, tool, every truth cell must come back)
+    ("101.pdf", _pdfium_text, True), ("106.pdf", _pdfium_text, False), ("107.pdf", _pdfium_text, True),
+    ("101.pdf", _plumber_text, False), ("106.pdf", _plumber_text, False), ("107.pdf", _plumber_text, False),
+    ("101.pdf", _pdfminer_text, False), ("107.pdf", _pdfminer_text, False),
+    ("108.html", lambda p: _page_text(p, "\n"), True), ("108.html", lambda p: _page_text(p, " "), True),
+    ("108.html", lambda p: _page_text(p, ""), False),
+]
+
+
+@pytest.mark.parametrize("name,tool,complete", REFLATTENED,
+                         ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(REFLATTENED)])
+def test_text_from_other_extraction_tools_is_never_read_wrong(name, tool, complete):
+    from parsers.report import parse_bytes
+
+    raw, meta, truth = _case(name)
+    report = parse_bytes(tool(raw).encode("utf-8"), name=f"{raw.stem}.txt")
+    want = truth_cells(truth, meta["template"])
+    got = {c.address: c for c in report.cells}
+    wrong = [d for d in compare(report, want) if got.get(d.split(":")[0]) is not None
+             and got[d.split(":")[0]].status != "unresolved"]
+    assert not wrong, f"{name}: {len(wrong)} cells stated wrong:\n" + "\n".join(wrong)
+    if complete:
+        diffs = compare(report, want)
+        assert not diffs, f"{name}: {len(diffs)} cells not recovered:\n" + "\n".join(diffs)

@@ -233,3 +233,23 @@ def test_nbsp_entities_left_in_scraped_text_are_empty_cells():
     rows = [(label, [("&nbsp;" if v == 0 else v) for v in vals]) for label, vals in T3_ROWS_2021]
     c = cells(parse_bytes(report_2021(" ", t3_rows=rows).encode("utf-8"), name="x.txt"))
     assert [c[f"t3/granted/{k}"].value for k in ("natural_person", "commercial", "research", "total")] == [3, 1, None, 4]
+
+
+def test_a_table_taken_column_by_column_is_not_read_as_blank_rows():
+    # Some PDF-to-text tools print every row label first, then the values column by column.
+    text = report_2021("\t")
+    lines = text.split("\n")
+    i, j = lines.index("三、收到和处理政府信息公开申请情况"), lines.index("四、政府信息公开行政复议、行政诉讼情况")
+    labels = [line.split("\t")[0] for line in lines[i + 1:j]]
+    columns = [str(vals[k]) for k in range(7) for _, vals in T3_ROWS_2021]
+    r = parse_bytes("\n".join(lines[:i + 1] + labels + columns + lines[j:]).encode("utf-8"), name="x.txt")
+    t3 = [c for c in r.cells if c.address.startswith("t3/")]
+    assert t3 and all(c.status == "unresolved" for c in t3)
+    assert any(w.code == "TABLE_UNALIGNED" for w in r.warnings)
+
+
+def test_table_two_rows_without_values_are_unresolved_when_values_stand_elsewhere():
+    text = report_2021("\t").replace("规章\t0\t0\t0\n行政规范性文件\t2\t1\t12", "规章\n行政规范性文件\n0\n2\n0\n1\n0\n12")
+    c = cells(parse_bytes(text.encode("utf-8"), name="x.txt"))
+    assert {c[f"t2/art20_1.regulations/{k}"].status for k in ("issued", "repealed", "in_force")} == {"unresolved"}
+    assert c["t2/art20_5.admin_license/decisions"].value == 35
