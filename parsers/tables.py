@@ -609,9 +609,14 @@ def _solve_run(spec: RowSpec, run: list[Field], vanish: bool, ranks: dict | None
     ranked = rank_readings(spec, run, vanish)
     if not ranked:
         return [], None
+    floor = min(k[:3] for _, k in ranked)
+    if floor[:2] != (0, 0) and any(f.splittable for f in run):
+        # Every way of cutting the digits breaks the row's own total (or makes a count
+        # negative): the cut is not known, so no cell of the row is. (A row printed with
+        # separators is kept as printed, and its failed check says so.)
+        return [], None
     if ranks is None:
         return best(ranked)
-    floor = min(k[:3] for _, k in ranked)
     kept = [(r, k) for r, k in ranked if k[:3] == floor]
     ranks.update(kept)
     return [r for r, _ in kept], floor

@@ -253,3 +253,22 @@ def test_table_two_rows_without_values_are_unresolved_when_values_stand_elsewher
     c = cells(parse_bytes(text.encode("utf-8"), name="x.txt"))
     assert {c[f"t2/art20_1.regulations/{k}"].status for k in ("issued", "repealed", "in_force")} == {"unresolved"}
     assert c["t2/art20_5.admin_license/decisions"].value == 35
+
+
+def test_run_together_digits_that_no_cut_makes_add_up_are_not_stated():
+    # A page's text with no separator where one empty cell kept its &nbsp; and another left
+    # no trace (1571, 64, -, -, 48, 27 | 1710); a short row elsewhere makes every row be
+    # read allowing vanished blanks. No cut adds up, so no cell of the row is stated.
+    rows = [(label, ["157164\xa048271710"] if i == 0 else (["1"] if i == 1 else vals))
+            for i, (label, vals) in enumerate(T3_ROWS_2021)]
+    r = parse_bytes(report_2021("", t3_rows=rows).encode("utf-8"), name="x.txt")
+    c = cells(r)
+    assert any(w.code == "BLANKS_VANISHED" for w in r.warnings)
+    assert {c[f"t3/new_received/{k.key}"].status for k in template("2021").t3_columns} == {"unresolved"}
+
+
+def test_a_row_printed_with_separators_is_kept_as_printed_even_if_it_does_not_add_up():
+    rows = [(label, vals if i else [5, 1, 0, 0, 0, 0, 7]) for i, (label, vals) in enumerate(T3_ROWS_2021)]
+    r = parse_bytes(report_2021("\t", t3_rows=rows).encode("utf-8"), name="x.txt")
+    assert [cells(r)[f"t3/new_received/{k}"].value for k in ("natural_person", "total")] == [5, 7]
+    assert any(ch.id == "t3_row_total" and ch.subject == "new_received" and ch.ok is False for ch in r.checks)
