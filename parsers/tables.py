@@ -24,6 +24,8 @@ from .templates import Column, Template, norm_label, template, variants
 from .values import parse_value
 
 JOINT_LIMIT = 20000
+SPLIT_LIMIT = 20000  # readings of one row's digits searched before giving up on the row
+VANISH_LIMIT = 5000  # the same, allowing vanished blank cells
 
 
 @dataclass
@@ -72,7 +74,13 @@ def segment_fields(flat: Flat, a: int, b: int, next_start: int | None) -> list[F
                 continue
             if next_is_row and s_block == next_block and s_block != this_block:
                 continue  # label-area cells in front of the next row's label
-            out.append(Field(text[s_start:s_end].strip(), s_start, False))
+            cell = text[s_start:s_end].strip()
+            if cell and not _is_value_text(cell) and _GLUED_VALUE.search(cell):
+                # a value glued to the text before it: a line break lost between a
+                # header cell and the first value ("总计0")
+                out += _cell_parts(cell, text.index(cell, s_start))
+            else:
+                out.append(Field(cell, s_start, False))
         else:
             lo, hi = max(a, s_start), min(b, s_end)
             whole = text[s_start:s_end].strip()
@@ -88,6 +96,16 @@ def segment_fields(flat: Flat, a: int, b: int, next_start: int | None) -> list[F
 # &nbsp;, and text taken from such a page keeps one U+00A0 per empty cell, between
 # spaced-out or run-together values ("82135\xa0\xa021859": 821|35, two blanks, 2|1|859).
 _WORD = re.compile(r"[^\s\u3000]+|\xa0")
+
+
+_GLUED_VALUE = re.compile(r"[^\W\d_][0-9０-９]+$")
+
+
+def _cell_parts(cell: str, offset: int) -> list[Field]:
+    """A table cell that ends in a value glued to text: the text, then the value, each
+    one field (the cell's own separators still delimit the value)."""
+    m = _GLUED_VALUE.search(cell)
+    return [Field(cell[:m.start() + 1], offset, False), Field(cell[m.start() + 1:], offset + m.start() + 1, False)]
 
 
 def _text_fields(text: str, lo: int, hi: int) -> list[Field]:
@@ -266,19 +284,23 @@ def _rank_readings(spec: RowSpec, run: list[Field], vanish: bool) -> list[tuple[
         if single_total and run[-1].splittable and run[-1].text:
             readings = _total_first(run, n, valid)
         else:
-            readings = split_fields(run, n, valid, prune=prune, num=_num, forced=forced)
+            readings = split_fields(run, n, valid, prune=prune, num=_num, forced=forced, limit=SPLIT_LIMIT)
+        if len(readings) >= SPLIT_LIMIT:
+            return []  # the search was cut short: what its readings agree on proves nothing
     vanished = {r: 0 for r in readings}
     if vanish and not readings:
-        nonblank = [f for f in run if f.text]
+        # Cells that vanished leave no trace; a blank that kept one (a no-break space
+        # between run-together values) is still a cell where it stands.
+        kept = [f for f in run if f.text or (splittable and not f.splittable)]
         for k in range(n - 1, 0, -1):
-            seqs = split_fields(nonblank, k, lambda i, t: valid(0, t) and not (t[0] in "+-"))
+            seqs = split_fields(kept, k, lambda i, t: valid(0, t) and not t.startswith(("+", "-")))
             for seq in seqs:
                 for r in place_with_gaps(seq, n):
                     if all(valid(i, c[0]) for i, c in enumerate(r)):
                         vanished[r] = n - k
                         readings.append(r)
-            if len(readings) > 5000:
-                break
+            if len(readings) > VANISH_LIMIT:
+                return []  # cut short, as above
     ranked = []
     for r in readings:
         vals = [_num(c[0], spec.cols[i]) for i, c in enumerate(r)]
@@ -311,7 +333,7 @@ def _total_first(run: list[Field], n: int, valid) -> list[tuple[Cell, ...]]:
 
 
 def _parts_to_total(head: list[Field], m: int, total: int, width: int, valid,
-                    limit: int = 20000) -> list[tuple[Cell, ...]]:
+                    limit: int = SPLIT_LIMIT) -> list[tuple[Cell, ...]]:
     """All readings of `head` as m parts adding up to `total` (a `width`-digit number).
 
     This is split_fields(head, m, valid, prune, num=_num, forced) with the prune and
@@ -367,7 +389,8 @@ def _parts_to_total(head: list[Field], m: int, total: int, width: int, valid,
         if len(out) >= limit:
             return
         if fi == nf:
-            if len(cells) == m:
+            # (a last part the total does not fix — a one-cell field — is checked here)
+            if len(cells) == m and abs(acc - total) < 1e-9:
                 out.append(tuple(cells))
             return
         col = len(cells)

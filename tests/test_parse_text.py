@@ -272,3 +272,19 @@ def test_a_row_printed_with_separators_is_kept_as_printed_even_if_it_does_not_ad
     r = parse_bytes(report_2021("\t", t3_rows=rows).encode("utf-8"), name="x.txt")
     assert [cells(r)[f"t3/new_received/{k}"].value for k in ("natural_person", "total")] == [5, 7]
     assert any(ch.id == "t3_row_total" and ch.subject == "new_received" and ch.ok is False for ch in r.checks)
+
+
+def test_a_blank_that_kept_its_no_break_space_stays_where_it_stands_among_vanished_ones():
+    # Empty cells printed as &nbsp; except one that left no trace (5, 1, -, -, -, -, 6) and
+    # a row with no trace of its blanks (1 … 1): every row is read allowing vanished
+    # blanks, the no-break spaces stay cells, and nothing is stated wrong.
+    printed = {0: ["5 1 \xa0 \xa0 \xa0 6"], 1: ["1 1"]}
+    rows = [(label, printed.get(i, vals)) for i, (label, vals) in enumerate(T3_ROWS_2021)]
+    r = parse_bytes(report_2021(" ", t3_rows=rows).encode("utf-8"), name="x.txt")
+    c = cells(r)
+    assert any(w.code == "BLANKS_VANISHED" for w in r.warnings)
+    assert c["t3/new_received/total"].value == 6 and c["t3/carried_over/total"].value == 1
+    want = dict(zip([k.key for k in template("2021").t3_columns], T3_ROWS_2021[0][1]))
+    for k, v in want.items():
+        got = c[f"t3/new_received/{k}"]
+        assert got.status == "unresolved" or (got.value or 0) == v, (k, got)
