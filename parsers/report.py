@@ -100,8 +100,13 @@ def _prose(text: str, regions: dict) -> str:
     return "\n".join(out)
 
 
+# two values with only spaces between them, as text taken from a page or a PDF prints a row
+_SPACED_VALUES = re.compile(r"\d[ \u3000]+[+\-]?\d")
+
+
 def _extract_tables(flat: Flat, tpl, regions: dict, vanish: bool):
-    ctx = Context(flat, tpl, vanish, find_anchors(_prose(flat.text, regions)))
+    spaced = _SPACED_VALUES.search(flat.text, *regions["t3"]) is not None
+    ctx = Context(flat, tpl, vanish, find_anchors(_prose(flat.text, regions)), spaced)
     out = {}
     for key, fn in (("t2", extract_t2), ("t3", extract_t3), ("t4", extract_t4)):
         s, e = regions[key]

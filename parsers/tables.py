@@ -38,12 +38,14 @@ class Label:
 
 @dataclass(frozen=True)
 class Context:
-    """What every table extractor needs: the text, the template, and two facts about
-    the whole report — whether empty cells vanished, and the numbers its prose quotes."""
+    """What every table extractor needs: the text, the template, and facts about the
+    whole report — whether empty cells vanished, the numbers its prose quotes, and
+    whether its tables separate values by spaces."""
     flat: Flat
     tpl: Template
     vanish: bool = False
     anchors: dict = field(default_factory=dict)  # column key -> numbers quoted next to its keyword
+    spaced: bool = False  # table 三's values are separated by spaces: a word is one cell
 
 
 @dataclass
@@ -225,7 +227,7 @@ class RowSpec:
     le: tuple[tuple[int, int], ...] = ()  # soft a <= b pairs
 
 
-def rank_readings(spec: RowSpec, run: list[Field], vanish: bool) -> list[tuple[tuple[Cell, ...], tuple]]:
+def rank_readings(spec: RowSpec, run: list[Field], vanish: bool, spaced: bool = False) -> list[tuple[tuple[Cell, ...], tuple]]:
     """Readings of one row's value run, each with its rank (lower is better).
 
     The same value text recurs across rows and reports (0000000 …), and the readings
@@ -234,18 +236,33 @@ def rank_readings(spec: RowSpec, run: list[Field], vanish: bool) -> list[tuple[t
     moved to offset 0 (_ranked_at_zero, memoised) and moved back here."""
     base = run[0].offset if run else 0
     fields = tuple((f.text, f.splittable, f.offset - base) for f in run)
-    ranked = _ranked_at_zero(spec.cols, spec.groups, spec.le, fields, vanish)
+    ranked = _ranked_at_zero(spec.cols, spec.groups, spec.le, fields, vanish, spaced)
     return [(tuple((t, None if o is None else o + base) for t, o in r), k) for r, k in ranked]
 
 
 @lru_cache(maxsize=4096)
-def _ranked_at_zero(cols: tuple[Column, ...], groups: tuple, le: tuple, fields: tuple, vanish: bool) -> tuple:
-    """_rank_readings of the run `fields` ((text, splittable, offset) each)."""
+def _ranked_at_zero(cols: tuple[Column, ...], groups: tuple, le: tuple, fields: tuple, vanish: bool,
+                    spaced: bool) -> tuple:
+    """_rank_readings of the run `fields` ((text, splittable, offset) each).
+
+    In a report whose tables separate values by spaces (`spaced`), words are first read
+    as one cell each, and cut into several only when that gives no reading the row's
+    arithmetic accepts: "33" with a blank total is 33, not 3 and a total of 3. (Where
+    values run together, as in "一、本年新收…11", the cut is the reading.)"""
+    spec = RowSpec("", cols, groups, le)
     run = [Field(text, offset, splittable) for text, splittable, offset in fields]
-    return tuple(_rank_readings(RowSpec("", cols, groups, le), run, vanish))
+    if spaced and any(f.splittable for f in run):
+        whole = _rank_readings(spec, [f._replace(splittable=False) for f in run], vanish, keep_blanks=True)
+        if whole and min(k[:2] for _, k in whole) == (0, 0):
+            return tuple(whole)
+    return tuple(_rank_readings(spec, run, vanish))
 
 
-def _rank_readings(spec: RowSpec, run: list[Field], vanish: bool) -> list[tuple[tuple[Cell, ...], tuple]]:
+def _rank_readings(spec: RowSpec, run: list[Field], vanish: bool,
+                   keep_blanks: bool | None = None) -> list[tuple[tuple[Cell, ...], tuple]]:
+    """Readings of `run` with their ranks. `keep_blanks`: whether an empty field is a cell
+    that kept its trace (a no-break space in running text) rather than padding; by
+    default, when the run comes from running text."""
     n = len(spec.cols)
     valid = _valid_for(spec.cols)
     readings: list[tuple[Cell, ...]] = []
@@ -291,7 +308,9 @@ def _rank_readings(spec: RowSpec, run: list[Field], vanish: bool) -> list[tuple[
     if vanish and not readings:
         # Cells that vanished leave no trace; a blank that kept one (a no-break space
         # between run-together values) is still a cell where it stands.
-        kept = [f for f in run if f.text or (splittable and not f.splittable)]
+        if keep_blanks is None:
+            keep_blanks = splittable
+        kept = [f for f in run if f.text or (keep_blanks and not f.splittable)]
         for k in range(n - 1, 0, -1):
             seqs = split_fields(kept, k, lambda i, t: valid(0, t) and not t.startswith(("+", "-")))
             for seq in seqs:
@@ -302,11 +321,16 @@ def _rank_readings(spec: RowSpec, run: list[Field], vanish: bool) -> list[tuple[
             if len(readings) > VANISH_LIMIT:
                 return []  # cut short, as above
     ranked = []
+    # A reading that cuts a printed word into several cells is trusted only where the
+    # row's totals confirm it: with a total left blank, "30" is 30, not 3 and 0.
+    words = sum(1 for f in run if f.text) if splittable and spec.groups else None
     for r in readings:
         vals = [_num(c[0], spec.cols[i]) for i, c in enumerate(r)]
         states = [sum_status(vals, t, list(p)) for t, p in spec.groups]
         violated = sum(1 for s in states if s == 2)
         unverifiable = sum(1 for s in states if s == 1)
+        if unverifiable and words is not None and sum(1 for c in r if c[0]) > words:
+            continue
         soft = sum(1 for a, b in spec.le if vals[a] is not None and vals[b] is not None and vals[a] > vals[b])
         neg = sum(1 for i, v in enumerate(vals) if v is not None and v < 0 and not spec.cols[i].signed)
         ranked.append((r, (neg, violated, soft, unverifiable, vanished.get(r, 0))))
@@ -625,11 +649,11 @@ def _by_quoted_numbers(rs: list, table: str, key: str, cols, anchors: dict, warn
     return rs
 
 
-def _solve_run(spec: RowSpec, run: list[Field], vanish: bool, ranks: dict | None = None):
+def _solve_run(spec: RowSpec, run: list[Field], vanish: bool, ranks: dict | None = None, spaced: bool = False):
     """The best readings of a run. With `ranks` (a dict to fill), keep every reading the
     row's own arithmetic admits and leave the finer preference (a verified total over
     a blank one, fewer vanished cells) until the whole table has been checked."""
-    ranked = rank_readings(spec, run, vanish)
+    ranked = rank_readings(spec, run, vanish, spaced)
     if not ranked:
         return [], None
     floor = min(k[:3] for _, k in ranked)
@@ -731,7 +755,7 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
             if not runs or (all(f.text == "" for f in runs[0]) and not lone_other):
                 continue
             spec = RowSpec(key, cols, g)
-            rs, _ = _solve_run(spec, runs[0], vanish, ranks)
+            rs, _ = _solve_run(spec, runs[0], vanish, ranks, ctx.spaced)
             if rs:
                 specs[key] = spec
                 readings[key] = rs
@@ -749,7 +773,7 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
             # a 小计 row the reporter added under a group: its values are the group's, kept apart
             sub_runs = value_runs(fields[sub + 1:], flat)
             runs = value_runs(fields[:sub], flat)
-            rs, _ = _solve_run(RowSpec(group, cols, g), sub_runs[0], vanish, ranks) if sub_runs else ([], None)
+            rs, _ = _solve_run(RowSpec(group, cols, g), sub_runs[0], vanish, ranks, ctx.spaced) if sub_runs else ([], None)
             if rs:
                 specs[group] = RowSpec(group, cols, g)
                 readings[group] = rs
@@ -763,7 +787,7 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
         if len(runs) > 1 and len(runs) <= len(targets):
             res.warnings.append(Warning("ROWS_BY_ORDER", f"t3: rows {', '.join(targets[1:len(runs)])} have no readable label; their values were taken in template order"))
         for tk, run in zip(targets, runs):
-            rs, _ = _solve_run(specs[tk], run, vanish, ranks)
+            rs, _ = _solve_run(specs[tk], run, vanish, ranks, ctx.spaced)
             if rs:
                 readings[tk] = rs
                 label_locs.setdefault(tk, flat.loc(run[0].offset))
@@ -980,7 +1004,7 @@ def extract_t4(ctx: Context, start: int, end: int) -> TableResult:
     for run in runs:
         if sum(len(f.text) or 1 for f in run) < len(flat_cols) and not vanish:
             continue
-        rs, top = _solve_run(spec, run, vanish)
+        rs, top = _solve_run(spec, run, vanish, spaced=ctx.spaced)
         if rs and (best_rank is None or top < best_rank):
             chosen, best_rank = rs, top
     if chosen is None:
@@ -1092,7 +1116,7 @@ def _read_t2_block(ctx: Context, res: TableResult, b, m: re.Match, bend: int, fo
             readings[rk] = [tuple(("", None) for _ in b.columns)]
             empty_rows.append(rk)
             continue
-        rs, top = _solve_run(spec, runs[0], vanish)
+        rs, top = _solve_run(spec, runs[0], vanish, spaced=ctx.spaced)
         if not rs:
             res.warnings.append(_unreadable("t2", rk, runs[0], len(b.columns)))
             readings[rk] = []

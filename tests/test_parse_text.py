@@ -288,3 +288,14 @@ def test_a_blank_that_kept_its_no_break_space_stays_where_it_stands_among_vanish
     for k, v in want.items():
         got = c[f"t3/new_received/{k}"]
         assert got.status == "unresolved" or (got.value or 0) == v, (k, got)
+
+
+def test_in_a_spaced_out_table_a_word_is_one_cell():
+    # Values separated by spaces, empty cells and some totals left out (a PDF's text):
+    # "33" is 33 in some applicant column, not 3 there and a total of 3.
+    printed = {2: ["3 1 4"], 3: ["1 1"], 6: ["33"]}
+    rows = [(label, printed.get(i, vals)) for i, (label, vals) in enumerate(T3_ROWS_2021)]
+    c = cells(parse_bytes(report_2021(" ", t3_rows=rows).encode("utf-8"), name="x.txt"))
+    row = {k.key: c[f"t3/denied.security_stability/{k.key}"] for k in template("2021").t3_columns}
+    assert all(x.value in (None, 33) for x in row.values()), row
+    assert row["total"].status == "blank"
