@@ -255,11 +255,11 @@ def _ranked_at_zero(cols: tuple[Column, ...], groups: tuple, le: tuple, fields: 
         whole = _rank_readings(spec, [f._replace(splittable=False) for f in run], vanish, keep_blanks=True)
         if whole and min(k[:2] for _, k in whole) == (0, 0):
             return tuple(whole)
-    return tuple(_rank_readings(spec, run, vanish))
+    return tuple(_rank_readings(spec, run, vanish, spaced=spaced))
 
 
 def _rank_readings(spec: RowSpec, run: list[Field], vanish: bool,
-                   keep_blanks: bool | None = None) -> list[tuple[tuple[Cell, ...], tuple]]:
+                   keep_blanks: bool | None = None, spaced: bool = False) -> list[tuple[tuple[Cell, ...], tuple]]:
     """Readings of `run` with their ranks. `keep_blanks`: whether an empty field is a cell
     that kept its trace (a no-break space in running text) rather than padding; by
     default, when the run comes from running text."""
@@ -321,9 +321,10 @@ def _rank_readings(spec: RowSpec, run: list[Field], vanish: bool,
             if len(readings) > VANISH_LIMIT:
                 return []  # cut short, as above
     ranked = []
-    # A reading that cuts a printed word into several cells is trusted only where the
-    # row's totals confirm it: with a total left blank, "30" is 30, not 3 and 0.
-    words = sum(1 for f in run if f.text) if splittable and spec.groups else None
+    # In a spaced-out table a reading that cuts a printed word into several cells is
+    # trusted only where the row's totals confirm it: with a total left blank, "30" is
+    # 30, not 3 and 0. (Where values run together, the whole table's sums decide later.)
+    words = sum(1 for f in run if f.text) if spaced and splittable and spec.groups else None
     for r in readings:
         vals = [_num(c[0], spec.cols[i]) for i, c in enumerate(r)]
         states = [sum_status(vals, t, list(p)) for t, p in spec.groups]

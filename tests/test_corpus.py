@@ -73,27 +73,25 @@ def _page_text(path, separator):
     return tree.body.text(separator=separator)
 
 
-REFLATTENED = [  # (file, tool, every truth cell must come back)
-    ("101.pdf", _pdfium_text, True), ("106.pdf", _pdfium_text, False), ("107.pdf", _pdfium_text, True),
-    ("101.pdf", _plumber_text, False), ("106.pdf", _plumber_text, False), ("107.pdf", _plumber_text, False),
-    ("101.pdf", _pdfminer_text, False), ("107.pdf", _pdfminer_text, False),
-    ("108.html", lambda p: _page_text(p, "\n"), True), ("108.html", lambda p: _page_text(p, " "), True),
-    ("108.html", lambda p: _page_text(p, ""), False),
+REFLATTENED = [  # (file, tool, share of the truth cells that must come back)
+    ("101.pdf", _pdfium_text, 1.0), ("106.pdf", _pdfium_text, 0.9), ("107.pdf", _pdfium_text, 1.0),
+    ("101.pdf", _plumber_text, 0.0), ("106.pdf", _plumber_text, 0.0), ("107.pdf", _plumber_text, 0.0),
+    ("101.pdf", _pdfminer_text, 0.0), ("107.pdf", _pdfminer_text, 0.0),
+    ("108.html", lambda p: _page_text(p, "\n"), 1.0), ("108.html", lambda p: _page_text(p, " "), 1.0),
+    ("108.html", lambda p: _page_text(p, ""), 0.95),  # some table 二 digits run together ambiguously
 ]
 
 
-@pytest.mark.parametrize("name,tool,complete", REFLATTENED,
+@pytest.mark.parametrize("name,tool,share", REFLATTENED,
                          ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(REFLATTENED)])
-def test_text_from_other_extraction_tools_is_never_read_wrong(name, tool, complete):
+def test_text_from_other_extraction_tools_is_never_read_wrong(name, tool, share):
     from parsers.report import parse_bytes
 
     raw, meta, truth = _case(name)
     report = parse_bytes(tool(raw).encode("utf-8"), name=f"{raw.stem}.txt")
     want = truth_cells(truth, meta["template"])
     got = {c.address: c for c in report.cells}
-    wrong = [d for d in compare(report, want) if got.get(d.split(":")[0]) is not None
-             and got[d.split(":")[0]].status != "unresolved"]
+    diffs = compare(report, want)
+    wrong = [d for d in diffs if got.get(d.split(":")[0]) is not None and got[d.split(":")[0]].status != "unresolved"]
     assert not wrong, f"{name}: {len(wrong)} cells stated wrong:\n" + "\n".join(wrong)
-    if complete:
-        diffs = compare(report, want)
-        assert not diffs, f"{name}: {len(diffs)} cells not recovered:\n" + "\n".join(diffs)
+    assert len(want) - len(diffs) >= share * len(want), f"{name}: {len(diffs)} cells not recovered:\n" + "\n".join(diffs)
