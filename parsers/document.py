@@ -131,6 +131,8 @@ class Flat:
         self._starts, self._ends, self._blocks, self._cells, self._locs = starts, ends, blocks, cells, locs
         # the cell starting at each offset: most lookups are of a cell's start
         self._at_start = {s: i for i, s in enumerate(starts)}
+        kind_of = [b.kind for b in doc.blocks]
+        self._kinds = [kind_of[b] for b in blocks]
 
     @property
     def spans(self) -> list[Span]:
@@ -169,6 +171,7 @@ class Flat:
         """The spans_between(start, end) as plain (start, end, block, cell, kind) tuples."""
         i = self._index(start)
         j = bisect_left(self._starts, end)
-        blocks = self.doc.blocks
-        return [(self._starts[k], self._ends[k], self._blocks[k], self._cells[k], blocks[self._blocks[k]].kind)
-                for k in range(i, j) if self._ends[k] > start or self._starts[k] >= start]
+        out = list(zip(self._starts[i:j], self._ends[i:j], self._blocks[i:j], self._cells[i:j], self._kinds[i:j]))
+        if out and not (out[0][1] > start or out[0][0] >= start):
+            del out[0]  # the cell before `start` ends before it
+        return out

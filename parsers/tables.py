@@ -162,15 +162,19 @@ def value_runs(fields: list[Field], flat: Flat | None = None) -> list[list[Field
     boundary between two table rows separate runs."""
     runs: list[list[Field]] = [[]]
     prev_block = None
+    block_at = flat.block_at if flat is not None else None
+    is_value = _is_value_text
     for f in fields:
-        if flat is not None and not f.splittable:
-            b = flat.block_at(f.offset)
+        if block_at is not None and not f.splittable:
+            b = block_at(f.offset)
             if prev_block is not None and b != prev_block and runs[-1] and any(x.text for x in runs[-1]) \
                     and flat.doc.blocks[b].kind == "row":
                 runs.append([])
             prev_block = b
-        if _is_value(f):
-            runs[-1].append(f if not f.splittable else Field(f.text.replace("，", ",").replace("．", "."), f.offset, True))
+        if is_value(f.text):
+            if f.splittable and ("，" in f.text or "．" in f.text):
+                f = Field(f.text.replace("，", ",").replace("．", "."), f.offset, True)
+            runs[-1].append(f)
         elif runs[-1]:
             runs.append([])
     runs = [r for r in runs if r]
@@ -321,20 +325,22 @@ def _rank_readings(spec: RowSpec, run: list[Field], vanish: bool,
             if len(readings) > VANISH_LIMIT:
                 return []  # cut short, as above
     ranked = []
-    # In a spaced-out table a reading that cuts a printed word into several cells is
-    # trusted only where the row's totals confirm it: with a total left blank, "30" is
-    # 30, not 3 and 0. (Where values run together, the whole table's sums decide later.)
-    words = sum(1 for f in run if f.text) if spaced and splittable and spec.groups else None
+    # A reading that cuts a printed word into several cells while a total of the row is
+    # blank has nothing in the row to confirm the cut: "30" may be 30, or 3 and 0. In a
+    # spaced-out table it is dropped; where values run together it is marked (last
+    # rank element) and stands only if the whole table's sums confirm it (table 三).
+    words = sum(1 for f in run if f.text) if splittable and spec.groups else None
     for r in readings:
         vals = [_num(c[0], spec.cols[i]) for i, c in enumerate(r)]
         states = [sum_status(vals, t, list(p)) for t, p in spec.groups]
         violated = sum(1 for s in states if s == 2)
         unverifiable = sum(1 for s in states if s == 1)
-        if unverifiable and words is not None and sum(1 for c in r if c[0]) > words:
+        unconfirmed = int(bool(unverifiable) and words is not None and sum(1 for c in r if c[0]) > words)
+        if unconfirmed and spaced:
             continue
         soft = sum(1 for a, b in spec.le if vals[a] is not None and vals[b] is not None and vals[a] > vals[b])
         neg = sum(1 for i, v in enumerate(vals) if v is not None and v < 0 and not spec.cols[i].signed)
-        ranked.append((r, (neg, violated, soft, unverifiable, vanished.get(r, 0))))
+        ranked.append((r, (neg, violated, soft, unverifiable, vanished.get(r, 0), unconfirmed)))
     return ranked
 
 
@@ -815,7 +821,22 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
                                    ranks=ranks))
     if stray:
         _distrust_unaligned(tpl, res, stray)
+    unconfirmed = [k for k, rs in readings.items() if rs and all(ranks.get(r, (0,) * 6)[5] for r in rs)]
+    if unconfirmed and _t3_joint(tpl, cols)({k: rs for k, rs in readings.items() if rs}) is None:
+        _unresolve_rows(res, unconfirmed)
     return res
+
+
+def _unresolve_rows(res: TableResult, rows: list[str]) -> None:
+    """Rows whose digits were cut while their total is blank stand only if table 三's
+    column sums (results, balance) admit them; these did not."""
+    for k in rows:
+        for a, c in res.cells.items():
+            if a.startswith(f"t3/{k}/") and c.status != "unresolved":
+                res.cells[a] = c._replace(value=None, status="unresolved")
+    res.warnings.append(Warning("AMBIGUOUS_ROW", f"t3 rows {', '.join(rows)}: their digits had to be cut while "
+                                "their total is blank, and the table's column sums do not admit the cut; "
+                                "their cells are left unresolved"))
 
 
 def _distrust_unaligned(tpl: Template, res: TableResult, stray: int) -> None:

@@ -299,3 +299,18 @@ def test_in_a_spaced_out_table_a_word_is_one_cell():
     row = {k.key: c[f"t3/denied.security_stability/{k.key}"] for k in template("2021").t3_columns}
     assert all(x.value in (None, 33) for x in row.values()), row
     assert row["total"].status == "blank"
+
+
+@pytest.mark.parametrize("granted,stated", [("31", True), ("40", False)])
+def test_digits_cut_beside_a_blank_total_stand_only_if_the_column_sums_admit_them(granted, stated):
+    # A page's text without separators, empty cells as &nbsp; and the total of （一） left
+    # out: "31" must be cut (3 | 1) to fill the row; the columns of the whole table admit
+    # 3 and 1, not 4 and 0.
+    printed = {2: [granted + "\xa0" * 5]}
+    rows = [(label, printed.get(i, vals)) for i, (label, vals) in enumerate(T3_ROWS_2021)]
+    c = cells(parse_bytes(report_2021("", t3_rows=rows).encode("utf-8"), name="x.txt"))
+    got = [c[f"t3/granted/{k}"] for k in ("natural_person", "commercial", "total")]
+    if stated:
+        assert [x.value for x in got] == [3, 1, None] and got[2].status == "blank"
+    else:
+        assert {x.status for x in got} == {"unresolved"}
