@@ -827,16 +827,20 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
     return res
 
 
+def _unresolve(res: TableResult, prefixes: tuple[str, ...], warning: Warning) -> None:
+    """State no value in the cells whose addresses start with one of `prefixes`."""
+    for a, c in res.cells.items():
+        if a.startswith(prefixes) and c.status != "unresolved":
+            res.cells[a] = c._replace(value=None, status="unresolved")
+    res.warnings.append(warning)
+
+
 def _unresolve_rows(res: TableResult, rows: list[str]) -> None:
     """Rows whose digits were cut while their total is blank stand only if table 三's
     column sums (results, balance) admit them; these did not."""
-    for k in rows:
-        for a, c in res.cells.items():
-            if a.startswith(f"t3/{k}/") and c.status != "unresolved":
-                res.cells[a] = c._replace(value=None, status="unresolved")
-    res.warnings.append(Warning("AMBIGUOUS_ROW", f"t3 rows {', '.join(rows)}: their digits had to be cut while "
-                                "their total is blank, and the table's column sums do not admit the cut; "
-                                "their cells are left unresolved"))
+    _unresolve(res, tuple(f"t3/{k}/" for k in rows),
+               Warning("AMBIGUOUS_ROW", f"t3 rows {', '.join(rows)}: their digits had to be cut while their total "
+                       "is blank, and the table's column sums do not admit the cut; their cells are left unresolved"))
 
 
 def _distrust_unaligned(tpl: Template, res: TableResult, stray: int) -> None:
@@ -851,12 +855,9 @@ def _distrust_unaligned(tpl: Template, res: TableResult, stray: int) -> None:
     hard = [c for c in evaluate(tpl, list(res.cells.values())) if c.hard and c.id.startswith("t3_")]
     if hard and all(c.ok for c in hard):
         return
-    for a, c in res.cells.items():
-        if a.startswith("t3/") and c.status != "unresolved":
-            res.cells[a] = c._replace(value=None, status="unresolved")
-    res.warnings.append(Warning("TABLE_UNALIGNED", f"t3: {stray} run(s) of values stand where no row label precedes "
-                                "them and the identities do not confirm the rows read after the labels; "
-                                "its cells are left unresolved"))
+    _unresolve(res, ("t3/",), Warning("TABLE_UNALIGNED", f"t3: {stray} run(s) of values stand where no row label "
+                                      "precedes them and the identities do not confirm the rows read after the "
+                                      "labels; its cells are left unresolved"))
 
 
 BALANCE_ROWS = ("new_received", "carried_over", "results_total", "carried_forward")
@@ -1088,12 +1089,10 @@ def extract_t2(ctx: Context, start: int, end: int) -> TableResult:
         # Values stand away from every label (text taken column by column, or a row's
         # values printed before its label): a row with none after its label may have its
         # values elsewhere, so it is not stated blank.
-        for rk in empty:
-            for c in blocks[rk.split(".")[0]].columns:
-                a = f"t2/{rk}/{c.key}"
-                res.cells[a] = res.cells[a]._replace(status="unresolved")
-        res.warnings.append(Warning("TABLE_UNALIGNED", f"t2: {stray} run(s) of values stand where no row label precedes them; "
-                                    f"rows {', '.join(empty)} print no value after their label and are left unresolved, not blank"))
+        _unresolve(res, tuple(f"t2/{rk}/" for rk in empty),
+                   Warning("TABLE_UNALIGNED", f"t2: {stray} run(s) of values stand where no row label precedes "
+                           f"them; rows {', '.join(empty)} print no value after their label and are left "
+                           "unresolved, not blank"))
     return res
 
 
