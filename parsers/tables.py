@@ -327,8 +327,9 @@ def _rank_readings(spec: RowSpec, run: list[Field], vanish: bool,
     ranked = []
     # A reading that cuts a printed word into several cells while a total of the row is
     # blank has nothing in the row to confirm the cut: "30" may be 30, or 3 and 0. In a
-    # spaced-out table it is dropped; where values run together it is marked (last
-    # rank element) and stands only if the whole table's sums confirm it (table 三).
+    # spaced-out table, or one whose empty cells may leave no trace (so that 30 and a
+    # vanished blank read as well), it is dropped; where values run together it is
+    # marked (last rank element) and stands only if the whole table's sums admit it.
     words = sum(1 for f in run if f.text) if splittable and spec.groups else None
     for r in readings:
         vals = [_num(c[0], spec.cols[i]) for i, c in enumerate(r)]
@@ -336,7 +337,7 @@ def _rank_readings(spec: RowSpec, run: list[Field], vanish: bool,
         violated = sum(1 for s in states if s == 2)
         unverifiable = sum(1 for s in states if s == 1)
         unconfirmed = int(bool(unverifiable) and words is not None and sum(1 for c in r if c[0]) > words)
-        if unconfirmed and spaced:
+        if unconfirmed and (spaced or vanish):
             continue
         soft = sum(1 for a, b in spec.le if vals[a] is not None and vals[b] is not None and vals[a] > vals[b])
         neg = sum(1 for i, v in enumerate(vals) if v is not None and v < 0 and not spec.cols[i].signed)
