@@ -314,3 +314,14 @@ def test_digits_cut_beside_a_blank_total_stand_only_if_the_column_sums_admit_the
         assert [x.value for x in got] == [3, 1, None] and got[2].status == "blank"
     else:
         assert {x.status for x in got} == {"unresolved"}
+
+
+def test_a_cut_beside_a_blank_total_is_not_stated_where_empty_cells_may_have_vanished():
+    # "11" for a row of 1 … 1 shows that empty cells left no trace in this text, so "31"
+    # followed by five &nbsp; may as well be 31 and a vanished blank as 3 and 1.
+    printed = {1: ["11"], 2: ["31" + "\xa0" * 5]}
+    rows = [(label, printed.get(i, vals)) for i, (label, vals) in enumerate(T3_ROWS_2021)]
+    r = parse_bytes(report_2021("", t3_rows=rows).encode("utf-8"), name="x.txt")
+    c = cells(r)
+    assert any(w.code == "BLANKS_VANISHED" for w in r.warnings)
+    assert {c[f"t3/granted/{k}"].status for k in ("natural_person", "commercial")} == {"unresolved"}
