@@ -325,3 +325,17 @@ def test_a_cut_beside_a_blank_total_is_not_stated_where_empty_cells_may_have_van
     c = cells(r)
     assert any(w.code == "BLANKS_VANISHED" for w in r.warnings)
     assert {c[f"t3/granted/{k}"].status for k in ("natural_person", "commercial")} == {"unresolved"}
+
+
+@pytest.mark.parametrize("page_break", ["\f", "running title"])
+def test_a_bare_page_number_before_a_page_break_is_not_a_value(page_break):
+    # Text taken from a PDF: the page number sits alone on its line after the row that
+    # ends the page; then a form feed, or the next page repeats the title line.
+    text = report_2021("\t")
+    title = text.split("\n")[0]
+    last = "5.要求行政机关确认或重新出具已获取信息\t0\t0\t0\t0\t0\t0\t0"
+    after = "\f" if page_break == "\f" else title
+    r = parse_bytes(text.replace(last, "5.要求行政机关确认或重新出具已获取信息 0\n2\n" + after).encode("utf-8"), name="x.txt")
+    c = cells(r)
+    assert c["t3/not_processed.confirm_reissue/total"].value == 0
+    assert c["t3/not_processed.confirm_reissue/natural_person"].status in ("blank", "unresolved")

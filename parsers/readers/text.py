@@ -135,6 +135,31 @@ def _blank_cells(lines: list[str], start: int) -> dict[int, int]:
     return out
 
 
+_BARE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
+
+
+def _page_numbers(lines: list[str], start: int) -> set[int]:
+    """Lines that are a bare page number, as text taken from a PDF prints them: a number
+    alone on its line right before a page break (a form feed) or before a line that
+    repeats one seen earlier (the running title or the table header the next page
+    prints again). A value alone on its line is followed by other text."""
+    out: set[int] = set()
+    seen: set[str] = set()
+    pending: int | None = None  # a bare number waiting for the next non-empty line
+    for n in range(start, len(lines)):
+        line = lines[n]
+        if "\f" in line and pending is not None:
+            out.add(pending)
+        key = line.strip()
+        if not key:
+            continue
+        if pending is not None and len(key) >= 4 and key in seen:
+            out.add(pending)
+        pending = n if _BARE_NUMBER.match(line) else None
+        seen.add(key)
+    return out
+
+
 def read_text(data: bytes) -> Document:
     text, warnings = decode(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -144,6 +169,7 @@ def read_text(data: bytes) -> Document:
     header, body_start = _split_header(lines)
     blocks: list[Block] = []
     blanks = _blank_cells(lines, body_start)
+    page_numbers = _page_numbers(lines, body_start)
     pending_blank = False
     for n in range(body_start, len(lines)):
         line = lines[n]
@@ -160,7 +186,7 @@ def read_text(data: bytes) -> Document:
         if blanks:
             for _ in range(blanks.get(n, 0)):
                 blocks.append(para("", loc))
-        if _SKIPPED.match(line):
+        if _SKIPPED.match(line) or n in page_numbers:
             continue
         cells = _cells_of(line) if "\t" in line or "|" in line else None
         if cells is not None:
