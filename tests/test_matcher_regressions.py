@@ -15,6 +15,7 @@ CASES = [
     (282, "2021", "tab"),             # header rows repeated after a page break inside table 三
     (96, "2019", "tab"),
     (19, "2021", "pipe"),
+    (31, "2019", "cell_per_line"),  # a value line followed by a repeated value: not a page number
 ]
 
 
