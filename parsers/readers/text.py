@@ -136,14 +136,15 @@ def _blank_cells(lines: list[str], start: int) -> dict[int, int]:
 
 
 _BARE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
-_HAS_CJK = re.compile(r"[\u4e00-\u9fff]")
+# what a page of a report starts with again: the running title, or table 三's header
+_PAGE_HEAD = re.compile(r"年度报告|年报|申请人情况|勾稽关系")
 
 
 def _page_numbers(lines: list[str], start: int) -> set[int]:
     """Lines that are a bare page number, as text taken from a PDF prints them: a number
     alone on its line right before a page break (a form feed) or before a line that
-    repeats a line of text seen earlier (the running title or the table header the
-    next page prints again). A value alone on its line is followed by other text."""
+    repeats the running title or table 三's header seen earlier, as the next page
+    prints them again. A value alone on its line is followed by other text."""
     out: set[int] = set()
     seen: set[str] = set()
     pending: int | None = None  # a bare number waiting for the next non-empty line
@@ -154,7 +155,7 @@ def _page_numbers(lines: list[str], start: int) -> set[int]:
         key = line.strip()
         if not key:
             continue
-        if pending is not None and len(key) >= 4 and key in seen and _HAS_CJK.search(key):
+        if pending is not None and key in seen and _PAGE_HEAD.search(key):
             out.add(pending)
         pending = n if _BARE_NUMBER.match(line) else None
         seen.add(key)
