@@ -339,3 +339,10 @@ def test_a_bare_page_number_before_a_page_break_is_not_a_value(page_break):
     c = cells(r)
     assert c["t3/not_processed.confirm_reissue/total"].value == 0
     assert c["t3/not_processed.confirm_reissue/natural_person"].status in ("blank", "unresolved")
+
+
+def test_a_value_before_a_caption_split_like_an_earlier_one_is_kept():
+    text = report_2021("\n").replace("第二十条第（", "第二十条第\n（")
+    c = cells(parse_bytes(text.encode("utf-8"), name="x.txt"))
+    assert c["t2/art20_5.admin_license/decisions"].value == 35
+    assert c["t2/art20_6.admin_coercion/decisions"].value == 0
