@@ -818,13 +818,21 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
                     a = f"t3/{k}/{c.key}"
                     res.cells[a] = ReportCell(a, None, "", "unresolved", flat.loc(start))
             specs.pop(k, None)
-    res.cells.update(_resolve_rows(ctx, "t3", specs, readings, label_locs, _t3_joint(tpl, cols), res.warnings,
-                                   ranks=ranks))
+    joint, admitted = _t3_joint(tpl, cols), {}
+
+    def joint_check(sets):  # the table's column sums, noting whether they admitted the readings
+        narrowed = joint(sets)
+        admitted["all"] = narrowed is not None
+        return narrowed
+    res.cells.update(_resolve_rows(ctx, "t3", specs, readings, label_locs, joint_check, res.warnings, ranks=ranks))
     if stray:
         _distrust_unaligned(tpl, res, stray)
     unconfirmed = [k for k, rs in readings.items() if rs and all(ranks.get(r, (0,) * 6)[5] for r in rs)]
-    if unconfirmed and _t3_joint(tpl, cols)({k: rs for k, rs in readings.items() if rs}) is None:
-        _unresolve_rows(res, unconfirmed)
+    if unconfirmed:
+        if "all" not in admitted:  # every row had one reading: the sums were not asked yet
+            joint_check({k: rs for k, rs in readings.items() if rs})
+        if not admitted["all"]:
+            _unresolve_rows(res, unconfirmed)
     return res
 
 
@@ -862,7 +870,7 @@ def _distrust_unaligned(tpl: Template, res: TableResult, stray: int) -> None:
 
 
 BALANCE_ROWS = ("new_received", "carried_over", "results_total", "carried_forward")
-STATE_LIMIT = 200000
+STATE_LIMIT = 200000  # partial-sum states of the joint check before it gives up (unresolved, never a guess)
 
 
 def _t3_joint(tpl: Template, cols):
@@ -915,13 +923,8 @@ def _t3_joint(tpl: Template, cols):
         tset = {proj(t) for t in targets}
         # Sums only grow when no step is negative: a prefix or suffix sum above every
         # total in some column then reaches no total and fits no reading, and is dropped.
-        # Only when the sets could not pass STATE_LIMIT unpruned (the product of the
-        # step counts bounds them), as past it the answer is None, however few fit.
-        bound = 1
-        for k in parts:
-            bound *= len(steps[k])
         cap = None
-        if bound <= STATE_LIMIT and all(y >= 0 for k in parts for x in steps[k] for y in x):
+        if all(y >= 0 for k in parts for x in steps[k] for y in x):
             cap = tuple(max(t[c] for t in tset) for c in range(len(mask)))
 
         def reachable(states: set, k: str) -> set:
