@@ -71,12 +71,15 @@ def main(argv: list[str] | None = None) -> int:
     # collector walking them, about 0.5 ms a report at this size, not the parser.)
     gc.collect()
     t_parse = 0.0
+    slowest = (0.0, None)  # one pathological report would hide in the mean
     n_cells = n_ok = n_err = 0
     n_gen_cells = sum(len(g.values) for g in gens)
     for i, (g, d) in enumerate(zip(gens, datas)):
         t0 = time.perf_counter()
         r = parse_bytes(d, name=f"gen-{args.seed + i}.txt")
-        t_parse += time.perf_counter() - t0
+        dt = time.perf_counter() - t0
+        t_parse += dt
+        slowest = max(slowest, (dt, f"seed {args.seed + i} ({g.style}, {g.version})"))
         n_cells += len(r.cells)
         n_err += bool(r.error)
         cells = {c.address: c for c in r.cells}
@@ -90,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"cpu            {cpus} (one process)")
     print(f"parse time     {t_parse:.2f} s  ->  {args.n / t_parse:.1f} reports/s, "
           f"{t_parse / args.n * 1000:.2f} ms/report, {n_bytes / 1e6 / t_parse:.2f} MB/s")
+    print(f"slowest report {slowest[0] * 1000:.1f} ms: {slowest[1]}")
     print(f"cells          {n_cells} parsed ({n_cells / args.n:.1f}/report); "
           f"{n_ok}/{n_gen_cells} generated cells recovered exactly ({n_ok / n_gen_cells:.2%})")
     print(f"errors         {n_err} reports with an error")

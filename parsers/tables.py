@@ -871,6 +871,7 @@ def _distrust_unaligned(tpl: Template, res: TableResult, stray: int) -> None:
 
 BALANCE_ROWS = ("new_received", "carried_over", "results_total", "carried_forward")
 STATE_LIMIT = 200000  # partial-sum states of the joint check before it gives up (unresolved, never a guess)
+JOINT_WORK = 1_000_000  # partial sums the joint check may form for one table before it gives up
 
 
 def _t3_joint(tpl: Template, cols):
@@ -927,21 +928,26 @@ def _t3_joint(tpl: Template, cols):
         if all(y >= 0 for k in parts for x in steps[k] for y in x):
             cap = tuple(max(t[c] for t in tset) for c in range(len(mask)))
 
-        def reachable(states: set, k: str) -> set:
+        budget = [JOINT_WORK]  # sums still to form: past it the check gives up (None)
+
+        def reachable(states: set, k: str) -> set | None:
+            budget[0] -= len(states) * len(steps[k])
+            if budget[0] < 0:
+                return None
             nxt = {tuple(map(operator.add, f, x)) for f in states for x in steps[k]}
             if cap is not None:
                 nxt = {f for f in nxt if all(map(operator.le, f, cap))}
-            return nxt
+            return nxt if len(nxt) <= STATE_LIMIT else None
         fwd = [{zero}]
         for k in parts:
             nxt = reachable(fwd[-1], k)
-            if len(nxt) > STATE_LIMIT:
+            if nxt is None:
                 return None
             fwd.append(nxt)
         bwd = [{zero}]
         for k in reversed(parts):
             nxt = reachable(bwd[-1], k)
-            if len(nxt) > STATE_LIMIT:
+            if nxt is None:
                 return None
             bwd.append(nxt)
         bwd.reverse()
