@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .model import Check, ReportCell
+from .model import Check
 from .templates import Template, spec, template
 
 TOTAL_COLS = {"total"}

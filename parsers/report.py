@@ -25,14 +25,8 @@ class ParseError(Exception):
 
 
 def read_any(data: bytes) -> Document:
-    try:
-        from .readers import read_document
-    except ImportError:  # before the form readers exist
-        from .readers.text import looks_binary, read_text
+    from .readers import read_document
 
-        if looks_binary(data):
-            raise ValueError("binary data that is not a known document format")
-        return read_text(data)
     return read_document(data)
 
 

@@ -144,10 +144,6 @@ def _word_fields(word: str, offset: int) -> list[Field]:
     return out
 
 
-def _is_value(f: Field) -> bool:
-    return _is_value_text(f.text)
-
-
 @lru_cache(maxsize=4096)
 def _is_value_text(text: str) -> bool:
     # memoised: the same few cell texts (0, 1, 无 …) come up again and again
@@ -962,9 +958,8 @@ def _t3_joint(tpl: Template, cols):
         for k in bal:
             combos *= len(readings[k])
         if bal and combos <= 20000:
-            from itertools import product as _product
             keep = {k: set() for k in bal}
-            for combo in _product(*(range(len(readings[k])) for k in bal)):
+            for combo in product(*(range(len(readings[k])) for k in bal)):
                 rows = dict(zip(bal, (V[k][i] for k, i in zip(bal, combo))))
                 nr, co, cf = rows.get("new_received"), rows.get("carried_over"), rows.get("carried_forward")
                 for t in ok_targets:
@@ -1070,7 +1065,7 @@ def extract_t2(ctx: Context, start: int, end: int) -> TableResult:
         return res
     blocks = {b.key: b for b in tpl.table2}
     keys = [f"art20_{_CN[m.group(1)]}" if m.group(1) in _CN else None for m in caps]
-    moved = _moved_headers(text, start, end, tpl.version, caps, keys)
+    moved = _moved_headers(text, end, tpl.version, caps, keys)
     cuts = sorted([m.start() for m in caps] + [hs for hs, _ in moved.values()] + [end])
     seen = set()
     stray, empty = 0, []
@@ -1175,7 +1170,7 @@ _NOTE = re.compile(r"[（(][^（()）]*[)）]")
 _LONE_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
 
-def _moved_headers(text: str, start: int, end: int, version: str, caps: list, keys: list) -> dict:
+def _moved_headers(text: str, end: int, version: str, caps: list, keys: list) -> dict:
     """{block key: (start, end)} of a block's column header printed away from the
     block's caption — after another block's caption — where the header names that
     block alone (table 二's blocks 五 and 六 share theirs, so those never count)."""

@@ -38,16 +38,6 @@ def decode(data: bytes) -> tuple[str, list[Warning]]:
     return text, warnings
 
 
-def looks_binary(data: bytes) -> bool:
-    head = data[:4096]
-    if not head:
-        return False
-    if b"\x00" in head:
-        return True
-    ctrl = sum(1 for b in head if b < 9 or 13 < b < 32)
-    return ctrl / len(head) > 0.05
-
-
 def _split_header(lines: list[str]) -> tuple[list[tuple[str, str]], int]:
     """Crawler key: value lines at the top, optionally closed by a ==== 正文 ==== line."""
     header: list[tuple[str, str]] = []
