@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+CORPUS = Path(os.environ.get("XXGK_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "corpus"
 
 
 def _pin():

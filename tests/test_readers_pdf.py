@@ -17,15 +17,9 @@ from parsers.readers.pdf import MAX_PAGES, read_pdf
 from parsers.templates import template
 from pipeline.render_pdf import render_pdf
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+from tests.conftest import CORPUS, need_corpus
 PAGE_NO = re.compile(r"^[\s\-—–－·]*(第\s*)?\d{1,4}(\s*页)?[\s\-—–－·]*$")
 
-
-def need_corpus():
-    if not CORPUS.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"corpus directory {CORPUS} is missing in CI")
-        pytest.skip(f"corpus directory {CORPUS} not present (shared/ is laid beside the project)")
 
 
 def values_for(version: str, seed: int) -> dict:

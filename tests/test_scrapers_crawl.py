@@ -20,6 +20,7 @@ from scrapers.client import ClientConfig
 from scrapers.crawl import CrawlConfig, crawl, load_portals
 from scrapers.simulator import FAMILY_NAMES, Simulator
 from scrapers.store import iter_documents
+from tests.conftest import SHARED
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -343,7 +344,7 @@ def test_cli_crawl_ok_prints_summary(tmp_path, monkeypatch, capsys):
 
 def test_bundled_portal_list_is_the_seed_list():
     rows = load_portals(ROOT / "scrapers" / "portal_seeds.csv")
-    spec = (ROOT.parent / "shared" / "spec" / "portal_seeds.csv")
+    spec = SHARED / "spec" / "portal_seeds.csv"
     assert len(rows) >= 50
     assert all(r["column_url"].startswith("http") for r in rows)
     assert {"trs_wcm", "hanweb_jcms", "trs_hexmon", "gd_post"} <= {r["cms_family"] for r in rows}
