@@ -76,6 +76,8 @@ class Report:
     published: str | None = None
     error: str | None = None
     meta: dict = field(default_factory=dict)
+    scope: str = "own"  # own | aggregate (parsers/scope.py)
+    scope_evidence: str | None = None  # the sentence that made it aggregate
 
     def as_dict(self) -> dict:
         d = {
@@ -86,6 +88,8 @@ class Report:
             "template": self.template,
             "region": self.region,
             "published": self.published,
+            "scope": self.scope,
+            "scope_evidence": self.scope_evidence,
             "sections": [s.as_dict() for s in self.sections],
             "cells": [c.as_dict() for c in self.cells],
             "checks": [c.as_dict() for c in self.checks],

@@ -12,6 +12,7 @@ from . import checks as checks_mod
 from .document import Document, Flat, Warning
 from .metadata import detect_version, report_year
 from .model import Report, ReportCell
+from .scope import report_scope
 from .sections import GENERIC_HEADING, split_sections
 from .tables import Context, extract_t2, extract_t3, extract_t4, find_anchors
 from .templates import table_addresses, template
@@ -115,6 +116,8 @@ def _parse_document(doc: Document, rid: str, source: dict) -> Report:
         return Report(rid, source, None, None, "unknown", warnings=tuple(warnings),
                       error="no text found in the document")
     agency, year = report_year(flat, warnings)
+    scope, scope_evidence = report_scope(flat.text)
+    about = {"scope": scope, "scope_evidence": scope_evidence}  # what the report is, beside its cells
     version = detect_version(flat, year, warnings)
     if version == "pre2019":
         from .pre2019 import extract_pre2019, split_pre2019_sections
@@ -123,10 +126,10 @@ def _parse_document(doc: Document, rid: str, source: dict) -> Report:
         cells, w = extract_pre2019(flat)
         warnings += w
         return Report(rid, source, agency, year, "pre2019", tuple(sections), tuple(cells), (), tuple(warnings),
-                      published=doc.header_value("发布时间", "发布日期"))
+                      published=doc.header_value("发布时间", "发布日期"), **about)
     if version == "unknown":
         if "信息公开" not in flat.text:
-            return Report(rid, source, agency, year, "unknown", warnings=tuple(warnings),
+            return Report(rid, source, agency, year, "unknown", warnings=tuple(warnings), **about,
                           error="not a government information-disclosure annual report (no 信息公开 text, no template labels)")
         warnings.append(Warning("VERSION_UNKNOWN", "no template labels and no report year: assuming the 2021 template"))
         tpl = template("2021")
@@ -150,11 +153,12 @@ def _parse_document(doc: Document, rid: str, source: dict) -> Report:
     if missing:
         warnings.append(Warning("SECTIONS_MISSING", f"section headings not found: {'、'.join(missing)}"))
     if not cells and len(found_keys - {"preface"}) <= 1 and version == "unknown":
-        return Report(rid, source, agency, year, "unknown", tuple(sections), (), (), tuple(warnings),
+        return Report(rid, source, agency, year, "unknown", tuple(sections), (), (), tuple(warnings), **about,
                       error="not an annual report: no template sections or tables found")
     checks = checks_mod.evaluate(tpl, cells) if cells else []
     return Report(rid, source, agency, year, tpl.version if version != "unknown" else "unknown", tuple(sections),
-                  tuple(cells), tuple(checks), tuple(warnings), published=doc.header_value("发布时间", "发布日期"))
+                  tuple(cells), tuple(checks), tuple(warnings), published=doc.header_value("发布时间", "发布日期"),
+                  **about)
 
 
 def _blanks_vanish(tables) -> bool:
