@@ -13,6 +13,13 @@ and the ratio read_pdf / raw (the target is >= 0.5). HTML: reports per second fo
 `read_html` and the full parse of N reports rendered by pipeline.render_forms.render_html.
 Timings are process CPU time on one core, best of R rounds.
 
+Word 97: N generated DOCX reports saved as .doc by LibreOffice (one batch call, not timed),
+then the cost per .doc file of `read_doc` through LibreOffice: wall time and the CPU time of
+the converter processes, for the first file of a process (which makes the process's
+profile), the following files (the profile kept), and a fresh profile for every file (what
+the reader did before); antiword for comparison. Wall time, since the work is in child
+processes; it varies with the machine's load.
+
 Note: generated PDFs use reportlab's non-embedded STSong-Light font. On a machine without
 an installed CJK font PDFium cannot see those glyphs, and read_pdf reads such pages through
 pdfminer instead (much slower); the corpus PDFs embed their fonts. Figures for generated
@@ -118,6 +125,76 @@ def bench_html(n: int, seed: int, rounds: int) -> None:
     print(f"  full parse              {n / full:8.1f} reports/s")
 
 
+def _doc_files(n: int, seed: int) -> list[bytes]:
+    import shutil
+    import subprocess
+    import tempfile
+
+    from parsers.readers import doc as doc_mod
+    from pipeline.generator import generate_values
+    from pipeline.render_forms import render_docx
+
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory(prefix="xxgk-bench-doc-") as tmp:
+        names = []
+        for i in range(n):
+            version = rng.choice(["2019", "2021"])
+            path = Path(tmp) / f"r{i}.docx"
+            path.write_bytes(render_docx(generate_values(rng, version), version, 2022, f"测试县第{i}局", rng=rng))
+            names.append(str(path))
+        subprocess.run([doc_mod.converters()["soffice"], f"-env:UserInstallation={Path(tmp, 'profile').as_uri()}",
+                        "--headless", "--convert-to", "doc:MS Word 97", "--outdir", str(Path(tmp, "out")), *names],
+                       check=True, capture_output=True)
+        files = [(Path(tmp) / "out" / f"r{i}.doc").read_bytes() for i in range(n)]
+        shutil.rmtree(Path(tmp, "profile"), ignore_errors=True)
+    return files
+
+
+def _per_file(fn, files) -> tuple[float, float]:
+    """(wall seconds, converter CPU seconds) per file."""
+    import resource
+
+    c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    for data in files:
+        fn(data)
+    wall = time.perf_counter() - t
+    c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime)
+    return wall / len(files), cpu / len(files)
+
+
+def bench_doc(n: int, seed: int) -> None:
+    from parsers.readers import doc as doc_mod
+
+    tools = doc_mod.converters()
+    if not tools["soffice"]:
+        print(f"Word 97: skipped (no LibreOffice; apt-get install {doc_mod.SOFFICE_PACKAGE})")
+        return
+    files = _doc_files(n, seed)
+    only = {"soffice": tools["soffice"], "antiword": None}
+    orig = doc_mod.converters
+    doc_mod.converters = lambda: only
+    try:
+        def fresh(data):
+            doc_mod._profile = None  # a new profile folder for this file (removed at exit)
+            doc_mod.read_doc(data)
+
+        print(f"Word 97: {n} generated reports saved as .doc by LibreOffice; cost per file (wall / converter CPU)")
+        w, c = _per_file(doc_mod.read_doc, files[:1])
+        print(f"  LibreOffice, first file of a process  {w:6.2f} s / {c:5.2f} s   (makes the profile)")
+        w, c = _per_file(doc_mod.read_doc, files)
+        print(f"  LibreOffice, profile kept             {w:6.2f} s / {c:5.2f} s")
+        w, c = _per_file(fresh, files)
+        print(f"  LibreOffice, fresh profile per file   {w:6.2f} s / {c:5.2f} s")
+        if tools["antiword"]:
+            only.update(soffice=None, antiword=tools["antiword"])
+            w, c = _per_file(doc_mod.read_doc, files)
+            print(f"  antiword (loses merged tables)        {w:6.2f} s / {c:5.2f} s")
+    finally:
+        doc_mod.converters = orig
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=10, help="generated reports per form (default 10)")
@@ -149,6 +226,7 @@ def main(argv=None) -> int:
         gen.append(render_pdf(vals, version, 2022, f"测试县第{i}局", rng=random.Random(i)))
     bench_pdfs("generated PDFs (non-embedded CJK font)", gen, args.rounds)
     bench_html(args.n, args.seed, args.rounds)
+    bench_doc(args.n, args.seed)
     return 0
 
 

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # System packages that some readers and tests use, installed when this machine lets us
 # (root with apt-get); elsewhere the tests that need them skip with a reason (never in CI).
-#   antiword            reads real Word 97 .doc files
+#   libreoffice-writer-nogui  reads Word 97 / WPS files with every table (soffice --headless
+#                       --convert-to docx); antiword loses tables with merged cells
+#   antiword            reads Word 97 .doc files where LibreOffice is absent
 #   fonts-wqy-microhei  a CJK font, so that generated test PDFs (non-embedded CJK font)
 #                       take PDFium's fast path instead of the pdfminer fallback
 set -u
 need=()
 command -v antiword >/dev/null 2>&1 || need+=(antiword)
+{ command -v soffice >/dev/null 2>&1 || command -v libreoffice >/dev/null 2>&1; } || need+=(libreoffice-writer-nogui)
 if ! { command -v fc-list >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qiE "wqy|noto.*cjk|droid.*fallback"; }; then
   need+=(fonts-wqy-microhei)
 fi

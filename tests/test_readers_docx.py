@@ -349,7 +349,7 @@ def test_word97_builder_is_sniffed_as_doc():
 
 def test_doc_without_converters_names_the_packages(monkeypatch):
     monkeypatch.setattr(doc_mod, "converters", lambda: {"antiword": None, "soffice": None})
-    with pytest.raises(UnsupportedInput, match="antiword.*libreoffice-writer"):
+    with pytest.raises(UnsupportedInput, match="libreoffice-writer-nogui.*antiword"):
         read_document(word97(["一、总体情况"]))
 
 
@@ -361,25 +361,72 @@ def test_doc_through_a_fake_antiword(tmp_path, monkeypatch):
     assert doc.format == "doc"
     assert paras(doc) == ["一、总体情况"]
     assert [[c.text for c in b.cells] for b in doc.blocks if b.kind == "row"] == [["信息内容", "本年制发件数"], ["规章", "0"]]
+    assert doc.warnings == ()  # the file has no table: no cell is lost
 
 
-def test_doc_antiword_failure_falls_back_to_libreoffice(tmp_path, monkeypatch):
+def test_doc_libreoffice_failure_falls_back_to_antiword(tmp_path, monkeypatch):
+    _script(tmp_path / "soffice",
+            "import sys\nargs = sys.argv[1:]\n"
+            "assert any(a.startswith('-env:UserInstallation=file://') for a in args) and '--headless' in args\n"
+            "sys.stderr.write('source file could not be loaded')\nsys.exit(1)\n")
+    _script(tmp_path / "antiword", "import sys\nsys.stdout.buffer.write('来自antiword\\n'.encode())\n")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    doc = read_document(word97(["x"]))
+    assert doc.format == "doc" and paras(doc) == ["来自antiword"]
+    assert [w.code for w in doc.warnings] == ["DOC_CONVERTER_FAILED"]
+    assert "could not be loaded" in doc.warnings[0].message
+    (tmp_path / "antiword").unlink()
+    with pytest.raises(UnsupportedInput, match="LibreOffice produced no DOCX.*could not be loaded"):
+        read_document(word97(["x"]))
+
+
+def test_doc_through_a_fake_libreoffice_keeps_one_profile_per_process(tmp_path, monkeypatch):
     d = docx.Document()
     d.add_paragraph("来自LibreOffice")
     converted = tmp_path / "converted.docx"
     converted.write_bytes(save(d))
-    _script(tmp_path / "antiword", "import sys\nsys.stderr.write('not a Word Document')\nsys.exit(1)\n")
+    seen = tmp_path / "profiles.txt"
     _script(tmp_path / "soffice",
             "import sys, shutil, pathlib\nargs = sys.argv[1:]\n"
-            "assert any(a.startswith('-env:UserInstallation=file://') for a in args) and '--headless' in args\n"
+            f"open({str(seen)!r}, 'a').write([a for a in args if a.startswith('-env:')][0] + '\\n')\n"
             "out = pathlib.Path(args[args.index('--outdir') + 1]); out.mkdir(parents=True, exist_ok=True)\n"
             f"shutil.copy({str(converted)!r}, out / (pathlib.Path(args[-1]).stem + '.docx'))\n")
+    _script(tmp_path / "antiword", "raise SystemExit('LibreOffice comes first')\n")
     monkeypatch.setenv("PATH", str(tmp_path))
-    doc = read_document(word97(["x"]))
-    assert doc.format == "doc" and paras(doc) == ["来自LibreOffice"]
-    (tmp_path / "soffice").unlink()
-    with pytest.raises(UnsupportedInput, match="antiword failed.*not a Word Document"):
+    for _ in range(2):
+        doc = read_document(word97(["x"]))
+        assert doc.format == "doc" and paras(doc) == ["来自LibreOffice"] and doc.warnings == ()
+    used = seen.read_text().split()
+    assert len(used) == 2 and used[0] == used[1] == f"-env:UserInstallation={doc_mod.profile_dir().as_uri()}"
+
+
+def test_a_libreoffice_that_hangs_is_killed_with_its_children(tmp_path, monkeypatch):
+    pidfile = tmp_path / "child.pid"
+    _script(tmp_path / "soffice",
+            "import subprocess, time\n"
+            f"p = subprocess.Popen(['sleep', '60']); open({str(pidfile)!r}, 'w').write(str(p.pid))\ntime.sleep(60)\n")
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    monkeypatch.setattr(doc_mod, "converters", lambda: {"antiword": None, "soffice": str(tmp_path / "soffice")})
+    monkeypatch.setattr(doc_mod, "SOFFICE_TIMEOUT", 1)
+    with pytest.raises(UnsupportedInput, match="LibreOffice timed out after 1s"):
         read_document(word97(["x"]))
+    child = int(pidfile.read_text())
+    for _ in range(50):  # the kill is delivered; the process may take a moment to be reaped
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        with open(f"/proc/{child}/stat") as f:
+            if f.read().split(") ")[1].startswith("Z"):
+                break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the converter's child process outlived the timeout")
+
+
+def test_word97_text_reads_the_piece_table():
+    assert doc_mod.word97_text(word97(["一、总体情况", "规章\t0"])) == "一、总体情况\r规章\t0\r"
+    assert doc_mod.word97_text(b"\xd0\xcf\x11\xe0" + b"\0" * 600) is None
 
 
 def _need_antiword() -> None:
@@ -389,8 +436,9 @@ def _need_antiword() -> None:
         pytest.skip("antiword is not installed (Debian/Ubuntu: apt-get install antiword)")
 
 
-def test_real_antiword_reads_a_word97_file():
+def test_real_antiword_reads_a_word97_file(monkeypatch):
     _need_antiword()
+    monkeypatch.setattr(doc_mod, "converters", lambda: {"antiword": shutil.which("antiword"), "soffice": None})
     doc = read_document(word97(["一、总体情况", "本机关认真贯彻落实《条例》。", "规章\t0\t1"]))
     assert doc.format == "doc"
     assert [(b.kind, b.text) for b in doc.blocks] == [

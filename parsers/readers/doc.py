@@ -1,9 +1,20 @@
-"""Word 97-2003 (.doc, OLE2) and RTF -> Document.
+"""Word 97-2003 (.doc, OLE2; also WPS files in that container) and RTF -> Document.
 
-.doc: antiword (`antiword -w 0 -m UTF-8.txt FILE`, text with `|` table rows, read by the
-text reader), then LibreOffice headless (`soffice --convert-to docx` with a throw-away
-profile, read by the DOCX reader). With neither installed: UnsupportedInput naming the
-Debian packages (antiword, libreoffice-writer).
+.doc: LibreOffice headless first (`soffice --convert-to docx`, read by the DOCX reader),
+because it keeps every table: antiword's text of a table with vertically merged cells loses
+rows and whole tables (三 and 四 of the national template, typically). LibreOffice runs with
+one profile per process (`-env:UserInstallation`, made on first use and removed when the
+process exits), so that a build's worker does not build a fresh profile for every file;
+calls within a process take turns, since two soffice processes on one profile hand their
+work to each other. A conversion that runs over its time limit is killed with its process
+group (soffice starts soffice.bin under it).
+
+antiword (`antiword -w 0 -m UTF-8.txt FILE`, text with `|` table rows, read by the text
+reader) where LibreOffice is absent or fails. Its text is then checked against the file's
+own table cells (the piece table of the WordDocument stream, where every cell ends with
+U+0007): when antiword's rows hold fewer number cells than the file's tables, a
+DOC_TABLE_CELLS_LOST warning says so and names the package that reads them. With neither
+converter installed: UnsupportedInput naming the Debian packages.
 
 RTF (what many ".doc" links really serve): a small pure-Python reader. Control words are
 dropped, \\'hh bytes are decoded with the font's \\fcharset or the document's \\ansicpg
@@ -18,8 +29,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
+import struct
 import subprocess
 import tempfile
+import threading
 from bisect import bisect_left
 from pathlib import Path
 
@@ -30,6 +44,7 @@ from .html import join_pieces, norm_text
 
 ANTIWORD_TIMEOUT = 60
 SOFFICE_TIMEOUT = 180
+SOFFICE_PACKAGE = "libreoffice-writer-nogui"
 
 
 # =========================================================================== .doc
@@ -55,16 +70,52 @@ def _antiword(exe: str, data: bytes) -> str:
     return r.stdout.decode("utf-8", "replace")
 
 
+_profile_lock = threading.Lock()
+_profile: tuple[int, Path] | None = None  # (pid, folder): a forked child makes its own
+
+
+def _remove_profile(pid: int, folder: Path) -> None:
+    if os.getpid() == pid:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def profile_dir() -> Path:
+    """This process's LibreOffice profile folder (made on first use, removed at exit)."""
+    global _profile
+    if _profile is None or _profile[0] != os.getpid():
+        from multiprocessing.util import Finalize
+
+        folder = Path(tempfile.mkdtemp(prefix="xxgk-lo-profile-"))
+        _profile = (os.getpid(), folder)
+        # Finalize, not atexit: multiprocessing workers leave through os._exit, which runs
+        # finalizers but not atexit handlers.
+        Finalize(None, _remove_profile, args=_profile, exitpriority=0)
+    return _profile[1]
+
+
+def _run_killing_group(cmd: list[str], timeout: float) -> subprocess.CompletedProcess:
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True) as p:
+        try:
+            out, err = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            p.communicate()
+            raise
+    return subprocess.CompletedProcess(cmd, p.returncode, out, err)
+
+
 def _soffice(exe: str, data: bytes, suffix: str = ".doc") -> bytes:
-    with tempfile.TemporaryDirectory(prefix="xxgk-lo-") as tmp:
+    with _profile_lock, tempfile.TemporaryDirectory(prefix="xxgk-lo-") as tmp:
         src = Path(tmp) / f"in{suffix}"
         src.write_bytes(data)
         out = Path(tmp) / "out"
-        profile = Path(tmp) / "profile"
-        cmd = [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore", "--nologo",
+        cmd = [exe, f"-env:UserInstallation={profile_dir().as_uri()}", "--headless", "--norestore", "--nologo",
                "--nodefault", "--nolockcheck", "--convert-to", "docx", "--outdir", str(out), str(src)]
         try:
-            r = subprocess.run(cmd, capture_output=True, timeout=SOFFICE_TIMEOUT)
+            r = _run_killing_group(cmd, SOFFICE_TIMEOUT)
         except subprocess.TimeoutExpired as e:
             raise _ConvertError(f"LibreOffice timed out after {SOFFICE_TIMEOUT}s") from e
         except OSError as e:
@@ -80,6 +131,82 @@ def converters() -> dict[str, str | None]:
     """The external converters found on PATH."""
     return {"antiword": shutil.which("antiword"),
             "soffice": shutil.which("soffice") or shutil.which("libreoffice")}
+
+
+def word97_text(data: bytes) -> str | None:
+    """The main text of a Word 97-2003 file, from the piece table of its WordDocument
+    stream (table cells end with U+0007, paragraphs with CR); None where the file's
+    structure cannot be read."""
+    import olefile
+
+    try:
+        ole = olefile.OleFileIO(data)
+        wd = ole.openstream("WordDocument").read()
+        flags = struct.unpack_from("<H", wd, 0x0A)[0]
+        table = ole.openstream("1Table" if flags & 0x0200 else "0Table").read()
+        pos = 32  # FibBase; then fibRgW, fibRgLw, fibRgFcLcb, each after its count
+        pos += 2 + 2 * struct.unpack_from("<H", wd, pos)[0]
+        rglw = pos + 2
+        ccp_text = struct.unpack_from("<i", wd, rglw + 12)[0]
+        pos = rglw + 4 * struct.unpack_from("<H", wd, pos)[0]
+        fc_clx, lcb_clx = struct.unpack_from("<II", wd, pos + 2 + 33 * 8)
+        clx = table[fc_clx:fc_clx + lcb_clx]
+        i = 0
+        while i < len(clx) and clx[i] == 0x01:  # Prc: property modifiers, skipped
+            i += 3 + struct.unpack_from("<h", clx, i + 1)[0]
+        if i >= len(clx) or clx[i] != 0x02:
+            return None
+        lcb = struct.unpack_from("<I", clx, i + 1)[0]
+        plc = clx[i + 5:i + 5 + lcb]
+        n = (len(plc) - 4) // 12
+        cps = struct.unpack_from(f"<{n + 1}I", plc, 0)
+        parts = []
+        for k in range(n):
+            fc = struct.unpack_from("<I", plc, 4 * (n + 1) + 8 * k + 2)[0]
+            count = cps[k + 1] - cps[k]
+            if fc & 0x40000000:  # 8-bit piece
+                start = (fc & 0x3FFFFFFF) // 2
+                parts.append(wd[start:start + count].decode("cp1252", "replace"))
+            else:
+                parts.append(wd[fc:fc + 2 * count].decode("utf-16-le", "replace"))
+    except (OSError, struct.error, ValueError, IndexError):
+        return None
+    return "".join(parts)[:max(0, ccp_text)]
+
+
+def _number_cells(texts) -> int:
+    from ..values import parse_value
+
+    return sum(1 for t in texts if parse_value(t.strip()).status == "number")
+
+
+def lost_table_cells(data: bytes, doc: Document) -> Warning | None:
+    """A warning when the rows of `doc` (antiword's text of `data`) hold fewer number cells
+    than the tables of the Word file do."""
+    text = word97_text(data)
+    if text is None:
+        return None
+    # every cell and row end is U+0007; a cell's own text is its last paragraph here
+    have = _number_cells(piece.rsplit("\r", 1)[-1] for piece in text.split("\x07")[:-1])
+    got = _number_cells(c.text for b in doc.blocks if b.kind == "row" for c in b.cells)
+    if got >= have:
+        return None
+    return Warning("DOC_TABLE_CELLS_LOST",
+                   f"antiword's text of this Word 97 file holds {got} of the {have} number cells of its tables "
+                   f"(merged cells lose rows and tables); install LibreOffice ({SOFFICE_PACKAGE}) to read them")
+
+
+def _via_antiword(exe: str, data: bytes, note: tuple[Warning, ...]) -> Document:
+    from .text import read_text
+
+    d = read_text(_antiword(exe, data).encode("utf-8"))
+    warnings = d.warnings + note
+    if not d.blocks:
+        warnings += (Warning("NO_TEXT", "antiword found no text"),)
+    lost = lost_table_cells(data, d)
+    if lost is not None:
+        warnings += (lost,)
+    return Document(d.blocks, "doc", d.header, warnings)
 
 
 def read_doc(data: bytes) -> Document:
@@ -102,20 +229,9 @@ def read_doc(data: bytes) -> Document:
         raise UnsupportedInput(f"not a Word 97-2003 document (content looks like {kind})")
     tools = converters()
     if not tools["antiword"] and not tools["soffice"]:
-        raise UnsupportedInput("Word 97-2003 (.doc) files need a converter: install antiword "
-                               "(Debian/Ubuntu: apt-get install antiword) or LibreOffice (apt-get install libreoffice-writer)")
+        raise UnsupportedInput("Word 97-2003 (.doc) files need a converter: install LibreOffice "
+                               f"(Debian/Ubuntu: apt-get install {SOFFICE_PACKAGE}) or antiword (apt-get install antiword)")
     errors: list[str] = []
-    if tools["antiword"]:
-        try:
-            text = _antiword(tools["antiword"], data)
-        except _ConvertError as e:
-            errors.append(str(e))
-        else:
-            from .text import read_text
-
-            d = read_text(text.encode("utf-8"))
-            warnings = d.warnings if d.blocks else d.warnings + (Warning("NO_TEXT", "antiword found no text"),)
-            return Document(d.blocks, "doc", d.header, warnings)
     if tools["soffice"]:
         try:
             docx_bytes = _soffice(tools["soffice"], data)
@@ -126,6 +242,12 @@ def read_doc(data: bytes) -> Document:
 
             d = read_docx(docx_bytes)
             return Document(d.blocks, "doc", d.header, d.warnings)
+    if tools["antiword"]:
+        note = tuple(Warning("DOC_CONVERTER_FAILED", f"{e}; read through antiword instead") for e in errors)
+        try:
+            return _via_antiword(tools["antiword"], data, note)
+        except _ConvertError as e:
+            errors.append(str(e))
     raise UnsupportedInput("could not read the Word 97-2003 file: " + "; ".join(errors))
 
 
