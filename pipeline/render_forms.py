@@ -178,7 +178,26 @@ def _html_cell_text(text: str, header: bool, rng: random.Random | None) -> str:
     return _esc(text)
 
 
-def _html_table(rows, rng: random.Random | None) -> str:
+def unmerged(rows) -> TableRows:
+    """The same table with every rowspan undone: a merged cell's text stays in its first
+    row and the rows it covered get an empty cell of its width, as a page whose editor
+    split merged cells (or a spreadsheet saved as HTML) prints it."""
+    placed, _ = _positions(rows)
+    covered: dict[tuple[int, int], int] = {}  # (row, col) -> colspan of the merge passing there
+    out: TableRows = []
+    for r, row in enumerate(placed):
+        cells = [(c, text, cs) for c, text, cs, _ in row]
+        for c, _, cs, rs in row:
+            for dr in range(1, rs):
+                covered[(r + dr, c)] = cs
+        cells += [(c, "", cs) for (rr, c), cs in covered.items() if rr == r]
+        out.append([(text, cs, 1) for _, text, cs in sorted(cells)])
+    return out
+
+
+def _html_table(rows, rng: random.Random | None, merged: bool = True) -> str:
+    if not merged:
+        rows = unmerged(rows)
     wrap_p = rng is not None and rng.random() < 0.5
     nl = "\n" if rng is None or rng.random() < 0.7 else ""
     out = [f'<table border="1" cellspacing="0" cellpadding="0" style="border-collapse:collapse;">{nl}<tbody>{nl}']
@@ -197,7 +216,8 @@ def _html_table(rows, rng: random.Random | None) -> str:
 
 
 def render_html(values: dict, version: str, year: int, agency: str, *, encoding: str = "utf-8",
-                rng: random.Random | None = None) -> bytes:
+                rng: random.Random | None = None, merged: bool = True) -> bytes:
+    """The report as a web page; `merged=False` prints its tables without rowspans."""
     items = layout(values, version, year, agency, rng)
     title = items[0].text
     parts: list[str] = []
@@ -209,7 +229,7 @@ def render_html(values: dict, version: str, year: int, agency: str, *, encoding:
             indent = "&nbsp;&nbsp;&nbsp;&nbsp;" if rng is not None and rng.random() < 0.3 else ""
             parts.append(f"<p>{indent}{_esc(it.text)}</p>\n")
         elif it.kind == "table":
-            parts.append(_html_table(it.rows, rng))
+            parts.append(_html_table(it.rows, rng, merged))
     body = "".join(parts)
     shape = "trs" if rng is None else rng.choice(["trs", "zoom", "vsb", "fragment", "plain"])
     is_gb = encoding.replace("-", "").lower() in ("gb18030", "gbk", "gb2312")

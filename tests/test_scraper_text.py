@@ -1,0 +1,185 @@
+"""Report pages turned into text by the tools most scrapers use, then parsed.
+
+A scraper seldom hands over a page's HTML: it keeps the text BeautifulSoup's `get_text()`
+makes of it (no separator, one space with strip=True, or a line break), html2text's
+markdown (pipe tables whose cells break over lines where the page had a <br>), or what
+trafilatura extracts as the article. Each tool loses part of the table's structure in its
+own way. The rule is the parser's rule: no cell is ever stated wrong (a blank is a
+statement too: blank where the page prints a number is wrong); what the text no longer
+tells stays unresolved. Recall is printed per tool and held at the figures reached.
+
+Pages: the corpus's HTML reports (read from ../shared at test time) and a fixed batch of
+generated ones (pipeline.render_forms) in both templates, UTF-8 and GBK, with and without
+blank cells, with and without rowspans.
+"""
+from __future__ import annotations
+
+import collections
+import json
+import random
+from functools import cache
+
+import pytest
+
+from parsers.report import parse_bytes
+from tests.conftest import CORPUS, need_corpus
+from tests.test_roundtrip_text import _cell_ok
+from tests.truth import truth_cells
+
+PAGES = 304  # generated pages per tool: 19 of each of the 16 kinds below
+
+
+def _page_str(data: bytes) -> str:
+    """The page as text, as a scraper that knows the page's charset decodes it (each tool
+    is handed the decoded page, so that a tool's guess of the charset is not measured)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
+
+
+def _soup_texts(page: str) -> dict[str, str]:
+    """BeautifulSoup's get_text() as scrapers call it: no separator, one space with
+    strip=True, a line break (one parse serves the three)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page, "html.parser")
+    for node in soup(["script", "style"]):
+        node.decompose()
+    return {"get_text()": soup.get_text(), "get_text(' ', strip=True)": soup.get_text(" ", strip=True),
+            "get_text('\\n')": soup.get_text("\n")}
+
+
+def _html2text(page: str) -> str:
+    import html2text
+
+    return html2text.html2text(page)
+
+
+def _trafilatura(page: str) -> str:
+    import trafilatura
+
+    return trafilatura.extract(page, include_tables=True) or ""
+
+
+TOOLS = ("get_text()", "get_text(' ', strip=True)", "get_text('\\n')", "html2text", "trafilatura")
+
+
+def texts(data: bytes) -> dict[str, str]:
+    """The text each tool makes of the page `data`."""
+    page = _page_str(data)
+    return {**_soup_texts(page), "html2text": _html2text(page), "trafilatura": _trafilatura(page)}
+
+
+# Share of the cells that must come back, per tool: the figures reached (never lowered).
+MIN_RECALL_GENERATED = {
+    "get_text()": 0.593,
+    "get_text(' ', strip=True)": 0.958,
+    "get_text('\\n')": 0.933,
+    "html2text": 0.069,
+    "trafilatura": 0.994,
+}
+MIN_RECALL_CORPUS = {  # (page, tool) -> share of the truth cells
+    ("108.html", "get_text()"): 0.95,
+    ("108.html", "get_text(' ', strip=True)"): 0.46,
+    ("108.html", "get_text('\\n')"): 1.0,
+    ("108.html", "trafilatura"): 0.88,
+}
+# Wrong cells still made of some tools' text (the parser's rule is none: these counts
+# only go down, to zero): (corpus page or "generated", tool) -> wrong cells allowed.
+KNOWN_WRONG = {
+    ("generated", "get_text()"): 96,
+    ("generated", "get_text(' ', strip=True)"): 3,
+    ("generated", "get_text('\\n')"): 225,
+    ("generated", "html2text"): 5692,
+    ("108.html", "html2text"): 1,
+}
+
+
+def _score(want: dict, report) -> tuple[int, list[str]]:
+    """(cells recovered, cells stated wrong) against `want` (address -> value, None = blank)."""
+    got = {c.address: c for c in report.cells}
+    ok, wrong = 0, []
+    for a, v in want.items():
+        c = got.get(a)
+        if c is None or c.status == "unresolved":
+            continue
+        if _cell_ok(v, c):
+            ok += 1
+        else:
+            wrong.append(f"{a}: page prints {v!r}, parsed {c.value!r} ({c.status}, raw {c.raw!r})")
+    return ok, wrong
+
+
+@cache
+def _generated(i: int) -> tuple[dict, bytes, tuple[str, int]]:
+    """Generated page i: (cell values, page bytes, (template, year)). The kind cycles
+    through template x encoding x blank cells x rowspans."""
+    from pipeline.generator import generate_values, make_agency
+    from pipeline.render_forms import render_html
+
+    rng = random.Random(f"scraper page {i}")
+    version = ("2019", "2021")[i % 2]
+    encoding = ("utf-8", "gb18030")[i // 2 % 2]
+    blanks = i // 4 % 2 == 0
+    merged = i // 8 % 2 == 0
+    values = generate_values(rng, version, blanks=blanks)
+    year = rng.choice((2019, 2020) if version == "2019" else (2021, 2022, 2023))
+    agency = make_agency(rng)
+    data = render_html(values, version, year, agency, encoding=encoding, rng=rng, merged=merged)
+    return values, data, (version, year)
+
+
+@cache
+def _generated_texts(i: int) -> dict[str, str]:
+    return texts(_generated(i)[1])
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_generated_pages_through_scraper_tools(tool):
+    total = ok = 0
+    wrong: list[str] = []
+    meta_bad: list[str] = []
+    for i in range(PAGES):
+        values, _, (version, year) = _generated(i)
+        report = parse_bytes(_generated_texts(i)[tool].encode("utf-8"), name=f"page-{i}.txt")
+        if (report.template, report.year) != (version, year):
+            meta_bad.append(f"page {i}: template {report.template} year {report.year}, generated {version} {year}")
+        n_ok, w = _score(values, report)
+        total += len(values)
+        ok += n_ok
+        wrong += [f"page {i}: {x}" for x in w]
+    print(f"{tool}: recovered {ok}/{total} cells ({ok / total:.2%}) of {PAGES} generated pages, {len(wrong)} wrong")
+    assert not meta_bad, meta_bad[:10]
+    assert len(wrong) <= KNOWN_WRONG.get(("generated", tool), 0), "\n".join(wrong[:20])
+    assert ok >= MIN_RECALL_GENERATED[tool] * total, f"{tool}: recovered {ok}/{total}"
+
+
+def _corpus_pages() -> list[str]:
+    return sorted(p.name for p in CORPUS.glob("*.html")) if CORPUS.is_dir() else ["108.html"]
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+@pytest.mark.parametrize("name", _corpus_pages())
+def test_corpus_pages_through_scraper_tools(name, tool):
+    need_corpus()
+    stem = name.rsplit(".", 1)[0]
+    meta = json.loads((CORPUS / f"{stem}.meta.json").read_text(encoding="utf-8"))
+    want = truth_cells(CORPUS / f"{stem}.truth.json", meta["template"])
+    report = parse_bytes(texts((CORPUS / name).read_bytes())[tool].encode("utf-8"), name=f"{stem}.txt")
+    ok, wrong = _score(want, report)
+    print(f"{name} {tool}: recovered {ok}/{len(want)} cells, {len(wrong)} wrong")
+    assert len(wrong) <= KNOWN_WRONG.get((name, tool), 0), "\n".join(wrong)
+    assert ok >= MIN_RECALL_CORPUS.get((name, tool), 0.0) * len(want), f"recovered {ok}/{len(want)}"
+
+
+def test_unmerged_tables_keep_the_grid_without_rowspans():
+    from parsers.templates import template
+    from pipeline.render_forms import table3, unmerged
+
+    values = {a: 1 for a in template("2021").addresses()}
+    rows = unmerged(table3("2021", values))
+    assert all(rs == 1 for row in rows for _, _, rs in row)
+    assert {sum(cs for _, cs, _ in row) for row in rows} == {10}
+    first = next(i for i, row in enumerate(rows) if row[0][0] == "三、本年度办理结果")
+    assert rows[first + 1][0] == ("", 1, 1)  # the merged group cell's text stays in its first row
