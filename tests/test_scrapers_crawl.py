@@ -393,3 +393,17 @@ def test_portal_rows_carry_tls_opt_out_and_domains(tmp_path):
     assert cc.insecure_hosts == frozenset({"self-signed.example.gov.cn"})
     assert "files.example.com" in c.portals[1]["domain_set"] and c.portals[1]["domain_set"] >= {"example.gov.cn"}
     st.close()
+
+
+def test_reports_listed_off_the_column_path_are_found(tmp_path):
+    """The column lists reports at /art/…, /content/…, /zwgk/…/t2024…_N.html: the generic
+    family follows them by their titles, and leaves look-alikes and navigation alone."""
+    with Simulator(families=("generic_offpath",), reports=9, per_page=5, faults=False) as sim:
+        (site,) = sim.sites
+        asyncio.run(crawl(sim.portals(), tmp_path, fast()))
+        stored = Counter(d["url"] for d in iter_documents(tmp_path))
+        assert set(stored) == set(sim.expected) and max(stored.values()) == 1
+        assert {u.split("/")[3] for u, kind in sim.expected.items() if kind == "detail"} == {"art", "content", "zwgk"}
+        fetched = {site.base + r[1] for r in site.requests}
+        assert site.lookalikes and not site.lookalikes & fetched
+        assert not {"/", "/xxgk/", "/xxgk/zn/"} & {r[1] for r in site.requests}

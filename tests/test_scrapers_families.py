@@ -179,3 +179,23 @@ def test_generic_iframe_shell_subcolumns_and_probes(sites):
     (cont,) = probe_next(Page(url=second.url, body=b"", meta=second.meta), True, "d2")
     assert cont.url.endswith("index_3.htm")
     assert not probe_next(Page(url=third.url, body=b"", meta=third.meta), False, None)
+
+
+def test_generic_follows_report_titles_off_the_column_path_on_the_same_site():
+    col = "http://www.dl.example.cn/xxgk/nb/"
+    items = [
+        ("/xxgk/nb/2023/c_1.html", "东林县2023年政府信息公开工作年度报告", ""),  # on the path
+        ("http://xxgk.dl.example.cn/content/post_2.html", "东林县2022年政府信息公开工作年度报告", ""),  # sibling host
+        ("/zwgk/zfxxgk/202401/t20240115_3.html", "东林县政府信息公开工作年度报告", "2024-01-15"),  # the date beside it
+        ("/zwgk/tz/t20240101_5.html", "关于做好2023年政府信息公开工作年度报告编制工作的通知", "2024-01-01"),
+        ("/zwgk/zn/t20240101_6.html", "东林县政府信息公开指南", "2024-01-01"),
+        ("/wzgl/t20240101_7.html", "东林县2023年度政府网站工作年度报表", "2024-01-01"),
+        ("/xxgk/", "2023年政府信息公开年度报告", "2024-01-01"),  # a column, named like a report
+        ("http://www.other.example.com/art/8.html", "东林县2020年政府信息公开工作年度报告", ""),  # another site
+    ]
+    lis = "".join(f'<li><a href="{h}">{t}</a><span>{d}</span></li>' for h, t, d in items)
+    undated = '<div class="side"><p><a href="/zwgk/show.aspx?id=4">东林县政府信息公开工作年度报告</a></p></div>'
+    p = Page(url=col, body=f"<html><body>{undated}<ul>{lis}</ul></body></html>".encode(), meta={"column": col})
+    got = [l.url for l in generic.parse_list(p).links]
+    assert got == ["http://www.dl.example.cn/xxgk/nb/2023/c_1.html", "http://xxgk.dl.example.cn/content/post_2.html",
+                   "http://www.dl.example.cn/zwgk/zfxxgk/202401/t20240115_3.html"]

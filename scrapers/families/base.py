@@ -22,8 +22,9 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
-from ..client import decode_html, host_of
-from ..links import (ATTACHMENT_EXT, IMAGE_EXT, column_prefix, date_from_url, desktop_url, is_article_url,
+from ..client import decode_html, host_of, registrable_domain
+from ..links import (ARTICLE, ATTACHMENT_EXT, IMAGE_EXT, LISTLIKE, classify_title, column_prefix, date_from_url,
+                     desktop_url, is_article_url, year_from_title,
                      is_attachment_url, is_list_category, parse_date, url_ext)
 
 
@@ -206,6 +207,35 @@ def column_items(page: Page, column_url: str | None = None, links: list[Link] | 
             seen.add(u)
             l.url = u
             out.append(l)
+    return out
+
+
+def off_column_reports(page: Page, known: list[Link] = ()) -> list[Link]:
+    """Links of the same site (this host or a sibling host of its registrable domain) that
+    lie off the column's path but whose title or anchor text reads as a report and carries
+    its year or a date beside it: many portals list reports at ``/xxgk/nb/`` and serve them
+    at ``/art/…``, ``/content/…``, ``/zwgk/…/t2024…_1.html`` or on another host of the site.
+    Look-alikes stay out by the crawler's own title rules (a lookalike word in either text
+    rejects the link), and so do list-like URLs (navigation to columns named like reports)."""
+    column = page.meta.get("column") or page.base
+    site = registrable_domain(host_of(page.base))
+    have = {l.url for l in known}
+    out = []
+    for l in anchors(page):
+        u = desktop_url(l.url)
+        path = urlsplit(u).path
+        if u in have or registrable_domain(host_of(u)) != site or _is_pager_url(u, page.base):
+            continue
+        if LISTLIKE.search(path) and not ARTICLE.search(path):
+            continue
+        verdicts = [classify_title(t, column) for t in {l.title, l.anchor} if t]
+        if not any(v.is_report for v in verdicts) or any(v.reason.startswith("lookalike") for v in verdicts):
+            continue
+        if not (l.date or year_from_title(l.title) or year_from_title(l.anchor)):
+            continue
+        have.add(u)
+        l.url = u
+        out.append(l)
     return out
 
 

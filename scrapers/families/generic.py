@@ -1,9 +1,10 @@
-"""Fallback for unknown CMSs: article-like links under the column's path, next-page anchors,
+"""Fallback for unknown CMSs: article-like links under the column's path, and links of the
+same site anywhere whose title reads as a report (`off_column_reports`); next-page anchors,
 ``index_N``/``list_N``/``?page=N`` probing, same-host iframes and year sub-columns."""
 from __future__ import annotations
 
-from .base import (PROBE_MIN_ITEMS, ListResult, Page, Request, column_items, iframes, item_digest, next_links, page2_templates,
-                   probe_next, probe_start, subcolumns)
+from .base import (PROBE_MIN_ITEMS, ListResult, Page, Request, column_items, iframes, item_digest, next_links,
+                   off_column_reports, page2_templates, probe_next, probe_start, subcolumns)
 
 NAME = "generic"
 
@@ -19,6 +20,7 @@ def iframe_requests(page: Page) -> list[str]:
 def parse_list(page: Page) -> ListResult:
     meta = page.meta
     items = column_items(page)
+    items += off_column_reports(page, items)
     dig = item_digest(items)
     res = ListResult(links=items)
     if "probe" in meta:

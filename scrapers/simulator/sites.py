@@ -628,5 +628,65 @@ class GenericSite(Site):
         return self._list_paths
 
 
-SITE_CLASSES = {c.family: c for c in (TrsSite, HexmonSite, HanwebSite, VsbSite, GkmlptSite, GenericSite)}
-FAMILY_NAMES = tuple(SITE_CLASSES)
+class OffPathSite(Site):
+    """A generic CMS whose report column (``/xxgk/nb/``, pages ``index_N.html`` behind 下一页)
+    lists reports served elsewhere on the site: ``/art/…``, ``/content/…``,
+    ``/zwgk/…/t2024…_N.html`` in turn, the date beside each; the title attribute only on every
+    other item (and where the anchor text is cut short). Look-alikes (with a website's annual report
+    form, 网站年度报表) and news are laid out the same way; the page's navigation links to
+    columns named like reports."""
+    family = "generic"
+    key = "generic_offpath"
+    charset = "utf-8"
+    name = "东林县人民政府"
+    column_path = "/xxgk/nb/"
+
+    def build_entries(self):
+        super().build_entries()
+        if self.with_lookalikes:
+            rng = random.Random(self.seed + 7)
+            title = f"{self.name}{rng.randint(2019, 2023)}年度政府网站工作年度报表"
+            self.entries.append(Entry(self._id(), "lookalike", title, self._date(rng)))
+            self._order()
+
+    def detail_path(self, e):
+        y, m, d = e.date.split("-")
+        return (f"/art/{y}/{int(m)}/{int(d)}/art_{e.id}.html", f"/content/post_{e.id}.html",
+                f"/zwgk/zfxxgk/{y}{m}/t{y}{m}{d}_{e.id}.html")[e.id % 3]
+
+    def file_path(self, e, k, ext):
+        return f"/uploadfiles/{e.date[:4]}/{e.id}_{k}.{ext}"
+
+    def detail_html(self, e):
+        return (f"<html><head><title>{html.escape(e.title)}</title></head><body>"
+                f"<div class=\"article-content\">{self.body_of(e)}{self.file_links(e)}</div></body></html>")
+
+    def a(self, href, e):  # a cut anchor text keeps the whole title in its title attribute
+        t = f' title="{html.escape(e.title)}"' if e.id % 2 or self.disp(e) != e.title else ""
+        return f'<a href="{html.escape(href)}"{t}>{html.escape(self.disp(e))}</a>'
+
+    def list_routes(self, items):
+        cp = self.column_path
+        nav = ('<div class="nav"><a href="/">首页</a><a href="/xxgk/zn/">政府信息公开指南</a>'
+               '<a href="/xxgk/nb/">政府信息公开年报</a><a href="/xxgk/">政府信息公开年度报告</a></div>')
+        pages = [items[i:i + self.per_page] for i in range(0, len(items), self.per_page)]
+        self._list_paths = []
+        for k, chunk in enumerate(pages):
+            lis = "".join(f"<li>{self.a(e.detail, e)}<span>{e.date}</span></li>" for e in chunk)
+            nxt = f'<a href="index_{k + 1}.html">下一页</a>' if k + 1 < len(pages) else ""
+            h = f"<html><body>{nav}<ul class=\"list\">{lis}</ul><div class=\"page\">{nxt}</div></body></html>"
+            name = "index.html" if k == 0 else f"index_{k}.html"
+            self.routes[cp + name] = self.page(h)
+            if k == 0:
+                self.routes[cp] = self.page(h)
+            else:
+                self._list_paths.append(cp + name)
+
+    def list_paths(self):
+        return self._list_paths
+
+
+_FAMILY_SITES = (TrsSite, HexmonSite, HanwebSite, VsbSite, GkmlptSite, GenericSite)
+FAMILY_NAMES = tuple(c.family for c in _FAMILY_SITES)
+# every site by its key (a family's own site is keyed by the family; variants have a key of their own)
+SITE_CLASSES = {getattr(c, "key", c.family): c for c in (*_FAMILY_SITES, OffPathSite)}
