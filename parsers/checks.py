@@ -150,7 +150,8 @@ def _listed_only(version: str) -> tuple[Check, ...]:
 
 
 def cross_year_checks(prev_cells, cur_cells, prev_year: int, cur_year: int) -> list[Check]:
-    """t3[y]/carried_over = t3[y-1]/carried_forward (and 2021's in_force stock) for one agency."""
+    """t3[y]/carried_over = t3[y-1]/carried_forward (and 2021's in_force stock) for one agency;
+    pre-2019 历年累计 (`parsers.pre2019_checks`)."""
     if cur_year != prev_year + 1:
         return []
     p = {c.address: c for c in prev_cells}
@@ -170,4 +171,6 @@ def cross_year_checks(prev_cells, cur_cells, prev_year: int, cur_year: int) -> l
         if prev and all(cur.values()) and all(x.status == "number" for x in [prev, *cur.values()]):
             rhs = prev.value + cur["issued"].value - cur["repealed"].value
             out.append(Check("t2_in_force_cross_year", r, cur["in_force"].value == rhs, cur["in_force"].value, rhs, "", False))
-    return out
+    from .pre2019_checks import cumulative_cross_year
+
+    return out + cumulative_cross_year(prev_cells, cur_cells, prev_year, cur_year)

@@ -19,57 +19,47 @@ a statistics table (``一、主动公开情况`` group rows) are ignored.
 Statistics
 ----------
 (a) Annex tables: a header ``指标名称 | 计量单位 | 2017年度 | 历年累计`` (also ``数量``,
-``本年度``, ``本期实际``, ``累计``, ``代码``, ``备注``) followed by rows in any flattening
-(tab rows, pipes, one cell per line, spaces, or run together without separators:
-``主动公开文件数条212210037``). Run-together digits of a two-column row are split only
-where exactly one split survives these rules: no leading zeros; this year ≤ 历年累计;
-a 其中/numbered sub-row ≤ its parent row; a percentage ≤ 100; and, when a sentence of
-the report states the same indicator, the split that agrees with it. Otherwise the
-row is skipped with a ``PRE2019_AMBIGUOUS_DIGITS`` warning naming it. A run-together
-count row is taken to print both of its cells (a vanished blank leaves no trace in the
-digits); a rate row (``%``) may also be read as this year's value alone. Values printed
-in separate cells are read as printed, even when they break these rules. A row numbering
-glued to the digits (``…条002、网上申请数``) is cut when it is the expected next number.
+``本年度``, ``年末统计``, ``本期实际``, ``累计``, ``代码``, ``备注``), one value column or two, in
+either order, followed by rows in any flattening (tab rows, pipes, one cell per line,
+spaces, or run together without separators: ``主动公开文件数条212210037``). A unit comes from
+the 计量单位 column or the label (``专项经费（万元）``, ``全文电子化率%``), row by row.
+Run-together digits of a two-column row are split only where exactly one split survives
+these rules: no leading zeros; this year ≤ 历年累计; a sub-row ≤ its parent row where it
+counts a part of it (`part_of`: a 其中 row is not always a part); a percentage ≤ 100; the
+table's sums (`pre2019.identities` in the template definitions: channels add up to
+收到申请数 …) where one combination of readings adds up; and, when a sentence of the report
+states the same indicator, the split that agrees with it. Otherwise the row's cells are
+``unresolved`` (raw: its digits) with a ``PRE2019_AMBIGUOUS_DIGITS`` warning naming it. A
+run-together count row is taken to print both of its cells (a vanished blank leaves no
+trace in the digits); a rate row (``%``) may also be read as this year's value alone.
+Values printed in separate cells are read as printed, even when they break these rules.
+A row numbering glued to the digits (``…条002、网上申请数``) is cut when it is the expected
+next number; digits at the start of a piece close the row before (``件38 77传真申请数``). A
+header ``本年累计`` alone may be one column or ``本年`` + ``累计``: rows printed apart decide.
 
 (b) Sentences: ``主动公开政府信息45条``, ``受理政府信息公开申请3件``, ``同意公开2件``,
 ``行政复议0件``, ``兼职人员1人``, ``政府信息公开费用1万元`` … (`_SENTENCE_RULES`).
 Approximate figures (约/近/多/余/左右) are never read; a total followed by ``占x%`` or
-after ``其中`` in its sentence is a breakdown and not the total; differing statements of
-one indicator are all skipped (``PRE2019_SENTENCE_CONFLICT``).
+after ``其中`` in its sentence is a breakdown and not the total; a phrase naming an office
+or a lower unit (``办公室``, ``法规科``, ``各乡镇``) is about part of the body, and for a total
+neither one channel (``通过政府网站``, unless a list ending in 等) nor a category (``…类``)
+may be named (`_whole_body`); differing statements of one indicator are all skipped
+(``PRE2019_SENTENCE_CONFLICT``).
 
-One value per address: a table value wins over a sentence value, with a
-``PRE2019_TABLE_SENTENCE_MISMATCH`` warning when they differ.
+Table before prose: an address a table row prints is the table's, read or unresolved; a
+sentence only picks among the row's readings or confirms it (``PRE2019_TABLE_SENTENCE_MISMATCH``
+when they differ). Sentences fill only what no table prints, with ``via = sentence``.
+Sums that do not add up give ``PRE2019_SUM_MISMATCH`` (checks: `parsers.pre2019_checks`).
 
 Addresses
 ---------
 ``p/<key>/<col>`` with ``<key>`` from national.json ``pre2019.indicators`` and ``<col>``
 ``value`` (the report year) or ``cumulative`` (历年累计 / 累计). ``proactive_items_cumulative``
 is folded into ``p/proactive_items/cumulative`` (cumulative is a column of the contract).
-Indicators that are groups of figures take a sub-key ``p/<key>.<slug>/<col>`` (`SUBKEYS`):
-
-============================  ===========================================================
-proactive_by_channel          gazette 政府公报, website 政府网站, weibo 政务微博, wechat 政务微信,
-                              other 其他方式
-responses                     hot_topics 回应热点/舆情, press_conferences 新闻发布会,
-                              online_interviews 在线访谈, policy_interpretations 政策解读稿件,
-                              weibo_wechat 微博微信回应, other 其他方式回应
-applications_by_channel       in_person 当面/现场, fax 传真, email 电子邮件, online 网上/网络,
-                              letter 信函, letter_fax 信函、传真 (one combined row), phone 电话,
-                              other 其他形式
-applications_closed           on_time 按时办结, extended 延期办结 (申请办结数 is the indicator itself)
-denied_reasons                state_secret 国家秘密, commercial_secret 商业秘密, privacy 个人隐私,
-                              security_stability 危及…安全和社会稳定, not_gov_info 不是《条例》所指,
-                              other_law 法律法规规定的其他情形, exempt_<n> 免予公开范围n,
-                              nondisclosure_<n> 不予公开范围n, other 其它原因
-admin_review_cases,           upheld 维持具体行政行为(或驳回诉讼请求), corrected 被依法纠错,
-admin_litigation_cases        other 其他情形 (the case count is the indicator itself)
-consultations                 total 咨询总数, in_person 现场咨询/接待, online 网上咨询,
-                              phone 电话咨询, site_visits 网站/专栏访问量
-staff                         total 从事政府信息公开工作人员, full_time 专职/全职, part_time 兼职
-org_units                     dedicated 专门机构, reading_points 查阅点
-budget                        funds 政府信息公开(专项)经费/费用/支出, litigation 与诉讼有关的费用支出
-meetings_training             meetings 工作会议/专题会议, trainings 培训班, trainees 接受培训人员
-============================  ===========================================================
+Indicators that are groups of figures take a sub-key ``p/<key>.<slug>/<col>``, named with
+their labels in national.json (``subkeys``; ``group_only`` where the group has no figure
+of its own), e.g. ``p/proactive_by_channel.website/value``, ``p/staff.part_time/value``,
+``p/complaints.upheld/value``, ``p/denied_reasons.exempt_3/value``.
 """
 from __future__ import annotations
 
@@ -83,26 +73,11 @@ from .templates import norm_label, pre2019
 
 # --------------------------------------------------------------------------- sub-keys
 
-SUBKEYS: dict[str, tuple[str, ...]] = {
-    "proactive_by_channel": ("gazette", "website", "weibo", "wechat", "other"),
-    "responses": ("hot_topics", "press_conferences", "online_interviews", "policy_interpretations",
-                  "weibo_wechat", "other"),
-    "applications_by_channel": ("in_person", "fax", "email", "online", "letter", "letter_fax", "phone", "other"),
-    "applications_closed": ("on_time", "extended"),
-    "denied_reasons": ("state_secret", "commercial_secret", "privacy", "security_stability", "not_gov_info",
-                       "other_law", "other") + tuple(f"exempt_{i}" for i in range(1, 10))
-                      + tuple(f"nondisclosure_{i}" for i in range(1, 10)),
-    "admin_review_cases": ("upheld", "corrected", "other"),
-    "admin_litigation_cases": ("upheld", "corrected", "other"),
-    "consultations": ("total", "in_person", "online", "phone", "site_visits"),
-    "staff": ("total", "full_time", "part_time"),
-    "org_units": ("dedicated", "reading_points"),
-    "budget": ("funds", "litigation"),
-    "meetings_training": ("meetings", "trainings", "trainees"),
-}
+# Sub-keys of the group indicators: named in the template definitions (national.json
+# pre2019.indicators[].subkeys), so that users, scorers and this module address the same cells.
+SUBKEYS: dict[str, tuple[str, ...]] = {i["key"]: tuple(i["subkeys"]) for i in pre2019()["indicators"] if i.get("subkeys")}
 # Groups whose figures all carry a sub-key (the others also have a value of their own).
-PURE_GROUPS = {"proactive_by_channel", "responses", "applications_by_channel", "denied_reasons",
-               "consultations", "staff", "org_units", "budget", "meetings_training"}
+PURE_GROUPS = {i["key"] for i in pre2019()["indicators"] if i.get("group_only")}
 COLUMNS = ("value", "cumulative")
 
 
@@ -326,14 +301,17 @@ _UNIT_WORDS = ("万人次", "万元", "人次", "条", "件", "个", "人", "次
                "户", "宗", "起", "%")
 _UNIT_SET = set(_UNIT_WORDS)
 _RUN_UNIT = r"万人次|万元|人次|条|件|个|人|次|元|篇|项|%|％|[)）]"
-_RUN = re.compile(rf"(?P<u>{_RUN_UNIT})(?P<d>\d+(?:\.\d+)?)")
-_RUN_NOUNIT = re.compile(rf"(?P<u>{_RUN_UNIT}|数|率|量|额)(?P<d>\d+(?:\.\d+)?)")
+# digits with every decimal point that follows (0.146.1 is 0.1 | 46.1 or 0.14 | 6.1, never 0.1 | 46)
+_RUN = re.compile(rf"(?P<u>{_RUN_UNIT})(?P<d>\d+(?:\.\d+)*)")
+_RUN_NOUNIT = re.compile(rf"(?P<u>{_RUN_UNIT}|数|率|量|额)(?P<d>\d+(?:\.\d+)*)")
+_LEAD_DIGITS = re.compile(r"\d+(?:\.\d+)*(?=[\u4e00-\u9fff“\"《（(])|\d+(?=[、.．][\u4e00-\u9fff])")
 _NUMTOK = re.compile(r"^(?P<n>\d{1,3}(?:,\d{3})+|\d+)(?P<f>\.\d+)?(?P<u>万人次|万元|人次|条|件|个|人|次|元|篇|项|%)?$")
 _DASHES = {"-", "—", "–", "/", "——", "--", "\\", "无", "-—", "—-"}
 
 _HDR_NAME = r"(?:指标名称|统计指标|项目名称|统计项目|指标|项目)"
-_HDR_COL = (r"(?:计量单位|单位|代码|序号|\d{4}年度?|本年度|本年|当年|今年|数量|数值|本期实际|本期|本年累计|历年累计|"
-            r"累计数|累计|备注)")
+# longer words first: 本年累计 is one column, not 本年 + 累计
+_HDR_COL = (r"(?:计量单位|单位|代码|序号|\d{4}年度?|本年累计|本年度|本年数|本年|当年|今年|年末统计数?|年末数|年度统计|"
+            r"统计数|数量|数值|本期实际|本期|历年累计|累计数|累计|备注)")
 _HDR_SEP = r"[\s|]*"
 _HEADER = re.compile(rf"(?:序号{_HDR_SEP})?{_HDR_NAME}(?:{_HDR_SEP}{_HDR_COL})+")
 
@@ -358,7 +336,12 @@ def _roles(header: str) -> list[str] | None:
             roles.append("value")
     if "year_cum" in roles:
         has_value = "value" in roles
-        roles = [("ignore" if has_value else "value") if r == "year_cum" else r for r in roles]
+        # alone, a 本年累计 printed without a space may also be two columns, 本年 and 累计
+        joined = "本年累计" in header
+        roles = [("ignore" if has_value else ("value?" if joined else "value")) if r == "year_cum" else r
+                 for r in roles]
+        if "value?" in roles:
+            return roles
     if roles.count("value") != 1 or roles.count("cumulative") > 1:
         return None
     return roles
@@ -371,6 +354,7 @@ class _Tok:
     start: int
     unit: str | None = None
     after: str = ""  # RUN: the character right after the digits
+    lead: bool = False  # RUN: digits at the start of a piece, before a label
 
 
 def _classify(piece: str, start: int, no_unit_col: bool) -> list[_Tok]:
@@ -391,6 +375,12 @@ def _classify(piece: str, start: int, no_unit_col: bool) -> list[_Tok]:
     # label text, possibly with run-together unit+digits inside
     out: list[_Tok] = []
     last = 0
+    lead = _LEAD_DIGITS.match(piece)
+    if lead:
+        # a piece that starts with digits glued to the next label ("77传真申请数"): the
+        # digits close the row before, as digits glued after a unit do
+        out.append(_Tok("RUN", lead.group(), start, after=piece[lead.end():lead.end() + 2], lead=True))
+        last = lead.end()
     rx = _RUN_NOUNIT if no_unit_col else _RUN
     for m in rx.finditer(piece):
         u = m.group("u")
@@ -473,6 +463,8 @@ def _group_rows(toks: list[_Tok]) -> tuple[list[_Row], int]:
     rows: list[_Row] = []
     cur: _Row | None = None
     for tok in toks:
+        if tok.lead and cur is None:
+            tok = _Tok("TEXT", tok.text, tok.start)  # no row before it: the label's own numbering
         if tok.kind == "TEXT":
             if _sentence_like(tok):
                 break
@@ -530,7 +522,9 @@ _TABLE_LABELS: tuple[tuple[str, str, str | None], ...] = (
     (r"申请办结数", "applications_closed", None),
     (r"按时办结数", "applications_closed.on_time", None),
     (r"延期办结数", "applications_closed.extended", None),
-    (r"(?:对申请的)?答复总数|申请答复数", "replies_total", None),
+    # the total of all replies: a bare 答复数 only at the start of the label (其他类型答复数 is a part)
+    (r"(?:对申请的?|依申请公开(?:申请)?的?)答复(?:总数|数)|申请答复(?:总数|数)|答复申请(?:总数|数)|(?:^|[)）、.．:：])答复(?:总数|数)|"
+     r"(?<![类型意开])答复总数", "replies_total", None),
     (r"属于已主动公开范围数", "replies_already_public", None),
     (r"同意公开答复数", "replies_granted", None),
     (r"同意部分公开答复数|部分公开答复数", "replies_partial", None),
@@ -573,7 +567,7 @@ _TABLE_LABELS: tuple[tuple[str, str, str | None], ...] = (
     (r"接受培训人员数", "meetings_training.trainees", None),
 )
 _TABLE_LABEL_RX = [(re.compile(r), k, c) for r, k, c in _TABLE_LABELS]
-_OUTCOME_OWNERS = ("admin_review_cases", "admin_litigation_cases")
+_OUTCOME_OWNERS = ("admin_review_cases", "admin_litigation_cases", "complaints")
 _NUMBERED = re.compile(r"^(?:其中[:：]?)?(\d{1,2})[、.．]|^(?:其中[:：]?)?[(（](\d{1,2})[)）]")
 _EXEMPT = re.compile(r"(免予|不予)公开范围(\d)")
 
@@ -646,11 +640,30 @@ def _parse_tables(flat: Flat) -> tuple[list[_Table], list[Warning]]:
         if not rows:
             pos = m.end()
             continue
-        tables.append(_Table(m.start(), end, roles, rows))
+        t = _Table(m.start(), end, roles, rows)
+        if "value?" in roles:
+            _settle_columns(t)
+        tables.append(t)
         pos = max(end, m.end())
     for t in tables:
         _prepare_rows(t, warnings)
     return tables, warnings
+
+
+def _settle_columns(t: _Table) -> None:
+    """A header 本年累计 alone: one column, or 本年 + 累计. Rows whose cells stand apart say
+    which (one figure or two in every row); run-together digits cannot, and stay unread."""
+    counts = {sum(k.kind in ("NUM", "DASH", "BLANK") for k in r.toks) for r in t.rows}
+    runs = any(k.kind == "RUN" for r in t.rows for k in r.toks)
+    if not runs and counts == {1}:
+        t.roles = ["value" if x == "value?" else x for x in t.roles]
+        return
+    if not runs and counts == {2}:
+        t.roles = [y for x in t.roles for y in (("value", "cumulative") if x == "value?" else (x,))]
+        return
+    t.roles = ["value" if x == "value?" else x for x in t.roles]
+    for r in t.rows:
+        r.problem = "the header 本年累计 may be one column or two (本年, 累计)"
 
 
 def _prepare_rows(t: _Table, warnings: list[Warning]) -> None:
@@ -670,6 +683,9 @@ def _prepare_rows(t: _Table, warnings: list[Warning]) -> None:
             nxt = t.rows[i + 1]
             if tok.text.endswith(s) and len(tok.text) > len(s):
                 tok.text = tok.text[:-len(s)]
+                nxt.number = expected
+            elif tok.lead and tok.text == s:
+                r.toks.remove(tok)  # the next label's numbering, standing apart from the digits
                 nxt.number = expected
             else:
                 r.problem = f"digits '{tok.text}' end in a row number that is not the expected {expected}"
@@ -703,8 +719,10 @@ def _prepare_rows(t: _Table, warnings: list[Warning]) -> None:
 
 def _row_candidates(r: _Row, roles: list[str], value_roles: list[str]) -> None:
     toks = list(r.toks)
-    label_unit = re.search(r"[(（](万人次|万元|人次|条|件|个|人|次|元|篇|项|%)[)）]$", r.label)
-    unit = label_unit.group(1) if label_unit else None
+    if not toks:
+        return  # a caption row whose only digits were the next row's number
+    label_unit = re.search(r"[(（](万人次|万元|人次|条|件|个|人|次|元|篇|项|%)[)）]$|(%|％)$", r.label)
+    unit = _nfkc(label_unit.group(1) or label_unit.group(2)) if label_unit else None
     rest_roles = list(roles)
     # unit column
     if "unit" in rest_roles:
@@ -737,7 +755,7 @@ def _row_candidates(r: _Row, roles: list[str], value_roles: list[str]) -> None:
                 c[role] = (_num(p), p, off)
                 off += len(p)
             cands.append(c)
-        if (unit == "%" or r.label.endswith("率")) and _valid_num(tok.text):
+        if (unit == "%" or re.search(r"率[%％]?$", r.label)) and _valid_num(tok.text):
             # a rate usually has no 历年累计: the blank cell may have vanished
             cands.append({"value": (_num(tok.text), tok.text, tok.start)})
         if not cands:
@@ -780,6 +798,18 @@ def _row_candidates(r: _Row, roles: list[str], value_roles: list[str]) -> None:
     r.cands = cands
 
 
+def part_of(child: str | None, parent: str | None) -> bool:
+    """Whether indicator `child` counts a part of what `parent` counts (so child ≤ parent).
+    A 其中 row is not always one: in the national table 新闻发布会 rows follow 回应热点 rows."""
+    if not child or not parent:
+        return False
+    if child.startswith(parent + ".") or (parent.endswith(".total") and child.startswith(parent[:-5])):
+        return True
+    if parent == "proactive_items":
+        return child.startswith(("proactive_by_channel.", "proactive_normative_docs", "proactive_fulltext_items"))
+    return any(lhs == parent and child in sum_parts([child], rhs) for _, lhs, rhs in sum_identities())
+
+
 def _resolve(t: _Table, sentence: dict[str, int | float]) -> None:
     """Narrow run-together candidates: sentence agreement, child ≤ parent, to a fixpoint."""
     for r in t.rows:
@@ -794,7 +824,7 @@ def _resolve(t: _Table, sentence: dict[str, int | float]) -> None:
         changed = False
         for r in t.rows:
             p = r.parent
-            if p is None or not p.cands or not r.cands:
+            if p is None or not p.cands or not r.cands or not part_of(r.key, p.key):
                 continue
             for col in COLUMNS:
                 hi = max((c[col][0] for c in p.cands if col in c), default=None)
@@ -811,21 +841,108 @@ def _resolve(t: _Table, sentence: dict[str, int | float]) -> None:
             break
 
 
+def sum_identities() -> list[tuple[str, str, tuple[str, ...] | str]]:
+    """(id, total key, part keys or a group prefix "<group>.") of the template's pre-2019 sums."""
+    out = []
+    for i in pre2019().get("identities", []):
+        if i.get("cross_year"):
+            continue
+        out.append((i["id"], i["lhs"], tuple(i["rhs"]) if "rhs" in i else i["rhs_group"] + "."))
+    return out
+
+
+def sum_parts(keys, rhs) -> list[str]:
+    """The keys among `keys` that are parts of a sum whose right side is `rhs`."""
+    if isinstance(rhs, str):
+        return [k for k in keys if k.startswith(rhs)]
+    return [k for k in keys if k in rhs]
+
+
+_MAX_COMBOS = 4096
+
+
+def _resolve_sums(t: _Table) -> None:
+    """Narrow run-together readings with the table's sums (sub-items add up to their total):
+    where exactly one combination of the rows' readings adds up in every column, it
+    stands. Where none does (old tables often do not add up) nothing is narrowed."""
+    rows = {}
+    for r in t.rows:
+        if r.key and not r.problem:
+            rows.setdefault(r.key, []).append(r)
+    for _, lhs, rhs in sum_identities():
+        parts = sum_parts(rows, rhs)
+        group = [lhs] + parts
+        if lhs not in rows or not parts or any(len(rows[k]) != 1 or not rows[k][0].cands for k in group):
+            continue
+        members = [rows[k][0] for k in group]
+        n = 1
+        for m in members:
+            n *= len(m.cands)
+        if n == 1 or n > _MAX_COMBOS:
+            continue
+        fits = [combo for combo in _combos([m.cands for m in members]) if _adds_up(combo)]
+        if len(fits) == 1:
+            for m, c in zip(members, fits[0]):
+                m.cands = [c]
+
+
+def _combos(lists):
+    if not lists:
+        yield ()
+        return
+    for c in lists[0]:
+        for rest in _combos(lists[1:]):
+            yield (c,) + rest
+
+
+def _adds_up(combo) -> bool:
+    total, parts = combo[0], combo[1:]
+    checked = 0
+    for col in COLUMNS:
+        if col not in total or any(col not in p for p in parts):
+            continue
+        if abs(total[col][0] - sum(p[col][0] for p in parts)) > 1e-6:
+            return False
+        checked += 1
+    return checked > 0
+
+
 def _table_regions(flat: Flat) -> list[tuple[int, int]]:
     tables, _ = _parse_tables(flat)
     return [(t.start, t.end) for t in tables]
 
 
+def _row_addresses(r: _Row, t: _Table) -> list[str]:
+    """The addresses a keyed table row stands for: one per value column of its table."""
+    if r.col_override:
+        return [f"p/{r.key}/{r.col_override}"]
+    return [f"p/{r.key}/{col}" for col in COLUMNS if col in t.roles]
+
+
+def _unresolved(flat: Flat, r: _Row, t: _Table) -> list[tuple[ReportCell, int]]:
+    """Cells of a row the table prints but that cannot be read: unresolved, with the
+    row's digits as raw (a later step, e.g. the build's cross-year split, may read them)."""
+    digits = [k for k in r.toks if k.kind in ("NUM", "RUN")]
+    raw = " ".join(k.text for k in digits)
+    off = digits[0].start if digits else r.start
+    return [(ReportCell(a, None, raw, "unresolved", flat.loc(off), r.unit, "table"), off) for a in _row_addresses(r, t)]
+
+
 def _table_cells(flat: Flat, tables: list[_Table], sentence: dict) -> tuple[list[tuple[ReportCell, int]], list[Warning]]:
+    """Cells of the tables' keyed rows; a row that cannot be read gives unresolved cells,
+    so that no sentence stands in for what the table prints."""
     cells: list[tuple[ReportCell, int]] = []
     warnings: list[Warning] = []
     unmapped: list[str] = []
     for t in tables:
         _resolve(t, sentence)
+        _resolve_sums(t)
         for r in t.rows:
             name = r.label[:40] or "?"
             if r.problem:
                 warnings.append(Warning("PRE2019_TABLE_ROW_SKIPPED", f"table row '{name}': {r.problem}; skipped"))
+                if r.key:
+                    cells += _unresolved(flat, r, t)
                 continue
             if not r.key:
                 if any(v for c in r.cands for v in c):
@@ -836,6 +953,7 @@ def _table_cells(flat: Flat, tables: list[_Table], sentence: dict) -> tuple[list
                 warnings.append(Warning("PRE2019_AMBIGUOUS_DIGITS",
                                         f"table row '{name}': run-together digits admit {len(r.cands)} readings "
                                         f"({shown}); skipped"))
+                cells += _unresolved(flat, r, t)
                 continue
             if not r.cands:
                 continue
@@ -947,6 +1065,15 @@ _CHANNEL = {"当面": "in_person", "现场": "in_person", "网上": "online", "�
 _APPROX_BEFORE = re.compile(r"(?:约|近|超过|逾|大约|将近|上)$")
 _APPROX_AFTER = re.compile(r"^(?:多|余|左右|以上|以内|以下)")
 _CLAUSE_BREAK = re.compile(r"[。；;！!？?\n]")
+_PHRASE_BREAK = re.compile(r"[。；;！!？?\n，,：:]")
+# A figure for part of the body is not the body's: a sentence whose subject is an office,
+# a unit below the body or a place in it ...
+_PART_SUBJECT = re.compile(
+    r"(?<![本我该全])(?:办公室|科室|中心|分局|支队|大队|街道|社区|乡镇|村|部门|单位|下属|直属|所属|基层|各[乡镇街区县市局委办])"
+    r"|[\u4e00-\u9fff](?:科|股)(?![学技研])|[\u4e00-\u9fff]处(?![理置罚分])")
+# ... and a total given for one channel or one category is not the total.
+_CHANNEL_WORD = re.compile(r"网站|公报|微博|微信|公开栏|客户端|报刊|报纸|电视|广播|媒体|显示屏|APP|热线")
+_CATEGORY = re.compile(r"(?<!各)类")
 
 
 def _mask(text: str, regions: list[tuple[int, int]]) -> str:
@@ -979,6 +1106,8 @@ def _sentence_hits(text: str) -> list[_Hit]:
             if n0 > 0 and (text[n0 - 1].isdigit() or text[n0 - 1] == "."):
                 continue
             unit = _nfkc(m.group("u"))
+            if not _whole_body(text, m.start(), kind):
+                continue
             if kind == "total":
                 clause_start = max((b.end() for b in _CLAUSE_BREAK.finditer(text, 0, m.start())), default=0)
                 if "其中" in text[clause_start:m.start()]:
@@ -1004,6 +1133,22 @@ def _sentence_hits(text: str) -> list[_Hit]:
                 hits.append(_Hit(addr, value, raw, n0, unit))
     hits.sort(key=lambda h: h.offset)
     return hits
+
+
+def _whole_body(text: str, start: int, kind: str) -> bool:
+    """Whether the phrase before a figure leaves the whole body as its subject: no office or
+    lower unit named, and for a total no single channel (a list ending in 等 is all of them)
+    and no category."""
+    phrase_start = max((b.end() for b in _PHRASE_BREAK.finditer(text, max(0, start - 60), start)), default=max(0, start - 60))
+    phrase = text[phrase_start:start]
+    if _PART_SUBJECT.search(phrase):
+        return False
+    if kind == "total":
+        if _CHANNEL_WORD.search(phrase) and "等" not in phrase:
+            return False
+        if _CATEGORY.search(phrase):
+            return False
+    return True
 
 
 def _sentence_values(flat: Flat, regions: list[tuple[int, int]]) -> tuple[dict[str, _Hit], list[Warning]]:
@@ -1035,33 +1180,49 @@ def _comparable(value, unit: str | None):
 # =========================================================================== entry point
 
 def extract_pre2019(flat: Flat) -> tuple[list[ReportCell], list[Warning]]:
-    """`p/<indicator>/<col>` cells from annex tables and sentences, one per address."""
+    """`p/<indicator>/<col>` cells from annex tables and sentences, one per address.
+
+    The table comes first: an address its rows print is the table's, read or unresolved;
+    a sentence only picks among a row's readings or confirms it. Sentences fill the rest."""
     tables, warnings = _parse_tables(flat)
     regions = [(t.start, t.end) for t in tables]
     sentence, w = _sentence_values(flat, regions)
     warnings += w
     tcells, w = _table_cells(flat, tables, {a: h.value for a, h in sentence.items()})
     warnings += w
+    claimed = {a for t in tables for r in t.rows if r.key for a in _row_addresses(r, t)}
     out: dict[str, ReportCell] = {}
     where: dict[str, int] = {}
     for c, off in tcells:
         if c.address in out:
-            if out[c.address].value != c.value:
+            first = out[c.address]
+            if first.status != c.status or first.value != c.value:
                 warnings.append(Warning("PRE2019_TABLE_DUPLICATE",
-                                        f"{c.address}: two table rows give {out[c.address].raw} and {c.raw}; "
-                                        "the first is kept"))
+                                        f"{c.address}: two table rows give {first.raw or '?'} and {c.raw or '?'}; "
+                                        "left unresolved"))
+                out[c.address] = ReportCell(c.address, None, first.raw, "unresolved", first.loc, first.unit, "table")
             continue
         out[c.address] = c
         where[c.address] = off
     for addr, h in sentence.items():
-        if addr in out:
-            t = out[addr]
+        t = out.get(addr)
+        if t is not None and t.status == "number":
             if _comparable(t.value, t.unit) != _comparable(h.value, h.unit):
                 warnings.append(Warning("PRE2019_TABLE_SENTENCE_MISMATCH",
                                         f"{addr}: table {t.raw}{t.unit or ''} (line {t.loc.line}) but sentence "
                                         f"{h.raw} (line {flat.loc(h.offset).line}); the table is kept"))
             continue
+        if addr in claimed:
+            continue  # the table prints this figure: a sentence never stands in for it
         out[addr] = ReportCell(addr, h.value, h.raw, "number", flat.loc(h.offset), h.unit, "sentence")
         where[addr] = h.offset
     cells = sorted(out.values(), key=lambda c: (where[c.address], c.address))
+    warnings += _sum_warnings(cells)
     return cells, warnings
+
+
+def _sum_warnings(cells: list[ReportCell]) -> list[Warning]:
+    from .pre2019_checks import sum_checks
+
+    return [Warning("PRE2019_SUM_MISMATCH", f"{c.subject}: the parts add up to {c.rhs}, the total is {c.lhs} ({c.id})")
+            for c in sum_checks(cells) if c.ok is False]

@@ -121,12 +121,13 @@ def _parse_document(doc: Document, rid: str, source: dict) -> Report:
     version = detect_version(flat, year, warnings)
     if version == "pre2019":
         from .pre2019 import extract_pre2019, split_pre2019_sections
+        from .pre2019_checks import report_checks
 
         sections = split_pre2019_sections(flat)
         cells, w = extract_pre2019(flat)
         warnings += w
-        return Report(rid, source, agency, year, "pre2019", tuple(sections), tuple(cells), (), tuple(warnings),
-                      published=doc.header_value("发布时间", "发布日期"), **about)
+        return Report(rid, source, agency, year, "pre2019", tuple(sections), tuple(cells), tuple(report_checks(cells)),
+                      tuple(warnings), published=doc.header_value("发布时间", "发布日期"), **about)
     if version == "unknown":
         if "信息公开" not in flat.text:
             return Report(rid, source, agency, year, "unknown", warnings=tuple(warnings), **about,

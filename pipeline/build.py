@@ -467,7 +467,7 @@ class Doc:
 
 
 def _xcell(address: str) -> bool:
-    return address.startswith(("t3/carried_over/", "t3/carried_forward/", "t2/art20_1."))
+    return address.startswith(("t3/carried_over/", "t3/carried_forward/", "t2/art20_1.", "p/"))
 
 
 def summarize(doc: Doc, entry: dict) -> str:
