@@ -1029,12 +1029,18 @@ def extract_t4(ctx: Context, start: int, end: int) -> TableResult:
     groups = tuple((gi * n5 + n5 - 1, tuple(range(gi * n5, gi * n5 + n5 - 1))) for gi in range(len(tpl.t4_rows)))
     spec = RowSpec("", flat_cols, groups)
     chosen, best_rank = None, None
+    header_end = hm[-1].end()
     for run in runs:
         if sum(len(f.text) or 1 for f in run) < len(flat_cols) and not vanish:
             continue
+        if run[0].offset < header_end and not any(f.text for f in run):
+            # Empty cells among the header's words (a header broken into fragments, or
+            # cells of its merged labels) have the table's shape but are no values row.
+            continue
         rs, top = _solve_run(spec, run, vanish, spaced=ctx.spaced)
-        if rs and (best_rank is None or top < best_rank):
-            chosen, best_rank = rs, top
+        key = (top, not any(f.text for f in run))  # of equal readings, a run that prints values
+        if rs and (best_rank is None or key < best_rank):
+            chosen, best_rank = rs, key
     if chosen is None:
         if runs:
             res.found = True

@@ -5,6 +5,13 @@ tables, one cell per line, crawler headers before the body, bare CR line ends, m
 bold, page footers and words split across page joins. Cells run together with no
 separator stay as they are: splitting them is the table matcher's job, because only the
 template's arithmetic can tell where one number ends.
+
+html2text writes a table row as its cells joined by "| " with no outer pipes (an empty
+first cell leaves the line starting with "|"), and a rule of "---" joined by "|" under a
+table's first row. Where such a rule stands, every pipe of a line is a cell boundary:
+the row is read cell for cell, its empty cells kept as blank cells. (A cell holding a
+line break continues the row on the next line; the label search reads across lines.)
+The flattening recognised is named in a FLATTENING warning.
 """
 from __future__ import annotations
 
@@ -17,6 +24,8 @@ _BODY_MARK = re.compile(r"^\s*[=＝\-]{3,}\s*正文\s*[=＝\-]{3,}\s*$")
 _FOOTER = re.compile(r"^\s*(?:[—\-－]\s*\d{1,3}\s*[—\-－]|第\s*\d{1,3}\s*页(?:\s*[/，,]?\s*共\s*\d{1,3}\s*页)?|\d{1,3}\s*/\s*\d{1,3})\s*$")
 _KEY_LINE = re.compile(r"^\S{1,12}\s*[:：]")
 _MD_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+# html2text's rule: exactly three dashes per column, joined by "|", no outer pipes
+_H2T_RULE = re.compile(r"^-{3}(?:\|-{3})*[ \t]*$")
 _SKIPPED = re.compile(f"(?:{_FOOTER.pattern})|(?:{_MD_RULE.pattern})")  # footers and markdown rules
 _TERMINAL = set("。；;！!？?：:）)】」》”\"…")
 _HEADING_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}\s*[.．、]|第[一二三四五六七八九十]+)")
@@ -59,7 +68,9 @@ def _split_header(lines: list[str]) -> tuple[list[tuple[str, str]], int]:
     return header, (i if header else 0)
 
 
-def _cells_of(line: str) -> list[str] | None:
+def _cells_of(line: str, html2text: bool = False) -> list[str] | None:
+    if html2text and "|" in line:
+        return [c.strip() for c in line.split("|")]
     if "\t" in line:
         return line.split("\t")
     s = line.strip()
@@ -162,6 +173,10 @@ def read_text(data: bytes) -> Document:
     blocks: list[Block] = []
     blanks = _blank_cells(lines, body_start)
     page_numbers = _page_numbers(lines, body_start)
+    html2text = any(_H2T_RULE.match(x) for x in lines[body_start:])
+    if html2text:
+        warnings.append(Warning("FLATTENING", "text recognised as html2text markdown (rows of cells joined by "
+                                "'| ', '---|---' rules): every pipe read as a cell boundary"))
     pending_blank = False
     for n in range(body_start, len(lines)):
         line = lines[n]
@@ -180,7 +195,7 @@ def read_text(data: bytes) -> Document:
                 blocks.append(para("", loc))
         if _SKIPPED.match(line) or n in page_numbers:
             continue
-        cells = _cells_of(line) if "\t" in line or "|" in line else None
+        cells = _cells_of(line, html2text) if "\t" in line or "|" in line else None
         if cells is not None:
             blocks.append(Block("row", tuple([Cell(c, loc) for c in cells])))
         else:
