@@ -1,10 +1,11 @@
-"""Agency, report year and template version of a report."""
+"""Agency, report year and template version of a report (the agency's sources: `parsers.agency`)."""
 from __future__ import annotations
 
 import re
 from collections import Counter
 from functools import cache
 
+from .agency import agency_name, header_agency, missing, self_named_agency, signature_agency
 from .document import Flat, Warning
 from .labels import loose
 from .templates import VERSIONS, version_markers
@@ -13,74 +14,80 @@ _TITLE = re.compile(r"([^\n。；]{2,60}?)\s*(?:关于(?:报送|印发|公布)?)
 _PERIOD = re.compile(r"统计(?:期限|时限|时间|区间|周期)[^。\n]{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 _PERIOD2 = re.compile(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|-)\s*((?:19|20)\d{2})\s*年\s*12\s*月\s*31\s*日")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})")
-_AGENCY_TAIL = re.compile(r"(人民政府|管委会|管理委员会|办公室|办公厅|管理局|街道办事处|办事处|委员会|[局厅委办署院所站镇乡街道处中心])$")
-
-
-def _clean_agency(s: str) -> str | None:
-    s = re.sub(r"\s+", "", s)
-    s = re.sub(r"^(?:标题[:：])", "", s)
-    s = re.sub(r"(?:关于报送|关于印发|关于公布|关于)$", "", s)
-    s = s.strip("《》“”\"'：:，,。 ")
-    return s if 2 <= len(s) <= 40 else None
-
-
 _TITLE_YEAR_FIRST = re.compile(r"((?:19|20)\d{2})\s*年\s*度?\s*([\u4e00-\u9fff（）()]{2,40}?)\s*(?:政府|政务)?\s*信\s*息\s*公\s*开\s*(?:工\s*作\s*)?(?:年\s*度\s*)?报\s*告")
+TITLE_SPAN = 600  # how much of the start (and of the end, for a repeated title) is searched for the title
 
 
-def find_title(flat: Flat) -> tuple[str | None, int | None, str | None]:
-    """(agency, year, title text) from the crawler title or the first title-like text."""
-    title = flat.doc.header_value("标题")
-    cands = [title] if title else []
-    cands.append(flat.text[:600])
-    for c in cands:
-        m = _TITLE.search(c)
-        y = _TITLE_YEAR_FIRST.search(c)
-        y_agency = _clean_agency(y.group(2)) if y else None
-        if y_agency and (len(y_agency) < 3 or not _AGENCY_TAIL.search(y_agency)):
-            y_agency = None  # "2019年政府信息公开…": the year-first reading has no agency
-        m_agency = _clean_agency(m.group(1).split("\n")[-1]) if m else None
-        if y_agency and (not m_agency or y.start() < m.start()):
-            return y_agency, int(y.group(1)), y.group(0)  # 2019年上海市…办公厅政府信息公开…
-        if m:
-            lines = [x for x in m.group(1).split("\n") if x.strip()]
-            agency = _clean_agency("".join(lines[-2:]) if len(lines) > 1 and len(lines[-1].strip()) < 3 else (lines[-1] if lines else ""))
-            return agency, int(m.group(2)), m.group(0)
+def find_title(text: str) -> tuple[str | None, int | None, str | None]:
+    """(agency, year, title text) of the first title-like text of `text`."""
+    m = _TITLE.search(text)
+    y = _TITLE_YEAR_FIRST.search(text)
+    y_agency = agency_name(y.group(2)) if y else None
+    m_agency = agency_name(m.group(1).split("\n")[-1]) if m else None
+    if y_agency and (not m_agency or y.start() < m.start()):
+        return y_agency, int(y.group(1)), y.group(0)  # 2019年上海市…办公厅政府信息公开…
+    if m:
+        lines = [x for x in m.group(1).split("\n") if x.strip()]
+        name = "".join(lines[-2:]) if len(lines) > 1 and len(lines[-1].strip()) < 3 else (lines[-1] if lines else "")
+        return agency_name(name), int(m.group(2)), m.group(0)
     return None, None, None
 
 
-def report_year(flat: Flat, warnings: list) -> tuple[str | None, int | None]:
-    agency, year, _ = find_title(flat)
-    if year is None:
-        m = _PERIOD.search(flat.text) or _PERIOD2.search(flat.text)
-        if m:
-            year = int(m.group(1))
-    if year is None:
-        pub = flat.doc.header_value("发布时间", "发布日期", "成文日期", "发文日期")
-        m = _DATE.search(pub or "")
-        if m:
-            year = int(m.group(1)) - 1
-            warnings.append(Warning("YEAR_FROM_PUBLICATION", f"report year taken as publication year minus one ({pub})"))
-    if year is None:
-        years = Counter(int(y) for y in re.findall(r"((?:19|20)\d{2})\s*年", flat.text[:5000]) if 2007 <= int(y) <= 2035)
-        if years:
-            year = years.most_common(1)[0][0]
-            warnings.append(Warning("YEAR_GUESSED", f"no title or statistics period; report year guessed as the year most mentioned ({year})"))
+def _title_candidates(flat: Flat) -> list[tuple[str, str]]:
+    title = flat.doc.header_value("标题")
+    out = [("title", title)] if title else []
+    out.append(("title", flat.text[:min(TITLE_SPAN, max(200, len(flat.text) // 2))]))
+    out.append(("title at the end", flat.text[-TITLE_SPAN:]))
+    return out
+
+
+def report_metadata(flat: Flat, warnings: list) -> tuple[str | None, str | None, int | None]:
+    """(agency, where the agency was read, report year); warnings say what is missing.
+
+    The year comes from the title, else the statistics period, else a title repeated at the
+    end, else the publication date (minus one) or the year most mentioned, with a warning."""
+    agency = source = year = tail_year = None
+    for where, text in _title_candidates(flat):
+        a, y, _ = find_title(text)
+        if where == "title" and year is None:
+            year = y
+        if where != "title" and a:
+            tail_year = y
+        if agency is None and a:
+            agency, source = a, where
+    year = year or _period_year(flat) or tail_year or _late_year(flat, warnings)
     if agency is None:
-        agency = _signature_agency(flat)
-    return agency, year
+        agency = signature_agency(flat)
+        source = "signature" if agency else None
+    if agency is None:
+        agency = header_agency(flat)
+        source = "header" if agency else None
+    if agency is None:
+        agency, how = self_named_agency(flat.text)
+        if agency:
+            source = "prose"
+            warnings.append(Warning("AGENCY_FROM_PROSE", f"no title, signature or header names the body: {how}"))
+    warnings += missing(agency, year)
+    return agency, source, year
 
 
-def _signature_agency(flat: Flat) -> str | None:
-    """The issuing body printed above the date near the end of the report."""
-    tail = flat.text[-400:]
-    found = None
-    for m in re.finditer(r"([\u4e00-\u9fff（）()]{4,60}?)\s*((?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日", tail):
-        found = m
-    if found:
-        # the run may start with the last words of the text: cut after them
-        name = re.split(r"事项(?:暂?无)?|情况|[。；：，、\s]", found.group(1))[-1]
-        if 4 <= len(name) and _AGENCY_TAIL.search(name):
-            return name
+def _period_year(flat: Flat) -> int | None:
+    m = _PERIOD.search(flat.text) or _PERIOD2.search(flat.text)
+    return int(m.group(1)) if m else None
+
+
+def _late_year(flat: Flat, warnings: list) -> int | None:
+    """The year from the publication date or, last, the year most mentioned (with a warning)."""
+    pub = flat.doc.header_value("发布时间", "发布日期", "成文日期", "发文日期")
+    m = _DATE.search(pub or "")
+    if m:
+        warnings.append(Warning("YEAR_FROM_PUBLICATION", f"report year taken as publication year minus one ({pub})"))
+        return int(m.group(1)) - 1
+    years = Counter(int(y) for y in re.findall(r"((?:19|20)\d{2})\s*年", flat.text[:5000]) if 2007 <= int(y) <= 2035)
+    if years:
+        year = years.most_common(1)[0][0]
+        warnings.append(Warning("YEAR_GUESSED", f"no title or statistics period; report year guessed as the year most mentioned ({year})"))
+        return year
     return None
 
 

@@ -76,6 +76,7 @@ class Report:
     published: str | None = None
     error: str | None = None
     meta: dict = field(default_factory=dict)
+    agency_source: str | None = None  # title | title at the end | signature | header | prose (parsers/agency.py)
     scope: str = "own"  # own | aggregate (parsers/scope.py)
     scope_evidence: str | None = None  # the sentence that made it aggregate
 
@@ -84,6 +85,7 @@ class Report:
             "report_id": self.report_id,
             "source": self.source,
             "agency": self.agency,
+            "agency_source": self.agency_source,
             "year": self.year,
             "template": self.template,
             "region": self.region,

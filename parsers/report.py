@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import checks as checks_mod
 from .document import Document, Flat, Warning
-from .metadata import detect_version, report_year
+from .metadata import detect_version, report_metadata
 from .model import Report, ReportCell
 from .scope import report_scope
 from .sections import GENERIC_HEADING, split_sections
@@ -115,9 +115,10 @@ def _parse_document(doc: Document, rid: str, source: dict) -> Report:
     if not flat.text.strip():
         return Report(rid, source, None, None, "unknown", warnings=tuple(warnings),
                       error="no text found in the document")
-    agency, year = report_year(flat, warnings)
+    agency, agency_source, year = report_metadata(flat, warnings)
     scope, scope_evidence = report_scope(flat.text)
-    about = {"scope": scope, "scope_evidence": scope_evidence}  # what the report is, beside its cells
+    # what the report is, beside its cells
+    about = {"agency_source": agency_source, "scope": scope, "scope_evidence": scope_evidence}
     version = detect_version(flat, year, warnings)
     if version == "pre2019":
         from .pre2019 import extract_pre2019, split_pre2019_sections

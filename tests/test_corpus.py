@@ -95,3 +95,21 @@ def test_text_from_other_extraction_tools_is_never_read_wrong(name, tool, share)
     wrong = [d for d in diffs if got.get(d.split(":")[0]) is not None and got[d.split(":")[0]].status != "unresolved"]
     assert not wrong, f"{name}: {len(wrong)} cells stated wrong:\n" + "\n".join(wrong)
     assert len(want) - len(diffs) >= share * len(want), f"{name}: {len(diffs)} cells not recovered:\n" + "\n".join(diffs)
+
+
+@pytest.mark.parametrize("name", TEXT_FORMS + OTHER_FORMS + ("105.txt", "110.txt", "113.txt"))
+def test_every_corpus_report_gets_its_agency(name):
+    raw, meta, _ = _case(name)
+    report = parse_file(raw)
+    assert report.agency and report.agency in meta["agency"], (report.agency, meta["agency"])
+
+
+def test_a_report_that_names_itself_only_in_its_prose_gets_its_agency():
+    """111 (a crawler's text body) without the title it repeats at its end: 省教育厅, 我厅 and
+    the cited 《河北省…》 decide."""
+    raw, meta, _ = _case("111.txt")
+    text = raw.read_text(encoding="utf-8")
+    body = text[: text.rindex("附件")]
+    from parsers.report import parse_bytes
+    report = parse_bytes(body.encode("utf-8"))
+    assert (report.agency, report.agency_source) == (meta["agency"], "prose")

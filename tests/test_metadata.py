@@ -42,3 +42,58 @@ def test_scope_is_a_report_field_and_the_evidence_is_cut_around_the_decision():
     assert len(d["scope_evidence"]) <= 122
     own = parse_bytes(("某县人民政府2022年政府信息公开工作年度报告\n" + BODY.format(prose="全年收到申请3件。")).encode())
     assert own.as_dict()["scope"] == "own" and own.as_dict()["scope_evidence"] is None
+
+
+def _report(head: str = "", tail: str = "", prose: str = "全年收到申请3件。") -> str:
+    return head + BODY.format(prose=prose) + tail
+
+
+@pytest.mark.parametrize("head,tail,agency,source", [
+    ("## **某省某某厅**2022年政府信息公开工作年度报告\n", "", "某省某某厅", "title"),  # markdown stripped
+    ("| 某县某某局2022年政府信息公开工作年度报告 |\n", "", "某县某某局", "title"),
+    # the first sentence is not a name: the signature is
+    ("根据《条例》要求，现将本机关2022年政府信息公开工作年度报告公布如下\n", "某县某某局\n2023年1月20日\n", "某县某某局", "signature"),
+    ("", "附件：某县某某局2022年政府信息公开工作年度报告\n", "某县某某局", "title at the end"),
+    ("发布机构：某县某某局\n来源：某县人民政府网\n\n", "", "某县某某局", "header"),
+    ("来源：某县人民政府网\n\n", "", None, None),  # a website is not a body
+])
+def test_agency_from_title_signature_or_header_never_a_sentence(head, tail, agency, source):
+    r = parse_bytes(_report(head, tail, prose="全年收到申请3件。" + "持续推进政务公开。" * 40).encode())
+    assert (r.agency, r.agency_source) == (agency, source)
+    assert r.year == 2022
+
+
+def test_agency_from_the_prose_takes_the_place_the_text_cites():
+    prose = ("本报告根据《中华人民共和国政府信息公开条例》和《山西省政府信息公开规定》编制。2022年，省卫生健康委员会"
+             "坚持依法公开。我委全年收到申请4件，均按时答复。")
+    r = parse_bytes(_report(prose=prose).encode())
+    assert (r.agency, r.agency_source) == ("山西省卫生健康委员会", "prose")
+    w = [x for x in r.warnings if x.code == "AGENCY_FROM_PROSE"]
+    assert w and "山西省" in w[0].message
+    # two provinces cited: the place is not settled, the name stays as printed
+    prose2 = prose.replace("《山西省政府信息公开规定》", "《山西省政府信息公开规定》《河南省政府信息公开规定》")
+    assert parse_bytes(_report(prose=prose2).encode()).agency == "省卫生健康委员会"
+
+
+def test_a_township_that_names_itself_gets_its_government():
+    prose = "2022年，青石镇深入推进政务公开。本镇全年主动公开信息56条，我镇未收到申请。"
+    r = parse_bytes(_report(prose=prose).encode())
+    assert (r.agency, r.agency_source) == ("青石镇人民政府", "prose")
+
+
+def test_without_agency_or_year_the_report_parses_and_says_what_is_missing():
+    text = BODY.format(prose="全年收到政府信息公开申请3件。").replace("本报告所列数据的统计期限自2022年1月1日起至2022年12月31日止。", "")
+    r = parse_bytes(text.encode())
+    codes = {w.code for w in r.warnings}
+    assert r.error is None and r.agency is None and r.year is None
+    assert {"AGENCY_MISSING", "YEAR_MISSING"} <= codes
+
+
+@pytest.mark.parametrize("s,name", [
+    ("# 某县人民政府", "某县人民政府"), ("**某市某某局**", "某市某某局"), ("附件：某县某某局", "某县某某局"),
+    ("根据某县某某局", None), ("全年主动公开政府信息，某县某某局", None), ("某某公司总经理办公会议决定", None),
+    ("某" * 45 + "局", None),
+])
+def test_agency_name_strips_markup_and_refuses_clauses(s, name):
+    from parsers.agency import agency_name
+    assert agency_name(s) == name
