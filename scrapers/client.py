@@ -9,7 +9,12 @@ What it does for every request:
   everything, an unreachable or 5xx one disallows everything for this run);
 * retries with exponential backoff and full jitter on timeouts, connection errors and
   resets, truncated bodies, 5xx and 429 (honouring ``Retry-After``);
-* a size limit per response (``Content-Length`` checked first, then while streaming);
+* a size limit per response (``Content-Length`` checked first, then while streaming and while
+  decompressing: a gzip bomb stops at the cap); a body that hit the cap, was cut short or
+  ran out of time is never returned;
+* two timeouts: ``read_timeout`` between two reads and ``total_timeout`` for the whole
+  request (connect + headers + body), so a server sending a byte every few seconds cannot
+  hold a host; a request over its total deadline is not retried;
 * redirects followed by hand, bounded, loops detected, and kept to the portal's domains;
 * TLS verification on unless switched off for a host, optional proxy, a User-Agent that
   names the tool and the user's contact;
@@ -29,6 +34,7 @@ import random
 import re
 import time
 import urllib.robotparser
+import zlib
 from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -63,7 +69,8 @@ class ClientConfig:
     retry_after_max: float = 300.0  # give up rather than wait longer than this
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
-    max_bytes: int = 64 * 1024 * 1024
+    total_timeout: float = 600.0  # seconds for one request: connect, headers and body (a drip-feeding server)
+    max_bytes: int = 64 * 1024 * 1024  # per response, received and decoded
     max_redirects: int = 5
     proxy: str | None = None
     insecure_hosts: frozenset[str] = frozenset()  # hosts for which TLS is not verified
@@ -551,7 +558,8 @@ class PoliteClient:
             async with h.sem:
                 await self._wait_turn(h)
                 started, t0 = time.time(), time.monotonic()
-                status, hdrs, body, err, detail, retryable = None, {}, b"", None, None, False
+                body, err, detail, retryable = b"", None, None, False
+                head: dict = {}  # status and headers, as soon as they arrived
                 try:
                     req_kw = {"headers": headers}
                     if data is not None:
@@ -559,31 +567,18 @@ class PoliteClient:
                             req_kw["content"] = data
                         else:
                             req_kw["data"] = data
-                    async with client.stream(method, url, **req_kw) as resp:
-                        status = resp.status_code
-                        hdrs = {k.lower(): v for k, v in resp.headers.multi_items() if k.lower() != "set-cookie"}
-                        cookies = resp.headers.get_list("set-cookie")
-                        if cookies:
-                            hdrs["set-cookie"] = "; ".join(cookies)
-                        cl = resp.headers.get("content-length")
-                        if cl and cl.isdigit() and int(cl) > max_bytes:
-                            raise _TooLarge(f"Content-Length {cl} > {max_bytes}")
-                        chunks, total = [], 0
-                        async for chunk in resp.aiter_raw():
-                            total += len(chunk)
-                            if total > max_bytes:
-                                raise _TooLarge(f"body exceeds {max_bytes} bytes")
-                            chunks.append(chunk)
-                        raw = b"".join(chunks)
-                        enc = resp.headers.get("content-encoding", "").lower().strip()
-                        body = _decompress(raw, enc) if enc and enc != "identity" else raw
-                        if len(body) > max_bytes:
-                            raise _TooLarge(f"decoded body exceeds {max_bytes} bytes")
+                    async with asyncio.timeout(cfg.total_timeout):  # connect + headers + body
+                        body = await self._receive(client, method, url, req_kw, max_bytes, head)
                 except _TooLarge as e:
                     err, detail = "too_large", str(e)
+                except _Truncated as e:
+                    err, retryable, detail = "truncated", True, str(e)
+                except TimeoutError:  # a drip-feeding server: retrying would only wait as long again
+                    err, detail = "deadline", f"no complete response within {cfg.total_timeout:g} s"
                 except Exception as e:  # noqa: BLE001 - everything network-ish becomes a reason
                     err, retryable = _classify_exc(e)
                     detail = f"{type(e).__name__}: {e}"[:500]
+                status, hdrs = head.get("status"), head.get("headers", {})
                 elapsed = time.monotonic() - t0
             at = Attempt(url=url, method=method, status=status, headers=hdrs, started=started, elapsed=elapsed,
                          error=err if err else (f"http_{status}" if status and status >= 400 else None))
@@ -610,23 +605,89 @@ class PoliteClient:
                 self.pause_host(url, retry_after)
             await self._sleep(wait)
 
+    async def _receive(self, client, method, url, req_kw, max_bytes, head: dict) -> bytes:
+        """Status and headers into `head`, then the body, decoded while it streams in: neither
+        the bytes received nor the bytes decoded may pass `max_bytes` (a gzip bomb stops at
+        the cap, it is never inflated whole)."""
+        async with client.stream(method, url, **req_kw) as resp:
+            hdrs = {k.lower(): v for k, v in resp.headers.multi_items() if k.lower() != "set-cookie"}
+            cookies = resp.headers.get_list("set-cookie")
+            if cookies:
+                hdrs["set-cookie"] = "; ".join(cookies)
+            head["status"], head["headers"] = resp.status_code, hdrs
+            cl = resp.headers.get("content-length")
+            if cl and cl.isdigit() and int(cl) > max_bytes:
+                raise _TooLarge(f"Content-Length {cl} > {max_bytes}")
+            decoder = _Decoder(resp.headers.get("content-encoding", ""), max_bytes)
+            received = 0
+            async for chunk in resp.aiter_raw():
+                received += len(chunk)
+                if received > max_bytes:
+                    raise _TooLarge(f"body exceeds {max_bytes} bytes")
+                decoder.feed(chunk)
+            return decoder.finish()
 
-def _decompress(raw: bytes, enc: str) -> bytes:
-    import zlib
-    try:
-        if enc == "gzip" or enc == "x-gzip":
-            return zlib.decompress(raw, 16 + zlib.MAX_WBITS)
-        if enc == "deflate":
-            try:
-                return zlib.decompress(raw)
-            except zlib.error:
-                return zlib.decompress(raw, -zlib.MAX_WBITS)
-        if enc == "br":
-            try:
-                import brotli  # type: ignore
-                return brotli.decompress(raw)
-            except Exception:  # noqa: BLE001
-                return raw
-    except zlib.error:
-        return raw
-    return raw
+
+class _Truncated(Exception):
+    pass
+
+
+class _Decoder:
+    """Undo a gzip or deflate Content-Encoding chunk by chunk, never producing more than
+    `limit` bytes (``max_length`` of zlib: the output is bounded whatever the ratio).
+
+    A stream that ends before its end marker is truncated. A body whose first bytes are not
+    the declared encoding at all (servers that label plain bytes gzip) is kept as received.
+    Other codings (we ask for gzip and deflate only) are kept as received too."""
+
+    def __init__(self, encoding: str, limit: int):
+        enc = encoding.lower().strip()
+        self.limit = limit
+        self.wbits = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": None}.get(enc, 0)
+        self.z = None
+        self.raw: list[bytes] | None = []  # kept until the first decoded byte, in case it is not encoded
+        self.out: list[bytes] = []
+        self.size = 0
+
+    def _add(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise _TooLarge(f"decoded body exceeds {self.limit} bytes")
+        self.out.append(data)
+
+    def feed(self, chunk: bytes) -> None:
+        if self.wbits == 0:  # identity, or a coding passed through as received
+            self._add(chunk)
+            return
+        if self.raw is not None:
+            self.raw.append(chunk)
+        if self.z is None:
+            first = b"".join(self.raw or [chunk])
+            if len(first) < 2:
+                return
+            # "deflate" is zlib-wrapped by the RFC, raw deflate by many servers: the header tells
+            wbits = self.wbits or (zlib.MAX_WBITS if (first[0] & 0x0F == 8 and int.from_bytes(first[:2], "big") % 31 == 0)
+                                   else -zlib.MAX_WBITS)
+            self.z = zlib.decompressobj(wbits)
+            chunk = first
+        try:
+            data = self.z.decompress(chunk, self.limit - self.size + 1)
+        except zlib.error as e:
+            if self.raw is None:
+                raise _Truncated(f"corrupt {'gzip' if self.wbits else 'deflate'} stream: {e}") from e
+            self.wbits, raw, self.raw = 0, self.raw, None  # not encoded after all: the bytes as received
+            for part in raw:
+                self._add(part)
+            return
+        if data or self.z.eof:
+            self.raw = None
+        self._add(data)
+
+    def finish(self) -> bytes:
+        if self.wbits != 0:
+            if self.z is None:  # under two bytes (an empty 304, say): nothing was encoded
+                return b"".join(self.raw or [])
+            if not self.z.eof:
+                raise _Truncated("the compressed body ends before its end marker")
+            self._add(self.z.flush())
+        return b"".join(self.out)

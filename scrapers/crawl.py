@@ -13,7 +13,8 @@ XXGK_PER_HOST       concurrent requests per host                            1
 XXGK_CONCURRENCY    concurrent requests overall                             16
 XXGK_ROBOTS         0 to ignore robots.txt                                  1
 XXGK_PROXY          proxy URL (HTTP(S)_PROXY are honoured too)              none
-XXGK_TIMEOUT        read timeout in seconds                                 30
+XXGK_TIMEOUT        seconds allowed between two reads                       30
+XXGK_DEADLINE       seconds allowed for one whole request                   600
 XXGK_RETRIES        retries after the first attempt                         3
 XXGK_BACKOFF        base of the exponential backoff in seconds              1.0
 XXGK_MAX_BYTES      size limit per response                                 64 MiB
@@ -493,7 +494,8 @@ class Crawler:
             if item.meta.get("root") or not portal.get("family_detected"):
                 self.store.set_portal(pid, family_detected=fam.NAME)
                 portal["family_detected"] = fam.NAME
-        res = fam.parse_list(page)
+        page.page_budget = max(0, self.cfg.max_pages - self.list_pages[pid])
+        res = self._parse_list(item, fam, page)
         column = page.meta.get("column")
         new = 0
         for l in res.links:
@@ -527,6 +529,26 @@ class Crawler:
         item.meta["links"] = len(res.links)
         item.meta["new_reports"] = new
         return "done", None
+
+    def _parse_list(self, item: Item, fam, page: Page):
+        """The family's reading of a list page, its notes kept on the item. A family that fails
+        on this page (an odd script value, a broken JSON answer) costs this page's special
+        reading only: the error is recorded and the page is read as a generic one, so a
+        portal is never dropped for one page its family did not expect."""
+        try:
+            res = fam.parse_list(page)
+        except Exception as e:  # noqa: BLE001 - recorded on the item and in the summary
+            if fam is families.generic:
+                raise
+            item.meta["family_error"] = f"{fam.NAME}: {type(e).__name__}: {e}"[:500]
+            self.reasons["failed"][f"family_error:{fam.NAME}:{type(e).__name__}"] += 1
+            res = families.generic.parse_list(page)
+        if res.notes:
+            item.meta["notes"] = res.notes
+            for n in res.notes:
+                if n.startswith("page_count_capped"):
+                    self.reasons["skipped"]["page_count_capped"] += 1
+        return res
 
     def _enqueue_requests(self, item: Item, requests, page: Page | None = None):
         pid = item.portal_id
@@ -699,6 +721,7 @@ def config_from_args(args) -> CrawlConfig:
         proxy=g("proxy", "XXGK_PROXY", None),
         read_timeout=g("timeout", "XXGK_TIMEOUT", 30.0, float),
         connect_timeout=min(10.0, g("timeout", "XXGK_TIMEOUT", 30.0, float)),
+        total_timeout=g("deadline", "XXGK_DEADLINE", 600.0, float),
         retries=g("retries", "XXGK_RETRIES", 3, int),
         backoff=g("backoff", "XXGK_BACKOFF", 1.0, float),
         max_bytes=g("max_bytes", "XXGK_MAX_BYTES", 64 * 1024 * 1024, int),
@@ -719,7 +742,9 @@ def add_arguments(ap: argparse.ArgumentParser) -> argparse.ArgumentParser:
     ap.add_argument("--concurrency", type=int, help="concurrent requests overall (default 16)")
     ap.add_argument("--ignore-robots", dest="ignore_robots", action="store_true", help="do not honour robots.txt")
     ap.add_argument("--proxy", help="proxy URL, e.g. http://127.0.0.1:8080")
-    ap.add_argument("--timeout", type=float, help="read timeout in seconds (default 30)")
+    ap.add_argument("--timeout", type=float, help="seconds allowed between two reads (default 30)")
+    ap.add_argument("--deadline", type=float, help="seconds allowed for one whole request: connect, headers and "
+                                                    "body (default 600)")
     ap.add_argument("--retries", type=int, help="retries after the first attempt (default 3)")
     ap.add_argument("--backoff", type=float, help="base of the exponential backoff in seconds (default 1)")
     ap.add_argument("--max-bytes", dest="max_bytes", type=int, help="size limit per response in bytes")

@@ -36,6 +36,7 @@ class Page:
     status: int = 200
     final_url: str | None = None
     meta: dict = field(default_factory=dict)
+    page_budget: int | None = None  # list requests the crawler still takes from this portal (None: the default)
 
     @property
     def base(self) -> str:
@@ -97,6 +98,25 @@ class Detail:
     published: str | None
     body_text: str
     attachments: list[Link]
+
+
+# ------------------------------------------------------------------- page counts
+
+DEFAULT_PAGE_BUDGET = 2000  # the crawler's default max_pages
+
+
+def page_numbers(page: Page, res: ListResult, start: int, stop: int, step: int = 1, claim: str = "") -> range:
+    """``range(start, stop, step)`` cut to the page's budget. A page count or record total is
+    whatever the page claims (``createPageHTML(100000000)``): the requests it implies are never
+    built past the budget, and a cut claim is noted in ``res.notes`` as ``page_count_capped``."""
+    budget = DEFAULT_PAGE_BUDGET if page.page_budget is None else max(0, page.page_budget)
+    step = max(1, step)
+    wanted = max(0, -(-(stop - start) // step))  # ceil, without building the range's len (it may overflow)
+    if wanted > budget:
+        res.notes.append(f"page_count_capped: {claim or 'the page'} implies {wanted} list requests, "
+                         f"{budget} left in this portal's budget")
+        stop = start + budget * step
+    return range(start, stop, step)
 
 
 # ------------------------------------------------------------------------ anchors

@@ -9,7 +9,7 @@ import re
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from . import generic
-from .base import Link, ListResult, Page, Request, anchors, clean
+from .base import Link, ListResult, Page, Request, anchors, clean, page_numbers
 from ..links import ATTACHMENT_EXT, unescape_percent_u
 
 NAME = "gd_post"
@@ -57,8 +57,9 @@ def parse_list(page: Page) -> ListResult:
         res = ListResult(links=links)
         if meta.get("n") == 1 and arts:
             total = j.get("total") or (j.get("classify") or {}).get("post_count") or 0
-            pages = math.ceil(int(total) / len(arts)) if total else 1
-            for n in range(2, pages + 1):
+            total = int(total) if str(total).isdigit() else 0
+            pages = math.ceil(total / len(arts)) if total else 1
+            for n in page_numbers(page, res, 2, pages + 1, claim=f"total {total}"):
                 res.requests.append(Request(url=_api_url(page.base, meta["cat"], n, meta["sid"]),
                                             meta={**meta, "n": n}))
         return res

@@ -9,7 +9,7 @@ import re
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from . import generic
-from .base import Link, ListResult, Page, Request, anchors
+from .base import Link, ListResult, Page, Request, anchors, page_numbers
 
 NAME = "hanweb_jcms"
 _RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S | re.I)
@@ -18,8 +18,15 @@ _NEXTGROUP = re.compile(r"<nextgroup>\s*<!\[CDATA\[(.*?)\]\]>\s*</nextgroup>", r
 
 
 def _js(name: str, text: str) -> str | None:
-    m = re.search(name + r"""\s*[:=]\s*['"]?([^'",\s}]+)""", text)
+    m = re.search(name + r"""\s*[:=]\s*['"]?([^'",;\s}]+)""", text)
     return m.group(1) if m else None
+
+
+def _js_int(name: str, text: str, default: int) -> int:
+    """A positive number set in the page's script (``perPage: 15``, ``var perPage = 15;``);
+    the default when it is missing, not a number or zero."""
+    m = re.match(r"\d+", _js(name, text) or "")
+    return int(m.group(0)) or default if m else default
 
 
 def detect(url: str, html: str) -> bool:
@@ -64,8 +71,8 @@ def _params(page: Page) -> dict:
         if m:
             p["unitid"] = m.group(1)
     p["proxy"] = _js("proxyUrl", text) or "/module/web/jpage/dataproxy.jsp"
-    p["perpage"] = int(_js("perPage", text) or 15)
-    p["group"] = int(_js("groupSize", text) or 3)
+    p["perpage"] = _js_int("perPage", text, 15)
+    p["group"] = _js_int("groupSize", text, 3)
     total = _TOTAL.search(text) or re.search(r"""totalRecord\s*[:=]\s*['"]?(\d+)""", text)
     p["total"] = int(total.group(1)) if total else None
     wn = re.search(r"""webname\s*[:=]\s*['"]([^'"]*)['"]""", text) or re.search(
@@ -134,7 +141,7 @@ def parse_list(page: Page) -> ListResult:
         window = p["perpage"] * p["group"]
         n = len(recs)
         if p["total"] is not None:
-            for s in range(n + 1, p["total"] + 1, window):
+            for s in page_numbers(page, res, n + 1, p["total"] + 1, window, claim=f"totalrecord {p['total']}"):
                 res.requests.append(_proxy_request(page, p, s, min(s + window - 1, p["total"]), False))
         elif n >= window or _NEXTGROUP.search(page.text):
             res.requests.append(_proxy_request(page, p, n + 1, n + window, True))

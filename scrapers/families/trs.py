@@ -6,7 +6,7 @@ import re
 from urllib.parse import urljoin
 
 from . import generic
-from .base import ListResult, Page, Request, column_items, item_digest, subcolumns
+from .base import ListResult, Page, Request, column_items, item_digest, page_numbers, subcolumns
 
 NAME = "trs_wcm"
 _CPH = re.compile(r"createPageHTML\s*\(([^)]*)\)")
@@ -41,7 +41,7 @@ def parse_list(page: Page) -> ListResult:
     items = column_items(page)
     res = ListResult(links=items)
     # every page from this one's count: page k (k>=2) is prefix_{k-1}.ext in the same folder
-    for k in range(1, count):
+    for k in page_numbers(page, res, 1, count, claim=f"createPageHTML({count})"):
         res.requests.append(Request(url=urljoin(page.base_href, f"{prefix}_{k}.{ext}"),
                                     meta={"family": NAME, "column": page.meta.get("column"), "page_no": k + 1,
                                           "prev": item_digest(items)}))

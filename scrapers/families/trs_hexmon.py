@@ -5,7 +5,7 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 from . import generic
-from .base import ListResult, Page, Request, column_items, item_digest, next_links, probe_next, probe_start
+from .base import ListResult, Page, Request, column_items, item_digest, next_links, page_numbers, probe_next, probe_start
 
 NAME = "trs_hexmon"
 _COL = re.compile(r"/c\d{5,6}(?:/|$)")
@@ -48,7 +48,7 @@ def parse_list(page: Page) -> ListResult:
     m = _COUNT.search(page.text)
     base = _list_base(page.base)
     if m:
-        for k in range(2, int(m.group(1)) + 1):
+        for k in page_numbers(page, res, 2, int(m.group(1)) + 1, claim=m.group(0)):
             res.requests.append(Request(url=urljoin(base, f"list_{k}.shtml"),
                                         meta={"family": NAME, "column": meta.get("column"), "page_no": k}))
         return res

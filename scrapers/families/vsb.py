@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlsplit
 
-from .base import ListResult, Page, Request, clean, column_items
+from .base import ListResult, Page, Request, clean, column_items, page_numbers
 
 NAME = "vsb"
 _MARKERS = ("_newscontent_fromname", "vsb_content", "p_next p_fun", "/system/_content/download.jsp", "pb_sys_common",
@@ -33,7 +33,7 @@ def parse_list(page: Page) -> ListResult:
     T = total_pages(page)
     if is_first and T and T > 1:
         name = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        for n in range(1, T):  # page k>=2 lives at <name>/<T-k+1>.htm
+        for n in page_numbers(page, res, 1, T, claim=f"{T} pages"):  # page k>=2 lives at <name>/<T-k+1>.htm
             res.requests.append(Request(url=urljoin(page.base, f"{name}/{n}.htm"),
                                         meta={"family": NAME, "column": meta.get("column"), "page_no": T - n + 1}))
     for a in page.tree.css("span.p_next a, a.Next, .p_next a"):
