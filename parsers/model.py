@@ -18,6 +18,8 @@ class ReportCell(NamedTuple):
     unit: str | None = None  # money columns and pre-2019 indicators: the unit found
     via: str | None = None  # pre-2019 cells: "table" or "sentence"
     char: int | None = None  # offset of the value inside its source line or cell
+    offset: int | None = None  # offset of the value in the reader's text (`Flat.text`)
+    context: str | None = None  # the reader's text around the value (see report.with_context)
 
     def as_dict(self) -> dict:
         d = {"address": self.address, "value": self.value, "raw": self.raw, "status": self.status}
@@ -25,6 +27,11 @@ class ReportCell(NamedTuple):
         d["line"] = self.loc.line
         if self.char is not None:
             d["char"] = self.char
+        if self.offset is not None:
+            d["char_start"] = self.offset
+            d["char_end"] = self.offset + len(self.raw)
+        if self.context:
+            d["context"] = self.context
         if self.loc.via:
             d["source_via"] = self.loc.via
         if self.unit:

@@ -961,7 +961,8 @@ def _table_cells(flat: Flat, tables: list[_Table], sentence: dict) -> tuple[list
                 col_out = r.col_override or col
                 if r.col_override and col == "cumulative":
                     continue
-                cells.append((ReportCell(f"p/{r.key}/{col_out}", v, raw, "number", flat.loc(off), r.unit, "table"), off))
+                cells.append((ReportCell(f"p/{r.key}/{col_out}", v, raw, "number", flat.loc(off), r.unit, "table",
+                                         offset=off), off))
     if unmapped:
         warnings.append(Warning("PRE2019_ROW_UNMAPPED",
                                 "table rows with no pre-2019 indicator key: " + "、".join(unmapped)))
@@ -1214,7 +1215,8 @@ def extract_pre2019(flat: Flat) -> tuple[list[ReportCell], list[Warning]]:
             continue
         if addr in claimed:
             continue  # the table prints this figure: a sentence never stands in for it
-        out[addr] = ReportCell(addr, h.value, h.raw, "number", flat.loc(h.offset), h.unit, "sentence")
+        out[addr] = ReportCell(addr, h.value, h.raw, "number", flat.loc(h.offset), h.unit, "sentence",
+                               offset=h.offset)
         where[addr] = h.offset
     cells = sorted(out.values(), key=lambda c: (where[c.address], c.address))
     warnings += _sum_warnings(cells)

@@ -127,8 +127,9 @@ def _parse_document(doc: Document, rid: str, source: dict) -> Report:
         sections = split_pre2019_sections(flat)
         cells, w = extract_pre2019(flat)
         warnings += w
-        return Report(rid, source, agency, year, "pre2019", tuple(sections), tuple(cells), tuple(report_checks(cells)),
-                      tuple(warnings), published=doc.header_value("发布时间", "发布日期"), **about)
+        return Report(rid, source, agency, year, "pre2019", tuple(sections), with_context(cells, flat.text),
+                      tuple(report_checks(cells)), tuple(warnings), published=doc.header_value("发布时间", "发布日期"),
+                      **about)
     if version == "unknown":
         if "信息公开" not in flat.text:
             return Report(rid, source, agency, year, "unknown", warnings=tuple(warnings), **about,
@@ -159,8 +160,29 @@ def _parse_document(doc: Document, rid: str, source: dict) -> Report:
                       error="not an annual report: no template sections or tables found")
     checks = checks_mod.evaluate(tpl, cells) if cells else []
     return Report(rid, source, agency, year, tpl.version if version != "unknown" else "unknown", tuple(sections),
-                  tuple(cells), tuple(checks), tuple(warnings), published=doc.header_value("发布时间", "发布日期"),
+                  with_context(cells, flat.text), tuple(checks), tuple(warnings), published=doc.header_value("发布时间", "发布日期"),
                   **about)
+
+
+CONTEXT_CHARS = 24  # of the reader's text on each side of a value
+
+
+def with_context(cells, text: str) -> tuple[ReportCell, ...]:
+    """The cells, each with a short snippet of the text around it, the value in brackets
+    (``…属于行政查询事项 0 0 [3] 0…``; tabs and line breaks shown as spaces), so that a
+    person can find the number in the source."""
+    out = []
+    for c in cells:
+        if c.offset is not None and c.raw:
+            end = c.offset + len(c.raw)
+            a, b = max(0, c.offset - CONTEXT_CHARS), min(len(text), end + CONTEXT_CHARS)
+            left, right = _SPACES.sub(" ", text[a:c.offset]), _SPACES.sub(" ", text[end:b])
+            c = c._replace(context=f"{'…' if a else ''}{left}[{c.raw}]{right}{'…' if b < len(text) else ''}")
+        out.append(c)
+    return tuple(out)
+
+
+_SPACES = re.compile(r"\s+")
 
 
 def _blanks_vanish(tables) -> bool:

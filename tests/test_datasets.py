@@ -24,7 +24,7 @@ def test_panel_has_a_column_for_every_template_address():
     for pc in D.panel_columns():
         if pc.address.startswith("p/"):
             assert pre2019.valid_address(pc.address), pc.address
-    assert "t3__new_received__total" in names and "p__proactive_items__value" in names
+    assert "received_total" in names and "pre_proactive_items" in names and "pre_proactive_items_cum" in names
 
 
 def test_derived_panel_columns_come_from_the_template_file():
@@ -62,11 +62,15 @@ def _c(address, value=None, status="number", unit=None, raw=""):
     return {"address": address, "value": value, "status": status, "unit": unit, "raw": raw}
 
 
+def _values(cells) -> dict:
+    """indicator -> (value, status) as the values dataset and the panel get them."""
+    rv = D.report_values(cells)
+    return {pc.name: (D.typed(pc, rv.get(pc.address, pc.money_unit)[0]), rv.get(pc.address, pc.money_unit)[1])
+            for pc in D.panel_columns()}
+
+
 def _row(cells) -> dict:
-    panel = {f.name: [None] for f in D.panel_dataset().fields}
-    g, dc = D._t3_derivations()
-    D.PanelRow(cells).fill(panel, 0, g, dc)
-    return {k: v[0] for k, v in panel.items()}
+    return {k: v for k, (v, _) in _values(cells).items()}
 
 
 def test_panel_blank_policy_and_derived_values():
@@ -80,24 +84,24 @@ def test_panel_blank_policy_and_derived_values():
     cells += [_c("t2/art20_8.admin_fees/fee_amount", 380, unit="元")]
     cells += [_c("t2/art20_9.gov_procurement/procurement_amount", 12.5, unit="unknown")]
     r = _row(cells)
-    assert r["t3__new_received__total"] == 21
-    assert r["t3__new_received__legal_person"] == 2 + 3 + 4 + 5 + 6
-    assert r["t3__granted__natural_person"] == 0  # blank component in a table with numbers
-    assert r["t3__granted__total"] is None  # blank total: missing
-    assert r["t3__denied__natural_person"] == 5  # derived group row; dashes count 0
-    assert r["t3__denied__total"] is None  # its parts' totals are absent
-    assert r["t3__other__total"] == 4  # the printed group row
-    assert r["t3__carried_forward__total"] is None  # unresolved
-    assert r["t2__art20_8.admin_fees__fee_amount"] == pytest.approx(0.038)  # 380 元 in 万元
-    assert r["t2__art20_9.gov_procurement__procurement_amount"] is None  # unit unknown
-    assert r["t4__review__total"] is None  # table absent
-    assert r["t2__art20_1.regulations__issued"] is None
+    assert r["received_total"] == 21
+    assert r["received_legal_person"] == 2 + 3 + 4 + 5 + 6
+    assert r["granted_natural_person"] == 0  # blank component in a table with numbers
+    assert r["granted_total"] is None  # blank total: missing
+    assert r["denied_natural_person"] == 5  # derived group row; dashes count 0
+    assert r["denied_total"] is None  # its parts' totals are absent
+    assert r["other_total"] == 4  # the printed group row
+    assert r["carried_forward_total"] is None  # unresolved
+    assert r["admin_fees_amount_wan_yuan"] == pytest.approx(0.038)  # 380 元 in 万元
+    assert r["procurement_amount_yuan"] is None  # unit unknown
+    assert r["review_total"] is None  # table absent
+    assert r["regulations_issued"] is None
 
 
 def test_table_without_numbers_is_not_reported():
     cells = [_c("t4/review/upheld", None, "blank"), _c("t4/review/total", None, "text", raw="无")]
     r = _row(cells)
-    assert r["t4__review__upheld"] is None and r["t4__review__total"] is None
+    assert r["review_upheld"] is None and r["review_total"] is None
 
 
 def test_money_conversion():
@@ -200,11 +204,15 @@ def test_parquet_dtypes_and_determinism(tmp_path):
 def test_descriptor_is_derived_from_the_definitions():
     pkg = D.descriptor("0+test", ("REG", "2025-12-31"))
     res = {r["name"]: r for r in pkg["resources"]}
-    assert set(res) == {"reports", "cells", "sections", "checks", "panel", "coverage"}
+    assert set(res) == {"reports", "cells", "sections", "checks", "indicators", "values", "panel", "panel_status",
+                        "publishers", "region_year", "coverage", "coverage_summary"}
     panel = res["panel"]["schema"]
-    assert panel["primaryKey"] == ["agency_id", "year"]
+    assert panel["primaryKey"] == ["report_id"]
+    fks = {(tuple(fk["fields"]), fk["reference"]["resource"]) for fk in panel["foreignKeys"]}
+    assert fks == {(("report_id",), "reports"), (("publisher_id",), "publishers")}
+    assert res["checks"]["schema"]["primaryKey"] == ["report_id", "id", "subject"]
     types = {f["name"]: f["type"] for f in panel["fields"]}
-    assert types["t3__new_received__total"] == "integer" and types["t2__art20_8.admin_fees__fee_amount"] == "number"
+    assert types["received_total"] == "integer" and types["admin_fees_amount_wan_yuan"] == "number"
     assert len(panel["fields"]) == len(D.PANEL_KEY_FIELDS) + len(D.panel_columns())
     status = next(f for f in res["reports"]["schema"]["fields"] if f["name"] == "status")
     assert status["constraints"]["enum"] == list(D.STATUS_VALUES)
@@ -240,3 +248,253 @@ def test_a_page_that_only_links_its_attachment_is_a_duplicate_of_it():
     assert "attachment att" in out["page"].reason
     assert out["att"].status == "kept" and out["att"].duplicates == ("page",)
     assert out["lone"].status == "kept"
+
+
+# ----------------------------------------------------------------------------- indicators
+
+def test_indicator_names_are_for_people():
+    from pipeline.indicators import NAME_RE
+
+    for pc in D.panel_columns():
+        assert NAME_RE.match(pc.name), pc.name
+    for ds in D.datasets():
+        for f in ds.fields:
+            assert NAME_RE.match(f.name), (ds.name, f.name)
+    by = {pc.address: pc.name for pc in D.panel_columns()}
+    assert by["t2/art20_8.admin_fees/fee_amount"] == "admin_fees_amount_wan_yuan"  # unit in the name
+    assert by["t2/art20_9.gov_procurement/procurement_amount"] == "procurement_amount_yuan"
+    assert by["p/proactive_fulltext_rate/value"].endswith("_pct")
+    assert by["t3/denied.state_secret/natural_person"] == "denied_secret_natural_person"
+
+
+def test_indicators_table_maps_names_to_template_addresses():
+    rows = {r["indicator"]: r for r in D.indicator_rows()}
+    assert len(rows) == len(D.panel_columns())
+    r = rows["received_total"]
+    assert r["address_2019"] == r["address_2021"] == "t3/new_received/total" and r["address_pre2019"] is None
+    assert r["comparable"] is True and "本年新收" in r["label_zh"]
+    made, issued = rows["regulations_made_new"], rows["regulations_issued"]
+    assert made["address_2021"] is None and issued["address_2019"] is None
+    assert made["comparable"] is False and "approximate" in made["comparability"]
+    assert "t3/denied.state_secret/total" in rows["denied_total"]["formula"]
+    assert "commercial" in rows["received_legal_person"]["formula"]
+    pre = rows["pre_apps_received"]
+    assert pre["address_pre2019"] == "p/applications_received/value" and pre["comparable"] is False
+
+
+# ----------------------------------------------------------------------------- value status
+
+def test_blank_zero_unresolved_and_absent_are_told_apart():
+    apps = ("natural_person", "commercial", "research", "social_org", "legal_service", "other_org")
+    cells = [_c(f"t3/new_received/{c}", i) for i, c in enumerate(apps, 1)] + [_c("t3/new_received/total", 21)]
+    cells += [_c("t3/granted/natural_person", 0), _c("t3/granted/commercial", None, "blank")]
+    cells += [_c(f"t3/granted/{c}", 1) for c in apps[2:]] + [_c("t3/granted/total", None, "blank")]
+    cells += [_c("t3/carried_forward/total", None, "unresolved", raw="7 | 77")]
+    cells += [_c("t3/partially_granted/total", None, "blank")]
+    cells += [_c("t2/art20_9.gov_procurement/procurement_amount", 12.5, unit="unknown")]
+    v = _values(cells)
+    assert v["granted_natural_person"] == (0, "number")  # a printed 0
+    assert v["granted_commercial"] == (0, "blank_as_zero")  # a blank counted 0 by the policy
+    assert v["granted_total"] == (4, "derived")  # a blank total whose parts are printed
+    assert v["partly_granted_total"] == (None, "blank")  # a blank total with no printed part
+    assert v["carried_forward_total"] == (None, "unresolved")
+    assert v["review_total"] == (None, "absent")  # table 四 missing
+    assert v["procurement_amount_yuan"] == (None, "unit_unknown")
+    assert v["received_legal_person"] == (20, "derived")
+    assert set(D.VALUE_STATUS) >= {s for _, s in v.values()}
+
+
+# ----------------------------------------------------------------------------- region totals
+
+def test_region_year_never_adds_an_aggregate_report_to_its_units():
+    from pipeline.entities import region_year_rows
+
+    base = {"province_code": "350000", "city_code": "350100", "county_code": "350128", "year": 2022}
+    panel = [
+        {**base, "report_id": "county-wide", "scope": "aggregate", "received_total": 100, "denied_total": 10},
+        {**base, "report_id": "gov", "scope": "own", "received_total": 60, "denied_total": 6},
+        {**base, "report_id": "town", "scope": "own", "received_total": 40, "denied_total": None,
+         "township_code": "350128100"},
+    ]
+    rows = {(r["level"], r["region_code"]): r for r in region_year_rows(panel)}
+    c = rows[("county", "350128")]
+    assert c["received_total_own"] == 100 and c["received_total_aggregate"] == 100
+    assert c["n_own_reports"] == 2 and c["n_aggregate_reports"] == 1 and c["aggregate_report_ids"] == "county-wide"
+    assert c["denied_total_own"] == 6 and c["denied_total_n_missing"] == 1
+    assert rows[("province", "350000")]["received_total_own"] == 100  # not 200
+
+
+def test_publishers_are_named_once_whatever_the_report_prints():
+    from pipeline.entities import publisher_of
+
+    reg = {"province": "江苏省", "city": "淮安市", "county": "洪泽区", "code": "320813", "level": "county",
+           "agency_type": "government"}
+    a, b = publisher_of("淮安市洪泽区人民政府", reg), publisher_of("洪泽区人民政府", reg)
+    assert a == b and a["publisher_id"] == "320813-洪泽区人民政府" and a["publisher_type"] == "government"
+    assert a["parent_id"] == "320800-淮安市人民政府" and a["county_code"] == "320813" and a["city_code"] == "320800"
+    zreg = {"province": "福建省", "city": "福州市", "county": "平潭县", "code": "350128", "level": "county"}
+    z = publisher_of("平潭综合实验区金井片区管理局", zreg | {"agency_type": "government"})
+    assert z["publisher_id"] == "350128-平潭综合实验区金井片区" and z["publisher_type"] == "zone"
+    assert z["parent_id"] == "350128-平潭综合实验区"
+    tax = publisher_of("平潭综合实验区地方税务局", zreg | {"agency_type": "department"})
+    assert tax["publisher_type"] == "zone_agency" and tax["parent_id"] == "350128-平潭综合实验区"
+    assert publisher_of(None, reg) is None
+
+
+# ----------------------------------------------------------------------------- a build of the corpus
+
+@pytest.fixture(scope="module")
+def corpus_build(tmp_path_factory):
+    from pipeline.build import build
+    from tests.conftest import need_corpus
+
+    corpus = need_corpus()
+    out = tmp_path_factory.mktemp("corpus") / "clean"
+    res = build(corpus, out, workers=2, csv=True, sqlite=True, progress=False)
+    first = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+             if p.is_file() and ".cache" not in p.parts}
+    build(corpus, out, workers=2, csv=True, sqlite=True, progress=False)  # from the parse cache
+    second = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+              if p.is_file() and ".cache" not in p.parts}
+    data = {ds.name: pd.read_parquet(out / ds.path) for ds in D.datasets()}
+    return {"out": out, "res": res, "first": first, "second": second, **data}
+
+
+def test_rebuild_is_byte_identical_in_every_form(corpus_build):
+    first, second = corpus_build["first"], corpus_build["second"]
+    assert {"xxgk.sqlite", "csv/panel.csv", "csv/datapackage.json", "datapackage.json"} <= set(first)
+    assert first.keys() == second.keys()
+    assert [n for n in first if first[n] != second[n]] == []
+
+
+def test_every_kept_report_is_in_the_panel_and_values(corpus_build):
+    r, p, v = corpus_build["reports"], corpus_build["panel"], corpus_build["values"]
+    kept = r[r.status == "kept"]
+    assert set(kept.report_id) == set(p.report_id) | set(v.report_id)
+    assert p.n_reports.sum() == len(kept)
+    flagged = kept[kept.unsettled.notna()]
+    assert corpus_build["res"].unsettled == len(flagged)
+    assert set(flagged.report_id) <= set(p.report_id)  # kept with its flag, never dropped
+    assert (p.loc[p.publisher_id.isna(), "unsettled"].notna()).all()
+
+
+def test_a_readme_beside_the_reports_is_skipped_by_content(corpus_build):
+    r = corpus_build["reports"]
+    readme = r[r.paths == "README.md"].iloc[0]
+    assert readme.status == "skipped" and "not an annual report" in readme.error
+
+
+def test_panel_columns_work_in_every_tool(corpus_build):
+    import re
+
+    for name in ("panel", "panel_status", "region_year", "values", "publishers"):
+        for c in corpus_build[name].columns:
+            assert re.match(r"^[a-z][a-z0-9_]{0,31}$", c), (name, c)
+
+
+def test_panel_status_tells_every_value_apart(corpus_build):
+    p, s = corpus_build["panel"], corpus_build["panel_status"]
+    assert list(s.report_id) == list(p.report_id)
+    seen = set()
+    for pc in D.panel_columns():
+        st, val = s[pc.name], p[pc.name]
+        seen |= set(st.dropna())
+        assert (val.notna() == st.isin(["number", "blank_as_zero", "derived"])).all(), pc.name
+    assert {"number", "blank_as_zero", "blank", "derived", "unresolved", "absent"} <= seen
+
+
+def test_coverage_finds_publishers_placed_at_their_division(corpus_build):
+    cov = corpus_build["coverage"]
+    zone = cov[cov.publisher_id == "350128-平潭综合实验区"]
+    assert set(zone.loc[zone.found, "year"]) == {2017, 2020, 2022, 2025}
+    assert set(zone.expected_because) == {"first_report"}
+    summ = corpus_build["coverage_summary"]
+    row = summ[(summ.county_code == "350128") & (summ.year == 2022)].iloc[0]
+    assert "平潭综合实验区" not in row.missing.split(";") and "平潭县人民政府" in row.missing.split(";")
+    assert set(cov.publisher_id) <= set(corpus_build["publishers"].publisher_id)
+
+
+def test_one_publisher_across_its_names(corpus_build):
+    pubs = corpus_build["publishers"].set_index("publisher_id")
+    hz = pubs.loc["320813-洪泽区人民政府"]
+    assert hz.n_reports == 2 and "淮安市洪泽区人民政府" in hz.names_by_year and "2023: 洪泽区人民政府" in hz.names_by_year
+    assert set(pubs.parent_id.dropna()) <= set(pubs.index)
+
+
+def test_checks_are_keyed_by_report_id_and_subject(corpus_build):
+    ch = corpus_build["checks"]
+    assert not ch.duplicated(["report_id", "id", "subject"]).any()
+
+
+def test_csv_and_sqlite_hold_the_same_values_as_parquet(corpus_build):
+    import sqlite3
+
+    out = corpus_build["out"]
+    con = sqlite3.connect(out / "xxgk.sqlite")
+    for ds in D.datasets():
+        want = corpus_build[ds.name]
+        raw = (out / "csv" / f"{ds.name}.csv").read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), ds.name
+        dtypes = {f.name: D._PANDAS[f.kind] for f in ds.fields if f.kind != "bool"}
+        got = pd.read_csv(out / "csv" / f"{ds.name}.csv", encoding="utf-8-sig", dtype=dtypes, keep_default_na=False,
+                          na_values=[""])
+        for f in ds.fields:
+            if f.kind == "bool":
+                got[f.name] = got[f.name].map({True: True, False: False, "true": True, "false": False}).astype("boolean")
+        pd.testing.assert_frame_equal(got, want, check_dtype=False, obj=f"csv {ds.name}")
+        rows = con.execute(f'SELECT * FROM "{ds.name}"').fetchall()
+        sq = pd.DataFrame(rows, columns=[f.name for f in ds.fields]).astype(
+            {f.name: ("boolean" if f.kind == "bool" else D._PANDAS[f.kind]) for f in ds.fields})
+        pd.testing.assert_frame_equal(sq, want, check_dtype=False, obj=f"sqlite {ds.name}")
+    con.close()
+
+
+def test_datapackage_validates_with_frictionless(corpus_build):
+    frictionless = pytest.importorskip("frictionless", reason="frictionless is in the test extra")
+    import json
+
+    out = corpus_build["out"]
+    pkg = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    assert list(frictionless.Package.metadata_validate(pkg)) == []
+    assert pkg["licenses"] and pkg["sources"] and pkg["version"] and pkg["created"]
+    fks = {r["name"]: r["schema"].get("foreignKeys", []) for r in pkg["resources"]}
+    assert {"publishers", "reports"} <= {fk["reference"]["resource"] for fk in fks["panel"]}
+    # the data themselves, through the CSV twin (frictionless reads wide parquet files slowly)
+    report = frictionless.validate(str(out / "csv" / "datapackage.json"))
+    errors = [(t.name, e.type, e.note) for t in report.tasks for e in t.errors][:10]
+    assert report.valid, errors
+    twin = json.loads((out / "csv" / "datapackage.json").read_text(encoding="utf-8"))
+    assert [r["schema"] for r in twin["resources"]] == [r["schema"] for r in pkg["resources"]]
+
+
+def _readme_snippets() -> list[tuple[str, str]]:
+    import re
+    from pathlib import Path
+
+    md = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    part = md[md.index("## Datasets"):]
+    part = part[:part.index("\n## ", 3)]
+    return re.findall(r"```(python|sql)\n(.*?)```", part, re.S)
+
+
+def test_readme_answers_three_journalist_questions(corpus_build):
+    duckdb = pytest.importorskip("duckdb", reason="duckdb is in the test extra")
+    snippets = _readme_snippets()
+    assert [k for k, _ in snippets] == ["python", "sql"] * 3
+    out = corpus_build["out"].as_posix()
+    answers = []
+    for (_, py), (_, sql) in zip(snippets[0::2], snippets[1::2]):
+        ns: dict = {}
+        exec(py.replace("data/clean", out), ns)
+        got_pd = ns["answer"]
+        got_sql = duckdb.sql(sql.replace("data/clean", out)).df()
+        assert len(got_pd) == len(got_sql) > 0
+        assert list(got_pd.iloc[:, 0]) == list(got_sql.iloc[:, 0])
+        answers.append(got_sql)
+    towns, refused, missing = answers
+    assert "大湖镇人民政府" in set(towns.publisher)
+    hz = refused[(refused.region == "洪泽区") & (refused.year == 2024)].iloc[0]
+    p = corpus_build["panel"].set_index("report_id")
+    row = p[(p.publisher_id == "320813-洪泽区人民政府") & (p.year == 2024)].iloc[0]
+    assert hz.share_refused == pytest.approx(row.denied_total / row.results_total)
+    assert "平潭县人民政府" in set(missing.publisher)

@@ -1,0 +1,83 @@
+"""The datasets in other forms, from the same schema definitions (`pipeline.datasets`).
+
+* ``--csv``: ``csv/<dataset>.csv``, UTF-8 with a byte-order mark (so that spreadsheet
+  programs read the Chinese text right), a header of column names, empty for null,
+  ``true``/``false`` for booleans; and ``csv/datapackage.json``, the Frictionless descriptor
+  of these files (the same fields, keys and foreign keys as the parquet one).
+* ``--sqlite``: ``xxgk.sqlite``, one table per dataset with the columns' SQL types, primary
+  keys and foreign keys declared.
+
+Both are written from the parquet files just written, so they hold the same values; both
+are deterministic (same rows, same bytes).
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+
+from . import datasets as D
+
+BOM = b"\xef\xbb\xbf"
+SQL_TYPE = {"int": "INTEGER", "money": "REAL", "float": "REAL", "string": "TEXT", "bool": "INTEGER"}
+
+
+def write_csv(out: Path) -> list[Path]:
+    """csv/<dataset>.csv for every dataset, and csv/datapackage.json."""
+    out = Path(out)
+    folder = out / "csv"
+    folder.mkdir(exist_ok=True)
+    written = []
+    for ds in D.datasets():
+        table = pq.read_table(out / ds.path)
+        p = folder / f"{ds.name}.csv"
+        tmp = p.with_name(f".{p.name}.tmp")
+        with open(tmp, "wb") as f:
+            f.write(BOM)
+            pcsv.write_csv(table, f, pcsv.WriteOptions(include_header=True, quoting_style="needed"))
+        os.replace(tmp, p)
+        written.append(p)
+    pkg = __import__("json").loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    for res in pkg["resources"]:
+        res.update({"path": f"{res['name']}.csv", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8-sig",
+                    "dialect": {"csv": {"delimiter": ",", "quoteChar": '"', "header": True}}})
+    p = folder / "datapackage.json"
+    D.write_json(pkg, p)
+    written.append(p)
+    return written
+
+
+def _create(ds: D.Dataset) -> str:
+    cols = [f'"{f.name}" {SQL_TYPE[f.kind]}' for f in ds.fields]
+    if ds.primary_key:
+        cols.append("PRIMARY KEY (" + ", ".join(f'"{k}"' for k in ds.primary_key) + ")")
+    for a, ref, b in ds.foreign_keys:
+        cols.append("FOREIGN KEY (" + ", ".join(f'"{k}"' for k in a) + f') REFERENCES "{ref}" ('
+                    + ", ".join(f'"{k}"' for k in b) + ")")
+    return f'CREATE TABLE "{ds.name}" (\n  ' + ",\n  ".join(cols) + "\n)"
+
+
+def write_sqlite(out: Path) -> Path:
+    """xxgk.sqlite with one table per dataset (the same rows as the parquet files)."""
+    out = Path(out)
+    p = out / "xxgk.sqlite"
+    tmp = out / ".xxgk.sqlite.tmp"
+    if tmp.exists():
+        tmp.unlink()
+    con = sqlite3.connect(tmp)
+    try:
+        for ds in D.datasets():
+            con.execute(_create(ds))
+            table = pq.read_table(out / ds.path)
+            marks = ", ".join("?" for _ in ds.fields)
+            for batch in table.to_batches(max_chunksize=10_000):
+                cols = [c.to_pylist() for c in batch.columns]
+                con.executemany(f'INSERT INTO "{ds.name}" VALUES ({marks})', zip(*cols))
+        con.commit()
+    finally:
+        con.close()
+    os.replace(tmp, p)
+    return p
