@@ -653,18 +653,41 @@ def _by_quoted_numbers(rs: list, table: str, key: str, cols, anchors: dict, warn
     return rs
 
 
+def _only_split(spec: RowSpec, run: list[Field]) -> tuple[Cell, ...] | None:
+    """The one way to read `run` as the row's cells, arithmetic aside, if there is one."""
+    readings = split_fields(run, len(spec.cols), _valid_for(spec.cols), limit=2)
+    return readings[0] if len(readings) == 1 else None
+
+
+def _violations(spec: RowSpec, r: tuple[Cell, ...]) -> tuple:
+    """A rank (as _rank_readings gives) for a reading the row's arithmetic did not choose."""
+    vals = [_num(c[0], spec.cols[i]) for i, c in enumerate(r)]
+    states = [sum_status(vals, t, list(p)) for t, p in spec.groups]
+    soft = sum(1 for a, b in spec.le if vals[a] is not None and vals[b] is not None and vals[a] > vals[b])
+    neg = sum(1 for i, v in enumerate(vals) if v is not None and v < 0 and not spec.cols[i].signed)
+    return (neg, sum(1 for x in states if x == 2), soft, sum(1 for x in states if x == 1), 0, 0)
+
+
 def _solve_run(spec: RowSpec, run: list[Field], vanish: bool, ranks: dict | None = None, spaced: bool = False):
     """The best readings of a run. With `ranks` (a dict to fill), keep every reading the
     row's own arithmetic admits and leave the finer preference (a verified total over
     a blank one, fewer vanished cells) until the whole table has been checked."""
     ranked = rank_readings(spec, run, vanish, spaced)
-    if not ranked:
-        return [], None
-    floor = min(k[:3] for _, k in ranked)
-    if floor[:2] != (0, 0) and any(f.splittable for f in run):
+    floor = min(k[:3] for _, k in ranked) if ranked else None
+    if any(f.splittable for f in run) and (floor is None or floor[:2] != (0, 0)):
         # Every way of cutting the digits breaks the row's own total (or makes a count
-        # negative): the cut is not known, so no cell of the row is. (A row printed with
-        # separators is kept as printed, and its failed check says so.)
+        # negative). Where the text admits one cut only (seven digits for seven columns),
+        # that cut is what was printed: the values stand and the failed check says the
+        # source does not add up, as for a row printed with separators. Otherwise the cut
+        # is not known, so no cell of the row is. Only runs of printed values count: a
+        # blank's trace (a no-break space) may belong to a label cell or the next row, so
+        # a run holding one does not fix the cut; nor where blanks may have vanished.
+        only = None if vanish or not all(f.text for f in run) else _only_split(spec, run)
+        if only is None:
+            return [], None
+        ranked = [(only, _violations(spec, only))]
+        floor = ranked[0][1][:3]
+    elif not ranked:
         return [], None
     if ranks is None:
         return best(ranked)

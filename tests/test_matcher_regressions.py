@@ -68,3 +68,34 @@ def test_a_split_search_cut_short_gives_no_reading():
 
     spec = RowSpec("", tuple(Column(f"c{i}", f"c{i}") for i in range(15)), ())
     assert rank_readings(spec, _run("1234567891" * 4), vanish=False) == []
+
+
+def test_a_row_whose_digits_cut_one_way_only_is_read_as_printed_even_when_it_does_not_add_up():
+    from parsers.tables import _solve_run
+
+    (reading,), floor = _solve_run(_t3_row(), _run("4100000"), vanish=False)
+    assert [t for t, _ in reading] == ["4", "1", "0", "0", "0", "0", "0"] and floor[1] == 1  # its total check fails
+    assert _solve_run(_t3_row(), _run("41000000"), vanish=False) == ([], None)  # 41|0… or 4|10|…: not known
+    vanished, _ = _solve_run(_t3_row(), _run("4100000"), vanish=True)  # fewer cells may have been printed
+    assert reading not in vanished
+
+
+def test_a_source_whose_totals_do_not_add_up_keeps_its_printed_values():
+    """Run-together text of a report whose 总计 column was printed 0 in every row of table
+    三: every row whose digits cut one way only is read as printed, and the checks fail."""
+    import random
+
+    from pipeline.generator import render_text
+
+    g = generate(4, version="2021", style="run_together")
+    values = {a: (0 if a.startswith("t3/") and a.endswith("/total") else v) for a, v in g.values.items()}
+    report = parse_bytes(render_text(values, g.version, g.year, g.agency, g.style, random.Random(4), noise=True).encode())
+    got = {c.address: c for c in report.cells}
+    rows = {a.split("/")[1] for a in values if a.startswith("t3/")}
+    forced = [r for r in rows if all(0 <= v <= 9 for a, v in values.items() if a.startswith(f"t3/{r}/"))]
+    broken = [r for r in forced if any(values[a] for a in values if a.startswith(f"t3/{r}/"))]
+    assert len(broken) >= 3
+    for r in forced:
+        for a in (a for a in values if a.startswith(f"t3/{r}/")):
+            assert got[a].status == "number" and got[a].value == values[a], (a, got[a])
+    assert any(c.ok is False and c.id.startswith("t3_") for c in report.checks)
