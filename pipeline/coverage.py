@@ -22,6 +22,7 @@ build's whole year span because another county's reports reach further back.
 from __future__ import annotations
 
 from . import regions
+from .entities import register_publisher
 
 REVEALED_TYPES = ("zone", "township", "street", "government")  # not departments, nor a zone's bodies
 
@@ -36,11 +37,21 @@ def _register(county: str) -> list[dict]:
     except ValueError:  # not a county-level division with townships
         return []
     out = []
-    for i, p in enumerate(pubs):
-        ptype = "government" if i == 0 else ("street" if p["agency_type"] == "street_office" else "township")
-        out.append({"publisher_id": f"{p['code']}-{p['name']}", "publisher": p["name"], "publisher_type": ptype,
-                    "division_code": p["code"], "county_name": pubs[0]["division"]})
+    for p in pubs:
+        pub = register_publisher(p["code"], p["name"])
+        if pub:
+            out.append(pub | {"county_name": pubs[0]["division"]})
     return out
+
+
+def _revealed(p: dict) -> bool:
+    """A publisher the reports reveal that coverage expects: a zone, a sub-zone's
+    administration (its name holds a second zone: 平潭综合实验区金井片区管理局), a township
+    or government the register lacks; not a department, nor a zone's other bodies."""
+    t = p.get("publisher_type")
+    if t == "zone_agency":
+        return len(regions.zones(p.get("publisher"))) > 1
+    return t in REVEALED_TYPES
 
 
 def coverage(kept: list[dict], publishers: list[dict], years: tuple[int, int] | None = None) -> list[dict]:
@@ -71,8 +82,7 @@ def coverage(kept: list[dict], publishers: list[dict], years: tuple[int, int] | 
             continue
         name = next(iter(expected.values()))[0]["county_name"]
         for p in publishers:
-            if (p["publisher_id"] not in expected and p.get("publisher_type") in REVEALED_TYPES
-                    and _county(p.get("division_code")) == county):
+            if p["publisher_id"] not in expected and _revealed(p) and _county(p.get("division_code")) == county:
                 start = p.get("first_year") or _child_first(p["publisher_id"], publishers) or first[county]
                 expected[p["publisher_id"]] = (p, "first_report", start)
         for pid in sorted(expected):

@@ -115,7 +115,7 @@ CODE_FIELDS = (
 PUBLISHER_TYPES = ("government", "township", "street", "department", "zone", "zone_agency", "other")
 SCOPES = ("own", "aggregate")
 PUBLISHER_REF_FIELDS = (
-    F("publisher_id", "string", "Publisher (publishers.publisher_id): civil-affairs division code and canonical name, e.g. 320813-洪泽区人民政府; null when the report names no publisher (see unsettled).", "发布机关标识：区划代码-规范名称"),
+    F("publisher_id", "string", "Publisher (publishers.publisher_id): civil-affairs division code and canonical name, e.g. 320813-淮安市洪泽区人民政府; null when the report names no publisher (see unsettled).", "发布机关标识：区划代码-规范名称"),
     F("publisher", "string", "Canonical name of the publisher (the same across years whatever the report prints).", "发布机关规范名称"),
     F("publisher_type", "string", "government (province, city, county), township, street, department, zone (a development or pilot zone, or a sub-zone administration such as 片区管理局), zone_agency (a body of a zone, such as its tax bureau) or other.", "发布机关类型", enum=PUBLISHER_TYPES),
 )
@@ -222,7 +222,7 @@ COVERAGE = Dataset("coverage", "Coverage", "覆盖情况", "expected publisher �
     F("county", "string", "County name.", "县级行政区名称"),
     F("publisher_id", "string", "Expected publisher (publishers.publisher_id).", "应发布机关标识"),
     F("publisher", "string", "Canonical name of the expected publisher.", "应发布机关"),
-    F("publisher_type", "string", "government, township, street or zone (zones and sub-zones the reports reveal).", "应发布机关类型", enum=PUBLISHER_TYPES),
+    F("publisher_type", "string", "government, township, street, zone or zone_agency (zones and sub-zone administrations the reports reveal).", "应发布机关类型", enum=PUBLISHER_TYPES),
     F("division_code", "string", "Civil-affairs code of the publisher's division.", "应发布机关的区划代码"),
     F("year", "int", "Report year.", "报告年度"),
     F("expected_because", "string", "Why a report of this year is expected: register (the county's governments, townships and streets in the register, over the years asked with --years, else from the first year the county has a report), first_report (a zone or zone agency the reports reveal, from its first report year).", "应发布的依据", enum=("register", "first_report")),
@@ -293,7 +293,7 @@ VALUES = Dataset("values", "Values", "指标值", "kept report × indicator of i
     foreign_keys=(REF_REPORT[0], (("indicator",), "indicators", ("indicator",)), REF_PUBLISHER))
 
 PUBLISHERS = Dataset("publishers", "Publishers", "发布机关", "publisher (a body that publishes reports, or the parent of one)", (
-    F("publisher_id", "string", "Readable stable id: civil-affairs division code and canonical name (320813-洪泽区人民政府).", "发布机关标识"),
+    F("publisher_id", "string", "Readable stable id: civil-affairs division code and canonical name (320813-淮安市洪泽区人民政府).", "发布机关标识"),
     F("publisher", "string", "Canonical name.", "规范名称"),
     F("publisher_type", "string", "government (province, city, county), township, street, department, zone, zone_agency or other.", "类型", enum=PUBLISHER_TYPES),
     F("parent_id", "string", "The body above it (publishers.publisher_id): a township's county government, a department's government, a zone agency's zone, a government's next-higher government.", "上级机关标识"),

@@ -1,22 +1,21 @@
 """Publishers as entities, and region totals that never count a body twice.
 
 A publisher is the body that publishes a report: a government (province, city, county),
-a township or street office, a department, a development zone or an agency of a zone.
+a township or street office, a department, a development zone or a body of a zone.
 `publisher_of(agency, region)` gives its identity from the name a report prints and the
-division the region resolver placed it at:
+division the region resolver placed it at, through `pipeline.publishers.canonical_publisher`
+(one naming rule for the whole project):
 
-* ``publisher`` — the canonical name: the most specific division's name plus what the
-  printed name says after its place names (淮安市洪泽区人民政府 and 洪泽区人民政府 are both
-  ``洪泽区人民政府``; a zone's name stands alone, without the word for its administration:
-  ``平潭综合实验区``, ``平潭综合实验区金井片区`` for 平潭综合实验区金井片区管理局);
+* ``publisher`` — the canonical readable name, whatever spelling the report prints
+  (淮安市洪泽区人民政府 for 洪泽区人民政府 and 洪泽区政府; 平潭综合实验区管理委员会 for
+  平潭综合实验区);
 * ``publisher_id`` — ``<civil-affairs division code>-<canonical name>``
-  (``320813-洪泽区人民政府``): readable, and stable as long as the register and the name are;
-* ``publisher_type`` — government, township, street, department, zone (a zone, or a
-  sub-zone's administration such as 金井片区管理局), zone_agency (a body of a zone, such as
-  its tax bureau), other;
+  (``320813-淮安市洪泽区人民政府``): readable, and stable as long as the register and the
+  naming rule are;
+* ``publisher_type`` — government, township, street, department, zone, zone_agency (a body
+  of a zone: its 片区管理局, its tax bureau), other;
 * ``parent_id`` — the body above it: a township's county government, a department's
-  government, a zone agency's or a sub-zone's zone, a zone's and a government's
-  next-higher government.
+  government, a zone body's zone, a zone's and a government's next-higher government.
 
 A report whose publisher cannot be named (no agency found) has no publisher_id; the
 report row says why in ``unsettled``. Parents without a report of their own are publishers
@@ -30,12 +29,8 @@ aggregate reports (summaries of several bodies: 汇总…) beside them, never ad
 from __future__ import annotations
 
 from . import regions
-from .dedupe import normalize_agency
+from .publishers import canonical_publisher
 
-PARTS = ("province", "city", "county", "township")
-ZONE_ADMIN = ("", "管委会", "管理委员会", "管理局", "党工委管委会", "党工委", "工作委员会")
-GOV_TAILS = {"政府": "人民政府", "街道办": "街道办事处", "办事处": "办事处", "人民政府": "人民政府"}
-# the indicators summed per region and year (panel names, see pipeline.indicators)
 REGION_INDICATORS = ("received_total", "granted_total", "partly_granted_total", "denied_total", "results_total",
                      "review_total", "lit_direct_total", "lit_after_review_total")
 LEVEL_CODES = (("county", "county_code"), ("city", "city_code"), ("province", "province_code"))
@@ -50,84 +45,49 @@ def region_codes(code: str | None) -> dict:
     return out
 
 
-def _gov_id(code: str) -> str | None:
-    div = regions._index().by_code.get(code)
-    return f"{code}-{regions.publisher_name(div)}" if div else None
-
-
-def _parent_gov(code: str) -> str | None:
-    path = regions._index().paths.get(code) or ()
-    return _gov_id(path[-2].code) if len(path) > 1 else None
+def _pid(key: str | None, name: str | None) -> str | None:
+    """The readable id of a publisher key (`pipeline.publishers`): code-name."""
+    if not key:
+        return None
+    code, sep, _ = key.partition(":")
+    return f"{code}-{name}" if sep else key
 
 
 def publisher_of(agency: str | None, region: dict | None) -> dict | None:
     """The publisher of a report (see the module docstring), or None without a name."""
-    name = normalize_agency(agency)
-    if not name:
+    pub = canonical_publisher(agency, region or {})
+    if pub is None:
         return None
-    region = region or {}
-    code = region.get("code") or region.get("division_code")
-    rest = name
-    anchor = None
-    for part in PARTS:
-        p = normalize_agency(region.get(part))
-        if p:
-            anchor = p
-            if rest.startswith(p) and len(rest) > len(p):
-                rest = rest[len(p):]
-    zs = regions.zones(rest)
-    atype = region.get("agency_type") or regions.agency_type(name)
-    if rest in GOV_TAILS and atype in ("government", "street_office"):
-        rest = GOV_TAILS[rest]
-    canonical = rest if (zs and rest.startswith(zs[0])) or not anchor or rest.startswith(anchor) else anchor + rest
-    if zs and canonical.startswith(zs[0]):
-        # the zone itself or a sub-zone's administration (…片区管理局) is a zone; a body of a zone
-        # (its tax bureau …) is a zone_agency
-        end = canonical.rfind(zs[-1]) + len(zs[-1])
-        ptype = "zone" if canonical[end:] in ZONE_ADMIN else "zone_agency"
-        if ptype == "zone":  # XX开发区 and XX开发区管委会 are one publisher
-            canonical = canonical[:end]
-    elif atype == "street_office":
-        ptype = "street"
-    elif atype == "government":
-        ptype = "township" if region.get("level") == "township" else "government"
-    elif atype == "department":
-        ptype = "department"
-    else:
-        ptype = "other"
-    pid = f"{code}-{canonical}" if code else canonical
     parent = None
-    if code:
-        if ptype == "zone_agency" or (ptype == "zone" and len(zs) > 1):
-            parent = f"{code}-{zs[0]}"
-        elif ptype in ("zone", "department", "other"):
-            parent = _gov_id(code)
-        elif ptype in ("township", "street") and len(code) == 6:  # a township the register lacks
-            parent = _gov_id(code)
-        else:
-            parent = _parent_gov(code)
-    if parent == pid:
-        parent = None
-    return {"publisher_id": pid, "publisher": canonical, "publisher_type": ptype, "parent_id": parent,
-            "division_code": code, **region_codes(code)}
+    if pub.parent_key:
+        code, _, body = pub.parent_key.partition(":")
+        got = canonical_publisher(body, _register_region(code, body))
+        parent = _pid(pub.parent_key, got.name if got else body)
+    return {"publisher_id": _pid(pub.key, pub.name), "publisher": pub.name, "publisher_type": pub.kind,
+            "parent_id": parent, "division_code": pub.division_code, **region_codes(pub.division_code)}
 
 
-def _register_publisher(pid: str) -> dict | None:
-    """A government publisher known from the register only (a parent without a report)."""
-    code, _, name = pid.partition("-")
+def _register_region(code: str, name: str) -> dict:
+    """The region of a body at a register division, as the resolver would give it."""
     div = regions._index().by_code.get(code)
-    if div is None:
-        return None
-    if name == regions.publisher_name(div):
-        lvl = regions.LEVELS[div.level]
-        ptype = "street" if name.endswith("办事处") and lvl == "township" else ("township" if lvl == "township" else "government")
-        return {"publisher_id": pid, "publisher": name, "publisher_type": ptype, "parent_id": _parent_gov(code),
+    level = regions.LEVELS.get(div.level) if div else None
+    return {"code": code, "level": level,
+            "agency_type": "street_office" if name.endswith("办事处") and level == "township" else None}
+
+
+def register_publisher(code: str, name: str) -> dict | None:
+    """publisher_of for a government the register names (regions.expected_publishers)."""
+    return publisher_of(name, _register_region(code, name))
+
+
+def _parent_row(pid: str) -> dict:
+    """A parent publisher known from its id only (no report of its own)."""
+    code, _, name = pid.partition("-")
+    p = register_publisher(code, name)
+    if p is None or p["publisher_id"] != pid:  # a parent the register cannot describe: name it only
+        return {"publisher_id": pid, "publisher": name, "publisher_type": None, "parent_id": None,
                 "division_code": code, **region_codes(code)}
-    zs = regions.zones(name)
-    if zs and name == zs[0]:
-        return {"publisher_id": pid, "publisher": name, "publisher_type": "zone", "parent_id": _gov_id(code),
-                "division_code": code, **region_codes(code)}
-    return None
+    return p
 
 
 def publisher_rows(kept: list[dict], sep: str = ";", also: list[str] = ()) -> list[dict]:
@@ -150,10 +110,7 @@ def publisher_rows(kept: list[dict], sep: str = ";", also: list[str] = ()) -> li
         pid = todo.pop()
         if pid in pubs:
             continue
-        p = _register_publisher(pid)
-        if p is None:  # a parent the register cannot describe: name it only
-            p = {"publisher_id": pid, "publisher": pid.partition("-")[2], "publisher_type": None, "parent_id": None,
-                 "division_code": pid.partition("-")[0], **region_codes(pid.partition("-")[0])}
+        p = _parent_row(pid)
         pubs[pid] = p | {"n_reports": 0}
         if p.get("parent_id") and p["parent_id"] not in pubs:
             todo.append(p["parent_id"])

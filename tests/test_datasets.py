@@ -330,14 +330,14 @@ def test_publishers_are_named_once_whatever_the_report_prints():
     reg = {"province": "江苏省", "city": "淮安市", "county": "洪泽区", "code": "320813", "level": "county",
            "agency_type": "government"}
     a, b = publisher_of("淮安市洪泽区人民政府", reg), publisher_of("洪泽区人民政府", reg)
-    assert a == b and a["publisher_id"] == "320813-洪泽区人民政府" and a["publisher_type"] == "government"
+    assert a == b and a["publisher_id"] == "320813-淮安市洪泽区人民政府" and a["publisher_type"] == "government"
     assert a["parent_id"] == "320800-淮安市人民政府" and a["county_code"] == "320813" and a["city_code"] == "320800"
     zreg = {"province": "福建省", "city": "福州市", "county": "平潭县", "code": "350128", "level": "county"}
     z = publisher_of("平潭综合实验区金井片区管理局", zreg | {"agency_type": "government"})
-    assert z["publisher_id"] == "350128-平潭综合实验区金井片区" and z["publisher_type"] == "zone"
-    assert z["parent_id"] == "350128-平潭综合实验区"
+    assert z["publisher_id"] == "350128-平潭综合实验区金井片区管理局" and z["publisher_type"] == "zone_agency"
+    assert z["parent_id"] == "350128-平潭综合实验区管理委员会"
     tax = publisher_of("平潭综合实验区地方税务局", zreg | {"agency_type": "department"})
-    assert tax["publisher_type"] == "zone_agency" and tax["parent_id"] == "350128-平潭综合实验区"
+    assert tax["publisher_type"] == "zone_agency" and tax["parent_id"] == "350128-平潭综合实验区管理委员会"
     assert publisher_of(None, reg) is None
 
 
@@ -405,18 +405,22 @@ def test_panel_status_tells_every_value_apart(corpus_build):
 
 def test_coverage_finds_publishers_placed_at_their_division(corpus_build):
     cov = corpus_build["coverage"]
-    zone = cov[cov.publisher_id == "350128-平潭综合实验区"]
+    zone = cov[cov.publisher_id == "350128-平潭综合实验区管理委员会"]
     assert set(zone.loc[zone.found, "year"]) == {2017, 2020, 2022, 2025}
     assert set(zone.expected_because) == {"first_report"}
     summ = corpus_build["coverage_summary"]
     row = summ[(summ.county_code == "350128") & (summ.year == 2022)].iloc[0]
-    assert "平潭综合实验区" not in row.missing.split(";") and "平潭县人民政府" in row.missing.split(";")
+    assert "平潭综合实验区管理委员会" not in row.missing.split(";")
+    assert "福州市平潭县人民政府" in row.missing.split(";")
+    assert "平潭综合实验区地方税务局" not in set(cov.publisher)  # a zone's department is not expected
+    jj = cov[cov.publisher_id == "350128-平潭综合实验区金井片区管理局"]  # a sub-zone's administration is
+    assert set(jj.loc[jj.found, "year"]) == {2019, 2021}
     assert set(cov.publisher_id) <= set(corpus_build["publishers"].publisher_id)
 
 
 def test_one_publisher_across_its_names(corpus_build):
     pubs = corpus_build["publishers"].set_index("publisher_id")
-    hz = pubs.loc["320813-洪泽区人民政府"]
+    hz = pubs.loc["320813-淮安市洪泽区人民政府"]
     assert hz.n_reports == 2 and "淮安市洪泽区人民政府" in hz.names_by_year and "2023: 洪泽区人民政府" in hz.names_by_year
     assert set(pubs.parent_id.dropna()) <= set(pubs.index)
 
@@ -492,9 +496,9 @@ def test_readme_answers_three_journalist_questions(corpus_build):
         assert list(got_pd.iloc[:, 0]) == list(got_sql.iloc[:, 0])
         answers.append(got_sql)
     towns, refused, missing = answers
-    assert "大湖镇人民政府" in set(towns.publisher)
+    assert "永安市大湖镇人民政府" in set(towns.publisher)
     hz = refused[(refused.region == "洪泽区") & (refused.year == 2024)].iloc[0]
     p = corpus_build["panel"].set_index("report_id")
-    row = p[(p.publisher_id == "320813-洪泽区人民政府") & (p.year == 2024)].iloc[0]
+    row = p[(p.publisher_id == "320813-淮安市洪泽区人民政府") & (p.year == 2024)].iloc[0]
     assert hz.share_refused == pytest.approx(row.denied_total / row.results_total)
-    assert "平潭县人民政府" in set(missing.publisher)
+    assert "福州市平潭县人民政府" in set(missing.publisher)
