@@ -522,7 +522,8 @@ def status_of(doc: Doc) -> str:
 
 # =============================================================================== regions
 
-REGION_KEYS = ("province", "city", "county", "township", "code", "level", "agency_type", "confidence", "evidence")
+REGION_KEYS = ("province", "city", "county", "township", "code", "level", "agency_type", "confidence", "evidence",
+               "warnings")
 
 
 @cache
@@ -541,6 +542,34 @@ def region_register() -> tuple[str, str] | None:
         return None
     name, date = getattr(regions, "REGISTER_NAME", None), getattr(regions, "REGISTER_DATE", None)
     return (str(name), str(date)) if name else None
+
+
+def provenance_agency(src: Source) -> str | None:
+    """The publishing body that a report's provenance names when the report itself does not:
+    the crawled title of its page or link, or the ``agency`` (or ``发布机构``, ``title``) of a
+    ``<file>.meta.json`` / ``<stem>.meta.json`` written beside a raw file."""
+    from parsers.agency import agency_name
+    from parsers.metadata import find_title
+
+    titles = [src.title, src.anchor_text]
+    p = Path(src.path)
+    for side in (p.with_name(p.name + ".meta.json"), p.with_name(p.stem + ".meta.json")):
+        try:
+            meta = json.loads(side.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(meta, dict):
+            name = agency_name(str(meta.get("agency") or meta.get("发布机构") or ""))
+            if name:
+                return name
+            titles.append(meta.get("title") or meta.get("标题"))
+        break
+    for t in titles:
+        if t:
+            name = find_title(str(t))[0]
+            if name:
+                return name
+    return None
 
 
 def resolve(agency: str | None, text: str, portal: dict | None) -> dict:
@@ -621,7 +650,12 @@ def build(raw: str | os.PathLike = "data/raw", out: str | os.PathLike = "data/cl
 
     def take(doc: Doc, entry: dict) -> None:
         text = summarize(doc, entry)
+        if doc.agency is None and status_of(doc) == "kept":
+            doc.agency = provenance_agency(doc.primary)
+            if doc.agency:
+                doc.warnings = [w for w in doc.warnings if w != "AGENCY_MISSING"] + ["AGENCY_FROM_METADATA"]
         doc.region = resolve(doc.agency, text, doc.primary.portal)
+        doc.warnings += [w.get("code", "") for w in doc.region.get("warnings") or []]
         doc.agency_id = agency_key(doc.agency, doc.region)
 
     columns = [TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),

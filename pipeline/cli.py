@@ -19,7 +19,10 @@ def _cmd_parse(args) -> int:
             from pipeline.regions import resolve_region
 
             text = "\n".join(s.text for s in report.sections)[:20000]
-            d["region"] = resolve_region(report.agency, text=text).as_dict()
+            region = resolve_region(report.agency, text=text)
+            d["region"] = region.as_dict()
+            for code, message in region.warnings:
+                print(f"{path}: warning {code}: {message}", file=sys.stderr)
         if args.json:
             sys.stdout.write(json.dumps(d, ensure_ascii=False) + "\n")
         else:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 REGISTER_NAME = ("中华人民共和国民政部 行政区划代码（县以上行政区划及乡级区划，表 Xzqh20251231）, "
@@ -238,12 +238,14 @@ class Region:
     confidence: float  # 0..1
     evidence: tuple[str, ...]  # human-readable reasons
     candidates: int  # how many register places matched the name
+    warnings: tuple[tuple[str, str], ...] = ()  # (code, message): PLACE_NAME_FUZZY
 
     def as_dict(self) -> dict:
         return {"province": self.province, "city": self.city, "county": self.county,
                 "township": self.township, "code": self.code, "level": self.level,
                 "agency_type": self.agency_type, "confidence": round(self.confidence, 3),
-                "evidence": list(self.evidence), "candidates": self.candidates}
+                "evidence": list(self.evidence), "candidates": self.candidates,
+                "warnings": [{"code": c, "message": m} for c, m in self.warnings]}
 
 
 def register_info() -> dict:
@@ -649,7 +651,34 @@ def _common_ancestor(codes: list[str]) -> str | None:
 
 
 def resolve_region(agency: str | None, *, text: str = "", portal: dict | None = None) -> Region:
-    """Resolve an agency name to its division, using text and portal only as evidence."""
+    """Resolve an agency name to its division, using text and portal only as evidence.
+
+    A place the register does not know, one similar-looking glyph off a register name that
+    the rest of the name admits (`pipeline.place_typos`), is read as that name with a
+    PLACE_NAME_FUZZY warning when that places the agency more precisely."""
+    r = _resolve(agency, text=text, portal=portal)
+    if not agency or not (r.code is None or any(_UNPLACED.search(e) for e in r.evidence)):
+        return r
+    from pipeline.place_typos import fix_place_typo
+
+    s, mentions = _mentions(agency)
+    fix = fix_place_typo(s, frozenset(d.code for m in mentions for d in m.cands))
+    if fix is None:
+        return r
+    fixed, wrong, right = fix
+    better = _resolve(fixed, text=text, portal=portal)
+    if not better.code or (r.code and (better.code == r.code or r.code not in _index().path_codes[better.code])):
+        return r  # only a fix that places the agency, or places it deeper under the same division
+    msg = f"place name {wrong} in agency {agency!r} is not in the register ({REGISTER_DATE}); read as {right}, one similar-looking character off"
+    return replace(better, confidence=better.confidence * 0.8, evidence=(msg, *better.evidence),
+                   warnings=(*better.warnings, ("PLACE_NAME_FUZZY", msg)))
+
+
+# evidence that the name's places did not all match the register
+_UNPLACED = re.compile(r"is not in the register|no division name in agency|not a register division")
+
+
+def _resolve(agency: str | None, *, text: str = "", portal: dict | None = None) -> Region:
     idx = _index()
     atype = agency_type(agency)
     pclues, pnotes = _portal_clues(portal)

@@ -124,6 +124,14 @@ def make_raw(raw: Path) -> dict:
         for y, v, data in pair:
             (gen / f"{'ok' if ok else 'bad'}_{y}.txt").write_bytes(data)
         info["pairs"][agency] = pair
+    # a report that names its body nowhere but in a metadata file beside it, and one whose
+    # title misspells its township by a look-alike glyph
+    vals = generate_values(random.Random(7), "2021", blanks=False)
+    text = render_text(vals, "2021", 2022, "岚川市清河县审计局", "tab", random.Random(8), noise=False)
+    (gen / "sidecar.txt").write_bytes(text.replace("岚川市清河县审计局", "").encode())
+    (gen / "sidecar.txt.meta.json").write_text(json.dumps({"agency": "岚川市清河县审计局"}, ensure_ascii=False))
+    text = render_text(vals, "2021", 2022, "永安市大胡镇人民政府", "tab", random.Random(9), noise=False)
+    (gen / "typo.txt").write_bytes(text.encode())
     # not a report; and files the walk ignores
     (gen / "notes.txt").write_bytes("会议通知：请各单位于周五前报送材料。\n联系人：张三\n".encode())
     (gen / "meta.json").write_text("{}")
@@ -340,12 +348,22 @@ def test_corpus_rows(built):
         meta = json.loads((CORPUS / f"{name.rsplit('.', 1)[0]}.meta.json").read_text(encoding="utf-8"))
         row = r.loc[name]
         assert row.status == "kept", (name, row.error)
+        assert row.agency, name  # every kept corpus report has its publisher
         assert row.year == meta["year"] and row.template == meta["template"], name
         reg = meta.get("region") or {}
         if pd.notna(row.division_code):
             with_code += 1
             assert row.province == reg.get("province", row.province), name
     assert with_code >= len(built["info"]["corpus"]) // 2
+
+
+def test_agency_from_metadata_beside_the_file_and_fuzzy_place_names_are_flagged(built):
+    r = built["reports"].set_index("paths")
+    side = r.loc["generated/sidecar.txt"]
+    assert side.agency == "岚川市清河县审计局" and "AGENCY_FROM_METADATA" in side.warnings
+    typo = r.loc["generated/typo.txt"]
+    assert typo.division_code == "350481104" and "PLACE_NAME_FUZZY" in typo.warnings
+    assert "大湖镇" in typo.region_evidence
 
 
 # ----------------------------------------------------------------------------- incremental, deterministic
