@@ -688,12 +688,15 @@ def descriptor(parser_version: str, register: tuple[str, str] | None = None, ext
 
 @cache
 def template_units() -> dict[str, str]:
-    """Address -> unit of its template column, for the 2019 and 2021 templates."""
+    """Address -> unit of its template column, for the 2019 and 2021 templates; for a money
+    column, "unknown": its unit is what the report prints (the template's note on it is
+    not a unit)."""
     out = {}
     for v in VERSIONS:
         tpl = template(v)
         for a in tpl.addresses():
-            out.setdefault(a, tpl.column(a).unit)
+            col = tpl.column(a)
+            out.setdefault(a, "unknown" if is_money(col) else col.unit)
     return out
 
 

@@ -425,6 +425,11 @@ def test_one_publisher_across_its_names(corpus_build):
     assert set(pubs.parent_id.dropna()) <= set(pubs.index)
 
 
+def test_cell_units_are_units(corpus_build):
+    units = set(corpus_build["cells"].unit.dropna())
+    assert units and all(len(u) <= 7 and " " not in u for u in units), units
+
+
 def test_checks_are_keyed_by_report_id_and_subject(corpus_build):
     ch = corpus_build["checks"]
     assert not ch.duplicated(["report_id", "id", "subject"]).any()
