@@ -905,16 +905,8 @@ def write_all(rows: list[dict], load, out: Path, *, parser_version: str, registe
         tables["reports"].add([r.get(n) for n in names])
     tables["panel"].add_columns(panel)
     tables["panel_status"].add_columns(status)
-    from .entities import publisher_rows, region_year_rows
-
-    pubs = publisher_rows([r | {"parent_id": r.get("_parent_id")} for r in kept], LIST_SEP)
-    panel_rows = [{k: panel[k][i] for k in panel} for i in range(len(keys))]
-    cov, cov_sum = coverage_rows(kept, pubs, years)
-    pubs = publisher_rows([r | {"parent_id": r.get("_parent_id")} for r in kept], LIST_SEP,
-                          also=sorted({c["publisher_id"] for c in cov}))
     by_name = {d.name: d for d in datasets()}
-    for name, data in (("indicators", indicator_rows()), ("publishers", pubs), ("region_year", region_year_rows(panel_rows)),
-                       ("coverage", cov), ("coverage_summary", cov_sum)):
+    for name, data in _derived_rows(kept, panel, len(keys), years).items():
         b = tables[name] = TableBuilder(by_name[name])
         for row in data:
             b.add([row.get(f.name) for f in by_name[name].fields])
@@ -926,6 +918,26 @@ def write_all(rows: list[dict], load, out: Path, *, parser_version: str, registe
         if ds.name not in streamed:
             write_parquet(tables[ds.name].table(), p)
         written.append(p)
+    return written + _write_descriptions(out, rows, kept, parser_version, register, with_duckdb, with_csv, with_sqlite)
+
+
+def _derived_rows(kept: list[dict], panel: dict, n: int, years) -> dict[str, list[dict]]:
+    """The datasets made from the kept reports and the panel: indicators, publishers,
+    region_year, coverage and its summary."""
+    from .entities import REGION_INDICATORS, publisher_rows, region_year_rows
+
+    with_parent = [r | {"parent_id": r.get("_parent_id")} for r in kept]
+    cov, cov_sum = coverage_rows(kept, publisher_rows(with_parent, LIST_SEP), years)
+    pubs = publisher_rows(with_parent, LIST_SEP, also=sorted({c["publisher_id"] for c in cov}))
+    need = ("report_id", "year", "scope", "province_code", "city_code", "county_code", *REGION_INDICATORS)
+    panel_rows = [{k: panel[k][i] for k in need} for i in range(n)]  # what region_year reads
+    return {"indicators": indicator_rows(), "publishers": pubs, "region_year": region_year_rows(panel_rows),
+            "coverage": cov, "coverage_summary": cov_sum}
+
+
+def _write_descriptions(out: Path, rows, kept, parser_version, register, with_duckdb, with_csv, with_sqlite) -> list[Path]:
+    """datapackage.json, data_dictionary.md and the other forms asked for."""
+    written = []
     extra = {"reports": len(rows), "kept": len(kept), "unsettled": sum(1 for r in kept if r.get("unsettled")),
              "years": sorted({r["year"] for r in kept if r.get("year") is not None})}
     p = out / "datapackage.json"

@@ -53,7 +53,10 @@ def render(register: tuple[str, str] | None = None) -> str:
         L.append(f"| `{ds.path}` ({ds.title_zh}) | {ds.row} | {', '.join(f'`{k}`' for k in ds.primary_key)} |")
     L += ["| `datapackage.json` | — | Frictionless Data Package descriptor |",
           "| `data_dictionary.md` | — | this file 本文件 |",
-          "| `xxgk.duckdb` (`--duckdb`) | — | the same tables in one DuckDB database 同样的表 |", ""]
+          "| `xxgk.duckdb` (`--duckdb`) | — | the same tables in one DuckDB database 同样的表 |",
+          "| `csv/<dataset>.csv`, `csv/datapackage.json` (`--csv`) | — | the same tables as CSV, UTF-8 with BOM (for "
+          "spreadsheets; an empty cell is null), and their descriptor 同样的表（CSV，带 BOM） |",
+          "| `xxgk.sqlite` (`--sqlite`) | — | the same tables in one SQLite database, keys declared 同样的表（SQLite） |", ""]
 
     L += ["## 数据类型 / Types", "",
           "| type | meaning 含义 |", "|---|---|",
@@ -86,7 +89,7 @@ def render(register: tuple[str, str] | None = None) -> str:
           "county-wide figures). Sum own reports only; show aggregate reports beside them. `region_year.parquet` "
           "does this per county, city and province and year. 汇总报告（scope = aggregate）不得与其所汇总单位的报告相加；"
           "`region_year` 按县、市、省分年度只合计非汇总报告，汇总报告单列。",
-          "- Publishers (`publishers.parquet`) are entities with a readable stable id (`320813-洪泽区人民政府`), "
+          "- Publishers (`publishers.parquet`) are entities with a readable stable id (`320813-淮安市洪泽区人民政府`), "
           "whatever name a year's report prints; `parent_id` links a township to its county government, a department "
           "to its government, a zone's bodies to the zone. Region codes are civil-affairs codes (民政部行政区划代码); "
           "the register gives no 12-digit statistical codes.", ""]
