@@ -166,6 +166,7 @@ REPORTS = Dataset("reports", "Reports", "报告", "document (one row per distinc
     F("warnings", "string", f"Parser warning codes, separated by '{LIST_SEP}'.", f"解析警告代码，以“{LIST_SEP}”分隔"),
     F("error", "string", "Why the file could not be parsed (status error or skipped).", "解析失败原因"),
     F("parser_version", "string", "Version of the parser that produced the row (package version + hash of the parser's code).", "解析器版本"),
+    F("boilerplate_share", "float", "Kept reports: share (0 to 1) of the report's compared text (sections, numbers masked, template tables left out) found in passages of its publisher's earlier reports or of another publisher's report of the same region and year (see similarity); null when the report has no text to compare.", "套用文字比例：报告正文（数字已屏蔽、模板表格除外）中与本机关往年报告或同地区同年度其他机关报告相同段落所占比例"),
 ), primary_key=("report_id",))
 
 CELLS = Dataset("cells", "Cells", "单元格", "table cell of a kept report (tidy, long)", (
@@ -239,6 +240,21 @@ COVERAGE_SUMMARY = Dataset("coverage_summary", "Coverage by county and year", "�
     F("share_found", "float", "found / expected.", "覆盖率"),
     F("missing", "string", f"Canonical names of the expected publishers without a report, separated by '{LIST_SEP}'.", f"未找到报告的机关，以“{LIST_SEP}”分隔"),
 ), primary_key=("county_code", "year"))
+
+SIMILARITY = Dataset("similarity", "Similarity", "文本相似度", "pair of kept reports compared for copied text", (
+    F("report_id", "string", "The report (reports.report_id); for same_publisher, the later one.", "报告编号（同一机关时为较晚年度的报告）"),
+    F("other_report_id", "string", "The report it was compared with.", "对比的报告编号"),
+    F("relation", "string", "same_publisher: the publisher's earlier report (every such pair is listed); same_region: another publisher of the same county (city or province for bodies above county level) and year, listed when score is at least 0.4.",
+      "对比关系：same_publisher 同一机关的往年报告；same_region 同地区同年度的其他机关（相似度不低于0.4时列出）", enum=("same_publisher", "same_region")),
+    F("year", "int", "Year of report_id.", "报告年度"),
+    F("other_year", "int", "Year of other_report_id.", "对比报告年度"),
+    F("score", "float", "Jaccard similarity (0 to 1) of the two texts' 5-word shingles after segmentation with jieba, numbers and dates masked and template tables left out: a report copied with its figures changed scores 1.", "相似度（0–1）：分词、屏蔽数字日期并去除模板表格后五词片段集合的杰卡德系数"),
+    F("share", "float", "Share of report_id's compared characters inside the shared passages.", "本报告文字中共同段落所占比例"),
+    F("other_share", "float", "Share of other_report_id's compared characters inside the shared passages.", "对比报告文字中共同段落所占比例"),
+    F("n_passages", "int", "Number of shared passages (runs of at least 8 words in the same order).", "共同段落数"),
+    F("passages", "string", "Shared passages as character offsets 'start-end:other_start-other_end' (end exclusive), separated by ';'. Offsets count characters of a report's text: its sections' texts in seq order joined by a newline.", "共同段落位置（字符偏移，报告全文为各章节正文按序号以换行连接）"),
+), primary_key=("report_id", "other_report_id"), foreign_keys=((("report_id",), "reports", ("report_id",)),
+                                                          (("other_report_id",), "reports", ("report_id",))))
 
 PANEL_KEY_FIELDS = (
     F("report_id", "string", "The report whose cells fill the row: the best kept report of the publisher and year (fewest failed checks, most cells); reports.report_id.", "数据来源报告编号"),
@@ -500,7 +516,7 @@ def region_year_dataset() -> Dataset:
 
 def datasets() -> tuple[Dataset, ...]:
     return (REPORTS, CELLS, SECTIONS, CHECKS, INDICATORS, VALUES, panel_dataset(), panel_status_dataset(),
-            PUBLISHERS, region_year_dataset(), COVERAGE, COVERAGE_SUMMARY)
+            PUBLISHERS, region_year_dataset(), COVERAGE, COVERAGE_SUMMARY, SIMILARITY)
 
 
 # --------------------------------------------------------------------------- arrow / parquet
@@ -915,9 +931,13 @@ def write_all(rows: list[dict], load, out: Path, *, parser_version: str, registe
     written = []
     for ds in datasets():
         p = out / ds.path
-        if ds.name not in streamed:
+        if ds.name in tables:
             write_parquet(tables[ds.name].table(), p)
-        written.append(p)
+        if ds.name in tables or ds.name in streamed:  # similarity is written next
+            written.append(p)
+    from pipeline.similarity import write as write_similarity
+
+    written.append(write_similarity(out))  # reads the files above; before the exports, which copy them
     return written + _write_descriptions(out, rows, kept, parser_version, register, with_duckdb, with_csv, with_sqlite)
 
 

@@ -389,7 +389,59 @@ _POOL_IMPROVE = (
 )
 
 
-def _sections_prose(rng: random.Random, vals: dict, version: str, year: int, agency: str) -> dict:
+# Prose is composed from these parts (lead-in, adverb, action of the topic, purpose), drawn
+# from a stream of its own (`_prose_rng`): reports of different agencies or years share few
+# phrases, as real ones do, and the main stream (hence every table) is what it always was.
+_LEADS = ("", "", "今年以来，", "一年来，", "全年", "报告期内，", "同时，", "此外，", "与此同时，", "按照上级部署，",
+          "为进一步做好相关工作，", "在日常工作中，", "围绕年度工作要点，", "结合本单位实际，")
+_ADVERBS = ("进一步", "持续", "不断", "着力", "切实", "全面", "扎实", "积极", "认真", "大力", "稳步", "深入")
+_PURPOSES = ("确保各项工作落到实处", "推动政务公开工作规范有序开展", "提升政府工作透明度", "增强群众的获得感和满意度",
+             "保障人民群众的知情权和监督权", "营造公开透明的良好氛围", "为经济社会发展提供有力支撑",
+             "切实提高公开实效", "不断提升公开质量和水平", "形成一级抓一级、层层抓落实的工作格局",
+             "做到应公开尽公开", "使公开工作更加贴近群众需求")
+_ACTIONS = {
+    "proactive": ("推进重点领域信息公开", "公开财政预决算和“三公”经费信息", "发布惠企利民政策并同步解读",
+                  "落实重大行政决策预公开制度", "回应社会关切和热点问题", "公开重大建设项目批准和实施信息",
+                  "做好公共资源配置领域信息公开", "推进民生领域信息公开", "丰富政策解读形式",
+                  "及时公开行政执法信息"),
+    "on_request": ("规范依申请公开受理和答复流程", "加强与申请人的沟通协调", "严格按照法定时限答复申请",
+                   "完善依申请公开工作机制", "对疑难申请开展集体研究", "提高答复文书的规范性"),
+    "info_management": ("落实信息公开保密审查制度", "开展规范性文件清理", "更新政府信息公开指南和目录",
+                        "做好公文公开属性源头认定", "建立政府信息公开台账", "明确专人负责信息发布审核"),
+    "platform": ("加强政府网站信息公开专栏建设", "规范政务新媒体管理", "完善政务公开栏等线下公开场所",
+                 "优化网站栏目设置", "设立政府信息查阅点", "推进政务公开专区标准化建设"),
+    "oversight": ("将政务公开纳入年度绩效考核", "开展政务公开自查自纠", "主动接受社会监督",
+                  "落实政府信息公开责任追究制度", "对照考核指标查漏补缺", "畅通意见反馈渠道"),
+    "problems": ("公开内容的深度和广度有待拓展", "政策解读形式较为单一", "工作人员业务能力有待提升",
+                 "部分信息公开不够及时", "政务新媒体互动回应不够充分", "基层政务公开规范化水平有待提高",
+                 "公开渠道建设有待加强", "信息发布审核机制有待完善"),
+    "improve": ("加强业务培训", "完善工作机制", "深化重点领域信息公开", "加强对政务新媒体的监督管理",
+                "强化考核督导", "丰富政策解读形式", "健全信息发布协调机制"),
+}
+_POOL_TOPIC = {}  # filled below: pool -> topic of _ACTIONS
+
+
+_POOL_TOPIC.update({_POOL_PROACTIVE: "proactive", _POOL_REQUEST: "on_request", _POOL_MGMT: "info_management",
+                    _POOL_PLATFORM: "platform", _POOL_OVERSIGHT: "oversight", _POOL_IMPROVE: "improve"})
+
+
+def _prose_rng(agency: str, year: int, version: str) -> random.Random:
+    return random.Random(f"prose {agency} {year} {version}")
+
+
+def _compose(vr: random.Random, topic: str) -> str:
+    """One sentence of `topic`: lead-in, adverb, one or two actions, purpose."""
+    acts = vr.sample(_ACTIONS[topic], vr.choice((1, 1, 2)))
+    if topic == "problems":
+        return f"{vr.choice(('一是', '主要是', '表现为', '同时，', ''))}{'，'.join(acts)}。"
+    body = "，".join(f"{vr.choice(_ADVERBS)}{a}" for a in acts)
+    return f"{vr.choice(_LEADS)}{body}，{vr.choice(_PURPOSES)}。"
+
+
+def _sections_prose(rng: random.Random, vals: dict, version: str, year: int, agency: str,
+                    vr: random.Random | None = None) -> dict:
+    """The prose of each part; with `vr` (varied prose) its sentences are composed from
+    `_ACTIONS` by vr, in the same number, so the main stream `rng` draws what it always drew."""
     me = _short(agency)
     total_new = vals.get("t3/new_received/total") or 0
     carried = vals.get("t3/carried_over/total") or 0
@@ -402,12 +454,15 @@ def _sections_prose(rng: random.Random, vals: dict, version: str, year: int, age
     c1, c2 = rng.randint(0, n_pub // 3 + 1), rng.randint(0, n_pub // 4 + 1)
 
     def pick(pool, lo, hi):
-        return rng.sample(pool, rng.randint(lo, min(hi, len(pool))))
+        got = rng.sample(pool, rng.randint(lo, min(hi, len(pool))))
+        return [_compose(vr, _POOL_TOPIC[pool]) for _ in got] if vr else got
 
+    variants = vr.choice if vr else (lambda options: options[0])
     proactive = [
         f"{year}年，{me}通过{rng.choice(_CHANNELS)}等渠道主动公开政府信息{n_pub}条，其中{cats[0]}类信息{c1}条，"
         f"{cats[1]}类信息{c2}条，其他信息{max(0, n_pub - c1 - c2)}条。",
-        f"全年制发规范性文件{nd}件，均按规定在政府信息公开平台公开，并同步发布政策解读。",
+        f"全年制发规范性文件{nd}件，" + variants(("均按规定在政府信息公开平台公开，并同步发布政策解读。",
+                                            "已全部在门户网站规范性文件栏目发布。", "均已依法公开。")),
     ] + pick(_POOL_PROACTIVE, 1, 4)
     if total_new or carried:
         req = [f"全年共收到政府信息公开申请{total_new}件，上年结转{carried}件，"
@@ -420,17 +475,23 @@ def _sections_prose(rng: random.Random, vals: dict, version: str, year: int, age
         req = [f"{year}年度{me}未收到政府信息公开申请，无上年结转申请。"]
     req += pick(_POOL_REQUEST, 0, 2)
     mgmt = pick(_POOL_MGMT, 1, 4)
-    plat = [f"持续加强政府网站信息公开专栏建设，全年更新栏目{rng.randint(3, 40)}个，"
-            f"通过政务新媒体发布信息{rng.randint(0, 900)}条。"] + pick(_POOL_PLATFORM, 1, 3)
+    plat = [variants(("持续加强政府网站信息公开专栏建设，", "优化门户网站公开专栏，", "", "依托政府网站和政务新媒体，"))
+            + f"全年更新栏目{rng.randint(3, 40)}个，通过政务新媒体发布信息{rng.randint(0, 900)}条。"] + pick(_POOL_PLATFORM, 1, 3)
     r4 = vals.get("t4/review/total") or 0
     l4 = (vals.get("t4/lit_direct/total") or 0) + (vals.get("t4/lit_after_review/total") or 0)
     over = pick(_POOL_OVERSIGHT, 1, 3) + [
-        f"组织开展政府信息公开业务培训{rng.randint(1, 12)}次，不断提高工作人员业务水平。",
+        f"组织开展政府信息公开业务培训{rng.randint(1, 12)}次，"
+        + variants(("不断提高工作人员业务水平。", "参训人员覆盖各科室。", "重点学习新修订的《条例》。")),
         (f"全年因政府信息公开工作被申请行政复议{r4}件，提起行政诉讼{l4}件。" if r4 or l4 else
          "全年未发生因政府信息公开工作被申请行政复议、提起行政诉讼的情况。"),
     ]
-    problems = [rng.choice(_POOL_PROBLEMS),
-                f"{year + 1}年，{me}将进一步加强组织领导，完善工作机制，" + "".join(pick(_POOL_IMPROVE, 1, 3))]
+    problem = rng.choice(_POOL_PROBLEMS)
+    if vr:
+        problem = "".join(_compose(vr, "problems") for _ in range(vr.randint(1, 3)))
+    problems = [problem,
+                f"{year + 1}年，{me}" + variants(("将进一步加强组织领导，完善工作机制，", "将重点做好以下工作：",
+                                                  "将针对上述问题认真整改，"))
+                + "".join(pick(_POOL_IMPROVE, 1, 3))]
     if version == "2021":
         other = rng.choice([
             f"{year}年度{me}未收取信息处理费。",
@@ -440,8 +501,10 @@ def _sections_prose(rng: random.Random, vals: dict, version: str, year: int, age
         ])
     else:
         other = rng.choice(["无。", "本年度无其他需要报告的事项。", f"{year}年度{me}无其他需要报告的事项。"])
-    return {"proactive": proactive, "on_request": req, "info_management": mgmt, "platform": plat,
-            "oversight": over, "problems": problems, "other_matters": [other]}
+    out = {"proactive": proactive, "on_request": req, "info_management": mgmt, "platform": plat, "oversight": over}
+    for topic, paras in out.items():  # real reports write more than the fixed sentences
+        paras += [_compose(vr, topic) for _ in range(vr.randint(1, 4))] if vr else []
+    return out | {"problems": problems, "other_matters": [other]}
 
 
 # ---------------------------------------------------------------------------------------
@@ -811,8 +874,11 @@ def _decorate_para(rng: random.Random, s: str, nz: _Noise) -> str:
 
 
 def render_text(values: dict, version: str, year: int, agency: str, style: str, rng: random.Random,
-                noise: bool = True) -> str:
-    """Render a whole report holding `values` in flattening `style`."""
+                noise: bool = True, vary_prose: bool = False) -> str:
+    """Render a whole report holding `values` in flattening `style`. With `vary_prose` the
+    prose is composed afresh for the agency and year (reports then share few phrases, as real
+    ones do: what copy detection needs); without it, the sentences come from small fixed pools,
+    which keeps the layout of every seed that tests pin."""
     if style not in STYLES:
         raise ValueError(f"unknown style {style!r}")
     if style not in BLANK_STYLES and any(v is None for v in values.values()):
@@ -820,7 +886,8 @@ def render_text(values: dict, version: str, year: int, agency: str, style: str, 
     t = template(version)
     nz = _Noise(rng, noise, style)
     single_other = version == "2021" and "t3/other/total" in values
-    prose = _sections_prose(rng, values, version, year, agency)
+    vr = _prose_rng(agency, year, version) if vary_prose else None
+    prose = _sections_prose(rng, values, version, year, agency, vr)
 
     # --- the document as a list of items -------------------------------------------------
     items: list[tuple] = []  # ("title"|"para"|"head"|"table"|"sig", payload)
@@ -834,12 +901,20 @@ def render_text(values: dict, version: str, year: int, agency: str, style: str, 
                          f"本报告中所列数据的统计期限为{y}年1月1日至{y}年12月31日。",
                          f"报告中所列数据的统计时限自{y}年1月1日起至{y}年12月31日止。"))
     dom = "".join(rng.choice("abcdefghjklmnpqrstwxyz") for _ in range(rng.randint(3, 6)))
-    pre = (f"本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和《国务院办公厅政府信息与政务公开办公室"
-           f"关于政府信息公开工作年度报告有关事项的通知》（{doc}）要求编制。全文包括总体情况、主动公开政府信息情况、"
-           f"收到和处理政府信息公开申请情况、政府信息公开行政复议和行政诉讼情况、存在的主要问题及改进情况、"
-           f"其他需要报告的事项。{period}本报告电子版可在{agency}门户网站（http://www.{dom}.gov.cn）查阅或下载。"
-           f"如对本报告有疑问，请与{agency}办公室联系（电话：0{rng.randint(100, 999)}-{rng.randint(1000000, 9999999)}）。")
-    items.append(("para", pre))
+    phone = f"0{rng.randint(100, 999)}-{rng.randint(1000000, 9999999)}"
+    variants = vr.choice if vr else (lambda options: options[0])
+    basis = variants((f"本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和《国务院办公厅政府信息与政务公开"
+                       f"办公室关于政府信息公开工作年度报告有关事项的通知》（{doc}）要求编制。",
+                       f"依据《中华人民共和国政府信息公开条例》和{doc}文件要求，{_short(agency)}编制了本年度报告。",
+                       f"按照《条例》规定和{doc}的格式要求，现公布{agency}{y}年度政府信息公开工作情况。"))
+    parts = variants(("全文包括总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况、政府信息公开行政复议和"
+                       "行政诉讼情况、存在的主要问题及改进情况、其他需要报告的事项。",
+                       "报告由总体情况、主动公开、依申请公开、复议诉讼、问题与改进、其他事项六部分组成。", ""))
+    where = variants((f"本报告电子版可在{agency}门户网站（http://www.{dom}.gov.cn）查阅或下载。"
+                       f"如对本报告有疑问，请与{agency}办公室联系（电话：{phone}）。",
+                       f"报告全文已在门户网站（http://www.{dom}.gov.cn）发布，咨询电话：{phone}。",
+                       f"如有疑问，请致电{phone}，或访问http://www.{dom}.gov.cn查阅。"))
+    items.append(("para", basis + parts + period + where))
 
     sec = {s.key: s for s in t.sections}
     dot = "." if nz.heading_dot else "、"
@@ -850,8 +925,11 @@ def render_text(values: dict, version: str, year: int, agency: str, style: str, 
         return f"{s.number}{dot}{title_}"
 
     items.append(("head", heading("overview")))
-    items.append(("para", f"{y}年，{_short(agency)}坚持以习近平新时代中国特色社会主义思想为指导，认真贯彻落实"
-                          f"《条例》和上级关于政务公开工作的部署要求，扎实推进政府信息公开工作。"))
+    items.append(("para", f"{y}年，{_short(agency)}" + variants((
+        "坚持以习近平新时代中国特色社会主义思想为指导，认真贯彻落实《条例》和上级关于政务公开工作的部署要求，扎实推进政府信息公开工作。",
+        "紧紧围绕中心工作，认真落实政务公开各项任务，政府信息公开工作取得新进展。",
+        "在上级政务公开部门的指导下，按照年度工作要点稳步推进各项工作。",
+        "高度重视政务公开工作，主要领导亲自过问，分管领导具体负责，各项工作有序开展。"))))
     subs = {"proactive": "主动公开", "on_request": "依申请公开", "info_management": "政府信息管理",
             "platform": "政府信息公开平台建设", "oversight": "监督保障"}
     sub_variants = {"proactive": ("主动公开情况", "主动公开方面"), "on_request": ("依申请公开情况", "依申请公开方面"),
@@ -1045,8 +1123,9 @@ def _render_one_line(rng: random.Random, items: list, style: str, nz: _Noise, ye
 # one call
 # ---------------------------------------------------------------------------------------
 
-def generate(seed: int, version: str | None = None, style: str | None = None) -> GeneratedReport:
-    """A random report for `seed` (deterministic); version/style random unless given."""
+def generate(seed: int, version: str | None = None, style: str | None = None, vary_prose: bool = False) -> GeneratedReport:
+    """A random report for `seed` (deterministic); version/style random unless given; see
+    `render_text` for `vary_prose`."""
     rng = random.Random(seed)
     v = rng.choice(VERSIONS)
     s = rng.choice(STYLES[:6])
@@ -1066,7 +1145,7 @@ def generate(seed: int, version: str | None = None, style: str | None = None) ->
     agency = make_agency(rng)
     values = generate_values(rng, version, blanks=style in BLANK_STYLES)
     encoding = "gb18030" if rng.random() < 0.15 else "utf-8"
-    text = render_text(values, version, year, agency, style, rng, noise=True)
+    text = render_text(values, version, year, agency, style, rng, noise=True, vary_prose=vary_prose)
     return GeneratedReport(text=text, encoding=encoding, version=version, year=year, agency=agency,
                            style=style, values=values)
 

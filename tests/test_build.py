@@ -328,6 +328,26 @@ def test_cross_year_identity_per_agency(built):
         assert len(first) == 1 and pd.isna(first.iloc[0].ok) and "no 2021 report" in first.iloc[0].note
 
 
+def test_similarity_compares_each_agency_with_its_earlier_years(built):
+    """Copy detection ran in the build: the consecutive years of each generated agency are a
+    same_publisher pair (their prose comes from the generator's small fixed pools, so the
+    later report repeats much of the earlier one), and boilerplate_share is filled for the
+    kept reports and only for them."""
+    reps, sim = built["reports"], built["similarity"]
+    kept = reps[reps.status == "kept"]
+    for agency in (AGENCY_OK, AGENCY_BAD):
+        ids = kept[kept.agency == agency].sort_values("year").report_id.tolist()
+        assert len(ids) == 2
+        row = sim[(sim.report_id == ids[1]) & (sim.other_report_id == ids[0])]
+        assert len(row) == 1 and row.relation.iloc[0] == "same_publisher"
+        assert row.score.iloc[0] > 0.3 and row.passages.iloc[0]
+        share = kept.set_index("report_id").boilerplate_share
+        assert share[ids[1]] > share[ids[0]]  # the earlier one copied nothing before it
+    assert reps[reps.status != "kept"].boilerplate_share.isna().all()
+    assert kept.boilerplate_share.notna().sum() >= len(kept) - 2  # reports without sections have none
+    assert set(sim.report_id) | set(sim.other_report_id) <= set(kept.report_id)
+
+
 def test_report_checks_are_the_parsers(built):
     ch = built["checks"]
     agency, pair = next(iter(built["info"]["pairs"].items()))

@@ -205,7 +205,8 @@ def test_descriptor_is_derived_from_the_definitions():
     pkg = D.descriptor("0+test", ("REG", "2025-12-31"))
     res = {r["name"]: r for r in pkg["resources"]}
     assert set(res) == {"reports", "cells", "sections", "checks", "indicators", "values", "panel", "panel_status",
-                        "publishers", "region_year", "coverage", "coverage_summary"}
+                        "publishers", "region_year", "coverage", "coverage_summary",
+                        "similarity"}
     panel = res["panel"]["schema"]
     assert panel["primaryKey"] == ["report_id"]
     fks = {(tuple(fk["fields"]), fk["reference"]["resource"]) for fk in panel["foreignKeys"]}

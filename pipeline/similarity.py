@@ -1,0 +1,463 @@
+"""Copy detection: which reports repeat another report's text, and where.
+
+Annual reports are often written by editing last year's report, or by filling in a model
+text that a county hands to its townships and departments. This module finds both:
+
+* **same_publisher**: every kept report is compared with each earlier report of the same
+  publisher (all earlier years; the pairs are few, so every one is compared exactly and
+  written, a low score included: it says the text was rewritten);
+* **same_region**: every kept report is compared with the other publishers' reports of the
+  same year and region (the county; for a body above county level, its city or province).
+  These groups can hold hundreds of reports, so candidates come from MinHash signatures
+  with LSH banding (`BANDS` × `ROWS`) and only candidates are compared exactly; pairs
+  scoring at least `MIN_SCORE` are written.
+
+**What is compared.** A report's text is its sections' texts in order, joined by a newline
+(``"\\n".join(sections.text)`` of `sections.parquet` sorted by ``seq``): every offset below
+counts characters of that string. It is segmented with jieba; punctuation and spaces are
+dropped; every number and date is masked (digits, full-width digits, Chinese numerals
+before 年/月/日/件/条…) and a run of masked tokens becomes one ``#`` — so a report copied
+with its figures changed compares as a copy. Text the template prescribes is not copying:
+a run of at least `TEMPLATE_RUN` tokens made only of words of the template's labels (the
+flattened tables 二, 三, 四 that sections hold) and masked numbers is left out.
+
+**Scores.** Shingles are `SHINGLE` consecutive tokens, hashed to 64 bits (blake2b per
+distinct word, then a splitmix64 chain). ``score`` is the exact Jaccard similarity of the
+two reports' shingle sets. A *passage* is a run of consecutive shingles that the other
+report has in the same order, at least `MIN_PASSAGE` tokens long; ``share`` is the part of
+a report's compared characters that lie in passages shared with the other report.
+``boilerplate_share`` of a report (in `reports.parquet`) is the part of its compared
+characters that lie in passages shared with its own publisher's *earlier* reports or with
+another publisher's report of the same region and year: text it did not write for itself.
+A report is never counted as copying from its successors.
+
+Why our own MinHash rather than `datasketch`: our shingles are already 64-bit integers in
+numpy arrays, so a signature is one vectorised min over `NUM_PERM` mixed hashes, and LSH
+banding is a dictionary of band hashes; datasketch would re-hash every shingle in Python
+and add a dependency for twenty lines.
+
+    write(out)  # a step of the build (`pipeline.datasets.write_all`, once the parquet files
+                # are written, before the exports): reads reports and sections, writes
+                # similarity.parquet and fills reports.boilerplate_share
+    similar_texts(a, b)  # two texts directly: .score, .passages, .share_a, .share_b
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+SHINGLE = 5  # tokens per shingle
+MIN_PASSAGE = 8  # tokens: a shared passage shorter than this is a common phrase, not copying
+TEMPLATE_RUN = 6  # tokens of template words (and numbers) in a row: a flattened table
+NUM_PERM = 120
+BANDS, ROWS = 40, 3  # LSH: pairs with Jaccard 0.4 become candidates with probability 0.93, 0.5: 0.99
+MIN_SCORE = 0.4  # same_region pairs written from this score
+NUMBER = "#"
+
+_U64 = np.uint64
+_M1, _M2 = _U64(0xBF58476D1CE4E5B9), _U64(0x94D049BB133111EB)
+_SEEDS = np.frombuffer(hashlib.blake2b(b"xxgk minhash", digest_size=64).digest() * 15, dtype="<u8")[:NUM_PERM].copy()
+_SEEDS ^= np.arange(NUM_PERM, dtype=np.uint64) * _U64(0x9E3779B97F4A7C15)
+
+_DIGITS = re.compile(r"[0-9０-９]+")
+_NUMERALS = re.compile(r"[〇零一二三四五六七八九十百千万亿两]+")
+_NUMERAL_TOKEN = re.compile(r"^[〇零一二三四五六七八九十百千万亿两]+[年月日号时分秒件条个项次人份家万亿元]?$")
+_WORD = re.compile(r"\w")
+
+
+def _mix(z: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser, vectorised (uint64 arithmetic wraps, as it must)."""
+    z = (z ^ (z >> _U64(30))) * _M1
+    z = (z ^ (z >> _U64(27))) * _M2
+    return z ^ (z >> _U64(31))
+
+
+# =============================================================================== tokens
+
+@cache
+def _tokenizer():
+    import jieba
+
+    log = logging.getLogger("jieba")
+    old = log.level
+    log.setLevel(logging.WARNING)  # jieba announces its dictionary on stderr
+    try:
+        tok = jieba.Tokenizer()
+        tok.initialize()
+    finally:
+        log.setLevel(old)
+    return tok
+
+
+def mask(word: str) -> str | None:
+    """The comparable form of one jieba token: None for punctuation and spaces, ``#`` for a
+    number or date (2021, １２, 12.5, 二〇二一, 十二月), digits inside a word masked."""
+    w = unicodedata.normalize("NFKC", word)
+    if not _WORD.search(w):
+        return None
+    if _NUMERAL_TOKEN.match(w):
+        return NUMBER
+    w = _DIGITS.sub(NUMBER, w)
+    return NUMBER if not w.strip(NUMBER + ".,%") else w
+
+
+@cache
+def template_words() -> frozenset[str]:
+    """Every word of the template definitions' labels, captions and notes (national,
+    variants, pre-2019): the vocabulary of the flattened tables."""
+    from parsers.templates import pre2019, spec, variants
+
+    words: set[str] = set()
+
+    def walk(x):
+        if isinstance(x, str):
+            if re.search(r"[\u4e00-\u9fff]", x):
+                words.update(m for w in _tokenizer().lcut(x) if (m := mask(w)))
+        elif isinstance(x, dict):
+            for k, v in x.items():
+                walk(k)
+                walk(v)
+        elif isinstance(x, (list, tuple)):
+            for v in x:
+                walk(v)
+
+    for d in (spec(), variants(), pre2019()):
+        walk(d)
+    words.discard(NUMBER)
+    return frozenset(words)
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """A text's comparable tokens with their character spans in the text."""
+    words: tuple[str, ...]
+    start: np.ndarray  # int64, character offset of each token
+    end: np.ndarray
+
+    @property
+    def n_chars(self) -> int:
+        return int((self.end - self.start).sum())
+
+
+def tokenize(text: str) -> Tokens:
+    """Segment, mask numbers, merge runs of numbers, drop template runs (see the module doc)."""
+    words: list[str] = []
+    spans: list[list[int]] = []
+    for w, s, e in _tokenizer().tokenize(text or "", HMM=False):
+        m = mask(w)
+        if m is None:
+            continue
+        if m == NUMBER and words and words[-1] == NUMBER:
+            spans[-1][1] = e  # 2 0 2 1 / 12 . 5: one number
+            continue
+        words.append(m)
+        spans.append([s, e])
+    keep = _outside_template_runs(words)
+    words = [w for w, k in zip(words, keep) if k]
+    spans = [s for s, k in zip(spans, keep) if k]
+    arr = np.array(spans, dtype=np.int64).reshape(-1, 2)
+    return Tokens(tuple(words), arr[:, 0].copy(), arr[:, 1].copy())
+
+
+def _outside_template_runs(words: list[str]) -> list[bool]:
+    vocab = template_words()
+    keep = [True] * len(words)
+    i = 0
+    while i < len(words):
+        if words[i] in vocab or words[i] == NUMBER:
+            j = i
+            while j < len(words) and (words[j] in vocab or words[j] == NUMBER):
+                j += 1
+            if j - i >= TEMPLATE_RUN:
+                keep[i:j] = [False] * (j - i)
+            i = j
+        else:
+            i += 1
+    return keep
+
+
+# =============================================================================== fingerprints
+
+_WORD_HASH: dict[str, int] = {}
+
+
+def _word_hash(w: str) -> int:
+    h = _WORD_HASH.get(w)
+    if h is None:
+        h = int.from_bytes(hashlib.blake2b(w.encode("utf-8"), digest_size=8).digest(), "little")
+        if len(_WORD_HASH) < 2_000_000:
+            _WORD_HASH[w] = h
+    return h
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What a report is compared by: its tokens' character spans (not the words: a million
+    fingerprints must fit in memory), the hash of the shingle starting at each token (in
+    order), the sorted distinct shingles and their MinHash signature."""
+    start: np.ndarray  # int32, character offset of each token
+    end: np.ndarray
+    seq: np.ndarray  # uint64, one per shingle position
+    shingles: np.ndarray  # uint64, sorted, distinct
+    signature: np.ndarray  # uint64, NUM_PERM
+
+    @property
+    def empty(self) -> bool:
+        return len(self.shingles) == 0
+
+    @property
+    def n_tokens(self) -> int:
+        return len(self.start)
+
+    def share(self, covered: np.ndarray) -> float:
+        """Part of the compared characters inside the tokens marked `covered`."""
+        lengths = self.end - self.start
+        n = int(lengths.sum())
+        return float(lengths[covered].sum() / n) if n else 0.0
+
+
+def fingerprint(text: str) -> Fingerprint:
+    toks = tokenize(text)
+    hs = np.fromiter((_word_hash(w) for w in toks.words), dtype=np.uint64, count=len(toks.words))
+    n = len(hs) - SHINGLE + 1
+    start, end = toks.start.astype(np.int32), toks.end.astype(np.int32)
+    if n <= 0:
+        empty = np.zeros(0, dtype=np.uint64)
+        return Fingerprint(start, end, empty, empty, np.full(NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64))
+    seq = np.zeros(n, dtype=np.uint64)
+    for j in range(SHINGLE):
+        seq = _mix(seq ^ hs[j:j + n])
+    shingles = np.unique(seq)
+    return Fingerprint(start, end, seq, shingles, _signature(shingles))
+
+
+def _signature(shingles: np.ndarray, chunk: int = 4096) -> np.ndarray:
+    sig = np.full(NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64)
+    for i in range(0, len(shingles), chunk):  # bounded memory for very long texts
+        part = _mix(shingles[None, i:i + chunk] ^ _SEEDS[:, None]).min(axis=1)
+        np.minimum(sig, part, out=sig)
+    return sig
+
+
+# =============================================================================== comparison
+
+@dataclass(frozen=True)
+class Comparison:
+    score: float  # Jaccard of the shingle sets
+    passages: tuple[tuple[int, int, int, int], ...]  # token ranges (a_start, a_end, b_start, b_end), end exclusive
+    share_a: float
+    share_b: float
+    covered_a: np.ndarray  # bool per token of a: inside a shared passage
+    covered_b: np.ndarray
+
+
+def jaccard(a: Fingerprint, b: Fingerprint) -> float:
+    if a.empty or b.empty:
+        return 0.0
+    inter = len(np.intersect1d(a.shingles, b.shingles, assume_unique=True))
+    return inter / (len(a.shingles) + len(b.shingles) - inter)
+
+
+def compare(a: Fingerprint, b: Fingerprint) -> Comparison:
+    """Exact score and shared passages of two fingerprints."""
+    passages = tuple(_passages(a, b)) if not (a.empty or b.empty) else ()
+    ca = np.zeros(a.n_tokens, dtype=bool)
+    cb = np.zeros(b.n_tokens, dtype=bool)
+    for i0, i1, j0, j1 in passages:
+        ca[i0:i1] = True
+        cb[j0:j1] = True
+    return Comparison(jaccard(a, b), passages, a.share(ca), b.share(cb), ca, cb)
+
+
+def _passages(a: Fingerprint, b: Fingerprint) -> Iterator[tuple[int, int, int, int]]:
+    """Greedy left-to-right alignment: from each shingle of a that b has, follow both texts
+    while their shingles agree (b from its first occurrence of that shingle)."""
+    hits = np.flatnonzero(np.isin(a.seq, b.shingles, assume_unique=False))
+    if not len(hits):
+        return
+    first: dict[int, int] = {}
+    for j, h in enumerate(b.seq.tolist()):
+        first.setdefault(h, j)
+    aseq, bseq = a.seq.tolist(), b.seq.tolist()
+    na, nb = len(aseq), len(bseq)
+    done = 0
+    for i in hits.tolist():
+        if i < done:
+            continue
+        j = first[aseq[i]]
+        n = 1
+        while i + n < na and j + n < nb and aseq[i + n] == bseq[j + n]:
+            n += 1
+        done = i + n
+        if n + SHINGLE - 1 >= MIN_PASSAGE:
+            yield (i, i + n + SHINGLE - 1, j, j + n + SHINGLE - 1)
+
+
+def char_passages(a: Fingerprint, b: Fingerprint, c: Comparison) -> str | None:
+    """The passages as character offsets in each report's text:
+    ``a_start-a_end:b_start-b_end`` joined by ``;`` (end exclusive)."""
+    out = [f"{a.start[i0]}-{a.end[i1 - 1]}:{b.start[j0]}-{b.end[j1 - 1]}" for i0, i1, j0, j1 in c.passages]
+    return ";".join(out) or None
+
+
+# =============================================================================== which pairs
+
+@dataclass(frozen=True)
+class Item:
+    """One kept report as the comparison needs it."""
+    report_id: str
+    publisher: str | None
+    region: tuple | None  # (province, city, county) names, the last set ones only
+    year: int | None
+
+
+def lsh_candidates(sigs: list[np.ndarray]) -> set[tuple[int, int]]:
+    """Index pairs (i < j) that agree on at least one band of their signatures."""
+    out: set[tuple[int, int]] = set()
+    if len(sigs) < 2:
+        return out
+    m = np.stack(sigs)
+    for b in range(BANDS):
+        band = m[:, b * ROWS:(b + 1) * ROWS]
+        buckets: dict[bytes, list[int]] = {}
+        for i, row in enumerate(band):
+            buckets.setdefault(row.tobytes(), []).append(i)
+        for members in buckets.values():
+            if 1 < len(members):
+                for x in range(len(members)):
+                    for y in range(x + 1, len(members)):
+                        out.add((members[x], members[y]))
+    return out
+
+
+def pairs(items: list[Item], fps: dict[str, Fingerprint]) -> Iterator[tuple[str, str, str]]:
+    """(report_id, other_report_id, relation) for every pair to compare exactly: each report
+    with its publisher's earlier reports, and the LSH candidates among other publishers'
+    reports of its region and year. Sorted, so the output is deterministic."""
+    by_pub: dict[str, list[Item]] = {}
+    by_region: dict[tuple, list[Item]] = {}
+    for it in items:
+        if it.year is None or fps[it.report_id].empty:
+            continue
+        if it.publisher:
+            by_pub.setdefault(it.publisher, []).append(it)
+        if it.region:
+            by_region.setdefault((it.region, it.year), []).append(it)
+    out = []
+    for pub in sorted(by_pub):
+        group = sorted(by_pub[pub], key=lambda i: (i.year, i.report_id))
+        for x in group:
+            out += [(x.report_id, y.report_id, "same_publisher") for y in group if y.year < x.year]
+    for key in sorted(by_region, key=repr):
+        group = sorted(by_region[key], key=lambda i: i.report_id)
+        for i, j in sorted(lsh_candidates([fps[g.report_id].signature for g in group])):
+            a, b = group[i], group[j]
+            if a.publisher is None or a.publisher != b.publisher:
+                out.append((a.report_id, b.report_id, "same_region"))
+    yield from out
+
+
+def region_of(province, city, county) -> tuple | None:
+    """The group a publisher is compared within: its county, or for a body above county
+    level its city, or its province."""
+    parts = tuple(x if isinstance(x, str) and x else None for x in (province, city, county))
+    if not any(parts):
+        return None
+    return parts
+
+
+def compare_all(items: list[Item], texts: dict[str, str],
+                fingerprints: dict[str, Fingerprint] | None = None) -> tuple[list[dict], dict[str, float]]:
+    """Similarity rows (see `SIMILARITY` in pipeline.datasets) and each compared report's
+    boilerplate_share. `fingerprints` (by report_id) saves computing them again."""
+    fps = {it.report_id: (fingerprints or {}).get(it.report_id) or fingerprint(texts.get(it.report_id) or "")
+           for it in items}
+    year = {it.report_id: it.year for it in items}
+    covered = {rid: np.zeros(fp.n_tokens, dtype=bool) for rid, fp in fps.items()}
+    rows = []
+    for a, b, rel in pairs(items, fps):
+        fa, fb = fps[a], fps[b]
+        if rel == "same_region" and _estimate(fa, fb) < MIN_SCORE - 0.15:
+            continue  # the signatures say far below the threshold: skip the exact comparison
+        c = compare(fa, fb)
+        if rel == "same_region" and c.score < MIN_SCORE:
+            continue
+        covered[a] |= c.covered_a
+        if rel == "same_region":
+            covered[b] |= c.covered_b
+        rows.append({"report_id": a, "other_report_id": b, "relation": rel, "year": year[a], "other_year": year[b],
+                     "score": round(c.score, 6), "share": round(c.share_a, 6), "other_share": round(c.share_b, 6),
+                     "n_passages": len(c.passages), "passages": char_passages(fa, fb, c)})
+    share = {rid: round(fps[rid].share(cov), 6) for rid, cov in covered.items() if not fps[rid].empty}
+    return rows, share
+
+
+def _estimate(a: Fingerprint, b: Fingerprint) -> float:
+    return float(np.mean(a.signature == b.signature))
+
+
+# =============================================================================== the build's hook
+
+def report_texts(sections) -> dict[str, str]:
+    """report_id -> its sections' texts in order joined by a newline (a pandas frame with
+    report_id, seq, text)."""
+    out: dict[str, list[str]] = {}
+    for rid, _, text in sorted(zip(sections["report_id"], sections["seq"], sections["text"]),
+                               key=lambda r: (r[0], r[1])):
+        out.setdefault(rid, []).append(text if isinstance(text, str) else "")
+    return {rid: "\n".join(parts) for rid, parts in out.items()}
+
+
+def items_of(reports) -> list[Item]:
+    """The kept reports of a reports frame as comparison items (publisher: publisher_id
+    where the build has it, else agency_id)."""
+    pub = "publisher_id" if "publisher_id" in reports.columns else "agency_id"
+    kept = reports[reports["status"] == "kept"]
+    out = []
+    for r in kept.to_dict("records"):
+        y = r.get("year")
+        p = r.get(pub)
+        out.append(Item(r["report_id"], p if isinstance(p, str) else None,
+                        region_of(r.get("province"), r.get("city"), r.get("county")),
+                        None if y is None or y != y else int(y)))
+    return out
+
+
+def write(out: str | Path) -> Path:
+    """Compare the reports of a built dataset folder: write ``similarity.parquet`` and fill
+    ``boilerplate_share`` in ``reports.parquet``. Returns the path of similarity.parquet."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipeline import datasets as D
+
+    out = Path(out)
+    rep_path = out / D.REPORTS.path
+    reports = pd.read_parquet(rep_path)
+    sections = pd.read_parquet(out / D.SECTIONS.path, columns=["report_id", "seq", "text"])
+    rows, share = compare_all(items_of(reports), report_texts(sections))
+    b = D.TableBuilder(D.SIMILARITY)
+    names = D.SIMILARITY.names()
+    for r in sorted(rows, key=lambda r: (r["report_id"], r["other_report_id"])):
+        b.add([r.get(n) for n in names])
+    sim_path = out / D.SIMILARITY.path
+    D.write_parquet(b.table(), sim_path)
+    table = pq.read_table(rep_path)
+    i = table.schema.get_field_index("boilerplate_share")
+    col = pa.array([share.get(rid) for rid in table.column("report_id").to_pylist()], type=pa.float64())
+    D.write_parquet(table.set_column(i, table.schema.field(i), col), rep_path)
+    return sim_path
+
+
+def similar_texts(a: str, b: str) -> Comparison:
+    """Compare two texts directly (for users and tests)."""
+    return compare(fingerprint(a), fingerprint(b))
