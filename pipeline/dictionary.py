@@ -141,6 +141,9 @@ def render(register: tuple[str, str] | None = None) -> str:
             tb = c.get("table", "") + (f" {c['block']}" if c.get("block") else "") + (f" {c['row']}" if c.get("row") else "")
             L.append(f"| {_cell(tb)} | {_cell(c.get('2019'))} | {_cell(c.get('2021'))} | {_cell(c.get('comparability'))} |")
         L.append("")
+    from pipeline.transparency import dictionary_section
+
+    L += [dictionary_section()]
     return "\n".join(L).rstrip() + "\n"
 
 
