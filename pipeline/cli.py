@@ -1,4 +1,4 @@
-"""The `xxgk` command line: parse | crawl | build | demo."""
+"""The `xxgk` command line: parse | crawl | build | summary | demo."""
 from __future__ import annotations
 
 import argparse
@@ -65,6 +65,12 @@ def _cmd_build(args) -> int:
     return 0 if res.reports == 0 or res.kept > 0 else 1
 
 
+def _cmd_summary(args) -> int:
+    from pipeline.summary import main as summary_main
+
+    return summary_main(args)
+
+
 def _cmd_demo(args) -> int:
     from pipeline.demo import main as demo_main
 
@@ -97,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--years", default=None, help="years every register publisher is expected to report, "
                    "for coverage (e.g. 2019-2024; default: from each county's first report year)")
     b.set_defaults(func=_cmd_build)
+    s = sub.add_parser("summary", help="print an overview of a built dataset folder")
+    s.add_argument("dir", nargs="?", default="data/clean", help="folder written by xxgk build (default data/clean)")
+    s.set_defaults(func=_cmd_summary)
     d = sub.add_parser("demo", help="offline end to end on generated sample reports")
     d.add_argument("--out", default=None, help="work directory (default: a temporary one)")
     d.set_defaults(func=_cmd_demo)
