@@ -935,9 +935,10 @@ def write_all(rows: list[dict], load, out: Path, *, parser_version: str, registe
             write_parquet(tables[ds.name].table(), p)
         if ds.name in tables or ds.name in streamed:  # similarity is written next
             written.append(p)
+    from pipeline.build import default_workers
     from pipeline.similarity import write as write_similarity
 
-    written.append(write_similarity(out))  # reads the files above; before the exports, which copy them
+    written.append(write_similarity(out, workers=default_workers()))  # reads the files above; before the exports, which copy them
     return written + _write_descriptions(out, rows, kept, parser_version, register, with_duckdb, with_csv, with_sqlite)
 
 

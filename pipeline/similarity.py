@@ -12,6 +12,10 @@ text that a county hands to its townships and departments. This module finds bot
   with LSH banding (`BANDS` × `ROWS`) and only candidates are compared exactly; pairs
   scoring at least `MIN_SCORE` are written.
 
+No pair crosses a *shard* (`shards`: the reports linked by publisher or by region-year, in
+practice a county and its units over all years), so shards are compared one at a time, in
+parallel in a large build, and memory holds one shard's fingerprints.
+
 **What is compared.** A report's text is its sections' texts in order, joined by a newline
 (``"\\n".join(sections.text)`` of `sections.parquet` sorted by ``seq``): every offset below
 counts characters of that string. It is segmented with jieba; punctuation and spaces are
@@ -60,6 +64,7 @@ TEMPLATE_RUN = 6  # tokens of template words (and numbers) in a row: a flattened
 NUM_PERM = 120
 BANDS, ROWS = 40, 3  # LSH: pairs with Jaccard 0.4 become candidates with probability 0.93, 0.5: 0.99
 MIN_SCORE = 0.4  # same_region pairs written from this score
+POOL_MIN = 2000  # kept reports from which the build compares shards in parallel (a pool costs seconds to start)
 NUMBER = "#"
 
 _U64 = np.uint64
@@ -374,12 +379,37 @@ def region_of(province, city, county) -> tuple | None:
     return parts
 
 
-def compare_all(items: list[Item], texts: dict[str, str],
-                fingerprints: dict[str, Fingerprint] | None = None) -> tuple[list[dict], dict[str, float]]:
+def shards(items: list[Item]) -> list[list[Item]]:
+    """The items split into groups that no compared pair crosses: the connected components of
+    "same publisher" and "same region and year" (in practice a county with its units, all
+    years). Each is compared on its own, so memory holds one shard's fingerprints at a time
+    and shards run in parallel."""
+    parent = list(range(len(items)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[tuple, int] = {}
+    for i, it in enumerate(items):
+        keys = ([("p", it.publisher)] if it.publisher else []) + ([("r", it.region, it.year)] if it.region else [])
+        for k in keys:
+            j = first.setdefault(k, i)
+            a, b = find(i), find(j)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[Item]] = {}
+    for i, it in enumerate(items):
+        groups.setdefault(find(i), []).append(it)
+    return sorted((sorted(g, key=lambda it: it.report_id) for g in groups.values()), key=lambda g: g[0].report_id)
+
+
+def compare_shard(items: list[Item], texts: dict[str, str]) -> tuple[list[dict], dict[str, float]]:
     """Similarity rows (see `SIMILARITY` in pipeline.datasets) and each compared report's
-    boilerplate_share. `fingerprints` (by report_id) saves computing them again."""
-    fps = {it.report_id: (fingerprints or {}).get(it.report_id) or fingerprint(texts.get(it.report_id) or "")
-           for it in items}
+    boilerplate_share, for the items of one shard (or any set of items: pairs never leave it)."""
+    fps = {it.report_id: fingerprint(texts.get(it.report_id) or "") for it in items}
     year = {it.report_id: it.year for it in items}
     covered = {rid: np.zeros(fp.n_tokens, dtype=bool) for rid, fp in fps.items()}
     rows = []
@@ -398,6 +428,29 @@ def compare_all(items: list[Item], texts: dict[str, str],
                      "n_passages": len(c.passages), "passages": char_passages(fa, fb, c)})
     share = {rid: round(fps[rid].share(cov), 6) for rid, cov in covered.items() if not fps[rid].empty}
     return rows, share
+
+
+def _shard_job(job: tuple[list[Item], dict[str, str]]) -> tuple[list[dict], dict[str, float]]:
+    return compare_shard(*job)
+
+
+def compare_all(items: list[Item], texts: dict[str, str], workers: int = 1) -> tuple[list[dict], dict[str, float]]:
+    """`compare_shard` over every shard, in `workers` processes; rows sorted by pair."""
+    jobs = [(shard, {it.report_id: texts.get(it.report_id) or "" for it in shard}) for shard in shards(items)]
+    rows: list[dict] = []
+    share: dict[str, float] = {}
+    if workers > 1 and len(jobs) > 1:
+        import multiprocessing as mp
+
+        ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+        with ctx.Pool(min(workers, len(jobs))) as pool:
+            results = list(pool.imap(_shard_job, jobs, chunksize=max(1, len(jobs) // (8 * workers))))
+    else:
+        results = [compare_shard(*job) for job in jobs]
+    for r, s in results:
+        rows += r
+        share.update(s)
+    return sorted(rows, key=lambda r: (r["report_id"], r["other_report_id"])), share
 
 
 def _estimate(a: Fingerprint, b: Fingerprint) -> float:
@@ -431,7 +484,7 @@ def items_of(reports) -> list[Item]:
     return out
 
 
-def write(out: str | Path) -> Path:
+def write(out: str | Path, workers: int = 1) -> Path:
     """Compare the reports of a built dataset folder: write ``similarity.parquet`` and fill
     ``boilerplate_share`` in ``reports.parquet``. Returns the path of similarity.parquet."""
     import pandas as pd
@@ -444,10 +497,11 @@ def write(out: str | Path) -> Path:
     rep_path = out / D.REPORTS.path
     reports = pd.read_parquet(rep_path)
     sections = pd.read_parquet(out / D.SECTIONS.path, columns=["report_id", "seq", "text"])
-    rows, share = compare_all(items_of(reports), report_texts(sections))
+    items = items_of(reports)
+    rows, share = compare_all(items, report_texts(sections), workers=workers if len(items) >= POOL_MIN else 1)
     b = D.TableBuilder(D.SIMILARITY)
     names = D.SIMILARITY.names()
-    for r in sorted(rows, key=lambda r: (r["report_id"], r["other_report_id"])):
+    for r in rows:
         b.add([r.get(n) for n in names])
     sim_path = out / D.SIMILARITY.path
     D.write_parquet(b.table(), sim_path)

@@ -111,6 +111,8 @@ def test_which_pairs_are_compared_and_boilerplate_counts_only_what_came_before()
     assert share["a2020"] < 0.3  # copied by its successor, not a copier itself
     assert share["d2021"] == 0.0
     assert rows == S.compare_all(list(reversed(items)), texts)[0]  # order of the input does not matter
+    assert [len(s) for s in S.shards(items)] == [5, 1]  # 甲县 with publisher A's years; 乙县
+    assert S.compare_all(items, texts, workers=2) == (rows, share)  # shards in parallel: the same result
 
 
 def test_empty_and_short_texts_compare_as_nothing():
