@@ -938,7 +938,8 @@ def write_all(rows: list[dict], load, out: Path, *, parser_version: str, registe
     from pipeline.build import default_workers
     from pipeline.similarity import write as write_similarity
 
-    written.append(write_similarity(out, workers=default_workers()))  # reads the files above; before the exports, which copy them
+    # copy detection reads the files above; it comes before the exports, which copy them
+    written.append(write_similarity(out, workers=default_workers()))
     return written + _write_descriptions(out, rows, kept, parser_version, register, with_duckdb, with_csv, with_sqlite)
 
 
