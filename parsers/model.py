@@ -86,6 +86,9 @@ class Report:
     agency_source: str | None = None  # title | title at the end | signature | header | prose (parsers/agency.py)
     scope: str = "own"  # own | aggregate (parsers/scope.py)
     scope_evidence: str | None = None  # the sentence that made it aggregate
+    # rows left ambiguous: {"row": "t2/art20_1.normative_docs", "options": [{address: value, ...}, ...]},
+    # the values of the row's unresolved cells in each reading the template admits
+    readings: tuple = ()
 
     def as_dict(self) -> dict:
         d = {
@@ -104,6 +107,8 @@ class Report:
             "checks": [c.as_dict() for c in self.checks],
             "warnings": [w.as_dict() for w in self.warnings],
         }
+        if self.readings:
+            d["readings"] = list(self.readings)
         if self.meta:
             d["meta"] = self.meta
         if self.error:

@@ -159,9 +159,11 @@ def _parse_document(doc: Document, rid: str, source: dict) -> Report:
         return Report(rid, source, agency, year, "unknown", tuple(sections), (), (), tuple(warnings), **about,
                       error="not an annual report: no template sections or tables found")
     checks = checks_mod.evaluate(tpl, cells) if cells else []
+    competing = tuple({"row": row, "options": options} for key, res in tables.items() if res.found
+                      for row, options in sorted(res.readings.items()))
     return Report(rid, source, agency, year, tpl.version if version != "unknown" else "unknown", tuple(sections),
                   with_context(cells, flat.text), tuple(checks), tuple(warnings), published=doc.header_value("发布时间", "发布日期"),
-                  **about)
+                  readings=competing, **about)
 
 
 CONTEXT_CHARS = 24  # of the reader's text on each side of a value

@@ -53,6 +53,7 @@ class TableResult:
     cells: dict = field(default_factory=dict)  # address -> ReportCell
     warnings: list = field(default_factory=list)
     found: bool = False
+    readings: dict = field(default_factory=dict)  # ambiguous row -> its competing readings (see _resolve_rows)
 
 
 # ---------------------------------------------------------------- fields of a segment
@@ -565,8 +566,11 @@ def _cell_out(address: str, cell: Cell | None, col: Column, flat: Flat, unit_hin
 
 def _resolve_rows(ctx: Context, table: str, specs: dict[str, RowSpec], readings: dict[str, list],
                   label_locs: dict, joint_check=None, warnings: list | None = None,
-                  unit_hint: str | None = None, ranks: dict | None = None) -> dict:
-    """Pick readings per row (jointly when identities span rows) and emit cells."""
+                  unit_hint: str | None = None, ranks: dict | None = None, competing: dict | None = None) -> dict:
+    """Pick readings per row (jointly when identities span rows) and emit cells. The
+    readings of a row left ambiguous go into `competing` (row address -> the values of
+    its differing cells in each reading, at most READINGS_KEPT of them), so that a later
+    step (the build, with the publisher's other years) may settle them."""
     flat = ctx.flat
     cells: dict = {}
     chosen_sets: dict[str, list] = {k: list(r) for k, r in readings.items()}
@@ -605,7 +609,28 @@ def _resolve_rows(ctx: Context, table: str, specs: dict[str, RowSpec], readings:
                 cells[addr] = ReportCell(addr, None, raw, "unresolved", loc)
         if ambiguous and warnings is not None:
             warnings.append(Warning("AMBIGUOUS_ROW", f"{table} row {key or 'values'}: {len(rs)} readings fit the template; differing cells left unresolved"))
+        if ambiguous and competing is not None:
+            options = _competing(table, key, spec, rs, flat, unit_hint, blank_loc)
+            if options:
+                competing[f"{table}/{key}" if key else table] = options
     return cells
+
+
+READINGS_KEPT = 20  # a row with more readings is not worth settling from other years
+
+
+def _competing(table: str, key: str, spec: RowSpec, rs: list, flat: Flat, unit_hint, blank_loc) -> list[dict]:
+    """The distinct readings of an ambiguous row as {address: value} of its differing cells."""
+    differ = [i for i in range(len(spec.cols)) if len({r[i][0] for r in rs}) > 1]
+    options: list[dict] = []
+    for r in rs:
+        o = {}
+        for i in differ:
+            addr = f"{table}/{key}/{spec.cols[i].key}" if key else f"{table}/{spec.cols[i].key}"
+            o[addr] = _cell_out(addr, r[i], spec.cols[i], flat, unit_hint, blank_loc).value
+        if o not in options:
+            options.append(o)
+    return options if 1 < len(options) <= READINGS_KEPT else []
 
 
 def _unreadable(table: str, key: str, run: list[Field], n: int) -> Warning:
@@ -843,7 +868,8 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
         narrowed = joint(sets)
         admitted["all"] = narrowed is not None
         return narrowed
-    res.cells.update(_resolve_rows(ctx, "t3", specs, readings, label_locs, joint_check, res.warnings, ranks=ranks))
+    res.cells.update(_resolve_rows(ctx, "t3", specs, readings, label_locs, joint_check, res.warnings, ranks=ranks,
+                                   competing=res.readings))
     if stray:
         _distrust_unaligned(tpl, res, stray)
     unconfirmed = [k for k, rs in readings.items() if rs and all(ranks.get(r, (0,) * 6)[5] for r in rs)]
@@ -860,6 +886,7 @@ def _unresolve(res: TableResult, prefixes: tuple[str, ...], warning: Warning) ->
     for a, c in res.cells.items():
         if a.startswith(prefixes) and c.status != "unresolved":
             res.cells[a] = c._replace(value=None, status="unresolved")
+    res.readings = {k: v for k, v in res.readings.items() if not (k + "/").startswith(prefixes)}  # nor their readings
     res.warnings.append(warning)
 
 
@@ -1074,7 +1101,8 @@ def extract_t4(ctx: Context, start: int, end: int) -> TableResult:
                     res.cells[a] = ReportCell(a, None, "", "unresolved", flat.loc(hm[0].start()))
         return res
     res.found = True
-    cells = _resolve_rows(ctx, "t4", {"": spec}, {"": chosen}, {"": flat.loc(hm[-1].start())}, None, res.warnings)
+    cells = _resolve_rows(ctx, "t4", {"": spec}, {"": chosen}, {"": flat.loc(hm[-1].start())}, None, res.warnings,
+                          competing=res.readings)
     res.cells.update(cells)
     return res
 
@@ -1186,7 +1214,8 @@ def _read_t2_block(ctx: Context, res: TableResult, b, m: re.Match, bend: int, fo
             for c in b.columns:
                 a = f"t2/{rk}/{c.key}"
                 res.cells[a] = ReportCell(a, None, "", "unresolved", flat.loc(m.start()))
-    res.cells.update(_resolve_rows(ctx, "t2", specs, readings, locs, None, res.warnings, unit_hint))
+    res.cells.update(_resolve_rows(ctx, "t2", specs, readings, locs, None, res.warnings, unit_hint,
+                                   competing=res.readings))
     return stray, empty_rows
 
 

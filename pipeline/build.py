@@ -721,8 +721,12 @@ def build(raw: str | os.PathLike = "data/raw", out: str | os.PathLike = "data/cl
     res.skipped = sum(1 for r in rows if r["status"] == "skipped")
     res.errors = sum(1 for r in rows if r["status"] == "error")
 
-    def load(rid: str) -> dict:
+    def load_parsed(rid: str) -> dict:
         return (cache_.get(by_rid[rid].sha256) or {}).get("report") or {}
+
+    from pipeline.crossyear import settling
+
+    load = settling(rows, load_parsed)  # ambiguous rows that the publisher's other years decide
 
     with Progress(*columns, console=err, disable=not show, transient=False) as prog:
         task = prog.add_task("datasets", total=res.kept, note="")

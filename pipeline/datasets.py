@@ -47,7 +47,7 @@ LIST_SEP = ";"  # report ids, warning codes
 LINE_SEP = "\n"  # urls, paths
 
 STATUS_VALUES = ("kept", "duplicate", "skipped", "error")
-CELL_STATUS = ("number", "blank", "dash", "text", "unresolved")
+CELL_STATUS = ("number", "blank", "dash", "text", "unresolved", "resolved_cross_year")
 TEMPLATES = ("2019", "2021", "pre2019", "unknown")
 TABLES = ("t2", "t3", "t4", "p")
 TABLE_ZH = {"t2": "表二 主动公开政府信息情况", "t3": "表三 收到和处理政府信息公开申请情况",
@@ -181,16 +181,17 @@ CELLS = Dataset("cells", "Cells", "单元格", "table cell of a kept report (tid
     F("row", "string", "Row key of the template (t2 rows are <block>.<row>).", "行键"),
     F("col", "string", "Column key of the template.", "列键"),
     F("address", "string", "Cell address <table>/<row>/<col>.", "单元格地址"),
-    F("value", "money", "The number printed in the cell (counts are whole numbers; money columns are in the unit given in unit); null unless status is number. As printed: blanks are not imputed here (see panel).", "单元格数值（仅当 status 为 number 时有值）"),
+    F("value", "money", "The number printed in the cell (counts are whole numbers; money columns are in the unit given in unit); null unless status is number or resolved_cross_year. As printed: blanks are not imputed here (see panel).", "单元格数值（仅当 status 为 number 时有值）"),
     F("unit", "string", "Unit of value: the template column's unit for counts; for money and pre-2019 cells the unit printed in the report (unknown when none was printed).", "单位"),
     F("raw", "string", "The cell's text as found.", "原文"),
-    F("status", "string", "number, blank (empty cell), dash (—, -, /), text (无 or other words) or unresolved (the text admits several readings; never guessed).", "状态：number 数值、blank 空白、dash 横线、text 文字、unresolved 无法确定", enum=CELL_STATUS),
+    F("status", "string", "number, blank (empty cell), dash (—, -, /), text (无 or other words), unresolved (the text admits several readings; never guessed) or resolved_cross_year (of several readings, the only one the publisher's neighbouring year admits; resolved_by names that report).", "状态：number 数值、blank 空白、dash 横线、text 文字、unresolved 无法确定、resolved_cross_year 由相邻年度报告确定", enum=CELL_STATUS),
     F("page", "int", "Page of the PDF where the cell was found.", "所在页码（PDF）"),
     F("line", "int", "Where the cell is, by the reader's count: text files: the line of the file (1-based); HTML: the line of the page's source where the text starts; PDF: the visual line on the page as xxgk's reader lays it out (other PDF tools may count differently: use page and context); DOCX/DOC: the paragraph or table row, in document order.", "所在行号（各格式计数方式见说明）"),
     F("char_start", "int", "Offset of the value in the reader's text of the document (the text `xxgk parse` reads: cells joined by tabs, blocks by line breaks); null for a cell not found in the text.", "数值在读取文本中的起始位置"),
     F("char_end", "int", "Offset just after the value (char_start + length of raw).", "数值在读取文本中的结束位置"),
     F("context", "string", "The reader's text around the value, the value in brackets (…属于行政查询事项 0 0 [3] 0…), to find it in the source.", "数值前后的原文（数值以方括号标出）"),
     F("via", "string", "Pre-2019 cells: table or sentence; ocr when the text came from character recognition.", "来源方式"),
+    F("resolved_by", "string", "Status resolved_cross_year: the report of the neighbouring year (reports.report_id) whose identities decided the reading.", "确定该读数的相邻年度报告"),
 ), primary_key=("report_id", "address"), foreign_keys=REF_REPORT)
 
 SECTIONS = Dataset("sections", "Sections", "章节", "section of a kept report", (
@@ -279,7 +280,8 @@ VALUE_STATUS_EN = ("number: printed; blank_as_zero: a blank, dash or 无 compone
                    "computed by xxgk from printed cells (group rows, the legal-person column, a blank total whose "
                    "parts are printed); unresolved: the text admits several readings (null, never guessed); "
                    "unit_unknown: money printed without a unit (null); absent: the report has no such cell (null); "
-                   "resolved_cross_year: reserved.")
+                   "resolved_cross_year: one of several readings of the report's text, the only one the publisher's "
+                   "neighbouring year admits (cells.resolved_by names that report).")
 
 INDICATORS = Dataset("indicators", "Indicators", "指标", "indicator (a panel column)", (
     F("indicator", "string", "Indicator name: the panel column (ASCII snake_case, at most 32 characters; unit in the name for money (_yuan, _wan_yuan) and rates (_pct), counts otherwise).", "指标名（面板列名）"),
@@ -993,7 +995,7 @@ def _emit_cells(b: TableBuilder, r: dict, cells: list[dict]) -> None:
         unit = c.get("unit") or units.get(a) or ("件" if table == "t3" else None)
         b.add((*base, table, row, col, a, c.get("value"), unit, c.get("raw"), c.get("status"),
                c.get("page"), c.get("line"), c.get("char_start"), c.get("char_end"), c.get("context"),
-               c.get("via") or c.get("source_via")))
+               c.get("via") or c.get("source_via"), c.get("resolved_by")))
 
 
 def _emit_checks(b: TableBuilder, rid: str, checks: list[dict], cross) -> tuple[int, int]:

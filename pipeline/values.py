@@ -20,8 +20,8 @@ status              value
                     a group row instead of its parts)
 ==================  =====================================================================
 
-(``resolved_cross_year`` is reserved for values a later step settles from the previous
-year's report; nothing sets it yet.)
+``resolved_cross_year`` marks a value of a row the report alone left ambiguous, settled
+by the build from the publisher's neighbouring year (`pipeline.crossyear`).
 """
 from __future__ import annotations
 
@@ -85,6 +85,9 @@ class ReportValues:
             return v, "number"
         if st == "unresolved":
             return None, "unresolved"
+        if st == "resolved_cross_year":  # settled by the publisher's neighbouring year (pipeline.crossyear)
+            v = c.get("value")
+            return (convert_money(v, c.get("unit"), money) if money else v), "resolved_cross_year"
         table, _, col = split_address(address)
         if table == "p":
             return None, "blank"

@@ -1,0 +1,141 @@
+"""Settle ambiguous rows across years: the build step between parsing and the datasets.
+
+A run such as `规范性文件7777166` admits several splits that one report cannot decide; the
+parser keeps them (`readings` of the parse output: for each ambiguous row, the values of
+its unresolved cells in every reading the template admits). The same publisher's other
+years often decide, through the identities that link a report to its neighbours:
+
+* 2019 template: 对外公开总数量(y) = 对外公开总数量(y−1) + 本年新公开(y) (t2 art20_1 rows);
+* 2021 template: 现行有效件数(y) = 现行有效件数(y−1) + 本年制发(y) − 本年废止(y)
+  (the template's `t2_in_force_cross_year`);
+* 2019 template: 上一年项目数量(y) = 上一年项目数量(y−1) + 本年增/减(y−1)
+  (`t2_items_cross_year`, art20_5/6/8 rows);
+* both: 上年结转(y) = 结转下年度(y−1), every applicant column (`t3_carry_cross_year`).
+
+A reading is kept when it is the only one that no evaluable identity rejects and at
+least one evaluable identity (all its other terms printed numbers of the neighbouring
+report, of the same publisher, `agency_id`, and the adjacent year) confirms it. Its cells
+get status ``resolved_cross_year`` with the value, ``resolved_by`` naming the report that
+decided, and a RESOLVED_CROSS_YEAR warning. Anything less (no neighbour, several
+publishers' reports for one year, a neighbour whose own cells are unresolved, two
+readings admitted) leaves the row as the parser left it: never a guess.
+
+`settling(rows, load)` wraps the build's `load(report_id) -> parse dict`; reports without
+readings pass through untouched, so the step costs one extra load per neighbour of an
+ambiguous report only.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Callable
+
+# (templates, rows as (table, row prefix), terms as (year offset, column, coefficient)): sum of coefficient × value = 0
+_T3_COLS = ("natural_person", "commercial", "research", "social_org", "legal_service", "other_org", "total")
+IDENTITIES: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[int, str, int], ...]], ...] = (
+    (("2019",), ("t2/art20_1.regulations", "t2/art20_1.normative_docs"),
+     ((0, "published_total", 1), (-1, "published_total", -1), (0, "published_new", -1))),
+    (("2021",), ("t2/art20_1.regulations", "t2/art20_1.normative_docs"),
+     ((0, "in_force", 1), (-1, "in_force", -1), (0, "issued", -1), (0, "repealed", 1))),
+    (("2019",), ("t2/art20_5.admin_license", "t2/art20_5.other_admin_services", "t2/art20_6.admin_penalty",
+                 "t2/art20_6.admin_coercion", "t2/art20_8.admin_fees"),
+     ((0, "items_prev_year", 1), (-1, "items_prev_year", -1), (-1, "items_change", -1))),
+) + tuple((("2019", "2021"), (), ((0, f"t3/carried_over/{c}", 1), (-1, f"t3/carried_forward/{c}", -1)))
+          for c in _T3_COLS)
+
+
+def _instances(template: str):
+    """Every identity term list as full addresses, for reports of `template`."""
+    for templates, rows, terms in IDENTITIES:
+        if template not in templates:
+            continue
+        for row in rows or ("",):
+            yield tuple((dy, f"{row}/{col}" if row else col, k) for dy, col, k in terms)
+
+
+def _numbers(report: dict) -> dict:
+    return {c["address"]: c["value"] for c in report.get("cells") or ()
+            if c.get("status") in ("number", "resolved_cross_year") and isinstance(c.get("value"), (int, float))}
+
+
+def judge(option: dict, year: int, template: str, own: dict, neighbours: dict) -> tuple[bool, list[str]]:
+    """(rejected, report ids that confirm) for one reading of a row of the report of `year`.
+    `own`: the report's printed numbers; `neighbours`: year -> (report id, template, numbers)."""
+    rejected, confirmed = False, []
+    for anchor in (year, year + 1):  # the report as the later year, then as the earlier one
+        for terms in _instances(template):
+            if not any(anchor + dy == year and a in option for dy, a, _ in terms):
+                continue
+            total, others, ok = 0, set(), True
+            for dy, a, k in terms:
+                y = anchor + dy
+                if y == year:
+                    v = option[a] if a in option else own.get(a)
+                else:
+                    n = neighbours.get(y)
+                    v = None if n is None or n[1] != template else n[2].get(a)
+                    if n is not None:
+                        others.add(n[0])
+                if v is None:
+                    ok = False
+                    break
+                total += k * v
+            if not ok:
+                continue
+            if abs(total) > 1e-6:
+                rejected = True
+            else:
+                confirmed += sorted(others)
+    return rejected, confirmed
+
+
+def settle(report: dict, neighbours: dict) -> dict:
+    """The report with the rows its neighbouring years decide set (a copy), else itself."""
+    year, template = report.get("year"), report.get("template")
+    if not report.get("readings") or not isinstance(year, int) or template not in ("2019", "2021"):
+        return report
+    own = _numbers(report)
+    decided = []
+    for row in report["readings"]:
+        verdicts = [(o, *judge(o, year, template, own, neighbours)) for o in row["options"]]
+        admitted = [(o, conf) for o, rejected, conf in verdicts if not rejected]
+        if len(admitted) == 1 and admitted[0][1]:
+            decided.append((row["row"], admitted[0][0], admitted[0][1][0]))
+    if not decided:
+        return report
+    out = copy.deepcopy(report)
+    cells = {c["address"]: c for c in out["cells"]}
+    for row, option, by in decided:
+        for a, v in option.items():
+            if a in cells and cells[a].get("status") == "unresolved":
+                cells[a].update(value=v, status="resolved_cross_year", resolved_by=by)
+        out.setdefault("warnings", []).append(
+            {"code": "RESOLVED_CROSS_YEAR", "message": f"{row}: of its readings, only one fits the publisher's "
+                                                       f"report of the neighbouring year ({by}); that one was kept"})
+    out["readings"] = [r for r in out["readings"] if r["row"] not in {d[0] for d in decided}]
+    return out
+
+
+def settling(rows: list[dict], load: Callable[[str], dict]) -> Callable[[str], dict]:
+    """`load` with each kept report's ambiguous rows settled from its publisher's neighbouring years."""
+    by_key: dict[tuple, list[str]] = {}
+    for r in rows:
+        if r.get("status") == "kept" and r.get("agency_id") and isinstance(r.get("year"), int):
+            by_key.setdefault((r["agency_id"], r["year"]), []).append(r["report_id"])
+    key_of = {rid: k for k, rids in by_key.items() for rid in rids}
+
+    def neighbour(agency_id: str, year: int):
+        rids = by_key.get((agency_id, year))
+        if not rids or len(rids) > 1:  # none, or several reports for one year: nothing decides
+            return None
+        rep = load(rids[0])
+        return rids[0], rep.get("template"), _numbers(rep)
+
+    def settled(rid: str) -> dict:
+        rep = load(rid)
+        key = key_of.get(rid)
+        if not rep.get("readings") or key is None or len(by_key[key]) > 1:
+            return rep
+        agency_id, year = key
+        near = {y: n for y in (year - 1, year + 1) if (n := neighbour(agency_id, y)) is not None}
+        return settle(rep, near) if near else rep
+    return settled
