@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 
 from parsers.templates import VERSIONS, spec, template
 
-from .indicators import comparability, indicator_name
+from .indicators import PRE2019_SERIES, comparability, indicator_name
 from .values import TOTAL_PARTS
 from .values import ReportValues, convert_money  # noqa: F401 - convert_money is part of this module's API
 from .values import split_address as _split
@@ -363,6 +363,13 @@ class PanelColumn:
     money_unit: str | None  # canonical unit for money columns (values are converted to it)
     derived: tuple = ()  # t3: (part rows of a derived group row, part columns of a derived column)
     versions: tuple = ()  # templates under which a report has (or xxgk derives) this cell
+    pre2019_address: str | None = None  # a national-template series continued in pre-2019 reports
+
+    def address_for(self, template_version: str | None) -> str:
+        """The address that gives this indicator in a report of that template."""
+        if template_version == "pre2019" and self.pre2019_address:
+            return self.pre2019_address
+        return self.address
 
     @property
     def name(self) -> str:
@@ -470,11 +477,19 @@ def panel_columns() -> tuple[PanelColumn, ...]:
                                         f"{TABLE_ZH['p']}：{name}（{'、'.join(ind['labels'])}）"
                                         f"{'本年' if col == 'value' else '历年累计'}", cu), cu if money else None,
                                versions=("pre2019",)))
+    out = [_continued(pc) if pc.address in PRE2019_SERIES else pc for pc in out]
     names = [pc.name for pc in out]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         raise ValueError(f"indicator names given to several addresses: {dup}")
     return tuple(out)
+
+
+def _continued(pc: PanelColumn) -> PanelColumn:
+    """A national-template series that pre-2019 reports continue (indicators.PRE2019_SERIES)."""
+    a, note = PRE2019_SERIES[pc.address]
+    field = replace(pc.field, en=f"{pc.field.en} In pre-2019 reports: {a} ({note}).")
+    return replace(pc, field=field, versions=(*pc.versions, "pre2019"), pre2019_address=a)
 
 
 def _pre2019_addresses():
@@ -795,7 +810,7 @@ def indicator_rows() -> list[dict]:
     for pc in panel_columns():
         ok, why = comparability(pc.address, pc.versions)
         rows.append({"indicator": pc.name, "table": pc.address.split("/", 1)[0],
-                     "address_pre2019": pc.address if "pre2019" in pc.versions else None,
+                     "address_pre2019": pc.address_for("pre2019") if "pre2019" in pc.versions else None,
                      "address_2019": pc.address if "2019" in pc.versions else None,
                      "address_2021": pc.address if "2021" in pc.versions else None,
                      "label_zh": pc.field.zh, "description": pc.field.en, "unit": pc.field.unit,
@@ -905,9 +920,10 @@ def write_all(rows: list[dict], load, out: Path, *, parser_version: str, registe
         rv = report_values(cells)
         i = pick_index.get(rid)
         for pc in template_columns(r.get("template")):
-            v, st = rv.get(pc.address, pc.money_unit)
+            a = pc.address_for(r.get("template"))
+            v, st = rv.get(a, pc.money_unit)
             v = typed(pc, v)
-            builders["values"].add((rid, r.get("publisher_id"), r.get("year"), r.get("template"), pc.name, pc.address, v, st))
+            builders["values"].add((rid, r.get("publisher_id"), r.get("year"), r.get("template"), pc.name, a, v, st))
             if i is not None:
                 panel[pc.name][i] = v
                 status[pc.name][i] = st

@@ -19,7 +19,9 @@ Units: a count carries no unit in its name (件, 项, 条 …: the dictionary gi
 ends in ``_yuan`` or ``_wan_yuan`` (the unit the panel converts to), a rate in ``_pct``.
 
 The `indicators` dataset maps each name to its template address under pre-2019, 2019 and
-2021 reports, its Chinese label, its formula (for values xxgk derives) and whether it means
+2021 reports (a few table 三 and 四 series continue into pre-2019 reports: `PRE2019_SERIES`;
+their values there come from the pre-2019 statistic, which also keeps its own ``pre_``
+column), its Chinese label, its formula (for values xxgk derives) and whether it means
 the same under both national templates (`comparable`): table 三 and 四 and the table 二
 cells the two templates share are the same series; table 二 cells that only one template
 prints (the 2019 ``made_new`` vs the 2021 ``issued`` …) are not comparable and say why
@@ -32,6 +34,22 @@ import re
 from functools import cache
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+# Series continued into pre-2019 reports: a national-template indicator and the pre-2019
+# statistic that counts the same thing, with what differs. Only one-to-one concepts are
+# listed (pre-2019 litigation cases, for one, are 2019's two litigation rows together).
+PRE2019_SERIES = {
+    "t3/new_received/total": ("p/applications_received/value",
+                              "approximate: pre-2019 收到申请数 (some reports count the applications accepted, 受理)"),
+    "t3/granted/total": ("p/replies_granted/value", "approximate: pre-2019 同意公开答复数"),
+    "t3/partially_granted/total": ("p/replies_partial/value", "approximate: pre-2019 同意部分公开答复数"),
+    "t3/denied/total": ("p/replies_denied/value", "approximate: pre-2019 不同意公开答复数 (grounds such as 非政府信息 "
+                        "and 信息不存在 are rows of their own before 2019, partly 无法提供 or 不予处理 after)"),
+    "t4/review/total": ("p/admin_review_cases/value", "same: 行政复议数"),
+    "t4/review/upheld": ("p/admin_review_cases.upheld/value", "same: 行政复议 维持"),
+    "t4/review/corrected": ("p/admin_review_cases.corrected/value", "same: 行政复议 纠错"),
+    "t4/review/other": ("p/admin_review_cases.other/value", "same: 行政复议 其他"),
+}
 
 # whole dotted row keys (or their segments) -> short form; anything not listed is kept
 ROW_WORDS = {
@@ -115,7 +133,8 @@ def comparability(address: str, versions: tuple[str, ...]) -> tuple[bool, str]:
     if table == "p":
         return False, "pre-2019 statistics follow no national template; not comparable with tables 二–四"
     if "2019" in versions and "2021" in versions:
-        return True, "same under the 2019 and 2021 templates"
+        pre = PRE2019_SERIES.get(address)
+        return True, "same under the 2019 and 2021 templates" + (f"; pre-2019 {pre[0]}: {pre[1]}" if pre else "")
     only = versions[0] if versions else "?"
     if table == "t2":
         block = rest.split(".", 1)[0]

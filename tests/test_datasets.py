@@ -272,7 +272,8 @@ def test_indicators_table_maps_names_to_template_addresses():
     rows = {r["indicator"]: r for r in D.indicator_rows()}
     assert len(rows) == len(D.panel_columns())
     r = rows["received_total"]
-    assert r["address_2019"] == r["address_2021"] == "t3/new_received/total" and r["address_pre2019"] is None
+    assert r["address_2019"] == r["address_2021"] == "t3/new_received/total"
+    assert rows["granted_natural_person"]["address_pre2019"] is None
     assert r["comparable"] is True and "本年新收" in r["label_zh"]
     made, issued = rows["regulations_made_new"], rows["regulations_issued"]
     assert made["address_2021"] is None and issued["address_2019"] is None
@@ -281,6 +282,17 @@ def test_indicators_table_maps_names_to_template_addresses():
     assert "commercial" in rows["received_legal_person"]["formula"]
     pre = rows["pre_apps_received"]
     assert pre["address_pre2019"] == "p/applications_received/value" and pre["comparable"] is False
+    # a few series continue into pre-2019 reports, from the statistic that counts the same thing
+    from parsers import pre2019
+    from pipeline.indicators import PRE2019_SERIES
+
+    assert r["address_pre2019"] == "p/applications_received/value" and "approximate" in r["comparability"]
+    assert all(pre2019.valid_address(p) for p, _ in PRE2019_SERIES.values())
+    v = D.report_values([_c("p/applications_received/value", 12), _c("p/admin_review_cases/value", None, "blank")])
+    by = {pc.name: pc for pc in D.template_columns("pre2019")}
+    assert v.get(by["received_total"].address_for("pre2019")) == (12, "number")
+    assert v.get(by["review_total"].address_for("pre2019")) == (None, "blank")
+    assert "granted_natural_person" not in by  # only the listed series
 
 
 # ----------------------------------------------------------------------------- value status
