@@ -129,7 +129,7 @@ class ReportValues:
     @staticmethod
     def _sum(parts: list[tuple], need_number: bool = False) -> tuple:
         if all(v is not None for v, _ in parts):
-            if need_number and not any(st in ("number", "derived") for _, st in parts):
+            if need_number and not any(st in ("number", "derived", "resolved_cross_year") for _, st in parts):
                 return None, "blank"
             return sum(v for v, _ in parts), "derived"
         seen = {st for v, st in parts if v is None}

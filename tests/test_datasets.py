@@ -412,7 +412,7 @@ def test_panel_status_tells_every_value_apart(corpus_build):
     for pc in D.panel_columns():
         st, val = s[pc.name], p[pc.name]
         seen |= set(st.dropna())
-        assert (val.notna() == st.isin(["number", "blank_as_zero", "derived"])).all(), pc.name
+        assert (val.notna() == st.isin(["number", "blank_as_zero", "derived", "resolved_cross_year"])).all(), pc.name
     assert {"number", "blank_as_zero", "blank", "derived", "unresolved", "absent"} <= seen
 
 
