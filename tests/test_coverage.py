@@ -139,3 +139,10 @@ def test_summary_lists_the_missing_publishers():
     assert not any(m.endswith(TOWN.name + "人民政府") for m in missing)
     assert any(m.endswith(STREET.name + "办事处") for m in missing)
     assert s[(COUNTY.code, 2021)]["missing"].split(";")[0].endswith(COUNTY.name + "人民政府")
+
+
+def test_build_years_option_is_checked(tmp_path, capsys):
+    from pipeline.cli import main
+
+    assert main(["build", "--raw", str(tmp_path), "--out", str(tmp_path / "out"), "--years", "2024-2019"]) == 2
+    assert "--years wants YEAR or FIRST-LAST" in capsys.readouterr().err
