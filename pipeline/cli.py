@@ -77,7 +77,10 @@ def _cmd_demo(args) -> int:
     return demo_main(args)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser. The crawler (and its HTTP stack) is imported for its options only
+    when `argv` is a crawl command (or None, to describe every option), so that `xxgk parse`
+    and `xxgk --help` start without it."""
     ap = argparse.ArgumentParser(prog="xxgk", description="Government information-disclosure annual reports -> clean data")
     sub = ap.add_subparsers(dest="command", required=True)
     p = sub.add_parser("parse", help="parse report files of any form")
@@ -85,10 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object per file (JSON Lines) to stdout")
     p.add_argument("--no-region", action="store_true", help="skip resolving the agency to a region with codes")
     p.set_defaults(func=_cmd_parse)
-    from scrapers.crawl import add_arguments as add_crawl_arguments
-
     c = sub.add_parser("crawl", help="crawl report columns of county portals into a raw store")
-    add_crawl_arguments(c)
+    if argv is None or argv[:1] == ["crawl"]:
+        from scrapers.crawl import add_arguments as add_crawl_arguments
+
+        add_crawl_arguments(c)
     c.set_defaults(func=_cmd_crawl)
     b = sub.add_parser("build", help="parse and normalize a raw store (or any folder of report files) into datasets")
     b.add_argument("--raw", default="data/raw", help="raw store or folder of report files (default data/raw)")
@@ -113,7 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(argv).parse_args(argv)
     try:
         return args.func(args)
     except KeyboardInterrupt:

@@ -43,31 +43,26 @@ def similar_glyphs(a: str, b: str) -> bool:
 
 
 @cache
-def _wildcards(kind: str) -> dict[str, tuple[str, ...]]:
-    """Register names (full or short) by each of their forms with one non-final character
-    blanked out: 大湖镇 -> 大?镇, ?湖镇."""
+def _buckets(kind: str) -> dict[tuple, tuple[str, ...]]:
+    """Register names (full or short) by length, and full names also by their last character
+    (the suffix, which a typo never touches): the names a piece can be one glyph off."""
     from pipeline.regions import _index
 
     idx = _index()
-    names = idx.full if kind == "full" else idx.short
-    out: dict[str, list[str]] = {}
-    for n in names:
-        if len(n) < (MIN_FULL if kind == "full" else 2):
-            continue
-        last = len(n) - 1 if kind == "full" else len(n)  # a full name's suffix is never the typo
-        for i in range(last):
-            out.setdefault(n[:i] + "\0" + n[i + 1:], []).append(n)
+    out: dict[tuple, list[str]] = {}
+    for n in (idx.full if kind == "full" else idx.short):
+        if len(n) >= (MIN_FULL if kind == "full" else 2):
+            out.setdefault((len(n), n[-1]) if kind == "full" else (len(n),), []).append(n)
     return {k: tuple(v) for k, v in out.items()}
 
 
 def _one_glyph_off(piece: str, kind: str) -> list[str]:
-    last = len(piece) - 1 if kind == "full" else len(piece)
+    key = (len(piece), piece[-1]) if kind == "full" else (len(piece),)
     found = []
-    table = _wildcards(kind)
-    for i in range(last):
-        for n in table.get(piece[:i] + "\0" + piece[i + 1:], ()):
-            if n != piece and similar_glyphs(piece[i], n[i]):
-                found.append(n)
+    for n in _buckets(kind).get(key, ()):
+        diff = [i for i, (a, b) in enumerate(zip(piece, n)) if a != b]
+        if len(diff) == 1 and similar_glyphs(piece[diff[0]], n[diff[0]]):
+            found.append(n)
     return found
 
 

