@@ -400,6 +400,22 @@ def test_doc_through_a_fake_libreoffice_keeps_one_profile_per_process(tmp_path, 
     assert len(used) == 2 and used[0] == used[1] == f"-env:UserInstallation={doc_mod.profile_dir().as_uri()}"
 
 
+def test_profiles_of_processes_that_are_gone_are_removed(tmp_path, monkeypatch):
+    import subprocess
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f"{doc_mod.PROFILE_PREFIX}{gone.stdout.strip()}-abc"
+    live = tmp_path / f"{doc_mod.PROFILE_PREFIX}{os.getppid()}-def"
+    for d in (stale, live):
+        (d / "user").mkdir(parents=True)
+    monkeypatch.setattr(doc_mod, "_profile", None)
+    mine = doc_mod.profile_dir()
+    assert mine.parent == tmp_path and mine.name.startswith(f"{doc_mod.PROFILE_PREFIX}{os.getpid()}-")
+    assert not stale.exists() and live.exists()
+
+
 def test_a_libreoffice_that_hangs_is_killed_with_its_children(tmp_path, monkeypatch):
     pidfile = tmp_path / "child.pid"
     _script(tmp_path / "soffice",

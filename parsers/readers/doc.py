@@ -4,7 +4,7 @@
 because it keeps every table: antiword's text of a table with vertically merged cells loses
 rows and whole tables (三 and 四 of the national template, typically). LibreOffice runs with
 one profile per process (`-env:UserInstallation`, made on first use and removed when the
-process exits), so that a build's worker does not build a fresh profile for every file;
+process exits, or by the next process that finds its owner gone), so that a build's worker does not build a fresh profile for every file;
 calls within a process take turns, since two soffice processes on one profile hand their
 work to each other. A conversion that runs over its time limit is killed with its process
 group (soffice starts soffice.bin under it).
@@ -79,13 +79,32 @@ def _remove_profile(pid: int, folder: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+PROFILE_PREFIX = "xxgk-lo-profile-"
+
+
+def _remove_stale_profiles() -> None:
+    """Profiles of processes that are gone (a build kills a worker that runs over its time
+    limit, and a killed process removes nothing): the pid is in the folder's name."""
+    for folder in Path(tempfile.gettempdir()).glob(PROFILE_PREFIX + "*-*"):
+        pid = folder.name[len(PROFILE_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # alive, another user's
+            pass
+
+
 def profile_dir() -> Path:
     """This process's LibreOffice profile folder (made on first use, removed at exit)."""
     global _profile
     if _profile is None or _profile[0] != os.getpid():
         from multiprocessing.util import Finalize
 
-        folder = Path(tempfile.mkdtemp(prefix="xxgk-lo-profile-"))
+        _remove_stale_profiles()
+        folder = Path(tempfile.mkdtemp(prefix=f"{PROFILE_PREFIX}{os.getpid()}-"))
         _profile = (os.getpid(), folder)
         # Finalize, not atexit: multiprocessing workers leave through os._exit, which runs
         # finalizers but not atexit handlers.
