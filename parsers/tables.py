@@ -321,6 +321,8 @@ def _rank_readings(spec: RowSpec, run: list[Field], vanish: bool,
                         readings.append(r)
             if len(readings) > VANISH_LIMIT:
                 return []  # cut short, as above
+    alt = _without_trailing_blanks(run, n, valid, vanished) if vanish and readings and not splittable else set()
+    readings += alt
     ranked = []
     # A reading that cuts a printed word into several cells while a total of the row is
     # blank has nothing in the row to confirm the cut: "30" may be 30, or 3 and 0. In a
@@ -331,6 +333,12 @@ def _rank_readings(spec: RowSpec, run: list[Field], vanish: bool,
     for r in readings:
         vals = [_num(c[0], spec.cols[i]) for i, c in enumerate(r)]
         states = [sum_status(vals, t, list(p)) for t, p in spec.groups]
+        if r in alt or (vanished.get(r) and not splittable):
+            # Printed cells placed around vanished or doubtful blanks: a total that only
+            # repeats one part ("1 1") confirms nothing, as the same text reads as two
+            # parts and a blank total.
+            states = [1 if st == 0 and sum(1 for i in p if vals[i]) <= 1 else st
+                      for st, (_, p) in zip(states, spec.groups)]
         violated = sum(1 for s in states if s == 2)
         unverifiable = sum(1 for s in states if s == 1)
         unconfirmed = int(bool(unverifiable) and words is not None and sum(1 for c in r if c[0]) > words)
@@ -340,6 +348,28 @@ def _rank_readings(spec: RowSpec, run: list[Field], vanish: bool,
         neg = sum(1 for i, v in enumerate(vals) if v is not None and v < 0 and not spec.cols[i].signed)
         ranked.append((r, (neg, violated, soft, unverifiable, vanished.get(r, 0), unconfirmed)))
     return ranked
+
+
+def _without_trailing_blanks(run: list[Field], n: int, valid, vanished: dict) -> set:
+    """Readings of a row of one-cell fields that ends in blanks, read without one or two
+    of them: in a table whose empty cells may leave no trace, the blanks before the next
+    row's label may be that row's empty label cells (a page that prints its label
+    columns unmerged), and a cell of this row may have vanished instead. These readings
+    are not ranked below the printed count (vanished 0 in `vanished`): where they
+    differ from it and the row's sum does not single one out, the cells stay
+    unresolved."""
+    out = set()
+    for drop in (1, 2):
+        if drop >= len(run) or run[-drop].text or run[-drop].splittable:
+            break
+        seq = tuple((f.text, f.offset if f.text else None) for f in run[:-drop])
+        if len(seq) >= n:
+            continue
+        for r in place_with_gaps(seq, n):
+            if r not in vanished and all(valid(i, c[0]) for i, c in enumerate(r)):
+                vanished[r] = 0
+                out.add(r)
+    return out
 
 
 def _total_first(run: list[Field], n: int, valid) -> list[tuple[Cell, ...]]:
@@ -637,6 +667,8 @@ def _unreadable(table: str, key: str, run: list[Field], n: int) -> Warning:
     chars = sum(len(f.text) for f in run if f.splittable)
     if run and all(f.splittable for f in run) and chars < n:
         return Warning("ROW_TOO_SHORT", f"{table} row {key}: {' '.join(f.text for f in run)!r} has fewer digits than its {n} columns: empty cells left no trace")
+    if run and not any(f.splittable for f in run) and len(run) < n and any(f.text for f in run):
+        return Warning("ROW_TOO_SHORT", f"{table} row {key}: {' '.join(f.text or '(blank)' for f in run)!r} has fewer cells than its {n} columns: empty cells left no trace")
     return Warning("ROW_UNREADABLE", f"{table} row {key}: values {' '.join(f.text for f in run)!r} do not fit {n} columns")
 
 
