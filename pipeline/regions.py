@@ -270,7 +270,8 @@ def short_name(name: str, level: int) -> str | None:
             if s.endswith(suf) and len(s) > len(suf):
                 s = s[: -len(suf)]
                 break
-        s = _ETHNIC_TAIL.sub("", s) or s
+        if "族" in s:
+            s = _ETHNIC_TAIL.sub("", s) or s
     return s if s != name and len(s) >= 2 else None
 
 
@@ -287,7 +288,8 @@ class _Index:
         self.children: dict[str, list] = {}
         self.short_of: dict[str, str] = {}
         for d in ds.divisions:
-            path = ds.path_for(d)
+            up = self.paths.get(d.parent_code)  # parents come first: extend theirs (path_for is slow)
+            path = up + (d,) if up is not None else tuple(ds.path_for(d))
             self.paths[d.code] = path
             self.full.setdefault(d.name, []).append(d)
             self.children.setdefault(d.parent_code, []).append(d)
@@ -295,7 +297,10 @@ class _Index:
             if s:
                 self.short.setdefault(s, []).append(d)
                 self.short_of[d.code] = s
-        self.path_codes = {c: frozenset(x.code for x in p) for c, p in self.paths.items()}
+        self.path_codes = {}
+        for c, p in self.paths.items():
+            up = self.path_codes.get(p[-2].code) if len(p) > 1 else None
+            self.path_codes[c] = up | {c} if up is not None else frozenset(x.code for x in p)
         self.maxlen = max(len(n) for n in self.full)
         self.provinces = {d.name: d for d in ds.by_level[1]}
         for d in ds.by_level[1]:
