@@ -221,3 +221,18 @@ def test_html2text_rows_are_read_cell_for_cell():
                     ["予公开", "1.属于国家秘密", "0"]]
     # without html2text's rule, a line with a lone pipe is prose
     assert all(b.kind == "para" for b in read_text("价格 a| b\n".encode()).blocks)
+
+
+@pytest.mark.parametrize("tool,named", [("html2text", "html2text"), ("get_text(' ', strip=True)", "one line"),
+                                        ("get_text('\\n')", None)])
+def test_the_recognised_flattening_is_named(tool, named):
+    report = parse_bytes(_generated_texts(0)[tool].encode("utf-8"), name="page.txt")
+    said = [w.message for w in report.warnings if w.code == "FLATTENING"]
+    assert (said[0] if said else None) is None if named is None else named in said[0]
+
+
+def test_markdown_pipe_tables_are_named():
+    from parsers.readers.text import read_text
+
+    doc = read_text("表\n| 规章 | 1 | 2 |\n|---|---|---|\n| 规范性文件 | 3 | 4 |\n".encode())
+    assert [w.code for w in doc.warnings] == ["FLATTENING"] and "markdown" in doc.warnings[0].message

@@ -163,6 +163,23 @@ def _page_numbers(lines: list[str], start: int) -> set[int]:
     return out
 
 
+def _flattening(lines: list[str], html2text: bool) -> str | None:
+    """How a tool flattened the page, where its traces show: html2text's rules, markdown
+    pipe tables, or the whole report on a few long lines with one space between all
+    words (BeautifulSoup's get_text(" ", strip=True) and the like)."""
+    if html2text:
+        return ("text recognised as html2text markdown (rows of cells joined by '| ', '---|---' rules): "
+                "every pipe read as a cell boundary")
+    if any(x.lstrip().startswith("|") and _MD_RULE.match(x) for x in lines):
+        return "text recognised as markdown pipe tables ('| a | b |' rows, '|---|' rules): cells read between pipes"
+    body = [x.strip() for x in lines if x.strip()]
+    if 0 < len(body) <= 3 and max(map(len, body)) >= 500 and all("  " not in x and "\t" not in x for x in body):
+        return ("text recognised as one line with one space between all words (as BeautifulSoup's "
+                "get_text(' ', strip=True) makes of a page): empty cells leave no trace, rows are found "
+                "by their labels and the template's column count")
+    return None
+
+
 def read_text(data: bytes) -> Document:
     text, warnings = decode(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -174,9 +191,9 @@ def read_text(data: bytes) -> Document:
     blanks = _blank_cells(lines, body_start)
     page_numbers = _page_numbers(lines, body_start)
     html2text = any(_H2T_RULE.match(x) for x in lines[body_start:])
-    if html2text:
-        warnings.append(Warning("FLATTENING", "text recognised as html2text markdown (rows of cells joined by "
-                                "'| ', '---|---' rules): every pipe read as a cell boundary"))
+    flattening = _flattening(lines[body_start:], html2text)
+    if flattening:
+        warnings.append(Warning("FLATTENING", flattening))
     pending_blank = False
     for n in range(body_start, len(lines)):
         line = lines[n]
