@@ -4,8 +4,9 @@
 
 1. **Discover.** A crawl store (``<raw>/crawl.sqlite``, see `scrapers.store`) gives its
    documents with their provenance (URL, title, list and detail page, portal); any other
-   folder is walked (hidden files and folders, ``*.json``, ``*.sqlite*`` and the output
-   folder are skipped) and every file is a document. Files with the same bytes (sha256) are
+   folder is walked (hidden files and folders, ``*.json``, ``*.sqlite*``, the output
+   folder and the datasets of any build output folder, ``--raw X --out X`` included, are
+   skipped) and every file is a document. Files with the same bytes (sha256) are
    one report with several sources.
 2. **Parse**, each distinct document once, in a pool of worker processes (``--workers``,
    default: one per CPU). Every document runs under a time limit (``timeout``; the worker
@@ -23,6 +24,10 @@
    panel, coverage, ``datapackage.json``, ``data_dictionary.md`` and, with ``duckdb=True``,
    ``xxgk.duckdb``.
 
+The build is exclusive and its outputs appear together (`pipeline.publishing`): a lock on
+`out`, datasets written to a staging folder, then moved into place with ``datapackage.json``
+(which holds every file's sha256) last.
+
 The build is deterministic: the same inputs give byte-identical parquet, JSON and
 markdown files (everything is sorted; parquet settings are fixed; nothing records a time).
 Progress goes to stderr (rich).
@@ -39,12 +44,16 @@ import shutil
 import signal
 import sys
 import time
+import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from functools import cache
 from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Callable
+
+from pipeline import publishing
+from pipeline.filenames import raw_hex, readable
 
 DEFAULT_TIMEOUT = 120.0  # seconds per document
 DEFAULT_MEMORY_MB = 3072  # address space a worker may add to its size at start
@@ -149,13 +158,18 @@ def _sha256_file(path: Path) -> str:
 def _folder_sources(raw: Path, exclude: Path | None) -> list[Source]:
     out = []
     excl = exclude.resolve() if exclude else None
+    built: dict[Path, frozenset[str]] = {}  # build output folders met on the way (--raw X --out X)
     for dirpath, dirnames, filenames in os.walk(raw):
         d = Path(dirpath)
         dirnames[:] = sorted(n for n in dirnames if not n.startswith(".") and (excl is None or (d / n).resolve() != excl))
+        names = publishing.outputs_in(d)
+        if names:
+            built[d] = names
         for n in sorted(filenames):
-            if n.startswith(".") or n.lower().endswith(SKIP_SUFFIXES):
-                continue
             p = d / n
+            if n.startswith(".") or n.lower().endswith(SKIP_SUFFIXES) or any(
+                    p.is_relative_to(b) and p.relative_to(b).as_posix() in names for b, names in built.items()):
+                continue
             if not p.is_file():
                 continue
             try:
@@ -179,10 +193,15 @@ class Cache:
         return self.dir / sha[:2] / f"{sha}.json.gz"
 
     def get(self, sha: str) -> dict | None:
+        """The entry, or None when there is none or it cannot be used (unreadable, damaged, not
+        written by this code): such a document is simply parsed again."""
         try:
-            return json.loads(gzip.decompress(self.path(sha).read_bytes()))
-        except (OSError, ValueError, EOFError):
+            entry = json.loads(gzip.decompress(self.path(sha).read_bytes()))
+        except (OSError, ValueError, EOFError, zlib.error):
             return None
+        if not isinstance(entry, dict) or not isinstance(entry.get("report") or {}, dict):
+            return None
+        return entry
 
     def put(self, sha: str, compressed: bytes) -> None:
         p = self.path(sha)
@@ -609,13 +628,23 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def build(raw: str | os.PathLike = "data/raw", out: str | os.PathLike = "data/clean", *, workers: int | None = None,
-          duckdb: bool = False, timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB,
-          parse: Callable | None = None, reparse: bool = False, progress: bool | None = None,
-          console=None, years: tuple[int, int] | None = None, csv: bool = False, sqlite: bool = False) -> BuildResult:
+def build(raw: str | os.PathLike = "data/raw", out: str | os.PathLike = "data/clean", **kw) -> BuildResult:
     """Parse and normalize `raw` into the datasets under `out`; see the module docstring.
+    Holds the lock of `out` throughout (BuildLocked when another build has it); the keyword
+    arguments are those of `_build`."""
+    raw, out = Path(raw), Path(out)
+    if not raw.is_dir():
+        raise FileNotFoundError(f"raw directory not found: {raw}")
+    out.mkdir(parents=True, exist_ok=True)
+    with publishing.lock(out):
+        return _build(raw, out, **kw)
 
-    `parse` replaces `parsers.report.parse_bytes` in the workers (tests inject pathological
+
+def _build(raw: Path, out: Path, *, workers: int | None = None,
+           duckdb: bool = False, timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB,
+           parse: Callable | None = None, reparse: bool = False, progress: bool | None = None,
+           console=None, years: tuple[int, int] | None = None, csv: bool = False, sqlite: bool = False) -> BuildResult:
+    """`parse` replaces `parsers.report.parse_bytes` in the workers (tests inject pathological
     parsers this way); it must be importable by name (a module-level function), as it is sent
     to the worker processes by reference."""
     from rich.console import Console
@@ -625,10 +654,6 @@ def build(raw: str | os.PathLike = "data/raw", out: str | os.PathLike = "data/cl
     from pipeline.dedupe import Candidate, Fingerprint, agency_key, dedupe, shingles
 
     t_start = time.perf_counter()
-    raw, out = Path(raw), Path(out)
-    if not raw.is_dir():
-        raise FileNotFoundError(f"raw directory not found: {raw}")
-    out.mkdir(parents=True, exist_ok=True)
     err = console or Console(stderr=True)
     show = sys.stderr.isatty() if progress is None else progress
     workers = workers or default_workers()
@@ -647,6 +672,8 @@ def build(raw: str | os.PathLike = "data/raw", out: str | os.PathLike = "data/cl
     if show or console is not None:
         err.print(f"[bold]xxgk build[/bold]: {res.documents} documents ({res.reports} distinct) in {raw} "
                   f"({'crawl store' if is_store(raw) else 'folder'}) → {out}; parser {version}, {workers} workers")
+        for problem in publishing.check(out) if publishing.has_outputs(out) else ():
+            err.print(f"[yellow]note[/yellow]: {problem}; this build replaces those files")
 
     def take(doc: Doc, entry: dict) -> None:
         text = summarize(doc, entry)
@@ -728,11 +755,12 @@ def build(raw: str | os.PathLike = "data/raw", out: str | os.PathLike = "data/cl
 
     load = settling(rows, load_parsed)  # ambiguous rows that the publisher's other years decide
 
-    with Progress(*columns, console=err, disable=not show, transient=False) as prog:
+    with Progress(*columns, console=err, disable=not show, transient=False) as prog, publishing.stage(out) as stage:
         task = prog.add_task("datasets", total=res.kept, note="")
-        res.files = ds.write_all(rows, load, out, parser_version=version, register=region_register(),
-                                 with_duckdb=duckdb, tick=lambda: prog.update(task, advance=1), years=years,
-                                 with_csv=csv, with_sqlite=sqlite)
+        staged = ds.write_all(rows, load, stage, parser_version=version, register=region_register(),
+                              with_duckdb=duckdb, tick=lambda: prog.update(task, advance=1), years=years,
+                              with_csv=csv, with_sqlite=sqlite)
+        res.files = publishing.publish(stage, out, staged)
     res.unsettled = sum(1 for r in rows if r["status"] == "kept" and r.get("unsettled"))
     cache_.prune()
     res.seconds = time.perf_counter() - t_start
@@ -763,6 +791,7 @@ def _report_row(d: Doc, status: str, dec, version: str) -> dict:
     url = urls[0] if urls else d.doc_url
     reg = d.region or {}
     title = next((s.title or s.anchor_text for s in d.sources if s.title or s.anchor_text), None)
+    rels = sorted({s.rel for s in d.sources}, key=readable)
     published = next((s.published for s in d.sources if s.published), None) or d.published
     return {
         "report_id": d.report_id, "status": status,
@@ -777,7 +806,8 @@ def _report_row(d: Doc, status: str, dec, version: str) -> dict:
         "region_evidence": _text(reg.get("evidence")),
         "year": d.year, "template": d.template, "format": d.format,
         "url": url, "urls": LINE_SEP.join(urls) or None,
-        "paths": LINE_SEP.join(sorted({s.rel for s in d.sources})),
+        "paths": LINE_SEP.join(readable(r) for r in rels),
+        "paths_bytes": LINE_SEP.join(raw_hex(r) or "" for r in rels) if any(map(raw_hex, rels)) else None,
         "n_sources": len(d.sources), "sha256": d.sha256,
         "published_at": _iso_date(published),
         "title": title, "portal": (p.portal or {}).get("name"), "list_url": p.list_url, "detail_url": p.detail_url,
@@ -786,7 +816,7 @@ def _report_row(d: Doc, status: str, dec, version: str) -> dict:
         "n_checks": d.n_checks, "n_checks_failed": d.n_failed,
         "n_warnings": len(d.warnings), "warnings": LIST_SEP.join(d.warnings) or None,
         "scope": d.scope, "scope_evidence": d.scope_evidence,
-        "error": d.error if status in ("error", "skipped") else None,
+        "error": readable(d.error) if d.error and status in ("error", "skipped") else None,  # it may quote a path
         "parser_version": version,
         # used by the datasets, not written
         "_rank": (d.n_failed, -d.n_resolved, -d.n_numbers, -d.n_sections, d.report_id),

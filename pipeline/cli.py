@@ -1,11 +1,35 @@
-"""The `xxgk` command line: parse | crawl | build | summary | demo."""
+"""The `xxgk` command line: parse | crawl | build | summary | demo.
+
+Operational errors (a read-only or full disk, an unreadable folder, another build holding
+the output folder, a FIFO or a device given to `parse`) are one line on stderr and a non-zero
+exit, never a traceback. File names are printed readable and valid UTF-8 whatever their
+bytes (`pipeline.filenames`)."""
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import stat
 import sys
 from pathlib import Path
+
+from pipeline.filenames import readable, raw_hex
+
+
+def _not_regular(path: str) -> str | None:
+    """Why `path` is not a file to read, for a FIFO (reading would wait for a writer forever),
+    a device (/dev/zero never ends), a socket; None for a regular file or a missing one (the
+    reader says that itself)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    kinds = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISSOCK, "a socket"))
+    return "not a regular file (" + next((k for test, k in kinds if test(mode)), "a special file") + ")"
 
 
 def _cmd_parse(args) -> int:
@@ -13,8 +37,17 @@ def _cmd_parse(args) -> int:
 
     failed = 0
     for path in args.files:
+        shown = readable(path)
+        why = _not_regular(path)
+        if why:
+            print(f"{shown}: error: {why}", file=sys.stderr)
+            failed += 1
+            continue
         report = parse_file(Path(path))
         d = report.as_dict()
+        d["source"]["path"] = shown  # valid UTF-8 whatever the name's bytes, with them in hex beside
+        if raw_hex(path):
+            d["source"]["path_bytes"] = raw_hex(path)
         if report.agency and not args.no_region:
             from pipeline.regions import resolve_region
 
@@ -22,7 +55,9 @@ def _cmd_parse(args) -> int:
             region = resolve_region(report.agency, text=text)
             d["region"] = region.as_dict()
             for code, message in region.warnings:
-                print(f"{path}: warning {code}: {message}", file=sys.stderr)
+                print(f"{shown}: warning {code}: {message}", file=sys.stderr)
+        if d.get("error"):
+            d["error"] = readable(d["error"])
         if args.json:
             sys.stdout.write(json.dumps(d, ensure_ascii=False) + "\n")
         else:
@@ -30,12 +65,12 @@ def _cmd_parse(args) -> int:
             status = f"error: {report.error}" if report.error else (
                 f"{report.template} {report.year} {report.agency or '?'}: {len(report.cells)} cells, "
                 f"{n_fail} failed checks, {len(report.warnings)} warnings")
-            print(f"{path}: {status}")
+            print(f"{shown}: {readable(status)}")
         for w in report.warnings:
-            print(f"{path}: warning {w.code}: {w.message}", file=sys.stderr)
+            print(f"{shown}: warning {w.code}: {w.message}", file=sys.stderr)
         if report.error:
             if args.json:  # without --json the summary line on stdout already says it
-                print(f"{path}: error: {report.error}", file=sys.stderr)
+                print(f"{shown}: error: {readable(report.error)}", file=sys.stderr)
             failed += 1
     return 1 if args.files and failed == len(args.files) else 0
 
@@ -48,6 +83,7 @@ def _cmd_crawl(args) -> int:
 
 def _cmd_build(args) -> int:
     from pipeline.build import build
+    from pipeline.publishing import BuildLocked
 
     if not Path(args.raw).is_dir():
         print(f"xxgk build: raw directory not found: {args.raw}", file=sys.stderr)
@@ -59,9 +95,13 @@ def _cmd_build(args) -> int:
             print(f"xxgk build: --years wants YEAR or FIRST-LAST, got {args.years!r}", file=sys.stderr)
             return 2
         years = (int(m.group(1)), int(m.group(2) or m.group(1)))
-    res = build(args.raw, args.out, workers=args.workers, duckdb=args.duckdb, timeout=args.timeout,
-                memory_mb=args.memory, reparse=args.reparse, progress=True, years=years,
-                csv=args.csv, sqlite=args.sqlite)
+    try:
+        res = build(args.raw, args.out, workers=args.workers, duckdb=args.duckdb, timeout=args.timeout,
+                    memory_mb=args.memory, reparse=args.reparse, progress=True, years=years,
+                    csv=args.csv, sqlite=args.sqlite)
+    except BuildLocked as e:
+        print(f"xxgk build: error: {e}", file=sys.stderr)
+        return 1
     return 0 if res.reports == 0 or res.kept > 0 else 1
 
 
@@ -125,6 +165,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as e:  # read-only or full disk, unreadable folders: one line, no traceback
+        where = f"{readable(os.fsdecode(e.filename))}: " if e.filename else ""
+        print(f"xxgk {args.command}: error: {where}{e.strerror or e}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -148,7 +148,10 @@ REPORTS = Dataset("reports", "Reports", "报告", "document (one row per distinc
     F("format", "string", "Form of the file: text, html, pdf, docx, doc ...", "文件格式"),
     F("url", "string", "URL of the report (the first of urls).", "报告网址"),
     F("urls", "string", "Every URL at which these exact bytes were found, one per line.", "相同内容的全部网址（每行一个）"),
-    F("paths", "string", "Paths of the files in the raw directory, one per line.", "原始目录中的文件路径（每行一个）"),
+    F("paths", "string", "Paths of the files in the raw directory, one per line; bytes of a name that are not UTF-8 "
+      "are written \\xHH.", "原始目录中的文件路径（每行一个；非UTF-8字节写作\\xHH）"),
+    F("paths_bytes", "string", "Only when a path is not UTF-8: the bytes of each path of `paths` in hex, one per line "
+      "(an empty line for a UTF-8 path).", "路径含非UTF-8字节时：各路径的原始字节（十六进制，每行一个）"),
     F("n_sources", "int", "Number of files (URLs or paths) with these exact bytes.", "内容相同的文件数"),
     F("sha256", "string", "SHA-256 of the document's bytes.", "文件内容 SHA-256"),
     F("published_at", "string", "Publication date (YYYY-MM-DD where known), from the page or the crawler.", "发布日期"),

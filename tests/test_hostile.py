@@ -71,6 +71,7 @@ class _Handler(socketserver.BaseRequestHandler):
 class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 64
 
 
 @pytest.fixture
@@ -203,7 +204,7 @@ CHILD = textwrap.dedent("""
     from scrapers.client import ClientConfig
     from scrapers.crawl import CrawlConfig, crawl, load_portals
     base, out = sys.argv[1], sys.argv[2]
-    cc = ClientConfig(delay=0.0, per_host=2, retries=0, backoff=0.01, read_timeout=5, connect_timeout=2)
+    cc = ClientConfig(delay=0.0, per_host=2, retries=2, backoff=0.01, read_timeout=5, connect_timeout=5)
     cc.total_timeout = 30.0
     rows = load_portals(None, [base + "/bomb/", base + "/trs/"])
     summary = asyncio.run(crawl(rows, out, CrawlConfig(client=cc, max_pages=30, progress=False)))
@@ -319,3 +320,238 @@ def test_a_family_that_fails_on_a_page_costs_that_page_only(server, tmp_path, mo
     meta = json.loads(sqlite3.connect(tmp_path / "b" / "crawl.sqlite").execute(
         "SELECT meta FROM frontier WHERE url=?", (server.base + "/trs/",)).fetchone()[0])
     assert meta["family_error"] == "trs_wcm: RuntimeError: unexpected page"
+
+
+# ------------------------------------------------------------------ 3. the build
+
+def _reports_raw(folder: Path, seeds=(61, 62, 63)) -> Path:
+    from pipeline.generator import generate
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for s in seeds:
+        (folder / f"r{s}.txt").write_bytes(generate(s).data)
+    return folder
+
+
+def _rows(out: Path) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.read_metadata(out / "reports.parquet").num_rows
+
+
+def _described_rows(out: Path) -> int:
+    return json.loads((out / "datapackage.json").read_text(encoding="utf-8"))["x_xxgk"]["reports"]
+
+
+def test_outputs_are_never_read_back_as_reports(tmp_path):
+    from pipeline.build import build
+
+    raw = _reports_raw(tmp_path / "x")
+    first = build(raw, raw, workers=1, progress=False, csv=True)
+    second = build(raw, raw, workers=1, progress=False, csv=True)  # --raw X --out X, again
+    assert first.documents == second.documents == 3
+    assert second.parsed == 0 and _rows(raw) == 3
+
+
+def test_an_interrupted_build_leaves_the_last_complete_one(tmp_path, monkeypatch):
+    """Killed while the datasets are written (reports.parquet already new, the descriptor not):
+    the folder keeps the previous build's files, all of them."""
+    import pipeline.datasets as ds
+    from pipeline.build import build
+
+    raw, out = _reports_raw(tmp_path / "raw", (61, 62)), tmp_path / "out"
+    build(raw, out, workers=1, progress=False)
+    _reports_raw(raw, (63,))
+
+    def killed(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ds, "write_json", killed)
+    with pytest.raises(KeyboardInterrupt):
+        build(raw, out, workers=1, progress=False)
+    assert _rows(out) == _described_rows(out) == 2
+    assert not list(out.glob(".staging-*")) and not list(out.glob(".*.tmp"))
+    monkeypatch.undo()
+    build(raw, out, workers=1, progress=False)
+    assert _rows(out) == _described_rows(out) == 3
+
+
+def test_a_build_killed_while_publishing_says_the_folder_is_incomplete(tmp_path, monkeypatch, capsys):
+    import pipeline.publishing as pub
+    from pipeline.cli import main
+
+    raw, out = _reports_raw(tmp_path / "raw", (61, 62)), tmp_path / "out"
+    assert main(["build", "--raw", str(raw), "--out", str(out), "--workers", "1"]) == 0
+    _reports_raw(raw, (63,))
+    real, moves = os.replace, []
+
+    def replace_then_die(src, dst):  # killed after two files of the new build are in place
+        if Path(dst).parent == out:
+            if len(moves) == 2:
+                raise KeyboardInterrupt
+            moves.append(dst)
+        real(src, dst)
+
+    monkeypatch.setattr(pub.os, "replace", replace_then_die)
+    assert main(["build", "--raw", str(raw), "--out", str(out), "--workers", "1"]) == 130
+    monkeypatch.undo()
+    problems = pub.check(out)
+    assert problems and "interrupted" in problems[0]
+    capsys.readouterr()
+    assert main(["build", "--raw", str(raw), "--out", str(out), "--workers", "1"]) == 0
+    assert "interrupted" in capsys.readouterr().err
+    assert pub.check(out) == [] and _rows(out) == _described_rows(out) == 3
+
+
+def slow_parse(data: bytes, name=None):
+    """A parser for the build's workers that holds the build until the test lets it go (the
+    file named on the report's last line appears)."""
+    from parsers.report import parse_bytes
+
+    flag = Path(data.rsplit(b"\n", 1)[-1].decode())
+    (flag.parent / "parsing").touch()
+    for _ in range(300):  # 30 s at most
+        if flag.exists():
+            break
+        time.sleep(0.1)
+    return parse_bytes(data, name)
+
+
+def test_a_second_build_into_the_same_out_refuses(tmp_path, capsys):
+    from pipeline.build import build
+    from pipeline.cli import main
+    from pipeline.publishing import check
+
+    raw, out = _reports_raw(tmp_path / "raw", (61,)), tmp_path / "out"
+    flag = tmp_path / "go"
+    report = raw / "r61.txt"
+    report.write_bytes(report.read_bytes().rstrip(b"\n") + b"\n" + str(flag).encode())
+    first: dict = {}
+    t = threading.Thread(target=lambda: first.update(res=build(raw, out, workers=1, parse=slow_parse, progress=False)))
+    t.start()
+    try:
+        for _ in range(600):  # until the first build is parsing (it holds the lock by then)
+            if (tmp_path / "parsing").exists() or not t.is_alive():
+                break
+            time.sleep(0.05)
+        assert (tmp_path / "parsing").exists()
+        assert main(["build", "--raw", str(raw), "--out", str(out), "--workers", "1"]) == 1
+        err = capsys.readouterr().err
+        assert "another xxgk build is writing to" in err and "Traceback" not in err
+    finally:
+        flag.touch()
+        t.join(60)
+    assert first["res"].kept == 1 and check(out) == [] and _rows(out) == 1
+
+
+# ------------------------------------------------------------------ 4. names, bytes, operational errors
+
+def _xxgk(*args, timeout=60) -> subprocess.CompletedProcess:
+    def limit():  # a regression must not read /dev/zero into all the machine's memory
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=ROOT, capture_output=True,
+                          timeout=timeout, preexec_fn=limit)
+
+
+def _one_line_error(stderr: str) -> None:
+    lines = [l for l in stderr.splitlines() if l.strip()]
+    assert "Traceback" not in stderr and len(lines) == 1 and "error" in lines[0], stderr[-2000:]
+
+
+def test_any_file_name_any_bytes(tmp_path):
+    import pandas as pd
+
+    from pipeline.build import build
+    from pipeline.generator import generate
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    gbk = "2020年报告".encode("gbk") + b".txt"  # a name from a zip made on Windows
+    path = os.path.join(os.fsencode(raw), gbk)
+    with open(path, "wb") as f:
+        f.write(generate(64).data)
+    build(raw, tmp_path / "out", workers=1, progress=False)
+    r = pd.read_parquet(tmp_path / "out" / "reports.parquet")
+    assert r.status.tolist() == ["kept"]
+    shown = gbk.decode("utf-8", "backslashreplace")  # 2020\xc4걨\xb8\xe6.txt: valid UTF-8 kept, the rest escaped
+    assert r.paths[0] == shown and bytes.fromhex(r.paths_bytes[0]) == gbk
+    p = _xxgk("parse", os.fsdecode(path), "--json", "--no-region")
+    assert p.returncode == 0, p.stderr
+    got = json.loads(p.stdout.decode("utf-8"))  # valid UTF-8, strictly
+    assert got["source"]["path"].endswith(shown)
+    assert bytes.fromhex(got["source"]["path_bytes"]).endswith(gbk)
+    p = _xxgk("parse", os.fsdecode(path), "--no-region")
+    p.stdout.decode("utf-8")
+    assert p.returncode == 0 and b"cells" in p.stdout
+
+
+def test_fifo_and_devices_are_refused_in_one_line(tmp_path):
+    fifo = tmp_path / "report.txt"
+    os.mkfifo(fifo)
+    for target, what in ((fifo, "a FIFO"), ("/dev/zero", "a character device")):
+        p = _xxgk("parse", str(target), timeout=20)  # before: waited for a writer forever / read without end
+        assert p.returncode == 1 and f"not a regular file ({what})" in p.stderr.decode(), p.stderr
+        _one_line_error(p.stderr.decode())
+
+
+def test_operational_errors_are_one_line_and_a_non_zero_exit(tmp_path, monkeypatch, capsys):
+    import errno
+
+    import pipeline.datasets as ds
+    from pipeline.cli import main
+
+    raw = _reports_raw(tmp_path / "raw", (61,))
+    (tmp_path / "file").write_text("x")
+    assert main(["build", "--raw", str(raw), "--out", str(tmp_path / "file" / "out")]) == 1  # cannot be created
+    _one_line_error(capsys.readouterr().err)
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "out" / "reports.parquet"))
+
+    monkeypatch.setattr(ds, "write_parquet", full)
+    assert main(["build", "--raw", str(raw), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err.splitlines()[-1] and "Traceback" not in err
+
+
+def test_an_unusable_cache_entry_is_parsed_again(tmp_path):
+    from pipeline.build import build
+
+    raw, out = _reports_raw(tmp_path / "raw", (61, 62)), tmp_path / "out"
+    build(raw, out, workers=1, progress=False)
+    entry = sorted((out / ".cache").rglob("*.json.gz"))[0]
+    entry.write_bytes(gzip.compress(b"[1, 2]"))  # a JSON list where an object belongs
+    res = build(raw, out, workers=1, progress=False)
+    assert res.parsed == 1 and res.kept == 2
+
+
+REPORT_SEED = 65
+
+
+@pytest.mark.parametrize("encode", [
+    lambda t: t.encode("utf-16-le"),  # no BOM
+    lambda t: t.encode("utf-16-be"),
+    lambda t: t.encode("utf-32"),  # with a BOM (which begins like UTF-16-LE's)
+    lambda t: t.encode("utf-32-le"),
+    lambda t: b"\n".join(l.encode("utf-8" if i % 2 else "gb18030") for i, l in enumerate(t.split("\n"))),
+], ids=["utf-16-le", "utf-16-be", "utf-32-bom", "utf-32-le", "mixed-utf8-gb18030"])
+def test_encodings_are_found_before_a_text_is_called_binary(encode):
+    from parsers.report import parse_bytes
+    from pipeline.generator import generate
+
+    text = generate(REPORT_SEED, style="tab").data.decode("utf-8")
+    want = parse_bytes(text.encode("utf-8"))
+    got = parse_bytes(encode(text))
+    assert got.error is None, got.error
+    assert [(c.address, c.value) for c in got.cells] == [(c.address, c.value) for c in want.cells]
+
+
+def test_big5_is_told_from_gb18030():
+    from parsers.readers.text import decode
+
+    traditional = "政府信息公開工作年度報告\n一、總體情況\n本機關依據《中華人民共和國政府信息公開條例》規定，現公布本年度報告。\n"
+    assert decode(traditional.encode("big5")) == (traditional, [])  # it decodes as GB18030 too, to rare characters
+    simplified = "政府信息公开工作年度报告\n一、总体情况\n本机关依据《中华人民共和国政府信息公开条例》规定，现公布本年度报告。\n"
+    assert decode(simplified.encode("gb18030")) == (simplified, [])

@@ -43,14 +43,120 @@ def _strip_bom(data: bytes) -> bytes:
     return data[3:] if data.startswith(b"\xef\xbb\xbf") else data
 
 
-def _utf16_text(data: bytes) -> bytes | None:
-    """UTF-16 text with a BOM, re-encoded as UTF-8 for the markup checks below."""
-    for bom, enc in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+# ------------------------------------------------------------------ text encodings
+
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))  # UTF-32-LE's BOM begins like UTF-16-LE's
+
+
+def _zero_share(head: bytes, start: int, step: int) -> float:
+    part = head[start::step]
+    return part.count(0) / max(1, len(part))
+
+
+def wide_encoding(data: bytes) -> tuple[str, int] | None:
+    """(codec, BOM length) of UTF-32 or UTF-16 text, with or without a BOM. Without one, the
+    zero bytes tell: UTF-32 of Chinese text has two zero bytes in every four at fixed places,
+    UTF-16 has many zero bytes on one side (digits, spaces and line ends), few on the other."""
+    for bom, enc in _BOMS[1:]:
         if data.startswith(bom):
-            body = data[2:]
-            body = body[: len(body) - len(body) % 2]
-            return body.decode(enc, errors="replace").encode("utf-8")
+            return enc, len(bom)
+    head = data[:4096]
+    if len(head) < 16:
+        return None
+    z = [_zero_share(head, i, 4) for i in range(4)]
+    cands = []
+    if z[2] > 0.95 and z[3] > 0.95 and z[0] < 0.5:
+        cands.append("utf-32-le")
+    if z[0] > 0.95 and z[1] > 0.95 and z[3] < 0.5:
+        cands.append("utf-32-be")
+    even, odd = _zero_share(head, 0, 2), _zero_share(head, 1, 2)
+    if odd > 0.05 and even < odd / 3:  # 一 (U+4E00) and its kin have a zero byte too: a few
+        cands.append("utf-16-le")
+    if even > 0.05 and odd < even / 3:
+        cands.append("utf-16-be")
+    for enc in cands:
+        unit = 4 if "32" in enc else 2
+        try:
+            text = head[: len(head) - len(head) % unit].decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f") <= len(text) // 100:
+            return enc, 0
     return None
+
+
+def _common_share(text: str, enc: str) -> float:
+    """Share of the Han characters of `text` that are among the common ones of `enc`'s
+    character set: GB2312 level 1 (rows B0-D7) or Big5's frequent characters (A440-C67E).
+    Big5 bytes read as GB18030 (or GB bytes as Big5) decode, but mostly to rare characters."""
+    han = [ch for ch in text[:4000] if "\u4e00" <= ch <= "\u9fff"][:1500]
+    if not han:
+        return 0.0
+    common = 0
+    for ch in han:
+        try:
+            b = ch.encode("gb2312" if enc == "gb18030" else "big5")
+        except UnicodeEncodeError:
+            continue
+        code = int.from_bytes(b[:2], "big")
+        common += (0xB0A1 <= code <= 0xD7FE) if enc == "gb18030" else (0xA440 <= code <= 0xC67E)
+    return common / len(han)
+
+
+def _by_line(data: bytes) -> str | None:
+    """Text whose lines are each UTF-8 or GB18030 (files pasted together from two sources)."""
+    out = []
+    for line in data.split(b"\n"):
+        for enc in ("utf-8", "gb18030"):
+            try:
+                out.append(line.decode(enc))
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            return None
+    return "\n".join(out)
+
+
+def decode_text(data: bytes) -> tuple[str, str] | None:
+    """(text, encoding) of bytes that are text, or None. In order: a BOM; UTF-32/UTF-16 by
+    their zero bytes; UTF-8; GB18030 or Big5, whichever reads as common characters (GB18030 on
+    a tie: the mainland's encoding); UTF-8 and GB18030 line by line ("utf-8+gb18030")."""
+    if data.startswith(_BOMS[0][0]):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8"
+    wide = wide_encoding(data)
+    if wide:
+        enc, skip = wide
+        return data[skip:].decode(enc, errors="replace"), enc
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    readings = []
+    for enc in ("gb18030", "big5hkscs"):
+        try:
+            readings.append((data.decode(enc), enc))
+        except UnicodeDecodeError:
+            continue
+    if len(readings) == 2:
+        gb, big5 = readings
+        return big5 if _common_share(big5[0], "big5") > _common_share(gb[0], "gb18030") else gb
+    if readings:
+        return readings[0]
+    mixed = _by_line(data)
+    return (mixed, "utf-8+gb18030") if mixed is not None else None
+
+
+def _wide_text(data: bytes) -> bytes | None:
+    """UTF-32/UTF-16 text re-encoded as UTF-8 for the markup checks below."""
+    wide = wide_encoding(data)
+    if wide is None:
+        return None
+    enc, skip = wide
+    unit = 4 if "32" in enc else 2
+    body = data[skip:]
+    return body[: len(body) - len(body) % unit].decode(enc, errors="replace").encode("utf-8")
 
 
 _OOXML_KINDS = ((b"wordprocessingml", "docx"), (b"ms-word", "docx"), (b"spreadsheetml", "xlsx"), (b"ms-excel", "xlsx"))
@@ -156,15 +262,13 @@ def _looks_binary(data: bytes) -> bool:
     ctrl = len(head) - len(head.translate(None, _CONTROL))
     if ctrl / max(1, len(head)) > 0.05:
         return True
-    # Text must decode as UTF-8 or GB18030 (with a little slack for a cut-off last character).
+    # Text must decode in some encoding (decode_text); a sample cut from a longer file ends
+    # at its last line end, so that no character is cut in two.
     sample = data[:65536]
-    for enc in ("utf-8", "gb18030"):
-        try:
-            sample.decode(enc)
-            return False
-        except UnicodeDecodeError as e:
-            if e.start >= len(sample) - 4:
-                return False
+    if len(data) > len(sample) and b"\n" in sample[-4096:]:
+        sample = sample[: sample.rindex(b"\n")]
+    if decode_text(sample) is not None:
+        return False
     bad = len(sample) - len(sample.translate(None, _HIGH))
     # Mostly ASCII with a few stray high bytes is still text (read_text replaces them).
     return bad / max(1, len(sample)) > 0.3
@@ -186,11 +290,11 @@ def sniff(data: bytes) -> str:
     for magic in BINARY_MAGIC:
         if data.startswith(magic):
             return "binary"
-    utf16 = _utf16_text(data[:65536])
-    text = utf16 if utf16 is not None else _strip_bom(data)
+    wide = _wide_text(data[:65536])
+    text = wide if wide is not None else _strip_bom(data)
     if text.lstrip()[:5] == b"{\\rtf":
         return "rtf"
-    if utf16 is None and _looks_binary(text):
+    if wide is None and _looks_binary(text):
         return "binary"
     if is_mht(text):
         return "html"

@@ -32,16 +32,17 @@ _HEADING_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|
 
 
 def decode(data: bytes) -> tuple[str, list[Warning]]:
-    """Bytes -> text: BOMs, strict UTF-8, then GB18030 (a superset of GBK/GB2312)."""
+    """Bytes -> text, the encoding found by `sniff.decode_text` (BOMs, UTF-32/16 without one,
+    UTF-8, GB18030 or Big5, UTF-8 and GB18030 mixed line by line)."""
+    from .sniff import decode_text
+
     warnings: list[Warning] = []
-    for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
-        if data.startswith(bom):
-            return data[len(bom):].decode(enc, errors="replace"), warnings
-    for enc in ("utf-8", "gb18030"):
-        try:
-            return data.decode(enc), warnings
-        except UnicodeDecodeError:
-            continue
+    got = decode_text(data)
+    if got is not None:
+        text, enc = got
+        if enc == "utf-8+gb18030":
+            warnings.append(Warning("MIXED_ENCODING", "lines in UTF-8 and lines in GB18030: each line decoded in its own"))
+        return text, warnings
     text = data.decode("utf-8", errors="replace")
     warnings.append(Warning("UNKNOWN_ENCODING", "text is neither UTF-8 nor GB18030; undecodable bytes were replaced"))
     return text, warnings
