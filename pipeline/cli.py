@@ -106,7 +106,12 @@ def _cmd_build(args) -> int:
 
 
 def _cmd_summary(args) -> int:
+    from pipeline.publishing import check
     from pipeline.summary import main as summary_main
+
+    if Path(args.dir).is_dir():
+        for problem in check(Path(args.dir)):  # an interrupted build: say so before summing its files
+            print(f"xxgk summary: warning: {problem}", file=sys.stderr)
 
     return summary_main(args)
 

@@ -398,6 +398,8 @@ def test_a_build_killed_while_publishing_says_the_folder_is_incomplete(tmp_path,
     problems = pub.check(out)
     assert problems and "interrupted" in problems[0]
     capsys.readouterr()
+    main(["summary", str(out)])  # a reader of the folder says it too
+    assert "warning" in capsys.readouterr().err
     assert main(["build", "--raw", str(raw), "--out", str(out), "--workers", "1"]) == 0
     assert "interrupted" in capsys.readouterr().err
     assert pub.check(out) == [] and _rows(out) == _described_rows(out) == 3
