@@ -432,7 +432,7 @@ def test_a_second_build_into_the_same_out_refuses(tmp_path, capsys):
     t = threading.Thread(target=lambda: first.update(res=build(raw, out, workers=1, parse=slow_parse, progress=False)))
     t.start()
     try:
-        for _ in range(600):  # until the first build is parsing (it holds the lock by then)
+        for _ in range(1200):  # until the first build is parsing (it holds the lock by then)
             if (tmp_path / "parsing").exists() or not t.is_alive():
                 break
             time.sleep(0.05)
