@@ -1,4 +1,4 @@
-"""The `xxgk` command line: parse | crawl | build | summary | demo.
+"""The `xxgk` command line: parse | crawl | build | summary | serve | demo.
 
 Operational errors (a read-only or full disk, an unreadable folder, another build holding
 the output folder, a FIFO or a device given to `parse`) are one line on stderr and a non-zero
@@ -116,6 +116,12 @@ def _cmd_summary(args) -> int:
     return summary_main(args)
 
 
+def _cmd_serve(args) -> int:
+    from pipeline.browse import main as serve_main
+
+    return serve_main(args)
+
+
 def _cmd_demo(args) -> int:
     from pipeline.demo import main as demo_main
 
@@ -155,6 +161,11 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     s = sub.add_parser("summary", help="print an overview of a built dataset folder")
     s.add_argument("dir", nargs="?", default="data/clean", help="folder written by xxgk build (default data/clean)")
     s.set_defaults(func=_cmd_summary)
+    v = sub.add_parser("serve", help="browse a build (xxgk build --sqlite) in Datasette")
+    v.add_argument("dir", nargs="?", default="data/clean", help="folder written by xxgk build --sqlite (default data/clean)")
+    v.add_argument("--host", default="127.0.0.1")
+    v.add_argument("--port", type=int, default=8001)
+    v.set_defaults(func=_cmd_serve)
     d = sub.add_parser("demo", help="offline end to end on generated sample reports")
     d.add_argument("--out", default=None, help="work directory (default: a temporary one)")
     d.set_defaults(func=_cmd_demo)

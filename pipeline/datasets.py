@@ -1000,7 +1000,9 @@ def _write_descriptions(out: Path, rows, kept, parser_version, register, with_du
     if with_csv:
         written += exports.write_csv(out)
     if with_sqlite:
-        written.append(exports.write_sqlite(out))
+        from .browse import write_metadata
+
+        written += [exports.write_sqlite(out), write_metadata(out)]
     return written
 
 

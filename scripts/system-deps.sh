@@ -5,11 +5,14 @@
 #                       --convert-to docx); antiword loses tables with merged cells
 #   antiword            reads Word 97 .doc files where LibreOffice is absent
 #   fonts-wqy-microhei  a CJK font, so that generated test PDFs (non-embedded CJK font)
-#                       take PDFium's fast path instead of the pdfminer fallback
+#                       take PDFium's fast path instead of the pdfminer fallback, and the
+#                       notebooks' figures draw Chinese labels
+#   chromium            the headless browser that loads a Datasette page in tests/test_browse.py
 set -u
 need=()
 command -v antiword >/dev/null 2>&1 || need+=(antiword)
 { command -v soffice >/dev/null 2>&1 || command -v libreoffice >/dev/null 2>&1; } || need+=(libreoffice-writer-nogui)
+{ command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; } || need+=(chromium)
 if ! { command -v fc-list >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qiE "wqy|noto.*cjk|droid.*fallback"; }; then
   need+=(fonts-wqy-microhei)
 fi
