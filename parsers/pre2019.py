@@ -304,22 +304,33 @@ _RUN_UNIT = r"万人次|万元|人次|条|件|个|人|次|元|篇|项|%|％|[)�
 # digits with every decimal point that follows (0.146.1 is 0.1 | 46.1 or 0.14 | 6.1, never 0.1 | 46)
 _RUN = re.compile(rf"(?P<u>{_RUN_UNIT})(?P<d>\d+(?:\.\d+)*)")
 _RUN_NOUNIT = re.compile(rf"(?P<u>{_RUN_UNIT}|数|率|量|额)(?P<d>\d+(?:\.\d+)*)")
-_LEAD_DIGITS = re.compile(r"\d+(?:\.\d+)*(?=[\u4e00-\u9fff“\"《（(])|\d+(?=[、.．][\u4e00-\u9fff])")
+_LEAD_DIGITS = re.compile(r"\d+(?:\.\d+)*(?![年月日号])(?=[\u4e00-\u9fff“\"《（(])|\d+(?=[、.．][\u4e00-\u9fff])")
 _NUMTOK = re.compile(r"^(?P<n>\d{1,3}(?:,\d{3})+|\d+)(?P<f>\.\d+)?(?P<u>万人次|万元|人次|条|件|个|人|次|元|篇|项|%)?$")
 _DASHES = {"-", "—", "–", "/", "——", "--", "\\", "无", "-—", "—-"}
 
-_HDR_NAME = r"(?:指标名称|统计指标|项目名称|统计项目|指标|项目)"
+
+
+def _wrapped(words: str) -> str:
+    """An alternation of header words where a four-character word may be wrapped in its
+    cell (``指标\\n名称``: a PDF prints a narrow cell on two lines)."""
+    return "(?:" + "|".join(w[:2] + r"(?:\r?\n|\r)?" + w[2:] if len(w) == 4 and "\\" not in w else w
+                            for w in words.split("|")) + ")"
+
+
+_HDR_NAME = _wrapped("指标名称|统计指标|项目名称|统计项目|指标|项目")
 # longer words first: 本年累计 is one column, not 本年 + 累计
-_HDR_COL = (r"(?:计量单位|单位|代码|序号|\d{4}年度?|本年累计|本年度|本年数|本年|当年|今年|年末统计数?|年末数|年度统计|"
-            r"统计数|数量|数值|本期实际|本期|历年累计|累计数|累计|备注)")
+_HDR_COL = _wrapped(r"计量单位|单位|代码|序号|\d{4}年度|\d{4}年|本年累计|本年度|本年数|本年|当年|今年|年末统计数|年末统计|"
+                    r"年末数|年度统计|统计数|数量|数值|本期实际|本期|历年累计|累计数|累计|备注")
 _HDR_SEP = r"[\s|]*"
+# column words that prose does not use, unlike 数量 ("项目数量" in a sentence is no header)
+_TABLE_ONLY_COL = re.compile(_wrapped(r"年末统计|本年度|本期实际|历年累计|本年累计") + r"|\d{4}年度")
 _HEADER = re.compile(rf"(?:序号{_HDR_SEP})?{_HDR_NAME}(?:{_HDR_SEP}{_HDR_COL})+")
 
 
 def _roles(header: str) -> list[str] | None:
     """Column roles after the name column: unit / code / value / cumulative / remark / ignore."""
     body = re.sub(rf"^(?:序号{_HDR_SEP})?{_HDR_NAME}", "", header)
-    words = re.findall(_HDR_COL, body)
+    words = [re.sub(r"\s", "", w) for w in re.findall(_HDR_COL, body)]
     roles = []
     for w in words:
         if w in ("计量单位", "单位"):
@@ -336,10 +347,8 @@ def _roles(header: str) -> list[str] | None:
             roles.append("value")
     if "year_cum" in roles:
         has_value = "value" in roles
-        # alone, a 本年累计 printed without a space may also be two columns, 本年 and 累计
-        joined = "本年累计" in header
-        roles = [("ignore" if has_value else ("value?" if joined else "value")) if r == "year_cum" else r
-                 for r in roles]
+        # alone, 本年累计 may also be two columns, 本年 and 累计, printed without a space
+        roles = [("ignore" if has_value else "value?") if r == "year_cum" else r for r in roles]
         if "value?" in roles:
             return roles
     if roles.count("value") != 1 or roles.count("cumulative") > 1:
@@ -629,8 +638,8 @@ def _parse_tables(flat: Flat) -> tuple[list[_Table], list[Warning]]:
         if not m:
             break
         roles = _roles(m.group())
-        distinctive = re.match(rf"(?:序号{_HDR_SEP})?(?:指标名称|统计指标|项目名称)", m.group())
-        if roles is not None and len(roles) < 2 and not distinctive:
+        distinctive = re.match(rf"(?:序号{_HDR_SEP})?{_wrapped('指标名称|统计指标|项目名称')}", m.group())
+        if roles is not None and len(roles) < 2 and not distinctive and not _TABLE_ONLY_COL.search(m.group()):
             roles = None  # "项目数量" in prose is no table header
         if roles is None:
             pos = m.end()
@@ -650,15 +659,22 @@ def _parse_tables(flat: Flat) -> tuple[list[_Table], list[Warning]]:
     return tables, warnings
 
 
+def _row_full(r: _Row, but: _Tok, roles: list[str]) -> bool:
+    """Whether the row already has a figure for every column besides the token `but`."""
+    figures = sum(k.kind in ("NUM", "RUN", "DASH", "BLANK") for k in r.toks if k is not but)
+    return figures >= sum(x in ("value", "cumulative", "code") for x in roles)
+
+
 def _settle_columns(t: _Table) -> None:
     """A header 本年累计 alone: one column, or 本年 + 累计. Rows whose cells stand apart say
-    which (one figure or two in every row); run-together digits cannot, and stay unread."""
-    counts = {sum(k.kind in ("NUM", "DASH", "BLANK") for k in r.toks) for r in t.rows}
-    runs = any(k.kind == "RUN" for r in t.rows for k in r.toks)
+    which (one figure in every row, or two in some); run-together digits cannot, and stay unread."""
+    rows = [r for r in t.rows if _match_label(_norm_row_label("".join(p.text for p in r.parts)))[0]]
+    counts = {sum(k.kind in ("NUM", "DASH", "BLANK") for k in r.toks) for r in rows} or {0}
+    runs = any(k.kind == "RUN" and not (k.lead and k.after[:1] and k.after[:1] in "、.．") for r in rows for k in r.toks)
     if not runs and counts == {1}:
         t.roles = ["value" if x == "value?" else x for x in t.roles]
         return
-    if not runs and counts == {2}:
+    if not runs and max(counts) == 2:  # a row with one figure lost a blank cell
         t.roles = [y for x in t.roles for y in (("value", "cumulative") if x == "value?" else (x,))]
         return
     t.roles = ["value" if x == "value?" else x for x in t.roles]
@@ -684,9 +700,11 @@ def _prepare_rows(t: _Table, warnings: list[Warning]) -> None:
             if tok.text.endswith(s) and len(tok.text) > len(s):
                 tok.text = tok.text[:-len(s)]
                 nxt.number = expected
-            elif tok.lead and tok.text == s:
-                r.toks.remove(tok)  # the next label's numbering, standing apart from the digits
-                nxt.number = expected
+            elif tok.lead and (tok.text == s or _row_full(r, tok, t.roles) and len(tok.text) <= 2):
+                # the next label's numbering, standing apart from the digits (a list may
+                # start at any number: 5.不属于本行政机关公开数 after 其中 rows)
+                r.toks.remove(tok)
+                nxt.number = int(tok.text)
             else:
                 r.problem = f"digits '{tok.text}' end in a row number that is not the expected {expected}"
     # 2. labels, keys, parents
