@@ -174,3 +174,12 @@ def cross_year_checks(prev_cells, cur_cells, prev_year: int, cur_year: int) -> l
     from .pre2019_checks import cumulative_cross_year
 
     return out + cumulative_cross_year(prev_cells, cur_cells, prev_year, cur_year)
+
+
+def cross_year_splits(prev_cells, cur_cells, prev_year: int, cur_year: int) -> dict[str, dict]:
+    """What the earlier report lets the build read in the later one: address -> the fields
+    that change (pre-2019 历年累计 digits run together: `pre2019_checks.split_by_cumulative`)."""
+    from .pre2019_checks import split_by_cumulative
+
+    return {c.address: {"value": c.value, "raw": c.raw, "status": c.status}
+            for c in split_by_cumulative(prev_cells, cur_cells, prev_year, cur_year)}

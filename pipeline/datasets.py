@@ -896,6 +896,19 @@ def _cross_year(picks: dict) -> dict[str, tuple[str | None, list, int]]:
     return out
 
 
+def _cross_year_splits(picks: dict) -> dict[str, dict]:
+    """Cells of a pick that the previous year's pick lets the build read (pre-2019 历年累计
+    digits run together), by report: address -> the fields that change."""
+    from parsers.checks import cross_year_splits
+
+    out = {}
+    for (pid, y), r in picks.items():
+        prev = picks.get((pid, y - 1)) if pid else None
+        if prev is not None:
+            out[r["report_id"]] = cross_year_splits(_cells_of(prev["_xcells"]), _cells_of(r["_xcells"]), y - 1, y)
+    return out
+
+
 def write_all(rows: list[dict], load, out: Path, *, parser_version: str, register: tuple[str, str] | None = None,
               with_duckdb: bool = False, tick=None, years: tuple[int, int] | None = None, with_csv: bool = False,
               with_sqlite: bool = False) -> list[Path]:
@@ -909,6 +922,7 @@ def write_all(rows: list[dict], load, out: Path, *, parser_version: str, registe
     keys, picks, panel, status = _panel_frame(kept)
     pick_index = {picks[k]["report_id"]: i for i, k in enumerate(keys)}
     xchecks = _cross_year(picks)
+    xsplits = _cross_year_splits(picks)
 
     builders = {x.name: TableBuilder(x, path=out / x.path) for x in (CELLS, SECTIONS, CHECKS, VALUES)}
     counts: dict[str, tuple[int, int]] = {}
@@ -916,6 +930,8 @@ def write_all(rows: list[dict], load, out: Path, *, parser_version: str, registe
         rid = r["report_id"]
         d = load(rid)
         cells = d.get("cells") or []
+        if xsplits.get(rid):  # cells the previous year's 历年累计 reads
+            cells = [{**c, **xsplits[rid].get(c["address"], {})} for c in cells]
         _emit_cells(builders["cells"], r, cells)
         for i, s in enumerate(d.get("sections") or [], 1):
             builders["sections"].add((rid, i, s.get("key"), s.get("number"), s.get("title"), s.get("text"), s.get("line")))

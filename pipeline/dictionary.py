@@ -131,8 +131,12 @@ def render(register: tuple[str, str] | None = None) -> str:
             seen.setdefault(i["id"], [i, []])[1].append(v)
     for iid, (i, vs) in seen.items():
         L.append(f"| `{iid}` | {', '.join(vs)} | {_cell(i.get('strength'))} | {_cell(i.get('expr') or i.get('description') or '')} |")
+    for i in sp["pre2019"].get("identities", []):
+        L.append(f"| `{i['id']}` | pre2019 | soft | {_cell(i.get('expr'))} |")
     L += ["", "Cross-year identities (`scope = cross_year`) compare an agency's report with its report of the "
           "previous year (the panel's choice for each year). 跨年校验对比同一机关上一年度的报告。", ""]
+
+    L += _pre2019_indicators(sp["pre2019"])
 
     cw = sp.get("crosswalk_2019_2021") or []
     if cw:
@@ -153,3 +157,20 @@ if __name__ == "__main__":
     from pipeline.build import region_register
 
     sys.stdout.write(render(region_register()))
+
+
+def _pre2019_indicators(p19: dict) -> list[str]:
+    """The pre-2019 indicators and the sub-keys of the groups (national.json ``pre2019``)."""
+    L = ["## 2019年以前统计指标 / Pre-2019 indicators", "",
+         "Cells `p/<indicator>/<col>`, or `p/<indicator>.<sub-key>/<col>` for a figure of a group; `<col>` is "
+         "`value` (本年度) or `cumulative` (历年累计). A group marked 'parts only' has no figure of its own. "
+         "2019年以前报告的统计指标；分组指标的各项用子键。", "",
+         "| indicator 指标 | labels 标签 | unit 单位 | sub-keys 子键 |", "|---|---|---|---|"]
+    for ind in p19["indicators"]:
+        subs = "; ".join(f"`{k}` {v}" for k, v in (ind.get("subkeys") or {}).items())
+        if subs and ind.get("group_only"):
+            subs = "(parts only 仅分项) " + subs
+        if ind["key"] == "proactive_items_cumulative":
+            subs = "cells are `p/proactive_items/cumulative` 即 proactive_items 的历年累计列"
+        L.append(f"| `{ind['key']}` | {_cell('、'.join(ind.get('labels') or []))} | {_cell(ind.get('unit'))} | {_cell(subs)} |")
+    return L + [""]

@@ -681,3 +681,41 @@ def test_wrapped_header_words_lists_that_start_anywhere_and_a_date_after_the_tab
     _, cells, _ = parse("附表\n项目\t年末统计\n行政复议数（件）\t2\n")
     assert values(cells) == {"p/admin_review_cases/value": 2}
     assert by_address(cells)["p/admin_review_cases/value"].unit == "件"
+
+
+def test_the_build_checks_cumulative_across_years_and_reads_the_split_it_allows(tmp_path):
+    import pandas as pd
+
+    from pipeline.build import build
+
+    def rep(year, table_text):
+        return (f"标题: 某某县水利局{year}年政府信息公开工作年度报告\n某某县水利局{year}年政府信息公开工作年度报告\n"
+                f"一、概述\n本局依法公开政府信息。\n二、附表\n{table_text}\n某某县水利局\n{year + 1}年2月1日\n")
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a2015.txt").write_text(rep(2015, table(HEADER, [("主动公开政府信息数", "条", "300", "4465"),
+                                                          ("收到申请数", "件", "10", "85")])), encoding="utf-8")
+    # 2016, run together: 3564821 reads 356 | 4821 or 35 | 64821 …; 1297 reads 12 | 97 or 1 | 297 …
+    (raw / "b2016.txt").write_text(rep(2016, "指标名称计量单位本年度历年累计主动公开政府信息数条3564821收到申请数件1297"),
+                                   encoding="utf-8")
+    build(raw, tmp_path / "out", workers=1, progress=False)
+    cells = pd.read_parquet(tmp_path / "out" / "cells.parquet")
+    cur = cells[cells.year == 2016].set_index("address")
+    assert cur.loc["p/proactive_items/value", "value"] == 356 and cur.loc["p/proactive_items/cumulative", "value"] == 4821
+    assert cur.loc["p/applications_received/value", "value"] == 12
+    assert (cur.loc[["p/proactive_items/value", "p/applications_received/cumulative"], "status"] == "number").all()
+    checks = pd.read_parquet(tmp_path / "out" / "checks.parquet")
+    x = checks[checks.id == "p_cumulative_cross_year"]
+    assert set(x.scope) == {"cross_year"} and len(x) >= 1
+
+
+def test_the_data_dictionary_names_every_sub_key_and_the_pre2019_identities():
+    from pipeline.dictionary import render
+
+    text = render()
+    for ind in pre2019()["indicators"]:
+        assert f"| `{ind['key']}` |" in text
+        for sub, label in (ind.get("subkeys") or {}).items():
+            assert f"`{sub}` {label}" in text
+    for i in pre2019()["identities"]:
+        assert f"| `{i['id']}` | pre2019 | soft |" in text
