@@ -181,5 +181,5 @@ def cross_year_splits(prev_cells, cur_cells, prev_year: int, cur_year: int) -> d
     that change (pre-2019 历年累计 digits run together: `pre2019_checks.split_by_cumulative`)."""
     from .pre2019_checks import split_by_cumulative
 
-    return {c.address: {"value": c.value, "raw": c.raw, "status": c.status}
+    return {c.address: {"value": c.value, "raw": c.raw, "status": "resolved_cross_year"}
             for c in split_by_cumulative(prev_cells, cur_cells, prev_year, cur_year)}

@@ -905,7 +905,8 @@ def _cross_year_splits(picks: dict) -> dict[str, dict]:
     for (pid, y), r in picks.items():
         prev = picks.get((pid, y - 1)) if pid else None
         if prev is not None:
-            out[r["report_id"]] = cross_year_splits(_cells_of(prev["_xcells"]), _cells_of(r["_xcells"]), y - 1, y)
+            splits = cross_year_splits(_cells_of(prev["_xcells"]), _cells_of(r["_xcells"]), y - 1, y)
+            out[r["report_id"]] = {a: {**c, "resolved_by": prev["report_id"]} for a, c in splits.items()}
     return out
 
 

@@ -703,7 +703,10 @@ def test_the_build_checks_cumulative_across_years_and_reads_the_split_it_allows(
     cur = cells[cells.year == 2016].set_index("address")
     assert cur.loc["p/proactive_items/value", "value"] == 356 and cur.loc["p/proactive_items/cumulative", "value"] == 4821
     assert cur.loc["p/applications_received/value", "value"] == 12
-    assert (cur.loc[["p/proactive_items/value", "p/applications_received/cumulative"], "status"] == "number").all()
+    assert (cur.loc[["p/proactive_items/value", "p/applications_received/cumulative"], "status"]
+            == "resolved_cross_year").all()
+    first = cells[cells.year == 2015].iloc[0].report_id
+    assert (cur.loc[["p/proactive_items/value", "p/applications_received/cumulative"], "resolved_by"] == first).all()
     checks = pd.read_parquet(tmp_path / "out" / "checks.parquet")
     x = checks[checks.id == "p_cumulative_cross_year"]
     assert set(x.scope) == {"cross_year"} and len(x) >= 1
