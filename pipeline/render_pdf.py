@@ -24,27 +24,37 @@ from parsers.templates import Row, Template, template
 PAGE_W, PAGE_H = 595.27, 841.89
 FONT = "STSong-Light"
 
-_font_ready = False
+_fonts_ready: dict[str | None, str] = {}
 
 
-def _font() -> str:
-    global _font_ready
-    if not _font_ready:
+def _font(font_file: str | None = None) -> str:
+    """The name of the font the text is drawn in: the built-in CID font, or a TrueType
+    font file (.ttf/.ttc, first face) embedded as a subset, as most exported reports
+    embed theirs (poppler without its language pack reads only embedded CJK fonts)."""
+    if font_file not in _fonts_ready:
         from reportlab.pdfbase import pdfmetrics
-        from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-        _font_ready = True
-    return FONT
+        if font_file is None:
+            from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+            pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+            _fonts_ready[None] = FONT
+        else:
+            from reportlab.pdfbase.ttfonts import TTFont
+
+            name = f"Embedded{len(_fonts_ready)}"
+            pdfmetrics.registerFont(TTFont(name, font_file, subfontIndex=0))
+            _fonts_ready[font_file] = name
+    return _fonts_ready[font_file]
 
 
-def _width(text: str, size: float) -> float:
+def _width(text: str, size: float, font: str = FONT) -> float:
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    return stringWidth(text, FONT, size)
+    return stringWidth(text, font, size)
 
 
-def _wrap(text: str, width: float, size: float) -> list[str]:
+def _wrap(text: str, width: float, size: float, font: str = FONT) -> list[str]:
     """Break text into lines no wider than `width` (CJK text breaks anywhere)."""
     lines: list[str] = []
     cur = ""
@@ -54,7 +64,7 @@ def _wrap(text: str, width: float, size: float) -> list[str]:
             lines.append(cur)
             cur, cur_w = "", 0.0
             continue
-        w = _width(ch, size)
+        w = _width(ch, size, font)
         if cur and cur_w + w > width:
             lines.append(cur)
             cur, cur_w = "", 0.0
@@ -92,7 +102,7 @@ class TCell:
 
 
 class _Doc:
-    def __init__(self, rng: random.Random, agency: str, year: int):
+    def __init__(self, rng: random.Random, agency: str, year: int, font: str):
         from reportlab.pdfgen import canvas
 
         self.buf = io.BytesIO()
@@ -110,7 +120,7 @@ class _Doc:
         self.repeat_header = rng.random() < 0.5
         self.body = 15.0 + rng.choice([0.0, 0.5, 1.0])
         self.leading = self.body * 1.75
-        _font()
+        self.font = font
 
     @property
     def width(self) -> float:
@@ -118,10 +128,10 @@ class _Doc:
 
     def _furniture(self):
         c = self.c
-        c.setFont(FONT, 10)
+        c.setFont(self.font, 10)
         c.drawCentredString(PAGE_W / 2, 40, self.page_style.format(n=self.page))
         if self.running:
-            c.setFont(FONT, 9)
+            c.setFont(self.font, 9)
             c.drawCentredString(PAGE_W / 2, PAGE_H - 40, self.running)
 
     def new_page(self):
@@ -141,16 +151,16 @@ class _Doc:
         if self.y - size * 1.2 < self.bottom:
             self.new_page()
         self.y -= self.leading if size == self.body else size * 1.9
-        self.c.setFont(FONT, size)
+        self.c.setFont(self.font, size)
         self.c.drawString(x, self.y, text)
 
     def para(self, text: str, *, indent: bool = True, size: float | None = None):
         size = size or self.body
         first_indent = 2 * size if indent else 0.0
-        lines = _wrap(text, self.width - first_indent, size)
+        lines = _wrap(text, self.width - first_indent, size, self.font)
         if len(lines) > 1:  # later lines use the full width
             rest = "".join(lines[1:])
-            lines = lines[:1] + _wrap(rest, self.width, size)
+            lines = lines[:1] + _wrap(rest, self.width, size, self.font)
         for i, ln in enumerate(lines):
             self.text_line(ln, size, self.left + (first_indent if i == 0 else 0.0))
 
@@ -158,7 +168,7 @@ class _Doc:
         if self.y - size * 2 < self.bottom:
             self.new_page()
         self.y -= size * 1.8
-        self.c.setFont(FONT, size)
+        self.c.setFont(self.font, size)
         self.c.drawCentredString((self.left + self.right) / 2, self.y, text)
 
     def space_left(self) -> float:
@@ -198,9 +208,8 @@ class _Doc:
                 if self.repeat_header and header_rows:
                     self._draw_rows(xs, rows, heights, 0, header_rows, pad, {})
 
-    @staticmethod
-    def _cell_lines(cell: TCell, width: float, pad: float) -> list[str]:
-        return _wrap(cell.text, max(width - 2 * pad, cell.size), cell.size)
+    def _cell_lines(self, cell: TCell, width: float, pad: float) -> list[str]:
+        return _wrap(cell.text, max(width - 2 * pad, cell.size), cell.size, self.font)
 
     def _row_heights(self, widths, rows, pad) -> list[float]:
         n = len(rows)
@@ -252,7 +261,7 @@ class _Doc:
             else:
                 shown = lines
                 y = (yt + yb) / 2 + len(shown) * lh / 2 - cell.size
-            c.setFont(FONT, cell.size)
+            c.setFont(self.font, cell.size)
             for ln in shown:
                 if cell.align == "left":
                     c.drawString(x0 + pad, y, ln)
@@ -276,7 +285,7 @@ class _Doc:
 
 # ---------------------------------------------------------------- the report
 
-def _table2(tpl: Template, values: dict, plus) -> tuple[list[float], list[list[TCell]]]:
+def _table2(tpl: Template, values: dict, plus, narrow: bool = False) -> tuple[list[float], list[list[TCell]]]:
     rows: list[list[TCell]] = []
     for b in tpl.table2:
         rows.append([TCell(0, b.caption, 4, size=10)])
@@ -296,13 +305,13 @@ def _table2(tpl: Template, values: dict, plus) -> tuple[list[float], list[list[T
                 row.append(TCell(col, fmt_value(v, signed=c.signed, plus=plus()), s, size=10))
                 col += s
             rows.append(row)
-    return [30, 23, 23, 24], rows
+    return [18 if narrow else 30, 23, 23, 24], rows
 
 
 T3_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
 
 
-def _table3(tpl: Template, values: dict) -> tuple[list[float], list[list[TCell]]]:
+def _table3(tpl: Template, values: dict, narrow: bool = False) -> tuple[list[float], list[list[TCell]]]:
     cols = tpl.t3_columns
     org = [c for c in cols if c.key not in ("natural_person", "total")]
     rows: list[list[TCell]] = [
@@ -340,7 +349,7 @@ def _table3(tpl: Template, values: dict) -> tuple[list[float], list[list[TCell]]
         for i, c in enumerate(cols):
             row.append(TCell(3 + i, fmt_value(values.get(f"t3/{r.key}/{c.key}")), size=9))
         rows.append(row)
-    return [14, 36, 86] + [26] * 7, rows
+    return ([10, 22, 34] if narrow else [14, 36, 86]) + [26] * 7, rows
 
 
 def _table4(tpl: Template, values: dict) -> tuple[list[float], list[list[TCell]]]:
@@ -373,11 +382,16 @@ _FILLER = [
 ]
 
 
-def render_pdf(values: dict, version: str, year: int, agency: str, *, rng=None) -> bytes:
-    """A full report as PDF bytes; table 三 always crosses a page break."""
+def render_pdf(values: dict, version: str, year: int, agency: str, *, rng=None,
+               font_file: str | None = None, narrow_labels: bool = False) -> bytes:
+    """A full report as PDF bytes; table 三 always crosses a page break.
+
+    `font_file`: a TrueType CJK font to embed instead of the built-in CID font.
+    `narrow_labels`: label columns so narrow that most row labels wrap over two or three
+    lines, with the row's values beside the middle of them, as many reports print."""
     rng = rng if rng is not None else random.Random(0)
     tpl = template(version)
-    d = _Doc(rng, agency, year)
+    d = _Doc(rng, agency, year, _font(font_file))
     plus = (lambda: rng.random() < 0.5)
     titles = [f"{s.number}、{s.title}" for s in tpl.sections]
 
@@ -391,12 +405,12 @@ def render_pdf(values: dict, version: str, year: int, agency: str, *, rng=None) 
     for _ in range(rng.randint(2, 4)):
         d.para(f"{year}年，" + "".join(rng.sample(_FILLER, 3)))
     d.para(titles[1], indent=True)
-    w, rows = _table2(tpl, values, plus)
+    w, rows = _table2(tpl, values, plus, narrow_labels)
     d.table(w, rows, 0)
 
     # 三: make sure the table does not fit on the page it starts on
     d.para(titles[2], indent=True)
-    w3, rows3 = _table3(tpl, values)
+    w3, rows3 = _table3(tpl, values, narrow_labels)
     scale = d.width / sum(w3)
     heights = d._row_heights([x * scale for x in w3], rows3, 3.0)
     total = sum(heights)

@@ -5,14 +5,19 @@
 #                       --convert-to docx); antiword loses tables with merged cells
 #   antiword            reads Word 97 .doc files where LibreOffice is absent
 #   fonts-wqy-microhei  a CJK font, so that generated test PDFs (non-embedded CJK font)
-#                       take PDFium's fast path instead of the pdfminer fallback, and the
-#                       notebooks' figures draw Chinese labels
+#                       take PDFium's fast path instead of the pdfminer fallback, the
+#                       notebooks' figures draw Chinese labels, and a font to embed in
+#                       the PDFs that poppler's pdftotext reads in tests
 #   chromium            the headless browser that loads a Datasette page in tests/test_browse.py
+#   poppler-utils       pdftotext: the tests read its text of report PDFs, as users make it
+#   poppler-data        poppler's CJK character maps (text in non-embedded CJK fonts)
 set -u
 need=()
 command -v antiword >/dev/null 2>&1 || need+=(antiword)
 { command -v soffice >/dev/null 2>&1 || command -v libreoffice >/dev/null 2>&1; } || need+=(libreoffice-writer-nogui)
 { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; } || need+=(chromium)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+[ -d /usr/share/poppler/cMap ] || need+=(poppler-data)
 if ! { command -v fc-list >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qiE "wqy|noto.*cjk|droid.*fallback"; }; then
   need+=(fonts-wqy-microhei)
 fi

@@ -1,5 +1,6 @@
 """Every corpus report that has a truth file parses with every truth cell equal."""
 import json
+import subprocess
 
 import pytest
 
@@ -64,6 +65,13 @@ def _pdfminer_text(path):
     return extract_text(str(path))
 
 
+def _poppler_text(path, layout):
+    from tests.test_reflatten_pdf import need_pdftotext
+
+    args = [need_pdftotext()] + (["-layout"] if layout else []) + ["-enc", "UTF-8", str(path), "-"]
+    return subprocess.run(args, capture_output=True, check=True, timeout=60).stdout.decode("utf-8")
+
+
 def _page_text(path, separator):
     from selectolax.lexbor import LexborHTMLParser
 
@@ -77,6 +85,10 @@ REFLATTENED = [  # (file, tool, share of the truth cells that must come back)
     ("101.pdf", _pdfium_text, 1.0), ("106.pdf", _pdfium_text, 0.9), ("107.pdf", _pdfium_text, 1.0),
     ("101.pdf", _plumber_text, 0.0), ("106.pdf", _plumber_text, 0.0), ("107.pdf", _plumber_text, 0.0),
     ("101.pdf", _pdfminer_text, 0.0), ("107.pdf", _pdfminer_text, 0.0),
+    ("101.pdf", lambda p: _poppler_text(p, True), 0.95), ("106.pdf", lambda p: _poppler_text(p, True), 0.88),
+    ("107.pdf", lambda p: _poppler_text(p, True), 0.12),
+    ("101.pdf", lambda p: _poppler_text(p, False), 0.04), ("106.pdf", lambda p: _poppler_text(p, False), 0.04),
+    ("107.pdf", lambda p: _poppler_text(p, False), 0.05),
     ("108.html", lambda p: _page_text(p, "\n"), 1.0), ("108.html", lambda p: _page_text(p, " "), 1.0),
     ("108.html", lambda p: _page_text(p, ""), 0.95),  # some table 二 digits run together ambiguously
 ]
