@@ -32,21 +32,41 @@ def loose_core(text: str) -> str:
     return re.sub(r"[“”\"'‘’「」『』]", "", core)
 
 
-def loose(text: str) -> str:
+def loose(text: str, gap: str = _GAP) -> str:
     """Regex source for `text` (normalised) tolerating gaps between characters."""
-    return _GAP.join(_char(c) for c in loose_core(text))
+    return gap.join(_char(c) for c in loose_core(text))
+
+
+# A table label wrapped in its cell, as PDF-to-text tools print it with the cells beside
+# it: the next line may start with a fragment of the label in the column to its left
+# (a group label printed a few characters per line: "（四）无 1.本机关不掌握" /
+# "法提供 相关政府信息"), before the label goes on.
+_CELL_GAP = _GAP + r"(?:\n[ \t\u3000]*[^\s\d]{1,5}(?:[ \t\u3000]+|(?=\n))" + _GAP + ")?"
 
 
 @cache
 def compile_alternatives(alternatives: tuple[str, ...]) -> re.Pattern:
+    """One pattern for the labels of a table row (or group): a label may wrap anywhere."""
     cores = sorted({norm_label(a) for a in alternatives if norm_label(a)}, key=len, reverse=True)
-    return re.compile("|".join(f"(?:{loose(c)})" for c in cores))
+    return re.compile("|".join(f"(?:{loose(c, _CELL_GAP)})" for c in cores))
+
+
+# A value standing alone between spaces (not a row's numbering such as "1." glued to it).
+LONE_VALUE = re.compile(r"(?<!\S)[+\-]?\d(?:[\d,.]*\d)?(?!\S)")
+
+
+def without_values(text: str) -> str:
+    """`text` with every lone value blanked out, offsets kept: the text labels are searched
+    in, so that a label wrapped over lines is found whole when a tool printed the row's
+    values between its lines ("2.没有现成信息" / "1  0  0  1" / "需要另行制作")."""
+    return LONE_VALUE.sub(lambda m: " " * len(m.group(0)), text)
 
 
 # Trailing remarks some provinces add to labels: （区分处理的…）, （单位：万元）, （指2019年事项数）.
-# A remark may wrap onto the next line, but never across a line of values: PDF-to-text
-# tools print a row's values between the two lines of its wrapped label.
-TRAILING_PAREN = re.compile(r"[ \t\u3000]*[（(](?:[^（()）\t\n]|\n(?![ \u3000]*[+\-]?[0-9０-９][0-9０-９.,， \u3000]*(?:\n|$))){0,60}[)）]")
+# A remark may wrap onto the next line, but never across a line of values; in the text
+# labels are searched in (without_values below) such a line is blank, and the values a
+# remark wraps around are the row's own. A row numbering ("（六）") is the next label's.
+TRAILING_PAREN = re.compile(r"[ \t\u3000]*[（(](?![一二三四五六七八九十\d]{1,2}[)）])(?:[^（()）\t\n]|\n(?![ \u3000]*[+\-]?[0-9０-９][0-9０-９.,， \u3000]*(?:\n|$))){0,60}[)）]")
 
 
 def numbering_before(text: str, pos: int, number: str | None) -> int:

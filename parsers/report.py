@@ -101,7 +101,9 @@ _SPACED_VALUES = re.compile(r"\d[ \u3000]+[+\-]?\d")
 
 def _extract_tables(flat: Flat, tpl, regions: dict, vanish: bool):
     spaced = _SPACED_VALUES.search(flat.text, *regions["t3"]) is not None
-    ctx = Context(flat, tpl, vanish, find_anchors(_prose(flat.text, regions)), spaced)
+    codes = {w.code for w in flat.doc.warnings}
+    ctx = Context(flat, tpl, vanish, find_anchors(_prose(flat.text, regions)), spaced,
+                  reading_order="PDF_TEXT_READING_ORDER" in codes, layout="PDF_TEXT_LAYOUT" in codes)
     out = {}
     for key, fn in (("t2", extract_t2), ("t3", extract_t3), ("t4", extract_t4)):
         s, e = regions[key]

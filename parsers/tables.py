@@ -17,7 +17,8 @@ from functools import cache, lru_cache
 from itertools import product
 
 from .document import Flat, Warning
-from .labels import TRAILING_PAREN, compile_alternatives, label_number, loose, loose_core, numbering_before
+from .labels import (LONE_VALUE, TRAILING_PAREN, compile_alternatives, label_number, loose, loose_core,
+                     numbering_before, without_values)
 from .model import ReportCell
 from .splitting import VALUE_WORD, Cell, Field, _piece_ends, place_with_gaps, split_fields, window_fits
 from .templates import Column, Template, norm_label, template, variants
@@ -46,6 +47,8 @@ class Context:
     vanish: bool = False
     anchors: dict = field(default_factory=dict)  # column key -> numbers quoted next to its keyword
     spaced: bool = False  # table 三's values are separated by spaces: a word is one cell
+    reading_order: bool = False  # a PDF's text in reading order: rows stand only where identities confirm them
+    layout: bool = False  # pdftotext -layout text: an empty cell is spaces
 
 
 @dataclass
@@ -92,6 +95,16 @@ def segment_fields(flat: Flat, a: int, b: int, next_start: int | None) -> list[F
                 out.append(Field(whole, s_start, False))
                 continue
             out += _text_fields(text, lo, hi)
+    return out
+
+
+def inside_fields(flat: Flat, a: int, b: int) -> list[Field]:
+    """Values printed inside a label's extent a..b: PDF-to-text tools print a row's values
+    between the lines of its wrapped label ("2.没有现成信息" / "1 0 0 1" / "需要另行制作"),
+    so a row label is its whole wrapped extent, and values inside it are its own."""
+    out = []
+    for m in LONE_VALUE.finditer(flat.text, a, b):
+        out.append(Field(m.group(0), m.start(), flat.doc.blocks[flat.block_at(m.start())].kind != "row"))
     return out
 
 
@@ -792,12 +805,15 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
     flat, tpl, vanish = ctx.flat, ctx.tpl, ctx.vanish
     res = TableResult()
     text = flat.text
-    found = find_labels(text, start, end, list(_t3_label_rows(tpl.version)))
+    # labels are searched with the values blanked out, so that a label wrapped around
+    # its row's values is found whole (its extent then holds them)
+    label_text = _label_text(flat)
+    found = find_labels(label_text, start, end, list(_t3_label_rows(tpl.version)))
     if len(found) < 3:
         return res
     res.found = True
     group_pats = _t3_group_patterns(tpl.version)
-    groups = [gl for gl in _group_labels(text, start, end, group_pats)]
+    groups = [gl for gl in _group_labels(label_text, start, end, group_pats)]
     labels = sorted(list(found.values()) + groups, key=lambda l: l.start)
     # drop group matches that overlap row labels (e.g. 不予公开 inside another label)
     clean: list[Label] = []
@@ -830,7 +846,7 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
     for i, lab in enumerate(labels):
         nxt = labels[i + 1].start if i + 1 < len(labels) else end
         fields = segment_fields(flat, lab.end, nxt, labels[i + 1].start if i + 1 < len(labels) else None)
-        runs = value_runs(fields, flat)
+        runs = value_runs(inside_fields(flat, lab.start, lab.end), flat) + value_runs(fields, flat)
         if lab.group:
             key = lab.key
             if key not in tpl.t3_derived and not (key == "other" and tpl.version == "2021"):
@@ -894,6 +910,14 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
                     a = f"t3/{k}/{c.key}"
                     res.cells[a] = ReportCell(a, None, "", "unresolved", flat.loc(start))
             specs.pop(k, None)
+    if ctx.layout:
+        # pdftotext -layout prints an empty cell as spaces: where cells vanished, a blank
+        # 总计 (component rows may leave it blank) is as likely as a filled one, so a
+        # reading with a verified total is not preferred to one with a blank total.
+        # (Elsewhere the preference stays: most reports print every total.)
+        for r, k in ranks.items():
+            if k[4]:
+                ranks[r] = k[:3] + (0,) + k[4:]
     joint, admitted = _t3_joint(tpl, cols), {}
 
     def joint_check(sets):  # the table's column sums, noting whether they admitted the readings
@@ -902,7 +926,7 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
         return narrowed
     res.cells.update(_resolve_rows(ctx, "t3", specs, readings, label_locs, joint_check, res.warnings, ranks=ranks,
                                    competing=res.readings))
-    if stray:
+    if stray or ctx.reading_order:
         _distrust_unaligned(tpl, res, stray)
     unconfirmed = [k for k, rs in readings.items() if rs and all(ranks.get(r, (0,) * 6)[5] for r in rs)]
     if unconfirmed:
@@ -911,6 +935,18 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
         if not admitted["all"]:
             _unresolve_rows(res, unconfirmed)
     return res
+
+
+_label_texts: dict[int, tuple[Flat, str]] = {}
+
+
+def _label_text(flat: Flat) -> str:
+    """without_values(flat.text), worked out once per document (tables 二 and 三 ask)."""
+    hit = _label_texts.get(id(flat))
+    if hit is None or hit[0] is not flat:
+        _label_texts.clear()
+        hit = _label_texts[id(flat)] = (flat, without_values(flat.text))
+    return hit[1]
 
 
 def _unresolve(res: TableResult, prefixes: tuple[str, ...], warning: Warning) -> None:
@@ -942,9 +978,10 @@ def _distrust_unaligned(tpl: Template, res: TableResult, stray: int) -> None:
     hard = [c for c in evaluate(tpl, list(res.cells.values())) if c.hard and c.id.startswith("t3_")]
     if hard and all(c.ok for c in hard):
         return
-    _unresolve(res, ("t3/",), Warning("TABLE_UNALIGNED", f"t3: {stray} run(s) of values stand where no row label "
-                                      "precedes them and the identities do not confirm the rows read after the "
-                                      "labels; its cells are left unresolved"))
+    why = (f"{stray} run(s) of values stand where no row label precedes them" if stray else
+           "the text is a PDF's text in reading order, where a table may come out column by column,")
+    _unresolve(res, ("t3/",), Warning("TABLE_UNALIGNED", f"t3: {why} and the identities do not confirm the rows "
+                                      "read after the labels; its cells are left unresolved"))
 
 
 BALANCE_ROWS = ("new_received", "carried_over", "results_total", "carried_forward")
@@ -1112,14 +1149,23 @@ def extract_t4(ctx: Context, start: int, end: int) -> TableResult:
     spec = RowSpec("", flat_cols, groups)
     chosen, best_rank = None, None
     header_end = hm[-1].end()
-    for run in runs:
+    with_values = [r for r in runs if any(f.text for f in r)]
+    # Values split by header words (a PDF's text in reading order prints the table's
+    # header and values interleaved): one run is then not known to be the table, so a
+    # reading stands only where all three groups add up with no vanished cell and not
+    # every value is 0; the runs joined in order are one more candidate.
+    strict = len(with_values) > 1 or ctx.reading_order
+    candidates = runs + ([[f for r in with_values for f in r]] if len(with_values) > 1 else [])
+    for run in candidates:
         if sum(len(f.text) or 1 for f in run) < len(flat_cols) and not vanish:
             continue
         if run[0].offset < header_end and not any(f.text for f in run):
             # Empty cells among the header's words (a header broken into fragments, or
             # cells of its merged labels) have the table's shape but are no values row.
             continue
-        rs, top = _solve_run(spec, run, vanish, spaced=ctx.spaced)
+        rs, top = _solve_run(spec, run, vanish and not strict, spaced=ctx.spaced)
+        if rs and strict and (any(top[:5]) or all(_num(c[0]) in (0, None) for r in rs for c in r)):
+            continue  # (all zeros add up whatever their order: they confirm nothing)
         key = (top, not any(f.text for f in run))  # of equal readings, a run that prints values
         if rs and (best_rank is None or key < best_rank):
             chosen, best_rank = rs, key

@@ -181,9 +181,38 @@ def _flattening(lines: list[str], html2text: bool) -> str | None:
     return None
 
 
+# a line of a table as pdftotext -layout prints it: three values or more, each set off by
+# two spaces or more (columns kept by position), after an optional label
+_LAYOUT_ROW = re.compile(r"^[^\t|]*?(?:[ \u3000]{2,}[+\-]?\d[\d,.]*){3,}[ \u3000]*$")
+
+
+def pdf_tool_pattern(text: str) -> str | None:
+    """The PDF-to-text tool whose output `text` looks like: page ends marked by form feeds
+    (pdftotext, pdfminer) and table rows kept in columns by spaces ("pdftotext -layout"),
+    or not ("reading order": a table comes out column by column, or its labels apart
+    from its values). None for text no PDF tool is recognised in."""
+    if "\f" not in text:
+        return None
+    rows = sum(1 for line in text.split("\n") if _LAYOUT_ROW.match(line))
+    return "pdftotext -layout" if rows >= 3 else "reading order"
+
+
+PDF_TEXT_WARNINGS = {
+    "pdftotext -layout": ("PDF_TEXT_LAYOUT", "the text looks like pdftotext -layout output (a PDF's pages, table "
+                          "rows kept in columns by spaces): a row's values may stand between the lines of its "
+                          "wrapped label and are read as that row's"),
+    "reading order": ("PDF_TEXT_READING_ORDER", "the text looks like a PDF's text in reading order (pdftotext "
+                      "without -layout, pdfminer: pages ended by form feeds, no columns): its tables may come "
+                      "out column by column, so a table's values are stated only where its identities confirm them"),
+}
+
+
 def read_text(data: bytes) -> Document:
     text, warnings = decode(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    pattern = pdf_tool_pattern(text)
+    if pattern is not None:
+        warnings.append(Warning(*PDF_TEXT_WARNINGS[pattern]))
     if "&nbsp;" in text:  # a page's text saved without decoding its entities
         text = text.replace("&nbsp;", "\xa0")
     lines = text.split("\n")
