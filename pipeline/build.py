@@ -155,6 +155,11 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def _not_read(path: Path, why: str) -> None:
+    """A file the walk cannot read as a report is named on stderr, never passed over in silence."""
+    print(f"xxgk build: {path}: not read: {why}", file=sys.stderr)
+
+
 def _folder_sources(raw: Path, exclude: Path | None) -> list[Source]:
     out = []
     excl = exclude.resolve() if exclude else None
@@ -170,11 +175,13 @@ def _folder_sources(raw: Path, exclude: Path | None) -> list[Source]:
             if n.startswith(".") or n.lower().endswith(SKIP_SUFFIXES) or any(
                     p.is_relative_to(b) and p.relative_to(b).as_posix() in names for b, names in built.items()):
                 continue
-            if not p.is_file():
+            if not p.is_file():  # a FIFO would block the build, a device never ends
+                _not_read(p, "not a regular file (pipe, socket or device)")
                 continue
             try:
                 sha = _sha256_file(p)
-            except OSError:
+            except OSError as e:
+                _not_read(p, e.strerror or type(e).__name__)
                 continue
             out.append(Source(str(p.resolve()), p.relative_to(raw).as_posix(), sha))
     return sorted(out, key=Source.sort_key)

@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import re
+import sqlite3
 import stat
 import sys
 from pathlib import Path
@@ -184,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:  # read-only or full disk, unreadable folders: one line, no traceback
         where = f"{readable(os.fsdecode(e.filename))}: " if e.filename else ""
         print(f"xxgk {args.command}: error: {where}{e.strerror or e}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as e:  # a crawl database on a full disk, damaged or locked by another process
+        print(f"xxgk {args.command}: error: database: {e}", file=sys.stderr)
         return 1
 
 

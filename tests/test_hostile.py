@@ -498,6 +498,19 @@ def test_fifo_and_devices_are_refused_in_one_line(tmp_path):
         _one_line_error(p.stderr.decode())
 
 
+def test_a_fifo_or_unreadable_file_in_the_raw_folder_is_named_not_passed_over(tmp_path, capsys):
+    from pipeline.build import _folder_sources
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text("一、总体情况", encoding="utf-8")
+    os.mkfifo(raw / "pipe.txt")
+    found = _folder_sources(raw, None)  # before: the pipe was passed over without a word
+    assert [s.rel for s in found] == ["a.txt"]
+    err = capsys.readouterr().err
+    assert "pipe.txt: not read: not a regular file" in err
+
+
 def test_operational_errors_are_one_line_and_a_non_zero_exit(tmp_path, monkeypatch, capsys):
     import errno
 
@@ -516,6 +529,16 @@ def test_operational_errors_are_one_line_and_a_non_zero_exit(tmp_path, monkeypat
     assert main(["build", "--raw", str(raw), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
     assert "No space left on device" in err.splitlines()[-1] and "Traceback" not in err
+
+
+def test_a_crawl_database_that_cannot_be_used_is_one_line_and_a_non_zero_exit(tmp_path, capsys):
+    from pipeline.cli import main
+
+    out = tmp_path / "raw"
+    out.mkdir()
+    (out / "crawl.sqlite").write_bytes(b"not a database" * 512)  # damaged (or on a full disk)
+    assert main(["crawl", "http://127.0.0.1:9/col/col1/", "--out", str(out)]) == 1  # before: a traceback
+    _one_line_error(capsys.readouterr().err)
 
 
 def test_an_unusable_cache_entry_is_parsed_again(tmp_path):
