@@ -8,7 +8,7 @@ from functools import cache
 from .agency import agency_name, header_agency, missing, self_named_agency, signature_agency
 from .document import Flat, Warning
 from .labels import loose
-from .templates import VERSIONS, version_markers
+from .templates import version_for_year, version_markers, versions
 
 _TITLE = re.compile(r"([^\n。；]{2,60}?)\s*(?:关于(?:报送|印发|公布)?)?\s*[（(]?\s*((?:19|20)\d{2})\s*[)）]?\s*年\s*度?\s*(?:的)?\s*(?:政府|政务)?\s*信\s*息\s*公\s*开\s*(?:工\s*作\s*)?(?:年\s*度\s*)?(?:工\s*作\s*)?报\s*告")
 _PERIOD = re.compile(r"统计(?:期限|时限|时间|区间|周期)[^。\n]{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
@@ -102,17 +102,14 @@ def detect_version(flat: Flat, year: int | None, warnings: list) -> str:
     scores = {}
     for v, patterns in _marker_patterns().items():
         scores[v] = sum(1 for p in patterns if p.search(text))
-    by_year = None
-    if year is not None:
-        by_year = "pre2019" if year <= 2018 else ("2019" if year <= 2020 else "2021")
+    by_year = version_for_year(year)
     if max(scores.values()) == 0:
         return by_year or "unknown"
     if by_year == "pre2019" and max(scores.values()) < 3:
         # one or two template words (政府集中采购 …) also occur in old free-form reports
         return by_year
-    by_labels = max(VERSIONS, key=lambda v: (scores[v], v == by_year))
-    if scores["2019"] == scores["2021"] and by_year in VERSIONS:
-        by_labels = by_year
+    # the most markers found; on a tie the year's template, else the earliest
+    by_labels = max(versions(), key=lambda v: (scores[v], v == by_year))
     if by_year and by_year != by_labels:
         warnings.append(Warning("VERSION_YEAR_MISMATCH", f"labels say the {by_labels} template but the report year {year} implies {by_year}; labels trusted"))
     return by_labels

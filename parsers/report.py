@@ -15,7 +15,7 @@ from .model import Report, ReportCell
 from .scope import report_scope
 from .sections import GENERIC_HEADING, split_sections
 from .tables import Context, extract_t2, extract_t3, extract_t4, find_anchors
-from .templates import table_addresses, template
+from .templates import latest, table_addresses, template
 
 TABLE_NAMES = {"t2": "table 二 (主动公开政府信息情况)", "t3": "table 三 (收到和处理政府信息公开申请情况)",
                "t4": "table 四 (行政复议、行政诉讼情况)"}
@@ -136,8 +136,8 @@ def _parse_document(doc: Document, rid: str, source: dict) -> Report:
         if "信息公开" not in flat.text:
             return Report(rid, source, agency, year, "unknown", warnings=tuple(warnings), **about,
                           error="not a government information-disclosure annual report (no 信息公开 text, no template labels)")
-        warnings.append(Warning("VERSION_UNKNOWN", "no template labels and no report year: assuming the 2021 template"))
-        tpl = template("2021")
+        tpl = template(latest())
+        warnings.append(Warning("VERSION_UNKNOWN", f"no template labels and no report year: assuming the {tpl.version} template"))
     else:
         tpl = template(version)
     sections, heads = split_sections(flat, tpl)

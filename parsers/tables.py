@@ -17,6 +17,7 @@ from functools import cache, lru_cache
 from itertools import product
 
 from .document import Flat, Warning
+from .identities import column_sums, evaluate, row_inequalities
 from .labels import (LONE_VALUE, TRAILING_PAREN, compile_alternatives, label_number, loose, loose_core,
                      numbering_before, without_values)
 from .model import ReportCell
@@ -786,7 +787,7 @@ def _t3_label_rows(version: str) -> tuple[tuple[str, re.Pattern, str | None], ..
             pat = re.compile(r"[（(]\s*七\s*[)）]\s*(?:总\s*计|合\s*计)|(?:总\s*计|合\s*计)(?=[\s|]*[0-9０-９])")
             rows.append((r.key, pat, None))
             continue
-        if r.key == "other" and tpl.version == "2019":
+        if r.key == "other":  # a printed row where the template has no sub-rows (2019)
             alts = ("其他处理",)
         rows.append((r.key, compile_alternatives(alts), label_number(r.label)))
     return tuple(rows)
@@ -794,11 +795,10 @@ def _t3_label_rows(version: str) -> tuple[tuple[str, re.Pattern, str | None], ..
 
 @cache
 def _t3_group_patterns(version: str) -> dict[str, re.Pattern]:
-    """Group row key -> label pattern (（二）不予公开 …) for template(version)."""
-    group_pats = {k: compile_alternatives((lab,)) for lab, k in variants()["table3_groups"].items()}
-    if version == "2019":
-        group_pats.pop("other", None)
-    return group_pats
+    """Group row key -> label pattern (（二）不予公开 …) for template(version); not for a key
+    the template prints as a row of its own (2019's （六）其他处理)."""
+    rows = {r.key for r in template(version).t3_rows}
+    return {k: compile_alternatives((lab,)) for lab, k in variants()["table3_groups"].items() if k not in rows}
 
 
 def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
@@ -849,7 +849,7 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
         runs = value_runs(inside_fields(flat, lab.start, lab.end), flat) + value_runs(fields, flat)
         if lab.group:
             key = lab.key
-            if key not in tpl.t3_derived and not (key == "other" and tpl.version == "2021"):
+            if key not in tpl.t3_derived:
                 continue
             lone_other = key == "other" and not any(k in found for k in tpl.t3_derived.get("other", ()))
             if not runs or (all(f.text == "" for f in runs[0]) and not lone_other):
@@ -895,16 +895,16 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
                 res.warnings.append(_unreadable("t3", tk, run, len(cols)))
                 readings[tk] = []
                 stray += sum(1 for f in run if f.text) > len(cols)  # values of several rows in one run
-    # 2021 reports that print a single （六） row: the sub-rows are absent, not blank.
-    if "other" in readings and tpl.version == "2021":
-        for k in ("other.no_correction", "other.unpaid_fee", "other.other"):
+    # a group row printed alone (one （六） row in a 2021 report): its parts are absent, not blank
+    for group in tpl.printed_alone & readings.keys():
+        for k in tpl.t3_derived[group]:
             if k not in found:
                 readings.pop(k, None)
                 specs.pop(k, None)
     for k in list(specs):
         if k not in readings or not readings[k]:
             readings.pop(k, None)
-            if k in specs and k not in ("denied", "unable", "not_processed", "other") or (k == "other" and tpl.version == "2019"):
+            if k in specs and k not in tpl.t3_derived:
                 res.warnings.append(Warning("ROW_NOT_FOUND", f"t3 row {k}: label or values not found; its cells are unresolved"))
                 for c in cols:
                     a = f"t3/{k}/{c.key}"
@@ -973,9 +973,8 @@ def _distrust_unaligned(tpl: Template, res: TableResult, stray: int) -> None:
     next row's values or look empty while its values are elsewhere. The reading stands
     only if every identity of table 三 then holds (and none is left unverifiable);
     otherwise no cell of the table is stated."""
-    from .checks import evaluate
-
-    hard = [c for c in evaluate(tpl, list(res.cells.values())) if c.hard and c.id.startswith("t3_")]
+    t3 = {i.id for i in tpl.identities if i.table == "table3"}
+    hard = [c for c in evaluate(tpl, list(res.cells.values())) if c.hard and c.id in t3]
     if hard and all(c.ok for c in hard):
         return
     why = (f"{stray} run(s) of values stand where no row label precedes them" if stray else
@@ -984,53 +983,60 @@ def _distrust_unaligned(tpl: Template, res: TableResult, stray: int) -> None:
                                       "read after the labels; its cells are left unresolved"))
 
 
-BALANCE_ROWS = ("new_received", "carried_over", "results_total", "carried_forward")
 STATE_LIMIT = 200000  # partial-sum states of the joint check before it gives up (unresolved, never a guess)
 JOINT_WORK = 1_000_000  # partial sums the joint check may form for one table before it gives up
 
 
 def _t3_joint(tpl: Template, cols):
-    """Narrow each row's readings to those that fit a whole table satisfying
-    t3_results_total and t3_balance in every column.
+    """Narrow each row's readings to those that fit a whole table satisfying table 三's
+    column identities (`identities.column_sums`: the results total and the balance) in
+    every column.
 
     The parts add up column-wise, so reachable partial sums are propagated forward and
     backward over the rows (a reading survives when some prefix sum, itself and some
-    suffix sum reach a results_total reading). Returns None when no combination fits
-    (the source does not add up) or the search would be too large."""
+    suffix sum reach a total reading). Returns None when no combination fits (the source
+    does not add up) or the search would be too large."""
+    sums = column_sums(tpl.version)
+    if sums is None:
+        return lambda readings: None
+    total, lead, balance_rows = sums.total, sums.lhs[:1], sums.balance_rows
+    bal = [k for k in balance_rows if k != total]  # the balance's rows besides the total
+
     def vec(r):
         return tuple(_num(c[0]) for c in r)
 
+    def fits_balance(rows: dict, t, n: int) -> bool:
+        """lhs rows = total + other rhs rows in every column where the first lhs row and
+        the total are read (a blank or missing other row counts 0)."""
+        first = rows[sums.lhs[0]]
+        for c in range(n):
+            if first[c] is None or t[c] is None:
+                continue
+            left = sum((rows[k][c] if rows.get(k) else 0) or 0 for k in sums.lhs)
+            right = t[c] + sum((rows[k][c] if rows.get(k) else 0) or 0 for k in sums.rhs)
+            if left != right:
+                return False
+        return True
+
     def narrow(readings: dict) -> dict | None:
-        if "results_total" not in readings:
+        if total not in readings:
             return None
         n = len(cols)
         groups = tpl.t3_derived
-        parts = [k for k in readings if k not in BALANCE_ROWS
+        parts = [k for k in readings if k not in balance_rows
                  and not (k in groups and any(p in readings for p in groups[k]))]
         V = {k: [vec(r) for r in readings[k]] for k in readings}
-        # results_total readings allowed by the balance identity
-        def balanced(t):
-            for nr in V.get("new_received", [None]):
-                for co in V.get("carried_over", [None]):
-                    for cf in V.get("carried_forward", [None]):
-                        if nr is None:
-                            return True
-                        good = True
-                        for c in range(n):
-                            if nr[c] is None or t[c] is None:
-                                continue
-                            if (nr[c] or 0) + ((co[c] if co else 0) or 0) != t[c] + ((cf[c] if cf else 0) or 0):
-                                good = False
-                                break
-                        if good:
-                            return True
-            return False
-        targets = [t for t in V["results_total"] if balanced(t)]
+
+        def balanced(t):  # total readings allowed by the balance identity
+            if not lead or lead[0] not in V:
+                return True
+            return any(fits_balance(dict(zip(bal, combo)), t, n) for combo in product(*(V.get(k, [None]) for k in bal)))
+        targets = [t for t in V[total] if balanced(t)]
         if not targets:
             return None
-        # A blank part in the 总计 column is missing, not zero: that column can't be checked.
+        # A blank part in a total column is missing, not zero: that column can't be checked.
         mask = [c for c in range(n) if all(t[c] is not None for t in targets)
-                and not (cols[c].key == "total" and any(x[c] is None for k in parts for x in V[k]))]
+                and not (cols[c].key in sums.total_columns and any(x[c] is None for k in parts for x in V[k]))]
         proj = lambda v: tuple(v[c] for c in mask)  # noqa: E731
         zero = tuple(0 for _ in mask)
         # Each part row's distinct steps: its readings projected, blank = 0 (readings
@@ -1070,25 +1076,22 @@ def _t3_joint(tpl: Template, cols):
         if not ok_targets:
             return None
         out = {k: list(r) for k, r in readings.items()}
-        out["results_total"] = [r for r, v in zip(readings["results_total"], V["results_total"]) if v in ok_targets]
+        out[total] = [r for r, v in zip(readings[total], V[total]) if v in ok_targets]
         # the balance rows: keep readings that balance with some reachable total
-        bal = [k for k in ("new_received", "carried_over", "carried_forward") if k in readings]
+        read = [k for k in bal if k in readings]
         combos = 1
-        for k in bal:
+        for k in read:
             combos *= len(readings[k])
-        if bal and combos <= 20000:
-            keep = {k: set() for k in bal}
-            for combo in product(*(range(len(readings[k])) for k in bal)):
-                rows = dict(zip(bal, (V[k][i] for k, i in zip(bal, combo))))
-                nr, co, cf = rows.get("new_received"), rows.get("carried_over"), rows.get("carried_forward")
+        if read and combos <= 20000:
+            keep = {k: set() for k in read}
+            for combo in product(*(range(len(readings[k])) for k in read)):
+                rows = dict(zip(read, (V[k][i] for k, i in zip(read, combo))))
                 for t in ok_targets:
-                    if nr is None or all(nr[c] is None or t[c] is None or
-                                         (nr[c] or 0) + ((co[c] if co else 0) or 0) == t[c] + ((cf[c] if cf else 0) or 0)
-                                         for c in range(n)):
-                        for k, i in zip(bal, combo):
+                    if not rows.get(sums.lhs[0]) or fits_balance(rows, t, n):
+                        for k, i in zip(read, combo):
                             keep[k].add(i)
                         break
-            for k in bal:
+            for k in read:
                 if keep[k]:
                     out[k] = [r for i, r in enumerate(readings[k]) if i in keep[k]]
         for i, k in enumerate(parts):
@@ -1249,9 +1252,7 @@ def _read_t2_block(ctx: Context, res: TableResult, b, m: re.Match, bend: int, fo
     # Column headers end where the first row label starts; they are not values.
     labels = sorted(found.values(), key=lambda l: l.start)
     specs, readings, locs = {}, {}, {}
-    le = ()
-    if tpl.version == "2019" and bkey == "art20_1":
-        le = ((1, 2),)
+    le = row_inequalities(tpl.version, bkey)
     runs_of = {}
     for j, lab in enumerate(labels):
         nxt = labels[j + 1].start if j + 1 < len(labels) else bend

@@ -34,10 +34,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from parsers.templates import VERSIONS, spec, template
+from parsers.templates import spec, template, versions
 
 from .indicators import PRE2019_SERIES, comparability, indicator_name
-from .values import TOTAL_PARTS
+from .values import total_parts
 from .values import ReportValues, convert_money  # noqa: F401 - convert_money is part of this module's API
 from .values import split_address as _split
 
@@ -48,7 +48,7 @@ LINE_SEP = "\n"  # urls, paths
 
 STATUS_VALUES = ("kept", "duplicate", "skipped", "error")
 CELL_STATUS = ("number", "blank", "dash", "text", "unresolved", "resolved_cross_year")
-TEMPLATES = ("2019", "2021", "pre2019", "unknown")
+TEMPLATES = (*versions(), "pre2019", "unknown")  # the template definition files, then the two others
 TABLES = ("t2", "t3", "t4", "p")
 TABLE_ZH = {"t2": "表二 主动公开政府信息情况", "t3": "表三 收到和处理政府信息公开申请情况",
             "t4": "表四 政府信息公开行政复议、行政诉讼情况", "p": "2019年以前报告的统计指标"}
@@ -413,7 +413,7 @@ def panel_columns() -> tuple[PanelColumn, ...]:
             e["versions"].append(version)
 
     sp = spec()["versions"]
-    for v in VERSIONS:
+    for v in versions():
         tpl = template(v)
         for b in tpl.table2:
             for r in b.rows:
@@ -428,7 +428,7 @@ def panel_columns() -> tuple[PanelColumn, ...]:
     rows: dict[str, tuple[str, list]] = {}  # key -> (label, versions printing it)
     groups: dict[str, tuple] = {}  # derived group row -> its part rows
     cols: dict[str, tuple[str, str, tuple]] = {}  # key -> (label, unit, parts of a derived column)
-    for v in VERSIONS:
+    for v in versions():
         tpl = template(v)
         t3 = sp[v]["tables"]["table3"]
         for r in tpl.t3_rows:
@@ -452,10 +452,10 @@ def panel_columns() -> tuple[PanelColumn, ...]:
             if cparts:
                 how.append(f"the sum of columns {' + '.join(cparts)} (the template has no such column)")
             derived = ("Derived by xxgk: " + "; ".join(how) + ".") if how else ""
-            for v in [v for v in VERSIONS if v in printed_in or key in template(v).t3_derived]:
+            for v in [v for v in versions() if v in printed_in or key in template(v).t3_derived]:
                 add(f"t3/{key}/{ck}", "int", f"Table 3 row {key} ({label}), column {ck} ({clabel}). {derived}".strip(),
                     f"{TABLE_ZH['t3']}：{label} / {clabel}", unit, None, v, (parts, cparts))
-    for v in VERSIONS:
+    for v in versions():
         tpl = template(v)
         for r in tpl.t4_rows:
             for c in tpl.t4_columns:
@@ -728,7 +728,7 @@ def template_units() -> dict[str, str]:
     column, "unknown": its unit is what the report prints (the template's note on it is
     not a unit)."""
     out = {}
-    for v in VERSIONS:
+    for v in versions():
         tpl = template(v)
         for a in tpl.addresses():
             col = tpl.column(a)
@@ -782,9 +782,9 @@ def _t3_derivations() -> tuple[dict, dict]:
     return groups, dcols
 
 
-def report_values(cells: list[dict]) -> ReportValues:
+def report_values(cells: list[dict], template_version: str | None = None) -> ReportValues:
     g, dc = _t3_derivations()
-    return ReportValues(cells, g, dc)
+    return ReportValues(cells, g, dc, template_version)
 
 
 @cache
@@ -801,8 +801,9 @@ def _formula(pc: PanelColumn) -> str | None:
         out.append(" + ".join(f"{table}/{p}/{col}" for p in parts) + " (where the report does not print this row)")
     if cparts:
         out.append(" + ".join(f"{table}/{row}/{c}" for c in cparts))
-    if col == "total" and table in TOTAL_PARTS:
-        out.append(" + ".join(f"{table}/{row}/{c}" for c in TOTAL_PARTS[table])
+    sums = total_parts(next((v for v in pc.versions if v in versions()), None))
+    if table in sums and col == sums[table][0]:
+        out.append(" + ".join(f"{table}/{row}/{c}" for c in sums[table][1])
                    + " (where the printed total is blank and its parts are printed)")
     return "; ".join(out) or None
 
@@ -937,7 +938,7 @@ def write_all(rows: list[dict], load, out: Path, *, parser_version: str, registe
         for i, s in enumerate(d.get("sections") or [], 1):
             builders["sections"].add((rid, i, s.get("key"), s.get("number"), s.get("title"), s.get("text"), s.get("line")))
         counts[rid] = _emit_checks(builders["checks"], rid, d.get("checks") or [], xchecks.get(rid))
-        rv = report_values(cells)
+        rv = report_values(cells, r.get("template"))
         i = pick_index.get(rid)
         for pc in template_columns(r.get("template")):
             a = pc.address_for(r.get("template"))

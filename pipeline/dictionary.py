@@ -10,7 +10,7 @@ is named from `pipeline.regions` (REGISTER_NAME, REGISTER_DATE).
 """
 from __future__ import annotations
 
-from parsers.templates import VERSIONS, spec
+from parsers.templates import spec, versions
 
 from . import datasets as D
 
@@ -126,7 +126,7 @@ def render(register: tuple[str, str] | None = None) -> str:
 
     L += ["## 校验规则 / Identities (checks.id)", "", "| id | template 模板 | strength 强度 | expression 表达式 |", "|---|---|---|---|"]
     seen: dict[str, list] = {}
-    for v in VERSIONS:
+    for v in versions():
         for i in sp["versions"][v]["identities"]:
             seen.setdefault(i["id"], [i, []])[1].append(v)
     for iid, (i, vs) in seen.items():

@@ -25,15 +25,19 @@ by the build from the publisher's neighbouring year (`pipeline.crossyear`).
 """
 from __future__ import annotations
 
+from parsers.identities import blank_is_total, row_sums
+from parsers.templates import latest, template, versions
+
 STATUSES = ("number", "blank_as_zero", "blank", "derived", "unresolved", "unit_unknown", "absent",
             "resolved_cross_year")
 # which status a derived value without a value takes from its parts: the first one found
 _WORST = ("unresolved", "unit_unknown", "absent", "blank", "blank_as_zero")
-# the columns whose sum is a row's total, per table (the template's row identities)
-TOTAL_PARTS = {
-    "t3": ("natural_person", "commercial", "research", "social_org", "legal_service", "other_org"),
-    "t4": ("upheld", "corrected", "other", "pending"),
-}
+
+
+def total_parts(version: str | None) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Table -> (total column, the columns whose sum it is) under the template's row
+    identities (`parsers.identities.row_sums`); the latest template's for a report on none."""
+    return row_sums(version if version in versions() else latest())
 
 
 def convert_money(v, unit: str | None, target: str):
@@ -56,14 +60,18 @@ def split_address(address: str) -> tuple[str, str, str]:
 
 
 class ReportValues:
-    """The indicator values of one report, under the template's blank policy.
+    """The indicator values of one report, under its template's blank policy
+    (`parsers.identities`: which blank cells are totals, and the row sums).
 
     `groups`: derived group row -> its part rows; `dcols`: derived column -> its part
-    columns (both from the template file, see `pipeline.datasets._t3_derivations`)."""
+    columns (both from the template file, see `pipeline.datasets._t3_derivations`);
+    `version`: the report's template (pre-2019 and unknown reports: the latest's policy)."""
 
-    def __init__(self, cells: list[dict], groups: dict, dcols: dict):
+    def __init__(self, cells: list[dict], groups: dict, dcols: dict, version: str | None = None):
         self.by = {c["address"]: c for c in cells}
         self.groups, self.dcols = groups, dcols
+        self.tpl = template(version if version in versions() else latest())
+        self.sums = total_parts(self.tpl.version)
         self.memo: dict[tuple, tuple] = {}
         self.has_number = {t: False for t in ("t2", "t3", "t4")}
         for a, c in self.by.items():
@@ -88,17 +96,17 @@ class ReportValues:
         if st == "resolved_cross_year":  # settled by the publisher's neighbouring year (pipeline.crossyear)
             v = c.get("value")
             return (convert_money(v, c.get("unit"), money) if money else v), "resolved_cross_year"
-        table, _, col = split_address(address)
+        table, row, col = split_address(address)
         if table == "p":
             return None, "blank"
-        if self.has_number.get(table) and col != "total":
+        if self.has_number.get(table) and not blank_is_total(self.tpl, table, row, col):
             return (0.0 if money else 0), "blank_as_zero"
         return None, "blank"
 
     def get(self, address: str, money: str | None = None) -> tuple:
         """(value, status) of an indicator's address for this report."""
         table, row, col = split_address(address)
-        if table in TOTAL_PARTS:
+        if table in self.sums:
             return self._table(table, row, col)
         return self.printed(address, money)
 
@@ -114,9 +122,10 @@ class ReportValues:
         a = f"{table}/{row}/{col}"
         if a in self.by:
             v, st = self.printed(a)
-            if st == "blank" and col == "total":
+            total, parts = self.sums[table]
+            if st == "blank" and col == total:
                 # a blank total whose parts are printed is their sum (the row identity)
-                d = self._sum([self._table(table, row, c) for c in TOTAL_PARTS[table]], need_number=True)
+                d = self._sum([self._table(table, row, c) for c in parts], need_number=True)
                 if d[1] == "derived":
                     return d
             return v, st

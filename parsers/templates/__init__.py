@@ -1,17 +1,44 @@
 """Template definitions: the one source of truth for sections, tables, cells and checks.
 
-`national.json` is the national template file (keys are the project's contract);
-`variants.json` adds label variants seen in real reports. Everything that lists rows,
-columns, units or identities derives from the objects built here.
+Each template is one definition file: `national/<version>.json` for the national templates
+(2019 trial format, 2021 format), plus any ``*.json`` in the folders named by the
+``XXGK_TEMPLATES`` environment variable (paths separated by ``os.pathsep``), so that a new
+template year or a provincial variant is a file, not code. A definition gives
+
+* ``version`` (the name reports carry in ``template``) and ``years``: ``{"from": Y}`` or
+  ``{"from": Y, "to": Z}``, the report years it applies to; where two templates cover a
+  year, the one with the later ``from`` takes it (a template for 2031 on need not close
+  the 2021 template's range);
+* ``markers``: labels only this template prints, which select it when the labels and the
+  year disagree (the labels win, with a warning: `parsers.metadata.detect_version`);
+* ``sections`` and ``tables``: rows and columns with their keys and labels, the derived
+  (group) rows; ``derived_rows[].printed_alone`` marks a group row some reports print in
+  place of its parts;
+* ``identities``: each with ``check`` (``sum``, ``le``, ``nonneg``; ``cross_year`` and
+  ``narrative`` are listed, evaluated elsewhere), ``strength``, ``axis``, ``for_each``,
+  ``lhs``, ``rhs`` and ``blank`` (``zero_components``: a blank part in a table that prints
+  numbers counts 0; ``missing``: any blank leaves the check unverifiable), evaluated by
+  `parsers.identities` for checks, the matcher and the panel alike;
+* ``blank_policy.totals``: which columns (and, down a column, which rows) are totals,
+  whose blank is missing rather than 0.
+
+`national.json` keeps what all templates share (label aliases, the crosswalk, the blank
+policy's wording, the pre-2019 indicators with their ``years``); `variants.json` adds label
+variants seen in real reports. `spec()` puts them together in the shape of the national
+template file (``versions`` from the definition files), for readers of that shape.
 """
 from __future__ import annotations
 
 import json
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
+
+TEMPLATE_DIRS_ENV = "XXGK_TEMPLATES"  # extra folders of template definition files
 
 
 @dataclass(frozen=True)
@@ -56,12 +83,24 @@ class Section:
 @dataclass(frozen=True)
 class Identity:
     id: str
-    table: str
+    table: str  # "table2", "table3", "table4"
     hard: bool
-    axis: str  # "row" (t3_row_total, t4_group_total) or "column"
-    each: tuple[str, ...]  # the for_each values
+    axis: str  # "row": terms along a row (t3_row_total, t4_group_total); "column": down a column
+    each: tuple[str, ...]  # the for_each values: rows (axis row) or columns (axis column)
     lhs: tuple[str, ...]
     rhs: tuple[str, ...]
+    check: str = "sum"  # "sum" (lhs = rhs), "le" (lhs <= rhs), "nonneg", "cross_year", "narrative"
+    blank: str = "zero_components"  # "zero_components" or "missing" (see the module docstring)
+    block: str = ""  # table 二: the block of the rows in `each`
+
+
+@dataclass(frozen=True)
+class Years:
+    start: int
+    end: int | None = None  # None: open
+
+    def __contains__(self, year: int) -> bool:
+        return self.start <= year and (self.end is None or year <= self.end)
 
 
 @dataclass(frozen=True)
@@ -74,7 +113,13 @@ class Template:
     t3_derived: dict  # group key -> tuple of part row keys (derived_rows)
     t4_rows: tuple[Row, ...]
     t4_columns: tuple[Column, ...]
-    identities: tuple[Identity, ...]
+    identities: tuple[Identity, ...]  # the arithmetic (check "sum"), in file order
+    checks: tuple[Identity, ...] = ()  # every identity of the file, in the order reports list them
+    years: Years = Years(0)
+    markers: tuple[str, ...] = ()  # labels that select this template (normalised)
+    printed_alone: frozenset = frozenset()  # derived group rows a report may print instead of its parts
+    total_columns: dict = None  # address table ("t3") -> frozenset of total column keys
+    total_rows: dict = None  # address table -> frozenset of total row keys (down a column)
 
     def addresses(self) -> list[str]:
         """Every cell address of the template, in printed order."""
@@ -101,9 +146,47 @@ def _load(name: str) -> dict:
     return json.loads(resources.files(__package__).joinpath(name).read_text(encoding="utf-8"))
 
 
+def template_dirs() -> tuple[Path, ...]:
+    """The extra folders of template definitions named in $XXGK_TEMPLATES."""
+    return tuple(Path(p) for p in os.environ.get(TEMPLATE_DIRS_ENV, "").split(os.pathsep) if p)
+
+
+@cache
+def definitions() -> dict[str, dict]:
+    """Version -> its definition file's content: the national templates, then those of
+    $XXGK_TEMPLATES, ordered by the first report year they apply to."""
+    texts = [f.read_text(encoding="utf-8") for f in sorted(resources.files(__package__).joinpath("national").iterdir(),
+                                                          key=lambda f: f.name) if f.name.endswith(".json")]
+    for d in template_dirs():
+        if not d.is_dir():
+            raise FileNotFoundError(f"{TEMPLATE_DIRS_ENV}: {d} is not a folder of template definitions")
+        texts += [f.read_text(encoding="utf-8") for f in sorted(d.glob("*.json"))]
+    out: dict[str, dict] = {}
+    for t in texts:
+        d = json.loads(t)
+        if d["version"] in out:
+            raise ValueError(f"template {d['version']} is defined twice")
+        out[d["version"]] = d
+    return dict(sorted(out.items(), key=lambda kv: _years(kv[1]).start))
+
+
+def _years(d: dict) -> Years:
+    y = d["years"]
+    return Years(int(y["from"]), int(y["to"]) if y.get("to") is not None else None)
+
+
+def versions() -> tuple[str, ...]:
+    """The template versions, earliest first."""
+    return tuple(definitions())
+
+
 @cache
 def spec() -> dict:
-    return _load("national.json")
+    """The shared file (national.json) with ``versions`` from the definition files."""
+    sp = _load("national.json")
+    sp["versions"] = {v: {k: x for k, x in d.items() if k not in ("version", "about", "years")}
+                      for v, d in definitions().items()}
+    return sp
 
 
 @cache
@@ -116,22 +199,25 @@ def _columns(items) -> tuple[Column, ...]:
                  for c in items)
 
 
-def _identity(d: dict) -> Identity | None:
+def _identity(d: dict) -> Identity:
     fe = d.get("for_each") or {}
-    if "lhs" not in d or not fe:
-        return None  # cross-year and narrative checks are evaluated elsewhere
-    each = tuple(next(iter(fe.values())))
-    lhs = d["lhs"]
+    each = tuple(next(iter(fe.values()))) if fe else ()
+    lhs = d.get("lhs", ())
     return Identity(
         id=d["id"], table=d["table"], hard=str(d.get("strength", "")).startswith("hard"),
         axis=d.get("axis", "row"), each=each,
-        lhs=tuple(lhs) if isinstance(lhs, list) else (lhs,), rhs=tuple(d["rhs"]),
+        lhs=tuple(lhs) if isinstance(lhs, list) else (lhs,), rhs=tuple(d.get("rhs", ())),
+        check=d["check"], blank=d.get("blank", "zero_components"), block=d.get("block", ""),
     )
+
+
+def _totals(policy: dict, what: str) -> dict:
+    return {"t" + table[len("table"):]: frozenset(t.get(what, ())) for table, t in policy.get("totals", {}).items()}
 
 
 @cache
 def template(version: str) -> Template:
-    v = spec()["versions"][version]
+    v = definitions()[version]
     t = v["tables"]
     blocks = tuple(
         Block(b["key"], b["caption"], tuple(Row(r["key"], r["label"]) for r in b["rows"]), _columns(b["columns"]))
@@ -139,12 +225,15 @@ def template(version: str) -> Template:
     )
     t3 = t["table3"]
     derived = {}
+    alone = set()
     for d in t3.get("derived_rows", []):
         parts = tuple(r["key"] for r in t3["rows"] if r["key"].startswith(d["key"] + "."))
         if parts:
             derived[d["key"]] = parts
+            if d.get("printed_alone"):
+                alone.add(d["key"])
     t4 = t["table4"]
-    ids = tuple(i for i in (_identity(d) for d in v["identities"]) if i)
+    checks = tuple(_identity(d) for d in v["identities"])
     return Template(
         version=version,
         sections=tuple(Section(s["key"], s["number"], s["title"], tuple(s["variants"])) for s in v["sections"]),
@@ -154,7 +243,13 @@ def template(version: str) -> Template:
         t3_derived=derived,
         t4_rows=tuple(Row(r["key"], r["label"]) for r in t4["tidy_rows"]),
         t4_columns=_columns(t4["tidy_columns"]),
-        identities=ids,
+        identities=tuple(i for i in checks if i.check == "sum"),
+        checks=checks,
+        years=_years(v),
+        markers=tuple(norm_label(x) for x in v.get("markers", ())),
+        printed_alone=frozenset(alone),
+        total_columns=_totals(v.get("blank_policy", {}), "columns"),
+        total_rows=_totals(v.get("blank_policy", {}), "rows"),
     )
 
 
@@ -164,7 +259,23 @@ def table_addresses(version: str, table: str) -> tuple[str, ...]:
     return tuple(a for a in template(version).addresses() if a.startswith(table + "/"))
 
 
-VERSIONS = ("2019", "2021")
+def version_for_year(year: int | None) -> str | None:
+    """The template a report of `year` is on by its year: the definition whose years hold
+    it (the latest-starting one where several do), "pre2019" for the years before the
+    national templates (national.json ``pre2019.years``), else None."""
+    if year is None:
+        return None
+    hit = [v for v in versions() if year in template(v).years]
+    if hit:
+        return hit[-1]
+    last = spec()["pre2019"].get("years", {}).get("to")
+    return "pre2019" if last is not None and year <= last else None
+
+
+def latest() -> str:
+    """The template assumed where neither labels nor year tell: the latest."""
+    return versions()[-1]
+
 
 _NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）][、.．]?|\d{1,2}\s*[.．、](?!\d))")
 _QUOTES = re.compile(r"[“”\"'‘’「」『』]")
@@ -182,9 +293,7 @@ def norm_label(s: str) -> str:
 
 
 def version_markers() -> dict[str, list[str]]:
-    base = spec()["version_selection"]["by_labels"]
-    extra = variants()["version_markers_extra"]
-    return {v: [norm_label(x) for x in base[v] + extra.get(v, [])] for v in VERSIONS}
+    return {v: list(template(v).markers) for v in versions()}
 
 
 def pre2019() -> dict:
