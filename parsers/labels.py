@@ -10,6 +10,7 @@ import re
 import unicodedata
 from functools import cache
 
+from . import regex_cache
 from .templates import norm_label
 
 _GAP = r"[\s“”\"'‘’「」『』*]*"
@@ -48,7 +49,7 @@ _CELL_GAP = _GAP + r"(?:\n[ \t\u3000]*[^\s\d]{1,5}(?:[ \t\u3000]+|(?=\n))" + _GA
 def compile_alternatives(alternatives: tuple[str, ...]) -> re.Pattern:
     """One pattern for the labels of a table row (or group): a label may wrap anywhere."""
     cores = sorted({norm_label(a) for a in alternatives if norm_label(a)}, key=len, reverse=True)
-    return re.compile("|".join(f"(?:{loose(c, _CELL_GAP)})" for c in cores))
+    return regex_cache.compile("|".join(f"(?:{loose(c, _CELL_GAP)})" for c in cores))
 
 
 # A value standing alone between spaces (not a row's numbering such as "1." glued to it).

@@ -5,6 +5,7 @@ import re
 from collections import Counter
 from functools import cache
 
+from . import regex_cache
 from .agency import agency_name, header_agency, missing, self_named_agency, signature_agency
 from .document import Flat, Warning
 from .labels import loose
@@ -94,7 +95,7 @@ def _late_year(flat: Flat, warnings: list) -> int | None:
 @cache
 def _marker_patterns() -> dict[str, tuple[re.Pattern, ...]]:
     """Template version -> one compiled pattern per distinct label marker (built once)."""
-    return {v: tuple(re.compile(loose(mk)) for mk in set(markers)) for v, markers in version_markers().items()}
+    return {v: tuple(regex_cache.compile(loose(mk)) for mk in set(markers)) for v, markers in version_markers().items()}
 
 
 def detect_version(flat: Flat, year: int | None, warnings: list) -> str:

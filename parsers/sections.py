@@ -12,6 +12,7 @@ import difflib
 import re
 from functools import cache
 
+from . import regex_cache
 from .document import Flat
 from .labels import loose, loose_core
 from .model import Section
@@ -48,7 +49,7 @@ def _section_regex(number: str, titles: tuple[str, ...]) -> re.Pattern:
     firsts = [loose_core(t)[:1] for t in titles]
     han_start = all("\u4e00" <= c <= "\u9fff" and c not in _NUM for c in firsts)
     if not han_start:  # some title could start inside a prefix: one heading per title
-        return re.compile("|".join(f"(?:{_heading_prefix(_heading_num(number, t))}(?:{c}))"
+        return regex_cache.compile("|".join(f"(?:{_heading_prefix(_heading_num(number, t))}(?:{c}))"
                                    for t, c in zip(titles, cores)))
     groups: list[tuple[str, list[str]]] = []  # runs of titles with the same numeral rule
     for t, c in zip(titles, cores):
@@ -57,7 +58,7 @@ def _section_regex(number: str, titles: tuple[str, ...]) -> re.Pattern:
             groups[-1][1].append(c)
         else:
             groups.append((num, [c]))
-    return re.compile("|".join(f"(?:{_heading_prefix(num)}(?:{'|'.join(f'(?:{c})' for c in cs)}))"
+    return regex_cache.compile("|".join(f"(?:{_heading_prefix(num)}(?:{'|'.join(f'(?:{c})' for c in cs)}))"
                                for num, cs in groups))
 
 

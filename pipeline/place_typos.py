@@ -4,12 +4,14 @@ Reports and crawlers misspell places by a glyph that looks alike (潭/谭, 湖/�
 often in a hand-typed title or a scan. When an agency's place does not match the register,
 `fix_place_typo` looks for register names of the same length that differ from a piece of the
 name in exactly one character (never the suffix 市/县/镇 …), where the two characters look
-alike, and accepts a fix only when exactly one such name exists — among the places under the
+alike (found by key: each name is indexed once per character a typo may touch, with that
+character blanked), and accepts a fix only when exactly one such name exists — among the places under the
 other divisions the name gives (永安市大胡镇 → 永安市大湖镇), or nationally when it gives none.
 The caller warns (PLACE_NAME_FUZZY) with both spellings.
 
 "Look alike" is measured with four-corner codes (四角号码, from the ``four-corner-method``
-package, a table of 20,000+ characters): two characters look alike when their codes agree on
+package, a table of 20,000+ characters, kept in the region store with the register's names,
+`pipeline.region_store`): two characters look alike when their codes agree on
 both left corners or on both right corners (潭 31146 / 谭 31746 share the right side 覃). That
 admits some pairs a reader would not confuse, so the extra corner (附角, the fifth digit) must
 agree too and a shared side of two bare corners (0, 0) does not count; the uniqueness rule
@@ -17,16 +19,14 @@ above is what keeps a fix safe.
 """
 from __future__ import annotations
 
-from functools import cache
-
 MIN_FULL = 3  # full names shorter than this are too easily one glyph off something else
 
 
-@cache
-def _codes() -> dict[str, str]:
-    from four_corner_method import FourCornerMethod
+def _codes():
+    """Four-corner codes by character (the package's table, kept in the region store)."""
+    from pipeline.regions import _index
 
-    return FourCornerMethod().data
+    return _index().glyphs
 
 
 def similar_glyphs(a: str, b: str) -> bool:
@@ -42,27 +42,29 @@ def similar_glyphs(a: str, b: str) -> bool:
     return (right == (cb[1], cb[3]) and right != ("0", "0")) or (left == (cb[0], cb[2]) and left != ("0", "0"))
 
 
-@cache
-def _buckets(kind: str) -> dict[tuple, tuple[str, ...]]:
-    """Register names (full or short) by length, and full names also by their last character
-    (the suffix, which a typo never touches): the names a piece can be one glyph off."""
-    from pipeline.regions import _index
+WILD = "\uffff"  # a noncharacter: in no register name
 
-    idx = _index()
-    out: dict[tuple, list[str]] = {}
-    for n in (idx.full if kind == "full" else idx.short):
-        if len(n) >= (MIN_FULL if kind == "full" else 2):
-            out.setdefault((len(n), n[-1]) if kind == "full" else (len(n),), []).append(n)
-    return {k: tuple(v) for k, v in out.items()}
+
+def typo_keys(name: str, kind: str) -> list[str]:
+    """The name with one character replaced by WILD, for each character a typo may touch:
+    not the suffix of a full name (市, 县, 镇 …); none for names too short to fix."""
+    if len(name) < (MIN_FULL if kind == "full" else 2):
+        return []
+    return [name[:j] + WILD + name[j + 1:] for j in range(len(name) - (kind == "full"))]
 
 
 def _one_glyph_off(piece: str, kind: str) -> list[str]:
-    key = (len(piece), piece[-1]) if kind == "full" else (len(piece),)
+    """Register names (full or short) that differ from `piece` in one character a typo may
+    touch, by a similar glyph (names sharing a typo key with it, `pipeline.region_store`)."""
+    from pipeline.regions import _index
+
+    db = _index().db
     found = []
-    for n in _buckets(kind).get(key, ()):
-        diff = [i for i, (a, b) in enumerate(zip(piece, n)) if a != b]
-        if len(diff) == 1 and similar_glyphs(piece[diff[0]], n[diff[0]]):
-            found.append(n)
+    for key in typo_keys(piece, kind):
+        j = key.index(WILD)
+        for (n,) in db.execute("SELECT name FROM typo WHERE kind = ? AND k = ?", (kind, key)):
+            if n[j] != piece[j] and similar_glyphs(piece[j], n[j]):
+                found.append(n)
     return found
 
 

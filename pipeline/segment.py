@@ -4,10 +4,10 @@ The region resolver segments agency names with jieba's dictionary plus the regis
 division names (`pipeline.regions`). Building that tokenizer costs about a second (jieba's
 dictionary of 350,000 words, then 50,000 names added one by one), which `xxgk parse` of one
 small file would pay before reading a byte. So the tokenizer's word table (every word and
-every prefix of a word, with its frequency, and the total) is written once into a SQLite
-file in the user's cache folder (``$XXGK_CACHE_DIR``, else ``$XDG_CACHE_HOME/xxgk``, else
-``~/.cache/xxgk``) keyed by what it is made of, and later processes look words up there as
-they need them: opening it takes milliseconds, a name needs a few hundred look-ups.
+every prefix of a word, with its frequency, and the total) is written once into the region
+index's SQLite file in the user's cache folder (`pipeline.region_store`), and later
+processes look words up there as they need them: opening it takes milliseconds, a name needs
+a few hundred look-ups.
 
 `Segmenter.cut` is jieba's ``Tokenizer.cut(sentence, HMM=False)``: the same blocks (runs of
 Han characters, letters, digits and ``+#&._%-``; whitespace; anything else one character at
@@ -16,56 +16,42 @@ letters or digits joined as jieba joins them. A test checks the two agree on reg
 """
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 import sqlite3
 from math import log
 from pathlib import Path
 
-FORMAT = 1
 _HAN = re.compile(r"([\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+)")
 _SKIP = re.compile(r"(\r\n|\s)")
 _ENG = re.compile(r"[a-zA-Z0-9]")
 
 
-def cache_dir() -> Path:
-    base = os.environ.get("XXGK_CACHE_DIR")
-    if base:
-        return Path(base)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "xxgk"
-
-
-def table_path(*parts: str) -> Path:
-    """Where the table made of `parts` (versions, register, code) lives."""
-    key = hashlib.sha256("\0".join((str(FORMAT), *parts)).encode()).hexdigest()[:16]
-    return cache_dir() / f"segment-{key}.sqlite"
+def create_word_table(db: sqlite3.Connection, freq: dict[str, int], total: int) -> None:
+    """A tokenizer's word table (``word`` and the ``total`` in ``word_meta``) in `db`."""
+    db.execute("CREATE TABLE word (w TEXT PRIMARY KEY, f INTEGER NOT NULL) WITHOUT ROWID")
+    db.execute("CREATE TABLE word_meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL)")
+    db.executemany("INSERT INTO word VALUES (?, ?)", sorted(freq.items()))
+    db.execute("INSERT INTO word_meta VALUES ('total', ?)", (total,))
 
 
 def write_table(path: Path, freq: dict[str, int], total: int) -> None:
-    """Write a tokenizer's word table atomically (several processes may build it at once)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    db = sqlite3.connect(tmp)
+    """Write a tokenizer's word table alone into a new file."""
+    db = sqlite3.connect(path)
     try:
-        db.execute("CREATE TABLE word (w TEXT PRIMARY KEY, f INTEGER NOT NULL) WITHOUT ROWID")
-        db.execute("CREATE TABLE meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL)")
-        db.executemany("INSERT INTO word VALUES (?, ?)", sorted(freq.items()))
-        db.execute("INSERT INTO meta VALUES ('total', ?)", (total,))
+        create_word_table(db, freq, total)
         db.commit()
     finally:
         db.close()
-    os.replace(tmp, path)
 
 
 class Segmenter:
-    """jieba's HMM-free cut over a word table written by `write_table`."""
+    """jieba's HMM-free cut over a word table made by `create_word_table` (a database or its file)."""
 
-    def __init__(self, path: Path):
-        self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-        self.total = self._db.execute("SELECT v FROM meta WHERE k = 'total'").fetchone()[0]
+    def __init__(self, db: sqlite3.Connection | Path):
+        if not isinstance(db, sqlite3.Connection):
+            db = sqlite3.connect(f"file:{db}?mode=ro", uri=True, check_same_thread=False)
+        self._db = db
+        self.total = self._db.execute("SELECT v FROM word_meta WHERE k = 'total'").fetchone()[0]
         self._logtotal = log(self.total)
         self._seen: dict[str, int | None] = {}
 

