@@ -69,7 +69,7 @@ NOT_A_REPORT = re.compile(r"^not (a|an) ")
 @cache
 def parser_version() -> str:
     """Package version + a hash of everything that decides a parse: the parsers package's
-    code and template files, and which optional converters (OCR, antiword, LibreOffice)
+    code and template files (with those of $XXGK_TEMPLATES), and which optional converters (OCR, antiword, LibreOffice)
     this machine has."""
     import parsers
 
@@ -78,6 +78,12 @@ def parser_version() -> str:
     for p in sorted(root.rglob("*")):
         if p.suffix in (".py", ".json") and "__pycache__" not in p.parts:
             h.update(p.relative_to(root).as_posix().encode() + b"\0")
+            h.update(p.read_bytes())
+    from parsers.templates import template_dirs
+
+    for d in template_dirs():  # template definitions from $XXGK_TEMPLATES decide parses too
+        for p in sorted(d.glob("*.json")):
+            h.update(p.as_posix().encode() + b"\0")
             h.update(p.read_bytes())
     import importlib.util
 

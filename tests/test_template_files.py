@@ -1,0 +1,167 @@
+"""A template is a file: a fictitious 2031 template (tests/fixtures/templates/2031.json: a
+renamed row, an added row and a new identity) is parsed, checked and built into datasets
+with no code change, through $XXGK_TEMPLATES.
+
+The reports are written here from the template file itself (tab-separated text, as a web
+page's text comes out), with values that satisfy its identities; the parse and the build
+run in child processes so that the environment variable is read as a user would set it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "templates"
+NEW_ROW = "not_processed.automated"
+
+
+def _env() -> dict:
+    return {**os.environ, "XXGK_TEMPLATES": str(FIXTURES), "PYTHONPATH": str(ROOT)}
+
+
+def _definition() -> dict:
+    return json.loads((FIXTURES / "2031.json").read_text(encoding="utf-8"))
+
+
+def _values(d: dict, rng: random.Random, issued_over: bool) -> dict:
+    """Cell address -> value for every cell of the template, its sums adding up."""
+    t = d["tables"]
+    vals = {}
+    for b in t["table2"]["blocks"]:
+        for r in b["rows"]:
+            for c in b["columns"]:
+                vals[f"t2/{b['key']}.{r['key']}/{c['key']}"] = rng.randint(0, 40)
+    for r in ("regulations", "normative_docs"):  # the new identity: issued <= in_force
+        a = "t2/art20_1.%s/" % r
+        vals[a + "in_force"] = vals[a + "issued"] + rng.randint(1, 30)
+    if issued_over:
+        vals["t2/art20_1.regulations/in_force"] = vals["t2/art20_1.regulations/issued"] - 1
+    cols = [c["key"] for c in t["table3"]["columns"]]
+    parts = next(i["rhs"] for i in d["identities"] if i["id"] == "t3_results_total")
+    for r in parts:
+        row = [rng.randint(0, 9) for _ in cols[:-1]]
+        vals.update({f"t3/{r}/{c}": v for c, v in zip(cols, row + [sum(row)])})
+    for c in cols[:-1]:
+        res = vals[f"t3/results_total/{c}"] = sum(vals[f"t3/{r}/{c}"] for r in parts)
+        co = vals[f"t3/carried_over/{c}"] = res // 3
+        cf = vals[f"t3/carried_forward/{c}"] = res // 4
+        vals[f"t3/new_received/{c}"] = res + cf - co
+    for r in ("results_total", "carried_over", "carried_forward", "new_received"):
+        vals[f"t3/{r}/{cols[-1]}"] = sum(vals[f"t3/{r}/{c}"] for c in cols[:-1])
+    for r in t["table4"]["tidy_rows"]:
+        row = [rng.randint(0, 5) for _ in range(4)]
+        vals.update({f"t4/{r['key']}/{c['key']}": v for c, v in zip(t["table4"]["tidy_columns"], row + [sum(row)])})
+    return vals
+
+
+def _table2(t: dict, vals: dict) -> list[str]:
+    out = []
+    for b in t["blocks"]:
+        out.append(b["caption"])
+        out.append("\t".join(["信息内容"] + [c["label"] for c in b["columns"]]))
+        for r in b["rows"]:
+            out.append("\t".join([r["label"]] + [str(vals[f"t2/{b['key']}.{r['key']}/{c['key']}"]) for c in b["columns"]]))
+    return out
+
+
+def _table3(t: dict, vals: dict) -> list[str]:
+    cols = t["columns"]
+    out = ["\t".join(["申请人情况"] + [c["label"] for c in cols])]
+    shown: set = set()
+    for r in t["rows"]:
+        path = [p for p in r.get("path", []) if p not in shown]
+        shown.update(path)
+        out.append("\t".join(path + [r["label"]] + [str(vals[f"t3/{r['key']}/{c['key']}"]) for c in cols]))
+    return out
+
+
+def _table4(t: dict, vals: dict) -> list[str]:
+    cols = t["tidy_columns"]
+    return ["行政复议\t行政诉讼", "\t".join(c["label"] for c in cols) + "\t未经复议直接起诉\t复议后起诉",
+            "\t".join(str(vals[f"t4/{r['key']}/{c['key']}"]) for r in t["tidy_rows"] for c in cols)]
+
+
+def _render(d: dict, vals: dict, year: int) -> str:
+    """A report on template `d` as tab-separated text: its sections in order, each table
+    under the section the file places it in."""
+    t = d["tables"]
+    tables = {t["table2"]["section"]: _table2(t["table2"], vals), t["table3"]["section"]: _table3(t["table3"], vals),
+              t["table4"]["section"]: _table4(t["table4"], vals)}
+    out = [f"示例市示例区人民政府办公室{year}年政府信息公开工作年度报告", "",
+           f"本报告统计时限自{year}年1月1日起至{year}年12月31日止。", ""]
+    for sec in d["sections"]:
+        if sec["key"] == "preface":
+            continue
+        out += [f"{sec['number']}、{sec['title']}", ""]
+        out += tables.get(sec["key"], ["本年度该项工作稳步推进。"])
+        out.append("")
+    return "\n".join(out)
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory) -> Path:
+    raw = tmp_path_factory.mktemp("raw2031")
+    d = _definition()
+    for i, (year, over) in enumerate(((2031, False), (2032, False), (2033, True))):
+        vals = _values(d, random.Random(i), issued_over=over)
+        (raw / f"r{year}.txt").write_text(_render(d, vals, year), encoding="utf-8")
+        (raw / f"r{year}.values.json").write_text(json.dumps(vals), encoding="utf-8")
+    return raw
+
+
+def _parse(path: Path, env: dict) -> dict:
+    p = subprocess.run([sys.executable, "-m", "pipeline.cli", "parse", "--json", "--no-region", str(path)],
+                       env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(p.stdout)
+
+
+def test_a_template_file_alone_parses_and_checks_its_reports(reports):
+    for year in (2031, 2032, 2033):
+        d = _parse(reports / f"r{year}.txt", _env())
+        assert d["template"] == "2031" and d["year"] == year
+        assert not [w for w in d["warnings"] if w["code"] in ("VERSION_YEAR_MISMATCH", "TABLE_MISSING", "ROW_NOT_FOUND")]
+        want = json.loads((reports / f"r{year}.values.json").read_text())
+        cells = {c["address"]: c for c in d["cells"]}
+        assert set(want) == set(cells)  # every cell of the file's template, the added row's too
+        assert all(cells[a]["status"] == "number" and cells[a]["value"] == v for a, v in want.items())
+        checks = {(c["id"], c["subject"]): c["ok"] for c in d["checks"]}
+        assert [k for k, ok in checks.items() if ok is False] == ([("t2_issued_le_in_force", "regulations")] if year == 2033 else [])
+        assert checks[("t3_row_total", NEW_ROW)] is True
+        assert all(checks[("t3_results_total", c)] for c in ("natural_person", "total"))
+        assert checks[("t2_issued_le_in_force", "normative_docs")] is True
+        # the file's new identity is evaluated: the 2033 report breaks it
+        assert checks[("t2_issued_le_in_force", "regulations")] is (year != 2033)
+
+
+def test_without_the_folder_the_same_report_is_read_on_the_2021_template(reports):
+    env = {k: v for k, v in _env().items() if k != "XXGK_TEMPLATES"}
+    d = _parse(reports / "r2031.txt", env)
+    assert d["template"] == "2021"
+    assert f"t3/{NEW_ROW}/total" not in {c["address"] for c in d["cells"]}
+
+
+def test_a_template_file_alone_builds_into_the_datasets(reports, tmp_path):
+    pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "out"
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for p in reports.glob("r*.txt"):
+        (raw / p.name).write_bytes(p.read_bytes())
+    subprocess.run([sys.executable, "-m", "pipeline.cli", "build", "--raw", str(raw), "--out", str(out), "--workers", "1"],
+                   env=_env(), capture_output=True, text=True, check=True, cwd=ROOT)
+    reps = pq.read_table(out / "reports.parquet").to_pylist()
+    assert {r["template"] for r in reps} == {"2031"}
+    values = pq.read_table(out / "values.parquet").to_pylist()
+    new = [v for v in values if v["address"] == f"t3/{NEW_ROW}/total"]
+    assert len(new) == 3 and all(v["status"] == "number" for v in new)
+    checks = pq.read_table(out / "checks.parquet").to_pylist()
+    assert any(c["id"] == "t2_issued_le_in_force" and c["ok"] is False for c in checks)
