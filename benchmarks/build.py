@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         return child(args)
     if args.n < 1:
         ap.error("--n must be at least 1")
-    from pipeline.generator import generate
+    from synth.generator import generate
 
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="xxgk-bench-build-"))
     raw = base / "raw"

@@ -3,14 +3,14 @@
     .venv/bin/python benchmarks/parse_forms.py [--n N] [--rounds R] [--seed S]
 
 PDFs: the corpus PDFs (../shared/corpus/*.pdf, when present) plus N generated reports
-(pipeline.render_pdf; generation is not timed). For the same files it prints pages per
+(synth.render_pdf; generation is not timed). For the same files it prints pages per
 second for
   * raw pypdfium2 text extraction (open, text page, get_text_range: the floor),
   * xxgk's `read_pdf` (glyphs, rulings, tables, furniture, provenance),
   * xxgk's full parse (`parsers.report.parse_bytes`: reader + sections + tables + checks),
   * `read_pdf(engine="pdfplumber")` (the slower second engine, one round only),
 and the ratio read_pdf / raw (the target is >= 0.5). HTML: reports per second for
-`read_html` and the full parse of N reports rendered by pipeline.render_forms.render_html.
+`read_html` and the full parse of N reports rendered by synth.render_forms.render_html.
 Timings are process CPU time on one core, best of R rounds.
 
 Word 97: N generated DOCX reports saved as .doc by LibreOffice (one batch call, not timed),
@@ -104,8 +104,8 @@ def bench_pdfs(label: str, files: list[bytes], rounds: int) -> None:
 def bench_html(n: int, seed: int, rounds: int) -> None:
     try:
         from parsers.readers.html import read_html
-        from pipeline.generator import generate_values
-        from pipeline.render_forms import render_html
+        from synth.generator import generate_values
+        from synth.render_forms import render_html
     except ImportError as e:
         print(f"HTML: skipped ({e})")
         return
@@ -131,8 +131,8 @@ def _doc_files(n: int, seed: int) -> list[bytes]:
     import tempfile
 
     from parsers.readers import doc as doc_mod
-    from pipeline.generator import generate_values
-    from pipeline.render_forms import render_docx
+    from synth.generator import generate_values
+    from synth.render_forms import render_docx
 
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="xxgk-bench-doc-") as tmp:
@@ -207,10 +207,10 @@ def main(argv=None) -> int:
         bench_pdfs("corpus PDFs", [p.read_bytes() for p in corpus], args.rounds)
     else:
         print(f"corpus PDFs: {CORPUS} not present, skipped")
-    from pipeline.render_pdf import render_pdf
+    from synth.render_pdf import render_pdf
 
     try:
-        from pipeline.generator import generate_values
+        from synth.generator import generate_values
     except ImportError:
         generate_values = None
     rng = random.Random(args.seed)

@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from parsers.report import parse_bytes  # noqa: E402
-from pipeline.generator import STYLES, generate  # noqa: E402
+from synth.generator import STYLES, generate  # noqa: E402
 
 
 def _maxrss_mib() -> float:

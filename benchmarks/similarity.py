@@ -36,7 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline import similarity as S  # noqa: E402
-from pipeline.generator import generate  # noqa: E402
+from synth.generator import generate  # noqa: E402
 
 
 def _maxrss_mib() -> float:

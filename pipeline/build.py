@@ -558,22 +558,10 @@ REGION_KEYS = ("province", "city", "county", "township", "code", "level", "agenc
                "warnings")
 
 
-@cache
-def _region_fn():
-    try:
-        from pipeline.regions import resolve_region
-    except ImportError:
-        return None
-    return resolve_region
-
-
 def region_register() -> tuple[str, str] | None:
-    try:
-        from pipeline import regions
-    except ImportError:
-        return None
-    name, date = getattr(regions, "REGISTER_NAME", None), getattr(regions, "REGISTER_DATE", None)
-    return (str(name), str(date)) if name else None
+    from pipeline import regions
+
+    return (str(regions.REGISTER_NAME), str(regions.REGISTER_DATE)) if regions.REGISTER_NAME else None
 
 
 def provenance_agency(src: Source) -> str | None:
@@ -605,11 +593,10 @@ def provenance_agency(src: Source) -> str | None:
 
 
 def resolve(agency: str | None, text: str, portal: dict | None) -> dict:
-    fn = _region_fn()
-    if fn is None:
-        return {"evidence": "pipeline.regions not available"}
+    from pipeline.regions import resolve_region  # imported where used: the region index is loaded lazily
+
     try:
-        r = fn(agency or "", text=text, portal=portal)
+        r = resolve_region(agency or "", text=text, portal=portal)
         d = r.as_dict() if hasattr(r, "as_dict") else dict(r or {})
     except Exception as e:  # noqa: BLE001 - a resolver failure leaves the region empty, not the build
         return {"evidence": f"region resolution failed: {type(e).__name__}: {e}"}

@@ -8,7 +8,7 @@ Writes into OUT:
 * ``corpus.jsonl``     `xxgk parse --json` of every raw file of the corpus folder (default
                        ../shared/corpus), run from inside that folder so paths are relative;
 * ``generated.jsonl``  the same for a fixed batch of generated reports: seeds 0..N-1 as
-                       `pipeline.generator.generate` draws them (both templates, every text
+                       `synth.generator.generate` draws them (both templates, every text
                        style) and N/5 pre-2019 reports, their text written to OUT/inputs/.
 
 With ``--against``, each file is compared line by line (one report a line) with the same
@@ -47,7 +47,7 @@ def _corpus_files(corpus: Path) -> list[str]:
 
 def _write_generated(inputs: Path, n: int) -> list[str]:
     sys.path.insert(0, str(ROOT))
-    from pipeline.generator import generate
+    from synth.generator import generate
 
     inputs.mkdir(parents=True, exist_ok=True)
     names = []

@@ -15,7 +15,7 @@ import pytest
 
 from pipeline.browse import metadata, serve_command
 from pipeline.build import build
-from pipeline.generator import generate_values, render_text
+from synth.generator import generate_values, render_text
 
 pytest.importorskip("datasette", reason="datasette is in the test and browse extras")
 

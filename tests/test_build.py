@@ -22,8 +22,8 @@ import pytest
 from parsers.report import parse_bytes
 from pipeline.build import build, discover
 from pipeline.datasets import column_name, datasets
-from pipeline.generator import APPLICANTS, generate, generate_values, render_text
-from pipeline.render_forms import render_html
+from synth.generator import APPLICANTS, generate, generate_values, render_text
+from synth.render_forms import render_html
 from tests.conftest import CORPUS, need_corpus
 
 CONTRACT = {  # key columns the output contract names, per file

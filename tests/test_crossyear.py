@@ -8,7 +8,7 @@ import pandas as pd
 
 from parsers.report import parse_bytes
 from pipeline.crossyear import settle
-from pipeline.generator import generate_values, render_text
+from synth.generator import generate_values, render_text
 
 ROW = "t2/art20_1.normative_docs"
 OPTIONS = [{f"{ROW}/made_new": a, f"{ROW}/published_new": b, f"{ROW}/published_total": c}

@@ -13,7 +13,7 @@ import unicodedata
 import pytest
 
 from parsers.templates import template
-from pipeline.generator import (
+from synth.generator import (
     BLANK_STYLES,
     SEPARATED_STYLES,
     STYLES,

@@ -325,7 +325,7 @@ def test_a_family_that_fails_on_a_page_costs_that_page_only(server, tmp_path, mo
 # ------------------------------------------------------------------ 3. the build
 
 def _reports_raw(folder: Path, seeds=(61, 62, 63)) -> Path:
-    from pipeline.generator import generate
+    from synth.generator import generate
 
     folder.mkdir(parents=True, exist_ok=True)
     for s in seeds:
@@ -466,7 +466,7 @@ def test_any_file_name_any_bytes(tmp_path):
     import pandas as pd
 
     from pipeline.build import build
-    from pipeline.generator import generate
+    from synth.generator import generate
 
     raw = tmp_path / "raw"
     raw.mkdir()
@@ -564,7 +564,7 @@ REPORT_SEED = 65
 ], ids=["utf-16-le", "utf-16-be", "utf-32-bom", "utf-32-le", "mixed-utf8-gb18030"])
 def test_encodings_are_found_before_a_text_is_called_binary(encode):
     from parsers.report import parse_bytes
-    from pipeline.generator import generate
+    from synth.generator import generate
 
     text = generate(REPORT_SEED, style="tab").data.decode("utf-8")
     want = parse_bytes(text.encode("utf-8"))

@@ -3,7 +3,7 @@ and none may be wrong. Each case names the layout that caused the trouble."""
 import pytest
 
 from parsers.report import parse_bytes
-from pipeline.generator import generate
+from synth.generator import generate
 
 CASES = [
     (2611, "2021", "pipe"),           # blank 总计 cells and a merged-label filler: only the column sums tell the alignment
@@ -85,7 +85,7 @@ def test_a_source_whose_totals_do_not_add_up_keeps_its_printed_values():
     三: every row whose digits cut one way only is read as printed, and the checks fail."""
     import random
 
-    from pipeline.generator import render_text
+    from synth.generator import render_text
 
     g = generate(4, version="2021", style="run_together")
     values = {a: (0 if a.startswith("t3/") and a.endswith("/total") else v) for a, v in g.values.items()}

@@ -11,7 +11,7 @@ from parsers.document import Flat
 from parsers.pre2019 import SUBKEYS, extract_pre2019, split_pre2019_sections, valid_address
 from parsers.readers.text import read_text
 from parsers.templates import pre2019
-from pipeline.generator import STYLES, generate
+from synth.generator import STYLES, generate
 
 from tests.conftest import need_corpus
 

@@ -12,8 +12,8 @@ import pytest
 
 from parsers.readers import doc as doc_mod
 from parsers.report import parse_bytes
-from pipeline.generator import generate_values
-from pipeline.render_forms import render_docx
+from synth.generator import generate_values
+from synth.render_forms import render_docx
 
 
 def _need(tool: str, package: str) -> str:

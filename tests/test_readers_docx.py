@@ -238,7 +238,7 @@ def test_damaged_docx_raises_unsupported_input(damage):
 
 
 def test_docx_round_trip_through_the_parser():
-    from pipeline.render_forms import render_docx
+    from synth.render_forms import render_docx
     from tests.test_readers_html import round_trip
 
     def render(values, version, year, agency, rng):
@@ -477,7 +477,7 @@ def test_rendered_docx_variants_read_back_identically():
     def cells(d):
         return [[parse_value(c.text).value if parse_value(c.text).status == "number" else c.text for c in b.cells]
                 for b in d.blocks if b.kind == "row"]
-    from pipeline.render_forms import render_docx, render_html
+    from synth.render_forms import render_docx, render_html
 
     rng = random.Random(5)
     for version in ("2019", "2021"):

@@ -382,20 +382,14 @@ def test_corpus_108_html_tables():
 # --------------------------------------------------------------------------- round trip
 
 def _values(rng: random.Random, version: str) -> dict:
-    try:
-        from pipeline.generator import generate_values
-    except ImportError:  # generator not written yet: simple valid values
-        from parsers.templates import template
+    from synth.generator import generate_values
 
-        return {a: rng.randint(0, 50) for a in template(version).addresses()}
     return generate_values(rng, version)
 
 
 def _parse_bytes():
-    try:
-        from parsers.report import parse_bytes
-    except ImportError:
-        pytest.skip("parsers.report.parse_bytes is not written yet")
+    from parsers.report import parse_bytes
+
     return parse_bytes
 
 
@@ -407,7 +401,7 @@ def _ok(want, cell) -> bool:
 
 def round_trip(render, n: int, seed0: int) -> tuple[int, int, list[str]]:
     """Render n generated reports, parse them back; return (cells, recovered, wrong)."""
-    from pipeline.generator import make_agency
+    from synth.generator import make_agency
 
     parse_bytes = _parse_bytes()
     total = good = 0
@@ -436,7 +430,7 @@ def round_trip(render, n: int, seed0: int) -> tuple[int, int, list[str]]:
 
 
 def test_html_round_trip_through_the_parser():
-    from pipeline.render_forms import render_html
+    from synth.render_forms import render_html
 
     def render(values, version, year, agency, rng):
         return render_html(values, version, year, agency, encoding=rng.choice(("utf-8", "gb18030")), rng=rng)
@@ -448,7 +442,7 @@ def test_html_round_trip_through_the_parser():
 
 def test_canonical_html_rendering_reads_back_the_template_structure():
     from parsers.templates import template
-    from pipeline.render_forms import render_html
+    from synth.render_forms import render_html
 
     for version in ("2019", "2021"):
         tpl = template(version)

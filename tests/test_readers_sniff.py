@@ -113,12 +113,9 @@ def test_unreadable_input_raises_unsupported_input_naming_the_problem(case, mess
 
 
 def test_images_without_ocr_raise_naming_the_extra(monkeypatch):
-    try:
-        from parsers.readers import ocr
-    except ImportError:
-        pass
-    else:
-        monkeypatch.setattr(ocr, "ocr_available", lambda: False)
+    from parsers.readers import ocr
+
+    monkeypatch.setattr(ocr, "ocr_available", lambda: False)
     with pytest.raises(UnsupportedInput, match=r"xxgk\[ocr\]"):
         read_document(CASES["png"])
 

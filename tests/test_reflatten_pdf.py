@@ -2,7 +2,7 @@
 (poppler's pdftotext with -layout and in reading order, PDFium, pdfminer, pdfplumber):
 the parser never states a wrong cell, and the share it recovers is printed per tool.
 
-The PDFs are the renderer's (pipeline/render_pdf.py): both templates, label columns
+The PDFs are the renderer's (synth/render_pdf.py): both templates, label columns
 narrow enough that most labels wrap over two or three lines (two in three reports), and
 table 三 rows left wholly blank next to filled ones (one in three). They are drawn once per
 test session and kept in a temporary folder; the text each tool makes of them is read
@@ -21,8 +21,8 @@ from types import SimpleNamespace
 import pytest
 
 from parsers.report import parse_bytes
-from pipeline.generator import T3_KEY_ROWS, generate_values, make_agency
-from pipeline.render_pdf import render_pdf
+from synth.generator import T3_KEY_ROWS, generate_values, make_agency
+from synth.render_pdf import render_pdf
 from tests.test_roundtrip_text import recovered, wrong_cells
 
 N_REPORTS = 300

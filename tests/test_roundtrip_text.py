@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from parsers.report import parse_bytes
-from pipeline.generator import STYLES, GeneratedReport, generate
+from synth.generator import STYLES, GeneratedReport, generate
 
 VERSIONS = ("2019", "2021")
 BATCH = 350  # reports in the fixed recovery batch (50 per style, both versions)

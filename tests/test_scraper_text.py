@@ -9,7 +9,7 @@ statement too: blank where the page prints a number is wrong); what the text no 
 tells stays unresolved. Recall is printed per tool and held at the figures reached.
 
 Pages: the corpus's HTML reports (read from ../shared at test time) and a fixed batch of
-generated ones (pipeline.render_forms) in both templates, UTF-8 and GBK, with and without
+generated ones (synth.render_forms) in both templates, UTF-8 and GBK, with and without
 blank cells, with and without rowspans.
 """
 from __future__ import annotations
@@ -112,8 +112,8 @@ def _score(want: dict, report) -> tuple[int, list[str]]:
 def _generated(i: int) -> tuple[dict, bytes, tuple[str, int]]:
     """Generated page i: (cell values, page bytes, (template, year)). The kind cycles
     through template x encoding x blank cells x rowspans."""
-    from pipeline.generator import generate_values, make_agency
-    from pipeline.render_forms import render_html
+    from synth.generator import generate_values, make_agency
+    from synth.render_forms import render_html
 
     rng = random.Random(f"scraper page {i}")
     version = ("2019", "2021")[i % 2]
@@ -172,7 +172,7 @@ def test_corpus_pages_through_scraper_tools(name, tool):
 
 def test_unmerged_tables_keep_the_grid_without_rowspans():
     from parsers.templates import template
-    from pipeline.render_forms import table3, unmerged
+    from synth.render_forms import table3, unmerged
 
     values = {a: 1 for a in template("2021").addresses()}
     rows = unmerged(table3("2021", values))
@@ -185,8 +185,8 @@ def test_unmerged_tables_keep_the_grid_without_rowspans():
 def _t4_page(header_rows_after: str) -> str:
     """A generated page whose table 四 prints totals blank and two rows of empty cells
     after the header row that ends with `header_rows_after`."""
-    from pipeline.generator import generate_values
-    from pipeline.render_forms import render_html
+    from synth.generator import generate_values
+    from synth.render_forms import render_html
 
     values = generate_values(random.Random(5), "2021")
     for r in ("review", "lit_direct", "lit_after_review"):

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from pipeline import similarity as S
-from pipeline.generator import generate, render_text
+from synth.generator import generate, render_text
 
 
 def _change_numbers(text: str, n: int) -> str:

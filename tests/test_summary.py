@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.build import build
 from pipeline.cli import main
-from pipeline.generator import generate_values, render_text
+from synth.generator import generate_values, render_text
 from pipeline.summary import summarize
 
 COPIER = "岚川市清河县人民政府"

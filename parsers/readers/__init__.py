@@ -2,13 +2,7 @@
 from __future__ import annotations
 
 from ..document import Document
-
-
-try:  # one class for every reader (the PDF reader raises it from errors.py)
-    from .errors import UnsupportedInput
-except ImportError:  # pragma: no cover - errors.py is part of the package
-    class UnsupportedInput(ValueError):  # type: ignore[no-redef]
-        """The bytes are not a report this package can read; the message says why."""
+from .errors import UnsupportedInput  # one class for every reader
 
 
 def read_document(data: bytes, *, charset: str | None = None) -> Document:
@@ -38,24 +32,16 @@ def read_document(data: bytes, *, charset: str | None = None) -> Document:
 
         return read_rtf(data)
     if kind == "pdf":
-        try:
-            from .pdf import read_pdf
-        except ImportError as e:
-            raise UnsupportedInput(f"PDF input, but the PDF reader is not available ({e})") from e
+        from .pdf import read_pdf
+
         return read_pdf(data)
     if kind == "image":
         hint = "the file is an image (a scanned report); reading it needs OCR: pip install 'xxgk[ocr]'"
-        try:
-            from . import ocr
-        except ImportError as e:
-            raise UnsupportedInput(hint) from e
-        available = getattr(ocr, "ocr_available", None)
-        if available is not None and not available():
+        from . import ocr
+
+        if not ocr.ocr_available():  # the OCR extra (rapidocr) is not installed or does not load
             raise UnsupportedInput(hint)
-        try:
-            return ocr.read_image(data)
-        except ImportError as e:
-            raise UnsupportedInput(f"{hint} ({e})") from e
+        return ocr.read_image(data)
     if kind == "empty":
         raise UnsupportedInput("the file is empty (no bytes, or only whitespace)")
     if kind in ("xlsx", "xls"):

@@ -1,4 +1,4 @@
-"""Generated report content for the simulator: report text (from ``pipeline.generator``),
+"""Generated report content for the simulator: report text (from ``synth.generator``),
 HTML bodies, PDF and DOCX attachments, report titles in the shapes seen on real portals,
 and look-alike items (notices, guides, catalogues) that must not be taken for reports."""
 from __future__ import annotations
@@ -7,9 +7,12 @@ import datetime as _dt
 import html
 import io
 import random
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
+
+from synth.generator import generate
 
 TITLE_SHAPES = (
     "{agency}{year}年政府信息公开工作年度报告",
@@ -47,23 +50,9 @@ class SimReport:
     attachments: list = field(default_factory=list)  # [(name, ext, bytes)]
 
 
-def _fallback_text(seed: int) -> tuple[str, int, str]:
-    rng = random.Random(seed)
-    year = rng.randint(2019, 2023)
-    agency = rng.choice(("清河镇人民政府", "白石乡人民政府", "城关街道办事处", "县教育局"))
-    text = (f"{agency}{year}年政府信息公开工作年度报告\n\n本报告所列数据的统计期限自{year}年1月1日起至{year}年12月31日止。\n\n"
-            "一、总体情况\n\n全年主动公开政府信息。\n\n三、收到和处理政府信息公开申请情况\n\n"
-            "项目\t自然人\t总计\n一、本年新收政府信息公开申请数量\t1\t1\n")
-    return text, year, agency
-
-
 @lru_cache(maxsize=4096)
 def report_text(seed: int) -> tuple[str, int, str]:
-    """(text, year, agency); uses ``pipeline.generator`` (tab style) when it is installed."""
-    try:
-        from pipeline.generator import generate
-    except ImportError:  # the generator is another module of the project; keep the simulator usable
-        return _fallback_text(seed)
+    """(text, year, agency) of the generator's report for `seed`, tab style."""
     g = generate(seed, style="tab")
     return g.text, g.year, g.agency
 
@@ -112,6 +101,12 @@ def html_body(text: str) -> str:
     return "\n".join(parts)
 
 
+@lru_cache(maxsize=1)
+def _warn_no_reportlab() -> None:
+    warnings.warn("the portal simulator serves PDF attachments as plain text: reportlab is not installed "
+                  "(pip install 'xxgk[synth]')", RuntimeWarning, stacklevel=3)
+
+
 @lru_cache(maxsize=1024)
 def pdf_bytes(seed: int) -> bytes:
     text, year, agency = report_text(seed)
@@ -122,8 +117,9 @@ def pdf_bytes(seed: int) -> bytes:
         from reportlab.pdfbase import pdfmetrics
         from reportlab.pdfbase.cidfonts import UnicodeCIDFont
         from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
-    except ImportError:
-        return text.encode("utf-8")  # no reportlab: a text file (noted in the docs)
+    except ImportError:  # reportlab is the synth extra's: without it an attachment is the report's text
+        _warn_no_reportlab()
+        return text.encode("utf-8")
     if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     buf = io.BytesIO()

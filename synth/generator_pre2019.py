@@ -1,6 +1,6 @@
 """Random pre-2019 reports (2008–2018): prose, and often a 政府信息公开情况统计表.
 
-The pre-2019 side of `pipeline.generator` (`generate(seed, version="pre2019")`): the same
+The pre-2019 side of `synth.generator` (`generate(seed, version="pre2019")`): the same
 flattening styles, rendered by the generator's own writers, so the property tests hold
 the parser to the no-wrong-value rule here too.
 
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import random
 
-from pipeline import generator as G
+from synth import generator as G
 
 # (address key, labels, unit); a label starting with "  " is a 其中 sub-row of the row above
 _EARLY_ROWS = (

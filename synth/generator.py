@@ -1151,9 +1151,9 @@ def generate(seed: int, version: str | None = None, style: str | None = None, va
 
 
 def _generate_pre2019(rng: random.Random, style: str) -> GeneratedReport:
-    """A pre-2019 report (`pipeline.generator_pre2019`); only asked for by name, so that the
+    """A pre-2019 report (`synth.generator_pre2019`); only asked for by name, so that the
     seeds of the 2019/2021 reports keep their reports."""
-    from pipeline.generator_pre2019 import render
+    from synth.generator_pre2019 import render
 
     if style not in STYLES:
         raise ValueError(f"unknown style {style!r}")
