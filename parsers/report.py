@@ -14,6 +14,7 @@ from .metadata import detect_version, report_metadata
 from .model import Report, ReportCell
 from .scope import report_scope
 from .sections import GENERIC_HEADING, split_sections
+from .readers.text import JOINED_WEB_TEXT
 from .tables import Context, extract_t2, extract_t3, extract_t4, find_anchors
 from .templates import latest, table_addresses, template
 
@@ -103,7 +104,8 @@ def _extract_tables(flat: Flat, tpl, regions: dict, vanish: bool):
     spaced = _SPACED_VALUES.search(flat.text, *regions["t3"]) is not None
     codes = {w.code for w in flat.doc.warnings}
     ctx = Context(flat, tpl, vanish, find_anchors(_prose(flat.text, regions)), spaced,
-                  reading_order="PDF_TEXT_READING_ORDER" in codes, layout="PDF_TEXT_LAYOUT" in codes)
+                  reading_order="PDF_TEXT_READING_ORDER" in codes, layout="PDF_TEXT_LAYOUT" in codes,
+                  traced=_joined_web_text(flat))
     out = {}
     for key, fn in (("t2", extract_t2), ("t3", extract_t3), ("t4", extract_t4)):
         s, e = regions[key]
@@ -146,6 +148,11 @@ def _parse_document(doc: Document, rid: str, source: dict) -> Report:
     if _blanks_vanish(tables):
         tables = _extract_tables(flat, tpl, regions, vanish=True)
         warnings.append(Warning("BLANKS_VANISHED", "some rows print fewer values than columns: empty cells left no trace, so every row was read allowing vanished blanks"))
+    elif _joined_web_text(flat) and _rows_unread(tables):
+        tables = _extract_tables(flat, tpl, regions, vanish=True)
+        warnings.append(Warning("BLANKS_VANISHED", "some rows of a page's text whose cells ran together fit no "
+                                "reading with every cell kept: empty cells may have left no trace, so every row "
+                                "was read allowing vanished blanks anywhere"))
     cells: list[ReportCell] = []
     for key, res in tables.items():
         warnings += res.warnings
@@ -191,6 +198,14 @@ _SPACES = re.compile(r"\s+")
 
 def _blanks_vanish(tables) -> bool:
     return any(w.code == "ROW_TOO_SHORT" for t in tables.values() for w in t.warnings)
+
+
+def _joined_web_text(flat: Flat) -> bool:
+    return any(w.code == "FLATTENING" and w.message == JOINED_WEB_TEXT for w in flat.doc.warnings)
+
+
+def _rows_unread(tables) -> bool:
+    return any(w.code == "ROW_UNREADABLE" for t in tables.values() for w in t.warnings)
 
 
 def _complete(tpl, table: str, cells: dict, flat: Flat, start: int) -> list[ReportCell]:

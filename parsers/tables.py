@@ -23,6 +23,7 @@ from .labels import (LONE_VALUE, TRAILING_PAREN, compile_alternatives, label_num
 from .model import ReportCell
 from .splitting import VALUE_WORD, Cell, Field, _piece_ends, place_with_gaps, split_fields, window_fits
 from .templates import Column, Template, norm_label, template, variants
+from .traces import traced_readings
 from .values import parse_value
 
 JOINT_LIMIT = 20000
@@ -50,6 +51,7 @@ class Context:
     spaced: bool = False  # table 三's values are separated by spaces: a word is one cell
     reading_order: bool = False  # a PDF's text in reading order: rows stand only where identities confirm them
     layout: bool = False  # pdftotext -layout text: an empty cell is spaces
+    traced: bool = False  # web text, cells run together: an empty cell is a no-break space or nothing (traces.py)
 
 
 @dataclass
@@ -242,7 +244,8 @@ class RowSpec:
     le: tuple[tuple[int, int], ...] = ()  # soft a <= b pairs
 
 
-def rank_readings(spec: RowSpec, run: list[Field], vanish: bool, spaced: bool = False) -> list[tuple[tuple[Cell, ...], tuple]]:
+def rank_readings(spec: RowSpec, run: list[Field], vanish: bool, spaced: bool = False,
+                  traced: bool = False) -> list[tuple[tuple[Cell, ...], tuple]]:
     """Readings of one row's value run, each with its rank (lower is better).
 
     The same value text recurs across rows and reports (0000000 …), and the readings
@@ -251,13 +254,13 @@ def rank_readings(spec: RowSpec, run: list[Field], vanish: bool, spaced: bool = 
     moved to offset 0 (_ranked_at_zero, memoised) and moved back here."""
     base = run[0].offset if run else 0
     fields = tuple((f.text, f.splittable, f.offset - base) for f in run)
-    ranked = _ranked_at_zero(spec.cols, spec.groups, spec.le, fields, vanish, spaced)
+    ranked = _ranked_at_zero(spec.cols, spec.groups, spec.le, fields, vanish, spaced, traced)
     return [(tuple((t, None if o is None else o + base) for t, o in r), k) for r, k in ranked]
 
 
 @lru_cache(maxsize=4096)
 def _ranked_at_zero(cols: tuple[Column, ...], groups: tuple, le: tuple, fields: tuple, vanish: bool,
-                    spaced: bool) -> tuple:
+                    spaced: bool, traced: bool = False) -> tuple:
     """_rank_readings of the run `fields` ((text, splittable, offset) each).
 
     In a report whose tables separate values by spaces (`spaced`), words are first read
@@ -266,6 +269,8 @@ def _ranked_at_zero(cols: tuple[Column, ...], groups: tuple, le: tuple, fields: 
     values run together, as in "一、本年新收…11", the cut is the reading.)"""
     spec = RowSpec("", cols, groups, le)
     run = [Field(text, offset, splittable) for text, splittable, offset in fields]
+    if traced:
+        return tuple(_rank_traced(spec, run, vanish))
     if spaced and any(f.splittable for f in run):
         whole = _rank_readings(spec, [f._replace(splittable=False) for f in run], vanish, keep_blanks=True)
         if whole and min(k[:2] for _, k in whole) == (0, 0):
@@ -361,6 +366,34 @@ def _rank_readings(spec: RowSpec, run: list[Field], vanish: bool,
         soft = sum(1 for a, b in spec.le if vals[a] is not None and vals[b] is not None and vals[a] > vals[b])
         neg = sum(1 for i, v in enumerate(vals) if v is not None and v < 0 and not spec.cols[i].signed)
         ranked.append((r, (neg, violated, soft, unverifiable, vanished.get(r, 0), unconfirmed)))
+    return ranked
+
+
+def _rank_traced(spec: RowSpec, run: list[Field], vanish: bool) -> list[tuple[tuple[Cell, ...], tuple]]:
+    """Readings of a run of web text whose empty cells left a no-break space or nothing
+    (traces.py), ranked as _rank_readings ranks: the number of vanished cells is no
+    evidence, so it does not rank them; a blank total is read only where no printed one
+    adds up."""
+    valid = _valid_for(spec.cols)
+    # a value alone on its line is no one cell here: the cells of a row run together
+    run = [f._replace(splittable=True) if f.text else f for f in run]
+    ranked = []
+    for blank_totals in (False, True):
+        readings = traced_readings(run, len(spec.cols), spec.groups, valid, _num, blank_totals, vanish)
+        if readings is None:
+            return []  # too many to list: what they agree on proves nothing
+        ranked = []
+        for r, gapped in readings.items():
+            vals = [_num(c[0], spec.cols[i]) for i, c in enumerate(r)]
+            states = [sum_status(vals, t, list(p)) for t, p in spec.groups]
+            if gapped:  # the same text reads as the one part and a blank total
+                states = [1 if st == 0 and sum(1 for i in p if vals[i]) <= 1 else st
+                          for st, (_, p) in zip(states, spec.groups)]
+            soft = sum(1 for a, b in spec.le if vals[a] is not None and vals[b] is not None and vals[a] > vals[b])
+            neg = sum(1 for i, v in enumerate(vals) if v is not None and v < 0 and not spec.cols[i].signed)
+            ranked.append((r, (neg, sum(1 for x in states if x == 2), soft, sum(1 for x in states if x == 1), 0, 0)))
+        if any(k[:4] == (0, 0, 0, 0) for _, k in ranked):
+            break
     return ranked
 
 
@@ -739,11 +772,12 @@ def _violations(spec: RowSpec, r: tuple[Cell, ...]) -> tuple:
     return (neg, sum(1 for x in states if x == 2), soft, sum(1 for x in states if x == 1), 0, 0)
 
 
-def _solve_run(spec: RowSpec, run: list[Field], vanish: bool, ranks: dict | None = None, spaced: bool = False):
+def _solve_run(spec: RowSpec, run: list[Field], vanish: bool, ranks: dict | None = None, spaced: bool = False,
+               traced: bool = False):
     """The best readings of a run. With `ranks` (a dict to fill), keep every reading the
     row's own arithmetic admits and leave the finer preference (a verified total over
     a blank one, fewer vanished cells) until the whole table has been checked."""
-    ranked = rank_readings(spec, run, vanish, spaced)
+    ranked = rank_readings(spec, run, vanish, spaced, traced)
     floor = min(k[:3] for _, k in ranked) if ranked else None
     if any(f.splittable for f in run) and (floor is None or floor[:2] != (0, 0)):
         # Every way of cutting the digits breaks the row's own total (or makes a count
@@ -855,7 +889,7 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
             if not runs or (all(f.text == "" for f in runs[0]) and not lone_other):
                 continue
             spec = RowSpec(key, cols, g)
-            rs, _ = _solve_run(spec, runs[0], vanish, ranks, ctx.spaced)
+            rs, _ = _solve_run(spec, runs[0], vanish, ranks, ctx.spaced, ctx.traced)
             if rs:
                 specs[key] = spec
                 readings[key] = rs
@@ -873,7 +907,7 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
             # a 小计 row the reporter added under a group: its values are the group's, kept apart
             sub_runs = value_runs(fields[sub + 1:], flat)
             runs = value_runs(fields[:sub], flat)
-            rs, _ = _solve_run(RowSpec(group, cols, g), sub_runs[0], vanish, ranks, ctx.spaced) if sub_runs else ([], None)
+            rs, _ = _solve_run(RowSpec(group, cols, g), sub_runs[0], vanish, ranks, ctx.spaced, ctx.traced) if sub_runs else ([], None)
             if rs:
                 specs[group] = RowSpec(group, cols, g)
                 readings[group] = rs
@@ -887,7 +921,7 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
         if len(runs) > 1 and len(runs) <= len(targets):
             res.warnings.append(Warning("ROWS_BY_ORDER", f"t3: rows {', '.join(targets[1:len(runs)])} have no readable label; their values were taken in template order"))
         for tk, run in zip(targets, runs):
-            rs, _ = _solve_run(specs[tk], run, vanish, ranks, ctx.spaced)
+            rs, _ = _solve_run(specs[tk], run, vanish, ranks, ctx.spaced, ctx.traced)
             if rs:
                 readings[tk] = rs
                 label_locs.setdefault(tk, flat.loc(run[0].offset))
@@ -1166,7 +1200,7 @@ def extract_t4(ctx: Context, start: int, end: int) -> TableResult:
             # Empty cells among the header's words (a header broken into fragments, or
             # cells of its merged labels) have the table's shape but are no values row.
             continue
-        rs, top = _solve_run(spec, run, vanish and not strict, spaced=ctx.spaced)
+        rs, top = _solve_run(spec, run, vanish and not strict, spaced=ctx.spaced, traced=ctx.traced)
         if rs and strict and (any(top[:5]) or all(_num(c[0]) in (0, None) for r in rs for c in r)):
             continue  # (all zeros add up whatever their order: they confirm nothing)
         key = (top, not any(f.text for f in run))  # of equal readings, a run that prints values
@@ -1278,7 +1312,7 @@ def _read_t2_block(ctx: Context, res: TableResult, b, m: re.Match, bend: int, fo
             readings[rk] = [tuple(("", None) for _ in b.columns)]
             empty_rows.append(rk)
             continue
-        rs, top = _solve_run(spec, runs[0], vanish, spaced=ctx.spaced)
+        rs, top = _solve_run(spec, runs[0], vanish, spaced=ctx.spaced, traced=ctx.traced)
         if not rs:
             res.warnings.append(_unreadable("t2", rk, runs[0], len(b.columns)))
             readings[rk] = []

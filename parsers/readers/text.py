@@ -178,7 +178,17 @@ def _flattening(lines: list[str], html2text: bool) -> str | None:
         return ("text recognised as one line with one space between all words (as BeautifulSoup's "
                 "get_text(' ', strip=True) makes of a page): empty cells leave no trace, rows are found "
                 "by their labels and the template's column count")
+    if any("\xa0" in x for x in lines) and sum(1 for x in lines if _GLUED_ROW.search(x)) >= 3:
+        return JOINED_WEB_TEXT
     return None
+
+
+# a row label glued to its values, which end the line or meet a no-break space: a page's
+# table cells run together ("（一）予以公开96535715\xa0461931576")
+_GLUED_ROW = re.compile(r"[\u4e00-\u9fff）)”][\d\xa0]*\d(?:\xa0|\s*$)")
+JOINED_WEB_TEXT = ("text recognised as a page's text with no separator between cells (as BeautifulSoup's "
+                   "get_text() makes): digits of neighbouring cells run together, an empty cell left a no-break "
+                   "space or nothing, and a row may end in the next row's empty label cells")
 
 
 # a line of a table as pdftotext -layout prints it: three values or more, each set off by
