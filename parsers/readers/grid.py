@@ -32,6 +32,8 @@ def span_value(raw: str | int | None, limit: int) -> int:
     rowspan="0" (to the end of the row group) is handled by the caller; here it becomes 1."""
     if raw is None:
         return 1
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 6:
+        return min(max(int(raw), 1), limit)  # the usual "2": what the walk below makes of it
     if isinstance(raw, int):
         n = raw
     else:

@@ -36,6 +36,7 @@ import codecs
 import email
 import email.policy
 import re
+from bisect import bisect_right
 from html import unescape
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -175,25 +176,37 @@ def nesting_depth(text: str, stop_at: int = MAX_DEPTH) -> int:
     return best
 
 
-def _inject_lines(text: str) -> tuple[str, list[int], list[int]]:
+def _inject_lines(text: str) -> tuple[str, "_Lines", list[int]]:
     """Give every start tag an attribute with its sequence number; return the new text, the
-    source line of each tag and its offset in `text`."""
+    source line of each tag (computed when asked) and its offset in `text`."""
     out: list[str] = []
-    lines: list[int] = []
     offsets: list[int] = []
     pos = 0
-    line = 1
-    last = 0
     for m in _START_TAG.finditer(text):
-        line += text.count("\n", last, m.start())
-        last = m.start()
-        out.append(text[pos:m.end()])
-        out.append(f' {ATTR}="{len(lines)}"')
-        lines.append(line)
+        end = m.end()
+        out.append(f'{text[pos:end]} {ATTR}="{len(offsets)}"')
         offsets.append(m.start())
-        pos = m.end()
+        pos = end
     out.append(text[pos:])
-    return "".join(out), lines, offsets
+    return "".join(out), _Lines(text, offsets), offsets
+
+
+class _Lines:
+    """The source line of the tag with each sequence number, counted only for the tags
+    whose line is asked for (most tags' never are)."""
+
+    def __init__(self, text: str, offsets: list[int]):
+        self._offsets = offsets
+        self._newlines = [m.start() for m in _NEWLINE.finditer(text)]
+
+    def line(self, i: int) -> int | None:
+        """The line of tag `i`; None for a number no tag has (a page's own data-xxgk-n)."""
+        if i < len(self._offsets):
+            return bisect_right(self._newlines, self._offsets[i]) + 1
+        return None
+
+
+_NEWLINE = re.compile("\n")
 
 
 _DATASTORE = re.compile(r"(?:<script\b[^>]*>\s*)?<datastore\b.*?</datastore\s*>(?:\s*</script\s*>)?", re.S | re.I)
@@ -201,10 +214,14 @@ _RECORD = re.compile(r"<record\b[^>]*>\s*(?:<!\[CDATA\[(.*?)\]\]>|(.*?))\s*</rec
 _NEXTGROUP = re.compile(r"<nextgroup\b.*?</nextgroup\s*>", re.S | re.I)
 
 
+# "<datastore" or "<record" in any letter case: what text.lower() would show (no other
+# character lowers to one of these ASCII letters), without lowering the whole page
+_DATASTORE_TAG = re.compile(r"<(?:[dD][aA][tT][aA][sS][tT][oO][rR][eE]|[rR][eE][cC][oO][rR][dD])")
+
+
 def _unwrap_datastore(text: str) -> str:
     """Hanweb <datastore><recordset><record><![CDATA[html]]></record>... -> the records' HTML."""
-    low = text.lower()
-    if "<datastore" not in low and "<record" not in low:
+    if not _DATASTORE_TAG.search(text):
         return text
 
     def records(seg: str) -> str:
@@ -235,6 +252,8 @@ def is_cjk(ch: str) -> bool:
 def norm_text(s: str) -> str:
     """Collapse whitespace: a line break next to CJK text disappears (source wrapping), any
     other run of whitespace (including &nbsp; and full-width spaces) becomes one space."""
+    if s.isalnum():  # no whitespace, no invisible character (most cells): nothing to do
+        return s
     s = _INVISIBLE.sub("", s)
     if "\n" in s:
         s = _NL_RUN.sub(lambda m: "" if is_cjk(m.group(1)) or is_cjk(m.group(2)) else " ", s)
@@ -301,7 +320,7 @@ def _own_rows(table: LexborNode) -> tuple[list[tuple[LexborNode, list[LexborNode
 
 
 class _Reader:
-    def __init__(self, lines: list[int], offsets: list[int], source: str):
+    def __init__(self, lines: _Lines, offsets: list[int], source: str):
         self.lines = lines
         self.offsets = offsets
         self.source = source
@@ -314,12 +333,12 @@ class _Reader:
 
     # -- lines
     def line_of(self, node: LexborNode) -> int | None:
-        attrs = node.attributes
+        return self._line(node.attributes)
+
+    def _line(self, attrs: dict | None) -> int | None:
         v = attrs.get(ATTR) if attrs else None
         if v is not None and v.isdigit():
-            i = int(v)
-            if i < len(self.lines):
-                return self.lines[i]
+            return self.lines.line(int(v))
         return None
 
     # -- paragraphs
@@ -421,7 +440,8 @@ class _Reader:
                 attrs = c.attributes
                 rs_raw = attrs.get("rowspan")
                 rowspan = n - r if (rs_raw or "").strip() == "0" else span_value(rs_raw, MAX_ROWSPAN)
-                out.append(RawCell(cell_text(c), self.line_of(c) or tr_line, span_value(attrs.get("colspan"), MAX_COLSPAN), rowspan))
+                out.append(RawCell(cell_text(c), self._line(attrs) or tr_line, span_value(attrs.get("colspan"), MAX_COLSPAN),
+                                   rowspan))
             raw.append(out)
         self.blocks.extend(finish_table(raw, self.ntables))
         self.ntables += 1
@@ -461,6 +481,9 @@ class _Reader:
 
 def cell_text(cell: LexborNode) -> str:
     """Text of a data cell: block pieces joined (see join_pieces), <br> splits pieces."""
+    only = _only_text(cell)
+    if only is not None:
+        return norm_text(only) if only else ""
     pieces: list[str] = []
     cur: list[str] = []
     stack: list[tuple[LexborNode, bool]] = [(c, False) for c in reversed(list(cell.iter(include_text=True)))]
@@ -494,6 +517,24 @@ def cell_text(cell: LexborNode) -> str:
         stack.extend((c, False) for c in reversed(list(node.iter(include_text=True))))
     cut()
     return join_pieces(pieces)
+
+
+def _only_text(cell: LexborNode) -> str | None:
+    """The text of a cell that holds one text node, alone or as the only content of its only
+    child element (<td>12</td>, <td><p>12</p></td>, <td><span>12</span></td>), as most data
+    cells do; None for any other cell. Such a cell is one piece: its text, whitespace
+    collapsed (what the walk in cell_text makes of it)."""
+    child = cell.child
+    if child is None or child.next is not None:
+        return None
+    if child.is_text_node:
+        return child.text_content
+    if not child.is_element_node or child.tag in SKIP:
+        return None
+    inner = child.child
+    if inner is None or inner.next is not None or not inner.is_text_node:
+        return None
+    return inner.text_content
 
 
 # --------------------------------------------------------------------------- page level
@@ -557,12 +598,7 @@ def _density_container(body: LexborNode) -> LexborNode:
 
 def _cms_container(tree: LexborHTMLParser) -> LexborNode | None:
     for group in (CMS_SELECTORS, GENERIC_SELECTORS):
-        found: list[LexborNode] = []
-        for sel in group:
-            try:
-                found.extend(tree.css(sel))
-            except Exception:  # noqa: BLE001 - a selector lexbor does not support
-                continue
+        found = _selected(tree, group)
         best = None
         best_len = 0
         for node in found:
@@ -572,6 +608,25 @@ def _cms_container(tree: LexborHTMLParser) -> LexborNode | None:
         if best is not None and (best_len > 0 or best.css_first("table") is not None):
             return best
     return None
+
+
+def _selected(tree: LexborHTMLParser, group: tuple[str, ...]) -> list[LexborNode]:
+    """The nodes each selector of `group` selects, selector by selector (a node may come
+    twice). One query for the whole group first: a page matches one container or none, and
+    then the order does not matter (one distinct node)."""
+    try:
+        nodes = tree.css(", ".join(group))
+    except Exception:  # noqa: BLE001 - a selector lexbor does not support: one by one below
+        nodes = None
+    if nodes is not None and len(nodes) <= 1:
+        return nodes
+    found: list[LexborNode] = []
+    for sel in group:
+        try:
+            found.extend(tree.css(sel))
+        except Exception:  # noqa: BLE001 - a selector lexbor does not support
+            continue
+    return found
 
 
 def _meta(tree: LexborHTMLParser, *names: str) -> tuple[str, LexborNode] | None:
@@ -629,7 +684,8 @@ def html_to_document(text: str, warnings: list[Warning] | None = None) -> Docume
     """Decoded HTML -> Document (see the module docstring)."""
     warnings = list(warnings or [])
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    depth = nesting_depth(text)
+    # the nesting is at most the number of tags: only a page of that many is measured
+    depth = nesting_depth(text) if text.count("<") > MAX_DEPTH else 0
     if depth > MAX_DEPTH:
         return _degraded(text, warnings, depth)
     injected, lines, offsets = _inject_lines(text)
