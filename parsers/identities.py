@@ -34,15 +34,16 @@ class Term(NamedTuple):
 
 
 class Equation(NamedTuple):
-    """One instance of an identity: lhs (=|<=) rhs over cells."""
+    """One instance of an identity: lhs (=|<=) rhs over cells; for the checks that are
+    not equations ("nonneg", "cross_year", "narrative"), no terms."""
+    check: str  # "sum", "le", "nonneg", "cross_year", "narrative"
     id: str
-    subject: str  # the for_each value (row or column) it is about
+    subject: str  # the for_each value (row or column) it is about; the table or "report" for the others
     hard: bool
     table: str  # address table: "t2", "t3", "t4"
-    check: str  # "sum" or "le"
-    lhs: tuple[Term, ...]
-    rhs: tuple[Term, ...]
-    zero_blanks: bool  # blank components count 0 (in a table with numbers)
+    lhs: tuple[Term, ...] = ()
+    rhs: tuple[Term, ...] = ()
+    zero_blanks: bool = False  # blank components count 0 (in a table with numbers)
 
 
 def table_of(ident: Identity) -> str:
@@ -86,13 +87,13 @@ def _equations(tpl: Template, ident: Identity, printed: frozenset) -> list[Equat
     if ident.axis == "row":
         rows = _rows_present(printed, ident.each) if t == "t3" else ident.each
         for r in rows:
-            out.append(Equation(ident.id, r, ident.hard, t, ident.check, tuple(term(r, c) for c in ident.lhs),
+            out.append(Equation(ident.check, ident.id, r, ident.hard, t, tuple(term(r, c) for c in ident.lhs),
                                 tuple(term(r, c) for c in ident.rhs), zero))
     else:
         lhs = _rows_present(printed, ident.lhs) if t == "t3" else ident.lhs
         rhs = _rows_present(printed, ident.rhs) if t == "t3" else ident.rhs
         for c in ident.each:
-            out.append(Equation(ident.id, c, ident.hard, t, ident.check, tuple(term(r, c) for r in lhs),
+            out.append(Equation(ident.check, ident.id, c, ident.hard, t, tuple(term(r, c) for r in lhs),
                                 tuple(term(r, c) for r in rhs), zero))
     return out
 
@@ -107,30 +108,31 @@ def plan(version: str, tables: frozenset, printed: frozenset) -> tuple:
     tpl = template(version)
     out = []
     for ident in tpl.checks:
-        if ident.check in ("cross_year", "narrative"):
-            out.append(ident)
+        if ident.check in ("cross_year", "narrative"):  # listed, the same for every report
+            out.append(Check(ident.id, "report", None, None, None,
+                             "needs the previous year's report: evaluated in the datasets" if ident.check == "cross_year"
+                             else "narrative check: not evaluated by parse", ident.hard))
         elif table_of(ident) in tables:
-            out += _equations(tpl, ident, printed) if ident.check in ("sum", "le") else [ident]
+            out += (_equations(tpl, ident, printed) if ident.check in ("sum", "le")
+                    else [Equation(ident.check, ident.id, ident.table, ident.hard, table_of(ident))])
     return tuple(out)
 
 
-def _scan(cells: dict) -> tuple[frozenset, dict, frozenset]:
-    """One pass over the cells: the tables with cells, whether each has a number, and the
-    t3 row keys with at least one cell (row keys hold no "/")."""
-    tables, numbers, printed = set(), {}, set()
-    for a, c in cells.items():
-        t, sep, rest = a.partition("/")
-        tables.add(t)
-        if c.status == "number":
-            numbers[t] = True
-        if t == "t3":
-            row, sep, _ = rest.partition("/")
-            if sep:
-                printed.add(row)
-    return frozenset(tables), numbers, frozenset(printed)
-
-
 _ABSENT = object()
+_SHAPES: dict[tuple, tuple[frozenset, frozenset]] = {}
+
+
+def _shape(addresses: tuple) -> tuple[frozenset, frozenset]:
+    """The tables with cells (template tables are t2, t3, t4: an address's first two
+    characters) and the t3 rows with a cell (row keys hold no "/"). Reports of one
+    template mostly have the same addresses: worked out once per list of addresses."""
+    got = _SHAPES.get(addresses)
+    if got is None:
+        if len(_SHAPES) > 256:
+            _SHAPES.clear()
+        got = _SHAPES[addresses] = (frozenset({a[:2] for a in addresses}),
+                                    frozenset({a.split("/", 2)[1] for a in addresses if a.startswith("t3/")}))
+    return got
 
 
 def _n(x):
@@ -140,57 +142,60 @@ def _n(x):
 def evaluate(tpl: Template, cells_list) -> list[Check]:
     """The report's checks: every identity of its template, under the blank policy."""
     cells = {c.address: c for c in cells_list}
-    tables, has_number, printed = _scan(cells)
     numbers = {a: c.value for a, c in cells.items() if c.status == "number"}
+    tables, printed = _shape(tuple(cells))
+    has_number = None  # the tables with a number: asked only where a cell is blank
     # a blank, dash or 无 cell: 0 where it is a component of a table that has numbers
     unprinted = {a for a, c in cells.items() if c.status not in ("number", "unresolved")}
     out = []
     for item in plan(tpl.version, tables, printed):
-        if isinstance(item, Equation):
-            out.append(_sum_check(item, numbers, unprinted, has_number) if item.check == "sum"
-                       else _le_check(item, numbers))
-        elif item.check == "nonneg":
-            out.append(_nonneg_check(tpl, item, cells))
+        if item.__class__ is Check:
+            out.append(item)
+            continue
+        check, id_, subject, hard, table, lhs, rhs, zero = item
+        if check == "sum":  # inline: the one loop every report runs for each row and column
+            sums = []
+            for side in (lhs, rhs):
+                total, known = 0, True
+                for a, is_total in side:
+                    v = numbers.get(a, _ABSENT)
+                    if v is not _ABSENT:
+                        total += v
+                    elif zero and not is_total and a in unprinted:
+                        if has_number is None:
+                            has_number = {x[:2] for x in numbers}
+                        if table not in has_number:
+                            known = False
+                    else:
+                        known = False
+                sums.append(total if known else None)
+            lsum, rsum = sums
+            if lsum is None or rsum is None:
+                out.append(Check(id_, subject, None, lsum, rsum, "a total is blank or a cell is unresolved", hard))
+                continue
+            ok = abs(lsum - rsum) < 1e-6
+            out.append(Check(id_, subject, ok, _n(lsum), _n(rsum), "" if ok else f"differs by {_n(lsum - rsum)}", hard))
+        elif check == "le":
+            out.append(_le_check(id_, subject, hard, lhs, rhs, numbers))
         else:
-            out.append(Check(item.id, "report", None, None, None,
-                             "needs the previous year's report: evaluated in the datasets" if item.check == "cross_year"
-                             else "narrative check: not evaluated by parse", item.hard))
+            out.append(_nonneg_check(tpl, id_, subject, hard, table, cells))
     return out
 
 
-def _sum_check(eq: Equation, numbers: dict, unprinted: set, has_number: dict) -> Check:
-    zero_ok = eq.zero_blanks and has_number.get(eq.table, False)
-    sums = []
-    for side in (eq.lhs, eq.rhs):
-        total, known = 0, True
-        for a, is_total in side:
-            v = numbers.get(a, _ABSENT)
-            if v is not _ABSENT:
-                total += v
-            elif not (zero_ok and not is_total and a in unprinted):
-                known = False
-        sums.append(total if known else None)
-    lsum, rsum = sums
-    if lsum is None or rsum is None:
-        return Check(eq.id, eq.subject, None, lsum, rsum, "a total is blank or a cell is unresolved", eq.hard)
-    ok = abs(lsum - rsum) < 1e-6
-    return Check(eq.id, eq.subject, ok, _n(lsum), _n(rsum), "" if ok else f"differs by {_n(lsum - rsum)}", eq.hard)
-
-
-def _le_check(eq: Equation, numbers: dict) -> Check:
+def _le_check(id_: str, subject: str, hard: bool, lhs: tuple, rhs: tuple, numbers: dict) -> Check:
     """lhs <= rhs, one cell a side; a blank cell leaves it unverifiable (blank: missing)."""
-    a, b = numbers.get(eq.lhs[0].address, _ABSENT), numbers.get(eq.rhs[0].address, _ABSENT)
+    a, b = numbers.get(lhs[0].address, _ABSENT), numbers.get(rhs[0].address, _ABSENT)
     if a is _ABSENT or b is _ABSENT:
-        return Check(eq.id, eq.subject, None, None, None, "a cell is blank or unresolved", eq.hard)
-    return Check(eq.id, eq.subject, a <= b, a, b, "", eq.hard)
+        return Check(id_, subject, None, None, None, "a cell is blank or unresolved", hard)
+    return Check(id_, subject, a <= b, a, b, "", hard)
 
 
-def _nonneg_check(tpl: Template, ident: Identity, cells: dict) -> Check:
+def _nonneg_check(tpl: Template, id_: str, subject: str, hard: bool, table: str, cells: dict) -> Check:
     """No number of the table below 0, but in its signed columns."""
-    prefix = table_of(ident) + "/"
+    prefix = table + "/"
     neg = [a for a, c in cells.items() if a.startswith(prefix) and c.status == "number" and c.value < 0
            and not tpl.column(a).signed]
-    return Check(ident.id, ident.table, not neg, len(neg), 0, ("negative: " + ", ".join(neg)) if neg else "", ident.hard)
+    return Check(id_, subject, not neg, len(neg), 0, ("negative: " + ", ".join(neg)) if neg else "", hard)
 
 
 # ------------------------------------------------------------------ for the matcher
