@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from itertools import product
 
+from .alignment import align_table3
 from .document import Flat, Warning
 from .identities import column_sums, evaluate, row_inequalities
 from .labels import (LONE_VALUE, TRAILING_PAREN, compile_alternatives, label_number, loose, loose_core,
@@ -869,8 +870,9 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
     missing_after: dict[str, list[str]] = {}
     # runs of values no row label precedes: before the first label, or more in a segment
     # than the rows it can hold
-    stray = len([r for r in value_runs(segment_fields(flat, start, labels[0].start, labels[0].start), flat)
-                 if any(f.text for f in r)]) if labels else 0
+    head_runs = value_runs(segment_fields(flat, start, labels[0].start, labels[0].start), flat) if labels else []
+    stray = len([r for r in head_runs if any(f.text for f in r)])
+    extents = []  # (label, its value runs) in text order, for alignment.align_table3
     prev = None
     for k in order:
         if k in found:
@@ -881,6 +883,7 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
         nxt = labels[i + 1].start if i + 1 < len(labels) else end
         fields = segment_fields(flat, lab.end, nxt, labels[i + 1].start if i + 1 < len(labels) else None)
         runs = value_runs(inside_fields(flat, lab.start, lab.end), flat) + value_runs(fields, flat)
+        extents.append((lab, runs))
         if lab.group:
             key = lab.key
             if key not in tpl.t3_derived:
@@ -960,6 +963,9 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
         return narrowed
     res.cells.update(_resolve_rows(ctx, "t3", specs, readings, label_locs, joint_check, res.warnings, ranks=ranks,
                                    competing=res.readings))
+    if (stray or any(c.status == "unresolved" for c in res.cells.values())) \
+            and align_table3(ctx, res, cols, head_runs, extents, _cell_out, bool(stray or ctx.reading_order)):
+        stray = 0  # every value row has its label
     if stray or ctx.reading_order:
         _distrust_unaligned(tpl, res, stray)
     unconfirmed = [k for k, rs in readings.items() if rs and all(ranks.get(r, (0,) * 6)[5] for r in rs)]
@@ -1268,14 +1274,16 @@ def extract_t2(ctx: Context, start: int, end: int) -> TableResult:
         # values elsewhere, so it is not stated blank.
         _unresolve(res, tuple(f"t2/{rk}/" for rk in empty),
                    Warning("TABLE_UNALIGNED", f"t2: {stray} run(s) of values stand where no row label precedes "
-                           f"them; rows {', '.join(empty)} print no value after their label and are left "
-                           "unresolved, not blank"))
+                           f"them; rows {', '.join(empty)} print no value, or several rows' values, after their "
+                           "label and are left unresolved"))
     return res
 
 
 def _read_t2_block(ctx: Context, res: TableResult, b, m: re.Match, bend: int, found: dict, above) -> tuple[int, list]:
     """Read one block of table 二 into `res`; returns the number of value runs that no row
-    label precedes and the rows read as blank because no value follows their label."""
+    label precedes and the rows whose values are in doubt when such runs exist: read as
+    blank because no value follows their label, or, beside such a row, followed by
+    several rows' values."""
     flat, tpl, vanish = ctx.flat, ctx.tpl, ctx.vanish
     text = flat.text
     bkey = b.key
@@ -1300,14 +1308,17 @@ def _read_t2_block(ctx: Context, res: TableResult, b, m: re.Match, bend: int, fo
     # second run after a row's own
     head_end = labels[0].start if labels else bend
     stray = 0 if displaced or above else _runs_with_values(segment_fields(flat, m.end(), head_end, head_end), flat)
-    empty_rows = []
+    empty_rows, crowded = [], []
     for rk, runs in runs_of.items():
         spec = specs[rk]
         if rk in displaced:
             readings[rk] = displaced[rk]
             continue
-        stray += sum(1 for r in runs[1:] if any(f.text for f in r))
+        extra = sum(1 for r in runs[1:] if any(f.text for f in r))
+        stray += extra
         stray += bool(runs) and sum(1 for f in runs[0] if f.text) > len(b.columns)  # several rows' values
+        if extra:
+            crowded.append(rk)
         if not runs:
             readings[rk] = [tuple(("", None) for _ in b.columns)]
             empty_rows.append(rk)
@@ -1329,6 +1340,11 @@ def _read_t2_block(ctx: Context, res: TableResult, b, m: re.Match, bend: int, fo
                 res.cells[a] = ReportCell(a, None, "", "unresolved", flat.loc(m.start()))
     res.cells.update(_resolve_rows(ctx, "t2", specs, readings, locs, None, res.warnings, unit_hint,
                                    competing=res.readings))
+    if empty_rows:
+        # a row with no value after its label beside one followed by several rows' values
+        # (the block's labels, then its values): the first of them is not known to be
+        # this row's
+        empty_rows += crowded
     return stray, empty_rows
 
 

@@ -121,7 +121,9 @@ def _blank_cells(lines: list[str], start: int) -> dict[int, int]:
         return {}
     from collections import Counter
 
-    counts = Counter(gp for _, gp, _, _ in gaps)
+    # Gaps next to a value: short lines of prose (a heading, then a short sentence) are
+    # spaced as paragraphs are, and may outnumber a table's cell gaps.
+    counts = Counter(gp for _, gp, pv, nv in gaps if pv or nv)
     top = max(counts.values())
     frequent = sorted(gp for gp, c in counts.items() if c >= top / 4 and gp >= 2)
     if not frequent:

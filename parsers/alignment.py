@@ -1,0 +1,178 @@
+"""Rows whose labels stand apart from their values, aligned in order where the identities confirm it.
+
+Text that PDF-to-text tools (pdftotext in reading order, pdfminer, PDF-to-markdown) make
+of a report often prints a table's value rows in order but its row labels apart from
+them: all labels first and then all value rows, labels after the values, a label block
+broken by a page, or several labels and then their rows. The template matcher
+(`tables`) reads a row from the values that follow its label, so such rows come out
+empty, unreadable or shifted, and are left unresolved.
+
+Here a table is read a second way: every row label the matcher found, in text order,
+and every value row of the table, in text order (a run of one-cell values cut into rows
+of the table's column count; a run that does not cut evenly stops the reading). Where
+there are exactly as many value rows as row labels, the i-th label takes the i-th row:
+the tools keep the order of rows within the label column and within the values. That
+reading is a guess until the table's arithmetic backs it, so it is kept only where
+
+* it differs from the matcher's (otherwise there is nothing to add),
+* every hard identity of the table then holds — rows add to 总计, 一+二 = 三+四, the
+  results add to （七）总计 (`checks.evaluate`, the template's own identities) — with
+  no identity left unverifiable,
+* and the rows placed this way are not all zero and blank: zeros add up in any order
+  and under any count, so they confirm nothing.
+
+The identities cannot tell two result rows apart (both add into the same totals); what
+they do catch is a wrong count — a value row too many or too few, a row cut in the
+wrong place, values taken column by column — which is what turns an order-preserving
+pairing wrong. Cells placed this way keep the offsets of their own characters, and a
+warning (ROWS_ALIGNED_BY_ORDER) names the table and the rows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .document import Flat, Warning
+from .model import ReportCell
+from .splitting import Field
+
+ALIGNED = "ROWS_ALIGNED_BY_ORDER"
+# warnings about a row that an accepted alignment makes moot
+_ROW_WARNINGS = ("ROW_UNREADABLE", "ROW_NOT_FOUND", "ROW_TOO_SHORT", "AMBIGUOUS_ROW")
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """Row key -> its value row (n fields, in column order), for the rows whose pairing
+    differs from the matcher's."""
+    rows: dict
+
+
+def cut_rows(runs: list[list[Field]], n: int, words_are_cells: bool) -> list[tuple[Field, ...]] | None:
+    """Runs of one-cell values cut into rows of n; None where a run does not cut evenly
+    or holds digits that may be several cells run together."""
+    out: list[tuple[Field, ...]] = []
+    for run in runs:
+        if len(run) < n and all(f.splittable and f.text and not any(ch.isdigit() for ch in f.text) for f in run):
+            continue  # 无 or a dash in running text: a word of a label ("（四）无" / "法提供"), no row
+        if len(run) % n or any(f.splittable and not words_are_cells for f in run):
+            return None
+        out += [tuple(run[i:i + n]) for i in range(0, len(run), n)]
+    return out
+
+
+def template_rows(tpl, found: set[str]) -> tuple[str, ...] | None:
+    """The t3 row keys the report prints, in template order: a group row that reports may
+    print instead of its parts (`printed_alone`: 2021's （六）其他处理) stands for them where
+    its label was found and none of theirs; None where the labels do not tell which."""
+    keys = [r.key for r in tpl.t3_rows]
+    for group in sorted(tpl.printed_alone):
+        parts = tpl.t3_derived.get(group, ())
+        if not parts or any(k in found for k in parts):
+            continue
+        if group not in found:
+            return None
+        i = keys.index(parts[0])
+        keys = keys[:i] + [group] + [k for k in keys[i:] if k not in parts]
+    return tuple(keys)
+
+
+def align_in_order(rows: list[tuple[Field, ...]], keys: tuple[str, ...]) -> Alignment | None:
+    """Pair the template's rows `keys` with the value rows `rows` in order; None where the
+    counts differ."""
+    if len(rows) != len(keys) or not keys:
+        return None
+    return Alignment(dict(zip(keys, rows)))
+
+
+def confirmed(tpl, cells: dict, placed: dict, table: str) -> bool:
+    """True when every hard identity of `table` holds over `cells` with `placed` put in,
+    none left unverifiable, and the table is not all zero and blank."""
+    from .identities import evaluate, table_of
+
+    merged = {**cells, **placed}
+    if not any(c.status == "number" and c.value for a, c in merged.items() if a.startswith(table + "/")):
+        return False
+    ids = {i.id for i in tpl.identities if table_of(i) == table}
+    hard = [c for c in evaluate(tpl, list(merged.values())) if c.hard and c.id in ids]
+    return bool(hard) and all(c.ok for c in hard)
+
+
+def replace_rows(res, table: str, placed: dict, keys: list[str]) -> None:
+    """Put the aligned cells into `res` (a TableResult), drop the warnings and competing
+    readings of those rows, and say what was done."""
+    res.cells.update(placed)
+    heads = tuple(f"{table} row {k}:" for k in keys) + tuple(f"{table} row {k} " for k in keys)
+    res.warnings = [w for w in res.warnings if not (w.code in _ROW_WARNINGS and w.message.startswith(heads))]
+    res.readings = {k: v for k, v in res.readings.items() if k.split("/", 1)[-1] not in keys}
+    res.warnings.append(Warning(ALIGNED, f"{table}: the row labels stand apart from the value rows (rows "
+                                f"{', '.join(keys)}); the value rows were taken in order, one per label, as "
+                                "the table's identities confirm"))
+
+
+def row_cells(table: str, key: str, row: tuple[Field, ...], cols, flat: Flat, cell_out) -> dict | None:
+    """The cells of one aligned row (`cell_out`: tables._cell_out), or None where a value
+    does not fit its column."""
+    from .tables import _valid_for
+
+    valid = _valid_for(tuple(cols))
+    if not all(valid(i, f.text) for i, f in enumerate(row)):
+        return None
+    out = {}
+    for f, col in zip(row, cols):
+        addr = f"{table}/{key}/{col.key}"
+        cell = (f.text, f.offset if f.text else None)
+        out[addr] = cell_out(addr, cell, col, flat, None, flat.loc(row[0].offset))
+    return out
+
+
+def unresolved_any(cells: dict[str, ReportCell]) -> bool:
+    return any(c.status == "unresolved" for c in cells.values())
+
+
+def align_table3(ctx, res, cols, head_runs: list, extents: list, cell_out, suspect: bool) -> bool:
+    """Table 三 read as the template's row sequence against the value-row sequence (see
+    the module docstring); `head_runs`: value runs before the first label; `extents`:
+    (Label, runs) of every label in text order. Puts the rows whose cells change into
+    `res` and returns True where the alignment is accepted. Where it is not, but the
+    matcher's reading is `suspect` (values stood where no label precedes them) and the
+    order gives other rows that add up as well as the matcher's, those rows are left
+    unresolved: two readings fit, the text decides neither."""
+    n = len(cols)
+    words = ctx.layout or ctx.spaced or ctx.reading_order
+    runs = [r for r in head_runs if any(f.text for f in r)] + [r for _, rs in extents for r in rs]
+    rows = cut_rows(runs, n, words)
+    keys = template_rows(ctx.tpl, {lab.key for lab, _ in extents})
+    al = align_in_order(rows, keys) if rows is not None and keys is not None else None
+    if al is None:
+        return False
+    placed: dict = {}
+    changed = []
+    for key, row in al.rows.items():
+        cells = row_cells("t3", key, row, cols, ctx.flat, cell_out)
+        if cells is None:
+            return False
+        if any(_differs(res.cells.get(a), c) for a, c in cells.items()):
+            placed.update(cells)
+            changed.append(key)
+    # rows the matcher read from a group label (a subtotal, a lone （六） row) are rows of
+    # the sequence now: their values were placed with the template's rows
+    kept = {a: c for a, c in res.cells.items() if a.split("/")[1] in al.rows}
+    if not changed:
+        return False
+    if confirmed(ctx.tpl, kept, placed, "t3"):
+        res.cells = kept
+        replace_rows(res, "t3", placed, changed)
+        return True
+    if suspect:
+        for a, new in placed.items():
+            c = res.cells.get(a)
+            if c is not None and c.status != "unresolved" and _differs(c, new):
+                res.cells[a] = c._replace(value=None, status="unresolved")
+        res.warnings.append(Warning("TABLE_UNALIGNED", f"t3: values stand where no row label precedes them, and "
+                                    f"taken in order they give rows {', '.join(changed)} other values that the "
+                                    "identities do not rule out; those rows are left unresolved"))
+    return False
+
+
+def _differs(old: ReportCell | None, new: ReportCell) -> bool:
+    return old is None or (old.status, old.value) != (new.status, new.value)

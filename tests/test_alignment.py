@@ -1,0 +1,85 @@
+"""Row labels printed apart from their values (parsers/alignment.py): value rows taken in
+the template's row order where the counts fit and table 三's identities confirm it."""
+from parsers.report import parse_bytes
+from parsers.templates import template
+from synth.generator import T3_COLUMNS, generate
+from tests.test_parse_text import T3_ROWS_2021, cells, report_2021
+from tests.test_roundtrip_text import wrong_cells
+
+T3_HEAD, T4_HEAD = "三、收到和处理政府信息公开申请情况", "四、政府信息公开行政复议、行政诉讼情况"
+
+
+def detached(arrange, rows=T3_ROWS_2021) -> bytes:
+    """report_2021 with table 三's labels and value rows rearranged by `arrange(labels,
+    value_lines)` -> lines."""
+    lines = report_2021("\t", rows).split("\n")
+    i, j = lines.index(T3_HEAD), lines.index(T4_HEAD)
+    labels = [x.split("\t")[0] for x in lines[i + 1:j]]
+    values = ["\t".join(x.split("\t")[1:]) for x in lines[i + 1:j]]
+    return "\n".join(lines[:i + 1] + arrange(labels, values) + lines[j:]).encode("utf-8")
+
+
+def t3_of(report) -> dict:
+    return {a: c for a, c in cells(report).items() if a.startswith("t3/")}
+
+
+def expected(rows=T3_ROWS_2021) -> dict:
+    keys = [r.key for r in template("2021").t3_rows]
+    return {f"t3/{k}/{c}": v for k, (_, vals) in zip(keys, rows) for c, v in zip(T3_COLUMNS, vals)}
+
+
+def test_a_label_block_then_a_value_block_is_read_in_order():
+    data = detached(lambda labels, values: labels + values)
+    r = parse_bytes(data, name="x.txt")
+    got = t3_of(r)
+    assert {a: c.value for a, c in got.items()} == expected()
+    assert all(c.status == "number" for c in got.values())
+    assert any(w.code == "ROWS_ALIGNED_BY_ORDER" and w.message.startswith("t3:") for w in r.warnings)
+    # each value points to its own characters in the text
+    text = data.decode("utf-8")
+    granted = got["t3/granted/natural_person"]
+    assert text.split("\n")[granted.loc.line - 1].split("\t")[0] == "3"
+
+
+def test_values_printed_before_their_labels_are_read_in_order():
+    r = parse_bytes(detached(lambda labels, values: values + labels), name="x.txt")
+    assert {a: c.value for a, c in t3_of(r).items()} == expected()
+
+
+def test_several_label_blocks_each_followed_by_its_rows():
+    def arrange(labels, values):
+        out = []
+        for k in range(0, len(labels), 4):
+            out += labels[k:k + 4] + values[k:k + 4]
+        return out
+    r = parse_bytes(detached(arrange), name="x.txt")
+    assert {a: c.value for a, c in t3_of(r).items()} == expected()
+
+
+def test_zeros_confirm_nothing():
+    zero = [(label, [0] * 7) for label, _ in T3_ROWS_2021]
+    r = parse_bytes(detached(lambda labels, values: labels + values, zero), name="x.txt")
+    got = t3_of(r)
+    assert not any(w.code == "ROWS_ALIGNED_BY_ORDER" for w in r.warnings)
+    # rows whose order-reading differs from the one after their labels are not stated
+    assert got["t3/granted/total"].status == "unresolved"
+    assert all(c.status == "unresolved" or c.value == 0 for c in got.values())
+
+
+def test_a_value_row_too_few_leaves_the_rows_unresolved():
+    # a blank row that left no trace: the count no longer fits, no row is placed by order
+    def arrange(labels, values):
+        return labels + values[:5] + values[6:]
+    r = parse_bytes(detached(arrange), name="x.txt")
+    assert not any(w.code == "ROWS_ALIGNED_BY_ORDER" for w in r.warnings)
+    want = expected()
+    assert all(c.status == "unresolved" or c.value == want[a] for a, c in t3_of(r).items())
+
+
+def test_cell_per_line_gaps_are_found_next_to_values():
+    # short prose lines spaced as paragraphs outnumbered the table's cell gaps, so blank
+    # cells were decoded with the wrong gap and a row's value went into its 总计
+    gen = generate(710, version="2021", style="cell_per_line")
+    report = parse_bytes(gen.data, name="gen-710.txt")
+    assert not wrong_cells(gen, report)
+    assert cells(report)["t3/granted/legal_service"].value == 1
