@@ -1,6 +1,6 @@
-"""Benchmark: the PDF and HTML paths, against the floor of raw PDFium text extraction.
+"""Benchmark: the PDF, HTML and DOCX paths, each against its floor (the library it reads with).
 
-    .venv/bin/python benchmarks/parse_forms.py [--n N] [--rounds R] [--seed S]
+    .venv/bin/python benchmarks/parse_forms.py [--n N] [--rounds R] [--seed S] [--only pdf|html|docx|doc]
 
 PDFs: the corpus PDFs (../shared/corpus/*.pdf, when present) plus N generated reports
 (synth.render_pdf; generation is not timed). For the same files it prints pages per
@@ -10,8 +10,11 @@ second for
   * xxgk's full parse (`parsers.report.parse_bytes`: reader + sections + tables + checks),
   * `read_pdf(engine="pdfplumber")` (the slower second engine, one round only),
 and the ratio read_pdf / raw (the target is >= 0.5). HTML: reports per second for
-`read_html` and the full parse of N reports rendered by synth.render_forms.render_html.
-Timings are process CPU time on one core, best of R rounds.
+selectolax parsing the page (the floor), `read_html` and the full parse of N reports rendered
+by synth.render_forms.render_html (target: 400 reports/s). DOCX: python-docx opening the
+file (the floor), `read_docx` and the full parse. Each prints its ratio to the floor, so
+that progress shows on any machine. Timings are process CPU time on one core, best of R
+rounds.
 
 Word 97: N generated DOCX reports saved as .doc by LibreOffice (one batch call, not timed),
 then the cost per .doc file of `read_doc` through LibreOffice: wall time and the CPU time of
@@ -101,7 +104,14 @@ def bench_pdfs(label: str, files: list[bytes], rounds: int) -> None:
     print(f"  read_pdf via pdfplumber {pages / plumber:8.1f} pages/s")
 
 
+def _selectolax(data: bytes) -> None:
+    from selectolax.lexbor import LexborHTMLParser
+
+    LexborHTMLParser(data.decode("utf-8", "replace"))
+
+
 def bench_html(n: int, seed: int, rounds: int) -> None:
+    """read_html and the full parse against the floor: selectolax (lexbor) parsing the page."""
     try:
         from parsers.readers.html import read_html
         from synth.generator import generate_values
@@ -114,15 +124,47 @@ def bench_html(n: int, seed: int, rounds: int) -> None:
     for i in range(n):
         version = rng.choice(["2019", "2021"])
         files.append(render_html(generate_values(rng, version), version, 2022, f"测试县第{i}局", rng=rng))
+    floor = _best(_selectolax, files, rounds)
     t = _best(read_html, files, rounds)
     print(f"HTML: {n} generated reports")
-    print(f"  read_html               {n / t:8.1f} reports/s")
+    print(f"  selectolax parse        {n / floor:8.1f} reports/s   (the floor)")
+    print(f"  read_html               {n / t:8.1f} reports/s   ratio to floor {floor / t:.3f}")
     try:
         from parsers.report import parse_bytes
     except ImportError:
         return
     full = _best(lambda d: parse_bytes(d, name="x.html"), files, rounds)
-    print(f"  full parse              {n / full:8.1f} reports/s")
+    print(f"  full parse              {n / full:8.1f} reports/s   ratio to floor {floor / full:.3f}   "
+          f"(target >= 400 reports/s: {n / full / 400:.2f}x)")
+
+
+def bench_docx(n: int, seed: int, rounds: int) -> None:
+    """read_docx and the full parse against the floor: python-docx opening the file."""
+    import io
+
+    try:
+        import docx
+
+        from parsers.readers.docx import read_docx
+        from synth.generator import generate_values
+        from synth.render_forms import render_docx
+    except ImportError as e:
+        print(f"DOCX: skipped ({e})")
+        return
+    rng = random.Random(seed)
+    files = []
+    for i in range(n):
+        version = rng.choice(["2019", "2021"])
+        files.append(render_docx(generate_values(rng, version), version, 2022, f"测试县第{i}局", rng=rng))
+    floor = _best(lambda d: docx.Document(io.BytesIO(d)), files, rounds)
+    t = _best(read_docx, files, rounds)
+    print(f"DOCX: {n} generated reports")
+    print(f"  python-docx open        {n / floor:8.1f} reports/s   (the floor)")
+    print(f"  read_docx               {n / t:8.1f} reports/s   ratio to floor {floor / t:.3f}")
+    from parsers.report import parse_bytes
+
+    full = _best(lambda d: parse_bytes(d, name="x.docx"), files, rounds)
+    print(f"  full parse              {n / full:8.1f} reports/s   ratio to floor {floor / full:.3f}")
 
 
 def _doc_files(n: int, seed: int) -> list[bytes]:
@@ -195,38 +237,41 @@ def bench_doc(n: int, seed: int) -> None:
         doc_mod.converters = orig
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--n", type=int, default=10, help="generated reports per form (default 10)")
-    ap.add_argument("--rounds", type=int, default=3, help="timing rounds, best kept (default 3)")
-    ap.add_argument("--seed", type=int, default=1)
-    args = ap.parse_args(argv)
-    _pin()
+def bench_all_pdfs(args) -> None:
     corpus = sorted(CORPUS.glob("*.pdf")) if CORPUS.is_dir() else []
     if corpus:
         bench_pdfs("corpus PDFs", [p.read_bytes() for p in corpus], args.rounds)
     else:
         print(f"corpus PDFs: {CORPUS} not present, skipped")
+    from synth.generator import generate_values
     from synth.render_pdf import render_pdf
 
-    try:
-        from synth.generator import generate_values
-    except ImportError:
-        generate_values = None
     rng = random.Random(args.seed)
     gen = []
     for i in range(args.n):
         version = rng.choice(["2019", "2021"])
-        if generate_values is not None:
-            vals = generate_values(rng, version)
-        else:
-            from parsers.templates import template
-
-            vals = {a: rng.randint(0, 500) for a in template(version).addresses()}
-        gen.append(render_pdf(vals, version, 2022, f"测试县第{i}局", rng=random.Random(i)))
+        gen.append(render_pdf(generate_values(rng, version), version, 2022, f"测试县第{i}局", rng=random.Random(i)))
     bench_pdfs("generated PDFs (non-embedded CJK font)", gen, args.rounds)
-    bench_html(args.n, args.seed, args.rounds)
-    bench_doc(args.n, args.seed)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=10, help="generated reports per form (default 10)")
+    ap.add_argument("--rounds", type=int, default=3, help="timing rounds, best kept (default 3)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--only", action="append", choices=["pdf", "html", "docx", "doc"],
+                    help="run only these forms (repeatable; default all)")
+    args = ap.parse_args(argv)
+    only = set(args.only or ["pdf", "html", "docx", "doc"])
+    _pin()
+    if "pdf" in only:
+        bench_all_pdfs(args)
+    if "html" in only:
+        bench_html(args.n, args.seed, args.rounds)
+    if "docx" in only:
+        bench_docx(args.n, args.seed, args.rounds)
+    if "doc" in only:
+        bench_doc(args.n, args.seed)
     return 0
 
 
