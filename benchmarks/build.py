@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
               f"parsed {r['parsed']}, cached {r['cached']}, kept {r['kept']}, errors {r['errors']}; "
               f"peak RSS build process {r['self_mib']:.0f} MiB, process tree {r['tree_mib']:.0f} MiB", flush=True)
     print()
-    print(f"| run | reports | seconds | reports/s | peak RSS build (MiB) | peak RSS tree (MiB) |")
+    print("| run | reports | seconds | reports/s | peak RSS build (MiB) | peak RSS tree (MiB) |")
     print("|---|---:|---:|---:|---:|---:|")
     for r in rows:
         print(f"| {r['label']} | {r['reports']} | {r['seconds']:.1f} | {r['reports'] / r['seconds']:.1f} | "

@@ -27,7 +27,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from parsers.report import parse_bytes  # noqa: E402
 from synth.generator import STYLES, generate  # noqa: E402
 
-
 TARGET = 500  # reports/s on one core (issue 12)
 
 

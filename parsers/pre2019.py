@@ -107,8 +107,8 @@ def cn_int(s: str) -> int | None:
         a, _, b = s.partition("十")
         if len(b) > 1 or len(a) > 1:
             return None
-        tens = _CN_DIGITS.get(a, None) if a else 1
-        ones = _CN_DIGITS.get(b, None) if b else 0
+        tens = _CN_DIGITS.get(a) if a else 1
+        ones = _CN_DIGITS.get(b) if b else 0
         if tens is None or ones is None:
             return None
         return tens * 10 + ones
@@ -448,7 +448,7 @@ class _Row:
     key: str | None = None
     col_override: str | None = None
     child: bool = False
-    parent: "_Row | None" = None
+    parent: _Row | None = None
     unit: str | None = None
     cands: list[dict] = field(default_factory=list)  # col -> (value, raw, offset)
     problem: str | None = None

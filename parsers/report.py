@@ -12,9 +12,9 @@ from . import checks as checks_mod
 from .document import Document, Flat, Warning
 from .metadata import detect_version, report_metadata
 from .model import Report, ReportCell
+from .readers.text import JOINED_WEB_TEXT
 from .scope import report_scope
 from .sections import GENERIC_HEADING, split_sections
-from .readers.text import JOINED_WEB_TEXT
 from .tables import Context, extract_t2, extract_t3, extract_t4, find_anchors
 from .templates import latest, table_addresses, template
 

@@ -67,7 +67,7 @@ def find_headings(flat: Flat, tpl: Template) -> list[tuple[str, str, int, int]]:
     text = flat.text
     out: list[tuple[str, str, int, int]] = []
     cursor = 0
-    for i, sec in enumerate(tpl.sections):
+    for sec in tpl.sections:
         titles = tuple(sorted(set(sec.variants) | {sec.title}, key=len, reverse=True))
         best = _section_regex(sec.number, titles).search(text, cursor)
         if best is None:

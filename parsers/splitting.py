@@ -8,9 +8,10 @@ resolve only the cells on which all of them agree.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from itertools import combinations
-from typing import Callable, Iterator, NamedTuple
+from typing import NamedTuple
 
 # One cell's text: optional sign, integer without leading zeros (or 0), optional
 # decimals, optional unit; or a dash / 无.

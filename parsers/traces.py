@@ -25,7 +25,7 @@ text: a cell is stated only where all best readings agree.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from .splitting import Cell, Field, _piece_ends
 

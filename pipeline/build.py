@@ -46,11 +46,11 @@ import sys
 import time
 import zlib
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from multiprocessing.connection import wait
 from pathlib import Path
-from typing import Callable
 
 from pipeline import publishing
 from pipeline.filenames import raw_hex, readable
@@ -648,7 +648,14 @@ def _build(raw: Path, out: Path, *, workers: int | None = None,
     parsers this way); it must be importable by name (a module-level function), as it is sent
     to the worker processes by reference."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from pipeline import datasets as ds
     from pipeline.dedupe import Candidate, Fingerprint, agency_key, dedupe, shingles

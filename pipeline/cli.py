@@ -15,7 +15,7 @@ import stat
 import sys
 from pathlib import Path
 
-from pipeline.filenames import readable, raw_hex
+from pipeline.filenames import raw_hex, readable
 
 
 def _not_regular(path: str) -> str | None:

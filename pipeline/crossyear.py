@@ -27,7 +27,7 @@ ambiguous report only.
 from __future__ import annotations
 
 import copy
-from typing import Callable
+from collections.abc import Callable
 
 # (templates, rows as (table, row prefix), terms as (year offset, column, coefficient)): sum of coefficient × value = 0
 _T3_COLS = ("natural_person", "commercial", "research", "social_org", "legal_service", "other_org", "total")

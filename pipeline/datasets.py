@@ -37,8 +37,7 @@ import pyarrow.parquet as pq
 from parsers.templates import spec, template, versions
 
 from .indicators import PRE2019_SERIES, comparability, indicator_name
-from .values import total_parts
-from .values import ReportValues, convert_money  # noqa: F401 - convert_money is part of this module's API
+from .values import ReportValues, convert_money, total_parts  # noqa: F401 - convert_money is part of this module's API
 from .values import split_address as _split
 
 ROW_GROUP_SIZE = 1 << 17

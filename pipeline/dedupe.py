@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 MIN_COMMON = 10  # numbers both files print, for a comparison by cells
 AGREE = 0.95  # share of those that must be equal

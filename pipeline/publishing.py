@@ -65,7 +65,7 @@ def outputs_in(folder: Path) -> frozenset[str]:
 def lock(out: Path):
     import fcntl
 
-    f = open(out / LOCK_NAME, "a+b")
+    f = open(out / LOCK_NAME, "a+b")  # noqa: SIM115 - held for the build, closed in finally
     try:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -51,10 +51,10 @@ import hashlib
 import logging
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -336,7 +336,7 @@ def lsh_candidates(sigs: list[np.ndarray]) -> set[tuple[int, int]]:
         for i, row in enumerate(band):
             buckets.setdefault(row.tobytes(), []).append(i)
         for members in buckets.values():
-            if 1 < len(members):
+            if len(members) > 1:
                 for x in range(len(members)):
                     for y in range(x + 1, len(members)):
                         out.add((members[x], members[y]))

@@ -35,8 +35,8 @@ import re
 import time
 import urllib.robotparser
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
@@ -75,7 +75,7 @@ class ClientConfig:
     proxy: str | None = None
     insecure_hosts: frozenset[str] = frozenset()  # hosts for which TLS is not verified
     max_connections: int = 64
-    sleep: Callable[[float], "asyncio.Future"] | None = None  # injectable for tests
+    sleep: Callable[[float], asyncio.Future] | None = None  # injectable for tests
 
     def ua(self) -> str:
         base = self.user_agent or f"xxgk/{_VERSION} (+{TOOL_URL}; government information-disclosure report archiver)"

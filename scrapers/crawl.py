@@ -49,8 +49,18 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from . import families
-from .client import (ClientConfig, FetchResult, PoliteClient, detect_challenge, host_of, is_ip, netloc_of,
-                     normalize_url, registrable_domain, same_site)
+from .client import (
+    ClientConfig,
+    FetchResult,
+    PoliteClient,
+    detect_challenge,
+    host_of,
+    is_ip,
+    netloc_of,
+    normalize_url,
+    registrable_domain,
+    same_site,
+)
 from .families.base import Page, parse_detail
 from .links import classify_title, guess_year, is_attachment_url, is_truncated, normalize_title, year_from_title
 from .store import Store, sniff_ext
@@ -140,7 +150,7 @@ class Item:
     meta: dict = field(default_factory=dict)
 
     @classmethod
-    def from_row(cls, r) -> "Item":
+    def from_row(cls, r) -> Item:
         return cls(id=r["id"], url=r["url"], kind=r["kind"], portal_id=r["portal_id"], method=r["method"],
                    body=r["body"], headers=json.loads(r["headers"]) if r["headers"] else None,
                    parent_url=r["parent_url"], depth=r["depth"], meta=json.loads(r["meta"] or "{}"))
@@ -513,9 +523,9 @@ class Crawler:
                 if verdict.reason == "no_match" and verdict.boosted and is_truncated(l.title):
                     confirm = True
                 else:
-                    if not verdict.reason.startswith("category"):
-                        if self.store.reject(url, item.url, pid, l.title, verdict.reason, self.run_id):
-                            self.stats["rejected"] += 1
+                    if not verdict.reason.startswith("category") and self.store.reject(
+                            url, item.url, pid, l.title, verdict.reason, self.run_id):
+                        self.stats["rejected"] += 1
                     continue
             meta = {"title": l.title, "anchor": l.anchor, "list_url": page.base, "date": l.date, "column": column}
             if confirm:
@@ -823,7 +833,7 @@ def main(args) -> int:
 
 def _lock(out: Path):
     import fcntl
-    f = open(out / ".lock", "w")
+    f = open(out / ".lock", "w")  # noqa: SIM115 - the lock lives as long as the crawl; the caller closes it
     try:
         fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:

@@ -262,9 +262,9 @@ def _apply_blanks(rng: random.Random, vals: dict, mode: str) -> None:
                     vals[a] = None
             elif col == "total" and mode == "shanghai" and row not in T3_KEY_ROWS:
                 vals[a] = None
-        elif table == "t4" and a != "t4/review/upheld" and col != "total" and v == 0:
-            if mode in ("shanghai", "applicants") or (mode == "zeros" and rng.random() < 0.3):
-                vals[a] = None
+        elif (table == "t4" and a != "t4/review/upheld" and col != "total" and v == 0
+              and (mode in ("shanghai", "applicants") or (mode == "zeros" and rng.random() < 0.3))):
+            vals[a] = None
 
 
 def generate_values(rng: random.Random, version: str, *, blanks: bool = True,

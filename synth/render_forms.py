@@ -37,10 +37,7 @@ class Item:
 def fmt_value(v, *, signed: bool = False, money: bool = False, rng: random.Random | None = None) -> str:
     if v is None:
         return ""
-    if isinstance(v, float) and not v.is_integer():
-        s = f"{v:.6f}".rstrip("0").rstrip(".")
-    else:
-        s = str(int(v))
+    s = f"{v:.6f}".rstrip("0").rstrip(".") if isinstance(v, float) and not v.is_integer() else str(int(v))
     if signed and rng is not None and isinstance(v, (int, float)) and v > 0 and rng.random() < 0.5:
         s = "+" + s
     if money and rng is not None and rng.random() < 0.3:

@@ -392,7 +392,10 @@ def render_pdf(values: dict, version: str, year: int, agency: str, *, rng=None,
     rng = rng if rng is not None else random.Random(0)
     tpl = template(version)
     d = _Doc(rng, agency, year, _font(font_file))
-    plus = (lambda: rng.random() < 0.5)
+
+    def plus() -> bool:
+        return rng.random() < 0.5
+
     titles = [f"{s.number}、{s.title}" for s in tpl.sections]
 
     d.centered(agency, 20)

@@ -65,7 +65,7 @@ def _pair(seed: int, agency: str, consistent: bool) -> list[tuple[int, dict, byt
     if consistent:
         _carry(v0, v1)
     else:
-        v1[f"t3/carried_over/natural_person"] = (v0["t3/carried_forward/natural_person"] or 0) + 5
+        v1["t3/carried_over/natural_person"] = (v0["t3/carried_forward/natural_person"] or 0) + 5
         v1["t3/new_received/natural_person"] = max(0, (v1["t3/new_received/natural_person"] or 0) - 5)
         _fix_balance(v1)
     out = []
@@ -121,7 +121,7 @@ def make_raw(raw: Path) -> dict:
     info["pairs"] = {}
     for seed, agency, ok in ((31, AGENCY_OK, True), (32, AGENCY_BAD, False)):
         pair = _pair(seed, agency, ok)
-        for y, v, data in pair:
+        for y, _v, data in pair:
             (gen / f"{'ok' if ok else 'bad'}_{y}.txt").write_bytes(data)
         info["pairs"][agency] = pair
     # a report that names its body nowhere but in a metadata file beside it, and one whose

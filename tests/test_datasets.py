@@ -10,7 +10,6 @@ from pipeline import datasets as D
 from pipeline.dedupe import Candidate, Fingerprint, agency_key, dedupe, same_report, shingles
 from pipeline.dictionary import render
 
-
 # ----------------------------------------------------------------------------- panel columns
 
 def test_panel_has_a_column_for_every_template_address():

@@ -11,7 +11,6 @@ import asyncio
 import gzip
 import json
 import os
-import socket
 import socketserver
 import sqlite3
 import subprocess

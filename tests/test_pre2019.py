@@ -12,8 +12,7 @@ from parsers.pre2019 import SUBKEYS, extract_pre2019, split_pre2019_sections, va
 from parsers.readers.text import read_text
 from parsers.templates import pre2019
 from synth.generator import STYLES, generate
-
-from tests.conftest import need_corpus
+from tests.conftest import n_examples, need_corpus
 
 
 def parse(text: str):
@@ -621,7 +620,7 @@ def _wrong_and_recovered(gen):
     return wrong, ok
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=n_examples(120), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(min_value=0, max_value=2**32 - 1), style=st.sampled_from(STYLES))
 def test_generated_pre2019_reports_never_get_a_wrong_value(seed, style):
     gen = generate(seed, version="pre2019", style=style)
@@ -644,8 +643,8 @@ def test_generated_pre2019_recovery_by_style():
 
 
 def test_generated_pre2019_values_keep_the_tables_arithmetic():
-    from parsers.pre2019_checks import cumulative_cross_year, sum_checks
     from parsers.model import ReportCell
+    from parsers.pre2019_checks import cumulative_cross_year, sum_checks
 
     n_tables = 0
     for seed in range(40):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import random
 import re
 import zlib
@@ -17,8 +16,8 @@ from parsers.readers.pdf import MAX_PAGES, read_pdf
 from parsers.templates import template
 from synth.generator import generate_values
 from synth.render_pdf import render_pdf
-
 from tests.conftest import CORPUS, need_corpus
+
 PAGE_NO = re.compile(r"^[\s\-—–－·]*(第\s*)?\d{1,4}(\s*页)?[\s\-—–－·]*$")
 
 
@@ -92,14 +91,14 @@ def rendered():
 
 
 def test_render_is_a_pdf_whose_table_three_crosses_a_page(rendered):
-    for version, vals, data, doc in rendered.values():
+    for _version, _vals, data, doc in rendered.values():
         assert data.startswith(b"%PDF-")
         rows = table_with(doc, "本年新收政府信息公开申请数量")
         assert len({c.loc.page for r in rows for c in r.cells}) >= 2, "table 三 should cross a page break"
 
 
 def test_table_three_is_one_merged_table_with_the_values(rendered):
-    for version, vals, data, doc in rendered.values():
+    for version, vals, _data, doc in rendered.values():
         tpl = template(version)
         rows = table_with(doc, "本年新收政府信息公开申请数量")
         got = data_rows(rows)
@@ -112,7 +111,7 @@ def test_table_three_is_one_merged_table_with_the_values(rendered):
 
 
 def test_header_rows_spans_and_group_cells(rendered):
-    for version, vals, data, doc in rendered.values():
+    for version, vals, _data, doc in rendered.values():
         rows = table_with(doc, "本年新收政府信息公开申请数量")
         first = rows[0].cells
         assert first[0].text.startswith("（本列数据的勾稽关系为") and (first[0].colspan, first[0].rowspan) == (3, 3)
@@ -143,7 +142,7 @@ def _row_widths(rows) -> list[int]:
 
 
 def test_tables_two_and_four_values(rendered):
-    for version, vals, data, doc in rendered.values():
+    for version, vals, _data, doc in rendered.values():
         tpl = template(version)
         t4 = table_with(doc, "未经复议直接起诉")
         last = [c.text for c in t4[-1].cells]
@@ -159,7 +158,7 @@ def test_tables_two_and_four_values(rendered):
 
 
 def test_page_furniture_dropped_and_sections_in_order(rendered):
-    for version, vals, data, doc in rendered.values():
+    for version, _vals, _data, doc in rendered.values():
         tpl = template(version)
         paras = [b.text for b in doc.blocks if b.kind == "para"]
         assert not [p for p in paras if PAGE_NO.match(p)], "page numbers leaked into the text"
@@ -172,7 +171,7 @@ def test_page_furniture_dropped_and_sections_in_order(rendered):
 def test_page_provenance_matches_the_page_the_text_is_on(rendered):
     import pypdfium2 as pdfium
 
-    for version, vals, data, doc in rendered.values():
+    for version, _vals, data, doc in rendered.values():
         pdf = pdfium.PdfDocument(data)
         texts = [re.sub(r"\s", "", pdf[i].get_textpage().get_text_range()) for i in range(len(pdf))]
         tpl = template(version)
@@ -191,12 +190,20 @@ def test_page_provenance_matches_the_page_the_text_is_on(rendered):
             assert lines == sorted(lines)
 
 
+def _blocks(doc) -> list:
+    """What two readings of one PDF must agree on: each block's cells, spans and pages."""
+    return [(b.kind, b.table, tuple((re.sub(r"\s", "", c.text), c.colspan, c.rowspan, c.loc.page) for c in b.cells))
+            for b in doc.blocks]
+
+
+def _rows(doc) -> list:
+    return [b[1:] for b in _blocks(doc) if b[0] == "row"]
+
+
 def test_both_engines_agree_on_a_generated_report(rendered):
     version, vals, data, doc = rendered[2]
     other = read_pdf(data, engine="pdfplumber")
-    norm = lambda d: [(b.kind, b.table, tuple((re.sub(r"\s", "", c.text), c.colspan, c.rowspan, c.loc.page) for c in b.cells))
-                      for b in d.blocks]
-    assert norm(doc) == norm(other)
+    assert _blocks(doc) == _blocks(other)
 
 
 # ------------------------------------------------------------- hand-made PDFs
@@ -442,9 +449,7 @@ def test_corpus_engines_agree(name):
     need_corpus()
     data = (CORPUS / f"{name}.pdf").read_bytes()
     a, b = read_pdf(data), read_pdf(data, engine="pdfplumber")
-    cells = lambda d: [(x.table, tuple((re.sub(r"\s", "", c.text), c.colspan, c.rowspan, c.loc.page) for c in x.cells))
-                       for x in d.blocks if x.kind == "row"]
-    assert cells(a) == cells(b)
+    assert _rows(a) == _rows(b)
 
 
 # ------------------------------------------------------------- full round trip
@@ -489,9 +494,7 @@ def test_pages_pdfium_cannot_see_are_read_through_pdfminer(rendered, monkeypatch
 
     monkeypatch.setattr(pdfmod._PdfiumSource, "_glyphs", staticmethod(glyphs_without_font))
     other = read_pdf(data)
-    norm = lambda d: [(b.kind, b.table, tuple((re.sub(r"\s", "", c.text), c.colspan, c.rowspan, c.loc.page) for c in b.cells))
-                      for b in d.blocks]
-    assert norm(other) == norm(doc)
+    assert _blocks(other) == _blocks(doc)
 
 
 # ------------------------------------------------------------- fast paths

@@ -158,8 +158,7 @@ def test_wrapped_label_around_its_values_is_one_label():
     """pdftotext -layout prints a row's values on the middle line of its wrapped label,
     with a group label's fragment before the label goes on; the blank row above keeps
     no value of it."""
-    from parsers.document import Document, Flat, para
-    from parsers.document import Location
+    from parsers.document import Document, Flat, Location, para
     from parsers.labels import compile_alternatives, without_values
     from parsers.tables import inside_fields
 

@@ -74,8 +74,8 @@ OTHER = next(d for d in AMBIG_DIVS if d.code != TARGET.code)
 
 def test_register_constants_match_package_metadata():
     meta = DS.metadata
-    assert regions.REGISTER_DATE == meta["data_as_of"]
-    assert regions.REGISTER_SOURCE_TABLE == meta["source_table"]
+    assert meta["data_as_of"] == regions.REGISTER_DATE
+    assert meta["source_table"] == regions.REGISTER_SOURCE_TABLE
     assert meta["source_table"] in regions.REGISTER_NAME
     info = regions.register_info()
     assert info["date"] == regions.REGISTER_DATE and info["counts"]["4"] > 30000

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from parsers.report import parse_bytes
 from synth.generator import STYLES, GeneratedReport, generate
+from tests.conftest import n_examples
 
 VERSIONS = ("2019", "2021")
 BATCH = 350  # reports in the fixed recovery batch (50 per style, both versions)
@@ -73,7 +74,7 @@ def recovered(gen: GeneratedReport, report) -> tuple[int, list[str]]:
     return ok, misses
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=n_examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(min_value=0, max_value=2**32 - 1), style=st.sampled_from(STYLES),
        version=st.sampled_from(VERSIONS))
 def test_parser_never_states_a_wrong_value(seed, style, version):

@@ -14,7 +14,6 @@ blank cells, with and without rowspans.
 """
 from __future__ import annotations
 
-import collections
 import json
 import random
 from functools import cache

@@ -8,8 +8,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from scrapers.client import (ClientConfig, PoliteClient, decode_html, detect_challenge, normalize_url,
-                             registrable_domain, same_site, sniff_charset)
+from scrapers.client import (
+    ClientConfig,
+    PoliteClient,
+    decode_html,
+    detect_challenge,
+    normalize_url,
+    registrable_domain,
+    same_site,
+    sniff_charset,
+)
 
 
 class _H(BaseHTTPRequestHandler):

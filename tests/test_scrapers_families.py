@@ -36,7 +36,7 @@ def page(site, path, meta=None, url=None):
                                       ("gd_post", "/gkmlpt/index"), ("generic", "/portal/zfxxgk/zfxxgknb/")])
 def test_detection_from_the_column_page(sites, fam, path):
     p = page(sites[fam], path)
-    assert families.detect_family(p.url, p.text).NAME == fam
+    assert fam == families.detect_family(p.url, p.text).NAME
 
 
 def test_trs_createpagehtml_forms():

@@ -5,8 +5,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scrapers.links import (classify_title, date_from_url, desktop_url, guess_year, is_article_url, is_attachment_url,
-                            is_list_category, normalize_title, unescape_percent_u, year_from_body, year_from_title)
+from scrapers.links import (
+    classify_title,
+    date_from_url,
+    desktop_url,
+    guess_year,
+    is_article_url,
+    is_attachment_url,
+    is_list_category,
+    normalize_title,
+    unescape_percent_u,
+    year_from_body,
+    year_from_title,
+)
+from tests.conftest import n_examples
 
 REPORTS = [
     ("永安市大湖镇2019年政府信息公开工作年度报告", 2019),
@@ -96,7 +108,7 @@ BAD_WORDS = ("通知", "格式", "制度", "办法", "规定", "指南", "目录
              "信息公开")
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=n_examples(200), deadline=None)
 @given(agency=CJK, year=st.integers(2008, 2024), shape=st.sampled_from(SHAPES))
 def test_any_agency_any_shape(agency, year, shape):
     if any(w in agency for w in BAD_WORDS) or "年" in agency:
@@ -107,7 +119,7 @@ def test_any_agency_any_shape(agency, year, shape):
     assert guess_year(title, None, f"{year + 1}-03-01")[0] == year
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=n_examples(100), deadline=None)
 @given(agency=CJK, year=st.integers(2008, 2024), word=st.sampled_from(("通知", "指南", "目录", "解读", "要点", "编制")))
 def test_lookalike_words_always_win(agency, year, word):
     assert not classify_title(f"关于{agency}{year}年政府信息公开工作年度报告{word}").is_report

@@ -64,4 +64,5 @@ def test_frontier_keys_documents_and_iteration(tmp_path):
     st.close()
     (doc,) = list(iter_documents(tmp_path))
     assert doc["portal_name"] == "X镇人民政府" and doc["year_guess"] == 2020
-    assert open(doc["path"], "rb").read() == b"<html>report</html>"
+    with open(doc["path"], "rb") as f:
+        assert f.read() == b"<html>report</html>"

@@ -10,8 +10,8 @@ import pytest
 
 from pipeline.build import build
 from pipeline.cli import main
-from synth.generator import generate_values, render_text
 from pipeline.summary import summarize
+from synth.generator import generate_values, render_text
 
 COPIER = "岚川市清河县人民政府"
 
@@ -43,7 +43,7 @@ def test_summary_shows_each_part(built):
     for part in ("kept reports by year and template", "failed checks", "unresolved cells", "copied text",
                  "most copied reports"):
         assert part in text, part
-    assert f"documents: 4 kept, 0 duplicate, 1 skipped, 0 error" in text
+    assert "documents: 4 kept, 0 duplicate, 1 skipped, 0 error" in text
     year_rows = {line.split()[0]: line for line in text.splitlines() if line[:4] in ("2020", "2022", "2023")}
     assert set(year_rows) == {"2020", "2022", "2023"}
     assert year_rows["2020"].split()[-1] == "2" and year_rows["2023"].split()[-1] == "1"

@@ -39,7 +39,7 @@ def _values(d: dict, rng: random.Random, issued_over: bool) -> dict:
             for c in b["columns"]:
                 vals[f"t2/{b['key']}.{r['key']}/{c['key']}"] = rng.randint(0, 40)
     for r in ("regulations", "normative_docs"):  # the new identity: issued <= in_force
-        a = "t2/art20_1.%s/" % r
+        a = f"t2/art20_1.{r}/"
         vals[a + "in_force"] = vals[a + "issued"] + rng.randint(1, 30)
     if issued_over:
         vals["t2/art20_1.regulations/in_force"] = vals["t2/art20_1.regulations/issued"] - 1

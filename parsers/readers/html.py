@@ -88,10 +88,9 @@ def decode_html(data: bytes, charset: str | None = None) -> tuple[str, list[Warn
         enc = _norm_charset(raw)
         if not enc or enc in declared:
             continue
-        if enc in ("iso8859-1", "ascii", "cp1252"):
-            if not data.isascii():
-                warnings.append(Warning("CHARSET_MISMATCH", f"declared charset {raw!r} ignored: the page has non-ASCII bytes"))
-                continue
+        if enc in ("iso8859-1", "ascii", "cp1252") and not data.isascii():
+            warnings.append(Warning("CHARSET_MISMATCH", f"declared charset {raw!r} ignored: the page has non-ASCII bytes"))
+            continue
         declared.append(enc)
     has_high = not data.isascii()
     try:
@@ -176,7 +175,7 @@ def nesting_depth(text: str, stop_at: int = MAX_DEPTH) -> int:
     return best
 
 
-def _inject_lines(text: str) -> tuple[str, "_Lines", list[int]]:
+def _inject_lines(text: str) -> tuple[str, _Lines, list[int]]:
     """Give every start tag an attribute with its sequence number; return the new text, the
     source line of each tag (computed when asked) and its offset in `text`."""
     out: list[str] = []

@@ -55,7 +55,7 @@ def ocr_chunks(image) -> list[tuple[str, float, float, float, float]]:
         img = img.resize((max(1, int(w * scale)), max(1, int(h * scale))))
     result, _ = _get_engine()(np.asarray(img))
     out = []
-    for box, text, score in result or []:
+    for box, text, _score in result or []:
         text = (text or "").strip()
         if not text:
             continue

@@ -76,7 +76,7 @@ class RawPage:
 
 def _is_bad_code(u: int) -> bool:
     return (u < 32 or 0xE000 <= u <= 0xF8FF or 0xD800 <= u <= 0xDFFF or u in (0xFFFD, 0xFFFF)
-            or 0xF0000 <= u)
+            or u >= 0xF0000)
 
 
 _SKIP_CODES = frozenset((0x20, 0x0A, 0x0D, 0x09, 0xA0, 0x3000, 0xFFFE, 0x02, 0x00AD, 0x200B, 0xFEFF))
@@ -846,7 +846,7 @@ def _line_text(glyphs: list) -> tuple[str, float]:
     add = chars.append
     top = g0[2]
     prev_x1 = prev_ch = None
-    for ch, x0, t, x1, b, bad in kept:
+    for ch, x0, t, x1, _b, bad in kept:
         if bad:
             ln = _line_of_marked(glyphs, 1.2)
             return ln.text, ln.top
@@ -1418,9 +1418,7 @@ def _mojibake(glyphs: list) -> bool:
             ascii_ += 1
     if cjk >= 40 and common < 0.15 * cjk:
         return True
-    if latin1 >= 20 and latin1 > 0.3 * (latin1 + ascii_ + cjk):
-        return True
-    return False
+    return latin1 >= 20 and latin1 > 0.3 * (latin1 + ascii_ + cjk)
 
 
 def read_pdf(data: bytes, *, max_pages: int = MAX_PAGES, ocr: bool | None = None, engine: str = "pdfium") -> Document:
@@ -1672,9 +1670,7 @@ def _assemble(pages: list[_PageResult]) -> list[Block]:
             prev_line = ln
             prev_page = pi
         # a table open at the end of a page stays open only if it was the page's last item
-        if items and not isinstance(items[-1], TablePart):
-            open_table = None
-        elif not items:
+        if not items or not isinstance(items[-1], TablePart):
             open_table = None
     page_index = {p.number: i for i, p in enumerate(pages)}
     for it in out_items:
@@ -1704,9 +1700,7 @@ def _joins(prev: Line, ln: Line, left, right, new_page: bool) -> bool:
     if not new_page and ln.top - prev.bottom > 1.2 * size:
         return False
     t = ln.text.lstrip()
-    if re.match(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}[.．、](?!\d))", t):
-        return False
-    return True
+    return not re.match(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}[.．、](?!\d))", t)
 
 
 _SPACES = re.compile(r"\s+")
@@ -1795,7 +1789,7 @@ def _emit_table(parts: list[TablePart], index: int, number) -> list[Block]:
         lines = [number(c.page, c.top) if c.text else None for col, span, rspan, c in row]
         line_of_row = next((ln for ln in lines if ln is not None), None)
         out = []
-        for (col, span, rspan, c), ln in zip(row, lines):
+        for (_col, span, rspan, c), ln in zip(row, lines):
             if ln is None:
                 ln = line_of_row if line_of_row is not None else number(c.page, c.top)
             key = (ln, c.page, c.ocr)

@@ -132,7 +132,7 @@ def _blank_cells(lines: list[str], start: int) -> dict[int, int]:
     vl = [gp for _, gp, pv, nv in gaps if pv and not nv and gp != g]
     r = frequent[1] if len(frequent) > 1 else (Counter(vl).most_common(1)[0][0] if vl else g)
     out = {}
-    for i1, gp, pv, nv in gaps:
+    for i1, gp, _pv, _nv in gaps:
         ks = {(gp - base) // g for base in {g, r} if gp - base >= g and (gp - base) % g == 0}
         if len(ks) == 1:
             out[i1] = ks.pop()

@@ -23,9 +23,22 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from selectolax.lexbor import LexborHTMLParser
 
 from ..client import decode_html, host_of, registrable_domain
-from ..links import (ARTICLE, ATTACHMENT_EXT, IMAGE_EXT, LISTLIKE, classify_title, column_prefix, date_from_url,
-                     desktop_url, is_article_url, year_from_title,
-                     is_attachment_url, is_list_category, parse_date, url_ext)
+from ..links import (
+    ARTICLE,
+    ATTACHMENT_EXT,
+    IMAGE_EXT,
+    LISTLIKE,
+    classify_title,
+    column_prefix,
+    date_from_url,
+    desktop_url,
+    is_article_url,
+    is_attachment_url,
+    is_list_category,
+    parse_date,
+    url_ext,
+    year_from_title,
+)
 
 
 @dataclass

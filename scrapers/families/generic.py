@@ -3,8 +3,21 @@ same site anywhere whose title reads as a report (`off_column_reports`); next-pa
 ``index_N``/``list_N``/``?page=N`` probing, same-host iframes and year sub-columns."""
 from __future__ import annotations
 
-from .base import (PROBE_MIN_ITEMS, ListResult, Page, Request, column_items, iframes, item_digest, next_links,
-                   off_column_reports, page2_templates, probe_next, probe_start, subcolumns)
+from .base import (
+    PROBE_MIN_ITEMS,
+    ListResult,
+    Page,
+    Request,
+    column_items,
+    iframes,
+    item_digest,
+    next_links,
+    off_column_reports,
+    page2_templates,
+    probe_next,
+    probe_start,
+    subcolumns,
+)
 
 NAME = "generic"
 

@@ -8,9 +8,9 @@ import math
 import re
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+from ..links import ATTACHMENT_EXT, unescape_percent_u
 from . import generic
 from .base import Link, ListResult, Page, Request, anchors, clean, page_numbers
-from ..links import ATTACHMENT_EXT, unescape_percent_u
 
 NAME = "gd_post"
 _SID = re.compile(r"""\bSID\s*[:=]\s*['"]?(\d+)""")

@@ -5,7 +5,17 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 from . import generic
-from .base import ListResult, Page, Request, column_items, item_digest, next_links, page_numbers, probe_next, probe_start
+from .base import (
+    ListResult,
+    Page,
+    Request,
+    column_items,
+    item_digest,
+    next_links,
+    page_numbers,
+    probe_next,
+    probe_start,
+)
 
 NAME = "trs_hexmon"
 _COL = re.compile(r"/c\d{5,6}(?:/|$)")

@@ -72,9 +72,8 @@ class _Handler(BaseHTTPRequestHandler):
                 resp = site.routes.get(path)  # unknown query parameters are ignored, as real servers do
         if resp is None:
             resp = Resp(404, b"<html><head><title>404</title></head><body>Not Found</body></html>")
-        if fault:
-            if self._fault(fault, resp, method):
-                return
+        if fault and self._fault(fault, resp, method):
+            return
         self._send(resp, method, headers, slow=always == "slow")
 
     # -- faults
@@ -167,7 +166,7 @@ class Simulator:
         self.timeout_sleep = timeout_sleep
         self.slow_chunk_delay = slow_chunk_delay
 
-    def start(self) -> "Simulator":
+    def start(self) -> Simulator:
         for site in self.sites:
             srv = _Server(site, self.timeout_sleep, self.slow_chunk_delay)
             site.base = f"http://127.0.0.1:{srv.server_address[1]}"
