@@ -37,7 +37,11 @@ try:
 except (ImportError, AttributeError):  # another implementation: plain re.compile
     _sre, _ENGINE, _TYPECODE = None, None, None
 
-MAX_ENTRIES = 4000  # a file past this starts over (patterns from document text slipped in)
+# A file past these starts over with this process's entries: checkouts of other versions
+# add theirs (an entry is ~20 KB: a character class outside Latin-1 becomes a bitmap), and
+# every process reads the whole file (about 1 ms per MB).
+MAX_ENTRIES = 1000
+MAX_BYTES = 12 * 2**20
 
 _compiled: dict[tuple[str, int], re.Pattern] = {}
 _stored: dict | None = None  # the file's entries, read on first use
@@ -124,10 +128,13 @@ def save() -> None:
     except (OSError, EOFError, ValueError, TypeError):
         merged = {}
     merged.update(_new)
+    data = marshal.dumps(merged)
+    if len(data) > MAX_BYTES:
+        data = marshal.dumps(_new)
     tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(marshal.dumps(merged))
+        tmp.write_bytes(data)
         os.replace(tmp, p)
     except OSError:
         tmp.unlink(missing_ok=True)

@@ -65,3 +65,10 @@ def test_an_unwritable_cache_folder_builds_the_region_index_in_memory(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert out.stdout.split() == ["350481104", "PLACE_NAME_FUZZY"]
     assert "building it in memory" in out.stderr
+
+
+def test_a_file_grown_past_its_size_starts_over(tmp_path):
+    _compile_in_child(tmp_path, f"[regex_cache.compile(p) for p in {PATTERNS[:2]!r}]")
+    out = _compile_in_child(tmp_path, f"regex_cache.MAX_BYTES = 10\nregex_cache.compile({PATTERNS[2]!r})\n"
+                                      "regex_cache.save()\nregex_cache._stored = None\nprint(len(regex_cache._entries()))")
+    assert out == "1"
