@@ -23,6 +23,14 @@ Used by property tests, the benchmark and the offline demo. Everything is driven
     (a space, nothing, or a line break), where an empty table cell leaves the &nbsp; it
     held: one U+00A0.
 
+  - ``detached``: tables as PDF-to-text and PDF-to-markdown tools often print them, the
+    row labels apart from the value rows: all labels then all value rows, value rows then
+    labels, or blocks of each; labels split over lines, group labels a character or two
+    per line among them; value rows as TAB-separated or markdown lines where an empty cell
+    is an empty field (a wholly empty TAB row prints nothing). Table 四 is printed as in
+    ``tab``. Asked for by name only (``generate(seed, style="detached")``); its choices come
+    from a random stream of its own, the rest of the report is the base style's.
+
   With ``noise=True`` it adds what real text has: spaces inside CJK words, markdown bold,
   page footers inside prose and tables (tables continued across pages, headers repeated),
   words split across a page join, half-width brackets, numbering variants, 合计 for 总计,
@@ -42,6 +50,10 @@ STYLES = ("tab", "pipe", "markdown", "cell_per_line", "run_together", "spaced", 
 SEPARATED_STYLES = ("tab", "pipe", "markdown", "cell_per_line")
 LINE_STYLES = SEPARATED_STYLES
 BLANK_STYLES = SEPARATED_STYLES + ("web_text",)  # the styles that can print an empty cell
+# Row labels apart from their values (see _detached_lines): a style of its own, drawn only
+# when asked for, so that no seed of STYLES changes its report.
+DETACHED = "detached"
+DETACHED_BASES = ("tab", "markdown")  # how its value rows print their cells
 VERSIONS = ("2019", "2021")
 
 APPLICANTS = ("natural_person", "commercial", "research", "social_org", "legal_service", "other_org")
@@ -807,6 +819,68 @@ def _render_table_lines(w: _Writer, table: _Table) -> list[str]:
     return lines
 
 
+def _detached_lines(w: _Writer, table: _Table, drng: random.Random) -> list[str]:
+    """Table -> lines with the row labels apart from the value rows (the ``detached``
+    style): each stretch of data rows (a table 二 block, table 三 between page breaks)
+    prints its labels and its value rows separately — labels first, values first, or in
+    blocks of a few rows — labels split over lines, the group labels among them; a value
+    row keeps its empty cells as empty fields. Every choice is drawn from `drng`."""
+    md = w.style == "markdown"
+
+    def line(fields: list[str]) -> str:
+        return "| " + " | ".join(fields) + " |" if md else "\t".join(fields)
+
+    out: list[str] = []
+    stretch: list[_Row] = []
+    footers: list[str] = []
+
+    def flush():
+        if stretch:
+            out.extend(_detached_stretch(stretch, drng, line, md))
+            stretch.clear()
+        out.extend(footers)
+        footers.clear()
+
+    for row in table.rows:
+        if row.role == "data":
+            stretch.append(row)
+        elif row.role == "break":
+            footers += ["", w.footer(), ""]
+        else:
+            flush()
+            out.append(line([c.text for c in row.cells if c.kind != "fill"]))
+    flush()
+    return out
+
+
+def _detached_stretch(rows: list[_Row], drng: random.Random, line, md: bool) -> list[str]:
+    """Label lines and value lines of consecutive data rows, arranged apart."""
+    arrangement = drng.choice(("labels first", "values first", "blocks"))
+    size = len(rows) if arrangement != "blocks" else drng.randint(2, 6)
+    values_first = arrangement == "values first" or (arrangement == "blocks" and drng.random() < 0.3)
+    out: list[str] = []
+    for k in range(0, len(rows), size):
+        chunk = rows[k:k + size]
+        labels = [part for r in chunk for c in r.cells if c.kind == "label" for part in _split_label(drng, c.text)]
+        if md and drng.random() < 0.5:
+            labels = [f"| {x} |" for x in labels]  # a broken markdown table of labels alone
+        values = [line([c.text for c in r.cells if c.kind == "value"]) for r in chunk]
+        if md:
+            values[1:1] = ["|" + "|".join("---" for _ in range(values[0].count(" | ") + 1)) + "|"]
+        out += values + labels if values_first else labels + values
+    return out
+
+
+def _split_label(drng: random.Random, label: str) -> list[str]:
+    """A label over one to three lines, as a narrow cell wraps it; a group label (三、本年度
+    办理结果) sometimes a character or two per line, as a tall merged cell prints it."""
+    if len(label) >= 6 and label[0] in "一二三四五六七八九（(" and drng.random() < 0.3:
+        step = drng.choice((1, 2))
+        return [label[i:i + step] for i in range(0, len(label), step)]
+    cuts = sorted(drng.sample(range(2, len(label) - 1), min(drng.randint(0, 2), max(len(label) - 3, 0))))
+    return [label[a:b] for a, b in zip([0] + cuts, cuts + [len(label)])]
+
+
 def _regroup(row: _Row) -> _Row:
     """A row that starts a new page re-prints the group labels its merged cells carry."""
     cells = list(row.cells)
@@ -874,11 +948,16 @@ def _decorate_para(rng: random.Random, s: str, nz: _Noise) -> str:
 
 
 def render_text(values: dict, version: str, year: int, agency: str, style: str, rng: random.Random,
-                noise: bool = True, vary_prose: bool = False) -> str:
+                noise: bool = True, vary_prose: bool = False, detached: random.Random | None = None) -> str:
     """Render a whole report holding `values` in flattening `style`. With `vary_prose` the
     prose is composed afresh for the agency and year (reports then share few phrases, as real
     ones do: what copy detection needs); without it, the sentences come from small fixed pools,
-    which keeps the layout of every seed that tests pin."""
+    which keeps the layout of every seed that tests pin. `detached`: the random stream of the
+    ``detached`` style's choices (by default one of the agency, year and version)."""
+    drng = None
+    if style == DETACHED:
+        drng = detached or random.Random(f"{DETACHED} {agency} {year} {version}")
+        style = drng.choice(DETACHED_BASES)  # the base style prints everything but the tables' rows
     if style not in STYLES:
         raise ValueError(f"unknown style {style!r}")
     if style not in BLANK_STYLES and any(v is None for v in values.values()):
@@ -968,11 +1047,12 @@ def render_text(values: dict, version: str, year: int, agency: str, style: str, 
     items.append(("sig", f"{year + 1}年{month}月{rng.randint(1, 28 if month == 2 else 31)}日"))
 
     if style in LINE_STYLES:
-        return _render_lines(rng, items, style, nz, year)
+        return _render_lines(rng, items, style, nz, year, drng)
     return _render_one_line(rng, items, style, nz, year, title)
 
 
-def _render_lines(rng: random.Random, items: list, style: str, nz: _Noise, year: int) -> str:
+def _render_lines(rng: random.Random, items: list, style: str, nz: _Noise, year: int,
+                  detached: random.Random | None = None) -> str:
     w = _Writer(rng, style, nz, first_page=2)
     nl = "\n"
     if style == "cell_per_line":
@@ -1042,7 +1122,10 @@ def _render_lines(rng: random.Random, items: list, style: str, nz: _Noise, year:
             else:
                 if out and out[-1] != "":
                     out.append("")
-                out += _render_table_lines(w, payload)
+                if detached is not None and payload.key != "t4":
+                    out += _detached_lines(w, payload, detached)
+                else:
+                    out += _render_table_lines(w, payload)
                 out.append("")
     return nl.join(out) + nl
 
@@ -1135,17 +1218,18 @@ def generate(seed: int, version: str | None = None, style: str | None = None, va
         s = "web_text"
     version = version or v
     style = style or s
+    detached = random.Random(f"{DETACHED} {seed}") if style == DETACHED else None
     if version == "pre2019":
         return _generate_pre2019(rng, style)
     if version not in VERSIONS:
         raise ValueError(f"unknown template version {version!r}")
-    if style not in STYLES:
+    if style not in STYLES and style != DETACHED:
         raise ValueError(f"unknown style {style!r}")
     year = rng.choice((2019, 2020)) if version == "2019" else rng.randint(2021, 2024)
     agency = make_agency(rng)
-    values = generate_values(rng, version, blanks=style in BLANK_STYLES)
+    values = generate_values(rng, version, blanks=style in BLANK_STYLES or style == DETACHED)
     encoding = "gb18030" if rng.random() < 0.15 else "utf-8"
-    text = render_text(values, version, year, agency, style, rng, noise=True, vary_prose=vary_prose)
+    text = render_text(values, version, year, agency, style, rng, noise=True, vary_prose=vary_prose, detached=detached)
     return GeneratedReport(text=text, encoding=encoding, version=version, year=year, agency=agency,
                            style=style, values=values)
 

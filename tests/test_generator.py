@@ -15,6 +15,7 @@ import pytest
 from parsers.templates import template
 from synth.generator import (
     BLANK_STYLES,
+    DETACHED,
     SEPARATED_STYLES,
     STYLES,
     GeneratedReport,
@@ -488,3 +489,28 @@ def test_render_refuses_blank_cells_in_one_line_styles():
     with pytest.raises(ValueError):
         render_text(vals, "2019", 2019, "某某县人民政府", "run_together", rng)
     render_text(vals, "2019", 2019, "某某县人民政府", "tab", rng)  # fine there
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_detached_labels_stand_apart_from_their_values(version):
+    """The detached style prints every value row of tables 二 and 三 as one line with its
+    empty cells as empty fields, in template order, but not after its own label: labels
+    come first, last or in blocks, some split over lines."""
+    t = template(version)
+    apart = split = 0
+    for seed in range(25):
+        g = generate(seed, version=version, style=DETACHED)
+        assert g.style == DETACHED and list(g.values) == expected_addresses(version, g.single_other)
+        assert g.data.decode(g.encoding) == g.text and g == generate(seed, version=version, style=DETACHED)
+        lines = g.text.replace("\r\n", "\n").split("\n")
+        cells = [[c.strip() for c in x.strip()[1:-1].split("|")] if x.startswith("|") else x.split("\t")
+                 for x in lines]
+        want = [["" if g.values[f"t3/{k}/{c.key}"] is None else str(g.values[f"t3/{k}/{c.key}"])
+                 for c in t.t3_columns] for k in _t3_row_keys(g.values)]
+        printed = [c for c in cells if len(c) == len(t.t3_columns) and all(re.fullmatch(r"\d*", x) for x in c)]
+        assert [r for r in printed if any(r)] == [r for r in want if any(r)], seed  # a blank TAB row prints nothing
+        label_lines = [i for i, x in enumerate(lines) if x.strip("| ").startswith(("一、本年新收", "一、本年"))]
+        after = lines[label_lines[0] + 1] if label_lines else ""
+        apart += not re.match(r"^\|?\s*[\d\t|]", after)
+        split += "本年新收政府信息公开申请数量" not in g.text.replace("| ", "").replace(" |", "")
+    assert apart >= 10 and split >= 3, (apart, split)

@@ -1,7 +1,8 @@
 """Round trip: generated report -> scraped text (every flattening style) -> parser -> cells.
 
 (a) the parser never states a wrong value: every cell it resolves (status != "unresolved")
-    has exactly the generated value (a blank cell: value None, status "blank");
+    has exactly the generated value (a blank cell: value None, status "blank"), in every
+    style and in the ``detached`` one (row labels apart from their values);
 (b) over a fixed batch of reports of all styles and both versions it recovers at least 99%
     of the generated cells exactly;
 (c) it finds the template version and the report year.
@@ -15,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from parsers.report import parse_bytes
-from synth.generator import STYLES, GeneratedReport, generate
+from synth.generator import DETACHED, STYLES, GeneratedReport, generate
 from tests.conftest import n_examples
 
 VERSIONS = ("2019", "2021")
@@ -75,7 +76,7 @@ def recovered(gen: GeneratedReport, report) -> tuple[int, list[str]]:
 
 
 @settings(max_examples=n_examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(min_value=0, max_value=2**32 - 1), style=st.sampled_from(STYLES),
+@given(seed=st.integers(min_value=0, max_value=2**32 - 1), style=st.sampled_from(STYLES + (DETACHED,)),
        version=st.sampled_from(VERSIONS))
 def test_parser_never_states_a_wrong_value(seed, style, version):
     gen = generate(seed, version=version, style=style)
@@ -113,3 +114,23 @@ def test_recovery_over_a_fixed_batch():
     if n_ok < MIN_RECOVERY * n_all:
         detail = [e for s in STYLES for e in examples[s]]
         raise AssertionError("\n".join(lines + ["examples of misses:"] + detail))
+
+
+DETACHED_BATCH = 60  # reports of the detached style (both versions)
+DETACHED_FLOOR = 0.45  # share of their cells recovered; measured 53.0 % on 1,000 reports
+
+
+def test_recovery_of_labels_detached_from_their_values():
+    """Tables printed with their row labels apart from the value rows: table 三 is read by
+    aligning its value rows in template order where its identities confirm it (all-zero
+    tables, blank totals and table 二, which has no identity, stay unresolved)."""
+    total = ok = 0
+    for i in range(DETACHED_BATCH):
+        gen = generate(i, version=VERSIONS[i % 2], style=DETACHED)
+        report = parse(gen, i)
+        assert not wrong_cells(gen, report), i
+        n_ok, _ = recovered(gen, report)
+        total += len(gen.values)
+        ok += n_ok
+    print(f"\ndetached: recovered {ok}/{total} cells ({ok / total:.1%}) over {DETACHED_BATCH} reports")
+    assert ok >= DETACHED_FLOOR * total
