@@ -12,8 +12,11 @@ Writes into OUT:
                        style) and N/5 pre-2019 reports, their text written to OUT/inputs/;
 * ``forms.jsonl``      with ``--forms M``: M generated reports each as a web page (every page
                        shape and encoding `render_html` draws), a PDF (`render_pdf`, its
-                       layout options drawn) and a DOCX, written to OUT/forms/ (with
-                       ``--against``, the earlier run's files are read again instead).
+                       layout options drawn), a DOCX and, where LibreOffice is installed, an
+                       RTF that LibreOffice makes of the DOCX (for the RTF reader), written to
+                       OUT/forms/ (with ``--against``, the earlier run's files are read again
+                       instead). Word 97 files are left out: they are read by LibreOffice into
+                       DOCX, which the DOCX files cover.
 
 With ``--against``, each file is compared line by line (one report a line) with the same
 file of the earlier run: the script prints how many reports differ, the first few
@@ -94,7 +97,32 @@ def _write_forms(folder: Path, n: int) -> list[str]:
             name = f"form-{i:04d}.{ext}"
             (folder / name).write_bytes(data)
             names.append(name)
-    return names
+    names += _rtf_of([folder / n for n in names if n.endswith(".docx")])
+    return _in_order(names)
+
+
+FORM_ORDER = {".html": 0, ".pdf": 1, ".docx": 2, ".rtf": 3}
+
+
+def _in_order(names) -> list[str]:
+    """Form files report by report, in FORM_ORDER within a report."""
+    return sorted(names, key=lambda n: (n.rsplit(".", 1)[0], FORM_ORDER[n[n.rfind("."):]]))
+
+
+def _rtf_of(docx: list[Path]) -> list[str]:
+    """RTF files LibreOffice writes from the DOCX files (one call, a throwaway profile)."""
+    exe = shutil.which("soffice") or shutil.which("libreoffice")
+    if exe is None or not docx:
+        print("LibreOffice not found: no RTF forms")
+        return []
+    import tempfile
+
+    folder = docx[0].parent
+    with tempfile.TemporaryDirectory(prefix="xxgk-compare-lo-") as profile:
+        subprocess.run([exe, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
+                        "--convert-to", "rtf", "--outdir", str(folder), *map(str, docx)],
+                       capture_output=True, check=False, timeout=600)
+    return [p.with_suffix(".rtf").name for p in docx if p.with_suffix(".rtf").exists()]
 
 
 def _diff(name: str, new: Path, old: Path, show: int) -> int:
@@ -129,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--against", type=Path, help="folder of an earlier run to compare with")
     ap.add_argument("--n", type=int, default=300, help="generated reports (default 300, plus N/5 pre-2019)")
     ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
-    ap.add_argument("--forms", type=int, default=0, help="also M generated reports as HTML, PDF and DOCX")
+    ap.add_argument("--forms", type=int, default=0, help="also M generated reports as HTML, PDF, DOCX and RTF")
     ap.add_argument("--code", type=Path, default=ROOT, help="checkout whose xxgk is run (default this one)")
     ap.add_argument("--show", type=int, default=5, help="differing reports shown per file")
     args = ap.parse_args(argv)
@@ -148,8 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.forms:
         earlier = args.against / "forms" if args.against else None
         if earlier and earlier.is_dir():  # the same bytes (a DOCX carries the time it was made)
-            order = {".html": 0, ".pdf": 1, ".docx": 2}  # as _write_forms writes them
-            forms = sorted((p.name for p in earlier.iterdir()), key=lambda n: (n.rsplit(".", 1)[0], order[n[n.rfind("."):]]))
+            forms = _in_order(p.name for p in earlier.iterdir())
             shutil.copytree(earlier, args.out / "forms", dirs_exist_ok=True)
         else:
             forms = _write_forms(args.out / "forms", args.forms)
