@@ -735,14 +735,34 @@ def _prepare_rows(t: _Table, warnings: list[Warning]) -> None:
         _row_candidates(r, t.roles, value_roles)
 
 
+@dataclass
+class _ValueCells:
+    """A row's value tokens and the columns they fill, once the unit column is read."""
+    toks: list[_Tok]
+    roles: list[str]  # the table's column roles left for them (no unit column)
+    unit: str | None  # from the unit column, else from the label's (万元)/%
+
+
 def _row_candidates(r: _Row, roles: list[str], value_roles: list[str]) -> None:
+    """The readings of a row's values (r.cands) and its unit (r.unit), or r.problem."""
+    if not r.toks or r.problem:
+        return  # a caption row whose only digits were the next row's number, or a row already in doubt
+    cells = _value_cells(r, roles)
+    if len(cells.toks) == 1 and cells.toks[0].kind == "RUN" and len(cells.roles) > 1:
+        if "code" in cells.roles:
+            r.problem = "run-together digits in a table with a code column"
+            return
+        r.unit = cells.unit
+        r.cands = _split_readings(r, cells.toks[0], value_roles)
+    else:
+        r.cands, r.unit = _printed_readings(r, cells)  # printed in separate cells: read as printed
+
+
+def _value_cells(r: _Row, roles: list[str]) -> _ValueCells:
     toks = list(r.toks)
-    if not toks:
-        return  # a caption row whose only digits were the next row's number
     label_unit = re.search(r"[(（](万人次|万元|人次|条|件|个|人|次|元|篇|项|%)[)）]$|(%|％)$", r.label)
     unit = _nfkc(label_unit.group(1) or label_unit.group(2)) if label_unit else None
     rest_roles = list(roles)
-    # unit column
     if "unit" in rest_roles:
         i = 0
         while i < len(toks) and toks[i].kind == "BLANK" and i + 1 < len(toks) and toks[i + 1].kind != "NUM":
@@ -756,56 +776,25 @@ def _row_candidates(r: _Row, roles: list[str], value_roles: list[str]) -> None:
     toks = [k for k in toks if k.kind != "UNIT"] if any(k.kind == "UNIT" for k in toks) else toks
     if rest_roles and rest_roles[-1] == "remark" and len(toks) < len(rest_roles):
         rest_roles = rest_roles[:-1]
+    return _ValueCells(toks, rest_roles, unit)
+
+
+def _split_readings(r: _Row, tok: _Tok, value_roles: list[str]) -> list[dict]:
+    """Readings of one run of digits as the table's value columns (r.unit already set),
+    those that a rate's bound and this year ≤ 历年累计 allow."""
+    n = len(value_roles)
     cands: list[dict] = []
-    if r.problem:
-        return
-    split = False
-    if len(toks) == 1 and toks[0].kind == "RUN" and len(rest_roles) > 1:
-        if "code" in rest_roles:
-            r.problem = "run-together digits in a table with a code column"
-            return
-        tok = toks[0]
-        split = True
-        n = len(value_roles)
-        for parts in _splits(tok.text, n):
-            c, off = {}, tok.start
-            for role, p in zip(value_roles, parts):
-                c[role] = (_num(p), p, off)
-                off += len(p)
-            cands.append(c)
-        if (unit == "%" or re.search(r"率[%％]?$", r.label)) and _valid_num(tok.text):
-            # a rate usually has no 历年累计: the blank cell may have vanished
-            cands.append({"value": (_num(tok.text), tok.text, tok.start)})
-        if not cands:
-            r.problem = f"digits '{tok.text}' cannot be read as {n} values"
-    else:
-        if len(toks) > len(rest_roles):
-            while len(toks) > len(rest_roles) and toks[0].kind == "BLANK":
-                toks = toks[1:]
-            while len(toks) > len(rest_roles) and toks[-1].kind == "BLANK":
-                toks = toks[:-1]
-        if len(toks) == len(rest_roles):
-            c = {}
-            for role, tok in zip(rest_roles, toks):
-                if role in ("value", "cumulative") and tok.kind in ("NUM", "RUN"):
-                    if tok.kind == "RUN" and not _valid_num(tok.text):
-                        continue
-                    c[role] = (_num(tok.text.replace(",", "")), tok.text, tok.start)
-                    unit = unit or tok.unit
-            cands.append(c)
-        elif len(toks) < len(rest_roles) and len(toks) == 1 and toks[0].kind in ("NUM", "RUN") and \
-                (unit == "%" or toks[0].unit == "%"):
-            tok = toks[0]
-            if _valid_num(tok.text.replace(",", "")):
-                cands.append({"value": (_num(tok.text), tok.text, tok.start)})
-                unit = "%"
-        else:
-            shown = " ".join(k.text or "·" for k in toks)
-            r.problem = f"{len(toks)} values ({shown}) for {len(rest_roles)} columns"
-    r.unit = unit
-    if not split:
-        r.cands = cands  # printed in separate cells: read as printed
-        return
+    for parts in _splits(tok.text, n):
+        c, off = {}, tok.start
+        for role, p in zip(value_roles, parts):
+            c[role] = (_num(p), p, off)
+            off += len(p)
+        cands.append(c)
+    if (r.unit == "%" or re.search(r"率[%％]?$", r.label)) and _valid_num(tok.text):
+        # a rate usually has no 历年累计: the blank cell may have vanished
+        cands.append({"value": (_num(tok.text), tok.text, tok.start)})
+    if not cands:
+        r.problem = f"digits '{tok.text}' cannot be read as {n} values"
     if r.unit == "%":
         cands = [c for c in cands if all(v[0] <= 100 for v in c.values())]
     elif "value" in value_roles and "cumulative" in value_roles:
@@ -813,7 +802,36 @@ def _row_candidates(r: _Row, roles: list[str], value_roles: list[str]) -> None:
                  or c["value"][0] <= c["cumulative"][0]]
     if not cands and not r.problem:
         r.problem = "no reading satisfies this year ≤ 历年累计"
-    r.cands = cands
+    return cands
+
+
+def _printed_readings(r: _Row, cells: _ValueCells) -> tuple[list[dict], str | None]:
+    """The one reading of values printed in their own cells, and the row's unit; or none
+    and r.problem when the cells do not fit the columns."""
+    toks, roles, unit = cells.toks, cells.roles, cells.unit
+    if len(toks) > len(roles):
+        while len(toks) > len(roles) and toks[0].kind == "BLANK":
+            toks = toks[1:]
+        while len(toks) > len(roles) and toks[-1].kind == "BLANK":
+            toks = toks[:-1]
+    if len(toks) == len(roles):
+        c = {}
+        for role, tok in zip(roles, toks):
+            if role in ("value", "cumulative") and tok.kind in ("NUM", "RUN"):
+                if tok.kind == "RUN" and not _valid_num(tok.text):
+                    continue
+                c[role] = (_num(tok.text.replace(",", "")), tok.text, tok.start)
+                unit = unit or tok.unit
+        return [c], unit
+    if len(toks) < len(roles) and len(toks) == 1 and toks[0].kind in ("NUM", "RUN") and \
+            (unit == "%" or toks[0].unit == "%"):
+        tok = toks[0]
+        if _valid_num(tok.text.replace(",", "")):
+            return [{"value": (_num(tok.text), tok.text, tok.start)}], "%"
+        return [], unit
+    shown = " ".join(k.text or "·" for k in toks)
+    r.problem = f"{len(toks)} values ({shown}) for {len(roles)} columns"
+    return [], unit
 
 
 def part_of(child: str | None, parent: str | None) -> bool:

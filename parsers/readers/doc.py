@@ -35,6 +35,7 @@ import subprocess
 import tempfile
 import threading
 from bisect import bisect_left
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..document import Block, Cell, Document, Location, Warning, para
@@ -303,6 +304,42 @@ def _fix_surrogates(s: str) -> str:
     return s
 
 
+@dataclass
+class _Groups:
+    """Where the scanner stands in the RTF's nesting of {groups}."""
+    state: dict  # the current group's properties (font, \\uc, in a table, destination)
+    stack: list[dict] = field(default_factory=list)  # the enclosing groups' properties
+    fresh: bool = False  # the next control word is the first of its group
+    star: bool = False  # \\* seen: the group is an ignorable destination
+    skip: int = 0  # characters of a \\uN's fallback still to skip
+
+    def open(self) -> None:
+        self.stack.append(self.state)
+        self.state = dict(self.state)
+        self.fresh, self.star, self.skip = True, False, 0
+
+    def close(self) -> None:
+        if self.stack:
+            self.state = self.stack.pop()
+        self.fresh, self.star, self.skip = False, False, 0
+
+    def drop(self) -> None:
+        """After a destination group was skipped to its closing brace."""
+        if self.stack:
+            self.state = self.stack.pop()
+        self.fresh = self.star = False
+
+    def skip_fallback(self, text: str | None) -> str | None:
+        """Skip the fallback characters of a \\uN: what is left of a text run, or None when
+        the token (a run, a \\'hh byte, a symbol or a control word: one character) is skipped."""
+        if text is None:
+            self.skip -= 1
+            return None
+        take = min(self.skip, len(text))
+        self.skip -= take
+        return text[take:] or None
+
+
 class _Rtf:
     def __init__(self) -> None:
         self.ansicpg = "cp1252"
@@ -438,11 +475,7 @@ class _Rtf:
 
     # ------------------------------------------------------------ parse
     def parse(self, s: str) -> None:
-        state: dict = {"uc": 1, "font": None, "intbl": False, "dest": None}
-        stack: list[dict] = []
-        fresh = False  # the next control word is the first of its group
-        star = False
-        skip_chars = 0
+        g = _Groups({"uc": 1, "font": None, "intbl": False, "dest": None})
         pos = 0
         n = len(s)
         while pos < n:
@@ -450,75 +483,71 @@ class _Rtf:
             if m is None:  # a lone backslash at the end
                 break
             pos = m.end()
-            word, arg, hexb, sym, brace, text = m.group(1), m.group(2), m.group(3), m.group(4), m.group(5), m.group(6)
+            word, arg, hexb, sym, brace, text = m.groups()
             if brace == "{":
-                stack.append(state)
-                state = dict(state)
-                fresh, star, skip_chars = True, False, 0
+                g.open()
                 continue
             if brace == "}":
-                if stack:
-                    state = stack.pop()
-                fresh, star, skip_chars = False, False, 0
+                g.close()
                 continue
             if word is None and hexb is None and sym is None and text is None:
                 continue  # raw line breaks are not text in RTF
-            if skip_chars:
-                if text is not None:
-                    take = min(skip_chars, len(text))
-                    skip_chars -= take
-                    text = text[take:]
-                    if not text:
-                        continue
-                else:
-                    skip_chars -= 1
+            if g.skip:
+                text = g.skip_fallback(text)
+                if text is None:
                     continue
             if sym == "*":
-                star = True
+                g.star = True
                 continue
             if word is not None:
-                if fresh and (star or word in _SKIP_DEST):
-                    if word == "fonttbl":
-                        state["dest"] = "fonttbl"
-                        fresh = False
-                        continue
-                    pos = self._skip_group(s, pos)
-                    if stack:
-                        state = stack.pop()
-                    fresh = star = False
-                    continue
-                fresh = False
-                if word == "fonttbl":
-                    state["dest"] = "fonttbl"
-                elif word == "bin":
-                    pos += max(0, int(arg or 0))
-                else:
-                    skip_chars = self.control(word, arg, state)
+                pos = self._word(s, pos, word, arg, g)
                 continue
-            fresh = False
-            if state.get("dest") == "fonttbl":
-                continue
-            if hexb is not None:
-                self.add_byte(int(hexb, 16), state)
-            elif sym is not None:
-                if sym in ("\n", "\r"):
-                    self.par(state)
-                else:
-                    self.add(_SYMBOLS.get(sym, ""))
-            elif text is not None:
-                if text.isascii():
-                    self.add(text)
-                else:  # raw 8-bit bytes in the text: codepage bytes
-                    for ch in text:
-                        if ord(ch) < 128:
-                            self.add(ch)
-                        else:
-                            self.add_byte(ord(ch), state)
+            g.fresh = False
+            if g.state.get("dest") != "fonttbl":
+                self._text(hexb, sym, text, g.state)
         if self.cur or self.bytebuf:
-            self.par(state)
+            self.par(g.state)
         if self.row_cells:
             self.row()
         self.end_table()
+
+    def _word(self, s: str, pos: int, word: str, arg: str | None, g: _Groups) -> int:
+        """Apply a control word that starts at `pos` - 1; returns where scanning goes on
+        (past a skipped destination group or \\binN data)."""
+        if g.fresh and (g.star or word in _SKIP_DEST):
+            if word == "fonttbl":
+                g.state["dest"] = "fonttbl"
+                g.fresh = False
+                return pos
+            pos = self._skip_group(s, pos)
+            g.drop()
+            return pos
+        g.fresh = False
+        if word == "fonttbl":
+            g.state["dest"] = "fonttbl"
+        elif word == "bin":
+            pos += max(0, int(arg or 0))
+        else:
+            g.skip = self.control(word, arg, g.state)
+        return pos
+
+    def _text(self, hexb: str | None, sym: str | None, text: str | None, state: dict) -> None:
+        if hexb is not None:
+            self.add_byte(int(hexb, 16), state)
+        elif sym is not None:
+            if sym in ("\n", "\r"):
+                self.par(state)
+            else:
+                self.add(_SYMBOLS.get(sym, ""))
+        elif text is not None:
+            if text.isascii():
+                self.add(text)
+            else:  # raw 8-bit bytes in the text: codepage bytes
+                for ch in text:
+                    if ord(ch) < 128:
+                        self.add(ch)
+                    else:
+                        self.add_byte(ord(ch), state)
 
     @staticmethod
     def _skip_group(s: str, pos: int) -> int:
@@ -542,10 +571,7 @@ class _Rtf:
     def control(self, word: str, arg: str | None, state: dict) -> int:
         """Apply a control word; return how many following characters to skip (\\uN)."""
         if state.get("dest") == "fonttbl":
-            if word == "f" and arg is not None:
-                state["deffont"] = int(arg)
-            elif word == "fcharset" and arg is not None and state.get("deffont") is not None:
-                self.fonts[state["deffont"]] = int(arg)
+            self._font_table(word, arg, state)
             return 0
         if word == "u" and arg is not None:
             code = int(arg)
@@ -553,6 +579,31 @@ class _Rtf:
                 code += 65536
             self.add(chr(code))
             return state.get("uc", 1)
+        if self._group_property(word, arg, state) or self._table_word(word, arg):
+            return 0
+        if word in ("par", "sect"):
+            self.par(state)
+        elif word == "line":
+            if state.get("intbl") or self.row_cells:
+                self.pieces.append(norm_text(self.take()))
+            else:
+                self.par(state)
+        elif word == "tab":
+            self.add("\t")
+        elif word in _CHAR_WORDS:
+            self.add(_CHAR_WORDS[word])
+        return 0
+
+    def _font_table(self, word: str, arg: str | None, state: dict) -> None:
+        """Inside {\\fonttbl}: each font's \\fcharset, by font number."""
+        if word == "f" and arg is not None:
+            state["deffont"] = int(arg)
+        elif word == "fcharset" and arg is not None and state.get("deffont") is not None:
+            self.fonts[state["deffont"]] = int(arg)
+
+    def _group_property(self, word: str, arg: str | None, state: dict) -> bool:
+        """Code page, font, \\uc and table-paragraph words: they set how the text that
+        follows is read. True when `word` was one."""
         if word == "uc" and arg is not None:
             state["uc"] = max(0, int(arg))
         elif word == "ansicpg" and arg is not None:
@@ -570,20 +621,18 @@ class _Rtf:
             state["dbch"] = True
         elif word in ("loch", "hich"):
             state["dbch"] = False
-        elif word in ("par", "sect"):
-            self.par(state)
-        elif word == "line":
-            if state.get("intbl") or self.row_cells:
-                self.pieces.append(norm_text(self.take()))
-            else:
-                self.par(state)
-        elif word == "tab":
-            self.add("\t")
         elif word == "pard":
             state["intbl"] = False
         elif word == "intbl":
             state["intbl"] = True
-        elif word in ("cell", "nestcell"):
+        else:
+            return False
+        return True
+
+    def _table_word(self, word: str, arg: str | None) -> bool:
+        """Cell and row ends, row definitions (\\trowd, \\cellx boundaries, merge flags).
+        True when `word` was one."""
+        if word in ("cell", "nestcell"):
             self.cell()
         elif word == "row":
             self.row()
@@ -600,9 +649,9 @@ class _Rtf:
         elif word == "cellx" and arg is not None:
             self.defs.append((int(arg), self.pending_flags))
             self.pending_flags = set()
-        elif word in _CHAR_WORDS:
-            self.add(_CHAR_WORDS[word])
-        return 0
+        else:
+            return False
+        return True
 
 
 def read_rtf(data: bytes) -> Document:
