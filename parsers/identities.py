@@ -108,6 +108,8 @@ def plan(version: str, tables: frozenset, printed: frozenset) -> tuple:
     tpl = template(version)
     out = []
     for ident in tpl.checks:
+        if not ident.reported:
+            continue
         if ident.check in ("cross_year", "narrative"):  # listed, the same for every report
             out.append(Check(ident.id, "report", None, None, None,
                              "needs the previous year's report: evaluated in the datasets" if ident.check == "cross_year"
@@ -196,6 +198,83 @@ def _nonneg_check(tpl: Template, id_: str, subject: str, hard: bool, table: str,
     neg = [a for a, c in cells.items() if a.startswith(prefix) and c.status == "number" and c.value < 0
            and not tpl.column(a).signed]
     return Check(id_, subject, not neg, len(neg), 0, ("negative: " + ", ".join(neg)) if neg else "", hard)
+
+
+# ------------------------------------------------------------------ across years
+
+
+class CrossTerm(NamedTuple):
+    dy: int  # 0: the report's own cell; -1: the previous year's report's
+    address: str
+    coef: int
+    total: bool  # a total under the blank policy
+
+
+class CrossEquation(NamedTuple):
+    """One instance of a cross-year identity: sum of coef × value = 0."""
+    id: str
+    subject: str
+    hard: bool
+    terms: tuple[CrossTerm, ...]
+    zero_blanks: bool
+    note: str
+    reported: bool  # False: for settling readings only (`pipeline.crossyear`), not a check
+
+
+@cache
+def cross_year_equations(version: str) -> tuple[CrossEquation, ...]:
+    """The cross-year identities of a template, one equation per for_each value."""
+    tpl = template(version)
+    out = []
+    for i in tpl.checks:
+        if i.check != "cross_year" or not i.terms:
+            continue
+        for e in i.each:
+            terms = []
+            for dy, pattern, k in i.terms:
+                a = pattern.replace("{" + i.var + "}", e)
+                t, rest = a.split("/", 1)
+                row, _, col = rest.rpartition("/")
+                terms.append(CrossTerm(dy, a, k, blank_is_total(tpl, t, row, col)))
+            out.append(CrossEquation(i.id, e, i.hard, tuple(terms), i.blank == "zero_components", i.note, i.reported))
+    return tuple(out)
+
+
+def _known(cell, total: bool, zero: bool, has_number: bool):
+    """A term's value under the blank policy, or None (blank total, unresolved, …)."""
+    if cell.status == "number":
+        return cell.value
+    if zero and not total and has_number and cell.status in ("blank", "dash", "text"):
+        return 0
+    return None
+
+
+def cross_year(prev_cells, cur_cells, prev_year: int, cur_year: int, version: str | None) -> list[Check]:
+    """The cross-year identities of the later report's template (`version`; the latest
+    template for a report on none) between two consecutive years' reports of one agency.
+    An identity whose cells one of the reports lacks is not evaluated; one whose cell is
+    blank where the policy does not count it 0, or unresolved, is unverifiable (ok null).
+    lhs is the report's own first term, rhs what the other terms make it."""
+    if cur_year != prev_year + 1:
+        return []
+    from .templates import latest, versions
+
+    sides = ({c.address: c for c in cur_cells}, {c.address: c for c in prev_cells})
+    numbers = tuple({a[:2] for a, c in side.items() if c.status == "number"} for side in sides)
+    out = []
+    for eq in cross_year_equations(version if version in versions() else latest()):
+        if not eq.reported:
+            continue
+        cells = [sides[-t.dy].get(t.address) for t in eq.terms]
+        if any(c is None for c in cells):
+            continue
+        vals = [_known(c, t.total, eq.zero_blanks, t.address[:2] in numbers[-t.dy]) for c, t in zip(cells, eq.terms)]
+        lhs = vals[0]
+        rest = [(t.coef, v) for t, v in zip(eq.terms[1:], vals[1:])]
+        rhs = None if any(v is None for _, v in rest) else -sum(k * v for k, v in rest) * eq.terms[0].coef
+        ok = None if lhs is None or rhs is None else abs(lhs - rhs) < 1e-6
+        out.append(Check(eq.id, eq.subject, ok, lhs, rhs, eq.note.format(year=cur_year, prev_year=prev_year), eq.hard))
+    return out
 
 
 # ------------------------------------------------------------------ for the matcher

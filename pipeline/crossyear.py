@@ -5,7 +5,11 @@ parser keeps them (`readings` of the parse output: for each ambiguous row, the v
 its unresolved cells in every reading the template admits). The same publisher's other
 years often decide, through the identities that link a report to its neighbours:
 
-* 2019 template: 对外公开总数量(y) = 对外公开总数量(y−1) + 本年新公开(y) (t2 art20_1 rows);
+The identities are the templates' ``cross_year`` identities (their definition files'
+``terms``), for instance:
+
+* 2019 template: 对外公开总数量(y) = 对外公开总数量(y−1) + 本年新公开(y) (t2 art20_1 rows,
+  `t2_published_cross_year`, used here only);
 * 2021 template: 现行有效件数(y) = 现行有效件数(y−1) + 本年制发(y) − 本年废止(y)
   (the template's `t2_in_force_cross_year`);
 * 2019 template: 上一年项目数量(y) = 上一年项目数量(y−1) + 本年增/减(y−1)
@@ -29,27 +33,15 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 
-# (templates, rows as (table, row prefix), terms as (year offset, column, coefficient)): sum of coefficient × value = 0
-_T3_COLS = ("natural_person", "commercial", "research", "social_org", "legal_service", "other_org", "total")
-IDENTITIES: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[int, str, int], ...]], ...] = (
-    (("2019",), ("t2/art20_1.regulations", "t2/art20_1.normative_docs"),
-     ((0, "published_total", 1), (-1, "published_total", -1), (0, "published_new", -1))),
-    (("2021",), ("t2/art20_1.regulations", "t2/art20_1.normative_docs"),
-     ((0, "in_force", 1), (-1, "in_force", -1), (0, "issued", -1), (0, "repealed", 1))),
-    (("2019",), ("t2/art20_5.admin_license", "t2/art20_5.other_admin_services", "t2/art20_6.admin_penalty",
-                 "t2/art20_6.admin_coercion", "t2/art20_8.admin_fees"),
-     ((0, "items_prev_year", 1), (-1, "items_prev_year", -1), (-1, "items_change", -1))),
-) + tuple((("2019", "2021"), (), ((0, f"t3/carried_over/{c}", 1), (-1, f"t3/carried_forward/{c}", -1)))
-          for c in _T3_COLS)
+from parsers.identities import cross_year_equations
+from parsers.templates import versions
 
 
 def _instances(template: str):
-    """Every identity term list as full addresses, for reports of `template`."""
-    for templates, rows, terms in IDENTITIES:
-        if template not in templates:
-            continue
-        for row in rows or ("",):
-            yield tuple((dy, f"{row}/{col}" if row else col, k) for dy, col, k in terms)
+    """Every cross-year identity of the template (`parsers.identities.cross_year_equations`,
+    from the template's definition file) as its terms (year offset, address, coefficient)."""
+    for eq in cross_year_equations(template):
+        yield tuple((t.dy, t.address, t.coef) for t in eq.terms)
 
 
 def _numbers(report: dict) -> dict:
@@ -91,7 +83,7 @@ def judge(option: dict, year: int, template: str, own: dict, neighbours: dict) -
 def settle(report: dict, neighbours: dict) -> dict:
     """The report with the rows its neighbouring years decide set (a copy), else itself."""
     year, template = report.get("year"), report.get("template")
-    if not report.get("readings") or not isinstance(year, int) or template not in ("2019", "2021"):
+    if not report.get("readings") or not isinstance(year, int) or template not in versions():
         return report
     own = _numbers(report)
     decided = []

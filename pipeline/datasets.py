@@ -891,7 +891,7 @@ def _cross_year(picks: dict) -> dict[str, tuple[str | None, list, int]]:
         if prev is None:
             out[r["report_id"]] = (None, [], y)
             continue
-        xs = cross_year_checks(_cells_of(prev["_xcells"]), _cells_of(r["_xcells"]), y - 1, y)
+        xs = cross_year_checks(_cells_of(prev["_xcells"]), _cells_of(r["_xcells"]), y - 1, y, r.get("template"))
         out[r["report_id"]] = (prev["report_id"], xs, y)
     return out
 

@@ -165,3 +165,6 @@ def test_a_template_file_alone_builds_into_the_datasets(reports, tmp_path):
     assert len(new) == 3 and all(v["status"] == "number" for v in new)
     checks = pq.read_table(out / "checks.parquet").to_pylist()
     assert any(c["id"] == "t2_issued_le_in_force" and c["ok"] is False for c in checks)
+    # the file's cross-year identities link consecutive years (2031 -> 2032 -> 2033)
+    carry = [c for c in checks if c["id"] == "t3_carry_cross_year" and c["subject"] != "report"]
+    assert len(carry) == 2 * 7 and all(c["ok"] is not None for c in carry)

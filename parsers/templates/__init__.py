@@ -14,11 +14,13 @@ template year or a provincial variant is a file, not code. A definition gives
 * ``sections`` and ``tables``: rows and columns with their keys and labels, the derived
   (group) rows; ``derived_rows[].printed_alone`` marks a group row some reports print in
   place of its parts;
-* ``identities``: each with ``check`` (``sum``, ``le``, ``nonneg``; ``cross_year`` and
-  ``narrative`` are listed, evaluated elsewhere), ``strength``, ``axis``, ``for_each``,
-  ``lhs``, ``rhs`` and ``blank`` (``zero_components``: a blank part in a table that prints
-  numbers counts 0; ``missing``: any blank leaves the check unverifiable), evaluated by
-  `parsers.identities` for checks, the matcher and the panel alike;
+* ``identities``: each with ``check`` (``sum``, ``le``, ``nonneg``; ``cross_year``, whose
+  ``terms`` link a report to the previous year's and which the build evaluates; ``narrative``,
+  listed only), ``strength``, ``axis``, ``for_each``, ``lhs``, ``rhs`` and ``blank``
+  (``zero_components``: a blank part in a table that prints numbers counts 0; ``missing``:
+  any blank leaves the check unverifiable), evaluated by `parsers.identities` for checks,
+  the matcher, the panel and the build's cross-year checks and settling alike (``report:
+  false``: used to settle readings across years only, not a check of the report);
 * ``blank_policy.totals``: which columns (and, down a column, which rows) are totals,
   whose blank is missing rather than 0.
 
@@ -92,6 +94,10 @@ class Identity:
     check: str = "sum"  # "sum" (lhs = rhs), "le" (lhs <= rhs), "nonneg", "cross_year", "narrative"
     blank: str = "zero_components"  # "zero_components" or "missing" (see the module docstring)
     block: str = ""  # table 二: the block of the rows in `each`
+    var: str = ""  # the for_each placeholder ("r", "c") of `terms`
+    terms: tuple[tuple[int, str, int], ...] = ()  # cross_year: (year offset, address pattern, coefficient), sum = 0
+    note: str = ""  # cross_year: the check's note, with {year} and {prev_year}
+    reported: bool = True  # False: used by the build to settle readings, not a check of the report
 
 
 @dataclass(frozen=True)
@@ -202,12 +208,15 @@ def _columns(items) -> tuple[Column, ...]:
 def _identity(d: dict) -> Identity:
     fe = d.get("for_each") or {}
     each = tuple(next(iter(fe.values()))) if fe else ()
+    var = next(iter(fe)) if fe else ""
     lhs = d.get("lhs", ())
     return Identity(
         id=d["id"], table=d["table"], hard=str(d.get("strength", "")).startswith("hard"),
         axis=d.get("axis", "row"), each=each,
         lhs=tuple(lhs) if isinstance(lhs, list) else (lhs,), rhs=tuple(d.get("rhs", ())),
-        check=d["check"], blank=d.get("blank", "zero_components"), block=d.get("block", ""),
+        check=d["check"], blank=d.get("blank", "zero_components"), block=d.get("block", ""), var=var,
+        terms=tuple((int(dy), a, int(k)) for dy, a, k in d.get("terms", ())), note=d.get("note", ""),
+        reported=d.get("report", True) is not False,
     )
 
 
