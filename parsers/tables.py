@@ -809,7 +809,7 @@ def _t3_label_rows(version: str) -> tuple[tuple[str, re.Pattern, str | None], ..
     """(row key, label pattern, row number) of each t3 row of template(version), built
     once per version: the patterns depend only on the template files."""
     tpl = template(version)
-    extra = {**variants()["table3_rows"], **_national_aliases("table3_rows")}
+    extra = {**variants()["table3_rows"], **_national_aliases("table3_rows"), **tpl.label_variants.get("table3_rows", {})}
     rows = []
     for r in tpl.t3_rows:
         alts = _row_alternatives(r.key, r.label, extra)
@@ -1163,8 +1163,9 @@ def _national_aliases(section: str) -> dict:
 @cache
 def _t2_label_rows(version: str, block: str) -> tuple[tuple[str, re.Pattern, None], ...]:
     """(row key, label pattern, None) of each row of a table 二 block, built once."""
-    extra = {**variants()["table2_rows"], **_national_aliases("table2")}
-    b = template(version).block(block)
+    tpl = template(version)
+    extra = {**variants()["table2_rows"], **_national_aliases("table2"), **tpl.label_variants.get("table2_rows", {})}
+    b = tpl.block(block)
     return tuple((r.key, compile_alternatives(_row_alternatives(r.key, r.label, extra)), None) for r in b.rows)
 
 

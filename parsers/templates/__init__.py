@@ -13,7 +13,8 @@ template year or a provincial variant is a file, not code. A definition gives
   year disagree (the labels win, with a warning: `parsers.metadata.detect_version`);
 * ``sections`` and ``tables``: rows and columns with their keys and labels, the derived
   (group) rows; ``derived_rows[].printed_alone`` marks a group row some reports print in
-  place of its parts;
+  place of its parts; ``label_variants`` (``table3_rows``, ``table2_rows``: label -> row
+  key) adds wordings of this template's rows to those all templates share (variants.json);
 * ``identities``: each with ``check`` (``sum``, ``le``, ``nonneg``; ``cross_year``, whose
   ``terms`` link a report to the previous year's and which the build evaluates; ``narrative``,
   listed only), ``strength``, ``axis``, ``for_each``, ``lhs``, ``rhs`` and ``blank``
@@ -126,6 +127,7 @@ class Template:
     printed_alone: frozenset = frozenset()  # derived group rows a report may print instead of its parts
     total_columns: dict = None  # address table ("t3") -> frozenset of total column keys
     total_rows: dict = None  # address table -> frozenset of total row keys (down a column)
+    label_variants: dict = None  # "table3_rows" / "table2_rows" -> {label as printed: row key}
 
     def addresses(self) -> list[str]:
         """Every cell address of the template, in printed order."""
@@ -259,6 +261,7 @@ def template(version: str) -> Template:
         printed_alone=frozenset(alone),
         total_columns=_totals(v.get("blank_policy", {}), "columns"),
         total_rows=_totals(v.get("blank_policy", {}), "rows"),
+        label_variants={k: dict(x) for k, x in v.get("label_variants", {}).items()},
     )
 
 
