@@ -44,7 +44,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from parsers.templates import Template, template
+from parsers.templates import Template, definitions, template, versions
 
 STYLES = ("tab", "pipe", "markdown", "cell_per_line", "run_together", "spaced", "web_text")
 SEPARATED_STYLES = ("tab", "pipe", "markdown", "cell_per_line")
@@ -54,7 +54,6 @@ BLANK_STYLES = SEPARATED_STYLES + ("web_text",)  # the styles that can print an 
 # when asked for, so that no seed of STYLES changes its report.
 DETACHED = "detached"
 DETACHED_BASES = ("tab", "markdown")  # how its value rows print their cells
-VERSIONS = ("2019", "2021")
 
 APPLICANTS = ("natural_person", "commercial", "research", "social_org", "legal_service", "other_org")
 T3_COLUMNS = APPLICANTS + ("total",)
@@ -69,7 +68,7 @@ T3_KEY_ROWS = ("new_received", "carried_over", "results_total", "carried_forward
 class GeneratedReport:
     text: str  # the rendered report; .data gives the bytes
     encoding: str  # "utf-8" or "gb18030"
-    version: str  # "2019" | "2021"
+    version: str  # a template version (parsers.templates.versions())
     year: int
     agency: str
     style: str
@@ -81,8 +80,13 @@ class GeneratedReport:
 
     @property
     def single_other(self) -> bool:
-        """True for the 2021 variant that prints one （六）其他处理 row (t3/other/<col>)."""
-        return self.version == "2021" and "t3/other/total" in self.values
+        """True for the variant that prints one （六）其他处理 row (t3/other/<col>) where the
+        template has its sub-rows (2021: `Template.printed_alone`)."""
+        return _single_other(self.version, self.values)
+
+
+def _single_other(version: str, values: dict) -> bool:
+    return "other" in template(version).printed_alone and "t3/other/total" in values
 
 
 # ---------------------------------------------------------------------------------------
@@ -287,14 +291,14 @@ def generate_values(rng: random.Random, version: str, *, blanks: bool = True,
     (what run_together/spaced styles need). `single_other` (2021 only; None = random) gives
     the variant with one （六）其他处理 row: t3/other/<col> instead of the three t3/other.* rows.
     """
-    if version not in VERSIONS:
+    if version not in versions():
         raise ValueError(f"unknown template version {version!r}")
     t = template(version)
     scale = _scale(rng)
     so = rng.random() < 0.15
     if single_other is not None:
         so = single_other
-    so = so and version == "2021"
+    so = so and "other" in t.printed_alone
     vals = _t2_values(rng, t, scale)
     vals.update(_t3_values(rng, t, scale, so))
     vals.update(_t4_values(rng, scale))
@@ -504,7 +508,7 @@ def _sections_prose(rng: random.Random, vals: dict, version: str, year: int, age
                 f"{year + 1}年，{me}" + variants(("将进一步加强组织领导，完善工作机制，", "将重点做好以下工作：",
                                                   "将针对上述问题认真整改，"))
                 + "".join(pick(_POOL_IMPROVE, 1, 3))]
-    if version == "2021":
+    if any(r.key == "other.unpaid_fee" for r in template(version).t3_rows):  # templates with 信息处理费 (2021)
         other = rng.choice([
             f"{year}年度{me}未收取信息处理费。",
             "本年度无其他需要报告的事项。依据《政府信息公开信息处理费管理办法》，未收取信息处理费。",
@@ -964,7 +968,7 @@ def render_text(values: dict, version: str, year: int, agency: str, style: str, 
         raise ValueError(f"style {style!r} cannot print blank cells: generate values with blanks=False")
     t = template(version)
     nz = _Noise(rng, noise, style)
-    single_other = version == "2021" and "t3/other/total" in values
+    single_other = _single_other(version, values)
     vr = _prose_rng(agency, year, version) if vary_prose else None
     prose = _sections_prose(rng, values, version, year, agency, vr)
 
@@ -975,7 +979,7 @@ def render_text(values: dict, version: str, year: int, agency: str, style: str, 
     if nz.cjk_spaces and rng.random() < 0.5:
         title = f"{agency} {y} 年政府信息公开工作{rng.choice(('', ' '))}年度报告"
     items.append(("title", title))
-    doc = "国办公开办函〔2019〕60号" if version == "2019" else "国办公开办函〔2021〕30号"
+    doc = definitions()[version]["document"]
     period = rng.choice((f"本报告所列数据的统计期限自{y}年1月1日起至{y}年12月31日止。",
                          f"本报告中所列数据的统计期限为{y}年1月1日至{y}年12月31日。",
                          f"报告中所列数据的统计时限自{y}年1月1日起至{y}年12月31日止。"))
@@ -1210,7 +1214,7 @@ def generate(seed: int, version: str | None = None, style: str | None = None, va
     """A random report for `seed` (deterministic); version/style random unless given; see
     `render_text` for `vary_prose`."""
     rng = random.Random(seed)
-    v = rng.choice(VERSIONS)
+    v = rng.choice(versions())
     s = rng.choice(STYLES[:6])
     # web_text came later: drawn from a stream of its own, so that every seed of the six
     # first styles keeps its report (tests pin some by seed)
@@ -1221,11 +1225,12 @@ def generate(seed: int, version: str | None = None, style: str | None = None, va
     detached = random.Random(f"{DETACHED} {seed}") if style == DETACHED else None
     if version == "pre2019":
         return _generate_pre2019(rng, style)
-    if version not in VERSIONS:
+    if version not in versions():
         raise ValueError(f"unknown template version {version!r}")
     if style not in STYLES and style != DETACHED:
         raise ValueError(f"unknown style {style!r}")
-    year = rng.choice((2019, 2020)) if version == "2019" else rng.randint(2021, 2024)
+    years = template(version).years  # a closed range, or the first four years of an open one
+    year = rng.choice(range(years.start, years.end + 1)) if years.end else rng.randint(years.start, years.start + 3)
     agency = make_agency(rng)
     values = generate_values(rng, version, blanks=style in BLANK_STYLES or style == DETACHED)
     encoding = "gb18030" if rng.random() < 0.15 else "utf-8"

@@ -172,3 +172,29 @@ def test_a_template_file_alone_builds_into_the_datasets(reports, tmp_path):
     # the file's cross-year identities link consecutive years (2031 -> 2032 -> 2033)
     carry = [c for c in checks if c["id"] == "t3_carry_cross_year" and c["subject"] != "report"]
     assert len(carry) == 2 * 7 and all(c["ok"] is not None for c in carry)
+
+
+_GENERATED = """
+import json
+from parsers.report import parse_bytes
+from synth.generator import STYLES, generate
+out = []
+for seed in range(24):
+    g = generate(seed, version="2031", style=STYLES[seed % len(STYLES)])
+    r = parse_bytes(g.data, name=f"gen-{seed}.txt")
+    cells = {c.address: c for c in r.cells}
+    out.append({"template": r.template, "n": len(g.values),
+                "read": sum(1 for a in g.values if a in cells and cells[a].status in ("number", "blank")),
+                "wrong": [a for a, v in g.values.items() if a in cells and cells[a].status == "number" and cells[a].value != v]})
+print(json.dumps(out))
+"""
+
+
+def test_the_generator_writes_reports_in_a_template_file_alone_and_none_is_misread():
+    """synth.generator draws rows, years and variants from the template definitions: it
+    writes the 2031 template's reports in every style, and the parser states no wrong cell."""
+    p = subprocess.run([sys.executable, "-c", _GENERATED], env=_env(), capture_output=True, text=True, check=True, cwd=ROOT)
+    got = json.loads(p.stdout)
+    assert {g["template"] for g in got} == {"2031"}
+    assert not [g["wrong"] for g in got if g["wrong"]]
+    assert sum(g["read"] for g in got) > 0.9 * sum(g["n"] for g in got)
