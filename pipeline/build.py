@@ -281,6 +281,26 @@ def _encode(payload: dict) -> bytes:
     return gzip.compress(data, compresslevel=3, mtime=0)
 
 
+def parse_payload(data: bytes, parse: Callable, memory_mb: int) -> tuple[bool, bytes]:
+    """Parse one document's bytes: (fatal, gzip JSON payload). `fatal`: memory ran out, the
+    process should not parse anything else. The one place a parse result is made, whichever
+    executor runs it (local pool or Dask), so that both give the same payloads."""
+    t0 = time.perf_counter()
+    try:
+        rep = parse(data, None)
+        d = rep.as_dict() if hasattr(rep, "as_dict") else dict(rep)
+        return False, _encode(_payload("ok", d, elapsed=time.perf_counter() - t0))
+    except MemoryError:
+        return True, _encode(_payload("memory", None, f"memory limit exceeded: parsing needed more than {memory_mb} MiB",
+                                      memory_mb, time.perf_counter() - t0))
+    except RecursionError:
+        return False, _encode(_payload("exception", None, "document too deeply nested to parse", None,
+                                       time.perf_counter() - t0))
+    except Exception as e:  # noqa: BLE001 - any parser failure becomes this document's error row
+        return False, _encode(_payload("exception", None, f"{type(e).__name__}: {e}"[:500], None,
+                                       time.perf_counter() - t0))
+
+
 def _worker_main(conn, parse: Callable | None, memory_mb: int) -> None:
     """A worker process: (sha, path) in, gzip JSON of the payload out, until None."""
     try:
@@ -299,24 +319,10 @@ def _worker_main(conn, parse: Callable | None, memory_mb: int) -> None:
         if msg is None:
             return
         sha, path = msg
-        t0 = time.perf_counter()
-        fatal = False
         try:
-            data = Path(path).read_bytes()
-            rep = parse(data, None)
-            d = rep.as_dict() if hasattr(rep, "as_dict") else dict(rep)
-            out = _encode(_payload("ok", d, elapsed=time.perf_counter() - t0))
-        except MemoryError:
-            fatal = True
-            d = None
-            out = _encode(_payload("memory", None, f"memory limit exceeded: parsing needed more than {memory_mb} MiB",
-                                   memory_mb, time.perf_counter() - t0))
-        except RecursionError:
-            out = _encode(_payload("exception", None, "document too deeply nested to parse", None,
-                                   time.perf_counter() - t0))
-        except Exception as e:  # noqa: BLE001 - any parser failure becomes this document's error row
-            out = _encode(_payload("exception", None, f"{type(e).__name__}: {e}"[:500], None, time.perf_counter() - t0))
-        d = None  # noqa: F841 - free the report before waiting for the next one
+            fatal, out = parse_payload(Path(path).read_bytes(), parse, memory_mb)
+        except OSError as e:  # the file went away or cannot be read
+            fatal, out = False, _encode(_payload("exception", None, f"{type(e).__name__}: {e}"[:500]))
         try:
             conn.send_bytes((b"F" if fatal else b"K") + out)  # F: this worker exits after the message
         except (OSError, ValueError):
@@ -643,8 +649,11 @@ def build(raw: str | os.PathLike = "data/raw", out: str | os.PathLike = "data/cl
 def _build(raw: Path, out: Path, *, workers: int | None = None,
            duckdb: bool = False, timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB,
            parse: Callable | None = None, reparse: bool = False, progress: bool | None = None,
-           console=None, years: tuple[int, int] | None = None, csv: bool = False, sqlite: bool = False) -> BuildResult:
-    """`parse` replaces `parsers.report.parse_bytes` in the workers (tests inject pathological
+           console=None, years: tuple[int, int] | None = None, csv: bool = False, sqlite: bool = False,
+           executor: str = "local", scheduler: str | None = None) -> BuildResult:
+    """`executor`: ``local`` (the pool of `run_pool`) or ``dask`` (`pipeline.dask_executor`,
+    on the cluster at `scheduler`, else a LocalCluster of `workers` processes); both give the
+    same outputs. `parse` replaces `parsers.report.parse_bytes` in the workers (tests inject pathological
     parsers this way); it must be importable by name (a module-level function), as it is sent
     to the worker processes by reference."""
     from rich.console import Console
@@ -719,7 +728,13 @@ def _build(raw: Path, out: Path, *, workers: int | None = None,
             prog.update(task, advance=1, note=f"{n_err} failed" if n_err else "")
             take(docs[sha], entry)
 
-        run_pool(todo, on_result, workers=workers, timeout=timeout, memory_mb=memory_mb, parse=parse)
+        if executor == "dask":
+            from pipeline.dask_executor import run_dask
+
+            run_dask(todo, on_result, workers=workers, timeout=timeout, memory_mb=memory_mb, parse=parse,
+                     scheduler=scheduler)
+        else:
+            run_pool(todo, on_result, workers=workers, timeout=timeout, memory_mb=memory_mb, parse=parse)
 
     # ------------------------------------------------------------------ duplicates
     status = {sha: status_of(d) for sha, d in docs.items()}
@@ -766,7 +781,7 @@ def _build(raw: Path, out: Path, *, workers: int | None = None,
         task = prog.add_task("datasets", total=res.kept, note="")
         staged = ds.write_all(rows, load, stage, parser_version=version, register=region_register(),
                               with_duckdb=duckdb, tick=lambda: prog.update(task, advance=1), years=years,
-                              with_csv=csv, with_sqlite=sqlite)
+                              with_csv=csv, with_sqlite=sqlite, cache_dir=out / ".cache")
         res.files = publishing.publish(stage, out, staged)
     res.unsettled = sum(1 for r in rows if r["status"] == "kept" and r.get("unsettled"))
     cache_.prune()

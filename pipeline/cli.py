@@ -99,7 +99,7 @@ def _cmd_build(args) -> int:
     try:
         res = build(args.raw, args.out, workers=args.workers, duckdb=args.duckdb, timeout=args.timeout,
                     memory_mb=args.memory, reparse=args.reparse, progress=True, years=years,
-                    csv=args.csv, sqlite=args.sqlite)
+                    csv=args.csv, sqlite=args.sqlite, executor=args.executor, scheduler=args.scheduler)
     except BuildLocked as e:
         print(f"xxgk build: error: {e}", file=sys.stderr)
         return 1
@@ -150,6 +150,11 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     b.add_argument("--raw", default="data/raw", help="raw store or folder of report files (default data/raw)")
     b.add_argument("--out", default="data/clean", help="output directory (default data/clean)")
     b.add_argument("--workers", type=int, default=None, help="parser processes (default: one per CPU)")
+    b.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="where documents are parsed: local worker processes (default) or Dask tasks (pip install "
+                   "'xxgk[dask]'); the outputs are the same")
+    b.add_argument("--scheduler", default=None, help="with --executor dask: address of a Dask scheduler "
+                   "(tcp://host:8786); default: a local cluster of --workers processes")
     b.add_argument("--duckdb", action="store_true", help="also write xxgk.duckdb with the same tables")
     b.add_argument("--csv", action="store_true", help="also write csv/<dataset>.csv (UTF-8 with BOM) and their datapackage.json")
     b.add_argument("--sqlite", action="store_true", help="also write xxgk.sqlite with the same tables, keys declared")

@@ -912,10 +912,11 @@ def _cross_year_splits(picks: dict) -> dict[str, dict]:
 
 def write_all(rows: list[dict], load, out: Path, *, parser_version: str, register: tuple[str, str] | None = None,
               with_duckdb: bool = False, tick=None, years: tuple[int, int] | None = None, with_csv: bool = False,
-              with_sqlite: bool = False) -> list[Path]:
+              with_sqlite: bool = False, cache_dir: Path | None = None) -> list[Path]:
     """Write every dataset of the contract under `out` from the report rows (one per distinct
     document, sorted by report_id, `status` decided) and `load(report_id) -> parse dict`.
-    `years` (first, last): the years every register publisher is expected to report."""
+    `years` (first, last): the years every register publisher is expected to report;
+    `cache_dir`: where the similarity step keeps its shard results between builds."""
     out = Path(out)
     rows = sorted(rows, key=lambda r: r["report_id"])
     settle_publishers(rows)
@@ -977,7 +978,7 @@ def write_all(rows: list[dict], load, out: Path, *, parser_version: str, registe
     from pipeline.similarity import write as write_similarity
 
     # copy detection reads the files above; it comes before the exports, which copy them
-    written.append(write_similarity(out, workers=default_workers()))
+    written.append(write_similarity(out, workers=default_workers(), cache_dir=cache_dir))
     return written + _write_descriptions(out, rows, kept, parser_version, register, with_duckdb, with_csv, with_sqlite)
 
 

@@ -47,11 +47,16 @@ and add a dependency for twenty lines.
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
+import json
 import logging
+import os
 import re
+import shutil
 import unicodedata
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -430,24 +435,159 @@ def compare_shard(items: list[Item], texts: dict[str, str]) -> tuple[list[dict],
     return rows, share
 
 
-def _shard_job(job: tuple[list[Item], dict[str, str]]) -> tuple[list[dict], dict[str, float]]:
-    return compare_shard(*job)
+class TextStore(Mapping):
+    """Report texts in a file on disk, by report id: the similarity step reads them shard by
+    shard, so that a build never holds the corpus's text in memory (only an offset and a
+    digest per report). A worker process opens the same file and reads its shard's texts."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._f = open(self.path, "w+b")
+        self.index: dict[str, tuple[int, int]] = {}  # report id -> (offset, length in bytes)
+        self.digest: dict[str, str] = {}  # report id -> blake2b of the text (the shard cache's key)
+
+    def add(self, rid: str, text: str) -> None:
+        b = text.encode("utf-8")
+        self._f.seek(0, 2)
+        self.index[rid] = (self._f.tell(), len(b))
+        self.digest[rid] = hashlib.blake2b(b, digest_size=12).hexdigest()
+        self._f.write(b)
+
+    def __getitem__(self, rid: str) -> str:
+        off, n = self.index[rid]
+        self._f.flush()
+        self._f.seek(off)
+        return self._f.read(n).decode("utf-8")
+
+    def __iter__(self):
+        return iter(self.index)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def close(self) -> None:
+        self._f.close()
+        self.path.unlink(missing_ok=True)
 
 
-def compare_all(items: list[Item], texts: dict[str, str], workers: int = 1) -> tuple[list[dict], dict[str, float]]:
-    """`compare_shard` over every shard, in `workers` processes; rows sorted by pair."""
-    jobs = [(shard, {it.report_id: texts.get(it.report_id) or "" for it in shard}) for shard in shards(items)]
-    rows: list[dict] = []
-    share: dict[str, float] = {}
-    if workers > 1 and len(jobs) > 1:
+def _read_texts(path: str, where: dict[str, tuple[int, int]]) -> dict[str, str]:
+    with open(path, "rb") as f:
+        out = {}
+        for rid, (off, n) in where.items():
+            f.seek(off)
+            out[rid] = f.read(n).decode("utf-8")
+        return out
+
+
+def _shard_job(job: tuple) -> tuple[list[dict], dict[str, float]]:
+    shard, texts = job
+    if isinstance(texts, tuple):  # (path of a TextStore, offsets): read here, not shipped
+        texts = _read_texts(*texts)
+    return compare_shard(shard, texts)
+
+
+@cache
+def version() -> str:
+    """What decides a shard's result besides its texts: this module's code, the template
+    words (the parser's template files) and jieba's dictionary."""
+    import jieba
+
+    from pipeline.build import parser_version
+
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    h.update(f"{parser_version()}|{getattr(jieba, '__version__', '?')}".encode())
+    return h.hexdigest()[:16]
+
+
+class ShardCache:
+    """Shard results (rows and shares) by a digest of the shard (its items and their texts'
+    digests) under ``<cache>/similarity/<version>/``: a rebuild compares only the shards
+    that changed. Entries of shards no longer met are removed at `prune`."""
+
+    def __init__(self, base: Path):
+        self.dir = Path(base) / "similarity" / version()
+        self.used: set[Path] = set()
+
+    def key(self, shard: list[Item], digest: dict[str, str]) -> Path:
+        items = [[it.report_id, it.publisher, list(it.region) if it.region else None, it.year, digest.get(it.report_id)]
+                 for it in shard]
+        k = hashlib.sha256(json.dumps(items, ensure_ascii=False).encode()).hexdigest()
+        p = self.dir / k[:2] / f"{k}.json.gz"
+        self.used.add(p)
+        return p
+
+    @staticmethod
+    def get(p: Path):
+        try:
+            rows, share = json.loads(gzip.decompress(p.read_bytes()))
+            return rows, share
+        except (OSError, ValueError, EOFError, zlib.error, TypeError):
+            return None
+
+    @staticmethod
+    def put(p: Path, result) -> None:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(gzip.compress(json.dumps(result, ensure_ascii=False).encode(), compresslevel=3, mtime=0))
+        os.replace(tmp, p)
+
+    def prune(self) -> None:
+        base = self.dir.parent
+        if base.is_dir():
+            for d in base.iterdir():
+                if d != self.dir:
+                    shutil.rmtree(d, ignore_errors=True)
+        if self.dir.is_dir():
+            for p in self.dir.glob("*/*.json.gz"):
+                if p not in self.used:
+                    p.unlink(missing_ok=True)
+
+
+def compare_all(items: list[Item], texts: Mapping[str, str], workers: int = 1,
+                cache_dir: Path | None = None) -> tuple[list[dict], dict[str, float]]:
+    """`compare_shard` over every shard, in `workers` processes; rows sorted by pair. `texts`:
+    a dict, or a `TextStore` (each worker then reads its shard's texts from the file).
+    `cache_dir` (with a TextStore): shard results are kept there and reused."""
+    store = texts if isinstance(texts, TextStore) else None
+    cache_ = ShardCache(cache_dir) if cache_dir is not None and store is not None else None
+    results: dict[int, tuple] = {}
+    todo: list[tuple[int, list[Item]]] = []
+    keys: dict[int, Path] = {}
+    for i, shard in enumerate(shards(items)):
+        if cache_ is not None:
+            keys[i] = cache_.key(shard, store.digest)
+            got = cache_.get(keys[i])
+            if got is not None:
+                results[i] = got
+                continue
+        todo.append((i, shard))
+
+    def job(shard: list[Item]):
+        if store is not None:
+            store._f.flush()
+            return shard, (str(store.path), {it.report_id: store.index[it.report_id] for it in shard
+                                             if it.report_id in store.index})
+        return shard, {it.report_id: texts.get(it.report_id) or "" for it in shard}
+
+    if workers > 1 and len(todo) > 1:
         import multiprocessing as mp
 
         ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
-        with ctx.Pool(min(workers, len(jobs))) as pool:
-            results = list(pool.imap(_shard_job, jobs, chunksize=max(1, len(jobs) // (8 * workers))))
+        with ctx.Pool(min(workers, len(todo))) as pool:
+            got = pool.imap(_shard_job, (job(sh) for _, sh in todo), chunksize=max(1, len(todo) // (8 * workers)))
+            for (i, _), r in zip(todo, got):
+                results[i] = r
     else:
-        results = [compare_shard(*job) for job in jobs]
-    for r, s in results:
+        for i, sh in todo:
+            results[i] = _shard_job(job(sh))
+    if cache_ is not None:
+        for i, _ in todo:
+            ShardCache.put(keys[i], results[i])
+        cache_.prune()
+    rows: list[dict] = []
+    share: dict[str, float] = {}
+    for i in sorted(results):
+        r, s = results[i]
         rows += r
         share.update(s)
     return sorted(rows, key=lambda r: (r["report_id"], r["other_report_id"])), share
@@ -469,6 +609,30 @@ def report_texts(sections) -> dict[str, str]:
     return {rid: "\n".join(parts) for rid, parts in out.items()}
 
 
+def store_texts(sections_path: Path, store: TextStore, batch: int = 20_000) -> None:
+    """Each report's text into `store`, read from a sections file (or folder of files) batch by
+    batch: the build writes sections in report_id then seq order, so a report's sections are
+    consecutive rows."""
+    import pyarrow.dataset as pads
+
+    run_id, run = None, []
+
+    def flush():
+        if run_id is not None:
+            if run_id in store.index:
+                raise ValueError(f"{sections_path}: the sections of {run_id} are not consecutive rows")
+            store.add(run_id, "\n".join(t for _, t in sorted(run)))
+
+    for b in pads.dataset(str(sections_path), format="parquet").to_batches(columns=["report_id", "seq", "text"],
+                                                                         batch_size=batch):
+        for rid, seq, text in zip(*(b.column(i).to_pylist() for i in range(3))):
+            if rid != run_id:
+                flush()
+                run_id, run = rid, []
+            run.append((seq, text if isinstance(text, str) else ""))
+    flush()
+
+
 def items_of(reports) -> list[Item]:
     """The kept reports of a reports frame as comparison items (publisher: publisher_id
     where the build has it, else agency_id)."""
@@ -484,10 +648,11 @@ def items_of(reports) -> list[Item]:
     return out
 
 
-def write(out: str | Path, workers: int = 1) -> Path:
+def write(out: str | Path, workers: int = 1, cache_dir: Path | None = None) -> Path:
     """Compare the reports of a built dataset folder: write ``similarity.parquet`` and fill
-    ``boilerplate_share`` in ``reports.parquet``. Returns the path of similarity.parquet."""
-    import pandas as pd
+    ``boilerplate_share`` in ``reports.parquet``. Returns the path of similarity.parquet.
+    Texts go through a `TextStore` beside the files (removed at the end); `cache_dir`: where
+    shard results are kept between builds (`ShardCache`)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -495,10 +660,18 @@ def write(out: str | Path, workers: int = 1) -> Path:
 
     out = Path(out)
     rep_path = out / D.REPORTS.path
-    reports = pd.read_parquet(rep_path)
-    sections = pd.read_parquet(out / D.SECTIONS.path, columns=["report_id", "seq", "text"])
+    cols = ["report_id", "status", "publisher_id", "agency_id", "province", "city", "county", "year"]
+    present = set(pq.read_schema(rep_path).names)
+    reports = pq.read_table(rep_path, columns=[c for c in cols if c in present]).to_pandas()
     items = items_of(reports)
-    rows, share = compare_all(items, report_texts(sections), workers=workers if len(items) >= POOL_MIN else 1)
+    del reports
+    store = TextStore(out / ".similarity-texts.tmp")
+    try:
+        store_texts(out / D.SECTIONS.path, store)
+        rows, share = compare_all(items, store, workers=workers if len(items) >= POOL_MIN else 1,
+                                  cache_dir=cache_dir)
+    finally:
+        store.close()
     b = D.TableBuilder(D.SIMILARITY)
     names = D.SIMILARITY.names()
     for r in rows:

@@ -85,7 +85,7 @@ def _items(*rows):
     return [S.Item(rid, pub, S.region_of("某省", "某市", county), year) for rid, pub, county, year in rows]
 
 
-def test_which_pairs_are_compared_and_boilerplate_counts_only_what_came_before():
+def _county_case():
     base = generate(21, vary_prose=True).text
     other = generate(22, vary_prose=True).text
     far = generate(23, vary_prose=True).text
@@ -113,6 +113,34 @@ def test_which_pairs_are_compared_and_boilerplate_counts_only_what_came_before()
     assert rows == S.compare_all(list(reversed(items)), texts)[0]  # order of the input does not matter
     assert [len(s) for s in S.shards(items)] == [5, 1]  # 甲县 with publisher A's years; 乙县
     assert S.compare_all(items, texts, workers=2) == (rows, share)  # shards in parallel: the same result
+    return items, texts, (rows, share)
+
+
+def test_which_pairs_are_compared_and_boilerplate_counts_only_what_came_before():
+    _county_case()
+
+
+def test_texts_on_disk_and_cached_shards_give_the_same_result(tmp_path, monkeypatch):
+    items, texts, want = _county_case()
+    store = S.TextStore(tmp_path / "texts")
+    for rid in sorted(texts):
+        store.add(rid, texts[rid])
+    assert dict(store) == texts
+    for workers in (1, 2):  # texts read from the file here, and by the pool's workers
+        assert S.compare_all(items, store, workers=workers) == want
+    assert S.compare_all(items, store, cache_dir=tmp_path / "cache") == want
+    assert len(list((tmp_path / "cache").rglob("*.json.gz"))) == 2  # one entry per shard
+
+    def boom(*a):
+        raise AssertionError("a cached shard was compared again")
+
+    monkeypatch.setattr(S, "compare_shard", boom)
+    assert S.compare_all(items, store, cache_dir=tmp_path / "cache") == want  # every shard from the cache
+    store.add("a2022", "另一份报告")  # a shard that changed is compared again
+    with pytest.raises(AssertionError, match="compared again"):
+        S.compare_all(items + _items(("a2022", "A", "甲县", 2022)), store, cache_dir=tmp_path / "cache")
+    store.close()
+    assert not (tmp_path / "texts").exists()
 
 
 def test_empty_and_short_texts_compare_as_nothing():
