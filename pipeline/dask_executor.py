@@ -24,8 +24,8 @@ come from `pipeline.build.parse_payload`, the one function that makes them for b
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 
 def _task(data: bytes, parse: Callable | None, memory_mb: int) -> bytes:

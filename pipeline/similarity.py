@@ -442,7 +442,7 @@ class TextStore(Mapping):
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self._f = open(self.path, "w+b")
+        self._f = open(self.path, "w+b")  # noqa: SIM115 - open for the store's life, closed by close()
         self.index: dict[str, tuple[int, int]] = {}  # report id -> (offset, length in bytes)
         self.digest: dict[str, str] = {}  # report id -> blake2b of the text (the shard cache's key)
 
