@@ -19,6 +19,7 @@ applicant cells are parts of its own row's total). An identity with ``blank: mis
 counts no blank as 0. Where a report prints a group row instead of its parts (one
 （六）其他处理 row in a 2021 report), the group row stands in for the parts.
 """
+
 from __future__ import annotations
 
 from functools import cache, lru_cache
@@ -36,6 +37,7 @@ class Term(NamedTuple):
 class Equation(NamedTuple):
     """One instance of an identity: lhs (=|<=) rhs over cells; for the checks that are
     not equations ("nonneg", "cross_year", "narrative"), no terms."""
+
     check: str  # "sum", "le", "nonneg", "cross_year", "narrative"
     id: str
     subject: str  # the for_each value (row or column) it is about; the table or "report" for the others
@@ -48,7 +50,7 @@ class Equation(NamedTuple):
 
 def table_of(ident: Identity) -> str:
     """ "table3" -> "t3": the identity's table as addresses write it."""
-    return "t" + ident.table[len("table"):]
+    return "t" + ident.table[len("table") :]
 
 
 def blank_is_total(tpl: Template, table: str, row: str, col: str, axis: str = "row") -> bool:
@@ -84,17 +86,38 @@ def _equations(tpl: Template, ident: Identity, printed: frozenset) -> list[Equat
 
     def term(row: str, col: str) -> Term:
         return Term(_cell(t, ident.block, row, col), blank_is_total(tpl, t, row, col, ident.axis))
+
     if ident.axis == "row":
         rows = _rows_present(printed, ident.each) if t == "t3" else ident.each
         for r in rows:
-            out.append(Equation(ident.check, ident.id, r, ident.hard, t, tuple(term(r, c) for c in ident.lhs),
-                                tuple(term(r, c) for c in ident.rhs), zero))
+            out.append(
+                Equation(
+                    ident.check,
+                    ident.id,
+                    r,
+                    ident.hard,
+                    t,
+                    tuple(term(r, c) for c in ident.lhs),
+                    tuple(term(r, c) for c in ident.rhs),
+                    zero,
+                )
+            )
     else:
         lhs = _rows_present(printed, ident.lhs) if t == "t3" else ident.lhs
         rhs = _rows_present(printed, ident.rhs) if t == "t3" else ident.rhs
         for c in ident.each:
-            out.append(Equation(ident.check, ident.id, c, ident.hard, t, tuple(term(r, c) for r in lhs),
-                                tuple(term(r, c) for r in rhs), zero))
+            out.append(
+                Equation(
+                    ident.check,
+                    ident.id,
+                    c,
+                    ident.hard,
+                    t,
+                    tuple(term(r, c) for r in lhs),
+                    tuple(term(r, c) for r in rhs),
+                    zero,
+                )
+            )
     return out
 
 
@@ -111,12 +134,25 @@ def plan(version: str, tables: frozenset, printed: frozenset) -> tuple:
         if not ident.reported:
             continue
         if ident.check in ("cross_year", "narrative"):  # listed, the same for every report
-            out.append(Check(ident.id, "report", None, None, None,
-                             "needs the previous year's report: evaluated in the datasets" if ident.check == "cross_year"
-                             else "narrative check: not evaluated by parse", ident.hard))
+            out.append(
+                Check(
+                    ident.id,
+                    "report",
+                    None,
+                    None,
+                    None,
+                    "needs the previous year's report: evaluated in the datasets"
+                    if ident.check == "cross_year"
+                    else "narrative check: not evaluated by parse",
+                    ident.hard,
+                )
+            )
         elif table_of(ident) in tables:
-            out += (_equations(tpl, ident, printed) if ident.check in ("sum", "le")
-                    else [Equation(ident.check, ident.id, ident.table, ident.hard, table_of(ident))])
+            out += (
+                _equations(tpl, ident, printed)
+                if ident.check in ("sum", "le")
+                else [Equation(ident.check, ident.id, ident.table, ident.hard, table_of(ident))]
+            )
     return tuple(out)
 
 
@@ -132,8 +168,10 @@ def _shape(addresses: tuple) -> tuple[frozenset, frozenset]:
     if got is None:
         if len(_SHAPES) > 256:
             _SHAPES.clear()
-        got = _SHAPES[addresses] = (frozenset({a[:2] for a in addresses}),
-                                    frozenset({a.split("/", 2)[1] for a in addresses if a.startswith("t3/")}))
+        got = _SHAPES[addresses] = (
+            frozenset({a[:2] for a in addresses}),
+            frozenset({a.split("/", 2)[1] for a in addresses if a.startswith("t3/")}),
+        )
     return got
 
 
@@ -195,8 +233,11 @@ def _le_check(id_: str, subject: str, hard: bool, lhs: tuple, rhs: tuple, number
 def _nonneg_check(tpl: Template, id_: str, subject: str, hard: bool, table: str, cells: dict) -> Check:
     """No number of the table below 0, but in its signed columns."""
     prefix = table + "/"
-    neg = [a for a, c in cells.items() if a.startswith(prefix) and c.status == "number" and c.value < 0
-           and not tpl.column(a).signed]
+    neg = [
+        a
+        for a, c in cells.items()
+        if a.startswith(prefix) and c.status == "number" and c.value < 0 and not tpl.column(a).signed
+    ]
     return Check(id_, subject, not neg, len(neg), 0, ("negative: " + ", ".join(neg)) if neg else "", hard)
 
 
@@ -212,6 +253,7 @@ class CrossTerm(NamedTuple):
 
 class CrossEquation(NamedTuple):
     """One instance of a cross-year identity: sum of coef × value = 0."""
+
     id: str
     subject: str
     hard: bool
@@ -283,6 +325,7 @@ def cross_year(prev_cells, cur_cells, prev_year: int, cur_year: int, version: st
 class ColumnSums(NamedTuple):
     """Table 三's sums down each column: `total` row = sum of `parts` rows (the results
     identity), and lhs rows = total + the other rhs rows (the balance identity)."""
+
     total: str
     parts: tuple[str, ...]
     lhs: tuple[str, ...]  # balance: left side (its first row must be read for the balance to count)
@@ -306,8 +349,13 @@ def column_sums(version: str) -> ColumnSums | None:
         return None
     t = total.lhs[0]
     bal = next((i for i in down if i is not total and t in i.rhs), None)
-    return ColumnSums(t, total.rhs, bal.lhs if bal else (), tuple(r for r in bal.rhs if r != t) if bal else (),
-                      tpl.total_columns.get("t3", frozenset()))
+    return ColumnSums(
+        t,
+        total.rhs,
+        bal.lhs if bal else (),
+        tuple(r for r in bal.rhs if r != t) if bal else (),
+        tpl.total_columns.get("t3", frozenset()),
+    )
 
 
 @cache
@@ -316,8 +364,11 @@ def row_inequalities(version: str, block: str) -> tuple[tuple[int, int], ...]:
     table 二 block, for the matcher's readings of that block."""
     tpl = template(version)
     cols = [c.key for c in tpl.block(block).columns]
-    return tuple((cols.index(i.lhs[0]), cols.index(i.rhs[0])) for i in tpl.checks
-                 if i.check == "le" and i.table == "table2" and i.block == block)
+    return tuple(
+        (cols.index(i.lhs[0]), cols.index(i.rhs[0]))
+        for i in tpl.checks
+        if i.check == "le" and i.table == "table2" and i.block == block
+    )
 
 
 # ------------------------------------------------------------------ for the panel

@@ -6,6 +6,7 @@ The reports are written here from the template file itself (tab-separated text, 
 page's text comes out), with values that satisfy its identities; the parse and the build
 run in child processes so that the environment variable is read as a user would set it.
 """
+
 from __future__ import annotations
 
 import json
@@ -67,7 +68,9 @@ def _table2(t: dict, vals: dict) -> list[str]:
         out.append(b["caption"])
         out.append("\t".join(["信息内容"] + [c["label"] for c in b["columns"]]))
         for r in b["rows"]:
-            out.append("\t".join([r["label"]] + [str(vals[f"t2/{b['key']}.{r['key']}/{c['key']}"]) for c in b["columns"]]))
+            out.append(
+                "\t".join([r["label"]] + [str(vals[f"t2/{b['key']}.{r['key']}/{c['key']}"]) for c in b["columns"]])
+            )
     return out
 
 
@@ -85,19 +88,28 @@ def _table3(t: dict, vals: dict, wording: dict) -> list[str]:
 
 def _table4(t: dict, vals: dict) -> list[str]:
     cols = t["tidy_columns"]
-    return ["行政复议\t行政诉讼", "\t".join(c["label"] for c in cols) + "\t未经复议直接起诉\t复议后起诉",
-            "\t".join(str(vals[f"t4/{r['key']}/{c['key']}"]) for r in t["tidy_rows"] for c in cols)]
+    return [
+        "行政复议\t行政诉讼",
+        "\t".join(c["label"] for c in cols) + "\t未经复议直接起诉\t复议后起诉",
+        "\t".join(str(vals[f"t4/{r['key']}/{c['key']}"]) for r in t["tidy_rows"] for c in cols),
+    ]
 
 
 def _render(d: dict, vals: dict, year: int, wording: dict) -> str:
     """A report on template `d` as tab-separated text: its sections in order, each table
     under the section the file places it in; `wording`: row key -> the label printed."""
     t = d["tables"]
-    tables = {t["table2"]["section"]: _table2(t["table2"], vals),
-              t["table3"]["section"]: _table3(t["table3"], vals, wording),
-              t["table4"]["section"]: _table4(t["table4"], vals)}
-    out = [f"示例市示例区人民政府办公室{year}年政府信息公开工作年度报告", "",
-           f"本报告统计时限自{year}年1月1日起至{year}年12月31日止。", ""]
+    tables = {
+        t["table2"]["section"]: _table2(t["table2"], vals),
+        t["table3"]["section"]: _table3(t["table3"], vals, wording),
+        t["table4"]["section"]: _table4(t["table4"], vals),
+    }
+    out = [
+        f"示例市示例区人民政府办公室{year}年政府信息公开工作年度报告",
+        "",
+        f"本报告统计时限自{year}年1月1日起至{year}年12月31日止。",
+        "",
+    ]
     for sec in d["sections"]:
         if sec["key"] == "preface":
             continue
@@ -121,8 +133,14 @@ def reports(tmp_path_factory) -> Path:
 
 
 def _parse(path: Path, env: dict) -> dict:
-    p = subprocess.run([sys.executable, "-m", "pipeline.cli", "parse", "--json", "--no-region", str(path)],
-                       env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+    p = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "parse", "--json", "--no-region", str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     return json.loads(p.stdout)
 
 
@@ -130,13 +148,19 @@ def test_a_template_file_alone_parses_and_checks_its_reports(reports):
     for year in (2031, 2032, 2033):
         d = _parse(reports / f"r{year}.txt", _env())
         assert d["template"] == "2031" and d["year"] == year
-        assert not [w for w in d["warnings"] if w["code"] in ("VERSION_YEAR_MISMATCH", "TABLE_MISSING", "ROW_NOT_FOUND", "ROWS_BY_ORDER")]
+        assert not [
+            w
+            for w in d["warnings"]
+            if w["code"] in ("VERSION_YEAR_MISMATCH", "TABLE_MISSING", "ROW_NOT_FOUND", "ROWS_BY_ORDER")
+        ]
         want = json.loads((reports / f"r{year}.values.json").read_text())
         cells = {c["address"]: c for c in d["cells"]}
         assert set(want) == set(cells)  # every cell of the file's template, the added row's too
         assert all(cells[a]["status"] == "number" and cells[a]["value"] == v for a, v in want.items())
         checks = {(c["id"], c["subject"]): c["ok"] for c in d["checks"]}
-        assert [k for k, ok in checks.items() if ok is False] == ([("t2_issued_le_in_force", "regulations")] if year == 2033 else [])
+        assert [k for k, ok in checks.items() if ok is False] == (
+            [("t2_issued_le_in_force", "regulations")] if year == 2033 else []
+        )
         assert checks[("t3_row_total", NEW_ROW)] is True
         assert all(checks[("t3_results_total", c)] for c in ("natural_person", "total"))
         assert checks[("t2_issued_le_in_force", "normative_docs")] is True
@@ -160,8 +184,14 @@ def test_a_template_file_alone_builds_into_the_datasets(reports, tmp_path):
     raw.mkdir()
     for p in reports.glob("r*.txt"):
         (raw / p.name).write_bytes(p.read_bytes())
-    subprocess.run([sys.executable, "-m", "pipeline.cli", "build", "--raw", str(raw), "--out", str(out), "--workers", "1"],
-                   env=_env(), capture_output=True, text=True, check=True, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "build", "--raw", str(raw), "--out", str(out), "--workers", "1"],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     reps = pq.read_table(out / "reports.parquet").to_pylist()
     assert {r["template"] for r in reps} == {"2031"}
     values = pq.read_table(out / "values.parquet").to_pylist()
@@ -193,7 +223,9 @@ print(json.dumps(out))
 def test_the_generator_writes_reports_in_a_template_file_alone_and_none_is_misread():
     """synth.generator draws rows, years and variants from the template definitions: it
     writes the 2031 template's reports in every style, and the parser states no wrong cell."""
-    p = subprocess.run([sys.executable, "-c", _GENERATED], env=_env(), capture_output=True, text=True, check=True, cwd=ROOT)
+    p = subprocess.run(
+        [sys.executable, "-c", _GENERATED], env=_env(), capture_output=True, text=True, check=True, cwd=ROOT
+    )
     got = json.loads(p.stdout)
     assert {g["template"] for g in got} == {"2031"}
     assert not [g["wrong"] for g in got if g["wrong"]]
