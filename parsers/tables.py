@@ -1201,6 +1201,10 @@ def extract_t4(ctx: Context, start: int, end: int) -> TableResult:
     strict = len(with_values) > 1 or ctx.reading_order
     candidates = runs + ([[f for r in with_values for f in r]] if len(with_values) > 1 else [])
     for run in candidates:
+        if len(run) == 1 and not run[0].splittable:
+            # one line of digits alone, the table's values: its cells ran together (a
+            # page's text with no separator between cells), it is not one cell
+            run = [run[0]._replace(splittable=True)]
         if sum(len(f.text) or 1 for f in run) < len(flat_cols) and not vanish:
             continue
         if run[0].offset < header_end and not any(f.text for f in run):

@@ -180,7 +180,7 @@ def _flattening(lines: list[str], html2text: bool) -> str | None:
         return ("text recognised as one line with one space between all words (as BeautifulSoup's "
                 "get_text(' ', strip=True) makes of a page): empty cells leave no trace, rows are found "
                 "by their labels and the template's column count")
-    if any("\xa0" in x for x in lines) and sum(1 for x in lines if _GLUED_ROW.search(x)) >= 3:
+    if any("\xa0" in x for x in lines) and sum(len(_GLUED_ROW.findall(x)) for x in lines) >= 3:
         return JOINED_WEB_TEXT
     return None
 
