@@ -153,6 +153,209 @@ def _fast_api():
     return _FAST_API[0]
 
 
+@dataclass(frozen=True)
+class _ObjectCalls:
+    """The PDFium calls that walk a page's objects: _FastApi's, or pypdfium2's own bindings."""
+    handle: object  # page.raw -> the page handle the calls take
+    count_objects: object
+    get_object: object
+    obj_type: object
+    obj_bounds: object
+    draw_mode: object
+    stroke_color: object
+    fill_color: object
+    count_segments: object
+    obj_matrix: object
+    path_segment: object
+    segment_point: object
+    segment_type: object
+    segment_close: object
+    form_count: object
+    form_object: object  # (form, index) with a Python int index
+
+
+def _object_calls(R, ctypes) -> _ObjectCalls:
+    api = _fast_api()
+    if api is None:
+        return _ObjectCalls(
+            lambda raw: raw, R.FPDFPage_CountObjects, R.FPDFPage_GetObject, R.FPDFPageObj_GetType,
+            R.FPDFPageObj_GetBounds, R.FPDFPath_GetDrawMode, R.FPDFPageObj_GetStrokeColor, R.FPDFPageObj_GetFillColor,
+            R.FPDFPath_CountSegments, R.FPDFPageObj_GetMatrix, R.FPDFPath_GetPathSegment, R.FPDFPathSegment_GetPoint,
+            R.FPDFPathSegment_GetType, R.FPDFPathSegment_GetClose, R.FPDFFormObj_CountObjects,
+            R.FPDFFormObj_GetObject)
+
+    def form_object(obj, i, _get=api.form_object, _ulong=ctypes.c_ulong):
+        return _get(obj, _ulong(i))
+
+    return _ObjectCalls(
+        lambda raw: ctypes.cast(raw, ctypes.c_void_p), api.count_objects, api.get_object, api.obj_type,
+        api.obj_bounds, api.draw_mode, api.stroke_color, api.fill_color, api.count_segments, api.obj_matrix,
+        api.path_segment, api.segment_point, api.segment_type, api.segment_close, api.form_count, form_object)
+
+
+class _ObjectWalk:
+    """One page's objects, form XObjects included, read for what the layout needs: rulings
+    from drawn paths (rp.hsegs, rp.vsegs), the share of the page images cover
+    (rp.image_cover), and whether text objects have no size (rp.font_missing: a font
+    without glyphs). Objects and their types are read in bulk; text objects (often one per
+    character) are only counted. PDFium writes its outputs into ctypes arrays made once here
+    and read at once with [:], through typed pointers to their items."""
+
+    TEXT_CHECKED = 24  # text objects looked at for a font without glyphs
+
+    def __init__(self, calls: _ObjectCalls, R, ctypes, rp: RawPage, box, rot: int | None, left: float, top: float):
+        self.c, self.rp, self.box = calls, rp, box
+        self.fast = rot == 0  # display box = page box shifted (see _disp_box)
+        self.left, self.top = left, top
+
+        def item_pointers(arr, ctype):
+            return [ctypes.pointer(ctype.from_buffer(arr, k * ctypes.sizeof(ctype))) for k in range(len(arr))]
+
+        self.fbox = (ctypes.c_float * 4)()  # l, b, r, t
+        self.fbox_refs = tuple(item_pointers(self.fbox, ctypes.c_float))
+        self.modes = (ctypes.c_int * 2)()  # fill mode, stroke
+        self.mode_refs = tuple(item_pointers(self.modes, ctypes.c_int))
+        self.col = (ctypes.c_uint * 4)()  # r, g, b, a
+        self.col_refs = tuple(item_pointers(self.col, ctypes.c_uint))
+        self.px, self.py = ctypes.c_float(), ctypes.c_float()
+        self.pxref, self.pyref = ctypes.byref(self.px), ctypes.byref(self.py)
+        self.mat = R.FS_MATRIX()
+        self.matref = ctypes.byref(self.mat)
+        self.PATH, self.IMAGE, self.FORM, self.TEXT = (R.FPDF_PAGEOBJ_PATH, R.FPDF_PAGEOBJ_IMAGE, R.FPDF_PAGEOBJ_FORM,
+                                                       R.FPDF_PAGEOBJ_TEXT)
+        self.MOVETO, self.LINETO = R.FPDF_SEGMENT_MOVETO, R.FPDF_SEGMENT_LINETO
+        self.image_area = 0.0
+        self.paths = 0
+        self.texts = 0
+
+    def run(self, count: int, praw) -> None:
+        rp, TEXT = self.rp, self.TEXT
+        # stack of (count, getter, container, form matrix or None)
+        stack = [(count, self.c.get_object, praw, None)]
+        depth = 0
+        while stack and depth < 10_000:
+            depth += 1
+            count, getter, container, fm = stack.pop()
+            for start in range(0, count, 4096):  # in slices, to bound memory
+                objs = [getter(container, i) for i in range(start, min(count, start + 4096))]
+                types = list(map(self.c.obj_type, objs))
+                ntext = types.count(TEXT)
+                if ntext:
+                    if self.texts < self.TEXT_CHECKED and not rp.font_missing:
+                        self._check_font([o for o, ty in zip(objs, types) if ty == TEXT])
+                    self.texts += ntext
+                    if ntext == len(objs):
+                        continue
+                    pairs = [(o, ty) for o, ty in zip(objs, types) if ty != TEXT]
+                else:
+                    pairs = zip(objs, types)
+                for obj, ty in pairs:
+                    if ty == self.PATH:
+                        self._path(obj, fm)
+                    elif ty == self.IMAGE:
+                        self._image(obj, fm)
+                    elif ty == self.FORM:
+                        stack.append((self.c.form_count(obj), self.c.form_object, obj, self._matrix(obj, fm)))
+        if self.paths > MAX_PATHS_PER_PAGE:
+            rp.notes.append(("PATHS_CAPPED", f"page {rp.number}: {self.paths} drawn paths, only the first {MAX_PATHS_PER_PAGE} were looked at for table rulings"))
+        rp.image_cover = min(1.0, self.image_area / (rp.width * rp.height or 1.0))
+
+    def _check_font(self, text_objs: list) -> None:
+        """A font without glyphs gives text objects no height (and single characters no
+        width: PDFium's text page drops those): the first text objects tell."""
+        for obj in text_objs[:self.TEXT_CHECKED - self.texts]:
+            l, b, r, t = self._bounds(obj)
+            if r - l < 0.01 or t - b < 0.01:
+                self.rp.font_missing = True
+                break
+
+    def _bounds(self, obj) -> tuple[float, float, float, float]:
+        self.c.obj_bounds(obj, *self.fbox_refs)
+        l, b, r, t = self.fbox[:]
+        return l, b, r, t
+
+    def _matrix(self, obj, fm) -> tuple:
+        """The object's matrix, within its form's matrix `fm` (None on the page itself)."""
+        self.c.obj_matrix(obj, self.matref)
+        mat = self.mat
+        m = (mat.a, mat.b, mat.c, mat.d, mat.e, mat.f)
+        return m if fm is None else _mul(m, fm)
+
+    def _ink(self, obj) -> bool | None:
+        """Whether a path is stroked (True) or only filled (False); None when it draws
+        nothing visible (no fill and no stroke, a transparent or white colour)."""
+        self.c.draw_mode(obj, *self.mode_refs)
+        fill, stroked = self.modes[:]
+        if not stroked:
+            if fill == 0:
+                return None
+            self.c.fill_color(obj, *self.col_refs)
+        else:
+            self.c.stroke_color(obj, *self.col_refs)
+        c_r, c_g, c_b, c_a = self.col[:]
+        if c_a == 0 or (c_r > 235 and c_g > 235 and c_b > 235):
+            return None  # invisible or white: no ruling
+        return bool(stroked)
+
+    def _path(self, obj, fm) -> None:
+        self.paths += 1
+        if self.paths > MAX_PATHS_PER_PAGE:
+            return
+        stroked = self._ink(obj)
+        if stroked is None:
+            return
+        nseg = self.c.count_segments(obj)
+        if nseg <= 5:  # a line or a rectangle: its bounds tell
+            self._box_rulings(obj, fm, stroked, nseg)
+        elif nseg <= MAX_SEGMENTS_PER_PATH:
+            for pts, closed in self._subpaths(obj, fm, nseg):
+                _PdfiumSource._poly_edges(self.rp, self.box, pts, closed, stroked)
+
+    def _box_rulings(self, obj, fm, stroked: bool, nseg: int) -> None:
+        l, b, r, t = self._bounds(obj)
+        if fm is not None:
+            l, b, r, t = _apply_box(fm, l, b, r, t)
+        if self.fast:
+            x0, y0, x1, y1 = l - self.left, self.top - t, r - self.left, self.top - b
+        else:
+            x0, y0, x1, y1 = self.box(l, b, r, t)
+        _PdfiumSource._rect_edges(self.rp, (x0, y0, x1, y1), stroked, nseg)
+
+    def _subpaths(self, obj, fm, nseg: int) -> list[tuple[list, bool]]:
+        """A path's straight runs as (points in page space, closed); a curve breaks a run."""
+        c, px, py, pxref, pyref = self.c, self.px, self.py, self.pxref, self.pyref
+        m = self._matrix(obj, fm)
+        subpaths: list[list] = []
+        closed: list[bool] = []
+        for k in range(nseg):
+            seg = c.path_segment(obj, k)
+            c.segment_point(seg, pxref, pyref)
+            x, y = px.value, py.value
+            x, y = m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]
+            st = c.segment_type(seg)
+            if st == self.MOVETO or not subpaths:
+                subpaths.append([(x, y)])
+                closed.append(False)
+            elif st == self.LINETO:
+                subpaths[-1].append((x, y))
+            else:  # bezier: a curve is no ruling; break the run
+                subpaths.append([(x, y)])
+                closed.append(False)
+            if c.segment_close(seg):
+                closed[-1] = True
+        return list(zip(subpaths, closed))
+
+    def _image(self, obj, fm) -> None:
+        l, b, r, t = self._bounds(obj)
+        if fm is not None:
+            l, b, r, t = _apply_box(fm, l, b, r, t)
+        x0, y0, x1, y1 = self.box(l, b, r, t)
+        x0, x1 = max(0.0, x0), min(self.rp.width, x1)
+        y0, y1 = max(0.0, y0), min(self.rp.height, y1)
+        if x1 > x0 and y1 > y0:
+            self.image_area += (x1 - x0) * (y1 - y0)
+
+
 class _PdfiumSource:
     """Glyphs, rulings and images of each page, through PDFium."""
 
@@ -319,163 +522,11 @@ class _PdfiumSource:
             tp.close()
 
     def _objects(self, page, rp: RawPage, box, R, ctypes, rot: int | None = None, left: float = 0.0, top: float = 0.0):
-        api = _fast_api()
-        if api is None:
-            get_object, obj_type, obj_bounds = R.FPDFPage_GetObject, R.FPDFPageObj_GetType, R.FPDFPageObj_GetBounds
-            draw_mode, stroke_color, fill_color = R.FPDFPath_GetDrawMode, R.FPDFPageObj_GetStrokeColor, R.FPDFPageObj_GetFillColor
-            count_segments, obj_matrix = R.FPDFPath_CountSegments, R.FPDFPageObj_GetMatrix
-            path_segment, segment_point = R.FPDFPath_GetPathSegment, R.FPDFPathSegment_GetPoint
-            segment_type, segment_close = R.FPDFPathSegment_GetType, R.FPDFPathSegment_GetClose
-            form_count, form_object = R.FPDFFormObj_CountObjects, R.FPDFFormObj_GetObject
-            praw = page.raw
-            count = R.FPDFPage_CountObjects(praw)
-        else:
-            get_object, obj_type, obj_bounds = api.get_object, api.obj_type, api.obj_bounds
-            draw_mode, stroke_color, fill_color = api.draw_mode, api.stroke_color, api.fill_color
-            count_segments, obj_matrix = api.count_segments, api.obj_matrix
-            path_segment, segment_point = api.path_segment, api.segment_point
-            segment_type, segment_close = api.segment_type, api.segment_close
-            form_count = api.form_count
-
-            def form_object(obj, i, _get=api.form_object, _ulong=ctypes.c_ulong):
-                return _get(obj, _ulong(i))
-
-            praw = ctypes.cast(page.raw, ctypes.c_void_p)
-            count = api.count_objects(praw)
-        # outputs in arrays, read at once with [:]; the calls get typed pointers to their items
-        def item_pointers(arr, ctype):
-            return [ctypes.pointer(ctype.from_buffer(arr, k * ctypes.sizeof(ctype))) for k in range(len(arr))]
-
-        fbox = (ctypes.c_float * 4)()  # l, b, r, t
-        bl, bb, br, bt = item_pointers(fbox, ctypes.c_float)
-        modes = (ctypes.c_int * 2)()  # fill mode, stroke
-        mref0, mref1 = item_pointers(modes, ctypes.c_int)
-        col = (ctypes.c_uint * 4)()  # r, g, b, a
-        cref = tuple(item_pointers(col, ctypes.c_uint))
-        px, py = ctypes.c_float(), ctypes.c_float()
-        pxref, pyref = ctypes.byref(px), ctypes.byref(py)
-        mat = R.FS_MATRIX()
-        matref = ctypes.byref(mat)
-        PATH, IMAGE, FORM, TEXT = R.FPDF_PAGEOBJ_PATH, R.FPDF_PAGEOBJ_IMAGE, R.FPDF_PAGEOBJ_FORM, R.FPDF_PAGEOBJ_TEXT
-        MOVETO, LINETO = R.FPDF_SEGMENT_MOVETO, R.FPDF_SEGMENT_LINETO
-        fast = rot == 0  # display box = page box shifted (see _disp_box)
-        hsegs, vsegs = rp.hsegs, rp.vsegs
-        hadd, vadd = hsegs.append, vsegs.append
-        area = rp.width * rp.height or 1.0
-        image_area = 0.0
-        paths = 0
-        texts = 0
-        # stack of (count, getter, container, form matrix or None)
-        stack = [(count, get_object, praw, None)]
-        depth = 0
-        while stack and depth < 10_000:
-            depth += 1
-            count, getter, container, fm = stack.pop()
-            # objects and their types in bulk (in slices, to bound memory); text objects
-            # (often one per character) need no more than the font check below
-            for start in range(0, count, 4096):
-                objs = [getter(container, i) for i in range(start, min(count, start + 4096))]
-                types = list(map(obj_type, objs))
-                ntext = types.count(TEXT)
-                if ntext:
-                    if texts < 24 and not rp.font_missing:
-                        # the first 24 text objects: a font without glyphs gives text objects
-                        # no height (and single characters no width: PDFium's text page drops those)
-                        for obj in [o for o, ty in zip(objs, types) if ty == TEXT][:24 - texts]:
-                            obj_bounds(obj, bl, bb, br, bt)
-                            l, b, r, t = fbox[:]
-                            if r - l < 0.01 or t - b < 0.01:
-                                rp.font_missing = True
-                                break
-                    texts += ntext
-                    if ntext == len(objs):
-                        continue
-                    pairs = [(o, ty) for o, ty in zip(objs, types) if ty != TEXT]
-                else:
-                    pairs = zip(objs, types)
-                for obj, ty in pairs:
-                    if ty == PATH:
-                        paths += 1
-                        if paths > MAX_PATHS_PER_PAGE:
-                            continue
-                        draw_mode(obj, mref0, mref1)
-                        fill, stroked = modes[:]
-                        if not stroked:
-                            if fill == 0:
-                                continue
-                            stroked = False
-                            fill_color(obj, *cref)
-                        else:
-                            stroked = True
-                            stroke_color(obj, *cref)
-                        c_r, c_g, c_b, c_a = col[:]
-                        if c_a == 0 or (c_r > 235 and c_g > 235 and c_b > 235):
-                            continue  # invisible or white: no ruling
-                        nseg = count_segments(obj)
-                        if nseg <= 5:
-                            obj_bounds(obj, bl, bb, br, bt)
-                            l, b, r, t = fbox[:]
-                            if fm is not None:
-                                l, b, r, t = _apply_box(fm, l, b, r, t)
-                            if fast:
-                                x0, y0, x1, y1 = l - left, top - t, r - left, top - b
-                            else:
-                                x0, y0, x1, y1 = box(l, b, r, t)
-                            # as _rect_edges
-                            w, h = x1 - x0, y1 - y0
-                            if h <= 3.0 and w > h:
-                                hadd(((y0 + y1) / 2, x0, x1))
-                            elif w <= 3.0 and h > w:
-                                vadd(((x0 + x1) / 2, y0, y1))
-                            elif stroked and nseg >= 3:  # an outlined rectangle: four rulings
-                                hadd((y0, x0, x1))
-                                hadd((y1, x0, x1))
-                                vadd((x0, y0, y1))
-                                vadd((x1, y0, y1))
-                        elif nseg <= MAX_SEGMENTS_PER_PATH:
-                            obj_matrix(obj, matref)
-                            m = (mat.a, mat.b, mat.c, mat.d, mat.e, mat.f)
-                            if fm is not None:
-                                m = _mul(m, fm)
-                            subpaths: list[list] = []
-                            closed: list[bool] = []
-                            for k in range(nseg):
-                                seg = path_segment(obj, k)
-                                segment_point(seg, pxref, pyref)
-                                x, y = px.value, py.value
-                                x, y = m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]
-                                st = segment_type(seg)
-                                if st == MOVETO or not subpaths:
-                                    subpaths.append([(x, y)])
-                                    closed.append(False)
-                                elif st == LINETO:
-                                    subpaths[-1].append((x, y))
-                                else:  # bezier: a curve is no ruling; break the run
-                                    subpaths.append([(x, y)])
-                                    closed.append(False)
-                                if segment_close(seg):
-                                    closed[-1] = True
-                            for pts, cl in zip(subpaths, closed):
-                                self._poly_edges(rp, box, pts, cl, stroked)
-                    elif ty == IMAGE:
-                        obj_bounds(obj, bl, bb, br, bt)
-                        l, b, r, t = fbox[:]
-                        if fm is not None:
-                            l, b, r, t = _apply_box(fm, l, b, r, t)
-                        x0, y0, x1, y1 = box(l, b, r, t)
-                        x0, x1 = max(0.0, x0), min(rp.width, x1)
-                        y0, y1 = max(0.0, y0), min(rp.height, y1)
-                        if x1 > x0 and y1 > y0:
-                            image_area += (x1 - x0) * (y1 - y0)
-                    elif ty == FORM:
-                        obj_matrix(obj, matref)
-                        m = (mat.a, mat.b, mat.c, mat.d, mat.e, mat.f)
-                        if fm is not None:
-                            m = _mul(m, fm)
-                        stack.append((form_count(obj), form_object, obj, m))
-        if paths > MAX_PATHS_PER_PAGE:
-            rp.notes.append(("PATHS_CAPPED", f"page {rp.number}: {paths} drawn paths, only the first {MAX_PATHS_PER_PAGE} were looked at for table rulings"))
-        rp.image_cover = min(1.0, image_area / area)
+        """The page's drawn objects: table rulings, the share covered by images, and a
+        font without glyphs (see _ObjectWalk)."""
+        calls = _object_calls(R, ctypes)
+        praw = calls.handle(page.raw)
+        _ObjectWalk(calls, R, ctypes, rp, box, rot, left, top).run(calls.count_objects(praw), praw)
 
     @staticmethod
     def _rect_edges(rp: RawPage, b, stroked: bool, nseg: int):
