@@ -156,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("out", type=Path, help="folder to write the outputs to")
     ap.add_argument("--against", type=Path, help="folder of an earlier run to compare with")
     ap.add_argument("--n", type=int, default=300, help="generated reports (default 300, plus N/5 pre-2019)")
-    ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
+    ap.add_argument("--corpus", type=Path, default=Path(os.environ.get("XXGK_SHARED", ROOT.parent / "shared")) / "corpus",
+                    help="the corpus folder (default: $XXGK_SHARED/corpus, else ../shared/corpus, as the tests)")
     ap.add_argument("--forms", type=int, default=0, help="also M generated reports as HTML, PDF, DOCX and RTF")
     ap.add_argument("--code", type=Path, default=ROOT, help="checkout whose xxgk is run (default this one)")
     ap.add_argument("--show", type=int, default=5, help="differing reports shown per file")
