@@ -93,13 +93,10 @@ def bench_pdfs(label: str, files: list[bytes], rounds: int) -> None:
     print(f"{label}: {len(files)} PDFs, {pages} pages")
     print(f"  raw pypdfium2 text      {pages / raw:8.1f} pages/s")
     print(f"  xxgk read_pdf           {pages / xx:8.1f} pages/s   ratio to raw {raw / xx:.2f} (target >= 0.50)")
-    try:
-        from parsers.report import parse_bytes
-    except ImportError:
-        print("  full parse              (parsers.report.parse_bytes not available)")
-    else:
-        full = _best(lambda d: parse_bytes(d, name="x.pdf"), files, rounds)
-        print(f"  xxgk full parse         {pages / full:8.1f} pages/s   ({len(files) / full:.1f} reports/s)")
+    from parsers.report import parse_bytes
+
+    full = _best(lambda d: parse_bytes(d, name="x.pdf"), files, rounds)
+    print(f"  xxgk full parse         {pages / full:8.1f} pages/s   ({len(files) / full:.1f} reports/s)")
     plumber = _best(lambda d: read_pdf(d, engine="pdfplumber"), files, 1)
     print(f"  read_pdf via pdfplumber {pages / plumber:8.1f} pages/s")
 
@@ -112,13 +109,11 @@ def _selectolax(data: bytes) -> None:
 
 def bench_html(n: int, seed: int, rounds: int) -> None:
     """read_html and the full parse against the floor: selectolax (lexbor) parsing the page."""
-    try:
-        from parsers.readers.html import read_html
-        from synth.generator import generate_values
-        from synth.render_forms import render_html
-    except ImportError as e:
-        print(f"HTML: skipped ({e})")
-        return
+    from parsers.readers.html import read_html
+    from parsers.report import parse_bytes
+    from synth.generator import generate_values
+    from synth.render_forms import render_html
+
     rng = random.Random(seed)
     files = []
     for i in range(n):
@@ -129,10 +124,6 @@ def bench_html(n: int, seed: int, rounds: int) -> None:
     print(f"HTML: {n} generated reports")
     print(f"  selectolax parse        {n / floor:8.1f} reports/s   (the floor)")
     print(f"  read_html               {n / t:8.1f} reports/s   ratio to floor {floor / t:.3f}")
-    try:
-        from parsers.report import parse_bytes
-    except ImportError:
-        return
     full = _best(lambda d: parse_bytes(d, name="x.html"), files, rounds)
     print(f"  full parse              {n / full:8.1f} reports/s   ratio to floor {floor / full:.3f}   "
           f"(target >= 400 reports/s: {n / full / 400:.2f}x)")
@@ -142,15 +133,12 @@ def bench_docx(n: int, seed: int, rounds: int) -> None:
     """read_docx and the full parse against the floor: python-docx opening the file."""
     import io
 
-    try:
-        import docx
+    import docx
 
-        from parsers.readers.docx import read_docx
-        from synth.generator import generate_values
-        from synth.render_forms import render_docx
-    except ImportError as e:
-        print(f"DOCX: skipped ({e})")
-        return
+    from parsers.readers.docx import read_docx
+    from synth.generator import generate_values
+    from synth.render_forms import render_docx
+
     rng = random.Random(seed)
     files = []
     for i in range(n):
