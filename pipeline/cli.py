@@ -15,6 +15,7 @@ import stat
 import sys
 from pathlib import Path
 
+from parsers.templates import TemplateError
 from pipeline.filenames import raw_hex, readable
 
 
@@ -190,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:  # read-only or full disk, unreadable folders: one line, no traceback
         where = f"{readable(os.fsdecode(e.filename))}: " if e.filename else ""
         print(f"xxgk {args.command}: error: {where}{e.strerror or e}", file=sys.stderr)
+        return 1
+    except TemplateError as e:  # a template definition file ($XXGK_TEMPLATES) that cannot be used
+        print(f"xxgk {args.command}: error: {e}", file=sys.stderr)
         return 1
     except sqlite3.Error as e:  # a crawl database on a full disk, damaged or locked by another process
         print(f"xxgk {args.command}: error: database: {e}", file=sys.stderr)

@@ -230,3 +230,22 @@ def test_the_generator_writes_reports_in_a_template_file_alone_and_none_is_misre
     assert {g["template"] for g in got} == {"2031"}
     assert not [g["wrong"] for g in got if g["wrong"]]
     assert sum(g["read"] for g in got) > 0.9 * sum(g["n"] for g in got)
+
+
+def test_a_broken_template_file_is_one_error_line_naming_it(reports, tmp_path):
+    d = _definition()
+    d["version"], d["years"] = "2041", {"from": 2041}
+    d["identities"][0]["for_each"]["r"].append("not_processed.typo")  # a typo would leave a check unverifiable
+    (tmp_path / "2041.json").write_text(json.dumps(d, ensure_ascii=False), encoding="utf-8")
+    env = {**_env(), "XXGK_TEMPLATES": str(tmp_path)}
+    p = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "parse", "--no-region", str(reports / "r2031.txt")],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert p.returncode == 1
+    assert p.stderr.strip().splitlines() == [
+        f"xxgk parse: error: template file {tmp_path / '2041.json'}: identity t3_row_total: unknown keys not_processed.typo"
+    ]

@@ -30,6 +30,7 @@ policy's wording, the pre-2019 indicators with their ``years``); `variants.json`
 variants seen in real reports. `spec()` puts them together in the shape of the national
 template file (``versions`` from the definition files), for readers of that shape.
 """
+
 from __future__ import annotations
 
 import json
@@ -159,23 +160,93 @@ def template_dirs() -> tuple[Path, ...]:
     return tuple(Path(p) for p in os.environ.get(TEMPLATE_DIRS_ENV, "").split(os.pathsep) if p)
 
 
+class TemplateError(ValueError):
+    """A template definition file that cannot be used: names the file and what is wrong."""
+
+
 @cache
 def definitions() -> dict[str, dict]:
     """Version -> its definition file's content: the national templates, then those of
     $XXGK_TEMPLATES, ordered by the first report year they apply to."""
-    texts = [f.read_text(encoding="utf-8") for f in sorted(resources.files(__package__).joinpath("national").iterdir(),
-                                                          key=lambda f: f.name) if f.name.endswith(".json")]
+    files = [
+        (f.name, f.read_text(encoding="utf-8"))
+        for f in sorted(resources.files(__package__).joinpath("national").iterdir(), key=lambda f: f.name)
+        if f.name.endswith(".json")
+    ]
     for d in template_dirs():
         if not d.is_dir():
             raise FileNotFoundError(f"{TEMPLATE_DIRS_ENV}: {d} is not a folder of template definitions")
-        texts += [f.read_text(encoding="utf-8") for f in sorted(d.glob("*.json"))]
+        files += [(str(f), f.read_text(encoding="utf-8")) for f in sorted(d.glob("*.json"))]
     out: dict[str, dict] = {}
-    for t in texts:
-        d = json.loads(t)
+    for name, text in files:
+        try:
+            d = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise TemplateError(f"template file {name}: not JSON ({e})") from None
+        problems = _problems(d)
+        if problems:
+            raise TemplateError(f"template file {name}: " + "; ".join(problems))
         if d["version"] in out:
-            raise ValueError(f"template {d['version']} is defined twice")
+            raise TemplateError(f"template file {name}: template {d['version']} is defined twice")
         out[d["version"]] = d
     return dict(sorted(out.items(), key=lambda kv: _years(kv[1]).start))
+
+
+CHECK_KINDS = ("sum", "le", "nonneg", "cross_year", "narrative")
+
+
+def _problems(d: dict) -> list[str]:
+    """What keeps a definition from being used: missing parts, unknown check kinds, and
+    identities naming rows or columns the file does not have (a typo would otherwise
+    leave a check quietly unverifiable)."""
+    if not isinstance(d, dict):
+        return ["not an object"]
+    out = [f"no '{k}'" for k in ("version", "years", "sections", "tables", "identities") if k not in d]
+    if out:
+        return out
+    y = d["years"]
+    if not isinstance(y, dict) or not isinstance(y.get("from"), int) or not isinstance(y.get("to", 0) or 0, int):
+        out.append('\'years\' must be {"from": YEAR} or {"from": YEAR, "to": YEAR}')
+    try:
+        t = d["tables"]
+        rows = {
+            "table3": {r["key"] for r in t["table3"]["rows"]} | {r["key"] for r in t["table3"].get("derived_rows", [])},
+            "table4": {r["key"] for r in t["table4"]["tidy_rows"]},
+        }
+        cols = {
+            "table3": {c["key"] for c in t["table3"]["columns"]},
+            "table4": {c["key"] for c in t["table4"]["tidy_columns"]},
+        }
+        blocks = {
+            b["key"]: ({r["key"] for r in b["rows"]}, {c["key"] for c in b["columns"]}) for b in t["table2"]["blocks"]
+        }
+    except (KeyError, TypeError) as e:
+        return out + [f"tables: missing {e}"]
+    for i in d["identities"]:
+        out += _identity_problems(i, rows, cols, blocks)
+    return out
+
+
+def _identity_problems(i: dict, rows: dict, cols: dict, blocks: dict) -> list[str]:
+    where = f"identity {i.get('id', '?')}"
+    if i.get("check") not in CHECK_KINDS:
+        return [f"{where}: 'check' must be one of {', '.join(CHECK_KINDS)}"]
+    if i["check"] not in ("sum", "le"):
+        return []
+    fe = i.get("for_each") or {}
+    each = next(iter(fe.values()), [])
+    lhs = i.get("lhs", [])
+    sides = [*(lhs if isinstance(lhs, list) else [lhs]), *i.get("rhs", [])]
+    if i.get("block"):
+        r, c = blocks.get(i["block"], (set(), set()))
+    else:
+        r, c = rows.get(i.get("table"), set()), cols.get(i.get("table"), set())
+    if i.get("axis", "row") == "column":
+        r, c = c, r  # for_each runs over columns, the sides over rows
+    if not each or not sides:
+        return [f"{where}: a {i['check']} identity needs for_each, lhs and rhs"]
+    unknown = [x for x in each if x not in r] + [x for x in sides if x not in c]
+    return [f"{where}: unknown keys {', '.join(unknown)}"] if unknown else []
 
 
 def _years(d: dict) -> Years:
@@ -192,8 +263,9 @@ def versions() -> tuple[str, ...]:
 def spec() -> dict:
     """The shared file (national.json) with ``versions`` from the definition files."""
     sp = _load("national.json")
-    sp["versions"] = {v: {k: x for k, x in d.items() if k not in ("version", "about", "years")}
-                      for v, d in definitions().items()}
+    sp["versions"] = {
+        v: {k: x for k, x in d.items() if k not in ("version", "about", "years")} for v, d in definitions().items()
+    }
     return sp
 
 
@@ -203,8 +275,9 @@ def variants() -> dict:
 
 
 def _columns(items) -> tuple[Column, ...]:
-    return tuple(Column(c["key"], c["label"], c.get("unit", ""), bool(c.get("signed")), bool(c.get("decimal")))
-                 for c in items)
+    return tuple(
+        Column(c["key"], c["label"], c.get("unit", ""), bool(c.get("signed")), bool(c.get("decimal"))) for c in items
+    )
 
 
 def _identity(d: dict) -> Identity:
@@ -213,17 +286,25 @@ def _identity(d: dict) -> Identity:
     var = next(iter(fe)) if fe else ""
     lhs = d.get("lhs", ())
     return Identity(
-        id=d["id"], table=d["table"], hard=str(d.get("strength", "")).startswith("hard"),
-        axis=d.get("axis", "row"), each=each,
-        lhs=tuple(lhs) if isinstance(lhs, list) else (lhs,), rhs=tuple(d.get("rhs", ())),
-        check=d["check"], blank=d.get("blank", "zero_components"), block=d.get("block", ""), var=var,
-        terms=tuple((int(dy), a, int(k)) for dy, a, k in d.get("terms", ())), note=d.get("note", ""),
+        id=d["id"],
+        table=d["table"],
+        hard=str(d.get("strength", "")).startswith("hard"),
+        axis=d.get("axis", "row"),
+        each=each,
+        lhs=tuple(lhs) if isinstance(lhs, list) else (lhs,),
+        rhs=tuple(d.get("rhs", ())),
+        check=d["check"],
+        blank=d.get("blank", "zero_components"),
+        block=d.get("block", ""),
+        var=var,
+        terms=tuple((int(dy), a, int(k)) for dy, a, k in d.get("terms", ())),
+        note=d.get("note", ""),
         reported=d.get("report", True) is not False,
     )
 
 
 def _totals(policy: dict, what: str) -> dict:
-    return {"t" + table[len("table"):]: frozenset(t.get(what, ())) for table, t in policy.get("totals", {}).items()}
+    return {"t" + table[len("table") :]: frozenset(t.get(what, ())) for table, t in policy.get("totals", {}).items()}
 
 
 @cache
@@ -289,7 +370,9 @@ def latest() -> str:
     return versions()[-1]
 
 
-_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）][、.．]?|\d{1,2}\s*[.．、](?!\d))")
+_NUMBERING = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）][、.．]?|\d{1,2}\s*[.．、](?!\d))"
+)
 _QUOTES = re.compile(r"[“”\"'‘’「」『』]")
 
 
