@@ -66,8 +66,9 @@ def without_values(text: str) -> str:
 # Trailing remarks some provinces add to labels: （区分处理的…）, （单位：万元）, （指2019年事项数）.
 # A remark may wrap onto the next line, but never across a line of values; in the text
 # labels are searched in (without_values below) such a line is blank, and the values a
-# remark wraps around are the row's own. A row numbering ("（六）") is the next label's.
-TRAILING_PAREN = re.compile(r"[ \t\u3000]*[（(](?![一二三四五六七八九十\d]{1,2}[)）])(?:[^（()）\t\n]|\n(?![ \u3000]*[+\-]?[0-9０-９][0-9０-９.,， \u3000]*(?:\n|$))){0,60}[)）]")
+# remark wraps around are the row's own. A row numbering ("（六）", "（六 ）" where a line
+# break inside it became a space) is the next label's.
+TRAILING_PAREN = re.compile(r"[ \t\u3000]*[（(](?!\s*[一二三四五六七八九十\d]{1,2}\s*[)）])(?:[^（()）\t\n]|\n(?![ \u3000]*[+\-]?[0-9０-９][0-9０-９.,， \u3000]*(?:\n|$))){0,60}[)）]")
 
 
 def numbering_before(text: str, pos: int, number: str | None) -> int:

@@ -290,3 +290,12 @@ def test_get_text_table_4_on_a_line_of_its_own_is_its_15_cells_run_together():
     assert "\n000002000200000\n" in text  # the page's 15 cells of table 四, nothing between them
     got = {c.address: c for c in parse_bytes(text.encode("utf-8"), name="page.txt").cells}
     assert {a: got[a].value for a in values if a.startswith("t4/")} == {a: v for a, v in values.items() if a.startswith("t4/")}
+
+
+def test_one_line_text_group_numbering_broken_by_a_space_is_the_next_label():
+    # "（六<br/>）其他处理" on one line: "… 出具已获取信息 0 0 0 0 0 0 0 （六 ）其他处理 0 …"
+    values, _, _ = _generated(147)
+    text = _generated_texts(147)["get_text(' ', strip=True)"]
+    assert "（六 ）其他处理" in text
+    got = {c.address: c for c in parse_bytes(text.encode("utf-8"), name="page.txt").cells}
+    assert all(got[a].status != "unresolved" and got[a].value == v for a, v in values.items() if a.startswith("t3/other/"))
