@@ -282,6 +282,14 @@ def cross_year_equations(version: str) -> tuple[CrossEquation, ...]:
     return tuple(out)
 
 
+@cache
+def cross_year_addresses() -> frozenset:
+    """Every address a cross-year identity of some template reads."""
+    from .templates import versions
+
+    return frozenset(t.address for v in versions() for eq in cross_year_equations(v) for t in eq.terms)
+
+
 def _known(cell, total: bool, zero: bool, has_number: bool):
     """A term's value under the blank policy, or None (blank total, unresolved, …)."""
     if cell.status == "number":

@@ -52,6 +52,7 @@ from functools import cache
 from multiprocessing.connection import wait
 from pathlib import Path
 
+from parsers.identities import cross_year_addresses
 from pipeline import publishing
 from pipeline.filenames import raw_hex, readable
 
@@ -507,7 +508,9 @@ class Doc:
 
 
 def _xcell(address: str) -> bool:
-    return address.startswith(("t3/carried_over/", "t3/carried_forward/", "t2/art20_1.", "p/"))
+    """A cell some cross-year identity reads: a term of the templates' (`parsers.identities`)
+    or a pre-2019 statistic (历年累计, `parsers.pre2019_checks`)."""
+    return address in cross_year_addresses() or address.startswith("p/")
 
 
 def summarize(doc: Doc, entry: dict) -> str:

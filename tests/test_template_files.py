@@ -249,3 +249,28 @@ def test_a_broken_template_file_is_one_error_line_naming_it(reports, tmp_path):
     assert p.stderr.strip().splitlines() == [
         f"xxgk parse: error: template file {tmp_path / '2041.json'}: identity t3_row_total: unknown keys not_processed.typo"
     ]
+
+
+def test_cross_year_identities_are_the_files_and_the_build_keeps_their_cells():
+    """The checks across years are the template's cross_year identities: 2019's
+    t2_items_cross_year over its five rows (the build keeps those cells for it), never the
+    identity its file marks report: false, which only settles readings."""
+    from parsers.checks import cross_year_checks
+    from parsers.report import parse_bytes
+    from pipeline.build import _xcell
+    from synth.generator import generate
+
+    prev, cur = (parse_bytes(generate(s, version="2019", style="tab").data, name=f"g{s}.txt") for s in (1, 2))
+    xs = cross_year_checks(prev.cells, cur.cells, 2019, 2020, "2019")
+    items = [x for x in xs if x.id == "t2_items_cross_year"]
+    assert [x.subject for x in items] == [
+        "art20_5.admin_license",
+        "art20_5.other_admin_services",
+        "art20_6.admin_penalty",
+        "art20_6.admin_coercion",
+        "art20_8.admin_fees",
+    ]
+    assert not [x for x in xs if x.id == "t2_published_cross_year"]
+    assert {x.id for x in xs} >= {"t3_carry_cross_year"}
+    assert all(_xcell(f"t2/{x.subject}/items_change") for x in items)
+    assert not _xcell("t2/art20_1.regulations/made_new")
