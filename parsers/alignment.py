@@ -47,13 +47,19 @@ class Alignment:
     rows: dict
 
 
+def label_word(run: list[Field], n: int) -> bool:
+    """A short run of 无 or dashes in running text: a word of a label broken by a value
+    column ("（四）无" / "法提供"), not a row."""
+    return len(run) < n and all(f.splittable and f.text and not any(ch.isdigit() for ch in f.text) for f in run)
+
+
 def cut_rows(runs: list[list[Field]], n: int, words_are_cells: bool) -> list[tuple[Field, ...]] | None:
     """Runs of one-cell values cut into rows of n; None where a run does not cut evenly
     or holds digits that may be several cells run together."""
     out: list[tuple[Field, ...]] = []
     for run in runs:
-        if len(run) < n and all(f.splittable and f.text and not any(ch.isdigit() for ch in f.text) for f in run):
-            continue  # 无 or a dash in running text: a word of a label ("（四）无" / "法提供"), no row
+        if label_word(run, n):
+            continue
         if len(run) % n or any(f.splittable and not words_are_cells for f in run):
             return None
         out += [tuple(run[i:i + n]) for i in range(0, len(run), n)]
@@ -92,9 +98,24 @@ def confirmed(tpl, cells: dict, placed: dict, table: str) -> bool:
     merged = {**cells, **placed}
     if not any(c.status == "number" and c.value for a, c in merged.items() if a.startswith(table + "/")):
         return False
+    along_rows = {i.id for i in tpl.identities if table_of(i) == table and i.axis == "row"}
     ids = {i.id for i in tpl.identities if table_of(i) == table}
-    hard = [c for c in evaluate(tpl, list(merged.values())) if c.hard and c.id in ids]
+    blank = _blank_rows(merged, table)
+    # a wholly blank row's own sum is unverifiable and says nothing: its place in the
+    # sequence is taken like any other's, and the column sums count it 0
+    hard = [c for c in evaluate(tpl, list(merged.values())) if c.hard and c.id in ids
+            and not (c.ok is None and c.id in along_rows and c.subject in blank)]
     return bool(hard) and all(c.ok for c in hard)
+
+
+def _blank_rows(cells: dict, table: str) -> set[str]:
+    """Rows of `table` whose every cell is blank."""
+    status: dict[str, set] = {}
+    for a, c in cells.items():
+        t, row, _ = a.split("/")
+        if t == table:
+            status.setdefault(row, set()).add(c.status)
+    return {r for r, st in status.items() if st == {"blank"}}
 
 
 def replace_rows(res, table: str, placed: dict, keys: list[str]) -> None:

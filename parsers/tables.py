@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from itertools import product
 
-from .alignment import align_table3
+from .alignment import align_table3, label_word
+from .columns import page_columns, place
 from .document import Flat, Warning
 from .identities import column_sums, evaluate, row_inequalities
 from .labels import (LONE_VALUE, TRAILING_PAREN, compile_alternatives, label_number, loose, loose_core,
@@ -773,6 +774,22 @@ def _violations(spec: RowSpec, r: tuple[Cell, ...]) -> tuple:
     return (neg, sum(1 for x in states if x == 2), soft, sum(1 for x in states if x == 1), 0, 0)
 
 
+def _by_position(ctx: Context, pages: list, spec: RowSpec, run: list[Field], ranks: dict) -> list:
+    """[the reading that the columns' positions give a row with vanished cells]
+    (`pages`: columns.page_columns of pdftotext -layout text), where its values stand
+    one per column and the row's own sums do not fail; else []."""
+    if not (pages and ctx.vanish) or len(run) >= len(spec.cols):
+        return []  # (only once the report is known to lose empty cells: BLANKS_VANISHED)
+    r = place(ctx.flat.text, run, pages, len(spec.cols))
+    if r is None or not all(_valid_for(spec.cols)(i, c[0]) for i, c in enumerate(r)):
+        return []
+    rank = _violations(spec, r)
+    if rank[0] or rank[1]:
+        return []
+    ranks[r] = rank
+    return [r]
+
+
 def _solve_run(spec: RowSpec, run: list[Field], vanish: bool, ranks: dict | None = None, spaced: bool = False,
                traced: bool = False):
     """The best readings of a run. With `ranks` (a dict to fill), keep every reading the
@@ -873,6 +890,7 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
     head_runs = value_runs(segment_fields(flat, start, labels[0].start, labels[0].start), flat) if labels else []
     stray = len([r for r in head_runs if any(f.text for f in r)])
     extents = []  # (label, its value runs) in text order, for alignment.align_table3
+    positions = page_columns(text, start, end, len(cols)) if ctx.layout else []
     prev = None
     for k in order:
         if k in found:
@@ -920,11 +938,13 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
         if not runs:
             readings[key] = [tuple(("", None) for _ in cols)]
             continue
-        stray += sum(1 for r in runs[len(targets):] if any(f.text for f in r))
+        stray += sum(1 for r in runs[len(targets):] if any(f.text for f in r) and not label_word(r, len(cols)))
         if len(runs) > 1 and len(runs) <= len(targets):
             res.warnings.append(Warning("ROWS_BY_ORDER", f"t3: rows {', '.join(targets[1:len(runs)])} have no readable label; their values were taken in template order"))
         for tk, run in zip(targets, runs):
-            rs, _ = _solve_run(specs[tk], run, vanish, ranks, ctx.spaced, ctx.traced)
+            rs = _by_position(ctx, positions, specs[tk], run, ranks)
+            if not rs:
+                rs, _ = _solve_run(specs[tk], run, vanish, ranks, ctx.spaced, ctx.traced)
             if rs:
                 readings[tk] = rs
                 label_locs.setdefault(tk, flat.loc(run[0].offset))

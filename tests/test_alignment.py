@@ -83,3 +83,49 @@ def test_cell_per_line_gaps_are_found_next_to_values():
     report = parse_bytes(gen.data, name="gen-710.txt")
     assert not wrong_cells(gen, report)
     assert cells(report)["t3/granted/legal_service"].value == 1
+
+
+def test_a_group_label_broken_by_the_value_column_is_no_stray_value():
+    # pdftotext prints a tall group label a few characters per line beside the row labels:
+    # its 无 (（四）无 / 法提供) is a word of the label, not values standing apart from their
+    # label, so a table with a blank row is still read
+    rows = [(label, [""] * 7 if label.startswith("3.补正") else vals) for label, vals in T3_ROWS_2021]
+    text = report_2021("\t", rows)
+    text = text.replace("1.本机关不掌握相关政府信息", "（四）无 1.本机关不掌握相关政府信息")
+    text = text.replace("2.没有现成信息需要另行制作", "法提供 2.没有现成信息需要另行制作")
+    r = parse_bytes(text.encode("utf-8"), name="x.txt")
+    got = t3_of(r)
+    assert not any(w.code == "TABLE_UNALIGNED" for w in r.warnings)
+    assert got["t3/unable.not_held/total"].value == 1 and got["t3/unable.still_unclear/total"].status == "blank"
+
+
+LAYOUT_PAGE = "\n".join([
+    "一、本年新收政府信息公开申请",
+    "                    372    126     5          25    48   7    583",
+    "二、上年结转",
+    "                     3     1                        0         4",
+    "（一）予以公开",
+    "                    145    61                 10    22        238",
+])
+
+
+def test_columns_of_pdftotext_layout_text_come_from_value_positions():
+    from parsers.columns import page_columns, place
+    from parsers.splitting import Field
+
+    pages = page_columns(LAYOUT_PAGE, 0, len(LAYOUT_PAGE), 7)
+    assert len(pages) == 1 and len(pages[0].ranges) == 7
+    line = LAYOUT_PAGE.split("\n")[3]
+    at = LAYOUT_PAGE.index(line)
+    run = [Field(w, at + line.index(f" {w} ") + 1, True) for w in ("3", "1")]
+    run += [Field(w, at + line.rindex(f" {w}") + 1, True) for w in ("0", "4")]
+    cells = place(LAYOUT_PAGE, run, pages, 7)
+    assert [c[0] for c in cells] == ["3", "1", "", "", "0", "", "4"]
+    assert all(LAYOUT_PAGE[o:o + len(t)] == t for t, o in cells if o is not None)
+    # a value with text before it on its line is not placed by position: the text shifts it
+    shifted = LAYOUT_PAGE.replace("\n                     3     1", "\n确认或重新出具         3     1")
+    line = shifted.split("\n")[3]
+    at = shifted.index(line)
+    assert place(shifted, [Field("3", at + line.index(" 3 ") + 1, True)], page_columns(shifted, 0, len(shifted), 7), 7) is None
+    # fewer clean columns than the table has: no columns at all
+    assert page_columns(LAYOUT_PAGE, 0, len(LAYOUT_PAGE), 8) == []
