@@ -379,6 +379,18 @@ def row_inequalities(version: str, block: str) -> tuple[tuple[int, int], ...]:
     )
 
 
+@cache
+def row_groups(version: str, table: str) -> tuple[tuple[int, tuple[int, ...]], ...]:
+    """(total column index, part column indices) of the table's row identity, for the
+    matcher's readings of one row of table 三 (or one group of table 四)."""
+    tpl = template(version)
+    cols = [c.key for c in (tpl.t3_columns if table == "t3" else tpl.t4_columns)]
+    total, parts = row_sums(version).get(table, (None, ()))
+    if total not in cols:
+        return ()
+    return ((cols.index(total), tuple(cols.index(p) for p in parts)),)
+
+
 # ------------------------------------------------------------------ for the panel
 
 

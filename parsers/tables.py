@@ -19,7 +19,7 @@ from itertools import product
 from .alignment import align_table3, label_word
 from .columns import page_columns, place
 from .document import Flat, Warning
-from .identities import column_sums, evaluate, row_inequalities
+from .identities import column_sums, evaluate, row_groups, row_inequalities
 from .labels import (LONE_VALUE, TRAILING_PAREN, compile_alternatives, label_number, loose, loose_core,
                      numbering_before, without_values)
 from .model import ReportCell
@@ -878,7 +878,7 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
         clean.append(l)
     labels = clean
     cols = tpl.t3_columns
-    g = ((len(cols) - 1, tuple(range(len(cols) - 1))),)
+    g = row_groups(tpl.version, "t3")  # the row identity: 总计 = the applicant columns
     specs = {r.key: RowSpec(r.key, cols, g) for r in tpl.t3_rows}
     readings: dict[str, list] = {}
     ranks: dict = {}
@@ -1209,7 +1209,9 @@ def extract_t4(ctx: Context, start: int, end: int) -> TableResult:
     runs = value_runs(fields, flat)
     flat_cols = tuple(Column(f"{r.key}/{c.key}", c.label, c.unit) for r in tpl.t4_rows for c in cols4)
     n5 = len(cols4)
-    groups = tuple((gi * n5 + n5 - 1, tuple(range(gi * n5, gi * n5 + n5 - 1))) for gi in range(len(tpl.t4_rows)))
+    # the row identity in each of the groups printed side by side (总计 = its four results)
+    groups = tuple((gi * n5 + t, tuple(gi * n5 + i for i in parts))
+                   for gi in range(len(tpl.t4_rows)) for t, parts in row_groups(tpl.version, "t4"))
     spec = RowSpec("", flat_cols, groups)
     chosen, best_rank = None, None
     header_end = hm[-1].end()
