@@ -30,6 +30,7 @@ warning (ROWS_ALIGNED_BY_ORDER) names the table and the rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .document import Flat, Warning
 from .model import ReportCell
@@ -53,16 +54,34 @@ def label_word(run: list[Field], n: int) -> bool:
     return len(run) < n and all(f.splittable and f.text and not any(ch.isdigit() for ch in f.text) for f in run)
 
 
-def cut_rows(runs: list[list[Field]], n: int, words_are_cells: bool) -> list[tuple[Field, ...]] | None:
-    """Runs of one-cell values cut into rows of n; None where a run does not cut evenly
-    or holds digits that may be several cells run together."""
-    out: list[tuple[Field, ...]] = []
-    for run in runs:
+class ValueRow(NamedTuple):
+    """A row of values in text order: its n fields, the label in whose extent it stands
+    (None before the first label), and whether it is `opaque`: a run that does not cut
+    into rows (cells that vanished, digits run together), which only the matcher reads
+    and which may only stay with its own label."""
+    fields: tuple[Field, ...]
+    owner: str | None
+    opaque: bool = False
+
+
+def cut_rows(runs: list[tuple[str | None, list[Field]]], n: int, words_are_cells: bool) -> list[ValueRow] | None:
+    """(owner, run) pairs cut into rows of n one-cell values; a run that does not cut
+    evenly, or holds digits that may be several cells run together, is one opaque row
+    where it is its label's only run, else None (where its rows end is not known)."""
+    out: list[ValueRow] = []
+    per_owner: dict = {}
+    for owner, run in runs:
+        if not label_word(run, n):
+            per_owner[owner] = per_owner.get(owner, 0) + 1
+    for owner, run in runs:
         if label_word(run, n):
             continue
         if len(run) % n or any(f.splittable and not words_are_cells for f in run):
-            return None
-        out += [tuple(run[i:i + n]) for i in range(0, len(run), n)]
+            if owner is None or per_owner[owner] > 1:
+                return None
+            out.append(ValueRow(tuple(run), owner, True))
+            continue
+        out += [ValueRow(tuple(run[i:i + n]), owner) for i in range(0, len(run), n)]
     return out
 
 
@@ -82,12 +101,14 @@ def template_rows(tpl, found: set[str]) -> tuple[str, ...] | None:
     return tuple(keys)
 
 
-def align_in_order(rows: list[tuple[Field, ...]], keys: tuple[str, ...]) -> Alignment | None:
+def align_in_order(rows: list[ValueRow], keys: tuple[str, ...]) -> Alignment | None:
     """Pair the template's rows `keys` with the value rows `rows` in order; None where the
-    counts differ."""
+    counts differ or an opaque row would leave its own label."""
     if len(rows) != len(keys) or not keys:
         return None
-    return Alignment(dict(zip(keys, rows)))
+    if any(r.opaque and r.owner != k for k, r in zip(keys, rows)):
+        return None
+    return Alignment({k: r.fields for k, r in zip(keys, rows) if not r.opaque})
 
 
 def confirmed(tpl, cells: dict, placed: dict, table: str) -> bool:
@@ -160,12 +181,14 @@ def align_table3(ctx, res, cols, head_runs: list, extents: list, cell_out, suspe
     unresolved: two readings fit, the text decides neither."""
     n = len(cols)
     words = ctx.layout or ctx.spaced or ctx.reading_order
-    runs = [r for r in head_runs if any(f.text for f in r)] + [r for _, rs in extents for r in rs]
+    runs = [(None, r) for r in head_runs if any(f.text for f in r)]
+    runs += [(None if lab.group else lab.key, r) for lab, rs in extents for r in rs]
     rows = cut_rows(runs, n, words)
     keys = template_rows(ctx.tpl, {lab.key for lab, _ in extents})
     al = align_in_order(rows, keys) if rows is not None and keys is not None else None
     if al is None:
         return False
+    order = set(keys)  # the rows of the sequence, opaque ones (read by the matcher) too
     placed: dict = {}
     changed = []
     for key, row in al.rows.items():
@@ -177,7 +200,7 @@ def align_table3(ctx, res, cols, head_runs: list, extents: list, cell_out, suspe
             changed.append(key)
     # rows the matcher read from a group label (a subtotal, a lone （六） row) are rows of
     # the sequence now: their values were placed with the template's rows
-    kept = {a: c for a, c in res.cells.items() if a.split("/")[1] in al.rows}
+    kept = {a: c for a, c in res.cells.items() if a.split("/")[1] in order}
     if not changed:
         return False
     if confirmed(ctx.tpl, kept, placed, "t3"):

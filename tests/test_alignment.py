@@ -129,3 +129,14 @@ def test_columns_of_pdftotext_layout_text_come_from_value_positions():
     assert place(shifted, [Field("3", at + line.index(" 3 ") + 1, True)], page_columns(shifted, 0, len(shifted), 7), 7) is None
     # fewer clean columns than the table has: no columns at all
     assert page_columns(LAYOUT_PAGE, 0, len(LAYOUT_PAGE), 8) == []
+
+
+def test_a_row_only_the_matcher_reads_stays_with_its_label():
+    # the first two labels stand above their values; granted's digits run together after
+    # its own label: that row is the matcher's (its cut), the others are taken in order
+    def arrange(labels, values):
+        out = labels[:2] + values[:2] + [labels[2] + " " + values[2].replace("\t", "")]
+        return out + [f"{a}\t{v}" for a, v in zip(labels[3:], values[3:])]
+    r = parse_bytes(detached(arrange), name="x.txt")
+    assert {a: c.value for a, c in t3_of(r).items()} == expected()
+    assert any(w.code == "ROWS_ALIGNED_BY_ORDER" for w in r.warnings)
