@@ -41,6 +41,7 @@ from .values import ReportValues, convert_money, total_parts  # noqa: F401 - con
 from .values import split_address as _split
 
 ROW_GROUP_SIZE = 1 << 17
+SECTIONS_ROW_GROUP = 1 << 13  # a section holds a page of text: 8,192 of them are already ~10 MB
 COUNT_UNITS_NOTE = "count"
 LIST_SEP = ";"  # report ids, warning codes
 LINE_SEP = "\n"  # urls, paths
@@ -563,16 +564,21 @@ PARQUET_OPTIONS = dict(compression="zstd", compression_level=3, use_dictionary=T
 
 class TableBuilder:
     """Rows in, an arrow table (or a parquet file) out. Rows are turned into record batches
-    every `chunk` rows, so that millions of cells never sit in Python lists; with `path`, each
-    batch is written at once as one row group of that file (a streaming writer: memory stays
+    every `batch` rows, so that millions of cells never sit in Python lists (an arrow column
+    takes a fraction of the memory of its Python objects); with `path`, every `chunk` rows
+    are written at once as one row group of that file (a streaming writer: memory stays
     bounded whatever the number of reports) and `close()` moves the finished file in place."""
 
-    def __init__(self, ds: Dataset, chunk: int = ROW_GROUP_SIZE, path: Path | None = None):
+    BATCH = 8192
+
+    def __init__(self, ds: Dataset, chunk: int = ROW_GROUP_SIZE, path: Path | None = None, batch: int | None = None):
         self.ds = ds
         self.schema = arrow_schema(ds.name)
         self.chunk = chunk
+        self.batch = min(chunk, batch or self.BATCH)
         self.cols: list[list] = [[] for _ in ds.fields]
         self.batches: list[pa.RecordBatch] = []
+        self.pending = 0  # rows in self.batches not yet written (streaming builder)
         self.n = 0
         self.path = Path(path) if path else None
         self._tmp = self.path.with_name(f".{self.path.name}.tmp") if self.path else None
@@ -582,11 +588,11 @@ class TableBuilder:
         for c, v in zip(self.cols, row):
             c.append(v)
         self.n += 1
-        if len(self.cols[0]) >= self.chunk:
+        if len(self.cols[0]) >= self.batch:
             self._flush()
 
     def add_columns(self, cols: dict[str, list]) -> None:
-        """Whole columns at once (the panel)."""
+        """Whole columns at once."""
         self._flush()
         n = len(next(iter(cols.values()))) if cols else 0
         arrays = [_array(cols.get(f.name, [None] * n), self.schema.field(i).type) for i, f in enumerate(self.ds.fields)]
@@ -601,12 +607,19 @@ class TableBuilder:
         self._put(pa.RecordBatch.from_arrays(arrays, schema=self.schema))
 
     def _put(self, batch: pa.RecordBatch) -> None:
-        if self.path is None:
-            self.batches.append(batch)
+        self.batches.append(batch)
+        self.pending += batch.num_rows
+        if self.path is not None and self.pending >= self.chunk:
+            self._write()
+
+    def _write(self) -> None:
+        """The batches held as row groups of `chunk` rows (the last one may be shorter)."""
+        if not self.batches:
             return
         if self._writer is None:
             self._writer = pq.ParquetWriter(self._tmp, self.schema, **PARQUET_OPTIONS)
-        self._writer.write_table(pa.Table.from_batches([batch], schema=self.schema), row_group_size=ROW_GROUP_SIZE)
+        self._writer.write_table(pa.Table.from_batches(self.batches, schema=self.schema), row_group_size=self.chunk)
+        self.batches, self.pending = [], 0
 
     def table(self) -> pa.Table:
         assert self.path is None, "a streaming builder writes its file: use close()"
@@ -617,6 +630,7 @@ class TableBuilder:
         """Streaming builder: finish the file and move it in place."""
         assert self.path is not None
         self._flush()
+        self._write()
         if self._writer is None:
             write_parquet(pa.Table.from_batches([], schema=self.schema), self.path)
             return self.path
@@ -857,26 +871,59 @@ def settle_publishers(rows: list[dict]) -> None:
         r["unsettled"] = "; ".join(why) or None
 
 
-def _panel_frame(kept: list[dict]) -> tuple[list, dict, dict, dict]:
-    """The panel's rows: one per publisher × year (the best kept report); a report whose
-    publisher or year is unsettled has its own row. Returns (keys, picks, panel, status)
-    with the key columns filled."""
+@dataclass(frozen=True)
+class PanelGroup:
+    """One panel row: its key, the kept reports of the publisher and year, the best of them."""
+    key: tuple
+    reports: tuple  # report rows, by report_id
+    pick: dict
+
+
+def _panel_groups(kept: list[dict]) -> list[PanelGroup]:
+    """The panel's rows in order: one per publisher × year (the best kept report); a report
+    whose publisher or year is unsettled has its own row."""
     groups: dict[tuple, list[dict]] = {}
     for r in kept:
         key = (r["publisher_id"], r["year"]) if r.get("publisher_id") and r.get("year") is not None else ("", r["report_id"])
         groups.setdefault(key, []).append(r)
-    keys = sorted(groups, key=lambda k: (k[0], str(k[1])))
-    picks = {k: min(groups[k], key=_rank) for k in keys}
-    panel: dict[str, list] = {f.name: [None] * len(keys) for f in panel_dataset().fields}
-    status: dict[str, list] = {f.name: [None] * len(keys) for f in panel_status_dataset().fields}
-    for i, k in enumerate(keys):
-        r = picks[k]
+    return [PanelGroup(k, tuple(sorted(groups[k], key=lambda r: r["report_id"])), min(groups[k], key=_rank))
+            for k in sorted(groups, key=lambda k: (k[0], str(k[1])))]
+
+
+class PanelWriter:
+    """The panel and panel_status files, row by row in panel order (`PanelGroup`): a row has
+    hundreds of columns, so rows become arrow batches every few hundred and row groups are
+    smaller than the long datasets'. Keeps only what region_year reads of each row."""
+
+    CHUNK, BATCH = 16384, 512
+
+    def __init__(self, out: Path):
+        from .entities import REGION_INDICATORS
+
+        self.panel = TableBuilder(panel_dataset(), self.CHUNK, out / panel_dataset().path, self.BATCH)
+        self.status = TableBuilder(panel_status_dataset(), self.CHUNK, out / panel_status_dataset().path, self.BATCH)
+        self.col = {f.name: i for i, f in enumerate(panel_dataset().fields)}
+        self.need = ("report_id", "year", "scope", "province_code", "city_code", "county_code", *REGION_INDICATORS)
+        self.region_rows: list[dict] = []
+
+    def add(self, g: PanelGroup, values: dict[str, tuple]) -> None:
+        """`values`: indicator -> (value, status) of the pick."""
+        row = [None] * len(self.col)
         for f in PANEL_KEY_FIELDS:
-            panel[f.name][i] = r.get(f.name)
-        panel["n_reports"][i] = len(groups[k])
-        for f in PANEL_STATUS_KEY_FIELDS:
-            status[f.name][i] = r.get(f.name)
-    return keys, picks, panel, status
+            row[self.col[f.name]] = g.pick.get(f.name)
+        row[self.col["n_reports"]] = len(g.reports)
+        st = [g.pick.get(f.name) for f in PANEL_STATUS_KEY_FIELDS] + [None] * (len(self.col) - len(PANEL_KEY_FIELDS))
+        base = len(PANEL_STATUS_KEY_FIELDS) - len(PANEL_KEY_FIELDS)
+        for name, (v, s) in values.items():
+            i = self.col[name]
+            row[i] = v
+            st[i + base] = s
+        self.panel.add(row)
+        self.status.add(st)
+        self.region_rows.append({k: row[self.col[k]] for k in self.need})
+
+    def close(self) -> list[Path]:
+        return [self.panel.close(), self.status.close()]
 
 
 def _cross_year(picks: dict) -> dict[str, tuple[str | None, list, int]]:
@@ -921,52 +968,39 @@ def write_all(rows: list[dict], load, out: Path, *, parser_version: str, registe
     rows = sorted(rows, key=lambda r: r["report_id"])
     settle_publishers(rows)
     kept = [r for r in rows if r["status"] == "kept"]
-    keys, picks, panel, status = _panel_frame(kept)
-    pick_index = {picks[k]["report_id"]: i for i, k in enumerate(keys)}
+    groups = _panel_groups(kept)
+    picks = {g.key: g.pick for g in groups}
     xchecks = _cross_year(picks)
     xsplits = _cross_year_splits(picks)
 
-    builders = {x.name: TableBuilder(x, path=out / x.path) for x in (CELLS, SECTIONS, CHECKS, VALUES)}
+    # one report at a time, in panel order (publisher, year, report): every row of a report
+    # goes out before the next report is loaded, so memory does not grow with the corpus
+    builders = {x.name: TableBuilder(x, SECTIONS_ROW_GROUP if x is SECTIONS else ROW_GROUP_SIZE, out / x.path)
+                for x in (CELLS, SECTIONS, CHECKS, VALUES)}
+    panel = PanelWriter(out)
     counts: dict[str, tuple[int, int]] = {}
-    for r in kept:
-        rid = r["report_id"]
-        d = load(rid)
-        cells = d.get("cells") or []
-        if xsplits.get(rid):  # cells the previous year's 历年累计 reads
-            cells = [{**c, **xsplits[rid].get(c["address"], {})} for c in cells]
-        _emit_cells(builders["cells"], r, cells)
-        for i, s in enumerate(d.get("sections") or [], 1):
-            builders["sections"].add((rid, i, s.get("key"), s.get("number"), s.get("title"), s.get("text"), s.get("line")))
-        counts[rid] = _emit_checks(builders["checks"], rid, d.get("checks") or [], xchecks.get(rid))
-        rv = report_values(cells, r.get("template"))
-        i = pick_index.get(rid)
-        for pc in template_columns(r.get("template")):
-            a = pc.address_for(r.get("template"))
-            v, st = rv.get(a, pc.money_unit)
-            v = typed(pc, v)
-            builders["values"].add((rid, r.get("publisher_id"), r.get("year"), r.get("template"), pc.name, a, v, st))
-            if i is not None:
-                panel[pc.name][i] = v
-                status[pc.name][i] = st
-        if tick:
-            tick()
+    for g in groups:
+        for r in g.reports:
+            picked = _emit_report(builders, r, load(r["report_id"]), xsplits, xchecks, counts)
+            if r is g.pick:
+                panel.add(g, picked)
+            if tick:
+                tick()
 
-    tables = {"reports": TableBuilder(REPORTS), "panel": TableBuilder(panel_dataset()),
-              "panel_status": TableBuilder(panel_status_dataset())}
+    tables = {"reports": TableBuilder(REPORTS)}
     names = REPORTS.names()
     for r in rows:
         if r["report_id"] in counts:
             r = {**r, "n_checks": counts[r["report_id"]][0], "n_checks_failed": counts[r["report_id"]][1]}
         tables["reports"].add([r.get(n) for n in names])
-    tables["panel"].add_columns(panel)
-    tables["panel_status"].add_columns(status)
     by_name = {d.name: d for d in datasets()}
-    for name, data in _derived_rows(kept, panel, len(keys), years).items():
+    for name, data in _derived_rows(kept, panel.region_rows, years).items():
         b = tables[name] = TableBuilder(by_name[name])
         for row in data:
             b.add([row.get(f.name) for f in by_name[name].fields])
 
     streamed = {n: b.close() for n, b in builders.items()}
+    streamed.update(zip(("panel", "panel_status"), panel.close()))
     written = []
     for ds in datasets():
         p = out / ds.path
@@ -982,16 +1016,37 @@ def write_all(rows: list[dict], load, out: Path, *, parser_version: str, registe
     return written + _write_descriptions(out, rows, kept, parser_version, register, with_duckdb, with_csv, with_sqlite)
 
 
-def _derived_rows(kept: list[dict], panel: dict, n: int, years) -> dict[str, list[dict]]:
+def _emit_report(builders: dict, r: dict, d: dict, xsplits: dict, xchecks: dict, counts: dict) -> dict[str, tuple]:
+    """The cells, sections, checks and values rows of one kept report (`d`: its parse);
+    returns its indicators' (value, status), what the panel takes when the report is a pick."""
+    rid = r["report_id"]
+    cells = d.get("cells") or []
+    if xsplits.get(rid):  # cells the previous year's 历年累计 reads
+        cells = [{**c, **xsplits[rid].get(c["address"], {})} for c in cells]
+    _emit_cells(builders["cells"], r, cells)
+    for i, s in enumerate(d.get("sections") or [], 1):
+        builders["sections"].add((rid, i, s.get("key"), s.get("number"), s.get("title"), s.get("text"), s.get("line")))
+    counts[rid] = _emit_checks(builders["checks"], rid, d.get("checks") or [], xchecks.get(rid))
+    rv = report_values(cells, r.get("template"))
+    out = {}
+    for pc in template_columns(r.get("template")):
+        a = pc.address_for(r.get("template"))
+        v, st = rv.get(a, pc.money_unit)
+        v = typed(pc, v)
+        builders["values"].add((rid, r.get("publisher_id"), r.get("year"), r.get("template"), pc.name, a, v, st))
+        out[pc.name] = (v, st)
+    return out
+
+
+def _derived_rows(kept: list[dict], panel_rows: list[dict], years) -> dict[str, list[dict]]:
     """The datasets made from the kept reports and the panel: indicators, publishers,
-    region_year, coverage and its summary."""
-    from .entities import REGION_INDICATORS, publisher_rows, region_year_rows
+    region_year, coverage and its summary. `panel_rows`: the columns of the panel that
+    region_year reads (`PanelWriter.region_rows`)."""
+    from .entities import publisher_rows, region_year_rows
 
     with_parent = [r | {"parent_id": r.get("_parent_id")} for r in kept]
     cov, cov_sum = coverage_rows(kept, publisher_rows(with_parent, LIST_SEP), years)
     pubs = publisher_rows(with_parent, LIST_SEP, also=sorted({c["publisher_id"] for c in cov}))
-    need = ("report_id", "year", "scope", "province_code", "city_code", "county_code", *REGION_INDICATORS)
-    panel_rows = [{k: panel[k][i] for k in need} for i in range(n)]  # what region_year reads
     return {"indicators": indicator_rows(), "publishers": pubs, "region_year": region_year_rows(panel_rows),
             "coverage": cov, "coverage_summary": cov_sum}
 

@@ -609,7 +609,7 @@ def report_texts(sections) -> dict[str, str]:
     return {rid: "\n".join(parts) for rid, parts in out.items()}
 
 
-def store_texts(sections_path: Path, store: TextStore, batch: int = 20_000) -> None:
+def store_texts(sections_path: Path, store: TextStore, batch: int = 2048) -> None:
     """Each report's text into `store`, read from a sections file (or folder of files) batch by
     batch: the build writes sections in report_id then seq order, so a report's sections are
     consecutive rows."""
