@@ -7,25 +7,35 @@ broken by a page, or several labels and then their rows. The template matcher
 (`tables`) reads a row from the values that follow its label, so such rows come out
 empty, unreadable or shifted, and are left unresolved.
 
-Here a table is read a second way: every row label the matcher found, in text order,
-and every value row of the table, in text order (a run of one-cell values cut into rows
-of the table's column count; a run that does not cut evenly stops the reading). Where
-there are exactly as many value rows as row labels, the i-th label takes the i-th row:
-the tools keep the order of rows within the label column and within the values. That
-reading is a guess until the table's arithmetic backs it, so it is kept only where
+Here table 三 is read a second way: the template's rows in template order (a group row
+printed alone standing for its parts where only its label was found), against every
+value row of the table in text order — a run of one-cell values cut into rows of the
+column count, wherever it stands (before the first label, inside or after any label). A
+run that does not cut evenly (cells that vanished, digits run together) is one opaque
+row that only the matcher reads, and it may only stay with its own label. Where there
+are exactly as many value rows as template rows, the i-th row takes the i-th value row:
+the tools keep the order of rows within the values. That reading is a guess until the
+table's arithmetic backs it, so it is kept only where
 
 * it differs from the matcher's (otherwise there is nothing to add),
 * every hard identity of the table then holds — rows add to 总计, 一+二 = 三+四, the
-  results add to （七）总计 (`checks.evaluate`, the template's own identities) — with
-  no identity left unverifiable,
-* and the rows placed this way are not all zero and blank: zeros add up in any order
-  and under any count, so they confirm nothing.
+  results add to （七）总计 (`identities.evaluate`, the template's own identities) — with
+  none left unverifiable but the own sum of a wholly blank row (its place in the
+  sequence is taken like any other's; the column sums count it 0),
+* and the table is not all zero and blank: zeros add up in any order and under any
+  count, so they confirm nothing.
 
 The identities cannot tell two result rows apart (both add into the same totals); what
 they do catch is a wrong count — a value row too many or too few, a row cut in the
 wrong place, values taken column by column — which is what turns an order-preserving
-pairing wrong. Cells placed this way keep the offsets of their own characters, and a
-warning (ROWS_ALIGNED_BY_ORDER) names the table and the rows.
+pairing wrong; a count that fits is the evidence that no row vanished. Cells placed this
+way keep the offsets of their own characters, and a warning (ROWS_ALIGNED_BY_ORDER)
+names the table and the rows. Where the order gives other rows than the matcher's, the
+matcher's reading is in doubt (values stood where no label precedes them) and the
+arithmetic does not single out the order's, the differing cells are left unresolved.
+
+Table 二 has no identity to confirm an order with, and table 四 is one row: neither is
+aligned here (table 二's rows stay unresolved where values stand apart, `tables`).
 """
 from __future__ import annotations
 
@@ -43,8 +53,8 @@ _ROW_WARNINGS = ("ROW_UNREADABLE", "ROW_NOT_FOUND", "ROW_TOO_SHORT", "AMBIGUOUS_
 
 @dataclass(frozen=True)
 class Alignment:
-    """Row key -> its value row (n fields, in column order), for the rows whose pairing
-    differs from the matcher's."""
+    """Template row key -> its value row (n fields, in column order); the opaque rows,
+    which keep the matcher's reading, are not in it."""
     rows: dict
 
 
@@ -165,10 +175,6 @@ def row_cells(table: str, key: str, row: tuple[Field, ...], cols, flat: Flat, ce
         cell = (f.text, f.offset if f.text else None)
         out[addr] = cell_out(addr, cell, col, flat, None, flat.loc(row[0].offset))
     return out
-
-
-def unresolved_any(cells: dict[str, ReportCell]) -> bool:
-    return any(c.status == "unresolved" for c in cells.values())
 
 
 def align_table3(ctx, res, cols, head_runs: list, extents: list, cell_out, suspect: bool) -> bool:
