@@ -24,7 +24,7 @@ from .labels import (LONE_VALUE, TRAILING_PAREN, compile_alternatives, label_num
                      numbering_before, without_values)
 from .model import ReportCell
 from .splitting import VALUE_WORD, Cell, Field, _piece_ends, place_with_gaps, split_fields, window_fits
-from .templates import Column, Template, norm_label, template, variants
+from .templates import Column, Template, norm_label, quoted_words, template, variants
 from .traces import traced_readings
 from .values import parse_value
 
@@ -721,13 +721,6 @@ def _unreadable(table: str, key: str, run: list[Field], n: int) -> Warning:
     return Warning("ROW_UNREADABLE", f"{table} row {key}: values {' '.join(f.text for f in run)!r} do not fit {n} columns")
 
 
-COLUMN_KEYWORDS = {
-    "made_new": ("新制作",), "published_new": ("新公开",), "published_total": ("公开总数", "累计公开"),
-    "issued": ("制发",), "repealed": ("废止", "失效"), "in_force": ("现行有效",),
-    "decisions": ("处理决定",), "procurement_items": ("采购项目",),
-}
-
-
 def find_anchors(prose: str) -> dict:
     """Numbers the report's prose quotes next to a column's keyword (soft identity 9:
     the text of 一 quotes the tables), e.g. 本年度制发行政规范性文件88件."""
@@ -740,9 +733,10 @@ def find_anchors(prose: str) -> dict:
 
 @cache
 def _anchor_patterns() -> tuple[tuple[str, re.Pattern], ...]:
-    """(column key, pattern) of each COLUMN_KEYWORDS word, in order, compiled once."""
+    """(column key, pattern) of each word prose quotes a table 二 column by (the template
+    files' ``quoted_as``), compiled once."""
     return tuple((col, re.compile(loose(w) + r"[^。；;，,\d]{0,14}?(\d+(?:\.\d+)?)\s*(?:件|项|条|个|份)"))
-                 for col, words in COLUMN_KEYWORDS.items() for w in words)
+                 for col, words in quoted_words().items() for w in words)
 
 
 def _by_quoted_numbers(rs: list, table: str, key: str, cols, anchors: dict, warnings: list | None) -> list:
@@ -1432,7 +1426,7 @@ def _displaced_readings(ctx: Context, res: TableResult, b, specs: dict, runs_of:
     named, naming = set(range(n)), []
     for i, num in enumerate(numbers):
         note = text[a + num.end():a + (numbers[i + 1].start() if i + 1 < len(numbers) else len(bare))]
-        cols = {j for j, c in enumerate(b.columns) for w in COLUMN_KEYWORDS.get(c.key, ()) if loose_core(w) in loose_core(note)}
+        cols = {j for j, c in enumerate(b.columns) for w in quoted_words().get(c.key, ()) if loose_core(w) in loose_core(note)}
         if cols:
             named &= cols
             naming.append(note.strip())

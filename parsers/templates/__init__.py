@@ -13,7 +13,8 @@ template year or a provincial variant is a file, not code. A definition gives
   year disagree (the labels win, with a warning: `parsers.metadata.detect_version`);
 * ``sections`` and ``tables``: rows and columns with their keys and labels, the derived
   (group) rows; ``derived_rows[].printed_alone`` marks a group row some reports print in
-  place of its parts; ``label_variants`` (``table3_rows``, ``table2_rows``: label -> row
+  place of its parts; ``quoted_as`` (table 二 column key -> the words prose quotes its
+  figure by, for the soft narrative identity); ``label_variants`` (``table3_rows``, ``table2_rows``: label -> row
   key) adds wordings of this template's rows to those all templates share (variants.json);
 * ``identities``: each with ``check`` (``sum``, ``le``, ``nonneg``; ``cross_year``, whose
   ``terms`` link a report to the previous year's and which the build evaluates; ``narrative``,
@@ -264,7 +265,7 @@ def spec() -> dict:
     """The shared file (national.json) with ``versions`` from the definition files."""
     sp = _load("national.json")
     sp["versions"] = {
-        v: {k: x for k, x in d.items() if k not in ("version", "about", "years")} for v, d in definitions().items()
+        v: {k: x for k, x in d.items() if k not in ("version", "about", "years", "quoted_as")} for v, d in definitions().items()
     }
     return sp
 
@@ -385,6 +386,17 @@ def norm_label(s: str) -> str:
     while prev != s:
         prev, s = s, _NUMBERING.sub("", s)
     return s
+
+
+@cache
+def quoted_words() -> dict[str, tuple[str, ...]]:
+    """Table 二 column key -> the words a report's prose quotes its figure by (each
+    definition's ``quoted_as``: 本年度制发行政规范性文件88件), over every template."""
+    out: dict[str, tuple[str, ...]] = {}
+    for d in definitions().values():
+        for key, words in d.get("quoted_as", {}).items():
+            out[key] = (*out.get(key, ()), *(w for w in words if w not in out.get(key, ())))
+    return out
 
 
 def version_markers() -> dict[str, list[str]]:
