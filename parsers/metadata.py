@@ -9,7 +9,7 @@ from . import regex_cache
 from .agency import agency_name, header_agency, missing, self_named_agency, signature_agency
 from .document import Flat, Warning
 from .labels import loose
-from .templates import version_for_year, version_markers, versions
+from .templates import template, version_for_year, version_markers, versions
 
 _TITLE = re.compile(r"([^\n。；]{2,60}?)\s*(?:关于(?:报送|印发|公布)?)?\s*[（(]?\s*((?:19|20)\d{2})\s*[)）]?\s*年\s*度?\s*(?:的)?\s*(?:政府|政务)?\s*信\s*息\s*公\s*开\s*(?:工\s*作\s*)?(?:年\s*度\s*)?(?:工\s*作\s*)?报\s*告")
 _PERIOD = re.compile(r"统计(?:期限|时限|时间|区间|周期)[^。\n]{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
@@ -119,6 +119,6 @@ def detect_version(flat: Flat, year: int | None, warnings: list) -> str:
         return by_year
     # the most markers found; on a tie the year's template, else the earliest
     by_labels = max(versions(), key=lambda v: (scores[v], v == by_year))
-    if by_year and by_year != by_labels:
+    if by_year and by_year != by_labels and template(by_labels).variant_of != by_year:
         warnings.append(Warning("VERSION_YEAR_MISMATCH", f"labels say the {by_labels} template but the report year {year} implies {by_year}; labels trusted"))
     return by_labels

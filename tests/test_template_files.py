@@ -274,3 +274,27 @@ def test_cross_year_identities_are_the_files_and_the_build_keeps_their_cells():
     assert {x.id for x in xs} >= {"t3_carry_cross_year"}
     assert all(_xcell(f"t2/{x.subject}/items_change") for x in items)
     assert not _xcell("t2/art20_1.regulations/made_new")
+
+
+VARIANTS = ROOT / "tests" / "fixtures" / "variants"
+
+
+def test_a_variant_file_is_chosen_by_its_labels_never_by_the_year(tmp_path):
+    """A province's variant of the 2021 template (tests/fixtures/variants: a third row in
+    table 二's block 第二十条第（六）项) reads the reports that print that row, with the
+    row's cells; a 2021 report of the same year stays on the 2021 template, no warning."""
+    env = {**_env(), "XXGK_TEMPLATES": os.pathsep.join((str(FIXTURES), str(VARIANTS)))}
+    d = json.loads((VARIANTS / "2021-example.json").read_text(encoding="utf-8"))
+    vals = _values(d, random.Random(7), issued_over=False)
+    (tmp_path / "variant.txt").write_text(_render(d, vals, 2023, {}), encoding="utf-8")
+    got = _parse(tmp_path / "variant.txt", env)
+    assert got["template"] == "2021-example" and got["year"] == 2023
+    assert not [w for w in got["warnings"] if w["code"] in ("VERSION_YEAR_MISMATCH", "ROW_NOT_FOUND", "ROWS_BY_ORDER")]
+    cells = {c["address"]: c for c in got["cells"]}
+    assert cells["t2/art20_6.admin_inspection/decisions"]["value"] == vals["t2/art20_6.admin_inspection/decisions"]
+    assert all(cells[a]["value"] == v for a, v in vals.items())
+    national = json.loads((ROOT / "parsers" / "templates" / "national" / "2021.json").read_text(encoding="utf-8"))
+    plain = _values(national, random.Random(8), issued_over=False)
+    (tmp_path / "plain.txt").write_text(_render(national, plain, 2023, {}), encoding="utf-8")
+    got = _parse(tmp_path / "plain.txt", env)
+    assert got["template"] == "2021" and not [w for w in got["warnings"] if w["code"] == "VERSION_YEAR_MISMATCH"]

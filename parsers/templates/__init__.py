@@ -11,6 +11,9 @@ template year or a provincial variant is a file, not code. A definition gives
   the 2021 template's range);
 * ``markers``: labels only this template prints, which select it when the labels and the
   year disagree (the labels win, with a warning: `parsers.metadata.detect_version`);
+* ``variant_of`` (optional): the template this one varies (a province's form of the 2021
+  template, with a row of its own): never chosen by the year, only where its markers (its
+  template's and its own) outnumber the template's;
 * ``sections`` and ``tables``: rows and columns with their keys and labels, the derived
   (group) rows; ``derived_rows[].printed_alone`` marks a group row some reports print in
   place of its parts; ``quoted_as`` (table 二 column key -> the words prose quotes its
@@ -130,6 +133,7 @@ class Template:
     total_columns: dict = None  # address table ("t3") -> frozenset of total column keys
     total_rows: dict = None  # address table -> frozenset of total row keys (down a column)
     label_variants: dict = None  # "table3_rows" / "table2_rows" -> {label as printed: row key}
+    variant_of: str | None = None  # a variant (a province's form) of that template: chosen by its labels only
 
     def addresses(self) -> list[str]:
         """Every cell address of the template, in printed order."""
@@ -190,6 +194,9 @@ def definitions() -> dict[str, dict]:
         if d["version"] in out:
             raise TemplateError(f"template file {name}: template {d['version']} is defined twice")
         out[d["version"]] = d
+    for name, d in out.items():
+        if d.get("variant_of") is not None and d["variant_of"] not in out:
+            raise TemplateError(f"template {name}: variant_of {d['variant_of']!r} is no template")
     return dict(sorted(out.items(), key=lambda kv: _years(kv[1]).start))
 
 
@@ -265,7 +272,8 @@ def spec() -> dict:
     """The shared file (national.json) with ``versions`` from the definition files."""
     sp = _load("national.json")
     sp["versions"] = {
-        v: {k: x for k, x in d.items() if k not in ("version", "about", "years", "quoted_as")} for v, d in definitions().items()
+        v: {k: x for k, x in d.items() if k not in ("version", "about", "years", "quoted_as")}
+        for v, d in definitions().items()
     }
     return sp
 
@@ -344,6 +352,7 @@ def template(version: str) -> Template:
         total_columns=_totals(v.get("blank_policy", {}), "columns"),
         total_rows=_totals(v.get("blank_policy", {}), "rows"),
         label_variants={k: dict(x) for k, x in v.get("label_variants", {}).items()},
+        variant_of=v.get("variant_of"),
     )
 
 
@@ -355,11 +364,12 @@ def table_addresses(version: str, table: str) -> tuple[str, ...]:
 
 def version_for_year(year: int | None) -> str | None:
     """The template a report of `year` is on by its year: the definition whose years hold
-    it (the latest-starting one where several do), "pre2019" for the years before the
-    national templates (national.json ``pre2019.years``), else None."""
+    it (the latest-starting one where several do; never a variant, which its labels
+    choose), "pre2019" for the years before the national templates (national.json
+    ``pre2019.years``), else None."""
     if year is None:
         return None
-    hit = [v for v in versions() if year in template(v).years]
+    hit = [v for v in versions() if year in template(v).years and not template(v).variant_of]
     if hit:
         return hit[-1]
     last = spec()["pre2019"].get("years", {}).get("to")
