@@ -4,10 +4,14 @@ The identities are data (the ``identities`` of each template definition file,
 `parsers.templates`); this module is the only code that reads them:
 
 * `evaluate` turns them into the report's checks (`parsers.checks`);
-* `column_sums` and `row_inequalities` give the matcher the sums and bounds that confirm
-  readings of run-together digits (`parsers.tables`);
+* `row_groups`, `column_sums` and `row_inequalities` give the matcher the sums and bounds
+  that confirm readings of run-together digits (`parsers.tables`);
 * `blank_is_total` and `row_sums` give the panel the blank policy and the row sums that
-  derive a blank total (`pipeline.values`).
+  derive a blank total (`pipeline.values`);
+* `cross_year` evaluates the identities that link a report to the previous year's (the
+  build's checks), `cross_year_equations` gives their terms to the build's settling of
+  ambiguous rows (`pipeline.crossyear`) and `cross_year_addresses` the cells the build
+  keeps for them.
 
 Blank policy (national.json ``blank_policy``; which cells are totals: each definition's
 ``blank_policy.totals``): inside a table that has at least one number, an empty component
