@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from itertools import combinations
+from math import comb
 from typing import NamedTuple
 
 # One cell's text: optional sign, integer without leading zeros (or 0), optional
@@ -148,8 +149,17 @@ def place_with_gaps(seq: tuple[Cell, ...], n: int) -> Iterator[tuple[Cell, ...]]
         yield tuple(row)
 
 
+PADDING_CHOICES = 200  # ways to drop padding blanks tried at most
+
+
 def window_fits(fields: list[Field], n: int) -> list[list[Field]]:
-    """Atomic fields with extra blank padding: windows of n fields that drop only blanks at the edges."""
+    """Atomic fields with extra blank padding: the n fields left when blanks are dropped.
+
+    Blanks at the edges may be neighbouring rows' label cells: windows that drop only
+    those are the readings. Where no such window fits, a blank inside is padding a tool
+    printed after a cell that spans two columns (trafilatura writes "| 0 |  | 0 | 0 |" for
+    a value whose cell spans two of the header's): every way to drop the extra blanks is
+    then a reading, so a value is placed only where all of them put it."""
     if len(fields) <= n:
         return [fields]
     out = []
@@ -158,4 +168,14 @@ def window_fits(fields: list[Field], n: int) -> list[list[Field]]:
         dropped = fields[:lead] + fields[lead + n:]
         if all(f.text == "" for f in dropped):
             out.append(fields[lead:lead + n])
+    blanks = [i for i, f in enumerate(fields) if f.text == ""]
+    if out or len(blanks) < extra or comb(len(blanks), extra) > PADDING_CHOICES:
+        return out
+    seen = set()
+    for drop in combinations(blanks, extra):
+        kept = [f for i, f in enumerate(fields) if i not in drop]
+        key = tuple((f.text, f.offset if f.text else None) for f in kept)
+        if key not in seen:
+            seen.add(key)
+            out.append(kept)
     return out
