@@ -19,11 +19,12 @@ from itertools import product
 from .alignment import align_table3, label_word
 from .columns import page_columns, place
 from .document import Flat, Warning
+from .fields import inside_fields, runs_with_values, segment_fields, value_runs
 from .identities import column_sums, evaluate, row_groups, row_inequalities
-from .labels import (LONE_VALUE, TRAILING_PAREN, compile_alternatives, label_number, loose, loose_core,
+from .labels import (TRAILING_PAREN, compile_alternatives, label_number, loose, loose_core,
                      numbering_before, without_values)
 from .model import ReportCell
-from .splitting import VALUE_WORD, Cell, Field, _piece_ends, place_with_gaps, split_fields, window_fits
+from .splitting import Cell, Field, _piece_ends, place_with_gaps, split_fields, window_fits
 from .templates import Column, Template, norm_label, quoted_words, template, variants
 from .traces import traced_readings
 from .values import parse_value
@@ -62,139 +63,6 @@ class TableResult:
     warnings: list = field(default_factory=list)
     found: bool = False
     readings: dict = field(default_factory=dict)  # ambiguous row -> its competing readings (see _resolve_rows)
-
-
-# ---------------------------------------------------------------- fields of a segment
-
-def segment_fields(flat: Flat, a: int, b: int, next_start: int | None) -> list[Field]:
-    """Value fields between a label's end `a` and the next label's start `b`."""
-    out: list[Field] = []
-    text = flat.text
-    this_block = flat.block_at(max(a - 1, 0))
-    next_block = flat.block_at(next_start) if next_start is not None and next_start < len(text) else None
-    next_is_row = next_block is not None and flat.doc.blocks[next_block].kind == "row"
-    for s_start, s_end, s_block, _, kind in flat.cells_between(a, b):
-        if kind == "row":
-            if s_start < a or s_end > b:
-                # The label's own cell, or the next label's: only the part between the
-                # two labels is read, as running text (a scraper may leave a label and its
-                # values in one cell, or a stray tab may make a whole page one "row").
-                lo, hi = max(a, s_start), min(b, s_end)
-                if hi > lo:
-                    out += _text_fields(text, lo, hi)
-                continue
-            if next_is_row and s_block == next_block and s_block != this_block:
-                continue  # label-area cells in front of the next row's label
-            cell = text[s_start:s_end].strip()
-            if cell and not _is_value_text(cell) and _GLUED_VALUE.search(cell):
-                # a value glued to the text before it: a line break lost between a
-                # header cell and the first value ("总计0")
-                out += _cell_parts(cell, text.index(cell, s_start))
-            else:
-                out.append(Field(cell, s_start, False))
-        else:
-            lo, hi = max(a, s_start), min(b, s_end)
-            whole = text[s_start:s_end].strip()
-            if lo == s_start and hi == s_end and (whole == "" or _is_value_text(whole)):
-                # a value alone on its line (one cell per line): exactly one cell
-                out.append(Field(whole, s_start, False))
-                continue
-            out += _text_fields(text, lo, hi)
-    return out
-
-
-def inside_fields(flat: Flat, a: int, b: int) -> list[Field]:
-    """Values printed inside a label's extent a..b: PDF-to-text tools print a row's values
-    between the lines of its wrapped label ("2.没有现成信息" / "1 0 0 1" / "需要另行制作"),
-    so a row label is its whole wrapped extent, and values inside it are its own."""
-    out = []
-    for m in LONE_VALUE.finditer(flat.text, a, b):
-        out.append(Field(m.group(0), m.start(), flat.doc.blocks[flat.block_at(m.start())].kind != "row"))
-    return out
-
-
-# A word of running text, or one no-break space: HTML tables mark an empty cell with
-# &nbsp;, and text taken from such a page keeps one U+00A0 per empty cell, between
-# spaced-out or run-together values ("82135\xa0\xa021859": 821|35, two blanks, 2|1|859).
-_WORD = re.compile(r"[^\s\u3000]+|\xa0")
-
-
-_GLUED_VALUE = re.compile(r"[^\W\d_][0-9０-９]+$")
-
-
-def _cell_parts(cell: str, offset: int) -> list[Field]:
-    """A table cell that ends in a value glued to text: the text, then the value, each
-    one field (the cell's own separators still delimit the value)."""
-    m = _GLUED_VALUE.search(cell)
-    return [Field(cell[:m.start() + 1], offset, False), Field(cell[m.start() + 1:], offset + m.start() + 1, False)]
-
-
-def _text_fields(text: str, lo: int, hi: int) -> list[Field]:
-    """Value and text fields of the running text text[lo:hi]."""
-    out: list[Field] = []
-    for m in _WORD.finditer(text, lo, hi):
-        w = m.group(0)
-        if w == "\xa0":
-            out.append(Field("", m.start(), False))
-        else:
-            out += _word_fields(w, m.start())
-    return out
-_VALUE_PART = re.compile(r"(?:[+\-]?[0-9０-９][0-9０-９.,．，]*)+(?:万元|元|件|项|条|%|％)?|[—–]+|／|/|无")
-
-
-def _word_fields(word: str, offset: int) -> list[Field]:
-    """A word of running text as value fields and text fields.
-
-    Values glued to the text after them ("2020年", "无收取") are prose, not cells; values
-    glued to a label before them ("总计000000") are cells."""
-    out: list[Field] = []
-    pos = 0
-    for m in _VALUE_PART.finditer(word):
-        if m.start() > pos:
-            out.append(Field(word[pos:m.start()], offset + pos, True))
-        after = word[m.end():m.end() + 1]
-        if after and ("\u4e00" <= after <= "\u9fff" or after.isalpha()):
-            out.append(Field(word[m.start():m.end()] + "·", offset + m.start(), True))  # marked as text
-        else:
-            out.append(Field(m.group(0), offset + m.start(), True))
-        pos = m.end()
-    if pos < len(word):
-        out.append(Field(word[pos:], offset + pos, True))
-    return out
-
-
-@lru_cache(maxsize=4096)
-def _is_value_text(text: str) -> bool:
-    # memoised: the same few cell texts (0, 1, 无 …) come up again and again
-    if text == "":
-        return True
-    t = text.replace("，", ",").replace("．", ".").strip("*")
-    return bool(VALUE_WORD.match(t))
-
-
-def value_runs(fields: list[Field], flat: Flat | None = None) -> list[list[Field]]:
-    """Fields split into runs of value fields; words (leftover label text) and the
-    boundary between two table rows separate runs."""
-    runs: list[list[Field]] = [[]]
-    prev_block = None
-    block_at = flat.block_at if flat is not None else None
-    is_value = _is_value_text
-    for f in fields:
-        if block_at is not None and not f.splittable:
-            b = block_at(f.offset)
-            if prev_block is not None and b != prev_block and runs[-1] and any(x.text for x in runs[-1]) \
-                    and flat.doc.blocks[b].kind == "row":
-                runs.append([])
-            prev_block = b
-        if is_value(f.text):
-            if f.splittable and ("，" in f.text or "．" in f.text):
-                f = Field(f.text.replace("，", ",").replace("．", "."), f.offset, True)
-            runs[-1].append(f)
-        elif runs[-1]:
-            runs.append([])
-    runs = [r for r in runs if r]
-    # A run made only of blank padding fields is still a (blank) row; keep it.
-    return runs
 
 
 # ---------------------------------------------------------------- per-row readings
@@ -1328,7 +1196,7 @@ def _read_t2_block(ctx: Context, res: TableResult, b, m: re.Match, bend: int, fo
     # runs of values no row label precedes: under the caption (unless placed above), or a
     # second run after a row's own
     head_end = labels[0].start if labels else bend
-    stray = 0 if displaced or above else _runs_with_values(segment_fields(flat, m.end(), head_end, head_end), flat)
+    stray = 0 if displaced or above else runs_with_values(segment_fields(flat, m.end(), head_end, head_end), flat)
     empty_rows, crowded = [], []
     for rk, runs in runs_of.items():
         spec = specs[rk]
@@ -1368,9 +1236,6 @@ def _read_t2_block(ctx: Context, res: TableResult, b, m: re.Match, bend: int, fo
         empty_rows += crowded
     return stray, empty_rows
 
-
-def _runs_with_values(fields: list[Field], flat: Flat) -> int:
-    return sum(1 for r in value_runs(fields, flat) if any(f.text for f in r))
 
 
 _AMOUNT_UNIT = re.compile(r"采\s*购\s*总\s*金\s*额\s*[（(]\s*(万元|元)\s*[)）]")

@@ -163,8 +163,8 @@ def test_wrapped_label_around_its_values_is_one_label():
     with a group label's fragment before the label goes on; the blank row above keeps
     no value of it."""
     from parsers.document import Document, Flat, Location, para
+    from parsers.fields import inside_fields
     from parsers.labels import compile_alternatives, without_values
-    from parsers.tables import inside_fields
 
     lines = ["        8.属于行政查", "        询事项", "   （四）无 1.本机关不掌",
              "   法提供 握相关政府信    5  0  0  0  0  0  5", "        息", "        2.没有现成信息"]
