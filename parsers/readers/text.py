@@ -121,16 +121,21 @@ def _blank_cells(lines: list[str], start: int) -> dict[int, int]:
         return {}
     from collections import Counter
 
-    # Gaps next to a value: short lines of prose (a heading, then a short sentence) are
-    # spaced as paragraphs are, and may outnumber a table's cell gaps.
-    counts = Counter(gp for _, gp, pv, nv in gaps if pv or nv)
-    top = max(counts.values())
-    frequent = sorted(gp for gp, c in counts.items() if c >= top / 4 and gp >= 2)
-    if not frequent:
+    def frequent(counts: Counter) -> list[int]:
+        top = max(counts.values())
+        return sorted(gp for gp, c in counts.items() if c >= top / 4 and gp >= 2)
+
+    # Between cells: the smallest frequent gap next to a value (short lines of prose — a
+    # heading, then a short sentence — are spaced as paragraphs are and may outnumber a
+    # table's cell gaps); between rows: the next frequent gap of all (rows start with a
+    # label, so fewer row gaps touch a value).
+    near = frequent(Counter(gp for _, gp, pv, nv in gaps if pv or nv))
+    if not near:
         return {}
-    g = frequent[0]  # between cells: the smallest frequent gap; between rows: the next one
+    g = near[0]
+    wider = [gp for gp in frequent(Counter(gp for _, gp, _, _ in gaps)) if gp > g]
     vl = [gp for _, gp, pv, nv in gaps if pv and not nv and gp != g]
-    r = frequent[1] if len(frequent) > 1 else (Counter(vl).most_common(1)[0][0] if vl else g)
+    r = wider[0] if wider else (Counter(vl).most_common(1)[0][0] if vl else g)
     out = {}
     for i1, gp, _pv, _nv in gaps:
         ks = {(gp - base) // g for base in {g, r} if gp - base >= g and (gp - base) % g == 0}
