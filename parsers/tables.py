@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import operator
 import re
-import sys
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache
 from itertools import product
 
 from .alignment import align_table3, label_word
@@ -24,14 +23,13 @@ from .identities import column_sums, evaluate, row_groups, row_inequalities
 from .labels import (TRAILING_PAREN, compile_alternatives, label_number, loose, loose_core,
                      numbering_before, without_values)
 from .model import ReportCell
-from .splitting import Cell, Field, _piece_ends, place_with_gaps, split_fields, window_fits
+from .readings import Rank, RowSpec, cell_value, solve_run, valid_for, violations
+from .readings import rank_readings, solve_run as _solve_run, valid_for as _valid_for  # noqa: F401 (imported from here by tests and alignment.py)
+from .splitting import Cell, Field
 from .templates import Column, Template, norm_label, quoted_words, template, variants
-from .traces import traced_readings
 from .values import parse_value
 
 JOINT_LIMIT = 20000
-SPLIT_LIMIT = 20000  # readings of one row's digits searched before giving up on the row
-VANISH_LIMIT = 5000  # the same, allowing vanished blank cells
 
 
 @dataclass
@@ -63,373 +61,6 @@ class TableResult:
     warnings: list = field(default_factory=list)
     found: bool = False
     readings: dict = field(default_factory=dict)  # ambiguous row -> its competing readings (see _resolve_rows)
-
-
-# ---------------------------------------------------------------- per-row readings
-
-def _num(raw: str, col: Column | None = None):
-    if raw.isdigit() and raw.isascii():
-        return int(raw)
-    v = parse_value(raw, signed=bool(col and col.signed), decimal=bool(col and col.decimal))
-    return v.value
-
-
-_DASH_RUN = re.compile(r"[—\-–/]+")
-_GROUPED = re.compile(r"[+\-]?\d{1,3}(,\d{3})+(\.\d+)?(万元|元)?")  # 1,234 / 1,234.5万元
-
-
-def _valid_for(cols: tuple[Column, ...]):
-    def valid(i: int, text: str) -> bool:
-        if text == "" or (text.isdigit() and text.isascii()):
-            return True
-        c = cols[i]
-        t = text
-        if t in ("无",) or _DASH_RUN.fullmatch(t):
-            return True
-        if t[0] in "+-" and not c.signed:
-            return False
-        money = c.decimal or c.key in ("procurement_amount", "fee_amount")
-        if not money and ("." in t or "元" in t):
-            return False
-        if "," in t and not _GROUPED.fullmatch(t):
-            return False
-        return True
-    return valid
-
-
-def sum_status(values: list, total_index: int, parts: list[int]) -> int:
-    """0 verified, 1 unverifiable (blank total), 2 violated — under the blank policy."""
-    total = values[total_index]
-    if total is None:
-        return 1
-    s = sum(values[i] or 0 for i in parts)
-    return 0 if abs(s - total) < 1e-6 else 2
-
-
-@dataclass
-class RowSpec:
-    key: str  # row key as in addresses (t3: "granted"; t2: "art20_1.regulations"; t4: "" )
-    cols: tuple[Column, ...]
-    groups: tuple[tuple[int, tuple[int, ...]], ...]  # (total index, part indices) sum identities
-    le: tuple[tuple[int, int], ...] = ()  # soft a <= b pairs
-
-
-def rank_readings(spec: RowSpec, run: list[Field], vanish: bool, spaced: bool = False,
-                  traced: bool = False) -> list[tuple[tuple[Cell, ...], tuple]]:
-    """Readings of one row's value run, each with its rank (lower is better).
-
-    The same value text recurs across rows and reports (0000000 …), and the readings
-    depend only on the fields' texts and spacing and on the row's columns and
-    identities, not on where the run stands: they are worked out once for the run
-    moved to offset 0 (_ranked_at_zero, memoised) and moved back here."""
-    base = run[0].offset if run else 0
-    fields = tuple((f.text, f.splittable, f.offset - base) for f in run)
-    ranked = _ranked_at_zero(spec.cols, spec.groups, spec.le, fields, vanish, spaced, traced)
-    return [(tuple((t, None if o is None else o + base) for t, o in r), k) for r, k in ranked]
-
-
-@lru_cache(maxsize=4096)
-def _ranked_at_zero(cols: tuple[Column, ...], groups: tuple, le: tuple, fields: tuple, vanish: bool,
-                    spaced: bool, traced: bool = False) -> tuple:
-    """_rank_readings of the run `fields` ((text, splittable, offset) each).
-
-    In a report whose tables separate values by spaces (`spaced`), words are first read
-    as one cell each, and cut into several only when that gives no reading the row's
-    arithmetic accepts: "33" with a blank total is 33, not 3 and a total of 3. (Where
-    values run together, as in "一、本年新收…11", the cut is the reading.)"""
-    spec = RowSpec("", cols, groups, le)
-    run = [Field(text, offset, splittable) for text, splittable, offset in fields]
-    if traced:
-        return tuple(_rank_traced(spec, run, vanish))
-    if spaced and any(f.splittable for f in run):
-        whole = _rank_readings(spec, [f._replace(splittable=False) for f in run], vanish, keep_blanks=True)
-        if whole and min(k[:2] for _, k in whole) == (0, 0):
-            return tuple(whole)
-    return tuple(_rank_readings(spec, run, vanish, spaced=spaced))
-
-
-def _rank_readings(spec: RowSpec, run: list[Field], vanish: bool,
-                   keep_blanks: bool | None = None, spaced: bool = False) -> list[tuple[tuple[Cell, ...], tuple]]:
-    """Readings of `run` with their ranks. `keep_blanks`: whether an empty field is a cell
-    that kept its trace (a no-break space in running text) rather than padding; by
-    default, when the run comes from running text."""
-    n = len(spec.cols)
-    valid = _valid_for(spec.cols)
-    readings: list[tuple[Cell, ...]] = []
-    splittable = any(f.splittable for f in run)
-    if not splittable:
-        for w in window_fits(run, n):
-            if len(w) == n and all(valid(i, f.text) for i, f in enumerate(w)):
-                readings.append(tuple((f.text, f.offset if f.text else None) for f in w))
-    else:
-        single_total = len(spec.groups) == 1 and spec.groups[0][0] == n - 1
-        ends = {t + 1: (t, parts) for t, parts in spec.groups}
-
-        # With a one-cell field (a blank cell between run-together values) a cell may
-        # take no character, so the digit bound below holds only when every field splits.
-        bound_digits = single_total and all(f.splittable for f in run)
-
-        def prune(nums, rest, _n=n):
-            k = len(nums)
-            if k in ends:  # a group just finished: it must add up, unless its total is blank
-                t, parts = ends[k]
-                if nums[t] is not None and sum(nums[i] or 0 for i in parts) != nums[t]:
-                    return True
-            if bound_digits:
-                # the total (last cell) is at most `rest - cells still needed` digits long
-                digits = rest - (_n - k - 1)
-                return digits <= 0 or sum(v or 0 for v in nums) >= 10 ** digits
-            return False
-        totals = {t: parts for t, parts in spec.groups}
-
-        def forced(nums):
-            parts = totals.get(len(nums))
-            if parts is None:
-                return None
-            total = sum(nums[i] or 0 for i in parts)
-            return str(int(total)) if float(total).is_integer() else None
-        if single_total and run[-1].splittable and run[-1].text:
-            readings = _total_first(run, n, valid)
-        else:
-            readings = split_fields(run, n, valid, prune=prune, num=_num, forced=forced, limit=SPLIT_LIMIT)
-        if len(readings) >= SPLIT_LIMIT:
-            return []  # the search was cut short: what its readings agree on proves nothing
-    vanished = {r: 0 for r in readings}
-    if vanish and not readings:
-        # Cells that vanished leave no trace; a blank that kept one (a no-break space
-        # between run-together values) is still a cell where it stands.
-        if keep_blanks is None:
-            keep_blanks = splittable
-        kept = [f for f in run if f.text or (keep_blanks and not f.splittable)]
-        for k in range(n - 1, 0, -1):
-            seqs = split_fields(kept, k, lambda i, t: valid(0, t) and not t.startswith(("+", "-")))
-            for seq in seqs:
-                for r in place_with_gaps(seq, n):
-                    if all(valid(i, c[0]) for i, c in enumerate(r)):
-                        vanished[r] = n - k
-                        readings.append(r)
-            if len(readings) > VANISH_LIMIT:
-                return []  # cut short, as above
-    alt = _without_trailing_blanks(run, n, valid, vanished) if vanish and readings and not splittable else set()
-    readings += alt
-    ranked = []
-    # A reading that cuts a printed word into several cells while a total of the row is
-    # blank has nothing in the row to confirm the cut: "30" may be 30, or 3 and 0. In a
-    # spaced-out table, or one whose empty cells may leave no trace (so that 30 and a
-    # vanished blank read as well), it is dropped; where values run together it is
-    # marked (last rank element) and stands only if the whole table's sums admit it.
-    words = sum(1 for f in run if f.text) if splittable and spec.groups else None
-    for r in readings:
-        vals = [_num(c[0], spec.cols[i]) for i, c in enumerate(r)]
-        states = [sum_status(vals, t, list(p)) for t, p in spec.groups]
-        if r in alt or (vanished.get(r) and not splittable):
-            # Printed cells placed around vanished or doubtful blanks: a total that only
-            # repeats one part ("1 1") confirms nothing, as the same text reads as two
-            # parts and a blank total.
-            states = [1 if st == 0 and sum(1 for i in p if vals[i]) <= 1 else st
-                      for st, (_, p) in zip(states, spec.groups)]
-        violated = sum(1 for s in states if s == 2)
-        unverifiable = sum(1 for s in states if s == 1)
-        unconfirmed = int(bool(unverifiable) and words is not None and sum(1 for c in r if c[0]) > words)
-        if unconfirmed and (spaced or vanish):
-            continue
-        soft = sum(1 for a, b in spec.le if vals[a] is not None and vals[b] is not None and vals[a] > vals[b])
-        neg = sum(1 for i, v in enumerate(vals) if v is not None and v < 0 and not spec.cols[i].signed)
-        ranked.append((r, (neg, violated, soft, unverifiable, vanished.get(r, 0), unconfirmed)))
-    return ranked
-
-
-def _rank_traced(spec: RowSpec, run: list[Field], vanish: bool) -> list[tuple[tuple[Cell, ...], tuple]]:
-    """Readings of a run of web text whose empty cells left a no-break space or nothing
-    (traces.py), ranked as _rank_readings ranks: the number of vanished cells is no
-    evidence, so it does not rank them; a blank total is read only where no printed one
-    adds up."""
-    valid = _valid_for(spec.cols)
-    # a value alone on its line is no one cell here: the cells of a row run together
-    run = [f._replace(splittable=True) if f.text else f for f in run]
-    ranked = []
-    for blank_totals in (False, True):
-        readings = traced_readings(run, len(spec.cols), spec.groups, valid, _num, blank_totals, vanish)
-        if readings is None:
-            return []  # too many to list: what they agree on proves nothing
-        ranked = []
-        for r, gapped in readings.items():
-            vals = [_num(c[0], spec.cols[i]) for i, c in enumerate(r)]
-            states = [sum_status(vals, t, list(p)) for t, p in spec.groups]
-            if gapped:  # the same text reads as the one part and a blank total
-                states = [1 if st == 0 and sum(1 for i in p if vals[i]) <= 1 else st
-                          for st, (_, p) in zip(states, spec.groups)]
-            soft = sum(1 for a, b in spec.le if vals[a] is not None and vals[b] is not None and vals[a] > vals[b])
-            neg = sum(1 for i, v in enumerate(vals) if v is not None and v < 0 and not spec.cols[i].signed)
-            ranked.append((r, (neg, sum(1 for x in states if x == 2), soft, sum(1 for x in states if x == 1), 0, 0)))
-        if any(k[:4] == (0, 0, 0, 0) for _, k in ranked):
-            break
-    return ranked
-
-
-def _without_trailing_blanks(run: list[Field], n: int, valid, vanished: dict) -> set:
-    """Readings of a row of one-cell fields that ends in blanks, read without one or two
-    of them: in a table whose empty cells may leave no trace, the blanks before the next
-    row's label may be that row's empty label cells (a page that prints its label
-    columns unmerged), and a cell of this row may have vanished instead. These readings
-    are not ranked below the printed count (vanished 0 in `vanished`): where they
-    differ from it and the row's sum does not single one out, the cells stay
-    unresolved."""
-    out = set()
-    for drop in (1, 2):
-        if drop >= len(run) or run[-drop].text or run[-drop].splittable:
-            break
-        seq = tuple((f.text, f.offset if f.text else None) for f in run[:-drop])
-        if len(seq) >= n:
-            continue
-        for r in place_with_gaps(seq, n):
-            if r not in vanished and all(valid(i, c[0]) for i, c in enumerate(r)):
-                vanished[r] = 0
-                out.add(r)
-    return out
-
-
-def _total_first(run: list[Field], n: int, valid) -> list[tuple[Cell, ...]]:
-    """Readings of a row whose last cell is the sum of the others (t3 rows): try each
-    possible total at the end of the text, then split what precedes it into parts that
-    add up to it — bounded by the total, so long digit runs stay cheap."""
-    last = run[-1]
-    out = []
-    for cut in range(len(last.text) - 1, -1, -1):
-        t_text = last.text[cut:]
-        if not (t_text == "0" or (t_text[0] != "0" and t_text.isdigit())) or not valid(n - 1, t_text):
-            continue
-        total = int(t_text)
-        head = run[:-1] + ([Field(last.text[:cut], last.offset, True)] if cut else [])
-        if sum(len(f.text) if f.splittable else 1 for f in head) < n - 1:
-            break  # too few characters (a one-cell field counting one) for the parts
-        for parts in _parts_to_total(head, n - 1, total, len(t_text), valid):
-            out.append(parts + ((t_text, last.offset + cut),))
-    return out
-
-
-def _parts_to_total(head: list[Field], m: int, total: int, width: int, valid,
-                    limit: int = SPLIT_LIMIT) -> list[tuple[Cell, ...]]:
-    """All readings of `head` as m parts adding up to `total` (a `width`-digit number).
-
-    This is split_fields(head, m, valid, prune, num=_num, forced) with the prune and
-    forced of a t3 row written into the search, as these rows make it the parser's
-    hottest loop: a branch is cut when the characters left cannot make the parts still
-    to read (fewer than one each, more than `width` each) or when the parts so far
-    exceed the total; the last part must be what the total leaves. `acc` carries the
-    sum of the parts so far (blank and text parts count 0). Readings come out in
-    split_fields' order, cut at the same `limit`."""
-    out: list[tuple[Cell, ...]] = []
-    texts = [f.text for f in head]
-    nf = len(head)
-    # characters in the fields after each one, a field that is one cell whatever its
-    # text (a blank cell of a table with separators) counting one
-    after = [0] * (nf + 1)
-    for i in range(nf - 1, -1, -1):
-        after[i] = after[i + 1] + (len(texts[i]) if head[i].splittable else 1)
-    cells: list[Cell] = []
-    nums: list = []  # _num of each part so far
-    # int() refuses longer digit strings; a search that would try one must fail as before
-    max_digits = sys.get_int_max_str_digits() or max(after[0], 1)
-    plain_from = [True] * (nf + 1)  # the fields from each one on are all splittable plain digits
-    for i in range(nf - 1, -1, -1):
-        plain_from[i] = plain_from[i + 1] and head[i].splittable and texts[i].isascii() and texts[i].isdigit()
-
-    def plus(acc, v):
-        """The sum with one more part, as sum(x or 0 for x in nums + [v]) gives it:
-        plain addition while all are integers (always, but for a cell such as "１．５"),
-        else sum() itself, whose float rounding depends on the Python version."""
-        if type(acc) is int and type(v or 0) is int:
-            return acc + (v or 0)
-        return sum(x or 0 for x in nums + [v])
-
-    def hopeless(acc: int, rest: int, left: int) -> bool:
-        """True when `left` parts cut from the `rest` plain digits left cannot add up to
-        total - acc: they make at most one number of rest - left + 1 digits and single
-        digits, and at least one number of ceil(rest / left) digits (only a lone 0
-        starts with 0). Such a branch gives no reading and is not searched. (Asked
-        only where int() takes every part, so no error of the full search is lost.)"""
-        if acc + 10 ** (rest - left + 1) + 9 * (left - 1) <= total:
-            return True
-        longest = -(-rest // left)
-        return longest >= 2 and acc + 10 ** (longest - 1) > total
-
-    def take(piece: str, offset: int | None, v, fi: int, pos: int, acc) -> None:
-        cells.append((piece, offset))
-        nums.append(v)
-        rec(fi, pos, acc)
-        cells.pop()
-        nums.pop()
-
-    def rec(fi: int, pos: int, acc) -> None:
-        if len(out) >= limit:
-            return
-        if fi == nf:
-            # (a last part the total does not fix — a one-cell field — is checked here)
-            if len(cells) == m and abs(acc - total) < 1e-9:
-                out.append(tuple(cells))
-            return
-        col = len(cells)
-        if col >= m:
-            return
-        f = head[fi]
-        s = texts[fi]
-        rest = (len(s) - pos if f.splittable else 1) + after[fi + 1]
-        left = m - col  # parts still to read from `rest` characters
-        if rest < left or rest > left * width or acc > total:
-            return
-        if plain_from[fi] and type(acc) is int and rest <= max_digits and hopeless(acc, rest, left):
-            return
-        if not f.splittable:
-            if valid(col, s):
-                v = _num(s)
-                take(s, f.offset if s else None, v, fi + 1, 0, plus(acc, v))
-            return
-        if col == m - 1:  # the last part: the total fixes it
-            want = str(total - acc)
-            end = pos + len(want)
-            if s.startswith(want, pos) and end in _piece_ends(s, pos) and valid(col, want):
-                v = _num(want)
-                take(want, f.offset + pos, v, fi + 1 if end == len(s) else fi, 0 if end == len(s) else end,
-                     plus(acc, v))
-            return
-        if type(acc) is int and s.isascii() and s.isdigit() and len(s) - pos <= max_digits:
-            # Plain digits: the cells starting here are s[pos:end] for every end (just
-            # "0" when a 0 starts them), all valid, worth int(), and worth more the
-            # longer they are. Branches the prune above would cut at once are not
-            # opened (this is not the last part, so none of them is a reading): a
-            # part ending before `lo` leaves more characters than the parts after it
-            # can hold, one ending after `hi` too few for them, and once a part
-            # passes the total so does every longer one.
-            room = len(s) + after[fi + 1]  # characters left after a part ending at 0
-            lo = max(pos + 1, room - (left - 1) * width)
-            hi = min(len(s), room - (left - 1), pos + 1 if s[pos] == "0" else len(s))
-            for end in range(lo, hi + 1):
-                v = int(s[pos:end])
-                if acc + v > total:
-                    break
-                rest2 = room - end
-                if plain_from[fi] and rest2 <= max_digits and hopeless(acc + v, rest2, left - 1):
-                    continue  # what the branch would find at once
-                take(s[pos:end], f.offset + pos, v, fi + 1 if end == len(s) else fi, 0 if end == len(s) else end,
-                     acc + v)
-            return
-        for end in _piece_ends(s, pos):
-            piece = s[pos:end]
-            if valid(col, piece):
-                v = _num(piece)
-                take(piece, f.offset + pos, v, fi + 1 if end == len(s) else fi, 0 if end == len(s) else end,
-                     plus(acc, v))
-
-    rec(0, 0, 0)
-    return out
-
-
-def best(ranked):
-    if not ranked:
-        return []
-    top = min(k for _, k in ranked)
-    return [r for r, k in ranked if k == top], top
 
 
 # ---------------------------------------------------------------- label search
@@ -612,28 +243,13 @@ def _by_quoted_numbers(rs: list, table: str, key: str, cols, anchors: dict, warn
     anchored_cols = [i for i, c in enumerate(cols) if c.key in anchors]
     if len(anchored_cols) < 2:
         return rs
-    fits = [r for r in rs if all(_num(r[i][0]) is not None and float(_num(r[i][0])) in anchors[cols[i].key]
+    fits = [r for r in rs if all(cell_value(r[i][0]) is not None and float(cell_value(r[i][0])) in anchors[cols[i].key]
                                  for i in anchored_cols)]
     if len(fits) == 1:
         if warnings is not None:
             warnings.append(Warning("RESOLVED_BY_TEXT", f"{table} row {key}: of {len(rs)} readings, one matches the numbers the report's text quotes for {', '.join(cols[i].key for i in anchored_cols)}; that one was kept"))
         return fits
     return rs
-
-
-def _only_split(spec: RowSpec, run: list[Field]) -> tuple[Cell, ...] | None:
-    """The one way to read `run` as the row's cells, arithmetic aside, if there is one."""
-    readings = split_fields(run, len(spec.cols), _valid_for(spec.cols), limit=2)
-    return readings[0] if len(readings) == 1 else None
-
-
-def _violations(spec: RowSpec, r: tuple[Cell, ...]) -> tuple:
-    """A rank (as _rank_readings gives) for a reading the row's arithmetic did not choose."""
-    vals = [_num(c[0], spec.cols[i]) for i, c in enumerate(r)]
-    states = [sum_status(vals, t, list(p)) for t, p in spec.groups]
-    soft = sum(1 for a, b in spec.le if vals[a] is not None and vals[b] is not None and vals[a] > vals[b])
-    neg = sum(1 for i, v in enumerate(vals) if v is not None and v < 0 and not spec.cols[i].signed)
-    return (neg, sum(1 for x in states if x == 2), soft, sum(1 for x in states if x == 1), 0, 0)
 
 
 def _by_position(ctx: Context, pages: list, spec: RowSpec, run: list[Field], ranks: dict) -> list:
@@ -643,42 +259,13 @@ def _by_position(ctx: Context, pages: list, spec: RowSpec, run: list[Field], ran
     if not (pages and ctx.vanish) or len(run) >= len(spec.cols):
         return []  # (only once the report is known to lose empty cells: BLANKS_VANISHED)
     r = place(ctx.flat.text, run, pages, len(spec.cols))
-    if r is None or not all(_valid_for(spec.cols)(i, c[0]) for i, c in enumerate(r)):
+    if r is None or not all(valid_for(spec.cols)(i, c[0]) for i, c in enumerate(r)):
         return []
-    rank = _violations(spec, r)
-    if rank[0] or rank[1]:
+    rank = violations(spec, r)
+    if rank.negative or rank.violated:
         return []
     ranks[r] = rank
     return [r]
-
-
-def _solve_run(spec: RowSpec, run: list[Field], vanish: bool, ranks: dict | None = None, spaced: bool = False,
-               traced: bool = False):
-    """The best readings of a run. With `ranks` (a dict to fill), keep every reading the
-    row's own arithmetic admits and leave the finer preference (a verified total over
-    a blank one, fewer vanished cells) until the whole table has been checked."""
-    ranked = rank_readings(spec, run, vanish, spaced, traced)
-    floor = min(k[:3] for _, k in ranked) if ranked else None
-    if any(f.splittable for f in run) and (floor is None or floor[:2] != (0, 0)):
-        # Every way of cutting the digits breaks the row's own total (or makes a count
-        # negative). Where the text admits one cut only (seven digits for seven columns),
-        # that cut is what was printed: the values stand and the failed check says the
-        # source does not add up, as for a row printed with separators. Otherwise the cut
-        # is not known, so no cell of the row is. Only runs of printed values count: a
-        # blank's trace (a no-break space) may belong to a label cell or the next row, so
-        # a run holding one does not fix the cut; nor where blanks may have vanished.
-        only = None if vanish or not all(f.text for f in run) else _only_split(spec, run)
-        if only is None:
-            return [], None
-        ranked = [(only, _violations(spec, only))]
-        floor = ranked[0][1][:3]
-    elif not ranked:
-        return [], None
-    if ranks is None:
-        return best(ranked)
-    kept = [(r, k) for r, k in ranked if k[:3] == floor]
-    ranks.update(kept)
-    return [r for r, _ in kept], floor
 
 
 # ---------------------------------------------------------------- table 三
@@ -713,6 +300,9 @@ def _t3_group_patterns(version: str) -> dict[str, re.Pattern]:
     the template prints as a row of its own (2019's （六）其他处理)."""
     rows = {r.key for r in template(version).t3_rows}
     return {k: compile_alternatives((lab,)) for lab, k in variants()["table3_groups"].items() if k not in rows}
+
+
+_NO_FAULT = Rank(0, 0, 0, 0, 0, 0)  # the rank of a reading none was kept for (a row with no values)
 
 
 def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
@@ -772,7 +362,7 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
             if not runs or (all(f.text == "" for f in runs[0]) and not lone_other):
                 continue
             spec = RowSpec(key, cols, g)
-            rs, _ = _solve_run(spec, runs[0], vanish, ranks, ctx.spaced, ctx.traced)
+            rs, _ = solve_run(spec, runs[0], vanish, ranks, ctx.spaced, ctx.traced)
             if rs:
                 specs[key] = spec
                 readings[key] = rs
@@ -790,7 +380,7 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
             # a 小计 row the reporter added under a group: its values are the group's, kept apart
             sub_runs = value_runs(fields[sub + 1:], flat)
             runs = value_runs(fields[:sub], flat)
-            rs, _ = _solve_run(RowSpec(group, cols, g), sub_runs[0], vanish, ranks, ctx.spaced, ctx.traced) if sub_runs else ([], None)
+            rs, _ = solve_run(RowSpec(group, cols, g), sub_runs[0], vanish, ranks, ctx.spaced, ctx.traced) if sub_runs else ([], None)
             if rs:
                 specs[group] = RowSpec(group, cols, g)
                 readings[group] = rs
@@ -806,7 +396,7 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
         for tk, run in zip(targets, runs):
             rs = _by_position(ctx, positions, specs[tk], run, ranks)
             if not rs:
-                rs, _ = _solve_run(specs[tk], run, vanish, ranks, ctx.spaced, ctx.traced)
+                rs, _ = solve_run(specs[tk], run, vanish, ranks, ctx.spaced, ctx.traced)
             if rs:
                 readings[tk] = rs
                 label_locs.setdefault(tk, flat.loc(run[0].offset))
@@ -835,8 +425,8 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
         # reading with a verified total is not preferred to one with a blank total.
         # (Elsewhere the preference stays: most reports print every total.)
         for r, k in ranks.items():
-            if k[4]:
-                ranks[r] = k[:3] + (0,) + k[4:]
+            if k.vanished:
+                ranks[r] = k._replace(unverifiable=0)
     joint, admitted = _t3_joint(tpl, cols), {}
 
     def joint_check(sets):  # the table's column sums, noting whether they admitted the readings
@@ -850,7 +440,7 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
         stray = 0  # every value row has its label
     if stray or ctx.reading_order:
         _distrust_unaligned(tpl, res, stray)
-    unconfirmed = [k for k, rs in readings.items() if rs and all(ranks.get(r, (0,) * 6)[5] for r in rs)]
+    unconfirmed = [k for k, rs in readings.items() if rs and all(ranks.get(r, _NO_FAULT).unconfirmed for r in rs)]
     if unconfirmed:
         if "all" not in admitted:  # every row had one reading: the sums were not asked yet
             joint_check({k: rs for k, rs in readings.items() if rs})
@@ -925,7 +515,7 @@ def _t3_joint(tpl: Template, cols):
     bal = [k for k in balance_rows if k != total]  # the balance's rows besides the total
 
     def vec(r):
-        return tuple(_num(c[0]) for c in r)
+        return tuple(cell_value(c[0]) for c in r)
 
     def fits_balance(rows: dict, t, n: int) -> bool:
         """lhs rows = total + other rhs rows in every column where the first lhs row and
@@ -1095,8 +685,8 @@ def extract_t4(ctx: Context, start: int, end: int) -> TableResult:
             # Empty cells among the header's words (a header broken into fragments, or
             # cells of its merged labels) have the table's shape but are no values row.
             continue
-        rs, top = _solve_run(spec, run, vanish and not strict, spaced=ctx.spaced, traced=ctx.traced)
-        if rs and strict and (any(top[:5]) or all(_num(c[0]) in (0, None) for r in rs for c in r)):
+        rs, top = solve_run(spec, run, vanish and not strict, spaced=ctx.spaced, traced=ctx.traced)
+        if rs and strict and (any((top.negative, top.violated, top.soft, top.unverifiable, top.vanished)) or all(cell_value(c[0]) in (0, None) for r in rs for c in r)):
             continue  # (all zeros add up whatever their order: they confirm nothing)
         key = (top, not any(f.text for f in run))  # of equal readings, a run that prints values
         if rs and (best_rank is None or key < best_rank):
@@ -1212,7 +802,7 @@ def _read_t2_block(ctx: Context, res: TableResult, b, m: re.Match, bend: int, fo
             readings[rk] = [tuple(("", None) for _ in b.columns)]
             empty_rows.append(rk)
             continue
-        rs, top = _solve_run(spec, runs[0], vanish, spaced=ctx.spaced, traced=ctx.traced)
+        rs, top = solve_run(spec, runs[0], vanish, spaced=ctx.spaced, traced=ctx.traced)
         if not rs:
             res.warnings.append(_unreadable("t2", rk, runs[0], len(b.columns)))
             readings[rk] = []
@@ -1295,14 +885,14 @@ def _displaced_readings(ctx: Context, res: TableResult, b, specs: dict, runs_of:
         if cols:
             named &= cols
             naming.append(note.strip())
-    valid = _valid_for(b.columns)
+    valid = valid_for(b.columns)
     fits = {}
     for col in sorted(named):
         filled = {}
         for rk, num in zip(rows, numbers):
             cells = [(f.text, f.offset) for f in runs_of[rk][0]]
             cells.insert(col, (num.group(0), a + num.start()))
-            vals = [_num(t, b.columns[j]) for j, (t, _) in enumerate(cells)]
+            vals = [cell_value(t, b.columns[j]) for j, (t, _) in enumerate(cells)]
             if not all(valid(j, t) for j, (t, _) in enumerate(cells)) or \
                     any(vals[p] > vals[q] for p, q in specs[rk].le if vals[p] is not None and vals[q] is not None):
                 break

@@ -31,7 +31,7 @@ def test_every_cell_back_and_none_wrong(seed, version, style):
 
 
 def _t3_row(version="2021"):
-    from parsers.tables import RowSpec
+    from parsers.readings import RowSpec
     from parsers.templates import template
 
     cols = template(version).t3_columns
@@ -46,7 +46,7 @@ def _run(*texts):
 
 
 def test_every_reading_of_split_digits_adds_up_even_when_the_last_part_is_a_kept_blank():
-    from parsers.tables import rank_readings
+    from parsers.readings import rank_readings
 
     for r, _ in rank_readings(_t3_row(), _run("2636", "", "", "", "", "2636"), vanish=False):
         values = [int(t) if t else 0 for t, _ in r]
@@ -54,7 +54,7 @@ def test_every_reading_of_split_digits_adds_up_even_when_the_last_part_is_a_kept
 
 
 def test_kept_blanks_stay_cells_when_others_vanished():
-    from parsers.tables import rank_readings
+    from parsers.readings import rank_readings
 
     readings = {tuple(t for t, _ in r) for r, _ in rank_readings(_t3_row(), _run("2636", "", "", "", "", "2636"), True)}
     assert ("2636", "", "", "", "", "", "2636") in readings
@@ -63,7 +63,7 @@ def test_kept_blanks_stay_cells_when_others_vanished():
 def test_a_split_search_cut_short_gives_no_reading():
     # 15 cells without identities run together into 40 digits: far more cuts than are
     # searched, so what the first ones agree on proves nothing
-    from parsers.tables import RowSpec, rank_readings
+    from parsers.readings import RowSpec, rank_readings
     from parsers.templates import Column
 
     spec = RowSpec("", tuple(Column(f"c{i}", f"c{i}") for i in range(15)), ())
@@ -71,12 +71,12 @@ def test_a_split_search_cut_short_gives_no_reading():
 
 
 def test_a_row_whose_digits_cut_one_way_only_is_read_as_printed_even_when_it_does_not_add_up():
-    from parsers.tables import _solve_run
+    from parsers.readings import solve_run
 
-    (reading,), floor = _solve_run(_t3_row(), _run("4100000"), vanish=False)
-    assert [t for t, _ in reading] == ["4", "1", "0", "0", "0", "0", "0"] and floor[1] == 1  # its total check fails
-    assert _solve_run(_t3_row(), _run("41000000"), vanish=False) == ([], None)  # 41|0… or 4|10|…: not known
-    vanished, _ = _solve_run(_t3_row(), _run("4100000"), vanish=True)  # fewer cells may have been printed
+    (reading,), floor = solve_run(_t3_row(), _run("4100000"), vanish=False)
+    assert [t for t, _ in reading] == ["4", "1", "0", "0", "0", "0", "0"] and floor.violated == 1  # its total check fails
+    assert solve_run(_t3_row(), _run("41000000"), vanish=False) == ([], None)  # 41|0… or 4|10|…: not known
+    vanished, _ = solve_run(_t3_row(), _run("4100000"), vanish=True)  # fewer cells may have been printed
     assert reading not in vanished
 
 
