@@ -1210,9 +1210,11 @@ def _render_one_line(rng: random.Random, items: list, style: str, nz: _Noise, ye
 # one call
 # ---------------------------------------------------------------------------------------
 
-def generate(seed: int, version: str | None = None, style: str | None = None, vary_prose: bool = False) -> GeneratedReport:
+def generate(seed: int, version: str | None = None, style: str | None = None, vary_prose: bool = False,
+             agency: str | None = None) -> GeneratedReport:
     """A random report for `seed` (deterministic); version/style random unless given; see
-    `render_text` for `vary_prose`."""
+    `render_text` for `vary_prose`. `agency` names the publisher instead of a made-up one
+    (the portal simulator's sites publish for their own division's bodies)."""
     rng = random.Random(seed)
     v = rng.choice(versions())
     s = rng.choice(STYLES[:6])
@@ -1224,14 +1226,15 @@ def generate(seed: int, version: str | None = None, style: str | None = None, va
     style = style or s
     detached = random.Random(f"{DETACHED} {seed}") if style == DETACHED else None
     if version == "pre2019":
-        return _generate_pre2019(rng, style)
+        return _generate_pre2019(rng, style, agency)
     if version not in versions():
         raise ValueError(f"unknown template version {version!r}")
     if style not in STYLES and style != DETACHED:
         raise ValueError(f"unknown style {style!r}")
     years = template(version).years  # a closed range, or the first four years of an open one
     year = rng.choice(range(years.start, years.end + 1)) if years.end else rng.randint(years.start, years.start + 3)
-    agency = make_agency(rng)
+    drawn = make_agency(rng)  # drawn even when given: the later draws (values, encoding) stay the seed's
+    agency = agency or drawn
     values = generate_values(rng, version, blanks=style in BLANK_STYLES or style == DETACHED)
     encoding = "gb18030" if rng.random() < 0.15 else "utf-8"
     text = render_text(values, version, year, agency, style, rng, noise=True, vary_prose=vary_prose, detached=detached)
@@ -1239,7 +1242,7 @@ def generate(seed: int, version: str | None = None, style: str | None = None, va
                            style=style, values=values)
 
 
-def _generate_pre2019(rng: random.Random, style: str) -> GeneratedReport:
+def _generate_pre2019(rng: random.Random, style: str, agency: str | None = None) -> GeneratedReport:
     """A pre-2019 report (`synth.generator_pre2019`); only asked for by name, so that the
     seeds of the 2019/2021 reports keep their reports."""
     from synth.generator_pre2019 import render
@@ -1247,7 +1250,8 @@ def _generate_pre2019(rng: random.Random, style: str) -> GeneratedReport:
     if style not in STYLES:
         raise ValueError(f"unknown style {style!r}")
     year = rng.randint(2008, 2018)
-    agency = make_agency(rng)
+    drawn = make_agency(rng)
+    agency = agency or drawn
     text, values = render(rng, style, year, agency)
     encoding = "gb18030" if rng.random() < 0.15 else "utf-8"
     return GeneratedReport(text=text, encoding=encoding, version="pre2019", year=year, agency=agency,

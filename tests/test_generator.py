@@ -514,3 +514,13 @@ def test_detached_labels_stand_apart_from_their_values(version):
         apart += not re.match(r"^\|?\s*[\d\t|]", after)
         split += "本年新收政府信息公开申请数量" not in g.text.replace("| ", "").replace(" |", "")
     assert apart >= 10 and split >= 3, (apart, split)
+
+
+@pytest.mark.parametrize("seed", [3, 11, 42])
+def test_a_named_publisher_leaves_the_report_as_drawn(seed):
+    """`generate(seed, agency=…)` names the publisher and keeps everything else the seed
+    draws (the portal simulator publishes reports for its own division's bodies)."""
+    for version in (None, "pre2019"):
+        a, b = generate(seed, version), generate(seed, version, agency="永安市教育局")
+        assert (a.values, a.year, a.version, a.style, a.encoding) == (b.values, b.year, b.version, b.style, b.encoding)
+        assert b.agency == "永安市教育局" and "永安市教育局" in b.text and a.agency not in b.text

@@ -363,6 +363,41 @@ def test_demo_runs_offline(tmp_path, capsys):
     assert list(iter_documents(tmp_path / "raw"))
     for name in ("reports", "cells", "sections", "checks", "panel", "coverage"):
         assert (tmp_path / "clean" / f"{name}.parquet").is_file()
+    assert "publisher-years" in out and "agency-years" not in out
+    assert "unsettled, from 模拟县人民政府, a fictitious site" in out
+    _demo_reports_are_placed_at_their_sites(tmp_path / "clean")
+
+
+def _demo_reports_are_placed_at_their_sites(clean: Path):
+    """Every kept report of the demo is placed at a register division within its site's own
+    (the county, or the township of a township's site), its publisher id named after that
+    division; only the fictitious site's reports stay unsettled, and coverage expects the
+    simulated counties alone."""
+    import pandas as pd
+
+    from pipeline.regions import county_of, expected_publishers
+    from scrapers.simulator import SITE_CLASSES
+
+    sites = {f"{c.name}({c.family})": c for c in SITE_CLASSES.values()}
+    kept = pd.read_parquet(clean / "reports.parquet").query("status == 'kept'")
+    assert len(kept) >= 40
+    counties = set()
+    for r in kept.itertuples():
+        site = sites[r.portal]
+        if site.division is None:
+            assert not pd.isna(r.unsettled) and pd.isna(r.division_code), (r.publisher_id, r.region_evidence)
+            continue
+        assert pd.isna(r.unsettled), (r.agency, r.region_evidence)
+        code = r.division_code
+        assert code == site.division if site.level == "township" else county_of(code) == site.division, (r.agency, code)
+        assert r.publisher_id.startswith(f"{code}-"), r.publisher_id
+        counties.add(county_of(code))
+        if len(code) == 9:  # a township publishes under its register name
+            names = {p["name"] for p in expected_publishers(county_of(code)) if p["code"] == code}
+            assert any(r.publisher.endswith(n) for n in names), (r.publisher, names)
+    assert any(sites[p].division is None for p in kept.portal)  # the fictitious site is there, on purpose
+    cov = pd.read_parquet(clean / "coverage.parquet")
+    assert set(cov.county_code) == counties and cov.found.any()
 
 
 def test_hanweb_annual_report_module_is_a_document(tmp_path):

