@@ -9,17 +9,16 @@ resolved when all surviving readings agree on it; otherwise it is reported as
 """
 from __future__ import annotations
 
-import operator
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import product
 
 from .alignment import align_table3, label_word
 from .columns import page_columns, place
 from .document import Flat, Warning
 from .fields import inside_fields, runs_with_values, segment_fields, value_runs
-from .identities import column_sums, evaluate, row_groups, row_inequalities
+from .identities import evaluate, row_groups, row_inequalities
+from .joint import t3_joint
 from .labels import (TRAILING_PAREN, compile_alternatives, label_number, loose, loose_core,
                      numbering_before, without_values)
 from .model import ReportCell
@@ -28,8 +27,6 @@ from .readings import rank_readings, solve_run as _solve_run, valid_for as _vali
 from .splitting import Cell, Field
 from .templates import Column, Template, norm_label, quoted_words, template, variants
 from .values import parse_value
-
-JOINT_LIMIT = 20000
 
 
 @dataclass
@@ -427,7 +424,7 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
         for r, k in ranks.items():
             if k.vanished:
                 ranks[r] = k._replace(unverifiable=0)
-    joint, admitted = _t3_joint(tpl, cols), {}
+    joint, admitted = t3_joint(tpl, cols), {}
 
     def joint_check(sets):  # the table's column sums, noting whether they admitted the readings
         narrowed = joint(sets)
@@ -493,136 +490,6 @@ def _distrust_unaligned(tpl: Template, res: TableResult, stray: int) -> None:
            "the text is a PDF's text in reading order, where a table may come out column by column,")
     _unresolve(res, ("t3/",), Warning("TABLE_UNALIGNED", f"t3: {why} and the identities do not confirm the rows "
                                       "read after the labels; its cells are left unresolved"))
-
-
-STATE_LIMIT = 200000  # partial-sum states of the joint check before it gives up (unresolved, never a guess)
-JOINT_WORK = 1_000_000  # partial sums the joint check may form for one table before it gives up
-
-
-def _t3_joint(tpl: Template, cols):
-    """Narrow each row's readings to those that fit a whole table satisfying table 三's
-    column identities (`identities.column_sums`: the results total and the balance) in
-    every column.
-
-    The parts add up column-wise, so reachable partial sums are propagated forward and
-    backward over the rows (a reading survives when some prefix sum, itself and some
-    suffix sum reach a total reading). Returns None when no combination fits (the source
-    does not add up) or the search would be too large."""
-    sums = column_sums(tpl.version)
-    if sums is None:
-        return lambda readings: None
-    total, lead, balance_rows = sums.total, sums.lhs[:1], sums.balance_rows
-    bal = [k for k in balance_rows if k != total]  # the balance's rows besides the total
-
-    def vec(r):
-        return tuple(cell_value(c[0]) for c in r)
-
-    def fits_balance(rows: dict, t, n: int) -> bool:
-        """lhs rows = total + other rhs rows in every column where the first lhs row and
-        the total are read (a blank or missing other row counts 0)."""
-        first = rows[sums.lhs[0]]
-        for c in range(n):
-            if first[c] is None or t[c] is None:
-                continue
-            left = sum((rows[k][c] if rows.get(k) else 0) or 0 for k in sums.lhs)
-            right = t[c] + sum((rows[k][c] if rows.get(k) else 0) or 0 for k in sums.rhs)
-            if left != right:
-                return False
-        return True
-
-    def narrow(readings: dict) -> dict | None:
-        if total not in readings:
-            return None
-        n = len(cols)
-        groups = tpl.t3_derived
-        parts = [k for k in readings if k not in balance_rows
-                 and not (k in groups and any(p in readings for p in groups[k]))]
-        V = {k: [vec(r) for r in readings[k]] for k in readings}
-
-        def balanced(t):  # total readings allowed by the balance identity
-            if not lead or lead[0] not in V:
-                return True
-            return any(fits_balance(dict(zip(bal, combo)), t, n) for combo in product(*(V.get(k, [None]) for k in bal)))
-        targets = [t for t in V[total] if balanced(t)]
-        if not targets:
-            return None
-        # A blank part in a total column is missing, not zero: that column can't be checked.
-        mask = [c for c in range(n) if all(t[c] is not None for t in targets)
-                and not (cols[c].key in sums.total_columns and any(x[c] is None for k in parts for x in V[k]))]
-        proj = lambda v: tuple(v[c] for c in mask)  # noqa: E731
-        zero = tuple(0 for _ in mask)
-        # Each part row's distinct steps: its readings projected, blank = 0 (readings
-        # that differ only outside the mask, or in blank against 0, step alike).
-        steps = {k: {tuple(y or 0 for y in proj(x)) for x in V[k]} for k in parts}
-        tset = {proj(t) for t in targets}
-        # Sums only grow when no step is negative: a prefix or suffix sum above every
-        # total in some column then reaches no total and fits no reading, and is dropped.
-        cap = None
-        if all(y >= 0 for k in parts for x in steps[k] for y in x):
-            cap = tuple(max(t[c] for t in tset) for c in range(len(mask)))
-
-        budget = [JOINT_WORK]  # sums still to form: past it the check gives up (None)
-
-        def reachable(states: set, k: str) -> set | None:
-            budget[0] -= len(states) * len(steps[k])
-            if budget[0] < 0:
-                return None
-            nxt = {tuple(map(operator.add, f, x)) for f in states for x in steps[k]}
-            if cap is not None:
-                nxt = {f for f in nxt if all(map(operator.le, f, cap))}
-            return nxt if len(nxt) <= STATE_LIMIT else None
-        fwd = [{zero}]
-        for k in parts:
-            nxt = reachable(fwd[-1], k)
-            if nxt is None:
-                return None
-            fwd.append(nxt)
-        bwd = [{zero}]
-        for k in reversed(parts):
-            nxt = reachable(bwd[-1], k)
-            if nxt is None:
-                return None
-            bwd.append(nxt)
-        bwd.reverse()
-        ok_targets = [t for t in targets if proj(t) in fwd[-1]]
-        if not ok_targets:
-            return None
-        out = {k: list(r) for k, r in readings.items()}
-        out[total] = [r for r, v in zip(readings[total], V[total]) if v in ok_targets]
-        # the balance rows: keep readings that balance with some reachable total
-        read = [k for k in bal if k in readings]
-        combos = 1
-        for k in read:
-            combos *= len(readings[k])
-        if read and combos <= 20000:
-            keep = {k: set() for k in read}
-            for combo in product(*(range(len(readings[k])) for k in read)):
-                rows = dict(zip(read, (V[k][i] for k, i in zip(read, combo))))
-                for t in ok_targets:
-                    if not rows.get(sums.lhs[0]) or fits_balance(rows, t, n):
-                        for k, i in zip(read, combo):
-                            keep[k].add(i)
-                        break
-            for k in read:
-                if keep[k]:
-                    out[k] = [r for i, r in enumerate(readings[k]) if i in keep[k]]
-        for i, k in enumerate(parts):
-            # a reading x of row k fits when total - prefix - x is a reachable suffix;
-            # total - prefix is the same for every reading of the row: computed once
-            room = {tuple(map(operator.sub, tt, ff)) for ff in fwd[i] for tt in tset}
-            fits: dict[tuple, bool] = {}  # by step: readings that step alike fit alike
-            keep = []
-            for r, x in zip(readings[k], V[k]):
-                px = tuple(v or 0 for v in proj(x))
-                if px not in fits:
-                    fits[px] = any(tuple(map(operator.sub, d, px)) in bwd[i + 1] for d in room)
-                if fits[px]:
-                    keep.append(r)
-            if not keep:
-                return None
-            out[k] = keep
-        return out
-    return narrow
 
 
 @cache
