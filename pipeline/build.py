@@ -492,6 +492,7 @@ class Doc:
     n_checks: int = 0
     warnings: list[str] = field(default_factory=list)
     xcells: list = field(default_factory=list)  # cells the cross-year identities need
+    readings: bool = False  # rows left ambiguous, which the publisher's other years may settle
     region: dict = field(default_factory=dict)
     agency_id: str | None = None
     scope: str | None = None  # own | aggregate, when the parser says (parsers.metadata)
@@ -539,6 +540,7 @@ def summarize(doc: Doc, entry: dict) -> str:
     ev = rep.get("scope_evidence") or meta.get("scope_evidence")
     doc.scope_evidence = "; ".join(map(str, ev)) if isinstance(ev, (list, tuple)) else ev
     doc.xcells = [(c["address"], c.get("value"), c.get("raw", ""), c.get("status")) for c in cells if _xcell(c["address"])]
+    doc.readings = bool(rep.get("readings"))
     parts, n = [], 0
     for s in secs:
         if s.get("key") in REGION_TEXT_SECTIONS and n < REGION_TEXT_LIMIT:
@@ -846,6 +848,7 @@ def _report_row(d: Doc, status: str, dec, version: str) -> dict:
         # used by the datasets, not written
         "_rank": (d.n_failed, -d.n_resolved, -d.n_numbers, -d.n_sections, d.report_id),
         "_xcells": d.xcells,
+        "_readings": d.readings,
         "_region": reg,
     }
 

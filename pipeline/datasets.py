@@ -24,9 +24,11 @@ size, no creation time anywhere), so the same rows always give the same bytes.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
+import shutil
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -591,6 +593,12 @@ class TableBuilder:
         if len(self.cols[0]) >= self.batch:
             self._flush()
 
+    def add_batch(self, batch: pa.RecordBatch) -> None:
+        """Rows already made (a report's rows from the row cache)."""
+        self._flush()
+        self._put(batch)
+        self.n += batch.num_rows
+
     def add_columns(self, cols: dict[str, list]) -> None:
         """Whole columns at once."""
         self._flush()
@@ -976,12 +984,13 @@ def write_all(rows: list[dict], load, out: Path, *, parser_version: str, registe
     # one report at a time, in panel order (publisher, year, report): every row of a report
     # goes out before the next report is loaded, so memory does not grow with the corpus
     builders = {x.name: TableBuilder(x, SECTIONS_ROW_GROUP if x is SECTIONS else ROW_GROUP_SIZE, out / x.path)
-                for x in (CELLS, SECTIONS, CHECKS, VALUES)}
+                for x in ROW_DATASETS}
     panel = PanelWriter(out)
     counts: dict[str, tuple[int, int]] = {}
+    rowcache = RowCache(cache_dir) if cache_dir is not None else None
     for g in groups:
         for r in g.reports:
-            picked = _emit_report(builders, r, load(r["report_id"]), xsplits, xchecks, counts)
+            picked = _report_rows(builders, r, load, xsplits, xchecks, counts, rowcache)
             if r is g.pick:
                 panel.add(g, picked)
             if tick:
@@ -999,6 +1008,8 @@ def write_all(rows: list[dict], load, out: Path, *, parser_version: str, registe
         for row in data:
             b.add([row.get(f.name) for f in by_name[name].fields])
 
+    if rowcache is not None:
+        rowcache.prune()
     streamed = {n: b.close() for n, b in builders.items()}
     streamed.update(zip(("panel", "panel_status"), panel.close()))
     written = []
@@ -1014,6 +1025,124 @@ def write_all(rows: list[dict], load, out: Path, *, parser_version: str, registe
     # copy detection reads the files above; it comes before the exports, which copy them
     written.append(write_similarity(out, workers=default_workers(), cache_dir=cache_dir))
     return written + _write_descriptions(out, rows, kept, parser_version, register, with_duckdb, with_csv, with_sqlite)
+
+
+ROW_DATASETS = (CELLS, SECTIONS, CHECKS, VALUES)
+
+
+class RowCache:
+    """A kept report's rows of cells, sections, checks and values as one Arrow IPC file per
+    report and build context, under ``<cache>/rows/<version>/``: a rebuild appends them as
+    they are instead of decoding the whole report again and making every row in Python.
+
+    The context is everything besides the parse that the rows depend on: the report's row
+    fields the datasets repeat (year, publisher, region code …), the cross-year checks and
+    the cells the previous year's report reads (`_cross_year`, `_cross_year_splits`). A
+    report with ambiguous rows (settled from its neighbours at load time) is never cached.
+    `version` covers the code that makes the rows and the parser's version. Files of
+    contexts no longer met are removed at `prune`."""
+
+    def __init__(self, base: Path):
+        self.dir = Path(base) / "rows" / _rows_version()
+        self.used: set[Path] = set()
+
+    def path(self, r: dict, xsplit, xcheck) -> Path:
+        ctx = json.dumps([[r.get(k) for k in ROW_CONTEXT], sorted((xsplit or {}).items()), repr(xcheck)],
+                         ensure_ascii=False, default=repr)
+        k = hashlib.sha256(f"{r['sha256']}|{ctx}".encode()).hexdigest()
+        p = self.dir / k[:2] / f"{k}.arrow"
+        self.used.add(p)
+        return p
+
+    @staticmethod
+    def get(p: Path) -> tuple[dict[str, pa.RecordBatch], dict] | None:
+        """(batch per dataset, meta), or None when there is no usable file."""
+        try:
+            with pa.OSFile(str(p)) as src, pa.ipc.open_file(src) as f:
+                meta = json.loads(f.schema.metadata[b"xxgk"])
+                whole = f.get_batch(0)
+        except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
+            return None
+        batches, i = {}, 0
+        for ds in ROW_DATASETS:
+            schema = arrow_schema(ds.name)
+            cols = whole.columns[i:i + len(schema)]
+            i += len(schema)
+            batches[ds.name] = pa.RecordBatch.from_arrays(cols, schema=schema).slice(0, meta["rows"][ds.name])
+        return batches, meta
+
+    @staticmethod
+    def put(p: Path, batches: dict[str, pa.RecordBatch], meta: dict) -> None:
+        """One file of four batches; each dataset's columns under a prefix, since the IPC file
+        has one schema (the batches are padded to the longest with nulls)."""
+        n = max(b.num_rows for b in batches.values())
+        fields, cols = [], []
+        for ds in ROW_DATASETS:
+            b = batches[ds.name]
+            for f, c in zip(b.schema, b.columns):
+                fields.append(pa.field(f"{ds.name}.{f.name}", f.type))
+                cols.append(pa.concat_arrays([c, pa.nulls(n - b.num_rows, f.type)]) if b.num_rows < n else c)
+        meta = dict(meta, rows={ds.name: batches[ds.name].num_rows for ds in ROW_DATASETS})
+        schema = pa.schema(fields, metadata={b"xxgk": json.dumps(meta, ensure_ascii=False).encode()})
+        p.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
+        with pa.ipc.new_file(str(tmp), schema) as w:
+            w.write_batch(pa.RecordBatch.from_arrays(cols, schema=schema))
+        os.replace(tmp, p)
+
+    def prune(self) -> None:
+        base = self.dir.parent
+        if base.is_dir():
+            for d in base.iterdir():
+                if d != self.dir:
+                    shutil.rmtree(d, ignore_errors=True)
+        if self.dir.is_dir():
+            for p in self.dir.glob("*/*.arrow"):
+                if p not in self.used:
+                    p.unlink(missing_ok=True)
+
+
+ROW_CONTEXT = ("report_id", "year", "division_code", "agency", "agency_id", "publisher_id", "template")
+
+
+@cache
+def _rows_version() -> str:
+    from pipeline.build import parser_version
+
+    h = hashlib.sha256(parser_version().encode())
+    for name in ("datasets.py", "values.py", "indicators.py"):
+        h.update((Path(__file__).parent / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _report_rows(builders: dict, r: dict, load, xsplits: dict, xchecks: dict, counts: dict,
+                 rowcache: RowCache | None) -> dict[str, tuple]:
+    """A kept report's rows into `builders`, from the row cache when it holds them; returns
+    its indicators' (value, status)."""
+    rid = r["report_id"]
+    p = None
+    if rowcache is not None and not r.get("_readings"):
+        p = rowcache.path(r, xsplits.get(rid), xchecks.get(rid))
+        got = rowcache.get(p)
+        if got is not None:
+            batches, meta = got
+            for n, b in batches.items():
+                builders[n].add_batch(b)
+            counts[rid] = tuple(meta["counts"])
+            return {k: tuple(v) for k, v in meta["values"].items()}
+    own = {ds.name: TableBuilder(ds, chunk=1 << 30) for ds in ROW_DATASETS}
+    values = _emit_report(own, r, load(rid), xsplits, xchecks, counts)
+    batches = {n: b.table().combine_chunks().to_batches()[0] if b.n else _empty_batch(n) for n, b in own.items()}
+    for n, b in batches.items():
+        builders[n].add_batch(b)
+    if p is not None:
+        rowcache.put(p, batches, {"counts": list(counts[rid]), "values": {k: list(v) for k, v in values.items()}})
+    return values
+
+
+def _empty_batch(name: str) -> pa.RecordBatch:
+    schema = arrow_schema(name)
+    return pa.RecordBatch.from_arrays([pa.array([], type=f.type) for f in schema], schema=schema)
 
 
 def _emit_report(builders: dict, r: dict, d: dict, xsplits: dict, xchecks: dict, counts: dict) -> dict[str, tuple]:
