@@ -45,6 +45,7 @@ from ..document import Block, Document, Location, Warning, para
 from . import UnsupportedInput
 from .grid import MAX_COLSPAN, MAX_ROWSPAN, RawCell, finish_table, span_value
 from .sniff import is_mht
+from .text import PAGE_FOOTER
 
 ATTR = "data-xxgk-n"
 MAX_DEPTH = 20000  # estimated element nesting above which the page is read as tag-stripped text
@@ -351,7 +352,9 @@ class _Reader:
     def flush(self) -> None:
         if self.buf:
             text = norm_text("".join(self.buf))
-            if text:
+            # a paragraph that is only a page footer (pages converted from Word or PDF, a CMS's
+            # 第1页 共3页) is no content: between two parts of a table it would join their rows
+            if text and not PAGE_FOOTER.match(text):
                 self.blocks.append(para(text, Location(line=self.buf_line)))
         self.buf = []
         self.buf_line = None

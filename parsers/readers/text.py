@@ -21,12 +21,13 @@ from ..document import Block, Cell, Document, Location, Warning, para
 
 _HEADER_LINE = re.compile(r"^\s*(标题|发布时间|发文日期|成文日期|文号|发布机构|来源|栏目|原文链接|链接|URL|url|本地目录|索引号|发布日期)\s*[:：]\s*(.*)$")
 _BODY_MARK = re.compile(r"^\s*[=＝\-]{3,}\s*正文\s*[=＝\-]{3,}\s*$")
-_FOOTER = re.compile(r"^\s*(?:[—\-－]\s*\d{1,3}\s*[—\-－]|第\s*\d{1,3}\s*页(?:\s*[/，,]?\s*共\s*\d{1,3}\s*页)?|\d{1,3}\s*/\s*\d{1,3})\s*$")
+# a line that is only a page footer or page number (— 3 —, - 3 -, 第 3 页, 第3页 共5页, 3/5)
+PAGE_FOOTER = re.compile(r"^\s*(?:[—\-－]\s*\d{1,3}\s*[—\-－]|第\s*\d{1,3}\s*页(?:\s*[/，,]?\s*共\s*\d{1,3}\s*页)?|\d{1,3}\s*/\s*\d{1,3})\s*$")
 _KEY_LINE = re.compile(r"^\S{1,12}\s*[:：]")
 _MD_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 # html2text's rule: exactly three dashes per column, joined by "|", no outer pipes
 _H2T_RULE = re.compile(r"^-{3}(?:\|-{3})*[ \t]*$")
-_SKIPPED = re.compile(f"(?:{_FOOTER.pattern})|(?:{_MD_RULE.pattern})")  # footers and markdown rules
+_SKIPPED = re.compile(f"(?:{PAGE_FOOTER.pattern})|(?:{_MD_RULE.pattern})")  # footers and markdown rules
 _TERMINAL = set("。；;！!？?：:）)】」》”\"…")
 _HEADING_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}\s*[.．、]|第[一二三四五六七八九十]+)")
 

@@ -12,6 +12,7 @@ import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from parsers.readers.text import PAGE_FOOTER
 from synth.generator import generate
 
 TITLE_SHAPES = (
@@ -89,7 +90,7 @@ def blocks(text: str) -> list[tuple[str, object]]:
             out.append(("table", rows))
             rows = []
         s = line.strip()
-        if s and not (s.startswith("—") and s.endswith("—")):  # no page footers on a web page
+        if s and not PAGE_FOOTER.match(s):  # no page footers on a web page
             out.append(("p", s))
     if rows:
         out.append(("table", rows))
