@@ -100,12 +100,15 @@ def _checks(checks, reports) -> list:
     return [head, _table("identities failing most", ["check", "strength", "failures", "reports"], rows, right_from=2)]
 
 
-def _unresolved(cells) -> list:
+def _unresolved(cells, reports) -> list:
     if cells is None:
         return ["unresolved cells: no cells.parquet in this folder"]
     un = cells[cells["status"] == "unresolved"]
+    kept = int((reports["status"] == "kept").sum())
+    without = kept - cells["report_id"].nunique()  # a page that only links its attachment has no cells
     head = (f"unresolved cells: {len(un)} of {len(cells)} cells, in {un['report_id'].nunique()} of "
-            f"{cells['report_id'].nunique()} reports (left unresolved rather than guessed)")
+            f"{kept} kept reports" + (f" ({without} with no cells)" if without > 0 else "")
+            + " (left unresolved rather than guessed)")
     if not len(un):
         return [head]
     top = un.groupby("address").agg(n=("report_id", "size"), reports=("report_id", "nunique")).reset_index()
@@ -160,7 +163,7 @@ def summarize(folder: str | Path, width: int = 110) -> str:
     buf = io.StringIO()
     con = Console(file=buf, width=width, highlight=False, color_system=None, soft_wrap=False)
     con.print(f"xxgk summary of {folder}")
-    for part in (_by_year_template(reports), _coverage(cov, reports), _checks(checks, reports), _unresolved(cells),
+    for part in (_by_year_template(reports), _coverage(cov, reports), _checks(checks, reports), _unresolved(cells, reports),
                  _copied(reports, sim)):
         con.print()
         for x in part:

@@ -44,6 +44,7 @@ def test_summary_shows_each_part(built):
                  "most copied reports"):
         assert part in text, part
     assert "documents: 4 kept, 0 duplicate, 1 skipped, 0 error" in text
+    assert "of 4 kept reports (left unresolved" in text  # counted over kept reports, not over those with cells
     year_rows = {line.split()[0]: line for line in text.splitlines() if line[:4] in ("2020", "2022", "2023")}
     assert set(year_rows) == {"2020", "2022", "2023"}
     assert year_rows["2020"].split()[-1] == "2" and year_rows["2023"].split()[-1] == "1"
