@@ -10,12 +10,15 @@ from pathlib import Path
 
 from . import checks as checks_mod
 from .document import Document, Flat, Warning
+from .extract_t2 import extract_t2
+from .extract_t3 import extract_t3
+from .extract_t4 import extract_t4
 from .metadata import detect_version, report_metadata
 from .model import Report, ReportCell
 from .readers.text import JOINED_WEB_TEXT
 from .scope import report_scope
 from .sections import GENERIC_HEADING, split_sections
-from .tables import Context, extract_t2, extract_t3, extract_t4, find_anchors
+from .tables import Context, find_anchors
 from .templates import latest, table_addresses, template
 
 TABLE_NAMES = {"t2": "table 二 (主动公开政府信息情况)", "t3": "table 三 (收到和处理政府信息公开申请情况)",
