@@ -12,6 +12,7 @@ re-aligned by alignment.py or, failing that, stated only if every identity confi
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from functools import cache
 
 from .alignment import align_table3, label_word
@@ -22,7 +23,7 @@ from .identities import evaluate, row_groups
 from .joint import t3_joint
 from .labels import compile_alternatives, label_number, without_values
 from .model import ReportCell
-from .readings import Rank, RowSpec, solve_run, valid_for, violations
+from .readings import Rank, Reading, RowSpec, solve_run, valid_for, violations
 from .splitting import Field
 from .tables import (
     Context,
@@ -37,7 +38,7 @@ from .tables import (
     unreadable,
     unresolve,
 )
-from .templates import Template, template, variants
+from .templates import Column, Template, template, variants
 
 
 @cache
@@ -76,20 +77,67 @@ _NO_FAULT = Rank(0, 0, 0, 0, 0, 0)  # the rank of a reading none was kept for (a
 
 
 def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
-    flat, tpl, vanish = ctx.flat, ctx.tpl, ctx.vanish
     res = TableResult()
-    text = flat.text
     # labels are searched with the values blanked out, so that a label wrapped around
     # its row's values is found whole (its extent then holds them)
-    label_text = _label_text(flat)
-    found = find_labels(label_text, start, end, list(_t3_label_rows(tpl.version)))
+    label_text = _label_text(ctx.flat)
+    found = find_labels(label_text, start, end, list(_t3_label_rows(ctx.tpl.version)))
     if len(found) < 3:
         return res
     res.found = True
-    group_pats = _t3_group_patterns(tpl.version)
-    groups = [gl for gl in group_labels(label_text, start, end, group_pats)]
+    labels = _labels_in_order(label_text, start, end, ctx.tpl.version, found)
+    t3 = _Table3.of(ctx, res)
+    # runs of values no row label precedes: before the first label, or more in a segment
+    # than the rows it can hold
+    head_runs = value_runs(segment_fields(ctx.flat, start, labels[0].start, labels[0].start), ctx.flat) if labels else []
+    t3.stray = len([r for r in head_runs if any(f.text for f in r)])
+    extents = _read_rows(t3, labels, found, start, end)
+    _drop_unread(t3, found, start)
+    _settle(t3, head_runs, extents)
+    return res
+
+
+@dataclass(slots=True)
+class _Table3:
+    """Table 三 as it is read: each row's spec, its kept readings (with their ranks, for
+    the whole table to choose among) and where its label stands, and how many runs of
+    values stand where no row label precedes them (`stray`)."""
+
+    ctx: Context
+    res: TableResult
+    cols: tuple[Column, ...]
+    groups: tuple  # the row identity: 总计 = the applicant columns
+    specs: dict[str, RowSpec]
+    readings: dict[str, list[Reading]] = field(default_factory=dict)
+    ranks: dict[Reading, Rank] = field(default_factory=dict)
+    locs: dict = field(default_factory=dict)
+    stray: int = 0
+
+    @classmethod
+    def of(cls, ctx: Context, res: TableResult) -> _Table3:
+        tpl = ctx.tpl
+        cols, g = tpl.t3_columns, row_groups(tpl.version, "t3")
+        return cls(ctx, res, cols, g, {r.key: RowSpec(r.key, cols, g) for r in tpl.t3_rows})
+
+    def spec(self, key: str) -> RowSpec:
+        return RowSpec(key, self.cols, self.groups)
+
+    def solve(self, spec: RowSpec, run: list[Field]) -> list[Reading]:
+        """The readings of `run` the row's own arithmetic admits (their ranks kept)."""
+        ctx = self.ctx
+        return solve_run(spec, run, ctx.vanish, self.ranks, ctx.spaced, ctx.traced).readings
+
+    def keep(self, key: str, spec: RowSpec, rs: list[Reading], loc) -> None:
+        self.specs[key] = spec
+        self.readings[key] = rs
+        self.locs[key] = loc
+
+
+def _labels_in_order(label_text: str, start: int, end: int, version: str, found: dict[str, Label]) -> list[Label]:
+    """The row labels found and the group labels (（二）不予公开 …) in text order, less the
+    group matches that overlap row labels (e.g. 不予公开 inside another label)."""
+    groups = group_labels(label_text, start, end, _t3_group_patterns(version))
     labels = sorted(list(found.values()) + groups, key=lambda l: l.start)
-    # drop group matches that overlap row labels (e.g. 不予公开 inside another label)
     clean: list[Label] = []
     for l in labels:
         if clean and l.start < clean[-1].end:
@@ -98,82 +146,107 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
             if clean[-1].group:
                 clean.pop()
         clean.append(l)
-    labels = clean
-    cols = tpl.t3_columns
-    g = row_groups(tpl.version, "t3")  # the row identity: 总计 = the applicant columns
-    specs = {r.key: RowSpec(r.key, cols, g) for r in tpl.t3_rows}
-    readings: dict[str, list] = {}
-    ranks: dict = {}
-    label_locs = {}
-    order = [r.key for r in tpl.t3_rows]
-    missing_after: dict[str, list[str]] = {}
-    # runs of values no row label precedes: before the first label, or more in a segment
-    # than the rows it can hold
-    head_runs = value_runs(segment_fields(flat, start, labels[0].start, labels[0].start), flat) if labels else []
-    stray = len([r for r in head_runs if any(f.text for f in r)])
-    extents = []  # (label, its value runs) in text order, for alignment.align_table3
-    positions = page_columns(text, start, end, len(cols)) if ctx.layout else []
+    return clean
+
+
+def _missing_after(tpl: Template, found: dict[str, Label]) -> dict[str, list[str]]:
+    """Rows whose label was not found, by the found row before them: their values are
+    the runs after that row's own, in template order."""
+    out: dict[str, list[str]] = {}
     prev = None
-    for k in order:
-        if k in found:
-            prev = k
+    for r in tpl.t3_rows:
+        if r.key in found:
+            prev = r.key
         elif prev is not None:
-            missing_after.setdefault(prev, []).append(k)
+            out.setdefault(prev, []).append(r.key)
+    return out
+
+
+def _read_rows(t3: _Table3, labels: list[Label], found: dict[str, Label], start: int, end: int) -> list:
+    """Read the rows after each label; returns (label, its value runs) in text order, for
+    alignment.align_table3."""
+    flat = t3.ctx.flat
+    missing_after = _missing_after(t3.ctx.tpl, found)
+    positions = page_columns(flat.text, start, end, len(t3.cols)) if t3.ctx.layout else []
+    extents = []
     for i, lab in enumerate(labels):
-        nxt = labels[i + 1].start if i + 1 < len(labels) else end
-        fields = segment_fields(flat, lab.end, nxt, labels[i + 1].start if i + 1 < len(labels) else None)
+        nxt = labels[i + 1].start if i + 1 < len(labels) else None
+        fields = segment_fields(flat, lab.end, end if nxt is None else nxt, nxt)
         runs = value_runs(inside_fields(flat, lab.start, lab.end), flat) + value_runs(fields, flat)
         extents.append((lab, runs))
         if lab.group:
-            key = lab.key
-            if key not in tpl.t3_derived:
-                continue
-            lone_other = key == "other" and not any(k in found for k in tpl.t3_derived.get("other", ()))
-            if not runs or (all(f.text == "" for f in runs[0]) and not lone_other):
-                continue
-            spec = RowSpec(key, cols, g)
-            rs, _ = solve_run(spec, runs[0], vanish, ranks, ctx.spaced, ctx.traced)
-            if rs:
-                specs[key] = spec
-                readings[key] = rs
-                label_locs[key] = flat.loc(lab.start)
-                if key == "other":
-                    res.warnings.append(Warning("GROUP_ROW_ONLY", "t3: the report prints one （六）其他处理 row; its values are t3/other/*, the three sub-rows are absent"))
-                else:
-                    res.warnings.append(Warning("SUBTOTAL_ROW", f"t3: the report prints a subtotal row for group {key}; kept as t3/{key}/*, not added into identities twice"))
-            continue
-        key = lab.key
-        label_locs[key] = flat.loc(lab.start)
-        sub = next((j for j, f in enumerate(fields) if "小计" in f.text.replace(" ", "")), None)
-        group = key.split(".")[0] if "." in key else None
-        if sub is not None and group in tpl.t3_derived and group not in readings:
-            # a 小计 row the reporter added under a group: its values are the group's, kept apart
-            sub_runs = value_runs(fields[sub + 1:], flat)
-            runs = value_runs(fields[:sub], flat)
-            rs, _ = solve_run(RowSpec(group, cols, g), sub_runs[0], vanish, ranks, ctx.spaced, ctx.traced) if sub_runs else ([], None)
-            if rs:
-                specs[group] = RowSpec(group, cols, g)
-                readings[group] = rs
-                label_locs[group] = flat.loc(fields[sub].offset)
-                res.warnings.append(Warning("SUBTOTAL_ROW", f"t3: the report prints a 小计 row for group {group}; kept as t3/{group}/*, not added into identities twice"))
-        targets = [key] + missing_after.get(key, [])
-        if not runs:
-            readings[key] = [tuple(("", None) for _ in cols)]
-            continue
-        stray += sum(1 for r in runs[len(targets):] if any(f.text for f in r) and not label_word(r, len(cols)))
-        if len(runs) > 1 and len(runs) <= len(targets):
-            res.warnings.append(Warning("ROWS_BY_ORDER", f"t3: rows {', '.join(targets[1:len(runs)])} have no readable label; their values were taken in template order"))
-        for tk, run in zip(targets, runs):
-            rs = _by_position(ctx, positions, specs[tk], run, ranks)
-            if not rs:
-                rs, _ = solve_run(specs[tk], run, vanish, ranks, ctx.spaced, ctx.traced)
-            if rs:
-                readings[tk] = rs
-                label_locs.setdefault(tk, flat.loc(run[0].offset))
-            else:
-                res.warnings.append(unreadable("t3", tk, run, len(cols)))
-                readings[tk] = []
-                stray += sum(1 for f in run if f.text) > len(cols)  # values of several rows in one run
+            _read_group_row(t3, lab, runs, found)
+        else:
+            _read_row(t3, lab, fields, runs, [lab.key] + missing_after.get(lab.key, []), positions)
+    return extents
+
+
+def _read_group_row(t3: _Table3, lab: Label, runs: list, found: dict[str, Label]) -> None:
+    """A group's own row (a subtotal, or 2021's （六）其他处理 printed alone), kept apart
+    from its parts so that it is not added into the identities twice."""
+    key, derived = lab.key, t3.ctx.tpl.t3_derived
+    if key not in derived:
+        return
+    lone_other = key == "other" and not any(k in found for k in derived.get("other", ()))
+    if not runs or (all(f.text == "" for f in runs[0]) and not lone_other):
+        return
+    spec = t3.spec(key)
+    rs = t3.solve(spec, runs[0])
+    if not rs:
+        return
+    t3.keep(key, spec, rs, t3.ctx.flat.loc(lab.start))
+    if key == "other":
+        t3.res.warnings.append(Warning("GROUP_ROW_ONLY", "t3: the report prints one （六）其他处理 row; its values are t3/other/*, the three sub-rows are absent"))
+    else:
+        t3.res.warnings.append(Warning("SUBTOTAL_ROW", f"t3: the report prints a subtotal row for group {key}; kept as t3/{key}/*, not added into identities twice"))
+
+
+def _read_row(t3: _Table3, lab: Label, fields: list[Field], runs: list, targets: list[str], positions: list) -> None:
+    """The rows `targets` (the label's own, then those whose labels are missing) from the
+    runs after the label, in order."""
+    key, flat, n = lab.key, t3.ctx.flat, len(t3.cols)
+    t3.locs[key] = flat.loc(lab.start)
+    runs = _read_subtotal(t3, key, fields, runs)
+    if not runs:
+        t3.readings[key] = [tuple(("", None) for _ in t3.cols)]
+        return
+    t3.stray += sum(1 for r in runs[len(targets):] if any(f.text for f in r) and not label_word(r, n))
+    if len(runs) > 1 and len(runs) <= len(targets):
+        t3.res.warnings.append(Warning("ROWS_BY_ORDER", f"t3: rows {', '.join(targets[1:len(runs)])} have no readable label; their values were taken in template order"))
+    for tk, run in zip(targets, runs):
+        rs = _by_position(t3.ctx, positions, t3.specs[tk], run, t3.ranks)
+        if not rs:
+            rs = t3.solve(t3.specs[tk], run)
+        if rs:
+            t3.readings[tk] = rs
+            t3.locs.setdefault(tk, flat.loc(run[0].offset))
+        else:
+            t3.res.warnings.append(unreadable("t3", tk, run, n))
+            t3.readings[tk] = []
+            t3.stray += sum(1 for f in run if f.text) > n  # values of several rows in one run
+
+
+def _read_subtotal(t3: _Table3, key: str, fields: list[Field], runs: list) -> list:
+    """A 小计 row the reporter added under a group: its values are the group's, kept
+    apart. Returns the row's own runs (those before 小计)."""
+    sub = next((j for j, f in enumerate(fields) if "小计" in f.text.replace(" ", "")), None)
+    group = key.split(".")[0] if "." in key else None
+    if sub is None or group not in t3.ctx.tpl.t3_derived or group in t3.readings:
+        return runs
+    flat = t3.ctx.flat
+    sub_runs = value_runs(fields[sub + 1:], flat)
+    spec = t3.spec(group)
+    rs = t3.solve(spec, sub_runs[0]) if sub_runs else []
+    if rs:
+        t3.keep(group, spec, rs, flat.loc(fields[sub].offset))
+        t3.res.warnings.append(Warning("SUBTOTAL_ROW", f"t3: the report prints a 小计 row for group {group}; kept as t3/{group}/*, not added into identities twice"))
+    return value_runs(fields[:sub], flat)
+
+
+def _drop_unread(t3: _Table3, found: dict[str, Label], start: int) -> None:
+    """Rows with no readings leave the table; a row of the template that was not read is
+    stated unresolved, and the parts of a group row printed alone are absent."""
+    tpl, readings, specs = t3.ctx.tpl, t3.readings, t3.specs
     # a group row printed alone (one （六） row in a 2021 report): its parts are absent, not blank
     for group in tpl.printed_alone & readings.keys():
         for k in tpl.t3_derived[group]:
@@ -184,11 +257,34 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
         if k not in readings or not readings[k]:
             readings.pop(k, None)
             if k in specs and k not in tpl.t3_derived:
-                res.warnings.append(Warning("ROW_NOT_FOUND", f"t3 row {k}: label or values not found; its cells are unresolved"))
-                for c in cols:
+                t3.res.warnings.append(Warning("ROW_NOT_FOUND", f"t3 row {k}: label or values not found; its cells are unresolved"))
+                for c in t3.cols:
                     a = f"t3/{k}/{c.key}"
-                    res.cells[a] = ReportCell(a, None, "", "unresolved", flat.loc(start))
+                    t3.res.cells[a] = ReportCell(a, None, "", "unresolved", t3.ctx.flat.loc(start))
             specs.pop(k, None)
+
+
+class _JointCheck:
+    """The table's column sums (joint.py) as resolve_rows asks them, noting whether they
+    admitted the readings (None: not asked)."""
+
+    __slots__ = ("narrow", "admitted")
+
+    def __init__(self, tpl: Template, cols: tuple[Column, ...]) -> None:
+        self.narrow = t3_joint(tpl, cols)
+        self.admitted: bool | None = None
+
+    def __call__(self, sets: dict) -> dict | None:
+        narrowed = self.narrow(sets)
+        self.admitted = narrowed is not None
+        return narrowed
+
+
+def _settle(t3: _Table3, head_runs: list, extents: list) -> None:
+    """The table's cells from the rows' readings: narrowed by the column sums, assembled,
+    re-aligned where values stand away from their labels, and left unresolved where
+    nothing confirms the rows."""
+    ctx, res, tpl, ranks = t3.ctx, t3.res, t3.ctx.tpl, t3.ranks
     if ctx.layout:
         # pdftotext -layout prints an empty cell as spaces: where cells vanished, a blank
         # 总计 (component rows may leave it blank) is as likely as a filled one, so a
@@ -197,26 +293,22 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
         for r, k in ranks.items():
             if k.vanished:
                 ranks[r] = k._replace(unverifiable=0)
-    joint, admitted = t3_joint(tpl, cols), {}
-
-    def joint_check(sets):  # the table's column sums, noting whether they admitted the readings
-        narrowed = joint(sets)
-        admitted["all"] = narrowed is not None
-        return narrowed
-    res.cells.update(resolve_rows(ctx, "t3", specs, readings, label_locs, joint_check, res.warnings, ranks=ranks,
-                                   competing=res.readings))
+    joint_check = _JointCheck(tpl, t3.cols)
+    res.cells.update(resolve_rows(ctx, "t3", t3.specs, t3.readings, t3.locs, joint_check, res.warnings, ranks=ranks,
+                                  competing=res.readings))
+    stray = t3.stray
     if (stray or any(c.status == "unresolved" for c in res.cells.values())) \
-            and align_table3(ctx, res, cols, head_runs, extents, cell_out, bool(stray or ctx.reading_order)):
+            and align_table3(ctx, res, t3.cols, head_runs, extents, cell_out, bool(stray or ctx.reading_order)):
         stray = 0  # every value row has its label
     if stray or ctx.reading_order:
         _distrust_unaligned(tpl, res, stray)
+    readings = t3.readings
     unconfirmed = [k for k, rs in readings.items() if rs and all(ranks.get(r, _NO_FAULT).unconfirmed for r in rs)]
     if unconfirmed:
-        if "all" not in admitted:  # every row had one reading: the sums were not asked yet
+        if joint_check.admitted is None:  # every row had one reading: the sums were not asked yet
             joint_check({k: rs for k, rs in readings.items() if rs})
-        if not admitted["all"]:
+        if not joint_check.admitted:
             _unresolve_rows(res, unconfirmed)
-    return res
 
 
 _label_texts: dict[int, tuple[Flat, str]] = {}
