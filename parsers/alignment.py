@@ -162,7 +162,7 @@ def replace_rows(res, table: str, placed: dict, keys: list[str]) -> None:
 
 
 def row_cells(table: str, key: str, row: tuple[Field, ...], cols, flat: Flat, cell_out) -> dict | None:
-    """The cells of one aligned row (`cell_out`: tables._cell_out), or None where a value
+    """The cells of one aligned row (`cell_out`: tables.cell_out), or None where a value
     does not fit its column."""
     from .tables import _valid_for
 

@@ -5,7 +5,7 @@ The identities are data (the ``identities`` of each template definition file,
 
 * `evaluate` turns them into the report's checks (`parsers.checks`);
 * `row_groups`, `column_sums` and `row_inequalities` give the matcher the sums and bounds
-  that confirm readings of run-together digits (`parsers.tables`);
+  that confirm readings of run-together digits (`parsers.readings`, `parsers.joint`);
 * `blank_is_total` and `row_sums` give the panel the blank policy and the row sums that
   derive a blank total (`pipeline.values`);
 * `cross_year` evaluates the identities that link a report to the previous year's (the

@@ -48,9 +48,9 @@ class Rank(NamedTuple):
         return self[:3]
 
 
-class Ranked(NamedTuple):
-    reading: Reading
-    rank: Rank
+# A reading and its rank. A plain pair, taken apart as `for reading, rank in ranked`: a
+# named tuple would cost a Python call for each of the many readings of every row.
+Ranked = tuple[Reading, Rank]
 
 
 class Solved(NamedTuple):
@@ -126,7 +126,7 @@ def rank_readings(
     base = run[0].offset if run else 0
     fields = tuple((f.text, f.splittable, f.offset - base) for f in run)
     ranked = _ranked_at_zero(spec.cols, spec.groups, spec.le, fields, vanish, spaced, traced)
-    return [Ranked(tuple((t, None if o is None else o + base) for t, o in r), k) for r, k in ranked]
+    return [(tuple((t, None if o is None else o + base) for t, o in r), k) for r, k in ranked]
 
 
 @lru_cache(maxsize=4096)
@@ -241,7 +241,7 @@ def _rank_readings(
             continue
         soft = sum(1 for a, b in spec.le if vals[a] is not None and vals[b] is not None and vals[a] > vals[b])
         neg = sum(1 for i, v in enumerate(vals) if v is not None and v < 0 and not spec.cols[i].signed)
-        ranked.append(Ranked(r, Rank(neg, violated, soft, unverifiable, vanished.get(r, 0), unconfirmed)))
+        ranked.append((r, Rank(neg, violated, soft, unverifiable, vanished.get(r, 0), unconfirmed)))
     return ranked
 
 
@@ -270,7 +270,7 @@ def _rank_traced(spec: RowSpec, run: list[Field], vanish: bool) -> list[Ranked]:
             soft = sum(1 for a, b in spec.le if vals[a] is not None and vals[b] is not None and vals[a] > vals[b])
             neg = sum(1 for i, v in enumerate(vals) if v is not None and v < 0 and not spec.cols[i].signed)
             ranked.append(
-                Ranked(r, Rank(neg, sum(1 for x in states if x == 2), soft, sum(1 for x in states if x == 1), 0, 0))
+                (r, Rank(neg, sum(1 for x in states if x == 2), soft, sum(1 for x in states if x == 1), 0, 0))
             )
         if any(not (k.negative or k.violated or k.soft or k.unverifiable) for _, k in ranked):
             break
@@ -469,7 +469,7 @@ def solve_run(
     row's own arithmetic admits and leave the finer preference (a verified total over
     a blank one, fewer vanished cells) until the whole table has been checked."""
     ranked = rank_readings(spec, run, vanish, spaced, traced)
-    floor = min(k.hard for _, k in ranked) if ranked else None
+    floor = min(k for _, k in ranked).hard if ranked else None  # (the least rank has the least first fields)
     if any(f.splittable for f in run) and (floor is None or floor[:2] != (0, 0)):  # (negative, violated)
         # Every way of cutting the digits breaks the row's own total (or makes a count
         # negative). Where the text admits one cut only (seven digits for seven columns),
@@ -481,12 +481,12 @@ def solve_run(
         only = None if vanish or not all(f.text for f in run) else _only_split(spec, run)
         if only is None:
             return Solved([], None)
-        ranked = [Ranked(only, violations(spec, only))]
-        floor = ranked[0].rank.hard
+        rank = violations(spec, only)
+        ranked, floor = [(only, rank)], rank.hard
     elif not ranked:
         return Solved([], None)
     if ranks is None:
         return best(ranked)
-    kept = [(r, k) for r, k in ranked if k.hard == floor]
+    kept = [(r, k) for r, k in ranked if k[:3] == floor]  # k.hard, inline: once per reading
     ranks.update(kept)
     return Solved([r for r, _ in kept], floor)

@@ -20,7 +20,7 @@ space or a vanished cell where the total stands) is read only where no printed t
 adds up; where blank totals must be read and the text is long, the readings are too many
 to list and the row is left unresolved (`None`).
 
-The caller (tables._rank_readings) turns the ranked readings into cells as for any other
+The caller (readings._rank_readings) turns the ranked readings into cells as for any other
 text: a cell is stated only where all best readings agree.
 """
 from __future__ import annotations
