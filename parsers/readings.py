@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from .splitting import Cell, Field, _piece_ends, place_with_gaps, split_fields, window_fits
 from .templates import Column
-from .traces import traced_readings
+from .traces import TRACED_BLANK_TOTALS, traced_readings
 from .values import parse_value
 
 SPLIT_LIMIT = 20000  # readings of one row's digits searched before giving up on the row
@@ -114,9 +114,7 @@ class RowSpec:
     le: tuple[tuple[int, int], ...] = ()  # soft a <= b pairs
 
 
-def rank_readings(
-    spec: RowSpec, run: list[Field], vanish: bool, spaced: bool = False, traced: bool = False
-) -> list[Ranked]:
+def rank_readings(spec: RowSpec, run: list[Field], vanish: bool, spaced: bool = False, traced: int = 0) -> list[Ranked]:
     """Readings of one row's value run, each with its rank (lower is better).
 
     The same value text recurs across rows and reports (0000000 …), and the readings
@@ -131,7 +129,7 @@ def rank_readings(
 
 @lru_cache(maxsize=4096)
 def _ranked_at_zero(
-    cols: tuple[Column, ...], groups: tuple, le: tuple, fields: tuple, vanish: bool, spaced: bool, traced: bool = False
+    cols: tuple[Column, ...], groups: tuple, le: tuple, fields: tuple, vanish: bool, spaced: bool, traced: int = 0
 ) -> tuple[Ranked, ...]:
     """_rank_readings of the run `fields` ((text, splittable, offset) each).
 
@@ -142,7 +140,7 @@ def _ranked_at_zero(
     spec = RowSpec("", cols, groups, le)
     run = [Field(text, offset, splittable) for text, splittable, offset in fields]
     if traced:
-        return tuple(_rank_traced(spec, run, vanish))
+        return tuple(_rank_traced(spec, run, vanish, traced == TRACED_BLANK_TOTALS))
     if spaced and any(f.splittable for f in run):
         whole = _rank_readings(spec, [f._replace(splittable=False) for f in run], vanish, keep_blanks=True)
         if whole and min((k.negative, k.violated) for _, k in whole) == (0, 0):
@@ -245,17 +243,18 @@ def _rank_readings(
     return ranked
 
 
-def _rank_traced(spec: RowSpec, run: list[Field], vanish: bool) -> list[Ranked]:
+def _rank_traced(spec: RowSpec, run: list[Field], vanish: bool, blank_totals: bool = False) -> list[Ranked]:
     """Readings of a run of web text whose empty cells left a no-break space or nothing
     (traces.py), ranked as _rank_readings ranks: the number of vanished cells is no
     evidence, so it does not rank them; a blank total is read only where no printed one
-    adds up."""
+    adds up (or, with `blank_totals`, in a table that leaves totals blank, everywhere,
+    ranked alike with printed ones)."""
     valid = valid_for(spec.cols)
     # a value alone on its line is no one cell here: the cells of a row run together
     run = [f._replace(splittable=True) if f.text else f for f in run]
     ranked = []
-    for blank_totals in (False, True):
-        readings = traced_readings(run, len(spec.cols), spec.groups, valid, cell_value, blank_totals, vanish)
+    for phase in (True,) if blank_totals else (False, True):
+        readings = traced_readings(run, len(spec.cols), spec.groups, valid, cell_value, phase, vanish)
         if readings is None:
             return []  # too many to list: what they agree on proves nothing
         ranked = []
@@ -269,9 +268,10 @@ def _rank_traced(spec: RowSpec, run: list[Field], vanish: bool) -> list[Ranked]:
                 ]
             soft = sum(1 for a, b in spec.le if vals[a] is not None and vals[b] is not None and vals[a] > vals[b])
             neg = sum(1 for i, v in enumerate(vals) if v is not None and v < 0 and not spec.cols[i].signed)
-            ranked.append(
-                (r, Rank(neg, sum(1 for x in states if x == 2), soft, sum(1 for x in states if x == 1), 0, 0))
-            )
+            unverified = sum(1 for x in states if x == 1)
+            if phase:  # blank totals read: no reading is surer than another for its other groups
+                unverified = 0 if blank_totals else min(unverified, 1)
+            ranked.append((r, Rank(neg, sum(1 for x in states if x == 2), soft, unverified, 0, 0)))
         if any(not (k.negative or k.violated or k.soft or k.unverifiable) for _, k in ranked):
             break
     return ranked
@@ -463,7 +463,7 @@ def violations(spec: RowSpec, r: Reading) -> Rank:
 
 
 def solve_run(
-    spec: RowSpec, run: list[Field], vanish: bool, ranks: dict | None = None, spaced: bool = False, traced: bool = False
+    spec: RowSpec, run: list[Field], vanish: bool, ranks: dict | None = None, spaced: bool = False, traced: int = 0
 ) -> Solved:
     """The best readings of a run. With `ranks` (a dict to fill), keep every reading the
     row's own arithmetic admits and leave the finer preference (a verified total over

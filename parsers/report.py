@@ -20,6 +20,7 @@ from .scope import report_scope
 from .sections import GENERIC_HEADING, split_sections
 from .tables import Context, find_anchors
 from .templates import latest, table_addresses, template
+from .traces import TRACED, TRACED_BLANK_TOTALS
 
 TABLE_NAMES = {"t2": "table 二 (主动公开政府信息情况)", "t3": "table 三 (收到和处理政府信息公开申请情况)",
                "t4": "table 四 (行政复议、行政诉讼情况)"}
@@ -103,12 +104,12 @@ def _prose(text: str, regions: dict) -> str:
 _SPACED_VALUES = re.compile(r"\d[ \u3000]+[+\-]?\d")
 
 
-def _extract_tables(flat: Flat, tpl, regions: dict, vanish: bool):
+def _extract_tables(flat: Flat, tpl, regions: dict, vanish: bool, blank_totals: bool = False):
     spaced = _SPACED_VALUES.search(flat.text, *regions["t3"]) is not None
     codes = {w.code for w in flat.doc.warnings}
     ctx = Context(flat, tpl, vanish, find_anchors(_prose(flat.text, regions)), spaced,
                   reading_order="PDF_TEXT_READING_ORDER" in codes, layout="PDF_TEXT_LAYOUT" in codes,
-                  traced=_joined_web_text(flat))
+                  traced=(TRACED_BLANK_TOTALS if blank_totals else TRACED) if _joined_web_text(flat) else 0)
     out = {}
     for key, fn in (("t2", extract_t2), ("t3", extract_t3), ("t4", extract_t4)):
         s, e = regions[key]
@@ -156,6 +157,11 @@ def _parse_document(doc: Document, rid: str, source: dict) -> Report:
         warnings.append(Warning("BLANKS_VANISHED", "some rows of a page's text whose cells ran together fit no "
                                 "reading with every cell kept: empty cells may have left no trace, so every row "
                                 "was read allowing vanished blanks anywhere"))
+    if _joined_web_text(flat) and _blank_total_stated(tables["t3"]):
+        tables = _extract_tables(flat, tpl, regions, vanish=_vanished(warnings), blank_totals=True)
+        warnings.append(Warning("BLANKS_VANISHED", "table 三 of a page's text whose cells ran together leaves a "
+                                "total blank: in every row a printed total that adds up was not preferred to a "
+                                "blank one"))
     cells: list[ReportCell] = []
     for key, res in tables.items():
         warnings += res.warnings
@@ -205,6 +211,15 @@ def _blanks_vanish(tables) -> bool:
 
 def _joined_web_text(flat: Flat) -> bool:
     return any(w.code == "FLATTENING" and w.message == JOINED_WEB_TEXT for w in flat.doc.warnings)
+
+
+def _vanished(warnings) -> bool:
+    return any(w.code == "BLANKS_VANISHED" for w in warnings)
+
+
+def _blank_total_stated(t3) -> bool:
+    """A row of table 三 read with its total blank: the table leaves totals blank."""
+    return any(a.endswith("/total") and c.status == "blank" for a, c in t3.cells.items())
 
 
 def _rows_unread(tables) -> bool:

@@ -60,7 +60,7 @@ class Context:
     spaced: bool = False  # table 三's values are separated by spaces: a word is one cell
     reading_order: bool = False  # a PDF's text in reading order: rows stand only where identities confirm them
     layout: bool = False  # pdftotext -layout text: an empty cell is spaces
-    traced: bool = False  # web text, cells run together: an empty cell is a no-break space or nothing (traces.py)
+    traced: int = 0  # web text, cells run together: an empty cell is a no-break space or nothing (traces.TRACED*)
 
 
 @dataclass

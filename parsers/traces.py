@@ -18,17 +18,27 @@ blank parts, confirms nothing where a cell vanished or a trailing blank was give
 next row: the same text reads as that part with a blank total. A blank total (a no-break
 space or a vanished cell where the total stands) is read only where no printed total
 adds up; where blank totals must be read and the text is long, the readings are too many
-to list and the row is left unresolved (`None`).
+to list and the row is left unresolved (`None`). Readings with a blank total all rank
+alike, whichever groups of the row add up: a printed total read among them is a guess.
+
+A table that leaves a total blank (a row of table 三 is stated with a blank total) may
+leave others blank too (reporters who blank the total of component rows): there, a
+printed total that adds up is found by chance as easily as not, in digits run together
+with cells that may have vanished, so it is not preferred to a blank one
+(TRACED_BLANK_TOTALS; the report reads the tables again so, see report.py).
 
 The caller (readings._rank_readings) turns the ranked readings into cells as for any other
 text: a cell is stated only where all best readings agree.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from .splitting import Cell, Field, _piece_ends
 
+TRACED = 1  # Context.traced: text of this kind
+TRACED_BLANK_TOTALS = 2  # and its table 三 states a blank total: printed totals are not preferred
 LABEL_PAD = 2  # empty label cells that may stand before a row's label (part | group | row)
 TRACED_LIMIT = 20000  # readings of one row searched before giving up on it
 
@@ -47,8 +57,17 @@ def _fewest(f: Field, pos: int = 0) -> int:
     return zeros + (zeros < len(s))
 
 
-def _search(fields: list[Field], n: int, totals: dict, valid: Callable, num: Callable, blank_totals: bool,
-            vanish: bool, limit: int, bound: int | None = None) -> tuple[dict, bool]:
+def _search(
+    fields: list[Field],
+    n: int,
+    totals: dict,
+    valid: Callable,
+    num: Callable,
+    blank_totals: bool,
+    vanish: bool,
+    limit: int,
+    bound: int | None = None,
+) -> tuple[dict, bool]:
     """{reading: vanished cells} of `fields` as n cells, with cells vanished anywhere;
     every total printed is the sum of its parts (`totals`: total index -> part indices),
     and may be blank only with `blank_totals`. The second value is False when the search
@@ -131,8 +150,9 @@ def _search(fields: list[Field], n: int, totals: dict, valid: Callable, num: Cal
     return out, complete[0]
 
 
-def traced_readings(run: list[Field], n: int, groups: tuple, valid: Callable, num: Callable,
-                    blank_totals: bool, vanish: bool) -> dict | None:
+def traced_readings(
+    run: list[Field], n: int, groups: tuple, valid: Callable, num: Callable, blank_totals: bool, vanish: bool
+) -> dict | None:
     """{reading: gapped} of `run` as n cells under the model above; gapped is True where
     the reading needs a vanished cell or gives trailing blanks to the next row. None when
     the readings are too many to list."""
@@ -144,7 +164,7 @@ def traced_readings(run: list[Field], n: int, groups: tuple, valid: Callable, nu
         trailing += 1
     out: dict = {}
     for drop in range(min(trailing, LABEL_PAD) + 1):
-        fields = run[:len(run) - drop]
+        fields = run[: len(run) - drop]
         if not fields:
             break
         for found, complete in _searches(fields, n, groups, totals, valid, num, blank_totals, vanish):
@@ -156,8 +176,16 @@ def traced_readings(run: list[Field], n: int, groups: tuple, valid: Callable, nu
     return out
 
 
-def _searches(fields: list[Field], n: int, groups: tuple, totals: dict, valid: Callable, num: Callable,
-              blank_totals: bool, vanish: bool):
+def _searches(
+    fields: list[Field],
+    n: int,
+    groups: tuple,
+    totals: dict,
+    valid: Callable,
+    num: Callable,
+    blank_totals: bool,
+    vanish: bool,
+):
     """_search's results for `fields`. A row whose one total is its last cell, printed at
     the end of a run of digits, is searched total first: each tail of the digits that may
     be the total, then the parts that add up to it."""
@@ -170,5 +198,14 @@ def _searches(fields: list[Field], n: int, groups: tuple, totals: dict, valid: C
         if (tail[0] == "0" and tail != "0") or not valid(n - 1, tail):
             continue
         head = fields[:-1] + ([Field(last.text[:cut], last.offset, True)] if cut else [])
-        yield _search(head + [Field(tail, last.offset + cut, False)], n, totals, valid, num, False, vanish,
-                      TRACED_LIMIT, bound=int(tail))
+        yield _search(
+            head + [Field(tail, last.offset + cut, False)],
+            n,
+            totals,
+            valid,
+            num,
+            False,
+            vanish,
+            TRACED_LIMIT,
+            bound=int(tail),
+        )
