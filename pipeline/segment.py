@@ -55,9 +55,13 @@ class Segmenter:
         self._logtotal = log(self.total)
         self._seen: dict[str, int | None] = {}
 
+    SEEN_LIMIT = 1 << 18  # looked-up fragments remembered (~40 MB): a build reads a million texts
+
     def freq(self, word: str) -> int | None:
         """The word's frequency; 0 for a prefix of a word only; None when neither."""
         if word not in self._seen:
+            if len(self._seen) >= self.SEEN_LIMIT:  # every text brings new fragments: memory would grow with the corpus
+                self._seen.clear()
             row = self._db.execute("SELECT f FROM word WHERE w = ?", (word,)).fetchone()
             self._seen[word] = row[0] if row else None
         return self._seen[word]
