@@ -1068,7 +1068,10 @@ class RowCache:
             schema = arrow_schema(ds.name)
             cols = whole.columns[i:i + len(schema)]
             i += len(schema)
-            batches[ds.name] = pa.RecordBatch.from_arrays(cols, schema=schema).slice(0, meta["rows"][ds.name])
+            n = meta["rows"][ds.name]
+            # copied out of the file's batch (padded to its longest dataset): a slice would keep
+            # all four datasets' buffers alive until the slowest builder writes its row group
+            batches[ds.name] = pa.RecordBatch.from_arrays(cols, schema=schema).take(pa.array(range(n), pa.int64()))
         return batches, meta
 
     @staticmethod
