@@ -14,7 +14,19 @@ text that a county hands to its townships and departments. This module finds bot
 
 No pair crosses a *shard* (`shards`: the reports linked by publisher or by region-year, in
 practice a county and its units over all years), so shards are compared one at a time, in
-parallel in a large build, and memory holds one shard's fingerprints.
+parallel in a large build, and a rebuild compares again only the shards that changed.
+
+**Memory does not grow with the corpus's text.** The build's step (`write`) holds per report
+only what forms the pairs and places the results: an `Item` (id, publisher, region, year; a
+publisher's name and a region are one object for all their reports), the place and digest of
+its text in a `TextStore` (a file beside the datasets) and its share (about 450 bytes in all).
+A shard reads its texts one at a time, segments each once and keeps of it in memory only its
+signature (`NUM_PERM` × 8 bytes); the token arrays wait in a temporary file
+(`FingerprintSpill`) from which the pairs reload them, at most `FP_LOADED` at once, and a
+report's covered text is a list of token ranges until its share is taken. Rows go to
+temporary files by report id range (`RowSpill`), each sorted and written in turn;
+``reports.parquet`` is rewritten one row group at a time. Signatures are made per shard rather
+than as the sections are read so that a shard found in the cache is never segmented.
 
 **What is compared.** A report's text is its sections' texts in order, joined by a newline
 (``"\\n".join(sections.text)`` of `sections.parquet` sorted by ``seq``): every offset below
@@ -47,15 +59,19 @@ and add a dependency for twenty lines.
 """
 from __future__ import annotations
 
+import bisect
 import gzip
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import shutil
+import tempfile
 import unicodedata
 import zlib
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -320,9 +336,9 @@ def char_passages(a: Fingerprint, b: Fingerprint, c: Comparison) -> str | None:
 
 # =============================================================================== which pairs
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Item:
-    """One kept report as the comparison needs it."""
+    """One kept report as the comparison needs it (a million of them are held: no dict)."""
     report_id: str
     publisher: str | None
     region: tuple | None  # (province, city, county) names, the last set ones only
@@ -348,14 +364,15 @@ def lsh_candidates(sigs: list[np.ndarray]) -> set[tuple[int, int]]:
     return out
 
 
-def pairs(items: list[Item], fps: dict[str, Fingerprint]) -> Iterator[tuple[str, str, str]]:
+def pairs(items: list[Item], signatures: Mapping[str, np.ndarray | None]) -> Iterator[tuple[str, str, str]]:
     """(report_id, other_report_id, relation) for every pair to compare exactly: each report
     with its publisher's earlier reports, and the LSH candidates among other publishers'
-    reports of its region and year. Sorted, so the output is deterministic."""
+    reports of its region and year. `signatures`: each item's MinHash signature, None where
+    its text has nothing to compare. Sorted, so the output is deterministic."""
     by_pub: dict[str, list[Item]] = {}
     by_region: dict[tuple, list[Item]] = {}
     for it in items:
-        if it.year is None or fps[it.report_id].empty:
+        if it.year is None or signatures[it.report_id] is None:
             continue
         if it.publisher:
             by_pub.setdefault(it.publisher, []).append(it)
@@ -368,7 +385,7 @@ def pairs(items: list[Item], fps: dict[str, Fingerprint]) -> Iterator[tuple[str,
             out += [(x.report_id, y.report_id, "same_publisher") for y in group if y.year < x.year]
     for key in sorted(by_region, key=repr):
         group = sorted(by_region[key], key=lambda i: i.report_id)
-        for i, j in sorted(lsh_candidates([fps[g.report_id].signature for g in group])):
+        for i, j in sorted(lsh_candidates([signatures[g.report_id] for g in group])):
             a, b = group[i], group[j]
             if a.publisher is None or a.publisher != b.publisher:
                 out.append((a.report_id, b.report_id, "same_region"))
@@ -387,8 +404,8 @@ def region_of(province, city, county) -> tuple | None:
 def shards(items: list[Item]) -> list[list[Item]]:
     """The items split into groups that no compared pair crosses: the connected components of
     "same publisher" and "same region and year" (in practice a county with its units, all
-    years). Each is compared on its own, so memory holds one shard's fingerprints at a time
-    and shards run in parallel."""
+    years). Each is compared on its own (`compare_shard`), so shards run in parallel and a
+    rebuild compares only the shards that changed."""
     parent = list(range(len(items)))
 
     def find(i: int) -> int:
@@ -411,34 +428,115 @@ def shards(items: list[Item]) -> list[list[Item]]:
     return sorted((sorted(g, key=lambda it: it.report_id) for g in groups.values()), key=lambda g: g[0].report_id)
 
 
-def compare_shard(items: list[Item], texts: dict[str, str]) -> tuple[list[dict], dict[str, float]]:
+# =============================================================================== one shard
+
+FP_LOADED = 64  # whole fingerprints a shard keeps in memory at once (the least recently used go)
+
+
+class FingerprintSpill:
+    """A shard's fingerprints in an unnamed temporary file, read back pair by pair. Memory
+    holds each report's signature (`NUM_PERM` × 8 bytes) and at most `FP_LOADED` whole
+    fingerprints, however large the shard: a county's hundreds of reports over fifteen years
+    are compared without their token arrays all in memory, and each text is segmented once."""
+
+    def __init__(self, directory: Path | str | None = None, loaded: int | None = None):
+        self._f = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 - closed by close()
+        self._where: dict[str, tuple[int, int, int, int]] = {}  # id -> offset, tokens, shingle positions, shingles
+        self.signatures: dict[str, np.ndarray | None] = {}  # None: fewer tokens than a shingle
+        self._loaded: OrderedDict[str, Fingerprint] = OrderedDict()
+        self._keep = loaded or FP_LOADED
+
+    def add(self, rid: str, fp: Fingerprint) -> None:
+        self._f.seek(0, 2)
+        self._where[rid] = (self._f.tell(), fp.n_tokens, len(fp.seq), len(fp.shingles))
+        for a in (fp.start, fp.end, fp.seq, fp.shingles):
+            self._f.write(np.ascontiguousarray(a).tobytes())
+        self.signatures[rid] = None if fp.empty else fp.signature
+
+    def __getitem__(self, rid: str) -> Fingerprint:
+        fp = self._loaded.get(rid)
+        if fp is not None:
+            self._loaded.move_to_end(rid)
+            return fp
+        off, n, m, k = self._where[rid]
+        self._f.seek(off)
+        buf = self._f.read(8 * n + 8 * m + 8 * k)
+        sig = self.signatures[rid]
+        fp = Fingerprint(np.frombuffer(buf, np.int32, n, 0), np.frombuffer(buf, np.int32, n, 4 * n),
+                         np.frombuffer(buf, np.uint64, m, 8 * n), np.frombuffer(buf, np.uint64, k, 8 * n + 8 * m),
+                         sig if sig is not None else _NO_SIGNATURE)
+        self._loaded[rid] = fp
+        if len(self._loaded) > self._keep:
+            self._loaded.popitem(last=False)
+        return fp
+
+    def close(self) -> None:
+        self._loaded.clear()
+        self._f.close()
+
+    def __enter__(self) -> FingerprintSpill:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+_NO_SIGNATURE = np.full(NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64)
+_NO_SIGNATURE.flags.writeable = False
+
+
+def compare_shard(items: list[Item], texts: Mapping[str, str],
+                  spill_dir: Path | str | None = None) -> tuple[list[dict], dict[str, float]]:
     """Similarity rows (see `SIMILARITY` in pipeline.datasets) and each compared report's
-    boilerplate_share, for the items of one shard (or any set of items: pairs never leave it)."""
-    fps = {it.report_id: fingerprint(texts.get(it.report_id) or "") for it in items}
+    boilerplate_share, for the items of one shard (or any set of items: pairs never leave it).
+    Each text is read from `texts` once, fingerprinted and let go; the fingerprints wait in a
+    `FingerprintSpill` (a temporary file in `spill_dir`); a report's covered text is kept as
+    token ranges until its share is taken."""
     year = {it.report_id: it.year for it in items}
-    covered = {rid: np.zeros(fp.n_tokens, dtype=bool) for rid, fp in fps.items()}
-    rows = []
-    for a, b, rel in pairs(items, fps):
-        fa, fb = fps[a], fps[b]
-        if rel == "same_region" and _estimate(fa, fb) < MIN_SCORE - 0.15:
-            continue  # the signatures say far below the threshold: skip the exact comparison
-        c = compare(fa, fb)
-        if rel == "same_region" and c.score < MIN_SCORE:
-            continue
-        covered[a] |= c.covered_a
-        if rel == "same_region":
-            covered[b] |= c.covered_b
-        rows.append({"report_id": a, "other_report_id": b, "relation": rel, "year": year[a], "other_year": year[b],
-                     "score": round(c.score, 6), "share": round(c.share_a, 6), "other_share": round(c.share_b, 6),
-                     "n_passages": len(c.passages), "passages": char_passages(fa, fb, c)})
-    share = {rid: round(fps[rid].share(cov), 6) for rid, cov in covered.items() if not fps[rid].empty}
+    with FingerprintSpill(spill_dir) as fps:
+        for it in items:
+            fps.add(it.report_id, fingerprint(texts.get(it.report_id) or ""))
+        sig = fps.signatures
+        covered: dict[str, list[tuple[int, int]]] = {}
+        rows = []
+        for a, b, rel in pairs(items, sig):
+            if rel == "same_region" and _estimate(sig[a], sig[b]) < MIN_SCORE - 0.15:
+                continue  # the signatures say far below the threshold: skip the exact comparison
+            fa, fb = fps[a], fps[b]
+            c = compare(fa, fb)
+            if rel == "same_region" and c.score < MIN_SCORE:
+                continue
+            covered.setdefault(a, []).extend((p[0], p[1]) for p in c.passages)
+            if rel == "same_region":
+                covered.setdefault(b, []).extend((p[2], p[3]) for p in c.passages)
+            rows.append({"report_id": a, "other_report_id": b, "relation": rel, "year": year[a],
+                         "other_year": year[b], "score": round(c.score, 6), "share": round(c.share_a, 6),
+                         "other_share": round(c.share_b, 6), "n_passages": len(c.passages),
+                         "passages": char_passages(fa, fb, c)})
+        share = {rid: _share(fps, rid, covered.get(rid)) for rid, s in sig.items() if s is not None}
     return rows, share
 
 
+def _share(fps: FingerprintSpill, rid: str, ranges: list[tuple[int, int]] | None) -> float:
+    if not ranges:
+        return 0.0  # nothing covered: 0 characters of a text that has some
+    fp = fps[rid]
+    mask_ = np.zeros(fp.n_tokens, dtype=bool)
+    for i0, i1 in ranges:
+        mask_[i0:i1] = True
+    return round(fp.share(mask_), 6)
+
+
+def _estimate(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.mean(a == b))
+
+
+# =============================================================================== texts on disk
+
 class TextStore(Mapping):
-    """Report texts in a file on disk, by report id: the similarity step reads them shard by
-    shard, so that a build never holds the corpus's text in memory (only an offset and a
-    digest per report). A worker process opens the same file and reads its shard's texts."""
+    """Report texts in a file on disk, by report id: the similarity step reads them one at a
+    time, so that a build never holds the corpus's text in memory (only an offset and a
+    digest per report). A worker process reads its shard's texts from the same file."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -470,21 +568,40 @@ class TextStore(Mapping):
         self.path.unlink(missing_ok=True)
 
 
-def _read_texts(path: str, where: dict[str, tuple[int, int]]) -> dict[str, str]:
-    with open(path, "rb") as f:
-        out = {}
-        for rid, (off, n) in where.items():
-            f.seek(off)
-            out[rid] = f.read(n).decode("utf-8")
-        return out
+class _FileTexts(Mapping):
+    """A shard's texts in a worker process: read from a `TextStore`'s file one at a time."""
+
+    def __init__(self, path: str, where: dict[str, tuple[int, int]]):
+        self._f = open(path, "rb")  # noqa: SIM115 - closed by close()
+        self._where = where
+
+    def __getitem__(self, rid: str) -> str:
+        off, n = self._where[rid]
+        self._f.seek(off)
+        return self._f.read(n).decode("utf-8")
+
+    def __iter__(self):
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def close(self) -> None:
+        self._f.close()
 
 
-def _shard_job(job: tuple) -> tuple[list[dict], dict[str, float]]:
-    shard, texts = job
+def _shard_job(job: tuple) -> tuple[int, tuple[list[dict], dict[str, float]]]:
+    i, shard, texts, spill_dir = job
     if isinstance(texts, tuple):  # (path of a TextStore, offsets): read here, not shipped
-        texts = _read_texts(*texts)
-    return compare_shard(shard, texts)
+        texts = _FileTexts(*texts)
+        try:
+            return i, compare_shard(shard, texts, spill_dir)
+        finally:
+            texts.close()
+    return i, compare_shard(shard, texts, spill_dir)
 
+
+# =============================================================================== all shards
 
 @cache
 def version() -> str:
@@ -543,14 +660,14 @@ class ShardCache:
                     p.unlink(missing_ok=True)
 
 
-def compare_all(items: list[Item], texts: Mapping[str, str], workers: int = 1,
-                cache_dir: Path | None = None) -> tuple[list[dict], dict[str, float]]:
-    """`compare_shard` over every shard, in `workers` processes; rows sorted by pair. `texts`:
-    a dict, or a `TextStore` (each worker then reads its shard's texts from the file).
-    `cache_dir` (with a TextStore): shard results are kept there and reused."""
+def shard_results(items: list[Item], texts: Mapping[str, str], workers: int = 1, cache_dir: Path | None = None,
+                  spill_dir: Path | str | None = None) -> Iterator[tuple[list[dict], dict[str, float]]]:
+    """`compare_shard`'s result for every shard, one at a time as they are ready (in no set
+    order), in `workers` processes. `texts`: any mapping, or a `TextStore` (each worker then
+    reads its shard's texts from the file); `cache_dir` (with a TextStore): shard results are
+    kept there and reused; `spill_dir`: where the shards' fingerprints wait (a temporary file)."""
     store = texts if isinstance(texts, TextStore) else None
     cache_ = ShardCache(cache_dir) if cache_dir is not None and store is not None else None
-    results: dict[int, tuple] = {}
     todo: list[tuple[int, list[Item]]] = []
     keys: dict[int, Path] = {}
     for i, shard in enumerate(shards(items)):
@@ -558,62 +675,61 @@ def compare_all(items: list[Item], texts: Mapping[str, str], workers: int = 1,
             keys[i] = cache_.key(shard, store.digest)
             got = cache_.get(keys[i])
             if got is not None:
-                results[i] = got
+                yield got
                 continue
         todo.append((i, shard))
-
-    def job(shard: list[Item]):
-        if store is not None:
-            store._f.flush()
-            return shard, (str(store.path), {it.report_id: store.index[it.report_id] for it in shard
-                                             if it.report_id in store.index})
-        return shard, {it.report_id: texts.get(it.report_id) or "" for it in shard}
-
-    if workers > 1 and len(todo) > 1:
-        import multiprocessing as mp
-
-        ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
-        with ctx.Pool(min(workers, len(todo))) as pool:
-            got = pool.imap(_shard_job, (job(sh) for _, sh in todo), chunksize=max(1, len(todo) // (8 * workers)))
-            for (i, _), r in zip(todo, got):
-                results[i] = r
-    else:
-        for i, sh in todo:
-            results[i] = _shard_job(job(sh))
+    for i, result in _compare_shards(todo, texts, store, workers, spill_dir):
+        if cache_ is not None:
+            ShardCache.put(keys[i], result)
+        yield result
     if cache_ is not None:
-        for i, _ in todo:
-            ShardCache.put(keys[i], results[i])
         cache_.prune()
+
+
+def _compare_shards(todo: list[tuple[int, list[Item]]], texts: Mapping[str, str], store: TextStore | None,
+                    workers: int, spill_dir) -> Iterator[tuple[int, tuple[list[dict], dict[str, float]]]]:
+    if not (workers > 1 and len(todo) > 1):
+        for i, shard in todo:  # texts read one at a time from the mapping itself
+            yield i, compare_shard(shard, texts, spill_dir)
+        return
+    import multiprocessing as mp
+
+    if store is not None:
+        store._f.flush()
+
+    def job(i: int, shard: list[Item]) -> tuple:
+        if store is not None:
+            return i, shard, (str(store.path), {it.report_id: store.index[it.report_id] for it in shard
+                                                if it.report_id in store.index}), spill_dir
+        return i, shard, {it.report_id: texts.get(it.report_id) or "" for it in shard}, spill_dir
+
+    ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+    with ctx.Pool(min(workers, len(todo))) as pool:
+        # a few shards per task at most: a task's rows travel back together
+        chunk = min(4, max(1, len(todo) // (8 * workers)))
+        yield from pool.imap_unordered(_shard_job, (job(i, sh) for i, sh in todo), chunksize=chunk)
+
+
+def compare_all(items: list[Item], texts: Mapping[str, str], workers: int = 1,
+                cache_dir: Path | None = None) -> tuple[list[dict], dict[str, float]]:
+    """Every shard's rows (sorted by pair) and shares at once, for users and tests; the
+    build streams them instead (`write`)."""
     rows: list[dict] = []
     share: dict[str, float] = {}
-    for i in sorted(results):
-        r, s = results[i]
+    for r, s in shard_results(items, texts, workers=workers, cache_dir=cache_dir):
         rows += r
         share.update(s)
     return sorted(rows, key=lambda r: (r["report_id"], r["other_report_id"])), share
 
 
-def _estimate(a: Fingerprint, b: Fingerprint) -> float:
-    return float(np.mean(a.signature == b.signature))
-
-
 # =============================================================================== the build's hook
-
-def report_texts(sections) -> dict[str, str]:
-    """report_id -> its sections' texts in order joined by a newline (a pandas frame with
-    report_id, seq, text)."""
-    out: dict[str, list[str]] = {}
-    for rid, _, text in sorted(zip(sections["report_id"], sections["seq"], sections["text"]),
-                               key=lambda r: (r[0], r[1])):
-        out.setdefault(rid, []).append(text if isinstance(text, str) else "")
-    return {rid: "\n".join(parts) for rid, parts in out.items()}
-
 
 def store_texts(sections_path: Path, store: TextStore, batch: int = 2048) -> None:
     """Each report's text into `store`, read from a sections file (or folder of files) batch by
     batch: the build writes sections in report_id then seq order, so a report's sections are
     consecutive rows."""
     import pyarrow.dataset as pads
+    import pyarrow.parquet as pq
 
     run_id, run = None, []
 
@@ -623,8 +739,12 @@ def store_texts(sections_path: Path, store: TextStore, batch: int = 2048) -> Non
                 raise ValueError(f"{sections_path}: the sections of {run_id} are not consecutive rows")
             store.add(run_id, "\n".join(t for _, t in sorted(run)))
 
-    for b in pads.dataset(str(sections_path), format="parquet").to_batches(columns=["report_id", "seq", "text"],
-                                                                         batch_size=batch):
+    def batches():  # file by file, row group by row group (a dataset scanner reads ahead several)
+        for path in pads.dataset(str(sections_path), format="parquet").files:
+            with pq.ParquetFile(path) as f:
+                yield from f.iter_batches(batch_size=batch, columns=["report_id", "seq", "text"], use_threads=False)
+
+    for b in batches():
         for rid, seq, text in zip(*(b.column(i).to_pylist() for i in range(3))):
             if rid != run_id:
                 flush()
@@ -633,55 +753,165 @@ def store_texts(sections_path: Path, store: TextStore, batch: int = 2048) -> Non
     flush()
 
 
-def items_of(reports) -> list[Item]:
-    """The kept reports of a reports frame as comparison items (publisher: publisher_id
-    where the build has it, else agency_id)."""
-    pub = "publisher_id" if "publisher_id" in reports.columns else "agency_id"
-    kept = reports[reports["status"] == "kept"]
+def read_items(reports_path: Path, batch: int = 8192) -> list[Item]:
+    """The kept reports of a reports file as comparison items (publisher: publisher_id where
+    the build has it, else agency_id), read batch by batch; a publisher's name and a region
+    are one object however many reports share them."""
+    import pyarrow.parquet as pq
+
+    f = pq.ParquetFile(reports_path)
+    present = set(f.schema_arrow.names)
+    pub = "publisher_id" if "publisher_id" in present else "agency_id"
+    cols = ["report_id", "status", pub, "province", "city", "county", "year"]
+    one: dict = {}
     out = []
-    for r in kept.to_dict("records"):
-        y = r.get("year")
-        p = r.get(pub)
-        out.append(Item(r["report_id"], p if isinstance(p, str) else None,
-                        region_of(r.get("province"), r.get("city"), r.get("county")),
-                        None if y is None or y != y else int(y)))
+    for b in f.iter_batches(batch_size=batch, columns=[c for c in cols if c in present]):
+        col = {c: b.column(c).to_pylist() if c in present else [None] * b.num_rows for c in cols}
+        for k in range(b.num_rows):
+            if col["status"][k] != "kept":
+                continue
+            p, y = col[pub][k], col["year"][k]
+            region = region_of(col["province"][k], col["city"][k], col["county"][k])
+            out.append(Item(col["report_id"][k], one.setdefault(p, p) if isinstance(p, str) else None,
+                            one.setdefault(region, region), None if y is None else int(y)))
+    f.close()
     return out
 
 
-def write(out: str | Path, workers: int = 1, cache_dir: Path | None = None) -> Path:
-    """Compare the reports of a built dataset folder: write ``similarity.parquet`` and fill
-    ``boilerplate_share`` in ``reports.parquet``. Returns the path of similarity.parquet.
-    Texts go through a `TextStore` beside the files (removed at the end); `cache_dir`: where
-    shard results are kept between builds (`ShardCache`)."""
+class RowSpill:
+    """The similarity rows in `report_id, other_report_id` order without holding them all:
+    rows go to temporary files by report id range (`BUCKET` reports each, as arrow batches);
+    at the end each file is read back, sorted and written out in turn."""
+
+    BUCKET = 8192  # reports per file: their rows are what is sorted in memory at once
+    BUFFER = 2048  # rows held (as dicts) before they go to their files
+
+    def __init__(self, directory: Path, ids: list[str]):
+        from pipeline import datasets as D
+
+        self.dir = Path(tempfile.mkdtemp(prefix=".similarity-rows-", dir=directory))
+        self.bounds = ids[self.BUCKET::self.BUCKET]  # sorted: the first id of each file but the first
+        self.schema = D.arrow_schema(D.SIMILARITY.name)
+        self.held: dict[int, list[dict]] = {}
+        self.n_held = 0
+        self.files: dict[int, tuple] = {}  # bucket -> (file, arrow stream writer)
+
+    def add(self, rows: list[dict]) -> None:
+        for r in rows:
+            self.held.setdefault(bisect.bisect_right(self.bounds, r["report_id"]), []).append(r)
+        self.n_held += len(rows)
+        if self.n_held >= self.BUFFER:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+
+        for b, rows in self.held.items():
+            if b not in self.files:
+                f = open(self.dir / f"{b}.arrow", "w+b")  # noqa: SIM115 - closed in write()/close()
+                self.files[b] = (f, pa.ipc.new_stream(f, self.schema))
+            self.files[b][1].write_batch(pa.RecordBatch.from_pylist(rows, schema=self.schema))
+        self.held, self.n_held = {}, 0
+
+    def write(self, path: Path) -> Path:
+        """similarity.parquet, as `TableBuilder` writes it (rows in order, row groups full)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from pipeline import datasets as D
+
+        self._flush()
+        out = D.TableBuilder(D.SIMILARITY, D.ROW_GROUP_SIZE, path)
+        names = D.SIMILARITY.names()
+        for b in sorted(self.files):
+            f, w = self.files.pop(b)
+            w.close()
+            f.seek(0)
+            t = pa.ipc.open_stream(f).read_all()
+            f.close()
+            t = t.take(pc.sort_indices(t, [("report_id", "ascending"), ("other_report_id", "ascending")]))
+            for batch in t.to_batches(max_chunksize=out.BATCH):
+                for row in zip(*(batch.column(n).to_pylist() for n in names)):
+                    out.add(row)
+            del t
+        return out.close()
+
+    def close(self) -> None:
+        for f, _ in self.files.values():
+            f.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self) -> RowSpill:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _fill_boilerplate(reports_path: Path, ids: list[str], share: np.ndarray) -> None:
+    """reports.boilerplate_share from `share` (aligned with the sorted `ids`; NaN: none),
+    rewritten one row group at a time with the same row groups."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from pipeline import datasets as D
 
+    def column(report_ids: list[str]) -> pa.Array:
+        vals = []
+        for rid in report_ids:
+            k = bisect.bisect_left(ids, rid)
+            v = float(share[k]) if k < len(ids) and ids[k] == rid else math.nan
+            vals.append(None if math.isnan(v) else v)
+        return pa.array(vals, type=pa.float64())
+
+    f = pq.ParquetFile(reports_path)
+    tmp = reports_path.with_name(f".{reports_path.name}.tmp")
+    writer = None
+    try:
+        for g in range(f.num_row_groups):
+            t = f.read_row_group(g)
+            i = t.schema.get_field_index("boilerplate_share")
+            t = t.set_column(i, t.schema.field(i), column(t.column("report_id").to_pylist()))
+            if writer is None:
+                writer = pq.ParquetWriter(tmp, t.schema, **D.PARQUET_OPTIONS)
+            writer.write_table(t, row_group_size=D.ROW_GROUP_SIZE)
+        if writer is None:  # no row group: no report
+            D.write_parquet(f.schema_arrow.empty_table(), tmp)
+    finally:
+        if writer is not None:
+            writer.close()
+        f.close()
+    os.replace(tmp, reports_path)
+
+
+def write(out: str | Path, workers: int = 1, cache_dir: Path | None = None) -> Path:
+    """Compare the reports of a built dataset folder: write ``similarity.parquet`` and fill
+    ``boilerplate_share`` in ``reports.parquet``. Returns the path of similarity.parquet.
+    Memory holds per report an `Item`, the place of its text in a `TextStore` beside the
+    files and its share, and per shard the signatures (see the module doc); texts,
+    fingerprints and rows wait in temporary files there, removed at the end. `cache_dir`:
+    where shard results are kept between builds (`ShardCache`)."""
+    from pipeline import datasets as D
+
     out = Path(out)
     rep_path = out / D.REPORTS.path
-    cols = ["report_id", "status", "publisher_id", "agency_id", "province", "city", "county", "year"]
-    present = set(pq.read_schema(rep_path).names)
-    reports = pq.read_table(rep_path, columns=[c for c in cols if c in present]).to_pandas()
-    items = items_of(reports)
-    del reports
+    items = read_items(rep_path)
+    ids = sorted(it.report_id for it in items)
+    share = np.full(len(ids), math.nan)
     store = TextStore(out / ".similarity-texts.tmp")
     try:
         store_texts(out / D.SECTIONS.path, store)
-        rows, share = compare_all(items, store, workers=workers if len(items) >= POOL_MIN else 1,
-                                  cache_dir=cache_dir)
+        with RowSpill(out, ids) as spill:
+            for rows, got in shard_results(items, store, workers=workers if len(items) >= POOL_MIN else 1,
+                                           cache_dir=cache_dir, spill_dir=out):
+                spill.add(rows)
+                for rid, v in got.items():
+                    share[bisect.bisect_left(ids, rid)] = v
+            sim_path = spill.write(out / D.SIMILARITY.path)
     finally:
         store.close()
-    b = D.TableBuilder(D.SIMILARITY)
-    names = D.SIMILARITY.names()
-    for r in rows:
-        b.add([r.get(n) for n in names])
-    sim_path = out / D.SIMILARITY.path
-    D.write_parquet(b.table(), sim_path)
-    table = pq.read_table(rep_path)
-    i = table.schema.get_field_index("boilerplate_share")
-    col = pa.array([share.get(rid) for rid in table.column("report_id").to_pylist()], type=pa.float64())
-    D.write_parquet(table.set_column(i, table.schema.field(i), col), rep_path)
+    del items
+    _fill_boilerplate(rep_path, ids, share)
     return sim_path
 
 

@@ -156,3 +156,141 @@ def test_lsh_finds_similar_signatures_and_skips_unrelated():
     c = S.fingerprint(generate(32, vary_prose=True).text)
     cands = S.lsh_candidates([a.signature, b.signature, c.signature])
     assert (0, 1) in cands and (0, 2) not in cands and (1, 2) not in cands
+
+
+# --------------------------------------------------------------------------- memory: nothing holds the corpus
+
+def _corpus(counties: int = 3, publishers: int = 4, years: int = 3):
+    """Items and texts of a few counties: each publisher copies its previous year (figures
+    changed) or writes afresh; the second publisher of a county copies the first."""
+    items, texts = [], {}
+    seed = 500
+    for c in range(counties):
+        first = None
+        for p in range(publishers):
+            seed += 1
+            text = generate(seed, vary_prose=True).text if p != 1 else _change_numbers(first, 4)
+            first = first or text
+            for y in range(years):
+                if y:
+                    seed += 1
+                    text = _change_numbers(text, 3) if (p + y) % 2 else generate(seed, vary_prose=True).text
+                rid = f"c{c}p{p}y{y}"
+                items.append(S.Item(rid, f"c{c}p{p}", S.region_of("某省", "某市", f"县{c}"), 2019 + y))
+                texts[rid] = text
+    return items, texts
+
+
+class _Counted(str):
+    """A text that counts how many of its kind are alive at once."""
+    alive = peak = 0
+
+    def __new__(cls, value):
+        self = super().__new__(cls, value)
+        cls.alive += 1
+        cls.peak = max(cls.peak, cls.alive)
+        return self
+
+    def __del__(self):
+        type(self).alive -= 1
+
+
+def test_a_shard_reads_one_text_at_a_time_and_keeps_few_fingerprints(monkeypatch):
+    """The texts of a shard are read, fingerprinted and let go one by one, and at most
+    FP_LOADED whole fingerprints are in memory at once (the others wait on disk): a return to
+    holding a shard's (or the corpus's) texts or fingerprints fails here."""
+    import weakref
+    from collections.abc import Mapping
+    from dataclasses import dataclass
+
+    items, texts = _corpus()
+    want = S.compare_all(items, texts)
+
+    class Source(Mapping):
+        def __getitem__(self, rid):
+            return _Counted(texts[rid])
+
+        def __iter__(self):
+            return iter(texts)
+
+        def __len__(self):
+            return len(texts)
+
+    live = [0, 0]  # fingerprints alive, the most at once
+
+    def gone():
+        live[0] -= 1
+
+    @dataclass(frozen=True)
+    class Fp(S.Fingerprint):
+        def __post_init__(self):
+            live[0] += 1
+            live[1] = max(live[1], live[0])
+            weakref.finalize(self, gone)
+
+    monkeypatch.setattr(S, "Fingerprint", Fp)
+    monkeypatch.setattr(S, "FP_LOADED", 3)
+    assert len(S.shards(items)[0]) == 12
+    got = S.compare_all(items, Source())
+    assert got == want
+    assert _Counted.peak == 1 and _Counted.alive == 0
+    assert live[1] <= 3 + 3  # the loaded ones, the last pair compared, the one being loaded (of 12)
+
+
+def _build_folder(folder, items, texts, extra_reports=()):
+    """reports.parquet and sections.parquet as a build writes them (sections: a text cut at
+    line ends, in report order)."""
+    from pipeline import datasets as D
+
+    folder.mkdir(exist_ok=True)
+    rep = D.TableBuilder(D.REPORTS, D.ROW_GROUP_SIZE, folder / D.REPORTS.path)
+    sec = D.TableBuilder(D.SECTIONS, D.SECTIONS_ROW_GROUP, folder / D.SECTIONS.path)
+    rows = [{"report_id": it.report_id, "status": "kept", "publisher_id": it.publisher, "province": it.region[0],
+             "city": it.region[1], "county": it.region[2], "year": it.year} for it in items]
+    for r in sorted(rows + list(extra_reports), key=lambda r: r["report_id"]):
+        rep.add([r.get(f) for f in D.REPORTS.names()])
+        lines = texts.get(r["report_id"], "").split("\n")
+        for seq, i in enumerate(range(0, len(lines), 7), 1):
+            s = {"report_id": r["report_id"], "seq": seq, "text": "\n".join(lines[i:i + 7])}
+            sec.add([s.get(f) for f in D.SECTIONS.names()])
+    rep.close()
+    sec.close()
+
+
+def test_the_build_step_streams_texts_rows_and_reports(tmp_path, monkeypatch):
+    """`write` on a built folder: similarity.parquet holds what compare_all finds, in order,
+    whatever the number of row files it sorts through; boilerplate_share is filled row group by
+    row group with the same bytes as rewriting the whole table; the texts are read from the
+    store one at a time."""
+    import pyarrow.parquet as pq
+
+    from pipeline import datasets as D
+
+    items, texts = _corpus()
+    rows, share = S.compare_all(items, texts)
+    monkeypatch.setattr(D, "ROW_GROUP_SIZE", 5)  # reports in several row groups
+    dup = {"report_id": "c0p0y1-dup", "status": "duplicate"}
+    outs = []
+    get = S.TextStore.__getitem__
+    for bucket, buffer in ((8192, 8192), (4, 5)):  # one row file; many, filled a few rows at a time
+        monkeypatch.setattr(S.RowSpill, "BUCKET", bucket)
+        monkeypatch.setattr(S.RowSpill, "BUFFER", buffer)
+        folder = tmp_path / f"b{bucket}"
+        _build_folder(folder, items, texts, [dup])
+        monkeypatch.setattr(S.TextStore, "__getitem__", lambda self, rid: _Counted(get(self, rid)))
+        _Counted.peak = 0
+        S.write(folder)
+        monkeypatch.setattr(S.TextStore, "__getitem__", get)
+        assert _Counted.peak == 1
+        assert sorted(p.name for p in folder.iterdir()) == ["reports.parquet", "sections.parquet", "similarity.parquet"]
+        sim = pq.read_table(folder / D.SIMILARITY.path).to_pylist()
+        assert sim == [{n: r.get(n) for n in D.SIMILARITY.names()} for r in rows]
+        rep = pq.ParquetFile(folder / D.REPORTS.path)
+        assert rep.num_row_groups == 8  # 37 reports in row groups of 5, as they were written
+        got = dict(zip(*(rep.read(columns=["report_id", "boilerplate_share"]).column(i).to_pylist() for i in (0, 1))))
+        assert got == {**share, "c0p0y1-dup": None}
+        whole = pq.read_table(folder / D.REPORTS.path)
+        D.write_parquet(whole, tmp_path / "whole.parquet")
+        assert (tmp_path / "whole.parquet").read_bytes() == (folder / D.REPORTS.path).read_bytes()
+        outs.append((folder / D.SIMILARITY.path).read_bytes())
+    assert outs[0] == outs[1]
