@@ -30,6 +30,11 @@ Used by property tests, the benchmark and the offline demo. Everything is driven
     is an empty field (a wholly empty TAB row prints nothing). Table 四 is printed as in
     ``tab``. Asked for by name only (``generate(seed, style="detached")``); its choices come
     from a random stream of its own, the rest of the report is the base style's.
+  - ``detached_vanished``: the same report as ``detached`` for the same seed, but its value
+    rows print no trace of an empty cell, as pdftotext prints a table whose empty cells
+    hold no glyph: a row's values one per line, or on one line separated by single spaces
+    (a wholly empty row prints nothing). How, table by table, comes from a random stream
+    of its own (``generate(seed, style="detached_vanished")``).
 
   With ``noise=True`` it adds what real text has: spaces inside CJK words, markdown bold,
   page footers inside prose and tables (tables continued across pages, headers repeated),
@@ -54,6 +59,10 @@ BLANK_STYLES = SEPARATED_STYLES + ("web_text",)  # the styles that can print an 
 # when asked for, so that no seed of STYLES changes its report.
 DETACHED = "detached"
 DETACHED_BASES = ("tab", "markdown")  # how its value rows print their cells
+# The detached style's value rows with their empty cells vanished (see _vanished_lines): a
+# sub-option of its own, so that every seed of ``detached`` keeps its report.
+DETACHED_VANISHED = "detached_vanished"
+DETACHED_STYLES = (DETACHED, DETACHED_VANISHED)
 
 APPLICANTS = ("natural_person", "commercial", "research", "social_org", "legal_service", "other_org")
 T3_COLUMNS = APPLICANTS + ("total",)
@@ -823,16 +832,25 @@ def _render_table_lines(w: _Writer, table: _Table) -> list[str]:
     return lines
 
 
-def _detached_lines(w: _Writer, table: _Table, drng: random.Random) -> list[str]:
+def _detached_lines(w: _Writer, table: _Table, drng: random.Random,
+                    vanish: random.Random | None = None) -> list[str]:
     """Table -> lines with the row labels apart from the value rows (the ``detached``
     style): each stretch of data rows (a table 二 block, table 三 between page breaks)
     prints its labels and its value rows separately — labels first, values first, or in
     blocks of a few rows — labels split over lines, the group labels among them; a value
-    row keeps its empty cells as empty fields. Every choice is drawn from `drng`."""
+    row keeps its empty cells as empty fields. Every choice is drawn from `drng`. With
+    `vanish` (``detached_vanished``), the value rows leave no trace of an empty cell
+    (_vanished_lines), the other choices as without it."""
     md = w.style == "markdown"
+    one_per_line = vanish is not None and vanish.random() < 0.5
 
     def line(fields: list[str]) -> str:
         return "| " + " | ".join(fields) + " |" if md else "\t".join(fields)
+
+    def value_lines(fields: list[str]) -> list[str]:
+        if vanish is None:
+            return [line(fields)]
+        return _vanished_lines(fields, one_per_line)
 
     out: list[str] = []
     stretch: list[_Row] = []
@@ -840,7 +858,7 @@ def _detached_lines(w: _Writer, table: _Table, drng: random.Random) -> list[str]
 
     def flush():
         if stretch:
-            out.extend(_detached_stretch(stretch, drng, line, md))
+            out.extend(_detached_stretch(stretch, drng, line, value_lines, md, md and vanish is None))
             stretch.clear()
         out.extend(footers)
         footers.clear()
@@ -857,8 +875,11 @@ def _detached_lines(w: _Writer, table: _Table, drng: random.Random) -> list[str]
     return out
 
 
-def _detached_stretch(rows: list[_Row], drng: random.Random, line, md: bool) -> list[str]:
-    """Label lines and value lines of consecutive data rows, arranged apart."""
+def _detached_stretch(rows: list[_Row], drng: random.Random, line, value_lines, md: bool,
+                      md_values: bool) -> list[str]:
+    """Label lines and value lines of consecutive data rows, arranged apart (`value_lines`:
+    a row's value fields -> its lines; `md`: the base style is markdown, `md_values`: the
+    value rows are a markdown table)."""
     arrangement = drng.choice(("labels first", "values first", "blocks"))
     size = len(rows) if arrangement != "blocks" else drng.randint(2, 6)
     values_first = arrangement == "values first" or (arrangement == "blocks" and drng.random() < 0.3)
@@ -868,11 +889,20 @@ def _detached_stretch(rows: list[_Row], drng: random.Random, line, md: bool) -> 
         labels = [part for r in chunk for c in r.cells if c.kind == "label" for part in _split_label(drng, c.text)]
         if md and drng.random() < 0.5:
             labels = [f"| {x} |" for x in labels]  # a broken markdown table of labels alone
-        values = [line([c.text for c in r.cells if c.kind == "value"]) for r in chunk]
-        if md:
+        values = [x for r in chunk for x in value_lines([c.text for c in r.cells if c.kind == "value"])]
+        if md_values:
             values[1:1] = ["|" + "|".join("---" for _ in range(values[0].count(" | ") + 1)) + "|"]
         out += values + labels if values_first else labels + values
     return out
+
+
+def _vanished_lines(fields: list[str], one_per_line: bool) -> list[str]:
+    """A value row whose empty cells left no trace: its values one per line, or on one
+    line separated by single spaces; nothing for a wholly empty row."""
+    printed = [f for f in fields if f]
+    if one_per_line:
+        return printed
+    return [" ".join(printed)] if printed else []
 
 
 def _split_label(drng: random.Random, label: str) -> list[str]:
@@ -952,15 +982,19 @@ def _decorate_para(rng: random.Random, s: str, nz: _Noise) -> str:
 
 
 def render_text(values: dict, version: str, year: int, agency: str, style: str, rng: random.Random,
-                noise: bool = True, vary_prose: bool = False, detached: random.Random | None = None) -> str:
+                noise: bool = True, vary_prose: bool = False, detached: random.Random | None = None,
+                vanish: random.Random | None = None) -> str:
     """Render a whole report holding `values` in flattening `style`. With `vary_prose` the
     prose is composed afresh for the agency and year (reports then share few phrases, as real
     ones do: what copy detection needs); without it, the sentences come from small fixed pools,
     which keeps the layout of every seed that tests pin. `detached`: the random stream of the
-    ``detached`` style's choices (by default one of the agency, year and version)."""
-    drng = None
-    if style == DETACHED:
+    ``detached`` style's choices (by default one of the agency, year and version); `vanish`:
+    that of ``detached_vanished``'s own (the same default with its name)."""
+    drng = vrng = None
+    if style in DETACHED_STYLES:
         drng = detached or random.Random(f"{DETACHED} {agency} {year} {version}")
+        if style == DETACHED_VANISHED:
+            vrng = vanish or random.Random(f"{DETACHED_VANISHED} {agency} {year} {version}")
         style = drng.choice(DETACHED_BASES)  # the base style prints everything but the tables' rows
     if style not in STYLES:
         raise ValueError(f"unknown style {style!r}")
@@ -1051,12 +1085,12 @@ def render_text(values: dict, version: str, year: int, agency: str, style: str, 
     items.append(("sig", f"{year + 1}年{month}月{rng.randint(1, 28 if month == 2 else 31)}日"))
 
     if style in LINE_STYLES:
-        return _render_lines(rng, items, style, nz, year, drng)
+        return _render_lines(rng, items, style, nz, year, drng, vrng)
     return _render_one_line(rng, items, style, nz, year, title)
 
 
 def _render_lines(rng: random.Random, items: list, style: str, nz: _Noise, year: int,
-                  detached: random.Random | None = None) -> str:
+                  detached: random.Random | None = None, vanish: random.Random | None = None) -> str:
     w = _Writer(rng, style, nz, first_page=2)
     nl = "\n"
     if style == "cell_per_line":
@@ -1127,7 +1161,7 @@ def _render_lines(rng: random.Random, items: list, style: str, nz: _Noise, year:
                 if out and out[-1] != "":
                     out.append("")
                 if detached is not None and payload.key != "t4":
-                    out += _detached_lines(w, payload, detached)
+                    out += _detached_lines(w, payload, detached, vanish)
                 else:
                     out += _render_table_lines(w, payload)
                 out.append("")
@@ -1224,20 +1258,23 @@ def generate(seed: int, version: str | None = None, style: str | None = None, va
         s = "web_text"
     version = version or v
     style = style or s
-    detached = random.Random(f"{DETACHED} {seed}") if style == DETACHED else None
+    # detached_vanished is detached's report for the seed, its value rows printed by a stream of its own
+    detached = random.Random(f"{DETACHED} {seed}") if style in DETACHED_STYLES else None
+    vanish = random.Random(f"{DETACHED_VANISHED} {seed}") if style == DETACHED_VANISHED else None
     if version == "pre2019":
         return _generate_pre2019(rng, style, agency)
     if version not in versions():
         raise ValueError(f"unknown template version {version!r}")
-    if style not in STYLES and style != DETACHED:
+    if style not in STYLES and style not in DETACHED_STYLES:
         raise ValueError(f"unknown style {style!r}")
     years = template(version).years  # a closed range, or the first four years of an open one
     year = rng.choice(range(years.start, years.end + 1)) if years.end else rng.randint(years.start, years.start + 3)
     drawn = make_agency(rng)  # drawn even when given: the later draws (values, encoding) stay the seed's
     agency = agency or drawn
-    values = generate_values(rng, version, blanks=style in BLANK_STYLES or style == DETACHED)
+    values = generate_values(rng, version, blanks=style in BLANK_STYLES or style in DETACHED_STYLES)
     encoding = "gb18030" if rng.random() < 0.15 else "utf-8"
-    text = render_text(values, version, year, agency, style, rng, noise=True, vary_prose=vary_prose, detached=detached)
+    text = render_text(values, version, year, agency, style, rng, noise=True, vary_prose=vary_prose, detached=detached,
+                       vanish=vanish)
     return GeneratedReport(text=text, encoding=encoding, version=version, year=year, agency=agency,
                            style=style, values=values)
 
