@@ -34,6 +34,17 @@ names the table and the rows. Where the order gives other rows than the matcher'
 matcher's reading is in doubt (values stood where no label precedes them) and the
 arithmetic does not single out the order's, the differing cells are left unresolved.
 
+The matcher reads a row label with no value after it as a blank row. Where value rows
+stand apart that is a guess as well: its values may stand before it or after a later
+label, and where empty cells vanish (pdftotext prints an empty cell as nothing) no count
+says how many rows a run of values holds, nor can the identities tell a blank row from a
+row of zeros. So such a row is blank only where the table shows that its rows carry their
+values with their labels — most runs of values begin on their label's line or stand
+inside its wrapped extent or are placed by the columns' positions, and no value stands
+before the first label or beyond a label's rows (`undecided_blank_rows`); otherwise it is
+unresolved, and so are the rows read from the runs standing apart next to it, unless the
+alignment above places them.
+
 Table 二 has no identity to confirm an order with, and table 四 is one row: neither is
 aligned here (table 二's rows stay unresolved where values stand apart, `tables`).
 """
@@ -222,6 +233,66 @@ def align_table3(ctx, res, cols, head_runs: list, extents: list, cell_out, suspe
                                     f"taken in order they give rows {', '.join(changed)} other values that the "
                                     "identities do not rule out; those rows are left unresolved"))
     return False
+
+
+class RunAt(NamedTuple):
+    """A run of values as it stands to its label: the row it was read for (None where the
+    matcher reads nothing from it: a group label's), whether it is `bound` to that label
+    (inside the label's extent, begun on the label's own line, or placed by the columns'
+    positions, `columns`) rather than on lines of its own after the label, whether it
+    holds a value at all, and whether, holding none, it is the `trace` of a blank row:
+    empty cells on the label's line, the no-break spaces a web page's empty cells leave,
+    or several empty cells in a row (one cell per line) — not one blank line, which may
+    only part paragraphs or pages."""
+    row: str | None
+    bound: bool
+    values: bool
+    trace: bool
+
+
+def run_at(text: str, label_end: int, run: list[Field], row: str | None, placed: bool) -> RunAt:
+    first = run[0].offset
+    bound = placed or first < label_end or "\n" not in text[label_end:first]
+    values = any(f.text for f in run)
+    marks = any(text.startswith("\xa0", f.offset) for f in run)
+    return RunAt(row, bound, values, not values and (bound or marks or len(run) > 1))
+
+
+def printed(runs: list[RunAt]) -> bool:
+    """Whether a label's runs print anything of its row: a value or a blank row's trace."""
+    return any(r.values or r.trace for r in runs)
+
+
+def undecided_blank_rows(sequence: list[tuple[str | None, list[RunAt]]], stray: int) -> tuple[list[str], list[str]]:
+    """(rows read blank, rows read from values beside them) that the text leaves open.
+
+    `sequence`: each label of the table in text order, as (its row, or None for a group
+    label, and its runs). A row label with no value after it, nor the trace of a blank
+    row (`RunAt`), is a blank row only where the table shows that its rows carry their
+    values with their labels: most runs of values stand on their label's line or inside
+    its extent (a wrapped label), as pdftotext -layout, PDFium, pdfplumber and
+    table-keeping tools print them. Where value rows stand apart — values before the
+    first label or more than a label's rows take (`stray`), or as many runs begun on lines
+    of their own after their label as not (a label block then a value block: pdftotext in
+    reading order, PDF-to-markdown) — a row's values may stand anywhere, and where empty
+    cells vanish a run does not say how many rows it holds: a label with no value after
+    it may be a blank row or a row whose values went elsewhere. Such rows are left
+    unresolved, not blank, and so are the rows read from the runs standing apart next to
+    them (the nearest before and after), which may hold their values; the alignment in
+    template order may still place them where every identity confirms it."""
+    empty = [i for i, (row, runs) in enumerate(sequence) if row is not None and not printed(runs)]
+    filled = [[r for r in rs if r.values] for _, rs in sequence]
+    runs = [r for rs in filled for r in rs]
+    bound = sum(r.bound for r in runs)
+    if not empty or (not stray and bound > len(runs) - bound):
+        return [], []
+    apart = set()
+    for i in empty:
+        before = next((rs[-1] for rs in reversed(filled[:i]) if rs), None)
+        after = next((rs[0] for rs in filled[i + 1:] if rs), None)
+        apart.update(r.row for r in (before, after) if r is not None and r.row is not None and not r.bound)
+    blank = [sequence[i][0] for i in empty]
+    return blank, sorted(apart - set(blank))
 
 
 def _differs(old: ReportCell | None, new: ReportCell) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from .alignment import printed, run_at
 from .document import Warning
 from .fields import runs_with_values, segment_fields, value_runs
 from .identities import row_inequalities
@@ -93,8 +94,9 @@ def extract_t2(ctx: Context, start: int, end: int) -> TableResult:
 def _read_t2_block(ctx: Context, res: TableResult, b, m: re.Match, bend: int, found: dict, above) -> tuple[int, list]:
     """Read one block of table 二 into `res`; returns the number of value runs that no row
     label precedes and the rows whose values are in doubt when such runs exist: read as
-    blank because no value follows their label, or, beside such a row, followed by
-    several rows' values."""
+    blank because no value follows their label (nor the trace of a blank row on its line:
+    a blank line may only part paragraphs), or, beside such a row, followed by several
+    rows' values."""
     flat, tpl, vanish = ctx.flat, ctx.tpl, ctx.vanish
     text = flat.text
     bkey = b.key
@@ -106,7 +108,7 @@ def _read_t2_block(ctx: Context, res: TableResult, b, m: re.Match, bend: int, fo
     labels = sorted(found.values(), key=lambda l: l.start)
     specs, readings, locs = {}, {}, {}
     le = row_inequalities(tpl.version, bkey)
-    runs_of = {}
+    runs_of, ends = {}, {}
     for j, lab in enumerate(labels):
         nxt = labels[j + 1].start if j + 1 < len(labels) else bend
         fields = segment_fields(flat, lab.end, nxt, labels[j + 1].start if j + 1 < len(labels) else None)
@@ -114,6 +116,7 @@ def _read_t2_block(ctx: Context, res: TableResult, b, m: re.Match, bend: int, fo
         specs[rk] = RowSpec(rk, b.columns, (), le)
         locs[rk] = flat.loc(lab.start)
         runs_of[rk] = value_runs(fields, flat)
+        ends[rk] = lab.end
     displaced = _displaced_readings(ctx, res, b, specs, runs_of, above) if above else {}
     # runs of values no row label precedes: under the caption (unless placed above), or a
     # second run after a row's own
@@ -130,9 +133,10 @@ def _read_t2_block(ctx: Context, res: TableResult, b, m: re.Match, bend: int, fo
         stray += bool(runs) and sum(1 for f in runs[0] if f.text) > len(b.columns)  # several rows' values
         if extra:
             crowded.append(rk)
+        if not printed([run_at(text, ends[rk], r, rk, False) for r in runs]):
+            empty_rows.append(rk)  # no value after its label, nor a blank row's trace (a blank line is none)
         if not runs:
             readings[rk] = [tuple(("", None) for _ in b.columns)]
-            empty_rows.append(rk)
             continue
         rs, top = solve_run(spec, runs[0], vanish, spaced=ctx.spaced, traced=ctx.traced)
         if not rs:

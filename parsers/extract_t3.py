@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from .alignment import align_table3, label_word
+from .alignment import align_table3, label_word, run_at, undecided_blank_rows
 from .columns import page_columns, place
 from .document import Flat, Warning
 from .fields import inside_fields, segment_fields, value_runs
@@ -112,6 +112,7 @@ class _Table3:
     ranks: dict[Reading, Rank] = field(default_factory=dict)
     locs: dict = field(default_factory=dict)
     stray: int = 0
+    sequence: list = field(default_factory=list)  # (row or None, [RunAt]) per label in text order
 
     @classmethod
     def of(cls, ctx: Context, res: TableResult) -> _Table3:
@@ -131,6 +132,13 @@ class _Table3:
         self.specs[key] = spec
         self.readings[key] = rs
         self.locs[key] = loc
+
+    def note(self, lab: Label, row: str | None, runs: list, rows: list[str], placed: set) -> None:
+        """Where the runs after `lab` stand to it, for alignment.undecided_blank_rows (`row`:
+        the label's row, None for a group label; `rows`: the rows read from its runs)."""
+        text, n = self.ctx.flat.text, len(self.cols)
+        self.sequence.append((row, [run_at(text, lab.end, r, rk, r[0].offset in placed)
+                                    for r, rk in zip(runs, rows + [None] * len(runs)) if not label_word(r, n)]))
 
 
 def _labels_in_order(label_text: str, start: int, end: int, version: str, found: dict[str, Label]) -> list[Label]:
@@ -186,12 +194,16 @@ def _read_group_row(t3: _Table3, lab: Label, runs: list, found: dict[str, Label]
     from its parts so that it is not added into the identities twice."""
     key, derived = lab.key, t3.ctx.tpl.t3_derived
     if key not in derived:
+        t3.note(lab, None, runs, [], set())
         return
     lone_other = key == "other" and not any(k in found for k in derived.get("other", ()))
+    alone = key if lone_other else None  # a row label: the one （六） row stands for its parts
     if not runs or (all(f.text == "" for f in runs[0]) and not lone_other):
+        t3.note(lab, alone, runs, [], set())
         return
     spec = t3.spec(key)
     rs = t3.solve(spec, runs[0])
+    t3.note(lab, alone, runs, [key] if rs else [], set())
     if not rs:
         return
     t3.keep(key, spec, rs, t3.ctx.flat.loc(lab.start))
@@ -209,13 +221,17 @@ def _read_row(t3: _Table3, lab: Label, fields: list[Field], runs: list, targets:
     runs = _read_subtotal(t3, key, fields, runs)
     if not runs:
         t3.readings[key] = [tuple(("", None) for _ in t3.cols)]
+        t3.note(lab, key, [], [], set())
         return
     t3.stray += sum(1 for r in runs[len(targets):] if any(f.text for f in r) and not label_word(r, n))
     if len(runs) > 1 and len(runs) <= len(targets):
         t3.res.warnings.append(Warning("ROWS_BY_ORDER", f"t3: rows {', '.join(targets[1:len(runs)])} have no readable label; their values were taken in template order"))
+    placed = set()
     for tk, run in zip(targets, runs):
         rs = _by_position(t3.ctx, positions, t3.specs[tk], run, t3.ranks)
-        if not rs:
+        if rs:
+            placed.add(run[0].offset)
+        else:
             rs = t3.solve(t3.specs[tk], run)
         if rs:
             t3.readings[tk] = rs
@@ -224,6 +240,7 @@ def _read_row(t3: _Table3, lab: Label, fields: list[Field], runs: list, targets:
             t3.res.warnings.append(unreadable("t3", tk, run, n))
             t3.readings[tk] = []
             t3.stray += sum(1 for f in run if f.text) > n  # values of several rows in one run
+    t3.note(lab, key, runs, targets, placed)
 
 
 def _read_subtotal(t3: _Table3, key: str, fields: list[Field], runs: list) -> list:
@@ -296,6 +313,7 @@ def _settle(t3: _Table3, head_runs: list, extents: list) -> None:
     joint_check = _JointCheck(tpl, t3.cols)
     res.cells.update(resolve_rows(ctx, "t3", t3.specs, t3.readings, t3.locs, joint_check, res.warnings, ranks=ranks,
                                   competing=res.readings))
+    _doubt_blank_rows(t3)
     stray = t3.stray
     if (stray or any(c.status == "unresolved" for c in res.cells.values())) \
             and align_table3(ctx, res, t3.cols, head_runs, extents, cell_out, bool(stray or ctx.reading_order)):
@@ -309,6 +327,19 @@ def _settle(t3: _Table3, head_runs: list, extents: list) -> None:
             joint_check({k: rs for k, rs in readings.items() if rs})
         if not joint_check.admitted:
             _unresolve_rows(res, unconfirmed)
+
+
+def _doubt_blank_rows(t3: _Table3) -> None:
+    """Rows read blank because no value follows their label, where value rows stand apart
+    from their labels, and the rows read from the values beside them: unresolved
+    (alignment.undecided_blank_rows), until the alignment places them."""
+    blank, apart = undecided_blank_rows(t3.sequence, t3.stray)
+    if blank:
+        unresolve(t3.res, tuple(f"t3/{k}/" for k in blank + apart), Warning(
+            "TABLE_UNALIGNED", f"t3: rows {', '.join(blank)} print no value after their label while value rows of "
+            "the table stand apart from their labels: their values may stand elsewhere, so they are not read as "
+            "blank" + (f"; rows {', '.join(apart)}, read from values beside them, may hold theirs" if apart else "")
+            + "; their cells are left unresolved"))
 
 
 _label_texts: dict[int, tuple[Flat, str]] = {}

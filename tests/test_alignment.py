@@ -140,3 +140,38 @@ def test_a_row_only_the_matcher_reads_stays_with_its_label():
     r = parse_bytes(detached(arrange), name="x.txt")
     assert {a: c.value for a, c in t3_of(r).items()} == expected()
     assert any(w.code == "ROWS_ALIGNED_BY_ORDER" for w in r.warnings)
+
+
+def vanished(line: str) -> str:
+    """A TAB value row as pdftotext prints it where empty cells hold no glyph."""
+    return " ".join(v for v in line.split("\t") if v)
+
+
+def test_a_row_with_no_value_after_its_label_is_not_blank_where_value_rows_stand_apart():
+    # only the four totals that every report prints, 0; the labels in a block, then the
+    # values, one per line: the rows before the last label have no value after them, but
+    # they are not blank rows (the matcher read them blank: 0 stated as blank)
+    keys = [r.key for r in template("2021").t3_rows]
+    kept = ("new_received", "carried_over", "results_total", "carried_forward")
+    rows = [(label, [""] * 6 + [0] if key in kept else [""] * 7) for key, (label, _) in zip(keys, T3_ROWS_2021)]
+    data = detached(lambda labels, values: labels + [v for x in values for v in vanished(x).split(" ") if v], rows)
+    r = parse_bytes(data, name="x.txt")
+    got = t3_of(r)
+    want = expected(rows)
+    assert all(c.status == "unresolved" or c.value == (want[a] if want[a] != "" else None) for a, c in got.items())
+    assert got["t3/new_received/total"].status == "unresolved"
+    assert got["t3/granted/total"].status == "unresolved"
+    assert any(w.code == "TABLE_UNALIGNED" and "new_received" in w.message for w in r.warnings)
+
+
+def test_a_row_with_no_value_after_its_label_is_blank_where_rows_carry_their_values():
+    # the same vanished cells, but each row's values on its label's line: the row
+    # printed without values is a blank row
+    rows = [(label, [""] * 7 if label.startswith("2.没有现成") else vals) for label, vals in T3_ROWS_2021]
+    rows[0] = (rows[0][0], [5, 1, "", "", "", "", 6])
+    data = detached(lambda labels, values: [(a + " " + vanished(v)).strip() for a, v in zip(labels, values)], rows)
+    r = parse_bytes(data, name="x.txt")
+    got = t3_of(r)
+    assert got["t3/unable.needs_creation/total"].status == "blank"
+    assert got["t3/new_received/total"].value == 6 and got["t3/granted/natural_person"].value == 3
+    assert not any(w.code == "TABLE_UNALIGNED" for w in r.warnings)

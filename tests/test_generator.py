@@ -16,6 +16,7 @@ from parsers.templates import template
 from synth.generator import (
     BLANK_STYLES,
     DETACHED,
+    DETACHED_VANISHED,
     SEPARATED_STYLES,
     STYLES,
     GeneratedReport,
@@ -524,3 +525,31 @@ def test_a_named_publisher_leaves_the_report_as_drawn(seed):
         a, b = generate(seed, version), generate(seed, version, agency="永安市教育局")
         assert (a.values, a.year, a.version, a.style, a.encoding) == (b.values, b.year, b.version, b.style, b.encoding)
         assert b.agency == "永安市教育局" and "永安市教育局" in b.text and a.agency not in b.text
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_detached_vanished_prints_no_trace_of_an_empty_cell(version):
+    """detached_vanished is the detached report of the same seed, but its value rows leave
+    out their empty cells: table 三's values one per line or separated by single spaces,
+    in row order, and nothing at all for a wholly empty row."""
+    t = template(version)
+    per_line = spaced = 0
+    for seed in range(25):
+        g, d = generate(seed, version=version, style=DETACHED_VANISHED), generate(seed, version=version, style=DETACHED)
+        assert (g.style, g.values, g.year, g.agency) == (DETACHED_VANISHED, d.values, d.year, d.agency)
+        assert g == generate(seed, version=version, style=DETACHED_VANISHED)
+        lines = g.text.replace("\r\n", "\n").split("\n")
+        bare = [re.sub(r"\s", "", x) for x in lines]
+        head = next(i for i, x in enumerate(bare) if "申请人情况" in x)  # table 三's header
+        tail = next(i for i, x in enumerate(bare) if i > head and "行政复议" in x)  # table 四's
+        printed = [w for x in lines[head:tail] if re.fullmatch(r"\d+( \d+)*", x) for w in x.split(" ")]
+        want = [str(g.values[f"t3/{k}/{c.key}"]) for k in _t3_row_keys(g.values) for c in t.t3_columns
+                if g.values[f"t3/{k}/{c.key}"] is not None]
+        assert printed == want, seed
+        value_lines = [x for x in lines[head:tail] if re.fullmatch(r"\d+( \d+)*", x)]
+        per_line += all(" " not in x for x in value_lines)
+        spaced += any(" " in x for x in value_lines)
+        # no value row with empty fields (TAB or markdown), as the detached style prints them
+        assert not any(re.fullmatch(r"[\d\t]*\t[\d\t]*|\|[\d |]*\|", x) and re.search(r"\d", x)
+                       for x in lines[head:tail]), seed
+    assert per_line >= 5 and spaced >= 5, (per_line, spaced)

@@ -2,7 +2,8 @@
 
 (a) the parser never states a wrong value: every cell it resolves (status != "unresolved")
     has exactly the generated value (a blank cell: value None, status "blank"), in every
-    style and in the ``detached`` one (row labels apart from their values);
+    style and in the ``detached`` ones (row labels apart from their values, empty cells
+    kept as empty fields or vanished);
 (b) over a fixed batch of reports of all styles and both versions it recovers at least 99%
     of the generated cells exactly;
 (c) it finds the template version and the report year.
@@ -12,11 +13,12 @@ from __future__ import annotations
 import collections
 import math
 
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from parsers.report import parse_bytes
-from synth.generator import DETACHED, STYLES, GeneratedReport, generate
+from synth.generator import DETACHED, DETACHED_STYLES, DETACHED_VANISHED, STYLES, GeneratedReport, generate
 from tests.conftest import n_examples
 
 VERSIONS = ("2019", "2021")
@@ -76,8 +78,14 @@ def recovered(gen: GeneratedReport, report) -> tuple[int, list[str]]:
 
 
 @settings(max_examples=n_examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(min_value=0, max_value=2**32 - 1), style=st.sampled_from(STYLES + (DETACHED,)),
+@given(seed=st.integers(min_value=0, max_value=2**32 - 1), style=st.sampled_from(STYLES + DETACHED_STYLES),
        version=st.sampled_from(VERSIONS))
+# table 二's value under its caption, the row's label after it, then a blank line: no blank cell
+@example(seed=190881909, style=DETACHED, version="2021")
+# table 三's labels in a block, then four totals one per line: the rows before the last are not blank
+@example(seed=7, style=DETACHED_VANISHED, version="2019")
+# the one （六）其他处理 row printed without its value: the values after （七）总计 may hold it
+@example(seed=4857, style=DETACHED_VANISHED, version="2021")
 def test_parser_never_states_a_wrong_value(seed, style, version):
     gen = generate(seed, version=version, style=style)
     report = parse(gen, seed)
@@ -116,21 +124,26 @@ def test_recovery_over_a_fixed_batch():
         raise AssertionError("\n".join(lines + ["examples of misses:"] + detail))
 
 
-DETACHED_BATCH = 60  # reports of the detached style (both versions)
-DETACHED_FLOOR = 0.45  # share of their cells recovered; measured 53.0 % on 1,000 reports
+DETACHED_BATCH = 60  # reports of each detached style (both versions)
+# share of their cells recovered: detached measured 53.0 % on 1,000 reports; detached_vanished
+# (empty cells vanished) 56.7 % with 721 cells wrong in 84 of 3,000 reports while a row with no
+# value after its label was read blank wherever it stood, 54.8 % and none since (51.6 % here)
+DETACHED_FLOOR = {DETACHED: 0.45, DETACHED_VANISHED: 0.45}
 
 
-def test_recovery_of_labels_detached_from_their_values():
+@pytest.mark.parametrize("style", DETACHED_STYLES)
+def test_recovery_of_labels_detached_from_their_values(style):
     """Tables printed with their row labels apart from the value rows: table 三 is read by
     aligning its value rows in template order where its identities confirm it (all-zero
-    tables, blank totals and table 二, which has no identity, stay unresolved)."""
+    tables, blank totals and table 二, which has no identity, stay unresolved); where
+    empty cells vanished, a row with no value after its label is not read blank."""
     total = ok = 0
     for i in range(DETACHED_BATCH):
-        gen = generate(i, version=VERSIONS[i % 2], style=DETACHED)
+        gen = generate(i, version=VERSIONS[i % 2], style=style)
         report = parse(gen, i)
         assert not wrong_cells(gen, report), i
         n_ok, _ = recovered(gen, report)
         total += len(gen.values)
         ok += n_ok
-    print(f"\ndetached: recovered {ok}/{total} cells ({ok / total:.1%}) over {DETACHED_BATCH} reports")
-    assert ok >= DETACHED_FLOOR * total
+    print(f"\n{style}: recovered {ok}/{total} cells ({ok / total:.1%}) over {DETACHED_BATCH} reports")
+    assert ok >= DETACHED_FLOOR[style] * total
