@@ -453,6 +453,16 @@ def _only_split(spec: RowSpec, run: list[Field]) -> Reading | None:
     return readings[0] if len(readings) == 1 else None
 
 
+def _words_cut(run: list[Field], reading: Reading) -> int:
+    """How many words of the run a reading cuts into several cells."""
+    cut = 0
+    for f in run:
+        end = f.offset + len(f.text)
+        if sum(1 for _, at in reading if at is not None and f.offset <= at < end) > 1:
+            cut += 1
+    return cut
+
+
 def violations(spec: RowSpec, r: Reading) -> Rank:
     """A rank (as _rank_readings gives) for a reading the row's arithmetic did not choose."""
     vals = [cell_value(c[0], spec.cols[i]) for i, c in enumerate(r)]
@@ -478,7 +488,12 @@ def solve_run(
         # is not known, so no cell of the row is. Only runs of printed values count: a
         # blank's trace (a no-break space) may belong to a label cell or the next row, so
         # a run holding one does not fix the cut; nor where blanks may have vanished.
+        # Nor where the one cut breaks two or more of the run's words: the text set some
+        # cells apart, so the digits run together in several words are more likely cells
+        # whose blank neighbours left no trace ("265 1 266") than seven cells printed so.
         only = None if vanish or not all(f.text for f in run) else _only_split(spec, run)
+        if only is not None and _words_cut(run, only) > 1:
+            only = None
         if only is None:
             return Solved([], None)
         rank = violations(spec, only)
