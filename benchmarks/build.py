@@ -10,6 +10,7 @@ process, and of the whole process tree (build + forkserver + workers, resident s
 up, sampled every 50 ms from /proc). A last run rebuilds the 2-worker output unchanged
 (everything from the cache).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -76,9 +77,21 @@ def child(args) -> int:
     stop.set()
     th.join()
     self_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"workers": args.workers, "seconds": secs, "reports": res.reports, "parsed": res.parsed,
-                      "cached": res.cached, "kept": res.kept, "errors": res.errors,
-                      "self_mib": self_mib, "tree_mib": peak[0]}))
+    print(
+        json.dumps(
+            {
+                "workers": args.workers,
+                "seconds": secs,
+                "reports": res.reports,
+                "parsed": res.parsed,
+                "cached": res.cached,
+                "kept": res.kept,
+                "errors": res.errors,
+                "self_mib": self_mib,
+                "tree_mib": peak[0],
+            }
+        )
+    )
     return 0
 
 
@@ -107,8 +120,11 @@ def main(argv: list[str] | None = None) -> int:
         raw.mkdir(parents=True)
         for i in range(args.n):
             (raw / f"r{args.seed + i:06d}.txt").write_bytes(generate(args.seed + i).data)
-    print(f"{args.n} generated reports in {raw} ({time.perf_counter() - t0:.1f} s to write, not timed); "
-          f"{os.cpu_count()} CPUs", flush=True)
+    print(
+        f"{args.n} generated reports in {raw} ({time.perf_counter() - t0:.1f} s to write, not timed); "
+        f"{os.cpu_count()} CPUs",
+        flush=True,
+    )
     rows = []
     counts = [int(w) for w in args.workers.split(",") if w.strip()]
     runs = [(w, False) for w in counts] + ([(counts[-1], True)] if counts else [])
@@ -116,8 +132,17 @@ def main(argv: list[str] | None = None) -> int:
         out = base / f"out-{w}"
         if not again:
             shutil.rmtree(out, ignore_errors=True)
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--workers", str(w), "--raw", str(raw),
-               "--out", str(out)]
+        cmd = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--child",
+            "--workers",
+            str(w),
+            "--raw",
+            str(raw),
+            "--out",
+            str(out),
+        ]
         p = subprocess.run(cmd, capture_output=True, text=True, cwd=str(ROOT))
         if p.returncode != 0:
             print(p.stdout, p.stderr, file=sys.stderr)
@@ -125,15 +150,20 @@ def main(argv: list[str] | None = None) -> int:
         r = json.loads(p.stdout.strip().splitlines()[-1])
         r["label"] = f"{w} worker{'s' if w > 1 else ''}" + (" (rebuild, cached)" if again else "")
         rows.append(r)
-        print(f"  {r['label']:28} {r['seconds']:8.1f} s  {r['reports'] / r['seconds']:8.1f} reports/s  "
-              f"parsed {r['parsed']}, cached {r['cached']}, kept {r['kept']}, errors {r['errors']}; "
-              f"peak RSS build process {r['self_mib']:.0f} MiB, process tree {r['tree_mib']:.0f} MiB", flush=True)
+        print(
+            f"  {r['label']:28} {r['seconds']:8.1f} s  {r['reports'] / r['seconds']:8.1f} reports/s  "
+            f"parsed {r['parsed']}, cached {r['cached']}, kept {r['kept']}, errors {r['errors']}; "
+            f"peak RSS build process {r['self_mib']:.0f} MiB, process tree {r['tree_mib']:.0f} MiB",
+            flush=True,
+        )
     print()
     print("| run | reports | seconds | reports/s | peak RSS build (MiB) | peak RSS tree (MiB) |")
     print("|---|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['label']} | {r['reports']} | {r['seconds']:.1f} | {r['reports'] / r['seconds']:.1f} | "
-              f"{r['self_mib']:.0f} | {r['tree_mib']:.0f} |")
+        print(
+            f"| {r['label']} | {r['reports']} | {r['seconds']:.1f} | {r['reports'] / r['seconds']:.1f} | "
+            f"{r['self_mib']:.0f} | {r['tree_mib']:.0f} |"
+        )
     if not args.keep:
         shutil.rmtree(base, ignore_errors=True)
     return 0

@@ -16,6 +16,7 @@ and attachment requests per second of crawling; robots.txt not counted).
 
 Scrapy is a benchmark-only dependency: ``pip install -e '.[bench]'``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,8 +68,14 @@ def scrapy_child(url: str, out: str, concurrency: int) -> None:
         def parse(self, response):
             state["pages"] += 1
             store(response.body)
-            m = re.search(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]", response.text)
-            if m and response.url.rstrip("/").endswith(("zfxxgkndbg", "index.html")) and "_" not in response.url.rsplit("/", 1)[-1]:
+            m = re.search(
+                r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]", response.text
+            )
+            if (
+                m
+                and response.url.rstrip("/").endswith(("zfxxgkndbg", "index.html"))
+                and "_" not in response.url.rsplit("/", 1)[-1]
+            ):
                 count, prefix, ext = int(m.group(1)), m.group(3), m.group(4)
                 for k in range(1, count):
                     yield response.follow(f"{prefix}_{k}.{ext}", self.parse)
@@ -91,12 +98,20 @@ def scrapy_child(url: str, out: str, concurrency: int) -> None:
         def closed(self, reason):
             state["t1"] = time.perf_counter()
 
-    proc = CrawlerProcess(settings={
-        "LOG_LEVEL": "ERROR", "ROBOTSTXT_OBEY": True, "CONCURRENT_REQUESTS": concurrency,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency, "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False,
-        "RETRY_ENABLED": True, "TELNETCONSOLE_ENABLED": False, "USER_AGENT": "xxgk-bench-scrapy",
-        "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
-    })
+    proc = CrawlerProcess(
+        settings={
+            "LOG_LEVEL": "ERROR",
+            "ROBOTSTXT_OBEY": True,
+            "CONCURRENT_REQUESTS": concurrency,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+            "DOWNLOAD_DELAY": 0,
+            "AUTOTHROTTLE_ENABLED": False,
+            "RETRY_ENABLED": True,
+            "TELNETCONSOLE_ENABLED": False,
+            "USER_AGENT": "xxgk-bench-scrapy",
+            "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
+        }
+    )
     proc.crawl(TrsSpider)
     proc.start()
     print(json.dumps({"pages": state["pages"], "seconds": state["t1"] - state["t0"]}))
@@ -104,8 +119,12 @@ def scrapy_child(url: str, out: str, concurrency: int) -> None:
 
 def run_scrapy(url: str, concurrency: int) -> dict:
     with tempfile.TemporaryDirectory() as d:
-        r = subprocess.run([sys.executable, __file__, "--scrapy-child", url, d, str(concurrency)],
-                           capture_output=True, text=True, timeout=600)
+        r = subprocess.run(
+            [sys.executable, __file__, "--scrapy-child", url, d, str(concurrency)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         if r.returncode != 0:
             raise RuntimeError(r.stderr[-2000:])
         return json.loads(r.stdout.strip().splitlines()[-1])
@@ -113,10 +132,27 @@ def run_scrapy(url: str, concurrency: int) -> dict:
 
 def run_xxgk(url: str, concurrency: int) -> dict:
     with tempfile.TemporaryDirectory() as d:
-        cmd = [sys.executable, "-m", "scrapers.crawl", url, "--out", d, "--quiet", "--json", "--delay", "0",
-               "--per-host", str(concurrency), "--concurrency", str(concurrency), "--retries", "1"]
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT,
-                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+        cmd = [
+            sys.executable,
+            "-m",
+            "scrapers.crawl",
+            url,
+            "--out",
+            d,
+            "--quiet",
+            "--json",
+            "--delay",
+            "0",
+            "--per-host",
+            str(concurrency),
+            "--concurrency",
+            str(concurrency),
+            "--retries",
+            "1",
+        ]
+        r = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=600, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}
+        )
         if r.returncode != 0:
             raise RuntimeError(r.stderr[-2000:])
         s = json.loads(r.stdout.strip().splitlines()[-1])
@@ -138,20 +174,39 @@ def main() -> int:
     a = ap.parse_args()
     try:
         import scrapy  # noqa: F401
+
         have_scrapy = True
     except ImportError:
         have_scrapy = False
         print("scrapy is not installed: pip install -e '.[bench]'  (xxgk figures only)", file=sys.stderr)
 
     t = time.perf_counter()
-    sim = subprocess.Popen([sys.executable, "-m", "scrapers.simulator", "--families", "trs_wcm", "--reports",
-                            str(a.reports), "--per-page", str(a.per_page), "--no-faults", "--json"],
-                           cwd=ROOT, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    sim = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "scrapers.simulator",
+            "--families",
+            "trs_wcm",
+            "--reports",
+            str(a.reports),
+            "--per-page",
+            str(a.per_page),
+            "--no-faults",
+            "--json",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     try:
         info = json.loads(sim.stdout.readline())
         url = info[0]["column_url"]
-        print(f"simulator: {info[0]['family']} site, {a.reports} reports, {info[0]['expected']} report documents, "
-              f"ready in {time.perf_counter() - t:.1f} s: {url}")
+        print(
+            f"simulator: {info[0]['family']} site, {a.reports} reports, {info[0]['expected']} report documents, "
+            f"ready in {time.perf_counter() - t:.1f} s: {url}"
+        )
         print(f"politeness off: no delay, {a.concurrency} requests in flight, robots.txt honoured; {a.rounds} rounds\n")
         results: dict[str, list[dict]] = {"xxgk": [], "scrapy": []}
         for _ in range(a.rounds):
@@ -163,13 +218,18 @@ def main() -> int:
             if not rs:
                 continue
             rates = [r["pages"] / r["seconds"] for r in rs]
-            print(f"{name:8} {rs[0]['pages']:6d} {statistics.median(r['seconds'] for r in rs):17.2f} "
-                  f"{statistics.median(rates):17.1f} {max(rates):15.1f}")
+            print(
+                f"{name:8} {rs[0]['pages']:6d} {statistics.median(r['seconds'] for r in rs):17.2f} "
+                f"{statistics.median(rates):17.1f} {max(rates):15.1f}"
+            )
         if results["scrapy"]:
             ratio = statistics.median(r["pages"] / r["seconds"] for r in results["xxgk"]) / statistics.median(
-                r["pages"] / r["seconds"] for r in results["scrapy"])
-            print(f"\nxxgk / scrapy throughput: {ratio:.2f}×  (xxgk also writes every fetch, frontier item and "
-                  f"document to SQLite in one transaction per item)")
+                r["pages"] / r["seconds"] for r in results["scrapy"]
+            )
+            print(
+                f"\nxxgk / scrapy throughput: {ratio:.2f}×  (xxgk also writes every fetch, frontier item and "
+                f"document to SQLite in one transaction per item)"
+            )
     finally:
         sim.terminate()
         sim.wait()

@@ -28,6 +28,7 @@ an installed CJK font PDFium cannot see those glyphs, and read_pdf reads such pa
 pdfminer instead (much slower); the corpus PDFs embed their fonts. Figures for generated
 PDFs are therefore printed separately.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -125,8 +126,10 @@ def bench_html(n: int, seed: int, rounds: int) -> None:
     print(f"  selectolax parse        {n / floor:8.1f} reports/s   (the floor)")
     print(f"  read_html               {n / t:8.1f} reports/s   ratio to floor {floor / t:.3f}")
     full = _best(lambda d: parse_bytes(d, name="x.html"), files, rounds)
-    print(f"  full parse              {n / full:8.1f} reports/s   ratio to floor {floor / full:.3f}   "
-          f"(target >= 400 reports/s: {n / full / 400:.2f}x)")
+    print(
+        f"  full parse              {n / full:8.1f} reports/s   ratio to floor {floor / full:.3f}   "
+        f"(target >= 400 reports/s: {n / full / 400:.2f}x)"
+    )
 
 
 def bench_docx(n: int, seed: int, rounds: int) -> None:
@@ -172,9 +175,20 @@ def _doc_files(n: int, seed: int) -> list[bytes]:
             path = Path(tmp) / f"r{i}.docx"
             path.write_bytes(render_docx(generate_values(rng, version), version, 2022, f"测试县第{i}局", rng=rng))
             names.append(str(path))
-        subprocess.run([doc_mod.converters()["soffice"], f"-env:UserInstallation={Path(tmp, 'profile').as_uri()}",
-                        "--headless", "--convert-to", "doc:MS Word 97", "--outdir", str(Path(tmp, "out")), *names],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [
+                doc_mod.converters()["soffice"],
+                f"-env:UserInstallation={Path(tmp, 'profile').as_uri()}",
+                "--headless",
+                "--convert-to",
+                "doc:MS Word 97",
+                "--outdir",
+                str(Path(tmp, "out")),
+                *names,
+            ],
+            check=True,
+            capture_output=True,
+        )
         files = [(Path(tmp) / "out" / f"r{i}.doc").read_bytes() for i in range(n)]
         shutil.rmtree(Path(tmp, "profile"), ignore_errors=True)
     return files
@@ -206,6 +220,7 @@ def bench_doc(n: int, seed: int) -> None:
     orig = doc_mod.converters
     doc_mod.converters = lambda: only
     try:
+
         def fresh(data):
             doc_mod._profile = None  # a new profile folder for this file (removed at exit)
             doc_mod.read_doc(data)
@@ -247,8 +262,12 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, default=10, help="generated reports per form (default 10)")
     ap.add_argument("--rounds", type=int, default=3, help="timing rounds, best kept (default 3)")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--only", action="append", choices=["pdf", "html", "docx", "doc"],
-                    help="run only these forms (repeatable; default all)")
+    ap.add_argument(
+        "--only",
+        action="append",
+        choices=["pdf", "html", "docx", "doc"],
+        help="run only these forms (repeatable; default all)",
+    )
     args = ap.parse_args(argv)
     only = set(args.only or ["pdf", "html", "docx", "doc"])
     _pin()

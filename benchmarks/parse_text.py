@@ -9,6 +9,7 @@ and prints reports per second, total cells, cells recovered exactly, and peak me
 (max RSS of the process; with --tracemalloc also the Python heap peak of the parse loop,
 which slows the loop down, so its timing is reported separately).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -85,20 +86,25 @@ def main(argv: list[str] | None = None) -> int:
         n_cells += len(r.cells)
         n_err += bool(r.error)
         cells = {c.address: c for c in r.cells}
-        n_ok += sum(1 for a, v in g.values.items()
-                    if a in cells and cells[a].status != "unresolved" and _same(v, cells[a]))
+        n_ok += sum(
+            1 for a, v in g.values.items() if a in cells and cells[a].status != "unresolved" and _same(v, cells[a])
+        )
     rss_after = _maxrss_mib()
 
     print(f"reports        {args.n}  ({n_bytes / 1e6:.1f} MB of text; generated in {t_gen:.2f} s, not timed)")
     print("styles         " + ", ".join(f"{s} {styles[s]}" for s in STYLES))
     print("versions       " + ", ".join(f"{v} {n}" for v, n in sorted(versions.items())))
     print(f"cpu            {cpus} (one process)")
-    print(f"parse time     {t_parse:.2f} s  ->  {args.n / t_parse:.1f} reports/s, "
-          f"{t_parse / args.n * 1000:.2f} ms/report, {n_bytes / 1e6 / t_parse:.2f} MB/s "
-          f"(target >= {TARGET} reports/s: {args.n / t_parse / TARGET:.2f}x)")
+    print(
+        f"parse time     {t_parse:.2f} s  ->  {args.n / t_parse:.1f} reports/s, "
+        f"{t_parse / args.n * 1000:.2f} ms/report, {n_bytes / 1e6 / t_parse:.2f} MB/s "
+        f"(target >= {TARGET} reports/s: {args.n / t_parse / TARGET:.2f}x)"
+    )
     print(f"slowest report {slowest[0] * 1000:.1f} ms: {slowest[1]}")
-    print(f"cells          {n_cells} parsed ({n_cells / args.n:.1f}/report); "
-          f"{n_ok}/{n_gen_cells} generated cells recovered exactly ({n_ok / n_gen_cells:.2%})")
+    print(
+        f"cells          {n_cells} parsed ({n_cells / args.n:.1f}/report); "
+        f"{n_ok}/{n_gen_cells} generated cells recovered exactly ({n_ok / n_gen_cells:.2%})"
+    )
     print(f"errors         {n_err} reports with an error")
     print(f"peak memory    max RSS {rss_after:.1f} MiB (before parsing {rss_before:.1f} MiB)")
 
@@ -111,8 +117,10 @@ def main(argv: list[str] | None = None) -> int:
         t_tm = time.perf_counter() - t0
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        print(f"heap peak      {peak / 2**20:.1f} MiB traced while parsing one report at a time "
-              f"(loop took {t_tm:.2f} s under tracemalloc)")
+        print(
+            f"heap peak      {peak / 2**20:.1f} MiB traced while parsing one report at a time "
+            f"(loop took {t_tm:.2f} s under tracemalloc)"
+        )
     return 0
 
 

@@ -16,6 +16,7 @@ cache: the cached-rebuild ratio is the first build's time over the second's.
 What to read: reports/s should stay level as sizes grow (time linear in reports) and the
 peak memory of the build process should stay flat.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -121,15 +122,37 @@ def child(args) -> int:
     secs = time.perf_counter() - t0
     stop.set()
     th.join()
-    print(json.dumps({"seconds": secs, "reports": res.reports, "parsed": res.parsed, "cached": res.cached,
-                      "kept": res.kept, "errors": res.errors,
-                      "self_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "tree_mib": peak[0]}))
+    print(
+        json.dumps(
+            {
+                "seconds": secs,
+                "reports": res.reports,
+                "parsed": res.parsed,
+                "cached": res.cached,
+                "kept": res.kept,
+                "errors": res.errors,
+                "self_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "tree_mib": peak[0],
+            }
+        )
+    )
     return 0
 
 
 def run(raw: Path, out: Path, executor: str, workers: int) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--executor", executor, "--workers", str(workers),
-           "--raw", str(raw), "--out", str(out)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        "--executor",
+        executor,
+        "--workers",
+        str(workers),
+        "--raw",
+        str(raw),
+        "--out",
+        str(out),
+    ]
     p = subprocess.run(cmd, capture_output=True, text=True, cwd=str(ROOT))
     if p.returncode != 0:
         raise RuntimeError(f"build failed:\n{p.stdout[-2000:]}\n{p.stderr[-4000:]}")
@@ -138,8 +161,11 @@ def run(raw: Path, out: Path, executor: str, workers: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="1000,10000", help="corpus sizes, comma-separated (default 1000,10000; "
-                    "add 100000 for the large run)")
+    ap.add_argument(
+        "--sizes",
+        default="1000,10000",
+        help="corpus sizes, comma-separated (default 1000,10000; add 100000 for the large run)",
+    )
     ap.add_argument("--executors", default="local,dask", help="local, dask or both (default)")
     ap.add_argument("--workers", type=int, default=2, help="parser processes or Dask workers (default 2)")
     ap.add_argument("--mix", default="text=70,html=15,pdf=10,docx=5", help="share of each form, in percent")
@@ -161,8 +187,11 @@ def main(argv: list[str] | None = None) -> int:
     pool = base / "pool"
     t0 = time.perf_counter()
     names = make_pool(pool, sizes[-1], mix, args.workers)
-    print(f"{sizes[-1]} generated reports in {pool} ({time.perf_counter() - t0:.0f} s to write, not timed; mix "
-          f"{args.mix}); {os.cpu_count()} CPUs, {args.workers} workers", flush=True)
+    print(
+        f"{sizes[-1]} generated reports in {pool} ({time.perf_counter() - t0:.0f} s to write, not timed; mix "
+        f"{args.mix}); {os.cpu_count()} CPUs, {args.workers} workers",
+        flush=True,
+    )
     rows = []
     for n in sizes:
         raw = raw_of(base, pool, names[:n])
@@ -175,19 +204,26 @@ def main(argv: list[str] | None = None) -> int:
             for note, r in runs:
                 r.update(size=n, label=f"{ex}{note}")
                 rows.append(r)
-                print(f"  {n:>7} {r['label']:28} {r['seconds']:8.1f} s {r['reports'] / r['seconds']:8.1f} reports/s  "
-                      f"build process {r['self_mib']:.0f} MiB, process tree {r['tree_mib']:.0f} MiB "
-                      f"(parsed {r['parsed']}, cached {r['cached']}, kept {r['kept']}, errors {r['errors']})", flush=True)
+                print(
+                    f"  {n:>7} {r['label']:28} {r['seconds']:8.1f} s {r['reports'] / r['seconds']:8.1f} reports/s  "
+                    f"build process {r['self_mib']:.0f} MiB, process tree {r['tree_mib']:.0f} MiB "
+                    f"(parsed {r['parsed']}, cached {r['cached']}, kept {r['kept']}, errors {r['errors']})",
+                    flush=True,
+                )
             shutil.rmtree(out, ignore_errors=True)
     print()
-    print("| reports | run | seconds | reports/s | peak RSS build (MiB) | peak RSS tree (MiB) | KiB/report over the smallest |")
+    print(
+        "| reports | run | seconds | reports/s | peak RSS build (MiB) | peak RSS tree (MiB) | KiB/report over the smallest |"
+    )
     print("|---:|---|---:|---:|---:|---:|---:|")
     first = {}
     for r in rows:
         f = first.setdefault(r["label"], r)
         growth = ((r["self_mib"] - f["self_mib"]) * 1024 / (r["size"] - f["size"])) if r["size"] > f["size"] else None
-        print(f"| {r['size']} | {r['label']} | {r['seconds']:.1f} | {r['reports'] / r['seconds']:.1f} | "
-              f"{r['self_mib']:.0f} | {r['tree_mib']:.0f} | {'' if growth is None else f'{growth:.1f}'} |")
+        print(
+            f"| {r['size']} | {r['label']} | {r['seconds']:.1f} | {r['reports'] / r['seconds']:.1f} | "
+            f"{r['self_mib']:.0f} | {r['tree_mib']:.0f} | {'' if growth is None else f'{growth:.1f}'} |"
+        )
     for n in sizes:
         a = [r for r in rows if r["size"] == n and r["label"] == "local"]
         b = [r for r in rows if r["size"] == n and r["label"] == "local (rebuild from cache)"]

@@ -28,6 +28,7 @@ after a change). It prints, per N:
   (shards are independent: `write(..., workers=64)`), each worker at the measured peak, the
   main process at that plus the bytes per report that remain.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -120,7 +121,7 @@ def _sections(text: str, n: int = 8) -> list[str]:
     texts joined by a newline give the text back)."""
     lines = text.split("\n")
     step = -(-len(lines) // n)
-    return ["\n".join(lines[i:i + step]) for i in range(0, len(lines), step)]
+    return ["\n".join(lines[i : i + step]) for i in range(0, len(lines), step)]
 
 
 def write_folder(folder: Path, n: int, per_county: int, years: int, seed: int) -> dict:
@@ -132,8 +133,16 @@ def write_folder(folder: Path, n: int, per_county: int, years: int, seed: int) -
     by_region: dict[tuple, int] = {}
     chars = 0
     for rid, pub, county, year, text in reports(n, per_county, years, seed):
-        r = {"report_id": rid, "status": "kept", "publisher_id": pub, "agency_id": pub, "province": "某省",
-             "city": f"某市{county // 10}", "county": f"某县{county}", "year": year}
+        r = {
+            "report_id": rid,
+            "status": "kept",
+            "publisher_id": pub,
+            "agency_id": pub,
+            "province": "某省",
+            "city": f"某市{county // 10}",
+            "county": f"某县{county}",
+            "year": year,
+        }
         rep.add([r.get(f) for f in D.REPORTS.names()])
         for seq, part in enumerate(_sections(text), 1):
             s = {"report_id": rid, "seq": seq, "text": part}
@@ -149,8 +158,9 @@ def write_folder(folder: Path, n: int, per_county: int, years: int, seed: int) -
 
 def measure(folder: Path, code: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(code)}
-    p = subprocess.run([sys.executable, "-c", STEP, str(folder)], env=env, cwd=code, capture_output=True, text=True,
-                       check=False)
+    p = subprocess.run(
+        [sys.executable, "-c", STEP, str(folder)], env=env, cwd=code, capture_output=True, text=True, check=False
+    )
     if p.returncode:
         sys.exit(f"the step failed:\n{p.stderr[-3000:]}")
     return json.loads(p.stdout.strip().splitlines()[-1])
@@ -165,11 +175,15 @@ def written(folder: Path) -> tuple[int, int]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", default="2000,5000,10000", help="numbers of reports, comma-separated (default 2000,5000,10000)")
+    ap.add_argument(
+        "--n", default="2000,5000,10000", help="numbers of reports, comma-separated (default 2000,5000,10000)"
+    )
     ap.add_argument("--per-county", type=int, default=60, help="publishers per county (default 60)")
     ap.add_argument("--years", type=int, default=6, help="years per publisher (default 6)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--code", type=Path, default=ROOT, help="checkout whose pipeline.similarity is measured (default this one)")
+    ap.add_argument(
+        "--code", type=Path, default=ROOT, help="checkout whose pipeline.similarity is measured (default this one)"
+    )
     ap.add_argument("--keep", type=Path, help="write the folders here and keep them (default: a temporary folder)")
     args = ap.parse_args(argv)
     sizes = [int(x) for x in args.n.split(",")]
@@ -183,23 +197,29 @@ def main(argv: list[str] | None = None) -> int:
         m = measure(folder, args.code.resolve())
         rows, same_pub = written(folder)
         runs.append({**info, **m})
-        print(f"{n:>7,} reports ({info['chars']:,.0f} characters on average; {args.per_county} publishers per county, "
-              f"{args.years} years): {info['scope'] / m['cpu']:,.0f} pairs in scope/s, {n / m['cpu']:,.1f} reports/s "
-              f"(CPU {m['cpu']:.1f} s, wall {m['wall']:.1f} s; a fingerprint {1000 * m['fp']:.1f} ms); "
-              f"{info['scope']:,} pairs in scope, {rows:,} written ({same_pub:,} same_publisher); "
-              f"peak {m['rss_peak']:,.0f} MiB, +{m['rss_peak'] - m['rss_loaded']:,.0f} MiB over the loaded libraries")
+        print(
+            f"{n:>7,} reports ({info['chars']:,.0f} characters on average; {args.per_county} publishers per county, "
+            f"{args.years} years): {info['scope'] / m['cpu']:,.0f} pairs in scope/s, {n / m['cpu']:,.1f} reports/s "
+            f"(CPU {m['cpu']:.1f} s, wall {m['wall']:.1f} s; a fingerprint {1000 * m['fp']:.1f} ms); "
+            f"{info['scope']:,} pairs in scope, {rows:,} written ({same_pub:,} same_publisher); "
+            f"peak {m['rss_peak']:,.0f} MiB, +{m['rss_peak'] - m['rss_loaded']:,.0f} MiB over the loaded libraries"
+        )
     print(f"measured: {runs[0]['module']}")
     if len(runs) > 1:
         a, b = runs[-2], runs[-1]
         per_report = max(0.0, (b["rss_peak"] - a["rss_peak"]) * 2**20 / (b["n"] - a["n"]))
-        print(f"memory growth {a['n']:,} -> {b['n']:,} reports: {b['rss_peak'] - a['rss_peak']:+,.1f} MiB "
-              f"({100 * (b['rss_peak'] / a['rss_peak'] - 1):+.1f} %), {per_report:,.0f} bytes per report")
+        print(
+            f"memory growth {a['n']:,} -> {b['n']:,} reports: {b['rss_peak'] - a['rss_peak']:+,.1f} MiB "
+            f"({100 * (b['rss_peak'] / a['rss_peak'] - 1):+.1f} %), {per_report:,.0f} bytes per report"
+        )
         last = runs[-1]
         proj = last["cpu"] / last["n"] * 1_000_000 / 64
-        print(f"projected for 1,000,000 reports on 64 cores (shards in parallel, same county sizes): "
-              f"{proj / 60:,.1f} min (target: under 60 min); memory: 64 workers at ~{last['rss_peak']:,.0f} MiB, "
-              f"the main process at most ~{last['rss_peak'] + per_report * 1e6 / 2**20:,.0f} MiB (the growth measured "
-              f"taken as per report, though part of it is buffers that row-group sizes bound)")
+        print(
+            f"projected for 1,000,000 reports on 64 cores (shards in parallel, same county sizes): "
+            f"{proj / 60:,.1f} min (target: under 60 min); memory: 64 workers at ~{last['rss_peak']:,.0f} MiB, "
+            f"the main process at most ~{last['rss_peak'] + per_report * 1e6 / 2**20:,.0f} MiB (the growth measured "
+            f"taken as per report, though part of it is buffers that row-group sizes bound)"
+        )
     if not args.keep:
         import shutil
 

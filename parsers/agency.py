@@ -17,6 +17,7 @@ numbers) and refuses what is not a name: a clause (punctuation such as ，。, w
 根据/按照/本报告), text too long for a name, or a name without the ending of a body or a
 place. A report whose body none of these settles has no agency and a warning saying so.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,18 +27,54 @@ from .document import Flat, Warning
 
 NAME_MAX = 40
 # the end of a body's name (a department, an office, a government, a zone) or of a place
-_TAIL = re.compile(r"(?:人民政府|政府|管委会|管理委员会|办公室|办公厅|行政公署|管理局|街道办事处|办事处|委员会|"
-                   r"[局厅委办署院所站镇乡处中心区县市旗州盟省]|街道|公司|支行|分行|中心)$")
+_TAIL = re.compile(
+    r"(?:人民政府|政府|管委会|管理委员会|办公室|办公厅|行政公署|管理局|街道办事处|办事处|委员会|"
+    r"[局厅委办署院所站镇乡处中心区县市旗州盟省]|街道|公司|支行|分行|中心)$"
+)
 # what a name never contains: clause punctuation and the words that open or join clauses
-_CLAUSE = re.compile(r"[，,。；;！!？?：:、“”\"]|根据|按照|依据|依照|本报告|本年度|以下简称|现将|特此|坚持|加强|认真|"
-                     r"进一步|贯彻|落实|要求|编制|年度报告|工作报告|关于|通知")
+_CLAUSE = re.compile(
+    r"[，,。；;！!？?：:、“”\"]|根据|按照|依据|依照|本报告|本年度|以下简称|现将|特此|坚持|加强|认真|"
+    r"进一步|贯彻|落实|要求|编制|年度报告|工作报告|关于|通知"
+)
 _MARKUP = re.compile(r"\*\*|__|`|^\s*(?:#{1,6}|>|[-*+]\s|\|)+\s*|\s*\|+\s*$")
 _LIST_NUMBER = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}[.．、])")
 
-PROVINCES = ("北京市", "天津市", "上海市", "重庆市", "河北省", "山西省", "辽宁省", "吉林省", "黑龙江省", "江苏省",
-             "浙江省", "安徽省", "福建省", "江西省", "山东省", "河南省", "湖北省", "湖南省", "广东省", "海南省",
-             "四川省", "贵州省", "云南省", "陕西省", "甘肃省", "青海省", "台湾省", "内蒙古自治区", "广西壮族自治区",
-             "西藏自治区", "宁夏回族自治区", "新疆维吾尔自治区", "香港特别行政区", "澳门特别行政区")
+PROVINCES = (
+    "北京市",
+    "天津市",
+    "上海市",
+    "重庆市",
+    "河北省",
+    "山西省",
+    "辽宁省",
+    "吉林省",
+    "黑龙江省",
+    "江苏省",
+    "浙江省",
+    "安徽省",
+    "福建省",
+    "江西省",
+    "山东省",
+    "河南省",
+    "湖北省",
+    "湖南省",
+    "广东省",
+    "海南省",
+    "四川省",
+    "贵州省",
+    "云南省",
+    "陕西省",
+    "甘肃省",
+    "青海省",
+    "台湾省",
+    "内蒙古自治区",
+    "广西壮族自治区",
+    "西藏自治区",
+    "宁夏回族自治区",
+    "新疆维吾尔自治区",
+    "香港特别行政区",
+    "澳门特别行政区",
+)
 
 
 def agency_name(s: str | None) -> str | None:
@@ -79,11 +116,18 @@ _SELF = re.compile(r"(?:我|本)(厅|局|委|办(?![法理事公])|署|镇|乡|�
 _GOVERNMENT_KINDS = {"镇", "乡", "街道", "区", "县", "市", "旗"}
 # a printed name begins after punctuation, a digit, a bracket, or a one-character preposition
 _LEFT = r"(?:(?<=[^\u4e00-\u9fff])|(?<=^)|(?<=[由经向对在据与和及是为将]))"
-_PLACE_AT = {"省": r"[\u4e00-\u9fff]{2,3}省|[\u4e00-\u9fff]{2,8}自治区",
-             "市": r"[\u4e00-\u9fff]{2,4}市", "县": r"[\u4e00-\u9fff]{2,4}县", "区": r"[\u4e00-\u9fff]{2,4}区",
-             "州": r"[\u4e00-\u9fff]{2,8}州", "旗": r"[\u4e00-\u9fff]{2,4}旗"}
+_PLACE_AT = {
+    "省": r"[\u4e00-\u9fff]{2,3}省|[\u4e00-\u9fff]{2,8}自治区",
+    "市": r"[\u4e00-\u9fff]{2,4}市",
+    "县": r"[\u4e00-\u9fff]{2,4}县",
+    "区": r"[\u4e00-\u9fff]{2,4}区",
+    "州": r"[\u4e00-\u9fff]{2,8}州",
+    "旗": r"[\u4e00-\u9fff]{2,4}旗",
+}
 _GOV_BODY = {"街道": "办事处"}
-_ZONE_END = re.compile(r"(?:开发|实验|试验|示范|园|新|片|合作|功能|管理|保税|高新)区$")  # a zone's body has no fixed name
+_ZONE_END = re.compile(
+    r"(?:开发|实验|试验|示范|园|新|片|合作|功能|管理|保税|高新)区$"
+)  # a zone's body has no fixed name
 
 
 def self_named_agency(text: str) -> tuple[str | None, str | None]:
@@ -97,8 +141,11 @@ def self_named_agency(text: str) -> tuple[str | None, str | None]:
         return None, None
     name = _longest_family(names)
     how = f"the report calls itself 我{kind}/本{kind}; it prints {name}"
-    if kind in _GOVERNMENT_KINDS and not name.endswith(("人民政府", "政府", "办事处", "管委会", "管理委员会")) \
-            and not _ZONE_END.search(name):
+    if (
+        kind in _GOVERNMENT_KINDS
+        and not name.endswith(("人民政府", "政府", "办事处", "管委会", "管理委员会"))
+        and not _ZONE_END.search(name)
+    ):
         name = name + _GOV_BODY.get(kind, "人民政府")
         how += f", whose government is {name}"
     if name[0] in _PLACE_AT and not name.startswith(PROVINCES):
@@ -109,8 +156,10 @@ def self_named_agency(text: str) -> tuple[str | None, str | None]:
     return (name, how) if agency_name(name) else (None, None)
 
 
-_LEAD_WORDS = re.compile(r"^(?:请与|请|与|和|及|由|经|向|对|在|据|是|为|将|联系|咨询|致电|拨打|通过|登录|访问|前往|报送|提交|"
-                         r"年度|年|月|日|度)+")
+_LEAD_WORDS = re.compile(
+    r"^(?:请与|请|与|和|及|由|经|向|对|在|据|是|为|将|联系|咨询|致电|拨打|通过|登录|访问|前往|报送|提交|"
+    r"年度|年|月|日|度)+"
+)
 # a body's printed name starts with a place (河北省…, 平潭综合实验区…) or a bare level (省教育厅)
 _STARTS_WITH_PLACE = re.compile(r"^(?:[\u4e00-\u9fff]{1,8}?(?:省|市|县|区|州|旗|盟|镇|乡|街道)|[省市县区州旗])")
 
@@ -135,8 +184,10 @@ def _printed_names(text: str, kind: str) -> Counter:
 def _longest_family(names: Counter) -> str:
     """The name most printed, counting a short form (省教育厅) towards a longer one that ends
     with it (河北省教育厅); among equals the longest."""
+
     def support(n: str) -> int:
         return sum(k for other, k in names.items() if n.endswith(other) or n.startswith(other))
+
     return max(names, key=lambda n: (support(n), len(n), n))
 
 
@@ -175,7 +226,9 @@ def signature_agency(flat: Flat) -> str | None:
 def missing(agency: str | None, year: int | None) -> list[Warning]:
     out = []
     if agency is None:
-        out.append(Warning("AGENCY_MISSING", "no title, signature, header line or self-reference names the publishing body"))
+        out.append(
+            Warning("AGENCY_MISSING", "no title, signature, header line or self-reference names the publishing body")
+        )
     if year is None:
         out.append(Warning("YEAR_MISSING", "no title, statistics period or publication date gives the report year"))
     return out

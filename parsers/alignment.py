@@ -48,6 +48,7 @@ alignment above places them.
 Table 二 has no identity to confirm an order with, and table 四 is one row: neither is
 aligned here (table 二's rows stay unresolved where values stand apart, `tables`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -66,6 +67,7 @@ _ROW_WARNINGS = ("ROW_UNREADABLE", "ROW_NOT_FOUND", "ROW_TOO_SHORT", "AMBIGUOUS_
 class Alignment:
     """Template row key -> its value row (n fields, in column order); the opaque rows,
     which keep the matcher's reading, are not in it."""
+
     rows: dict
 
 
@@ -80,6 +82,7 @@ class ValueRow(NamedTuple):
     (None before the first label), and whether it is `opaque`: a run that does not cut
     into rows (cells that vanished, digits run together), which only the matcher reads
     and which may only stay with its own label."""
+
     fields: tuple[Field, ...]
     owner: str | None
     opaque: bool = False
@@ -102,7 +105,7 @@ def cut_rows(runs: list[tuple[str | None, list[Field]]], n: int, words_are_cells
                 return None
             out.append(ValueRow(tuple(run), owner, True))
             continue
-        out += [ValueRow(tuple(run[i:i + n]), owner) for i in range(0, len(run), n)]
+        out += [ValueRow(tuple(run[i : i + n]), owner) for i in range(0, len(run), n)]
     return out
 
 
@@ -145,8 +148,11 @@ def confirmed(tpl, cells: dict, placed: dict, table: str) -> bool:
     blank = _blank_rows(merged, table)
     # a wholly blank row's own sum is unverifiable and says nothing: its place in the
     # sequence is taken like any other's, and the column sums count it 0
-    hard = [c for c in evaluate(tpl, list(merged.values())) if c.hard and c.id in ids
-            and not (c.ok is None and c.id in along_rows and c.subject in blank)]
+    hard = [
+        c
+        for c in evaluate(tpl, list(merged.values()))
+        if c.hard and c.id in ids and not (c.ok is None and c.id in along_rows and c.subject in blank)
+    ]
     return bool(hard) and all(c.ok for c in hard)
 
 
@@ -167,9 +173,14 @@ def replace_rows(res, table: str, placed: dict, keys: list[str]) -> None:
     heads = tuple(f"{table} row {k}:" for k in keys) + tuple(f"{table} row {k} " for k in keys)
     res.warnings = [w for w in res.warnings if not (w.code in _ROW_WARNINGS and w.message.startswith(heads))]
     res.readings = {k: v for k, v in res.readings.items() if k.split("/", 1)[-1] not in keys}
-    res.warnings.append(Warning(ALIGNED, f"{table}: the row labels stand apart from the value rows (rows "
-                                f"{', '.join(keys)}); the value rows were taken in order, one per label, as "
-                                "the table's identities confirm"))
+    res.warnings.append(
+        Warning(
+            ALIGNED,
+            f"{table}: the row labels stand apart from the value rows (rows "
+            f"{', '.join(keys)}); the value rows were taken in order, one per label, as "
+            "the table's identities confirm",
+        )
+    )
 
 
 def row_cells(table: str, key: str, row: tuple[Field, ...], cols, flat: Flat, cell_out) -> dict | None:
@@ -229,9 +240,14 @@ def align_table3(ctx, res, cols, head_runs: list, extents: list, cell_out, suspe
             c = res.cells.get(a)
             if c is not None and c.status != "unresolved" and _differs(c, new):
                 res.cells[a] = c._replace(value=None, status="unresolved")
-        res.warnings.append(Warning("TABLE_UNALIGNED", f"t3: values stand where no row label precedes them, and "
-                                    f"taken in order they give rows {', '.join(changed)} other values that the "
-                                    "identities do not rule out; those rows are left unresolved"))
+        res.warnings.append(
+            Warning(
+                "TABLE_UNALIGNED",
+                f"t3: values stand where no row label precedes them, and "
+                f"taken in order they give rows {', '.join(changed)} other values that the "
+                "identities do not rule out; those rows are left unresolved",
+            )
+        )
     return False
 
 
@@ -244,6 +260,7 @@ class RunAt(NamedTuple):
     empty cells on the label's line, the no-break spaces a web page's empty cells leave,
     or several empty cells in a row (one cell per line) — not one blank line, which may
     only part paragraphs or pages."""
+
     row: str | None
     bound: bool
     values: bool
@@ -289,7 +306,7 @@ def undecided_blank_rows(sequence: list[tuple[str | None, list[RunAt]]], stray: 
     apart = set()
     for i in empty:
         before = next((rs[-1] for rs in reversed(filled[:i]) if rs), None)
-        after = next((rs[0] for rs in filled[i + 1:] if rs), None)
+        after = next((rs[0] for rs in filled[i + 1 :] if rs), None)
         apart.update(r.row for r in (before, after) if r is not None and r.row is not None and not r.bound)
     blank = [sequence[i][0] for i in empty]
     return blank, sorted(apart - set(blank))

@@ -9,6 +9,7 @@ day (`prune`; readers `touch` theirs when they open it, so a file in use by anot
 checkout or another Python stays). The folder is ``$XXGK_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/xxgk``, else ``~/.cache/xxgk``.
 """
+
 from __future__ import annotations
 
 import os

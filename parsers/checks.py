@@ -2,6 +2,7 @@
 engine for them and for the blank policy), and the identities that span two reports of
 one agency (`cross_year_checks`), evaluated when the datasets are built.
 """
+
 from __future__ import annotations
 
 from .identities import cross_year
@@ -24,8 +25,9 @@ def cross_year_checks(prev_cells, cur_cells, prev_year: int, cur_year: int, vers
         return []
     from .pre2019_checks import cumulative_cross_year
 
-    return (cross_year(prev_cells, cur_cells, prev_year, cur_year, version)
-            + cumulative_cross_year(prev_cells, cur_cells, prev_year, cur_year))
+    return cross_year(prev_cells, cur_cells, prev_year, cur_year, version) + cumulative_cross_year(
+        prev_cells, cur_cells, prev_year, cur_year
+    )
 
 
 def cross_year_splits(prev_cells, cur_cells, prev_year: int, cur_year: int) -> dict[str, dict]:
@@ -33,5 +35,7 @@ def cross_year_splits(prev_cells, cur_cells, prev_year: int, cur_year: int) -> d
     that change (pre-2019 历年累计 digits run together: `pre2019_checks.split_by_cumulative`)."""
     from .pre2019_checks import split_by_cumulative
 
-    return {c.address: {"value": c.value, "raw": c.raw, "status": "resolved_cross_year"}
-            for c in split_by_cumulative(prev_cells, cur_cells, prev_year, cur_year)}
+    return {
+        c.address: {"value": c.value, "raw": c.raw, "status": "resolved_cross_year"}
+        for c in split_by_cumulative(prev_cells, cur_cells, prev_year, cur_year)
+    }

@@ -15,6 +15,7 @@ fall in, the other cells blank — one reading, as printed. Where the clusters a
 numbers, a cell that wraps, columns too close), nothing is placed this way and the
 matcher's readings stand.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ MIN_GAP = 2.5  # between the nearest centres of two neighbouring columns
 class Columns:
     """The columns of a table on one page: [start, end) of the page's text and each
     column's range of value centres (character positions from the line start)."""
+
     start: int
     end: int
     ranges: tuple[tuple[float, float], ...]
@@ -111,4 +113,4 @@ def place(text: str, run: list[Field], pages: list[Columns], n: int) -> tuple | 
 def _line_at(text: str, offset: int) -> str:
     start = text.rfind("\n", 0, offset) + 1
     end = text.find("\n", offset)
-    return text[start:end if end >= 0 else len(text)]
+    return text[start : end if end >= 0 else len(text)]

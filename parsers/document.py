@@ -5,6 +5,7 @@ table row (several cells). Every cell carries its `Location` in the source, so a
 number taken from it can say where it came from. Nothing after the readers knows
 which form (text, HTML, PDF, Word, OCR) the blocks came from.
 """
+
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right

@@ -84,10 +84,16 @@ def extract_t2(ctx: Context, start: int, end: int) -> TableResult:
         # Values stand away from every label (text taken column by column, or a row's
         # values printed before its label): a row with none after its label may have its
         # values elsewhere, so it is not stated blank.
-        unresolve(res, tuple(f"t2/{rk}/" for rk in empty),
-                   Warning("TABLE_UNALIGNED", f"t2: {stray} run(s) of values stand where no row label precedes "
-                           f"them; rows {', '.join(empty)} print no value, or several rows' values, after their "
-                           "label and are left unresolved"))
+        unresolve(
+            res,
+            tuple(f"t2/{rk}/" for rk in empty),
+            Warning(
+                "TABLE_UNALIGNED",
+                f"t2: {stray} run(s) of values stand where no row label precedes "
+                f"them; rows {', '.join(empty)} print no value, or several rows' values, after their "
+                "label and are left unresolved",
+            ),
+        )
     return res
 
 
@@ -149,19 +155,21 @@ def _read_t2_block(ctx: Context, res: TableResult, b, m: re.Match, bend: int, fo
         if rk not in readings or not readings[rk]:
             specs.pop(rk, None)
             readings.pop(rk, None)
-            res.warnings.append(Warning("ROW_NOT_FOUND", f"t2 row {rk}: label or values not found; its cells are unresolved"))
+            res.warnings.append(
+                Warning("ROW_NOT_FOUND", f"t2 row {rk}: label or values not found; its cells are unresolved")
+            )
             for c in b.columns:
                 a = f"t2/{rk}/{c.key}"
                 res.cells[a] = ReportCell(a, None, "", "unresolved", flat.loc(m.start()))
-    res.cells.update(resolve_rows(ctx, "t2", specs, readings, locs, None, res.warnings, unit_hint,
-                                   competing=res.readings))
+    res.cells.update(
+        resolve_rows(ctx, "t2", specs, readings, locs, None, res.warnings, unit_hint, competing=res.readings)
+    )
     if empty_rows:
         # a row with no value after its label beside one followed by several rows' values
         # (the block's labels, then its values): the first of them is not known to be
         # this row's
         empty_rows += crowded
     return stray, empty_rows
-
 
 
 _AMOUNT_UNIT = re.compile(r"采\s*购\s*总\s*金\s*额\s*[（(]\s*(万元|元)\s*[)）]")
@@ -189,10 +197,14 @@ def _moved_headers(text: str, end: int, version: str, caps: list, keys: list) ->
 def _own_headers(version: str) -> tuple[tuple[str, re.Pattern], ...]:
     """(block key, pattern of its column header) of each table 二 block whose header
     no other block's header begins with."""
-    heads = {b.key: tuple(norm_label(TRAILING_PAREN.sub("", c.label)) for c in b.columns)
-             for b in template(version).table2}
-    return tuple((k, re.compile(r"(?:\s|[|｜])*".join(loose(c) for c in cols))) for k, cols in heads.items()
-                 if not any(o[:len(cols)] == cols for j, o in heads.items() if j != k))
+    heads = {
+        b.key: tuple(norm_label(TRAILING_PAREN.sub("", c.label)) for c in b.columns) for b in template(version).table2
+    }
+    return tuple(
+        (k, re.compile(r"(?:\s|[|｜])*".join(loose(c) for c in cols)))
+        for k, cols in heads.items()
+        if not any(o[: len(cols)] == cols for j, o in heads.items() if j != k)
+    )
 
 
 def _displaced_readings(ctx: Context, res: TableResult, b, specs: dict, runs_of: dict, above: tuple) -> dict:
@@ -211,13 +223,20 @@ def _displaced_readings(ctx: Context, res: TableResult, b, specs: dict, runs_of:
     rows = list(runs_of)
     if not numbers or len(numbers) != len(rows) or re.sub(r"[\s|｜]", "", _LONE_NUMBER.sub("", bare)):
         return {}
-    if any(not r or len(r[0]) != n - 1 or len(r) > 1 or any(f.splittable or not f.text for f in r[0])
-           for r in runs_of.values()):
+    if any(
+        not r or len(r[0]) != n - 1 or len(r) > 1 or any(f.splittable or not f.text for f in r[0])
+        for r in runs_of.values()
+    ):
         return {}
     named, naming = set(range(n)), []
     for i, num in enumerate(numbers):
-        note = text[a + num.end():a + (numbers[i + 1].start() if i + 1 < len(numbers) else len(bare))]
-        cols = {j for j, c in enumerate(b.columns) for w in quoted_words().get(c.key, ()) if loose_core(w) in loose_core(note)}
+        note = text[a + num.end() : a + (numbers[i + 1].start() if i + 1 < len(numbers) else len(bare))]
+        cols = {
+            j
+            for j, c in enumerate(b.columns)
+            for w in quoted_words().get(c.key, ())
+            if loose_core(w) in loose_core(note)
+        }
         if cols:
             named &= cols
             naming.append(note.strip())
@@ -229,8 +248,9 @@ def _displaced_readings(ctx: Context, res: TableResult, b, specs: dict, runs_of:
             cells = [(f.text, f.offset) for f in runs_of[rk][0]]
             cells.insert(col, (num.group(0), a + num.start()))
             vals = [cell_value(t, b.columns[j]) for j, (t, _) in enumerate(cells)]
-            if not all(valid(j, t) for j, (t, _) in enumerate(cells)) or \
-                    any(vals[p] > vals[q] for p, q in specs[rk].le if vals[p] is not None and vals[q] is not None):
+            if not all(valid(j, t) for j, (t, _) in enumerate(cells)) or any(
+                vals[p] > vals[q] for p, q in specs[rk].le if vals[p] is not None and vals[q] is not None
+            ):
                 break
             filled[rk] = tuple(cells)
         else:
@@ -238,7 +258,12 @@ def _displaced_readings(ctx: Context, res: TableResult, b, specs: dict, runs_of:
     if not fits:
         return {}
     where = ", ".join(b.columns[c].key for c in fits)
-    res.warnings.append(Warning("DISPLACED_CELLS", f"t2 block {b.key}: its rows print {n - 1} values for {n} columns and {len(rows)} values stand under the caption, away from the table; they fill column {where}"
-                                + (f" (named by the note {'、'.join(naming)})" if naming else "")
-                                + ("" if len(fits) == 1 else " (undecided: differing cells left unresolved)")))
+    res.warnings.append(
+        Warning(
+            "DISPLACED_CELLS",
+            f"t2 block {b.key}: its rows print {n - 1} values for {n} columns and {len(rows)} values stand under the caption, away from the table; they fill column {where}"
+            + (f" (named by the note {'、'.join(naming)})" if naming else "")
+            + ("" if len(fits) == 1 else " (undecided: differing cells left unresolved)"),
+        )
+    )
     return {rk: [f[rk] for f in fits.values()] for rk in rows}

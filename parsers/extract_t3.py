@@ -46,7 +46,11 @@ def _t3_label_rows(version: str) -> tuple[tuple[str, re.Pattern, str | None], ..
     """(row key, label pattern, row number) of each t3 row of template(version), built
     once per version: the patterns depend only on the template files."""
     tpl = template(version)
-    extra = {**variants()["table3_rows"], **national_aliases("table3_rows"), **tpl.label_variants.get("table3_rows", {})}
+    extra = {
+        **variants()["table3_rows"],
+        **national_aliases("table3_rows"),
+        **tpl.label_variants.get("table3_rows", {}),
+    }
     rows = []
     for r in tpl.t3_rows:
         alts = row_alternatives(r.key, r.label, extra)
@@ -89,7 +93,9 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
     t3 = _Table3.of(ctx, res)
     # runs of values no row label precedes: before the first label, or more in a segment
     # than the rows it can hold
-    head_runs = value_runs(segment_fields(ctx.flat, start, labels[0].start, labels[0].start), ctx.flat) if labels else []
+    head_runs = (
+        value_runs(segment_fields(ctx.flat, start, labels[0].start, labels[0].start), ctx.flat) if labels else []
+    )
     t3.stray = len([r for r in head_runs if any(f.text for f in r)])
     extents = _read_rows(t3, labels, found, start, end)
     _drop_unread(t3, found, start)
@@ -137,8 +143,16 @@ class _Table3:
         """Where the runs after `lab` stand to it, for alignment.undecided_blank_rows (`row`:
         the label's row, None for a group label; `rows`: the rows read from its runs)."""
         text, n = self.ctx.flat.text, len(self.cols)
-        self.sequence.append((row, [run_at(text, lab.end, r, rk, r[0].offset in placed)
-                                    for r, rk in zip(runs, rows + [None] * len(runs)) if not label_word(r, n)]))
+        self.sequence.append(
+            (
+                row,
+                [
+                    run_at(text, lab.end, r, rk, r[0].offset in placed)
+                    for r, rk in zip(runs, rows + [None] * len(runs))
+                    if not label_word(r, n)
+                ],
+            )
+        )
 
 
 def _labels_in_order(label_text: str, start: int, end: int, version: str, found: dict[str, Label]) -> list[Label]:
@@ -208,9 +222,19 @@ def _read_group_row(t3: _Table3, lab: Label, runs: list, found: dict[str, Label]
         return
     t3.keep(key, spec, rs, t3.ctx.flat.loc(lab.start))
     if key == "other":
-        t3.res.warnings.append(Warning("GROUP_ROW_ONLY", "t3: the report prints one （六）其他处理 row; its values are t3/other/*, the three sub-rows are absent"))
+        t3.res.warnings.append(
+            Warning(
+                "GROUP_ROW_ONLY",
+                "t3: the report prints one （六）其他处理 row; its values are t3/other/*, the three sub-rows are absent",
+            )
+        )
     else:
-        t3.res.warnings.append(Warning("SUBTOTAL_ROW", f"t3: the report prints a subtotal row for group {key}; kept as t3/{key}/*, not added into identities twice"))
+        t3.res.warnings.append(
+            Warning(
+                "SUBTOTAL_ROW",
+                f"t3: the report prints a subtotal row for group {key}; kept as t3/{key}/*, not added into identities twice",
+            )
+        )
 
 
 def _read_row(t3: _Table3, lab: Label, fields: list[Field], runs: list, targets: list[str], positions: list) -> None:
@@ -223,9 +247,14 @@ def _read_row(t3: _Table3, lab: Label, fields: list[Field], runs: list, targets:
         t3.readings[key] = [tuple(("", None) for _ in t3.cols)]
         t3.note(lab, key, [], [], set())
         return
-    t3.stray += sum(1 for r in runs[len(targets):] if any(f.text for f in r) and not label_word(r, n))
+    t3.stray += sum(1 for r in runs[len(targets) :] if any(f.text for f in r) and not label_word(r, n))
     if len(runs) > 1 and len(runs) <= len(targets):
-        t3.res.warnings.append(Warning("ROWS_BY_ORDER", f"t3: rows {', '.join(targets[1:len(runs)])} have no readable label; their values were taken in template order"))
+        t3.res.warnings.append(
+            Warning(
+                "ROWS_BY_ORDER",
+                f"t3: rows {', '.join(targets[1 : len(runs)])} have no readable label; their values were taken in template order",
+            )
+        )
     placed = set()
     for tk, run in zip(targets, runs):
         rs = _by_position(t3.ctx, positions, t3.specs[tk], run, t3.ranks)
@@ -251,12 +280,17 @@ def _read_subtotal(t3: _Table3, key: str, fields: list[Field], runs: list) -> li
     if sub is None or group not in t3.ctx.tpl.t3_derived or group in t3.readings:
         return runs
     flat = t3.ctx.flat
-    sub_runs = value_runs(fields[sub + 1:], flat)
+    sub_runs = value_runs(fields[sub + 1 :], flat)
     spec = t3.spec(group)
     rs = t3.solve(spec, sub_runs[0]) if sub_runs else []
     if rs:
         t3.keep(group, spec, rs, flat.loc(fields[sub].offset))
-        t3.res.warnings.append(Warning("SUBTOTAL_ROW", f"t3: the report prints a 小计 row for group {group}; kept as t3/{group}/*, not added into identities twice"))
+        t3.res.warnings.append(
+            Warning(
+                "SUBTOTAL_ROW",
+                f"t3: the report prints a 小计 row for group {group}; kept as t3/{group}/*, not added into identities twice",
+            )
+        )
     return value_runs(fields[:sub], flat)
 
 
@@ -274,7 +308,9 @@ def _drop_unread(t3: _Table3, found: dict[str, Label], start: int) -> None:
         if k not in readings or not readings[k]:
             readings.pop(k, None)
             if k in specs and k not in tpl.t3_derived:
-                t3.res.warnings.append(Warning("ROW_NOT_FOUND", f"t3 row {k}: label or values not found; its cells are unresolved"))
+                t3.res.warnings.append(
+                    Warning("ROW_NOT_FOUND", f"t3 row {k}: label or values not found; its cells are unresolved")
+                )
                 for c in t3.cols:
                     a = f"t3/{k}/{c.key}"
                     t3.res.cells[a] = ReportCell(a, None, "", "unresolved", t3.ctx.flat.loc(start))
@@ -311,12 +347,16 @@ def _settle(t3: _Table3, head_runs: list, extents: list) -> None:
             if k.vanished:
                 ranks[r] = k._replace(unverifiable=0)
     joint_check = _JointCheck(tpl, t3.cols)
-    res.cells.update(resolve_rows(ctx, "t3", t3.specs, t3.readings, t3.locs, joint_check, res.warnings, ranks=ranks,
-                                  competing=res.readings))
+    res.cells.update(
+        resolve_rows(
+            ctx, "t3", t3.specs, t3.readings, t3.locs, joint_check, res.warnings, ranks=ranks, competing=res.readings
+        )
+    )
     _doubt_blank_rows(t3)
     stray = t3.stray
-    if (stray or any(c.status == "unresolved" for c in res.cells.values())) \
-            and align_table3(ctx, res, t3.cols, head_runs, extents, cell_out, bool(stray or ctx.reading_order)):
+    if (stray or any(c.status == "unresolved" for c in res.cells.values())) and align_table3(
+        ctx, res, t3.cols, head_runs, extents, cell_out, bool(stray or ctx.reading_order)
+    ):
         stray = 0  # every value row has its label
     if stray or ctx.reading_order:
         _distrust_unaligned(tpl, res, stray)
@@ -335,11 +375,18 @@ def _doubt_blank_rows(t3: _Table3) -> None:
     (alignment.undecided_blank_rows), until the alignment places them."""
     blank, apart = undecided_blank_rows(t3.sequence, t3.stray)
     if blank:
-        unresolve(t3.res, tuple(f"t3/{k}/" for k in blank + apart), Warning(
-            "TABLE_UNALIGNED", f"t3: rows {', '.join(blank)} print no value after their label while value rows of "
-            "the table stand apart from their labels: their values may stand elsewhere, so they are not read as "
-            "blank" + (f"; rows {', '.join(apart)}, read from values beside them, may hold theirs" if apart else "")
-            + "; their cells are left unresolved"))
+        unresolve(
+            t3.res,
+            tuple(f"t3/{k}/" for k in blank + apart),
+            Warning(
+                "TABLE_UNALIGNED",
+                f"t3: rows {', '.join(blank)} print no value after their label while value rows of "
+                "the table stand apart from their labels: their values may stand elsewhere, so they are not read as "
+                "blank"
+                + (f"; rows {', '.join(apart)}, read from values beside them, may hold theirs" if apart else "")
+                + "; their cells are left unresolved",
+            ),
+        )
 
 
 _label_texts: dict[int, tuple[Flat, str]] = {}
@@ -357,9 +404,15 @@ def _label_text(flat: Flat) -> str:
 def _unresolve_rows(res: TableResult, rows: list[str]) -> None:
     """Rows whose digits were cut while their total is blank stand only if table 三's
     column sums (results, balance) admit them; these did not."""
-    unresolve(res, tuple(f"t3/{k}/" for k in rows),
-               Warning("AMBIGUOUS_ROW", f"t3 rows {', '.join(rows)}: their digits had to be cut while their total "
-                       "is blank, and the table's column sums do not admit the cut; their cells are left unresolved"))
+    unresolve(
+        res,
+        tuple(f"t3/{k}/" for k in rows),
+        Warning(
+            "AMBIGUOUS_ROW",
+            f"t3 rows {', '.join(rows)}: their digits had to be cut while their total "
+            "is blank, and the table's column sums do not admit the cut; their cells are left unresolved",
+        ),
+    )
 
 
 def _distrust_unaligned(tpl: Template, res: TableResult, stray: int) -> None:
@@ -373,10 +426,20 @@ def _distrust_unaligned(tpl: Template, res: TableResult, stray: int) -> None:
     hard = [c for c in evaluate(tpl, list(res.cells.values())) if c.hard and c.id in t3]
     if hard and all(c.ok for c in hard):
         return
-    why = (f"{stray} run(s) of values stand where no row label precedes them" if stray else
-           "the text is a PDF's text in reading order, where a table may come out column by column,")
-    unresolve(res, ("t3/",), Warning("TABLE_UNALIGNED", f"t3: {why} and the identities do not confirm the rows "
-                                      "read after the labels; its cells are left unresolved"))
+    why = (
+        f"{stray} run(s) of values stand where no row label precedes them"
+        if stray
+        else "the text is a PDF's text in reading order, where a table may come out column by column,"
+    )
+    unresolve(
+        res,
+        ("t3/",),
+        Warning(
+            "TABLE_UNALIGNED",
+            f"t3: {why} and the identities do not confirm the rows "
+            "read after the labels; its cells are left unresolved",
+        ),
+    )
 
 
 def _by_position(ctx: Context, pages: list, spec: RowSpec, run: list[Field], ranks: dict) -> list:

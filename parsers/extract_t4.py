@@ -41,8 +41,11 @@ def extract_t4(ctx: Context, start: int, end: int) -> TableResult:
     flat_cols = tuple(Column(f"{r.key}/{c.key}", c.label, c.unit) for r in tpl.t4_rows for c in cols4)
     n5 = len(cols4)
     # the row identity in each of the groups printed side by side (总计 = its four results)
-    groups = tuple((gi * n5 + t, tuple(gi * n5 + i for i in parts))
-                   for gi in range(len(tpl.t4_rows)) for t, parts in row_groups(tpl.version, "t4"))
+    groups = tuple(
+        (gi * n5 + t, tuple(gi * n5 + i for i in parts))
+        for gi in range(len(tpl.t4_rows))
+        for t, parts in row_groups(tpl.version, "t4")
+    )
     spec = RowSpec("", flat_cols, groups)
     chosen, best_rank = None, None
     header_end = hm[-1].end()
@@ -65,7 +68,14 @@ def extract_t4(ctx: Context, start: int, end: int) -> TableResult:
             # cells of its merged labels) have the table's shape but are no values row.
             continue
         rs, top = solve_run(spec, run, vanish and not strict, spaced=ctx.spaced, traced=ctx.traced)
-        if rs and strict and (any((top.negative, top.violated, top.soft, top.unverifiable, top.vanished)) or all(cell_value(c[0]) in (0, None) for r in rs for c in r)):
+        if (
+            rs
+            and strict
+            and (
+                any((top.negative, top.violated, top.soft, top.unverifiable, top.vanished))
+                or all(cell_value(c[0]) in (0, None) for r in rs for c in r)
+            )
+        ):
             continue  # (all zeros add up whatever their order: they confirm nothing)
         key = (top, not any(f.text for f in run))  # of equal readings, a run that prints values
         if rs and (best_rank is None or key < best_rank):
@@ -80,7 +90,8 @@ def extract_t4(ctx: Context, start: int, end: int) -> TableResult:
                     res.cells[a] = ReportCell(a, None, "", "unresolved", flat.loc(hm[0].start()))
         return res
     res.found = True
-    cells = resolve_rows(ctx, "t4", {"": spec}, {"": chosen}, {"": flat.loc(hm[-1].start())}, None, res.warnings,
-                          competing=res.readings)
+    cells = resolve_rows(
+        ctx, "t4", {"": spec}, {"": chosen}, {"": flat.loc(hm[-1].start())}, None, res.warnings, competing=res.readings
+    )
     res.cells.update(cells)
     return res

@@ -4,6 +4,7 @@ Labels are matched on their normalised core (see templates.norm_label) with any
 whitespace or quotes allowed between characters, because scrapers and PDF text wrap
 labels anywhere ("本年新 制作数量", "商业\n企业", "结 果 维 持").
 """
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,19 @@ from . import regex_cache
 from .templates import norm_label
 
 _GAP = r"[\s“”\"'‘’「」『』*]*"
-_WIDTH = {"(": "(（", ")": ")）", ":": ":：", ",": ",，", "、": "、,，", ".": ".．", "/": "/／", "-": "-－",
-          ";": ";；", "+": "+＋", "%": "%％"}
+_WIDTH = {
+    "(": "(（",
+    ")": ")）",
+    ":": ":：",
+    ",": ",，",
+    "、": "、,，",
+    ".": ".．",
+    "/": "/／",
+    "-": "-－",
+    ";": ";；",
+    "+": "+＋",
+    "%": "%％",
+}
 NUM_CN = "一二三四五六七八九十"
 
 
@@ -68,7 +80,9 @@ def without_values(text: str) -> str:
 # labels are searched in (without_values below) such a line is blank, and the values a
 # remark wraps around are the row's own. A row numbering ("（六）", "（六 ）" where a line
 # break inside it became a space) is the next label's.
-TRAILING_PAREN = re.compile(r"[ \t\u3000]*[（(](?!\s*[一二三四五六七八九十\d]{1,2}\s*[)）])(?:[^（()）\t\n]|\n(?![ \u3000]*[+\-]?[0-9０-９][0-9０-９.,， \u3000]*(?:\n|$))){0,60}[)）]")
+TRAILING_PAREN = re.compile(
+    r"[ \t\u3000]*[（(](?!\s*[一二三四五六七八九十\d]{1,2}\s*[)）])(?:[^（()）\t\n]|\n(?![ \u3000]*[+\-]?[0-9０-９][0-9０-９.,， \u3000]*(?:\n|$))){0,60}[)）]"
+)
 
 
 def numbering_before(text: str, pos: int, number: str | None) -> int:
@@ -98,5 +112,7 @@ def _numbering_patterns(number: str) -> tuple[re.Pattern, ...]:
 
 def label_number(label: str) -> str | None:
     s = unicodedata.normalize("NFKC", label).strip()
-    m = re.match(r"^[（(]\s*([一二三四五六七八九十\d]+)\s*[)）]", s) or re.match(r"^([一二三四五六七八九十]+|\d+)\s*[、.．]", s)
+    m = re.match(r"^[（(]\s*([一二三四五六七八九十\d]+)\s*[)）]", s) or re.match(
+        r"^([一二三四五六七八九十]+|\d+)\s*[、.．]", s
+    )
     return m.group(1) if m else None

@@ -1,4 +1,5 @@
 """Agency, report year and template version of a report (the agency's sources: `parsers.agency`)."""
+
 from __future__ import annotations
 
 import re
@@ -11,11 +12,17 @@ from .document import Flat, Warning
 from .labels import loose
 from .templates import template, version_for_year, version_markers, versions
 
-_TITLE = re.compile(r"([^\n。；]{2,60}?)\s*(?:关于(?:报送|印发|公布)?)?\s*[（(]?\s*((?:19|20)\d{2})\s*[)）]?\s*年\s*度?\s*(?:的)?\s*(?:政府|政务)?\s*信\s*息\s*公\s*开\s*(?:工\s*作\s*)?(?:年\s*度\s*)?(?:工\s*作\s*)?报\s*告")
+_TITLE = re.compile(
+    r"([^\n。；]{2,60}?)\s*(?:关于(?:报送|印发|公布)?)?\s*[（(]?\s*((?:19|20)\d{2})\s*[)）]?\s*年\s*度?\s*(?:的)?\s*(?:政府|政务)?\s*信\s*息\s*公\s*开\s*(?:工\s*作\s*)?(?:年\s*度\s*)?(?:工\s*作\s*)?报\s*告"
+)
 _PERIOD = re.compile(r"统计(?:期限|时限|时间|区间|周期)[^。\n]{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
-_PERIOD2 = re.compile(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|-)\s*((?:19|20)\d{2})\s*年\s*12\s*月\s*31\s*日")
+_PERIOD2 = re.compile(
+    r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|-)\s*((?:19|20)\d{2})\s*年\s*12\s*月\s*31\s*日"
+)
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})")
-_TITLE_YEAR_FIRST = re.compile(r"((?:19|20)\d{2})\s*年\s*度?\s*([\u4e00-\u9fff（）()]{2,40}?)\s*(?:政府|政务)?\s*信\s*息\s*公\s*开\s*(?:工\s*作\s*)?(?:年\s*度\s*)?报\s*告")
+_TITLE_YEAR_FIRST = re.compile(
+    r"((?:19|20)\d{2})\s*年\s*度?\s*([\u4e00-\u9fff（）()]{2,40}?)\s*(?:政府|政务)?\s*信\s*息\s*公\s*开\s*(?:工\s*作\s*)?(?:年\s*度\s*)?报\s*告"
+)
 TITLE_SPAN = 600  # how much of the start (and of the end, for a repeated title) is searched for the title
 
 
@@ -45,7 +52,7 @@ def find_title(text: str) -> tuple[str | None, int | None, str | None]:
 def _title_candidates(flat: Flat) -> list[tuple[str, str]]:
     title = flat.doc.header_value("标题")
     out = [("title", title)] if title else []
-    out.append(("title", flat.text[:min(TITLE_SPAN, max(200, len(flat.text) // 2))]))
+    out.append(("title", flat.text[: min(TITLE_SPAN, max(200, len(flat.text) // 2))]))
     out.append(("title at the end", flat.text[-TITLE_SPAN:]))
     return out
 
@@ -95,7 +102,12 @@ def _late_year(flat: Flat, warnings: list) -> int | None:
     years = Counter(int(y) for y in re.findall(r"((?:19|20)\d{2})\s*年", flat.text[:5000]) if 2007 <= int(y) <= 2035)
     if years:
         year = years.most_common(1)[0][0]
-        warnings.append(Warning("YEAR_GUESSED", f"no title or statistics period; report year guessed as the year most mentioned ({year})"))
+        warnings.append(
+            Warning(
+                "YEAR_GUESSED",
+                f"no title or statistics period; report year guessed as the year most mentioned ({year})",
+            )
+        )
         return year
     return None
 
@@ -120,5 +132,10 @@ def detect_version(flat: Flat, year: int | None, warnings: list) -> str:
     # the most markers found; on a tie the year's template, else the earliest
     by_labels = max(versions(), key=lambda v: (scores[v], v == by_year))
     if by_year and by_year != by_labels and template(by_labels).variant_of != by_year:
-        warnings.append(Warning("VERSION_YEAR_MISMATCH", f"labels say the {by_labels} template but the report year {year} implies {by_year}; labels trusted"))
+        warnings.append(
+            Warning(
+                "VERSION_YEAR_MISMATCH",
+                f"labels say the {by_labels} template but the report year {year} implies {by_year}; labels trusted",
+            )
+        )
     return by_labels

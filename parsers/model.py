@@ -1,4 +1,5 @@
 """Plain data a parsed report is made of (what `parse_report` returns)."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -10,6 +11,7 @@ from .document import Location, Warning
 class ReportCell(NamedTuple):
     """One template cell of a report. A named tuple (immutable, like the dataclasses
     here) because a report has hundreds and they are made on the parser's hot path."""
+
     address: str  # t2/<block>.<row>/<col>, t3/<row>/<col>, t4/<row>/<col>, p/<indicator>/<col>
     value: int | float | None
     raw: str
@@ -52,8 +54,15 @@ class Check:
     hard: bool = True
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "subject": self.subject, "ok": self.ok, "lhs": self.lhs, "rhs": self.rhs,
-                "note": self.note, "strength": "hard" if self.hard else "soft"}
+        return {
+            "id": self.id,
+            "subject": self.subject,
+            "ok": self.ok,
+            "lhs": self.lhs,
+            "rhs": self.rhs,
+            "note": self.note,
+            "strength": "hard" if self.hard else "soft",
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,7 @@ their labels in national.json (``subkeys``; ``group_only`` where the group has n
 of its own), e.g. ``p/proactive_by_channel.website/value``, ``p/staff.part_time/value``,
 ``p/complaints.upheld/value``, ``p/denied_reasons.exempt_3/value``.
 """
+
 from __future__ import annotations
 
 import re
@@ -75,7 +76,9 @@ from .templates import norm_label, pre2019
 
 # Sub-keys of the group indicators: named in the template definitions (national.json
 # pre2019.indicators[].subkeys), so that users, scorers and this module address the same cells.
-SUBKEYS: dict[str, tuple[str, ...]] = {i["key"]: tuple(i["subkeys"]) for i in pre2019()["indicators"] if i.get("subkeys")}
+SUBKEYS: dict[str, tuple[str, ...]] = {
+    i["key"]: tuple(i["subkeys"]) for i in pre2019()["indicators"] if i.get("subkeys")
+}
 # Groups whose figures all carry a sub-key (the others also have a value of their own).
 PURE_GROUPS = {i["key"] for i in pre2019()["indicators"] if i.get("group_only")}
 COLUMNS = ("value", "cumulative")
@@ -185,7 +188,7 @@ def _title_at(text: str, pos: int, numbered: bool) -> tuple[str, int, int] | Non
             return key, m.end(), _W_VARIANT
     if not numbered:
         return None
-    head = text[pos:pos + 40]
+    head = text[pos : pos + 40]
     stop = _TITLE_STOP.search(head)
     cut = stop.start() if stop else len(head)
     cand = head[:cut]
@@ -193,7 +196,7 @@ def _title_at(text: str, pos: int, numbered: bool) -> tuple[str, int, int] | Non
         return None
     ends = [m.end() for m in _TITLE_END.finditer(cand)]
     if ends:
-        title = cand[:max(ends)]
+        title = cand[: max(ends)]
     elif stop and cut <= 20 and (stop.group().isspace() or stop.group() in "：:"):
         title = cand
     else:
@@ -228,7 +231,7 @@ def _best_chain(cands: list[_Head]) -> tuple[int, list[_Head]]:
     best: list[int] = [0] * n
     prev: list[int] = [-1] * n
     for i, c in enumerate(cands):
-        best[i] = c.weight if (c.weight > _W_UNKNOWN or c.n == 1) else -10**6
+        best[i] = c.weight if (c.weight > _W_UNKNOWN or c.n == 1) else -(10**6)
         for j in range(i):
             p = cands[j]
             if p.title_end > c.start or p.n >= c.n or best[j] < 0:
@@ -255,8 +258,7 @@ def _headings(flat: Flat) -> list[_Head]:
     def blocked(pos: int) -> bool:
         return any(s <= pos < e for s, e in regions)
 
-    chains = [_best_chain(_candidates(text, _HEAD_A, blocked)),
-              _best_chain(_candidates(text, _HEAD_B, blocked))]
+    chains = [_best_chain(_candidates(text, _HEAD_A, blocked)), _best_chain(_candidates(text, _HEAD_B, blocked))]
     unnumbered = []
     for m in _LINE_START.finditer(text):
         if blocked(m.end()):
@@ -289,16 +291,35 @@ def split_pre2019_sections(flat: Flat) -> list[Section]:
         out.append(Section("preface", "", "", pre, flat.loc(lead).line))
     for i, h in enumerate(heads):
         end = heads[i + 1].start if i + 1 < len(heads) else len(text)
-        body = text[h.title_end:end].strip().lstrip("：:").strip()
-        title = text[h.title_start:h.title_end].strip()
+        body = text[h.title_end : end].strip().lstrip("：:").strip()
+        title = text[h.title_start : h.title_end].strip()
         out.append(Section(h.key, h.number, title, body, flat.loc(h.start).line))
     return out
 
 
 # =========================================================================== tables
 
-_UNIT_WORDS = ("万人次", "万元", "人次", "条", "件", "个", "人", "次", "元", "篇", "项", "期", "场", "份", "名",
-               "户", "宗", "起", "%")
+_UNIT_WORDS = (
+    "万人次",
+    "万元",
+    "人次",
+    "条",
+    "件",
+    "个",
+    "人",
+    "次",
+    "元",
+    "篇",
+    "项",
+    "期",
+    "场",
+    "份",
+    "名",
+    "户",
+    "宗",
+    "起",
+    "%",
+)
 _UNIT_SET = set(_UNIT_WORDS)
 _RUN_UNIT = r"万人次|万元|人次|条|件|个|人|次|元|篇|项|%|％|[)）]"
 # digits with every decimal point that follows (0.146.1 is 0.1 | 46.1 or 0.14 | 6.1, never 0.1 | 46)
@@ -309,18 +330,22 @@ _NUMTOK = re.compile(r"^(?P<n>\d{1,3}(?:,\d{3})+|\d+)(?P<f>\.\d+)?(?P<u>万人�
 _DASHES = {"-", "—", "–", "/", "——", "--", "\\", "无", "-—", "—-"}
 
 
-
 def _wrapped(words: str) -> str:
     """An alternation of header words where a four-character word may be wrapped in its
     cell (``指标\\n名称``: a PDF prints a narrow cell on two lines)."""
-    return "(?:" + "|".join(w[:2] + r"(?:\r?\n|\r)?" + w[2:] if len(w) == 4 and "\\" not in w else w
-                            for w in words.split("|")) + ")"
+    return (
+        "(?:"
+        + "|".join(w[:2] + r"(?:\r?\n|\r)?" + w[2:] if len(w) == 4 and "\\" not in w else w for w in words.split("|"))
+        + ")"
+    )
 
 
 _HDR_NAME = _wrapped("指标名称|统计指标|项目名称|统计项目|指标|项目")
 # longer words first: 本年累计 is one column, not 本年 + 累计
-_HDR_COL = _wrapped(r"计量单位|单位|代码|序号|\d{4}年度|\d{4}年|本年累计|本年度|本年数|本年|当年|今年|年末统计数|年末统计|"
-                    r"年末数|年度统计|统计数|数量|数值|本期实际|本期|历年累计|累计数|累计|备注")
+_HDR_COL = _wrapped(
+    r"计量单位|单位|代码|序号|\d{4}年度|\d{4}年|本年累计|本年度|本年数|本年|当年|今年|年末统计数|年末统计|"
+    r"年末数|年度统计|统计数|数量|数值|本期实际|本期|历年累计|累计数|累计|备注"
+)
 _HDR_SEP = r"[\s|]*"
 # column words that prose does not use, unlike 数量 ("项目数量" in a sentence is no header)
 _TABLE_ONLY_COL = re.compile(_wrapped(r"年末统计|本年度|本期实际|历年累计|本年累计") + r"|\d{4}年度")
@@ -388,7 +413,7 @@ def _classify(piece: str, start: int, no_unit_col: bool) -> list[_Tok]:
     if lead:
         # a piece that starts with digits glued to the next label ("77传真申请数"): the
         # digits close the row before, as digits glued after a unit do
-        out.append(_Tok("RUN", lead.group(), start, after=piece[lead.end():lead.end() + 2], lead=True))
+        out.append(_Tok("RUN", lead.group(), start, after=piece[lead.end() : lead.end() + 2], lead=True))
         last = lead.end()
     rx = _RUN_NOUNIT if no_unit_col else _RUN
     for m in rx.finditer(piece):
@@ -399,7 +424,7 @@ def _classify(piece: str, start: int, no_unit_col: bool) -> list[_Tok]:
             out.append(_Tok("TEXT", piece[last:pre_end], start + last))
         if is_unit:
             out.append(_Tok("UNIT", u, start + m.start(), _nfkc(u)))
-        after = piece[m.end():m.end() + 2]
+        after = piece[m.end() : m.end() + 2]
         out.append(_Tok("RUN", m.group("d"), start + m.start("d"), after=after))
         last = m.end()
     if last < len(piece):
@@ -519,7 +544,11 @@ _TABLE_LABELS: tuple[tuple[str, str, str | None], ...] = (
     (r"政策解读稿件(?:发布)?数", "responses.policy_interpretations", None),
     (r"微博微信回应事件数", "responses.weibo_wechat", None),
     (r"其他方式回应事件数", "responses.other", None),
-    (r"(?:受理|收到)(?:政府信息)?(?:依申请公开|公开申请|申请)(?:信息)?(?:总数|数)|申请总数", "applications_received", None),
+    (
+        r"(?:受理|收到)(?:政府信息)?(?:依申请公开|公开申请|申请)(?:信息)?(?:总数|数)|申请总数",
+        "applications_received",
+        None,
+    ),
     (r"(?:当面|现场)申请数", "applications_by_channel.in_person", None),
     (r"传真申请数", "applications_by_channel.fax", None),
     (r"电子邮件申请数", "applications_by_channel.email", None),
@@ -532,8 +561,12 @@ _TABLE_LABELS: tuple[tuple[str, str, str | None], ...] = (
     (r"按时办结数", "applications_closed.on_time", None),
     (r"延期办结数", "applications_closed.extended", None),
     # the total of all replies: a bare 答复数 only at the start of the label (其他类型答复数 is a part)
-    (r"(?:对申请的?|依申请公开(?:申请)?的?)答复(?:总数|数)|申请答复(?:总数|数)|答复申请(?:总数|数)|(?:^|[)）、.．:：])答复(?:总数|数)|"
-     r"(?<![类型意开])答复总数", "replies_total", None),
+    (
+        r"(?:对申请的?|依申请公开(?:申请)?的?)答复(?:总数|数)|申请答复(?:总数|数)|答复申请(?:总数|数)|(?:^|[)）、.．:：])答复(?:总数|数)|"
+        r"(?<![类型意开])答复总数",
+        "replies_total",
+        None,
+    ),
     (r"属于已主动公开范围数", "replies_already_public", None),
     (r"同意公开答复数", "replies_granted", None),
     (r"同意部分公开答复数|部分公开答复数", "replies_partial", None),
@@ -670,7 +703,9 @@ def _settle_columns(t: _Table) -> None:
     which (one figure in every row, or two in some); run-together digits cannot, and stay unread."""
     rows = [r for r in t.rows if _match_label(_norm_row_label("".join(p.text for p in r.parts)))[0]]
     counts = {sum(k.kind in ("NUM", "DASH", "BLANK") for k in r.toks) for r in rows} or {0}
-    runs = any(k.kind == "RUN" and not (k.lead and k.after[:1] and k.after[:1] in "、.．") for r in rows for k in r.toks)
+    runs = any(
+        k.kind == "RUN" and not (k.lead and k.after[:1] and k.after[:1] in "、.．") for r in rows for k in r.toks
+    )
     if not runs and counts == {1}:
         t.roles = ["value" if x == "value?" else x for x in t.roles]
         return
@@ -698,7 +733,7 @@ def _prepare_rows(t: _Table, warnings: list[Warning]) -> None:
             s = str(expected)
             nxt = t.rows[i + 1]
             if tok.text.endswith(s) and len(tok.text) > len(s):
-                tok.text = tok.text[:-len(s)]
+                tok.text = tok.text[: -len(s)]
                 nxt.number = expected
             elif tok.lead and (tok.text == s or _row_full(r, tok, t.roles) and len(tok.text) <= 2):
                 # the next label's numbering, standing apart from the digits (a list may
@@ -738,6 +773,7 @@ def _prepare_rows(t: _Table, warnings: list[Warning]) -> None:
 @dataclass
 class _ValueCells:
     """A row's value tokens and the columns they fill, once the unit column is read."""
+
     toks: list[_Tok]
     roles: list[str]  # the table's column roles left for them (no unit column)
     unit: str | None  # from the unit column, else from the label's (万元)/%
@@ -769,7 +805,7 @@ def _value_cells(r: _Row, roles: list[str]) -> _ValueCells:
             i += 1
         if i < len(toks) and toks[i].kind == "UNIT":
             unit = toks[i].unit
-            toks = toks[i + 1:]
+            toks = toks[i + 1 :]
         elif len(toks) == len(rest_roles) and toks and toks[0].kind == "BLANK":
             toks = toks[1:]
         rest_roles.remove("unit")
@@ -798,8 +834,7 @@ def _split_readings(r: _Row, tok: _Tok, value_roles: list[str]) -> list[dict]:
     if r.unit == "%":
         cands = [c for c in cands if all(v[0] <= 100 for v in c.values())]
     elif "value" in value_roles and "cumulative" in value_roles:
-        cands = [c for c in cands if not ("value" in c and "cumulative" in c)
-                 or c["value"][0] <= c["cumulative"][0]]
+        cands = [c for c in cands if not ("value" in c and "cumulative" in c) or c["value"][0] <= c["cumulative"][0]]
     if not cands and not r.problem:
         r.problem = "no reading satisfies this year ≤ 历年累计"
     return cands
@@ -823,8 +858,12 @@ def _printed_readings(r: _Row, cells: _ValueCells) -> tuple[list[dict], str | No
                 c[role] = (_num(tok.text.replace(",", "")), tok.text, tok.start)
                 unit = unit or tok.unit
         return [c], unit
-    if len(toks) < len(roles) and len(toks) == 1 and toks[0].kind in ("NUM", "RUN") and \
-            (unit == "%" or toks[0].unit == "%"):
+    if (
+        len(toks) < len(roles)
+        and len(toks) == 1
+        and toks[0].kind in ("NUM", "RUN")
+        and (unit == "%" or toks[0].unit == "%")
+    ):
         tok = toks[0]
         if _valid_num(tok.text.replace(",", "")):
             return [{"value": (_num(tok.text), tok.text, tok.start)}], "%"
@@ -964,7 +1003,9 @@ def _unresolved(flat: Flat, r: _Row, t: _Table) -> list[tuple[ReportCell, int]]:
     return [(ReportCell(a, None, raw, "unresolved", flat.loc(off), r.unit, "table"), off) for a in _row_addresses(r, t)]
 
 
-def _table_cells(flat: Flat, tables: list[_Table], sentence: dict) -> tuple[list[tuple[ReportCell, int]], list[Warning]]:
+def _table_cells(
+    flat: Flat, tables: list[_Table], sentence: dict
+) -> tuple[list[tuple[ReportCell, int]], list[Warning]]:
     """Cells of the tables' keyed rows; a row that cannot be read gives unresolved cells,
     so that no sentence stands in for what the table prints."""
     cells: list[tuple[ReportCell, int]] = []
@@ -986,9 +1027,12 @@ def _table_cells(flat: Flat, tables: list[_Table], sentence: dict) -> tuple[list
                 continue
             if len(r.cands) > 1:
                 shown = "; ".join("/".join(c[k][1] for k in COLUMNS if k in c) for c in r.cands[:5])
-                warnings.append(Warning("PRE2019_AMBIGUOUS_DIGITS",
-                                        f"table row '{name}': run-together digits admit {len(r.cands)} readings "
-                                        f"({shown}); skipped"))
+                warnings.append(
+                    Warning(
+                        "PRE2019_AMBIGUOUS_DIGITS",
+                        f"table row '{name}': run-together digits admit {len(r.cands)} readings ({shown}); skipped",
+                    )
+                )
                 cells += _unresolved(flat, r, t)
                 continue
             if not r.cands:
@@ -997,11 +1041,18 @@ def _table_cells(flat: Flat, tables: list[_Table], sentence: dict) -> tuple[list
                 col_out = r.col_override or col
                 if r.col_override and col == "cumulative":
                     continue
-                cells.append((ReportCell(f"p/{r.key}/{col_out}", v, raw, "number", flat.loc(off), r.unit, "table",
-                                         offset=off), off))
+                cells.append(
+                    (
+                        ReportCell(
+                            f"p/{r.key}/{col_out}", v, raw, "number", flat.loc(off), r.unit, "table", offset=off
+                        ),
+                        off,
+                    )
+                )
     if unmapped:
-        warnings.append(Warning("PRE2019_ROW_UNMAPPED",
-                                "table rows with no pre-2019 indicator key: " + "、".join(unmapped)))
+        warnings.append(
+            Warning("PRE2019_ROW_UNMAPPED", "table rows with no pre-2019 indicator key: " + "、".join(unmapped))
+        )
     return cells, warnings
 
 
@@ -1019,86 +1070,187 @@ _CNT = "件|条|个|份|宗|起"
 # (regex, key, kind) — kind "total": a breakdown (占x%, after 其中) is not this figure;
 # "part": fine after 其中/占; "pair": two indicators sharing one figure.
 _SENTENCE_RULES: tuple[tuple[str, str, str], ...] = (
-    (rf"(?P<cum>(?:历年)?累计)?(?:共|共计)?(?:新增)?(?<![同予意请部不])(?:主动)?公开(?:了)?(?:各类|各项|相关)?政府信息"
-     rf"{_FILL}{_N}{_u('条|件|项')}", "proactive_items", "total"),
-    (rf"(?P<cum>(?:历年)?累计)?(?:共|共计)?(?:新增)?主动公开(?:了)?(?:各类|各项|相关)?信息{_FILL}{_N}{_u('条|件|项')}",
-     "proactive_items", "total"),
+    (
+        rf"(?P<cum>(?:历年)?累计)?(?:共|共计)?(?:新增)?(?<![同予意请部不])(?:主动)?公开(?:了)?(?:各类|各项|相关)?政府信息"
+        rf"{_FILL}{_N}{_u('条|件|项')}",
+        "proactive_items",
+        "total",
+    ),
+    (
+        rf"(?P<cum>(?:历年)?累计)?(?:共|共计)?(?:新增)?主动公开(?:了)?(?:各类|各项|相关)?信息{_FILL}{_N}{_u('条|件|项')}",
+        "proactive_items",
+        "total",
+    ),
     (rf"全文电子化率{_FILL}{_N}{_u('%|％')}", "proactive_fulltext_rate", "part"),
     (rf"全文电子化的?主动公开(?:政府)?信息{_FILL}{_N}{_u('条|件')}", "proactive_fulltext_items", "part"),
-    (rf"(?:主动公开(?:了)?|新增的?)(?:行政)?规范性文件{_FILL}{_N}{_u('件|条|份|个')}", "proactive_normative_docs", "total"),
+    (
+        rf"(?:主动公开(?:了)?|新增的?)(?:行政)?规范性文件{_FILL}{_N}{_u('件|条|份|个')}",
+        "proactive_normative_docs",
+        "total",
+    ),
     (rf"制发(?:了)?(?:行政)?规范性文件{_FILL}{_N}{_u('件|份|个')}", "normative_docs_issued", "total"),
-    (rf"(?:政府|门户)网站(?:上)?(?:主动)?(?:公开|发布)(?:了)?(?:政府)?信息{_FILL}{_N}{_u('条')}",
-     "proactive_by_channel.website", "part"),
-    (rf"政府公报(?:上)?(?:主动)?(?:公开|发布|刊登)(?:了)?(?:政府)?(?:信息|文件){_FILL}{_N}{_u('条|件')}",
-     "proactive_by_channel.gazette", "part"),
+    (
+        rf"(?:政府|门户)网站(?:上)?(?:主动)?(?:公开|发布)(?:了)?(?:政府)?信息{_FILL}{_N}{_u('条')}",
+        "proactive_by_channel.website",
+        "part",
+    ),
+    (
+        rf"政府公报(?:上)?(?:主动)?(?:公开|发布|刊登)(?:了)?(?:政府)?(?:信息|文件){_FILL}{_N}{_u('条|件')}",
+        "proactive_by_channel.gazette",
+        "part",
+    ),
     (rf"政务微博(?:主动)?(?:公开|发布)(?:了)?(?:政府)?信息{_FILL}{_N}{_u('条')}", "proactive_by_channel.weibo", "part"),
-    (rf"政务微信(?:主动)?(?:公开|发布)(?:了)?(?:政府)?信息{_FILL}{_N}{_u('条')}", "proactive_by_channel.wechat", "part"),
-    (rf"(?:召开|举办|参加或举办)(?:了)?(?:各类)?新闻发布会{_FILL}{_N}{_u('次|场|期')}", "responses.press_conferences", "part"),
+    (
+        rf"政务微信(?:主动)?(?:公开|发布)(?:了)?(?:政府)?信息{_FILL}{_N}{_u('条')}",
+        "proactive_by_channel.wechat",
+        "part",
+    ),
+    (
+        rf"(?:召开|举办|参加或举办)(?:了)?(?:各类)?新闻发布会{_FILL}{_N}{_u('次|场|期')}",
+        "responses.press_conferences",
+        "part",
+    ),
     (rf"在线访谈{_FILL}{_N}{_u('次|期|场')}", "responses.online_interviews", "part"),
-    (rf"(?:发布|刊发)(?:了)?政策解读(?:稿件|材料|文章)?{_FILL}{_N}{_u('篇|份|件')}", "responses.policy_interpretations", "part"),
-    (rf"回应(?:了)?(?:公众|社会)关注(?:的)?(?:热点|问题)(?:或重大舆情)?{_FILL}{_N}{_u('次|个|件')}",
-     "responses.hot_topics", "part"),
-    (rf"(?:受理|收到|接到|接收)(?:了)?(?:各类|群众|公众|公民、法人(?:或者|和|或)其他组织(?:提出)?的?)?"
-     rf"(?:政府信息公开|信息公开|依申请公开(?:政府信息)?)?(?:的)?申请{_FILL}{_N}{_u(_CNT + '|次')}",
-     "applications_received", "total"),
+    (
+        rf"(?:发布|刊发)(?:了)?政策解读(?:稿件|材料|文章)?{_FILL}{_N}{_u('篇|份|件')}",
+        "responses.policy_interpretations",
+        "part",
+    ),
+    (
+        rf"回应(?:了)?(?:公众|社会)关注(?:的)?(?:热点|问题)(?:或重大舆情)?{_FILL}{_N}{_u('次|个|件')}",
+        "responses.hot_topics",
+        "part",
+    ),
+    (
+        rf"(?:受理|收到|接到|接收)(?:了)?(?:各类|群众|公众|公民、法人(?:或者|和|或)其他组织(?:提出)?的?)?"
+        rf"(?:政府信息公开|信息公开|依申请公开(?:政府信息)?)?(?:的)?申请{_FILL}{_N}{_u(_CNT + '|次')}",
+        "applications_received",
+        "total",
+    ),
     (rf"(?:受理)?依申请公开(?:信息)?总数{_FILL}{_N}{_u(_CNT)}", "applications_received", "total"),
-    (rf"(?P<ch>当面|现场|网上|网络|互联网|电子邮件|传真|信函|电话|其他形式|其他方式)(?:提出|提交)?(?:的)?申请"
-     rf"{_FILL}{_N}{_u(_CNT)}", "applications_by_channel", "part"),
-    (rf"(?:申请办结|办结(?:了)?(?:政府信息公开|依申请公开)?申请){_FILL}{_N}{_u('件|条')}", "applications_closed", "total"),
+    (
+        rf"(?P<ch>当面|现场|网上|网络|互联网|电子邮件|传真|信函|电话|其他形式|其他方式)(?:提出|提交)?(?:的)?申请"
+        rf"{_FILL}{_N}{_u(_CNT)}",
+        "applications_by_channel",
+        "part",
+    ),
+    (
+        rf"(?:申请办结|办结(?:了)?(?:政府信息公开|依申请公开)?申请){_FILL}{_N}{_u('件|条')}",
+        "applications_closed",
+        "total",
+    ),
     (rf"按时办结{_FILL}{_N}{_u('件|条')}", "applications_closed.on_time", "part"),
     (rf"延期办结{_FILL}{_N}{_u('件|条')}", "applications_closed.extended", "part"),
     (rf"(?:对申请的?答复|申请答复|已答复|共答复|答复申请){_FILL}{_N}{_u('件|条')}", "replies_total", "total"),
     (rf"属于已主动公开(?:范围|的)?(?:信息)?{_FILL}{_N}{_u('件|条')}", "replies_already_public", "part"),
-    (rf"(?<!部分)(?<!不)(?:同意|予以)(?:全部)?公开(?:答复)?(?:的)?(?:申请)?{_FILL}{_N}{_u('件|条')}",
-     "replies_granted", "part"),
-    (rf"(?:同意部分公开|部分同意公开|部分予以公开|予以部分公开|(?<![同意])部分公开)(?:答复)?(?:的)?(?:申请)?"
-     rf"{_FILL}{_N}{_u('件|条')}", "replies_partial", "part"),
-    (rf"(?:不予公开|不同意公开|否决公开|不予以公开)(?:答复)?(?:的)?(?:申请)?{_FILL}{_N}{_u('件|条')}",
-     "replies_denied", "part"),
+    (
+        rf"(?<!部分)(?<!不)(?:同意|予以)(?:全部)?公开(?:答复)?(?:的)?(?:申请)?{_FILL}{_N}{_u('件|条')}",
+        "replies_granted",
+        "part",
+    ),
+    (
+        rf"(?:同意部分公开|部分同意公开|部分予以公开|予以部分公开|(?<![同意])部分公开)(?:答复)?(?:的)?(?:申请)?"
+        rf"{_FILL}{_N}{_u('件|条')}",
+        "replies_partial",
+        "part",
+    ),
+    (
+        rf"(?:不予公开|不同意公开|否决公开|不予以公开)(?:答复)?(?:的)?(?:申请)?{_FILL}{_N}{_u('件|条')}",
+        "replies_denied",
+        "part",
+    ),
     (rf"涉及国家秘密(?:的)?{_FILL}{_N}{_u('件|条')}", "denied_reasons.state_secret", "part"),
     (rf"涉及商业秘密(?:的)?{_FILL}{_N}{_u('件|条')}", "denied_reasons.commercial_secret", "part"),
     (rf"涉及个人隐私(?:的)?{_FILL}{_N}{_u('件|条')}", "denied_reasons.privacy", "part"),
     (rf"非{_Q}?《(?:条例|规定)》所指(?:的)?政府信息{_Q}?{_FILL}{_N}{_u('件|条')}", "not_gov_info", "part"),
     (rf"(?:申请的?)?(?:政府)?信息不存在{_Q}?{_FILL}{_N}{_u('件|条')}", "info_not_exist", "part"),
-    (rf"(?:非本(?:部门|机关|单位)掌握|不属于本(?:部门|机关|单位|行政机关)(?:公开|掌握)(?:范围)?(?:的)?(?:信息)?)"
-     rf"{_Q}?{_FILL}{_N}{_u('件|条')}", "not_held_by_agency", "part"),
+    (
+        rf"(?:非本(?:部门|机关|单位)掌握|不属于本(?:部门|机关|单位|行政机关)(?:公开|掌握)(?:范围)?(?:的)?(?:信息)?)"
+        rf"{_Q}?{_FILL}{_N}{_u('件|条')}",
+        "not_held_by_agency",
+        "part",
+    ),
     (rf"(?:申请内容不明确|告知作出更改补充){_Q}?{_FILL}{_N}{_u('件|条')}", "unclear_request", "part"),
     (rf"告知通过其他途径办理{_FILL}{_N}{_u('件|条')}", "referred_elsewhere", "part"),
-    (rf"(?<!减免)(?<!免)(?:收取|收费)(?:了)?(?:检索、复制、邮寄(?:等)?)?(?:相关)?(?:的)?(?:费用|成本费)?(?:金额)?"
-     rf"{_FILL}{_N}{_u('万元|元')}", "fees_charged", "total"),
+    (
+        rf"(?<!减免)(?<!免)(?:收取|收费)(?:了)?(?:检索、复制、邮寄(?:等)?)?(?:相关)?(?:的)?(?:费用|成本费)?(?:金额)?"
+        rf"{_FILL}{_N}{_u('万元|元')}",
+        "fees_charged",
+        "total",
+    ),
     (rf"减免(?:了)?(?:检索、复制、邮寄(?:等)?)?(?:收费|费用){_FILL}{_N}{_u('万元|元')}", "fees_waived", "part"),
-    (rf"行政复议(?:[和、及与]|以及)(?:提起)?行政诉讼(?:案件)?(?:各|均为|均|都是|都为){_N}{_u('件|起|宗')}",
-     "admin_review_cases+admin_litigation_cases", "pair"),
+    (
+        rf"行政复议(?:[和、及与]|以及)(?:提起)?行政诉讼(?:案件)?(?:各|均为|均|都是|都为){_N}{_u('件|起|宗')}",
+        "admin_review_cases+admin_litigation_cases",
+        "pair",
+    ),
     (rf"(?<!诉讼[和、及与])行政复议(?:申请)?(?:案件)?{_FILL}{_N}{_u('件|起|宗|个')}", "admin_review_cases", "part"),
-    (rf"(?<!复议[和、及与])(?<!提起)(?:提起)?行政诉讼(?:案件)?{_FILL}{_N}{_u('件|起|宗|个')}", "admin_litigation_cases", "part"),
+    (
+        rf"(?<!复议[和、及与])(?<!提起)(?:提起)?行政诉讼(?:案件)?{_FILL}{_N}{_u('件|起|宗|个')}",
+        "admin_litigation_cases",
+        "part",
+    ),
     (rf"(?<!诉讼[和、及与])(?<!行政)(?:行政)?申诉(?:案件)?{_FILL}{_N}{_u('件|起|宗')}", "admin_appeals", "part"),
     (rf"举报投诉(?:案件)?{_FILL}{_N}{_u('件|起|次')}", "complaints", "part"),
-    (rf"(?:接受|受理|接待|处理)(?:了)?(?:群众|公众|社会公众|各类)?(?:的)?(?:政府信息公开)?(?:的)?咨询{_FILL}{_N}"
-     rf"{_u('人次|次|件|个|条')}", "consultations.total", "total"),
+    (
+        rf"(?:接受|受理|接待|处理)(?:了)?(?:群众|公众|社会公众|各类)?(?:的)?(?:政府信息公开)?(?:的)?咨询{_FILL}{_N}"
+        rf"{_u('人次|次|件|个|条')}",
+        "consultations.total",
+        "total",
+    ),
     (rf"现场(?:咨询|接待)(?:人数)?{_FILL}{_N}{_u('人次|次|人|件')}", "consultations.in_person", "part"),
-    (rf"(?:电话咨询|咨询电话(?:接听)?(?:数)?|接听(?:咨询)?电话){_FILL}{_N}{_u('人次|次|个|件|通')}",
-     "consultations.phone", "part"),
+    (
+        rf"(?:电话咨询|咨询电话(?:接听)?(?:数)?|接听(?:咨询)?电话){_FILL}{_N}{_u('人次|次|个|件|通')}",
+        "consultations.phone",
+        "part",
+    ),
     (rf"(?:网上|网络|在线)咨询{_FILL}{_N}{_u('人次|次|件|条|个')}", "consultations.online", "part"),
-    (rf"(?:网站|专栏|栏目)(?:页面)?(?:的)?(?:访问量|访问人次|浏览量){_FILL}{_N}{_u('万人次|人次|次')}",
-     "consultations.site_visits", "part"),
+    (
+        rf"(?:网站|专栏|栏目)(?:页面)?(?:的)?(?:访问量|访问人次|浏览量){_FILL}{_N}{_u('万人次|人次|次')}",
+        "consultations.site_visits",
+        "part",
+    ),
     (rf"从事政府信息公开工作(?:的)?(?:工作)?人员{_FILL}{_N}{_u('人|名')}", "staff.total", "total"),
     (rf"(?:专职|全职)(?:工作)?人员{_FILL}{_N}{_u('人|名')}", "staff.full_time", "part"),
     (rf"兼职(?:工作)?人员{_FILL}{_N}{_u('人|名')}", "staff.part_time", "part"),
     (rf"(?:政府信息公开)?(?:工作)?专门机构{_FILL}{_N}{_u('个')}", "org_units.dedicated", "part"),
-    (rf"(?:设置|设立)(?:了)?(?:政府信息公开)?查阅(?:点|场所){_FILL}{_N}{_u('个|处')}", "org_units.reading_points", "part"),
-    (rf"(?<!收取)(?<!收)政府信息公开(?:工作)?(?:事务)?(?:专项)?(?:经费|费用|支出)(?:支出)?{_FILL}{_N}{_u('万元|元')}",
-     "budget.funds", "total"),
+    (
+        rf"(?:设置|设立)(?:了)?(?:政府信息公开)?查阅(?:点|场所){_FILL}{_N}{_u('个|处')}",
+        "org_units.reading_points",
+        "part",
+    ),
+    (
+        rf"(?<!收取)(?<!收)政府信息公开(?:工作)?(?:事务)?(?:专项)?(?:经费|费用|支出)(?:支出)?{_FILL}{_N}{_u('万元|元')}",
+        "budget.funds",
+        "total",
+    ),
     (rf"与诉讼有关的费用(?:支出)?{_FILL}{_N}{_u('万元|元')}", "budget.litigation", "part"),
-    (rf"召开(?:了)?(?:政府信息公开)?(?:工作)?(?:专题会议|工作会议|会议){_FILL}{_N}{_u('次|场|期')}",
-     "meetings_training.meetings", "part"),
-    (rf"举办(?:了)?(?:各类)?(?:政府信息公开)?(?:业务)?(?:培训班|培训){_FILL}{_N}{_u('次|期|场|个')}",
-     "meetings_training.trainings", "part"),
+    (
+        rf"召开(?:了)?(?:政府信息公开)?(?:工作)?(?:专题会议|工作会议|会议){_FILL}{_N}{_u('次|场|期')}",
+        "meetings_training.meetings",
+        "part",
+    ),
+    (
+        rf"举办(?:了)?(?:各类)?(?:政府信息公开)?(?:业务)?(?:培训班|培训){_FILL}{_N}{_u('次|期|场|个')}",
+        "meetings_training.trainings",
+        "part",
+    ),
     (rf"(?:接受培训|参训|培训)(?:人员|干部)?{_FILL}{_N}{_u('人次')}", "meetings_training.trainees", "part"),
 )
 _SENTENCE_RX = [(re.compile(r), k, kind) for r, k, kind in _SENTENCE_RULES]
-_CHANNEL = {"当面": "in_person", "现场": "in_person", "网上": "online", "网络": "online", "互联网": "online",
-            "电子邮件": "email", "传真": "fax", "信函": "letter", "电话": "phone", "其他形式": "other",
-            "其他方式": "other"}
+_CHANNEL = {
+    "当面": "in_person",
+    "现场": "in_person",
+    "网上": "online",
+    "网络": "online",
+    "互联网": "online",
+    "电子邮件": "email",
+    "传真": "fax",
+    "信函": "letter",
+    "电话": "phone",
+    "其他形式": "other",
+    "其他方式": "other",
+}
 _APPROX_BEFORE = re.compile(r"(?:约|近|超过|逾|大约|将近|上)$")
 _APPROX_AFTER = re.compile(r"^(?:多|余|左右|以上|以内|以下)")
 _CLAUSE_BREAK = re.compile(r"[。；;！!？?\n]")
@@ -1107,7 +1259,8 @@ _PHRASE_BREAK = re.compile(r"[。；;！!？?\n，,：:]")
 # a unit below the body or a place in it ...
 _PART_SUBJECT = re.compile(
     r"(?<![本我该全])(?:办公室|科室|中心|分局|支队|大队|街道|社区|乡镇|村|部门|单位|下属|直属|所属|基层|各[乡镇街区县市局委办])"
-    r"|[\u4e00-\u9fff](?:科|股)(?![学技研])|[\u4e00-\u9fff]处(?![理置罚分])")
+    r"|[\u4e00-\u9fff](?:科|股)(?![学技研])|[\u4e00-\u9fff]处(?![理置罚分])"
+)
 # ... and a total given for one channel or one category is not the total.
 _CHANNEL_WORD = re.compile(r"网站|公报|微博|微信|公开栏|客户端|报刊|报纸|电视|广播|媒体|显示屏|APP|热线")
 _CATEGORY = re.compile(r"(?<!各)类")
@@ -1138,7 +1291,7 @@ def _sentence_hits(text: str) -> list[_Hit]:
     for rx, key, kind in _SENTENCE_RX:
         for m in rx.finditer(text):
             n0 = m.start("n")
-            if _APPROX_BEFORE.search(text[max(0, n0 - 2):n0]) or _APPROX_AFTER.match(text[m.end():m.end() + 2]):
+            if _APPROX_BEFORE.search(text[max(0, n0 - 2) : n0]) or _APPROX_AFTER.match(text[m.end() : m.end() + 2]):
                 continue
             if n0 > 0 and (text[n0 - 1].isdigit() or text[n0 - 1] == "."):
                 continue
@@ -1147,14 +1300,14 @@ def _sentence_hits(text: str) -> list[_Hit]:
                 continue
             if kind == "total":
                 clause_start = max((b.end() for b in _CLAUSE_BREAK.finditer(text, 0, m.start())), default=0)
-                if "其中" in text[clause_start:m.start()]:
+                if "其中" in text[clause_start : m.start()]:
                     continue
-                if re.match(r"\s*[,，]?\s*(?:占|约占)", text[m.end():m.end() + 6]):
+                if re.match(r"\s*[,，]?\s*(?:占|约占)", text[m.end() : m.end() + 6]):
                     continue
             col = "value"
             gd = m.groupdict()
             if gd.get("cum"):
-                before = text[max(0, m.start("cum") - 4):m.start("cum")]
+                before = text[max(0, m.start("cum") - 4) : m.start("cum")]
                 if not (gd["cum"] == "累计" and re.search(r"(?:[今本全当]年度?|\d{4}年度?|年内|年)$", before)):
                     col = "cumulative"
             k = key
@@ -1176,7 +1329,9 @@ def _whole_body(text: str, start: int, kind: str) -> bool:
     """Whether the phrase before a figure leaves the whole body as its subject: no office or
     lower unit named, and for a total no single channel (a list ending in 等 is all of them)
     and no category."""
-    phrase_start = max((b.end() for b in _PHRASE_BREAK.finditer(text, max(0, start - 60), start)), default=max(0, start - 60))
+    phrase_start = max(
+        (b.end() for b in _PHRASE_BREAK.finditer(text, max(0, start - 60), start)), default=max(0, start - 60)
+    )
     phrase = text[phrase_start:start]
     if _PART_SUBJECT.search(phrase):
         return False
@@ -1201,8 +1356,9 @@ def _sentence_values(flat: Flat, regions: list[tuple[int, int]]) -> tuple[dict[s
             out[addr] = hs[0]
         else:
             shown = ", ".join(h.raw for h in hs)
-            warnings.append(Warning("PRE2019_SENTENCE_CONFLICT",
-                                    f"{addr}: sentences state different figures ({shown}); none kept"))
+            warnings.append(
+                Warning("PRE2019_SENTENCE_CONFLICT", f"{addr}: sentences state different figures ({shown}); none kept")
+            )
     return out, warnings
 
 
@@ -1215,6 +1371,7 @@ def _comparable(value, unit: str | None):
 
 
 # =========================================================================== entry point
+
 
 def extract_pre2019(flat: Flat) -> tuple[list[ReportCell], list[Warning]]:
     """`p/<indicator>/<col>` cells from annex tables and sentences, one per address.
@@ -1234,9 +1391,12 @@ def extract_pre2019(flat: Flat) -> tuple[list[ReportCell], list[Warning]]:
         if c.address in out:
             first = out[c.address]
             if first.status != c.status or first.value != c.value:
-                warnings.append(Warning("PRE2019_TABLE_DUPLICATE",
-                                        f"{c.address}: two table rows give {first.raw or '?'} and {c.raw or '?'}; "
-                                        "left unresolved"))
+                warnings.append(
+                    Warning(
+                        "PRE2019_TABLE_DUPLICATE",
+                        f"{c.address}: two table rows give {first.raw or '?'} and {c.raw or '?'}; left unresolved",
+                    )
+                )
                 out[c.address] = ReportCell(c.address, None, first.raw, "unresolved", first.loc, first.unit, "table")
             continue
         out[c.address] = c
@@ -1245,14 +1405,17 @@ def extract_pre2019(flat: Flat) -> tuple[list[ReportCell], list[Warning]]:
         t = out.get(addr)
         if t is not None and t.status == "number":
             if _comparable(t.value, t.unit) != _comparable(h.value, h.unit):
-                warnings.append(Warning("PRE2019_TABLE_SENTENCE_MISMATCH",
-                                        f"{addr}: table {t.raw}{t.unit or ''} (line {t.loc.line}) but sentence "
-                                        f"{h.raw} (line {flat.loc(h.offset).line}); the table is kept"))
+                warnings.append(
+                    Warning(
+                        "PRE2019_TABLE_SENTENCE_MISMATCH",
+                        f"{addr}: table {t.raw}{t.unit or ''} (line {t.loc.line}) but sentence "
+                        f"{h.raw} (line {flat.loc(h.offset).line}); the table is kept",
+                    )
+                )
             continue
         if addr in claimed:
             continue  # the table prints this figure: a sentence never stands in for it
-        out[addr] = ReportCell(addr, h.value, h.raw, "number", flat.loc(h.offset), h.unit, "sentence",
-                               offset=h.offset)
+        out[addr] = ReportCell(addr, h.value, h.raw, "number", flat.loc(h.offset), h.unit, "sentence", offset=h.offset)
         where[addr] = h.offset
     cells = sorted(out.values(), key=lambda c: (where[c.address], c.address))
     warnings += _sum_warnings(cells)
@@ -1262,5 +1425,8 @@ def extract_pre2019(flat: Flat) -> tuple[list[ReportCell], list[Warning]]:
 def _sum_warnings(cells: list[ReportCell]) -> list[Warning]:
     from .pre2019_checks import sum_checks
 
-    return [Warning("PRE2019_SUM_MISMATCH", f"{c.subject}: the parts add up to {c.rhs}, the total is {c.lhs} ({c.id})")
-            for c in sum_checks(cells) if c.ok is False]
+    return [
+        Warning("PRE2019_SUM_MISMATCH", f"{c.subject}: the parts add up to {c.rhs}, the total is {c.lhs} ({c.id})")
+        for c in sum_checks(cells)
+        if c.ok is False
+    ]

@@ -11,6 +11,7 @@
   (``1297`` = 12 | 97) where the parser left it unresolved: a reading stands only when it is
   the one split that fits.
 """
+
 from __future__ import annotations
 
 from .model import Check, ReportCell
@@ -82,8 +83,17 @@ def cumulative_cross_year(prev_cells, cur_cells, prev_year: int, cur_year: int) 
             continue
         rhs = before + this
         ok = abs(cum - rhs) < 1e-6
-        out.append(Check("p_cumulative_cross_year", key, ok, _n(cum), _n(rhs),
-                         f"{cur_year} 历年累计 vs {prev_year} 历年累计 + {cur_year} 本年度", False))
+        out.append(
+            Check(
+                "p_cumulative_cross_year",
+                key,
+                ok,
+                _n(cum),
+                _n(rhs),
+                f"{cur_year} 历年累计 vs {prev_year} 历年累计 + {cur_year} 本年度",
+                False,
+            )
+        )
     return out
 
 
@@ -113,7 +123,7 @@ def split_by_cumulative(prev_cells, cur_cells, prev_year: int, cur_year: int) ->
                     fits.add((value, cum))
         if len(fits) != 1:
             continue
-        (value, cum), = fits
+        ((value, cum),) = fits
         cc = unresolved[(key, "cumulative")]
         out.append(ReportCell(c.address, int(value), value, "number", c.loc, c.unit, c.via))
         out.append(ReportCell(cc.address, int(cum), cum, "number", cc.loc, cc.unit, cc.via))
@@ -125,6 +135,15 @@ def report_checks(cells) -> list[Check]:
     to evaluate (as the templates' cross-year identities are) where it prints a 历年累计."""
     out = sum_checks(cells)
     if any(c.address.endswith("/cumulative") for c in cells):
-        out.append(Check("p_cumulative_cross_year", "report", None, None, None,
-                         "needs the previous year's report: evaluated in the datasets", False))
+        out.append(
+            Check(
+                "p_cumulative_cross_year",
+                "report",
+                None,
+                None,
+                None,
+                "needs the previous year's report: evaluated in the datasets",
+                False,
+            )
+        )
     return out

@@ -17,6 +17,7 @@ private API, a damaged file) falls back to `re.compile`. New entries are written
 process exits, merged with the file's, atomically. Use it only for patterns made from the
 program's own strings (templates), not from document text, so that the file stays small.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -99,8 +100,13 @@ def _entry_of(pattern: str, flags: int) -> tuple | None:
         indexgroup = [None] * p.state.groups
         for k, i in groupindex.items():
             indexgroup[i] = k
-        return (flags | p.state.flags, array(_TYPECODE, code).tobytes(), p.state.groups - 1, groupindex,
-                tuple(indexgroup))
+        return (
+            flags | p.state.flags,
+            array(_TYPECODE, code).tobytes(),
+            p.state.groups - 1,
+            groupindex,
+            tuple(indexgroup),
+        )
     except (ImportError, AttributeError, TypeError, ValueError, OverflowError):
         return None
 

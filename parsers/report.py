@@ -2,6 +2,7 @@
 
 Reader (form-specific) -> Document -> Flat text -> metadata, sections, tables, checks.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -22,8 +23,11 @@ from .tables import Context, find_anchors
 from .templates import latest, table_addresses, template
 from .traces import TRACED, TRACED_BLANK_TOTALS
 
-TABLE_NAMES = {"t2": "table 二 (主动公开政府信息情况)", "t3": "table 三 (收到和处理政府信息公开申请情况)",
-               "t4": "table 四 (行政复议、行政诉讼情况)"}
+TABLE_NAMES = {
+    "t2": "table 二 (主动公开政府信息情况)",
+    "t3": "table 三 (收到和处理政府信息公开申请情况)",
+    "t4": "table 四 (行政复议、行政诉讼情况)",
+}
 
 
 class ParseError(Exception):
@@ -41,8 +45,14 @@ def parse_file(path: Path, url: str | None = None) -> Report:
     try:
         data = path.read_bytes()
     except OSError as e:
-        return Report("", {"path": str(path), "url": url, "sha256": None, "format": None}, None, None, "unknown",
-                      error=f"cannot read {path}: {e.strerror or e}")
+        return Report(
+            "",
+            {"path": str(path), "url": url, "sha256": None, "format": None},
+            None,
+            None,
+            "unknown",
+            error=f"cannot read {path}: {e.strerror or e}",
+        )
     return parse_bytes(data, name=str(path), url=url)
 
 
@@ -75,9 +85,17 @@ def _regions(flat: Flat, heads: list) -> dict:
         return start + m.start() if m else None
 
     t2s = pos["active_disclosure"][1] if "active_disclosure" in pos else (first(r"第\s*二\s*十\s*条") or 0)
-    t3s = pos["applications"][1] if "applications" in pos else (first(r"申\s*请\s*人\s*情\s*况|本\s*年\s*新\s*收", t2s) or t2s)
+    t3s = (
+        pos["applications"][1]
+        if "applications" in pos
+        else (first(r"申\s*请\s*人\s*情\s*况|本\s*年\s*新\s*收", t2s) or t2s)
+    )
     t2e = pos["applications"][0] if "applications" in pos else t3s
-    t4s = pos["review_litigation"][1] if "review_litigation" in pos else (first(r"结\s*转\s*下\s*一?\s*年\s*度[^\n]{0,40}?", t3s) or n)
+    t4s = (
+        pos["review_litigation"][1]
+        if "review_litigation" in pos
+        else (first(r"结\s*转\s*下\s*一?\s*年\s*度[^\n]{0,40}?", t3s) or n)
+    )
     t3e = pos["review_litigation"][0] if "review_litigation" in pos else (first(r"行\s*政\s*复\s*议", t4s) or n)
     later = [s for k, (s, e) in pos.items() if k in ("problems", "other_matters") and s > t4s]
     t4e = min(later) if later else n
@@ -107,9 +125,16 @@ _SPACED_VALUES = re.compile(r"\d[ \u3000]+[+\-]?\d")
 def _extract_tables(flat: Flat, tpl, regions: dict, vanish: bool, blank_totals: bool = False):
     spaced = _SPACED_VALUES.search(flat.text, *regions["t3"]) is not None
     codes = {w.code for w in flat.doc.warnings}
-    ctx = Context(flat, tpl, vanish, find_anchors(_prose(flat.text, regions)), spaced,
-                  reading_order="PDF_TEXT_READING_ORDER" in codes, layout="PDF_TEXT_LAYOUT" in codes,
-                  traced=(TRACED_BLANK_TOTALS if blank_totals else TRACED) if _joined_web_text(flat) else 0)
+    ctx = Context(
+        flat,
+        tpl,
+        vanish,
+        find_anchors(_prose(flat.text, regions)),
+        spaced,
+        reading_order="PDF_TEXT_READING_ORDER" in codes,
+        layout="PDF_TEXT_LAYOUT" in codes,
+        traced=(TRACED_BLANK_TOTALS if blank_totals else TRACED) if _joined_web_text(flat) else 0,
+    )
     out = {}
     for key, fn in (("t2", extract_t2), ("t3", extract_t3), ("t4", extract_t4)):
         s, e = regions[key]
@@ -121,8 +146,9 @@ def _parse_document(doc: Document, rid: str, source: dict) -> Report:
     warnings: list[Warning] = list(doc.warnings)
     flat = Flat(doc)
     if not flat.text.strip():
-        return Report(rid, source, None, None, "unknown", warnings=tuple(warnings),
-                      error="no text found in the document")
+        return Report(
+            rid, source, None, None, "unknown", warnings=tuple(warnings), error="no text found in the document"
+        )
     agency, agency_source, year = report_metadata(flat, warnings)
     scope, scope_evidence = report_scope(flat.text)
     # what the report is, beside its cells
@@ -135,15 +161,35 @@ def _parse_document(doc: Document, rid: str, source: dict) -> Report:
         sections = split_pre2019_sections(flat)
         cells, w = extract_pre2019(flat)
         warnings += w
-        return Report(rid, source, agency, year, "pre2019", tuple(sections), with_context(cells, flat.text),
-                      tuple(report_checks(cells)), tuple(warnings), published=doc.header_value("发布时间", "发布日期"),
-                      **about)
+        return Report(
+            rid,
+            source,
+            agency,
+            year,
+            "pre2019",
+            tuple(sections),
+            with_context(cells, flat.text),
+            tuple(report_checks(cells)),
+            tuple(warnings),
+            published=doc.header_value("发布时间", "发布日期"),
+            **about,
+        )
     if version == "unknown":
         if "信息公开" not in flat.text:
-            return Report(rid, source, agency, year, "unknown", warnings=tuple(warnings), **about,
-                          error="not a government information-disclosure annual report (no 信息公开 text, no template labels)")
+            return Report(
+                rid,
+                source,
+                agency,
+                year,
+                "unknown",
+                warnings=tuple(warnings),
+                **about,
+                error="not a government information-disclosure annual report (no 信息公开 text, no template labels)",
+            )
         tpl = template(latest())
-        warnings.append(Warning("VERSION_UNKNOWN", f"no template labels and no report year: assuming the {tpl.version} template"))
+        warnings.append(
+            Warning("VERSION_UNKNOWN", f"no template labels and no report year: assuming the {tpl.version} template")
+        )
     else:
         tpl = template(version)
     sections, heads = split_sections(flat, tpl)
@@ -151,22 +197,39 @@ def _parse_document(doc: Document, rid: str, source: dict) -> Report:
     tables = _extract_tables(flat, tpl, regions, vanish=False)
     if _blanks_vanish(tables):
         tables = _extract_tables(flat, tpl, regions, vanish=True)
-        warnings.append(Warning("BLANKS_VANISHED", "some rows print fewer values than columns: empty cells left no trace, so every row was read allowing vanished blanks"))
+        warnings.append(
+            Warning(
+                "BLANKS_VANISHED",
+                "some rows print fewer values than columns: empty cells left no trace, so every row was read allowing vanished blanks",
+            )
+        )
     elif _joined_web_text(flat) and _rows_unread(tables):
         tables = _extract_tables(flat, tpl, regions, vanish=True)
-        warnings.append(Warning("BLANKS_VANISHED", "some rows of a page's text whose cells ran together fit no "
-                                "reading with every cell kept: empty cells may have left no trace, so every row "
-                                "was read allowing vanished blanks anywhere"))
+        warnings.append(
+            Warning(
+                "BLANKS_VANISHED",
+                "some rows of a page's text whose cells ran together fit no "
+                "reading with every cell kept: empty cells may have left no trace, so every row "
+                "was read allowing vanished blanks anywhere",
+            )
+        )
     if _joined_web_text(flat) and _blank_total_stated(tables["t3"]):
         tables = _extract_tables(flat, tpl, regions, vanish=_vanished(warnings), blank_totals=True)
-        warnings.append(Warning("BLANKS_VANISHED", "table 三 of a page's text whose cells ran together leaves a "
-                                "total blank: in every row a printed total that adds up was not preferred to a "
-                                "blank one"))
+        warnings.append(
+            Warning(
+                "BLANKS_VANISHED",
+                "table 三 of a page's text whose cells ran together leaves a "
+                "total blank: in every row a printed total that adds up was not preferred to a "
+                "blank one",
+            )
+        )
     cells: list[ReportCell] = []
     for key, res in tables.items():
         warnings += res.warnings
         if not res.found:
-            warnings.append(Warning("TABLE_MISSING", f"{TABLE_NAMES[key]} not found in the document; its cells are absent"))
+            warnings.append(
+                Warning("TABLE_MISSING", f"{TABLE_NAMES[key]} not found in the document; its cells are absent")
+            )
             continue
         cells += _complete(tpl, key, res.cells, flat, regions[key][0])
     found_keys = {s.key for s in sections}
@@ -174,14 +237,40 @@ def _parse_document(doc: Document, rid: str, source: dict) -> Report:
     if missing:
         warnings.append(Warning("SECTIONS_MISSING", f"section headings not found: {'、'.join(missing)}"))
     if not cells and len(found_keys - {"preface"}) <= 1 and version == "unknown":
-        return Report(rid, source, agency, year, "unknown", tuple(sections), (), (), tuple(warnings), **about,
-                      error="not an annual report: no template sections or tables found")
+        return Report(
+            rid,
+            source,
+            agency,
+            year,
+            "unknown",
+            tuple(sections),
+            (),
+            (),
+            tuple(warnings),
+            **about,
+            error="not an annual report: no template sections or tables found",
+        )
     checks = checks_mod.evaluate(tpl, cells) if cells else []
-    competing = tuple({"row": row, "options": options} for key, res in tables.items() if res.found
-                      for row, options in sorted(res.readings.items()))
-    return Report(rid, source, agency, year, tpl.version if version != "unknown" else "unknown", tuple(sections),
-                  with_context(cells, flat.text), tuple(checks), tuple(warnings), published=doc.header_value("发布时间", "发布日期"),
-                  readings=competing, **about)
+    competing = tuple(
+        {"row": row, "options": options}
+        for key, res in tables.items()
+        if res.found
+        for row, options in sorted(res.readings.items())
+    )
+    return Report(
+        rid,
+        source,
+        agency,
+        year,
+        tpl.version if version != "unknown" else "unknown",
+        tuple(sections),
+        with_context(cells, flat.text),
+        tuple(checks),
+        tuple(warnings),
+        published=doc.header_value("发布时间", "发布日期"),
+        readings=competing,
+        **about,
+    )
 
 
 CONTEXT_CHARS = 24  # of the reader's text on each side of a value
@@ -196,7 +285,7 @@ def with_context(cells, text: str) -> tuple[ReportCell, ...]:
         if c.offset is not None and c.raw:
             end = c.offset + len(c.raw)
             a, b = max(0, c.offset - CONTEXT_CHARS), min(len(text), end + CONTEXT_CHARS)
-            left, right = _SPACES.sub(" ", text[a:c.offset]), _SPACES.sub(" ", text[end:b])
+            left, right = _SPACES.sub(" ", text[a : c.offset]), _SPACES.sub(" ", text[end:b])
             c = c._replace(context=f"{'…' if a else ''}{left}[{c.raw}]{right}{'…' if b < len(text) else ''}")
         out.append(c)
     return tuple(out)

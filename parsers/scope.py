@@ -15,6 +15,7 @@ The deciding sentence is returned as evidence. Anything else is `own` without ev
 county government that speaks of 全县政务公开工作 in general words, or of guiding its
 departments, still reports its own figures as far as the text can tell.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,8 +24,10 @@ OWN = "own"
 AGGREGATE = "aggregate"
 
 # units a summary is made of
-_UNITS = r"(?:各有关单位|各单位|各部门|各乡镇|各镇|各乡|各街道|各县区|各县市区|各区县|各区|各县|各片区|各成员单位|" \
-         r"[区县市]直(?:各)?(?:部门|单位)|所属(?:各)?单位|下属(?:各)?单位|本系统各)"
+_UNITS = (
+    r"(?:各有关单位|各单位|各部门|各乡镇|各镇|各乡|各街道|各县区|各县市区|各区县|各区|各县|各片区|各成员单位|"
+    r"[区县市]直(?:各)?(?:部门|单位)|所属(?:各)?单位|下属(?:各)?单位|本系统各)"
+)
 _COMPILED = re.compile(rf"汇总[^。；]{{0,40}}?{_UNITS}|{_UNITS}[^。；]{{0,40}}?汇总")
 # the whole area as the subject of the year's figures
 _AREA = r"全(?:区|县|市|州|盟|旗|省|自治区|自治州|自治县)"
@@ -32,10 +35,13 @@ _FIGURE = r"\d[\d,，]*\s*(?:件|条)"
 _AREA_FIGURES = re.compile(
     rf"{_AREA}(?:各级行政机关|各级政府|各部门|各单位|政务公开单位)?(?:共|累计|合计|总计)?\s*"
     rf"(?:(?:收到|受理|新收|办理|办结|接收)(?:各类|政府信息公开|依申请公开)*申请|(?:主动)?公开(?:各类)?政府信息)"
-    rf"[^。；]{{0,12}}?{_FIGURE}")
+    rf"[^。；]{{0,12}}?{_FIGURE}"
+)
 # a unit name followed closely by its figure: 区教育局5件 / 某某镇收到申请3件
-_UNIT_FIGURE = re.compile(r"([\u4e00-\u9fff]{2,12}?(?:局|委员会|委|办公室|镇|乡|街道|管委会|中心|片区))"
-                          r"[^，。；、\d]{0,10}?(\d+)\s*(?:件|条)")
+_UNIT_FIGURE = re.compile(
+    r"([\u4e00-\u9fff]{2,12}?(?:局|委员会|委|办公室|镇|乡|街道|管委会|中心|片区))"
+    r"[^，。；、\d]{0,10}?(\d+)\s*(?:件|条)"
+)
 _UNITS_AND_PARENT = re.compile(rf"(?:管委会|政府|本级)(?:及|和|与){_UNITS}[^。；]{{0,20}}?{_FIGURE}")
 _SENTENCE = re.compile(r"[^。；;！!？?\n]+")
 EVIDENCE_MAX = 120

@@ -6,6 +6,7 @@ section numeral (or a line start), titles come from the template's variant lists
 the chosen headings must follow the template order — so sub-heading runs such as
 （一）…（四） that recur inside a section never split the report.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -49,8 +50,9 @@ def _section_regex(number: str, titles: tuple[str, ...]) -> re.Pattern:
     firsts = [loose_core(t)[:1] for t in titles]
     han_start = all("\u4e00" <= c <= "\u9fff" and c not in _NUM for c in firsts)
     if not han_start:  # some title could start inside a prefix: one heading per title
-        return regex_cache.compile("|".join(f"(?:{_heading_prefix(_heading_num(number, t))}(?:{c}))"
-                                   for t, c in zip(titles, cores)))
+        return regex_cache.compile(
+            "|".join(f"(?:{_heading_prefix(_heading_num(number, t))}(?:{c}))" for t, c in zip(titles, cores))
+        )
     groups: list[tuple[str, list[str]]] = []  # runs of titles with the same numeral rule
     for t, c in zip(titles, cores):
         num = _heading_num(number, t)
@@ -58,8 +60,9 @@ def _section_regex(number: str, titles: tuple[str, ...]) -> re.Pattern:
             groups[-1][1].append(c)
         else:
             groups.append((num, [c]))
-    return regex_cache.compile("|".join(f"(?:{_heading_prefix(num)}(?:{'|'.join(f'(?:{c})' for c in cs)}))"
-                               for num, cs in groups))
+    return regex_cache.compile(
+        "|".join(f"(?:{_heading_prefix(num)}(?:{'|'.join(f'(?:{c})' for c in cs)}))" for num, cs in groups)
+    )
 
 
 def find_headings(flat: Flat, tpl: Template) -> list[tuple[str, str, int, int]]:
@@ -98,7 +101,7 @@ def _fuzzy(text: str, cursor: int, sec) -> _M | None:
         s = cursor + m.start()
         e0 = cursor + m.end()
         for t in targets:
-            window = re.sub(r"\s+", "", text[e0:e0 + len(t) + 8])
+            window = re.sub(r"\s+", "", text[e0 : e0 + len(t) + 8])
             for ln in (len(t) - 1, len(t), len(t) + 1, len(t) + 2):
                 cand = window[:ln]
                 if len(t) >= 6 and difflib.SequenceMatcher(None, cand, t).ratio() >= 0.85:

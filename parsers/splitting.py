@@ -5,6 +5,7 @@ split into candidate cell sequences; the template's arithmetic (passed in as `ch
 decides which candidates survive. Nothing here guesses: callers keep every survivor and
 resolve only the cells on which all of them agree.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,6 +24,7 @@ VALUE_WORD = re.compile(r"^(?:[+\-]?\d[\d,]*(?:\.\d+)?(?:万元|元|件|项|条|
 class Field(NamedTuple):
     """A stretch of value text between two labels (a named tuple: the matcher makes
     one per cell of every row)."""
+
     text: str  # "" = an explicit blank cell (only from tables with real separators)
     offset: int  # position in Flat.text
     splittable: bool  # True when the field may hold several cells run together
@@ -49,12 +51,16 @@ def _piece_ends(s: str, start: int) -> tuple[int, ...]:
     return tuple(_pieces(s, start))
 
 
-def split_fields(fields: list[Field], n: int, valid: Callable[[int, str], bool],
-                 check: Callable[[list[Cell]], bool] | None = None,
-                 prune: Callable[[list, int], bool] | None = None,
-                 num: Callable[[str], float | None] | None = None,
-                 forced: Callable[[list], str | None] | None = None,
-                 limit: int = 20000) -> list[tuple[Cell, ...]]:
+def split_fields(
+    fields: list[Field],
+    n: int,
+    valid: Callable[[int, str], bool],
+    check: Callable[[list[Cell]], bool] | None = None,
+    prune: Callable[[list, int], bool] | None = None,
+    num: Callable[[str], float | None] | None = None,
+    forced: Callable[[list], str | None] | None = None,
+    limit: int = 20000,
+) -> list[tuple[Cell, ...]]:
     """All ways to read `fields` as exactly n cells.
 
     valid(col, text) tells whether a text may stand in column col; check(cells) is applied
@@ -165,9 +171,9 @@ def window_fits(fields: list[Field], n: int) -> list[list[Field]]:
     out = []
     extra = len(fields) - n
     for lead in range(extra + 1):
-        dropped = fields[:lead] + fields[lead + n:]
+        dropped = fields[:lead] + fields[lead + n :]
         if all(f.text == "" for f in dropped):
-            out.append(fields[lead:lead + n])
+            out.append(fields[lead : lead + n])
     blanks = [i for i, f in enumerate(fields) if f.text == ""]
     if out or len(blanks) < extra or comb(len(blanks), extra) > PADDING_CHOICES:
         return out

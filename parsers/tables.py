@@ -53,6 +53,7 @@ class Context:
     """What every table extractor needs: the text, the template, and facts about the
     whole report — whether empty cells vanished, the numbers its prose quotes, and
     whether its tables separate values by spaces."""
+
     flat: Flat
     tpl: Template
     vanish: bool = False
@@ -72,6 +73,7 @@ class TableResult:
 
 
 # ---------------------------------------------------------------- label search
+
 
 def row_alternatives(key: str, label: str, extra: dict) -> tuple[str, ...]:
     base = re.sub(r"[（(][^（(]*[)）]$", "", norm_label(label)) or norm_label(label)
@@ -93,7 +95,7 @@ def find_labels(text: str, start: int, end: int, rows: list[tuple[str, re.Patter
             continue
         # If one of the next rows' labels comes first, this row's label is missing here.
         skip = False
-        for _, p2, _n in rows[i + 1:i + 4]:
+        for _, p2, _n in rows[i + 1 : i + 4]:
             m2 = p2.search(text, cursor, m.start())
             if m2:
                 skip = True
@@ -121,7 +123,7 @@ def group_labels(text: str, start: int, end: int, groups: dict[str, re.Pattern])
     for key, pat in groups.items():
         for m in pat.finditer(text, start, end):
             s = m.start()
-            pm = _GROUP_NUMBER.search(text[max(start, s - 6):s])
+            pm = _GROUP_NUMBER.search(text[max(start, s - 6) : s])
             if pm:
                 s = max(start, s - 6) + pm.start()
             out.append(Label(key, s, m.end(), group=True))
@@ -129,6 +131,7 @@ def group_labels(text: str, start: int, end: int, groups: dict[str, re.Pattern])
 
 
 # ---------------------------------------------------------------- assembling a table
+
 
 def cell_out(address: str, cell: Cell | None, col: Column, flat: Flat, unit_hint: str | None, blank_loc) -> ReportCell:
     raw, off = cell if cell else ("", None)
@@ -150,9 +153,18 @@ def cell_out(address: str, cell: Cell | None, col: Column, flat: Flat, unit_hint
     return ReportCell(address, value, raw, status, loc, unit, char=char, offset=off)
 
 
-def resolve_rows(ctx: Context, table: str, specs: dict[str, RowSpec], readings: dict[str, list],
-                  label_locs: dict, joint_check=None, warnings: list | None = None,
-                  unit_hint: str | None = None, ranks: dict | None = None, competing: dict | None = None) -> dict:
+def resolve_rows(
+    ctx: Context,
+    table: str,
+    specs: dict[str, RowSpec],
+    readings: dict[str, list],
+    label_locs: dict,
+    joint_check=None,
+    warnings: list | None = None,
+    unit_hint: str | None = None,
+    ranks: dict | None = None,
+    competing: dict | None = None,
+) -> dict:
     """Pick readings per row (jointly when identities span rows) and emit cells. The
     readings of a row left ambiguous go into `competing` (row address -> the values of
     its differing cells in each reading, at most READINGS_KEPT of them), so that a later
@@ -190,11 +202,20 @@ def resolve_rows(ctx: Context, table: str, specs: dict[str, RowSpec], readings: 
                 cells[addr] = cell_out(addr, rs[0][i], col, flat, unit_hint, blank_loc)
             else:
                 ambiguous = ambiguous or len(vals) > 1
-                loc = flat.loc(next(c[1] for r in rs for c in [r[i]] if c[1] is not None)) if any(r[i][1] is not None for r in rs) else blank_loc
+                loc = (
+                    flat.loc(next(c[1] for r in rs for c in [r[i]] if c[1] is not None))
+                    if any(r[i][1] is not None for r in rs)
+                    else blank_loc
+                )
                 raw = " | ".join(sorted(v or "(blank)" for v in vals))
                 cells[addr] = ReportCell(addr, None, raw, "unresolved", loc)
         if ambiguous and warnings is not None:
-            warnings.append(Warning("AMBIGUOUS_ROW", f"{table} row {key or 'values'}: {len(rs)} readings fit the template; differing cells left unresolved"))
+            warnings.append(
+                Warning(
+                    "AMBIGUOUS_ROW",
+                    f"{table} row {key or 'values'}: {len(rs)} readings fit the template; differing cells left unresolved",
+                )
+            )
         if ambiguous and competing is not None:
             options = _competing(table, key, spec, rs, flat, unit_hint, blank_loc)
             if options:
@@ -222,10 +243,18 @@ def _competing(table: str, key: str, spec: RowSpec, rs: list, flat: Flat, unit_h
 def unreadable(table: str, key: str, run: list[Field], n: int) -> Warning:
     chars = sum(len(f.text) for f in run if f.splittable)
     if run and all(f.splittable for f in run) and chars < n:
-        return Warning("ROW_TOO_SHORT", f"{table} row {key}: {' '.join(f.text for f in run)!r} has fewer digits than its {n} columns: empty cells left no trace")
+        return Warning(
+            "ROW_TOO_SHORT",
+            f"{table} row {key}: {' '.join(f.text for f in run)!r} has fewer digits than its {n} columns: empty cells left no trace",
+        )
     if run and not any(f.splittable for f in run) and len(run) < n and any(f.text for f in run):
-        return Warning("ROW_TOO_SHORT", f"{table} row {key}: {' '.join(f.text or '(blank)' for f in run)!r} has fewer cells than its {n} columns: empty cells left no trace")
-    return Warning("ROW_UNREADABLE", f"{table} row {key}: values {' '.join(f.text for f in run)!r} do not fit {n} columns")
+        return Warning(
+            "ROW_TOO_SHORT",
+            f"{table} row {key}: {' '.join(f.text or '(blank)' for f in run)!r} has fewer cells than its {n} columns: empty cells left no trace",
+        )
+    return Warning(
+        "ROW_UNREADABLE", f"{table} row {key}: values {' '.join(f.text for f in run)!r} do not fit {n} columns"
+    )
 
 
 def find_anchors(prose: str) -> dict:
@@ -242,8 +271,11 @@ def find_anchors(prose: str) -> dict:
 def _anchor_patterns() -> tuple[tuple[str, re.Pattern], ...]:
     """(column key, pattern) of each word prose quotes a table 二 column by (the template
     files' ``quoted_as``), compiled once."""
-    return tuple((col, re.compile(loose(w) + r"[^。；;，,\d]{0,14}?(\d+(?:\.\d+)?)\s*(?:件|项|条|个|份)"))
-                 for col, words in quoted_words().items() for w in words)
+    return tuple(
+        (col, re.compile(loose(w) + r"[^。；;，,\d]{0,14}?(\d+(?:\.\d+)?)\s*(?:件|项|条|个|份)"))
+        for col, words in quoted_words().items()
+        for w in words
+    )
 
 
 def _by_quoted_numbers(rs: list, table: str, key: str, cols, anchors: dict, warnings: list | None) -> list:
@@ -251,11 +283,22 @@ def _by_quoted_numbers(rs: list, table: str, key: str, cols, anchors: dict, warn
     anchored_cols = [i for i, c in enumerate(cols) if c.key in anchors]
     if len(anchored_cols) < 2:
         return rs
-    fits = [r for r in rs if all(cell_value(r[i][0]) is not None and float(cell_value(r[i][0])) in anchors[cols[i].key]
-                                 for i in anchored_cols)]
+    fits = [
+        r
+        for r in rs
+        if all(
+            cell_value(r[i][0]) is not None and float(cell_value(r[i][0])) in anchors[cols[i].key]
+            for i in anchored_cols
+        )
+    ]
     if len(fits) == 1:
         if warnings is not None:
-            warnings.append(Warning("RESOLVED_BY_TEXT", f"{table} row {key}: of {len(rs)} readings, one matches the numbers the report's text quotes for {', '.join(cols[i].key for i in anchored_cols)}; that one was kept"))
+            warnings.append(
+                Warning(
+                    "RESOLVED_BY_TEXT",
+                    f"{table} row {key}: of {len(rs)} readings, one matches the numbers the report's text quotes for {', '.join(cols[i].key for i in anchored_cols)}; that one was kept",
+                )
+            )
         return fits
     return rs
 
@@ -272,5 +315,6 @@ def unresolve(res: TableResult, prefixes: tuple[str, ...], warning: Warning) -> 
 @cache
 def national_aliases(section: str) -> dict:
     from .templates import spec
+
     al = spec()["label_aliases"].get(section, {})
     return {k: v for k, v in al.items() if re.fullmatch(r"[a-z_.]+", v)}

@@ -3,6 +3,7 @@
 status: "number" (value set), "blank" (empty cell), "dash" (—, -, / : not applicable),
 "text" (无 and other words). Zero only ever comes from a literal 0.
 """
+
 from __future__ import annotations
 
 import re

@@ -10,6 +10,7 @@ on its portal.
 
     xxgk serve data/clean            # = datasette serve data/clean/xxgk.sqlite -m data/clean/metadata.json
 """
+
 from __future__ import annotations
 
 import json
@@ -30,17 +31,24 @@ def metadata() -> dict:
     for ds in D.datasets():
         names = ds.names()
         facets = [c for c in FACETS if c in names]
-        t: dict = {"title": f"{ds.title_en} / {ds.title_zh}", "description": f"One row per {ds.row}.",
-                   "columns": {f.name: f"{f.zh} — {f.description}" for f in ds.fields}}
+        t: dict = {
+            "title": f"{ds.title_en} / {ds.title_zh}",
+            "description": f"One row per {ds.row}.",
+            "columns": {f.name: f"{f.zh} — {f.description}" for f in ds.fields},
+        }
         if facets:
             t["facets"] = facets
         if len(names) > 60:  # the panel: show its keys first, not 500 indicator columns
             t["description"] += " Wide table: pick columns with ?_col=… (see the data dictionary)."
         tables[ds.name] = t
-    return {"title": "xxgk: 政府信息公开工作年度报告 datasets",
-            "description": "Government information-disclosure annual reports parsed into tables; "
-                           "the columns are described in data_dictionary.md.",
-            "license": "MIT", "source": "xxgk build", "databases": {DATABASE: {"tables": tables}}}
+    return {
+        "title": "xxgk: 政府信息公开工作年度报告 datasets",
+        "description": "Government information-disclosure annual reports parsed into tables; "
+        "the columns are described in data_dictionary.md.",
+        "license": "MIT",
+        "source": "xxgk build",
+        "databases": {DATABASE: {"tables": tables}},
+    }
 
 
 def write_metadata(out: str | Path) -> Path:
@@ -53,8 +61,19 @@ def write_metadata(out: str | Path) -> Path:
 
 def serve_command(folder: str | Path, host: str = "127.0.0.1", port: int = 8001) -> list[str]:
     folder = Path(folder)
-    return [sys.executable, "-m", "datasette", "serve", str(folder / f"{DATABASE}.sqlite"), "-m",
-            str(folder / "metadata.json"), "--host", host, "--port", str(port)]
+    return [
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
+        str(folder / f"{DATABASE}.sqlite"),
+        "-m",
+        str(folder / "metadata.json"),
+        "--host",
+        host,
+        "--port",
+        str(port),
+    ]
 
 
 def main(args) -> int:

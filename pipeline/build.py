@@ -32,6 +32,7 @@ The build is deterministic: the same inputs give byte-identical parquet, JSON an
 markdown files (everything is sorted; parquet settings are fixed; nothing records a time).
 Progress goes to stderr (rich).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -67,6 +68,7 @@ NOT_A_REPORT = re.compile(r"^not (a|an) ")
 
 # =============================================================================== version
 
+
 @cache
 def parser_version() -> str:
     """Package version + a hash of everything that decides a parse: the parsers package's
@@ -88,9 +90,11 @@ def parser_version() -> str:
             h.update(p.read_bytes())
     import importlib.util
 
-    extras = {"ocr": importlib.util.find_spec("rapidocr_onnxruntime") is not None,
-              "antiword": bool(shutil.which("antiword")),
-              "soffice": bool(shutil.which("soffice") or shutil.which("libreoffice"))}
+    extras = {
+        "ocr": importlib.util.find_spec("rapidocr_onnxruntime") is not None,
+        "antiword": bool(shutil.which("antiword")),
+        "soffice": bool(shutil.which("soffice") or shutil.which("libreoffice")),
+    }
     h.update(json.dumps(extras, sort_keys=True).encode())
     try:
         from importlib.metadata import version
@@ -103,9 +107,11 @@ def parser_version() -> str:
 
 # =============================================================================== sources
 
+
 @dataclass(frozen=True)
 class Source:
     """One file of the raw directory, with whatever provenance is known."""
+
     path: str  # absolute
     rel: str  # relative to the raw directory
     sha256: str
@@ -142,15 +148,35 @@ def _store_sources(raw: Path) -> list[Source]:
     for d in iter_documents(raw):
         portal = None
         if d.get("portal_id") is not None:
-            portal = {"name": d.get("portal_name"), "province": d.get("province"), "city": d.get("city"),
-                      "county": d.get("county"), "level": d.get("level"), "column_url": d.get("column_url")}
+            portal = {
+                "name": d.get("portal_name"),
+                "province": d.get("province"),
+                "city": d.get("city"),
+                "county": d.get("county"),
+                "level": d.get("level"),
+                "column_url": d.get("column_url"),
+            }
         p = Path(d["path"])
         try:
             rel = p.relative_to(raw).as_posix()
         except ValueError:
             rel = str(p)
-        out.append(Source(str(p), rel, d["sha256"], d.get("url"), d.get("kind"), d.get("title"), d.get("anchor_text"),
-                          d.get("list_url"), d.get("detail_url"), d.get("published"), d.get("year_guess"), portal))
+        out.append(
+            Source(
+                str(p),
+                rel,
+                d["sha256"],
+                d.get("url"),
+                d.get("kind"),
+                d.get("title"),
+                d.get("anchor_text"),
+                d.get("list_url"),
+                d.get("detail_url"),
+                d.get("published"),
+                d.get("year_guess"),
+                portal,
+            )
+        )
     return sorted(out, key=Source.sort_key)
 
 
@@ -173,14 +199,19 @@ def _folder_sources(raw: Path, exclude: Path | None) -> list[Source]:
     built: dict[Path, frozenset[str]] = {}  # build output folders met on the way (--raw X --out X)
     for dirpath, dirnames, filenames in os.walk(raw):
         d = Path(dirpath)
-        dirnames[:] = sorted(n for n in dirnames if not n.startswith(".") and (excl is None or (d / n).resolve() != excl))
+        dirnames[:] = sorted(
+            n for n in dirnames if not n.startswith(".") and (excl is None or (d / n).resolve() != excl)
+        )
         names = publishing.outputs_in(d)
         if names:
             built[d] = names
         for n in sorted(filenames):
             p = d / n
-            if n.startswith(".") or n.lower().endswith(SKIP_SUFFIXES) or any(
-                    p.is_relative_to(b) and p.relative_to(b).as_posix() in names for b, names in built.items()):
+            if (
+                n.startswith(".")
+                or n.lower().endswith(SKIP_SUFFIXES)
+                or any(p.is_relative_to(b) and p.relative_to(b).as_posix() in names for b, names in built.items())
+            ):
                 continue
             if not p.is_file():  # a FIFO would block the build, a device never ends
                 _not_read(p, "not a regular file (pipe, socket or device)")
@@ -195,6 +226,7 @@ def _folder_sources(raw: Path, exclude: Path | None) -> list[Source]:
 
 
 # =============================================================================== cache
+
 
 class Cache:
     """Parse results by sha256 under <out>/.cache/parse/<parser version>/ (gzip JSON)."""
@@ -243,9 +275,29 @@ def _usable(entry: dict | None, timeout: float, memory_mb: int) -> bool:
     return True
 
 
-SUMMARY_FIELDS = ("outcome", "error", "agency", "year", "template", "format", "doc_url", "published", "n_cells",
-                  "n_resolved", "n_numbers", "n_sections", "n_failed", "n_checks", "warnings", "xcells", "readings",
-                  "region", "agency_id", "scope", "scope_evidence")
+SUMMARY_FIELDS = (
+    "outcome",
+    "error",
+    "agency",
+    "year",
+    "template",
+    "format",
+    "doc_url",
+    "published",
+    "n_cells",
+    "n_resolved",
+    "n_numbers",
+    "n_sections",
+    "n_failed",
+    "n_checks",
+    "warnings",
+    "xcells",
+    "readings",
+    "region",
+    "agency_id",
+    "scope",
+    "scope_evidence",
+)
 
 
 class Summaries:
@@ -279,7 +331,9 @@ class Summaries:
             except OSError:
                 sides.append(None)
         src = doc.primary
-        key = json.dumps([doc.sha256, src.title, src.anchor_text, src.portal, sides], ensure_ascii=False, sort_keys=True)
+        key = json.dumps(
+            [doc.sha256, src.title, src.anchor_text, src.portal, sides], ensure_ascii=False, sort_keys=True
+        )
         k = hashlib.sha256(key.encode()).hexdigest()
         path = self.dir / k[:2] / f"{k}.json"
         self.used.add(path)
@@ -302,8 +356,11 @@ class Summaries:
 
     def put(self, doc: Doc, entry: dict) -> None:
         d = {k: getattr(doc, k) for k in SUMMARY_FIELDS}
-        d["entry"] = {"outcome": entry.get("outcome"), "limit": entry.get("limit"),
-                      "digest": self._parse_digest(doc.sha256)}
+        d["entry"] = {
+            "outcome": entry.get("outcome"),
+            "limit": entry.get("limit"),
+            "digest": self._parse_digest(doc.sha256),
+        }
         p = self.path(doc)
         p.parent.mkdir(parents=True, exist_ok=True)
         tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
@@ -340,6 +397,7 @@ def _summary_version(version: str) -> str:
 
 # =============================================================================== worker
 
+
 def _vm_bytes() -> int | None:
     try:
         with open("/proc/self/status") as f:
@@ -368,8 +426,14 @@ def _limit_memory(memory_mb: int) -> None:
 
 
 def _payload(outcome: str, report: dict | None, error: str | None = None, limit=None, elapsed: float = 0.0) -> dict:
-    return {"parser_version": parser_version(), "outcome": outcome, "limit": limit, "error": error,
-            "elapsed": round(elapsed, 3), "report": report}
+    return {
+        "parser_version": parser_version(),
+        "outcome": outcome,
+        "limit": limit,
+        "error": error,
+        "elapsed": round(elapsed, 3),
+        "report": report,
+    }
 
 
 def _encode(payload: dict) -> bytes:
@@ -387,14 +451,23 @@ def parse_payload(data: bytes, parse: Callable, memory_mb: int) -> tuple[bool, b
         d = rep.as_dict() if hasattr(rep, "as_dict") else dict(rep)
         return False, _encode(_payload("ok", d, elapsed=time.perf_counter() - t0))
     except MemoryError:
-        return True, _encode(_payload("memory", None, f"memory limit exceeded: parsing needed more than {memory_mb} MiB",
-                                      memory_mb, time.perf_counter() - t0))
+        return True, _encode(
+            _payload(
+                "memory",
+                None,
+                f"memory limit exceeded: parsing needed more than {memory_mb} MiB",
+                memory_mb,
+                time.perf_counter() - t0,
+            )
+        )
     except RecursionError:
-        return False, _encode(_payload("exception", None, "document too deeply nested to parse", None,
-                                       time.perf_counter() - t0))
+        return False, _encode(
+            _payload("exception", None, "document too deeply nested to parse", None, time.perf_counter() - t0)
+        )
     except Exception as e:  # noqa: BLE001 - any parser failure becomes this document's error row
-        return False, _encode(_payload("exception", None, f"{type(e).__name__}: {e}"[:500], None,
-                                       time.perf_counter() - t0))
+        return False, _encode(
+            _payload("exception", None, f"{type(e).__name__}: {e}"[:500], None, time.perf_counter() - t0)
+        )
 
 
 def _worker_main(conn, parse: Callable | None, memory_mb: int) -> None:
@@ -439,8 +512,9 @@ def _context():
 class _Worker:
     def __init__(self, ctx, parse, memory_mb):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, parse, memory_mb), daemon=True,
-                                name="xxgk-build-worker")
+        self.proc = ctx.Process(
+            target=_worker_main, args=(child, parse, memory_mb), daemon=True, name="xxgk-build-worker"
+        )
         self.proc.start()
         child.close()
         self.task: tuple[str, str] | None = None
@@ -477,8 +551,15 @@ class _Worker:
             self.conn.close()
 
 
-def run_pool(tasks: list[tuple[str, str]], on_result: Callable[[str, bytes], None], *, workers: int,
-             timeout: float, memory_mb: int, parse: Callable | None = None) -> None:
+def run_pool(
+    tasks: list[tuple[str, str]],
+    on_result: Callable[[str, bytes], None],
+    *,
+    workers: int,
+    timeout: float,
+    memory_mb: int,
+    parse: Callable | None = None,
+) -> None:
     """Parse `tasks` ((sha, path) pairs) in `workers` processes; `on_result(sha, gz_payload)`
     is called in this process for every task, exactly once, whatever happens to it."""
     if not tasks:
@@ -530,8 +611,14 @@ def run_pool(tasks: list[tuple[str, str]], on_result: Callable[[str, bytes], Non
                 elif now >= w.deadline:
                     w.task = None
                     w.kill()
-                    on_result(sha, _encode(_payload("timeout", None, f"timed out: parsing took longer than {timeout:g} s",
-                                                    timeout, timeout)))
+                    on_result(
+                        sha,
+                        _encode(
+                            _payload(
+                                "timeout", None, f"timed out: parsing took longer than {timeout:g} s", timeout, timeout
+                            )
+                        ),
+                    )
                     _replace(pool, w, ctx, parse, memory_mb, killed=True)
     finally:
         for w in pool:
@@ -565,10 +652,12 @@ def _replace(pool, w, ctx, parse, memory_mb, killed=False):
 
 # =============================================================================== summaries
 
+
 @dataclass
 class Doc:
     """One distinct document (sha256) and everything the datasets need to know about it
     without loading its cells again."""
+
     sha256: str
     sources: list[Source]
     outcome: str = "ok"
@@ -634,7 +723,9 @@ def summarize(doc: Doc, entry: dict) -> str:
     doc.scope = rep.get("scope") or meta.get("scope")
     ev = rep.get("scope_evidence") or meta.get("scope_evidence")
     doc.scope_evidence = "; ".join(map(str, ev)) if isinstance(ev, (list, tuple)) else ev
-    doc.xcells = [(c["address"], c.get("value"), c.get("raw", ""), c.get("status")) for c in cells if _xcell(c["address"])]
+    doc.xcells = [
+        (c["address"], c.get("value"), c.get("raw", ""), c.get("status")) for c in cells if _xcell(c["address"])
+    ]
     doc.readings = bool(rep.get("readings"))
     parts, n = [], 0
     for s in secs:
@@ -652,16 +743,25 @@ def status_of(doc: Doc) -> str:
         return "skipped" if NOT_A_REPORT.match(doc.error) else "error"
     if not doc.n_numbers and not doc.agency and doc.n_sections <= 1:
         # judged by content, not by file name: a README or a note beside the reports
-        doc.error = (f"not an annual report: no table numbers, no publisher and {doc.n_sections} report "
-                     "section(s) found")
+        doc.error = f"not an annual report: no table numbers, no publisher and {doc.n_sections} report section(s) found"
         return "skipped"
     return "kept"
 
 
 # =============================================================================== regions
 
-REGION_KEYS = ("province", "city", "county", "township", "code", "level", "agency_type", "confidence", "evidence",
-               "warnings")
+REGION_KEYS = (
+    "province",
+    "city",
+    "county",
+    "township",
+    "code",
+    "level",
+    "agency_type",
+    "confidence",
+    "evidence",
+    "warnings",
+)
 
 
 def region_register() -> tuple[str, str] | None:
@@ -711,6 +811,7 @@ def resolve(agency: str | None, text: str, portal: dict | None) -> dict:
 
 # =============================================================================== build
 
+
 @dataclass
 class BuildResult:
     out: Path
@@ -746,11 +847,24 @@ def build(raw: str | os.PathLike = "data/raw", out: str | os.PathLike = "data/cl
         return _build(raw, out, **kw)
 
 
-def _build(raw: Path, out: Path, *, workers: int | None = None,
-           duckdb: bool = False, timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB,
-           parse: Callable | None = None, reparse: bool = False, progress: bool | None = None,
-           console=None, years: tuple[int, int] | None = None, csv: bool = False, sqlite: bool = False,
-           executor: str = "local", scheduler: str | None = None) -> BuildResult:
+def _build(
+    raw: Path,
+    out: Path,
+    *,
+    workers: int | None = None,
+    duckdb: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+    parse: Callable | None = None,
+    reparse: bool = False,
+    progress: bool | None = None,
+    console=None,
+    years: tuple[int, int] | None = None,
+    csv: bool = False,
+    sqlite: bool = False,
+    executor: str = "local",
+    scheduler: str | None = None,
+) -> BuildResult:
     """`executor`: ``local`` (the pool of `run_pool`) or ``dask`` (`pipeline.dask_executor`,
     on the cluster at `scheduler`, else a LocalCluster of `workers` processes); both give the
     same outputs. `parse` replaces `parsers.report.parse_bytes` in the workers (tests inject pathological
@@ -786,8 +900,10 @@ def _build(raw: Path, out: Path, *, workers: int | None = None,
         docs.setdefault(s.sha256, Doc(s.sha256, [])).sources.append(s)
     res.reports = len(docs)
     if show or console is not None:
-        err.print(f"[bold]xxgk build[/bold]: {res.documents} documents ({res.reports} distinct) in {raw} "
-                  f"({'crawl store' if is_store(raw) else 'folder'}) → {out}; parser {version}, {workers} workers")
+        err.print(
+            f"[bold]xxgk build[/bold]: {res.documents} documents ({res.reports} distinct) in {raw} "
+            f"({'crawl store' if is_store(raw) else 'folder'}) → {out}; parser {version}, {workers} workers"
+        )
         for problem in publishing.check(out) if publishing.has_outputs(out) else ():
             err.print(f"[yellow]note[/yellow]: {problem}; this build replaces those files")
 
@@ -804,8 +920,14 @@ def _build(raw: Path, out: Path, *, workers: int | None = None,
         doc.agency_id = agency_key(doc.agency, doc.region)
         summaries.put(doc, entry)
 
-    columns = [TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[note]}"), TimeElapsedColumn(), TimeRemainingColumn()]
+    columns = [
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[note]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    ]
     todo: list[tuple[str, str]] = []
     with Progress(*columns, console=err, disable=not show, transient=False) as prog:
         task = prog.add_task("cache", total=len(docs), note="")
@@ -815,7 +937,11 @@ def _build(raw: Path, out: Path, *, workers: int | None = None,
                 prog.update(task, advance=1)
                 continue
             entry = None if reparse else cache_.get(sha)
-            if entry is not None and entry.get("parser_version") == parser_version() and _usable(entry, timeout, memory_mb):
+            if (
+                entry is not None
+                and entry.get("parser_version") == parser_version()
+                and _usable(entry, timeout, memory_mb)
+            ):
                 docs[sha].cached = True
                 take(docs[sha], entry)
             else:
@@ -838,8 +964,9 @@ def _build(raw: Path, out: Path, *, workers: int | None = None,
         if executor == "dask":
             from pipeline.dask_executor import run_dask
 
-            run_dask(todo, on_result, workers=workers, timeout=timeout, memory_mb=memory_mb, parse=parse,
-                     scheduler=scheduler)
+            run_dask(
+                todo, on_result, workers=workers, timeout=timeout, memory_mb=memory_mb, parse=parse, scheduler=scheduler
+            )
         else:
             run_pool(todo, on_result, workers=workers, timeout=timeout, memory_mb=memory_mb, parse=parse)
 
@@ -850,14 +977,28 @@ def _build(raw: Path, out: Path, *, workers: int | None = None,
     for sha, d in sorted(docs.items()):
         if status[sha] != "kept":
             continue
-        cands.append(Candidate(d.report_id, d.agency_id, d.year, d.template, d.n_failed, d.n_resolved, d.n_numbers,
-                               d.n_sections, tuple(s.url for s in d.sources if s.url),
-                               tuple(s.detail_url for s in d.sources if s.detail_url and s.kind == "attachment")))
+        cands.append(
+            Candidate(
+                d.report_id,
+                d.agency_id,
+                d.year,
+                d.template,
+                d.n_failed,
+                d.n_resolved,
+                d.n_numbers,
+                d.n_sections,
+                tuple(s.url for s in d.sources if s.url),
+                tuple(s.detail_url for s in d.sources if s.detail_url and s.kind == "attachment"),
+            )
+        )
 
     def fingerprint(rid: str) -> Fingerprint:
         rep = (cache_.get(by_rid[rid].sha256) or {}).get("report") or {}
-        nums = {c["address"]: c["value"] for c in rep.get("cells") or [] if c.get("status") == "number"
-                and isinstance(c.get("value"), (int, float))}
+        nums = {
+            c["address"]: c["value"]
+            for c in rep.get("cells") or []
+            if c.get("status") == "number" and isinstance(c.get("value"), (int, float))
+        }
         text = "\n".join(s.get("text") or "" for s in rep.get("sections") or [])
         return Fingerprint(nums, shingles(text))
 
@@ -886,17 +1027,29 @@ def _build(raw: Path, out: Path, *, workers: int | None = None,
 
     with Progress(*columns, console=err, disable=not show, transient=False) as prog, publishing.stage(out) as stage:
         task = prog.add_task("datasets", total=res.kept, note="")
-        staged = ds.write_all(rows, load, stage, parser_version=version, register=region_register(),
-                              with_duckdb=duckdb, tick=lambda: prog.update(task, advance=1), years=years,
-                              with_csv=csv, with_sqlite=sqlite, cache_dir=out / ".cache")
+        staged = ds.write_all(
+            rows,
+            load,
+            stage,
+            parser_version=version,
+            register=region_register(),
+            with_duckdb=duckdb,
+            tick=lambda: prog.update(task, advance=1),
+            years=years,
+            with_csv=csv,
+            with_sqlite=sqlite,
+            cache_dir=out / ".cache",
+        )
         res.files = publishing.publish(stage, out, staged)
     res.unsettled = sum(1 for r in rows if r["status"] == "kept" and r.get("unsettled"))
     cache_.prune()
     summaries.prune()
     res.seconds = time.perf_counter() - t_start
     if show or console is not None:
-        err.print(f"{res.reports} reports: {res.kept} kept ({res.unsettled} with publisher or year unsettled), "
-                  f"{res.duplicates} duplicates, {res.skipped} skipped, {res.errors} errors; parsed {res.parsed}, cached {res.cached}; {res.seconds:.1f} s")
+        err.print(
+            f"{res.reports} reports: {res.kept} kept ({res.unsettled} with publisher or year unsettled), "
+            f"{res.duplicates} duplicates, {res.skipped} skipped, {res.errors} errors; parsed {res.parsed}, cached {res.cached}; {res.seconds:.1f} s"
+        )
         err.print("wrote " + ", ".join(p.name for p in res.files))
     return res
 
@@ -924,28 +1077,46 @@ def _report_row(d: Doc, status: str, dec, version: str) -> dict:
     rels = sorted({s.rel for s in d.sources}, key=readable)
     published = next((s.published for s in d.sources if s.published), None) or d.published
     return {
-        "report_id": d.report_id, "status": status,
+        "report_id": d.report_id,
+        "status": status,
         "duplicate_of": dec.duplicate_of if dec else None,
         "duplicate_reason": dec.reason if dec else None,
         "duplicates": LIST_SEP.join(dec.duplicates) if dec and dec.duplicates else None,
-        "agency": d.agency, "agency_id": d.agency_id,
-        "agency_type": reg.get("agency_type"), "level": reg.get("level"), "province": reg.get("province"),
-        "city": reg.get("city"), "county": reg.get("county"), "township": reg.get("township"),
+        "agency": d.agency,
+        "agency_id": d.agency_id,
+        "agency_type": reg.get("agency_type"),
+        "level": reg.get("level"),
+        "province": reg.get("province"),
+        "city": reg.get("city"),
+        "county": reg.get("county"),
+        "township": reg.get("township"),
         "division_code": reg.get("code"),
         "region_confidence": reg.get("confidence"),
         "region_evidence": _text(reg.get("evidence")),
-        "year": d.year, "template": d.template, "format": d.format,
-        "url": url, "urls": LINE_SEP.join(urls) or None,
+        "year": d.year,
+        "template": d.template,
+        "format": d.format,
+        "url": url,
+        "urls": LINE_SEP.join(urls) or None,
         "paths": LINE_SEP.join(readable(r) for r in rels),
         "paths_bytes": LINE_SEP.join(raw_hex(r) or "" for r in rels) if any(map(raw_hex, rels)) else None,
-        "n_sources": len(d.sources), "sha256": d.sha256,
+        "n_sources": len(d.sources),
+        "sha256": d.sha256,
         "published_at": _iso_date(published),
-        "title": title, "portal": (p.portal or {}).get("name"), "list_url": p.list_url, "detail_url": p.detail_url,
+        "title": title,
+        "portal": (p.portal or {}).get("name"),
+        "list_url": p.list_url,
+        "detail_url": p.detail_url,
         "year_guess": p.year_guess,
-        "n_cells": d.n_cells, "n_numbers": d.n_numbers, "n_sections": d.n_sections,
-        "n_checks": d.n_checks, "n_checks_failed": d.n_failed,
-        "n_warnings": len(d.warnings), "warnings": LIST_SEP.join(d.warnings) or None,
-        "scope": d.scope, "scope_evidence": d.scope_evidence,
+        "n_cells": d.n_cells,
+        "n_numbers": d.n_numbers,
+        "n_sections": d.n_sections,
+        "n_checks": d.n_checks,
+        "n_checks_failed": d.n_failed,
+        "n_warnings": len(d.warnings),
+        "warnings": LIST_SEP.join(d.warnings) or None,
+        "scope": d.scope,
+        "scope_evidence": d.scope_evidence,
         "error": readable(d.error) if d.error and status in ("error", "skipped") else None,  # it may quote a path
         "parser_version": version,
         # used by the datasets, not written

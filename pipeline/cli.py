@@ -4,6 +4,7 @@ Operational errors (a read-only or full disk, an unreadable folder, another buil
 the output folder, a FIFO or a device given to `parse`) are one line on stderr and a non-zero
 exit, never a traceback. File names are printed readable and valid UTF-8 whatever their
 bytes (`pipeline.filenames`)."""
+
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,12 @@ def _not_regular(path: str) -> str | None:
         return None
     if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
         return None
-    kinds = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-             (stat.S_ISSOCK, "a socket"))
+    kinds = (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
     return "not a regular file (" + next((k for test, k in kinds if test(mode)), "a special file") + ")"
 
 
@@ -64,9 +69,14 @@ def _cmd_parse(args) -> int:
             sys.stdout.write(json.dumps(d, ensure_ascii=False) + "\n")
         else:
             n_fail = sum(1 for c in report.checks if c.ok is False)
-            status = f"error: {report.error}" if report.error else (
-                f"{report.template} {report.year} {report.agency or '?'}: {len(report.cells)} cells, "
-                f"{n_fail} failed checks, {len(report.warnings)} warnings")
+            status = (
+                f"error: {report.error}"
+                if report.error
+                else (
+                    f"{report.template} {report.year} {report.agency or '?'}: {len(report.cells)} cells, "
+                    f"{n_fail} failed checks, {len(report.warnings)} warnings"
+                )
+            )
             print(f"{shown}: {readable(status)}")
         for w in report.warnings:
             print(f"{shown}: warning {w.code}: {w.message}", file=sys.stderr)
@@ -98,9 +108,21 @@ def _cmd_build(args) -> int:
             return 2
         years = (int(m.group(1)), int(m.group(2) or m.group(1)))
     try:
-        res = build(args.raw, args.out, workers=args.workers, duckdb=args.duckdb, timeout=args.timeout,
-                    memory_mb=args.memory, reparse=args.reparse, progress=True, years=years,
-                    csv=args.csv, sqlite=args.sqlite, executor=args.executor, scheduler=args.scheduler)
+        res = build(
+            args.raw,
+            args.out,
+            workers=args.workers,
+            duckdb=args.duckdb,
+            timeout=args.timeout,
+            memory_mb=args.memory,
+            reparse=args.reparse,
+            progress=True,
+            years=years,
+            csv=args.csv,
+            sqlite=args.sqlite,
+            executor=args.executor,
+            scheduler=args.scheduler,
+        )
     except BuildLocked as e:
         print(f"xxgk build: error: {e}", file=sys.stderr)
         return 1
@@ -134,7 +156,9 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The argument parser. The crawler (and its HTTP stack) is imported for its options only
     when `argv` is a crawl command (or None, to describe every option), so that `xxgk parse`
     and `xxgk --help` start without it."""
-    ap = argparse.ArgumentParser(prog="xxgk", description="Government information-disclosure annual reports -> clean data")
+    ap = argparse.ArgumentParser(
+        prog="xxgk", description="Government information-disclosure annual reports -> clean data"
+    )
     sub = ap.add_subparsers(dest="command", required=True)
     p = sub.add_parser("parse", help="parse report files of any form")
     p.add_argument("files", nargs="+", help="report files (text, HTML, PDF, DOCX ...)")
@@ -151,25 +175,43 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     b.add_argument("--raw", default="data/raw", help="raw store or folder of report files (default data/raw)")
     b.add_argument("--out", default="data/clean", help="output directory (default data/clean)")
     b.add_argument("--workers", type=int, default=None, help="parser processes (default: one per CPU)")
-    b.add_argument("--executor", choices=("local", "dask"), default="local",
-                   help="where documents are parsed: local worker processes (default) or Dask tasks (pip install "
-                   "'xxgk[dask]'); the outputs are the same")
-    b.add_argument("--scheduler", default=None, help="with --executor dask: address of a Dask scheduler "
-                   "(tcp://host:8786); default: a local cluster of --workers processes")
+    b.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default="local",
+        help="where documents are parsed: local worker processes (default) or Dask tasks (pip install "
+        "'xxgk[dask]'); the outputs are the same",
+    )
+    b.add_argument(
+        "--scheduler",
+        default=None,
+        help="with --executor dask: address of a Dask scheduler "
+        "(tcp://host:8786); default: a local cluster of --workers processes",
+    )
     b.add_argument("--duckdb", action="store_true", help="also write xxgk.duckdb with the same tables")
-    b.add_argument("--csv", action="store_true", help="also write csv/<dataset>.csv (UTF-8 with BOM) and their datapackage.json")
+    b.add_argument(
+        "--csv", action="store_true", help="also write csv/<dataset>.csv (UTF-8 with BOM) and their datapackage.json"
+    )
     b.add_argument("--sqlite", action="store_true", help="also write xxgk.sqlite with the same tables, keys declared")
     b.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per document (default 120)")
-    b.add_argument("--memory", type=int, default=3072, help="MiB a parser process may use beyond its start (default 3072)")
+    b.add_argument(
+        "--memory", type=int, default=3072, help="MiB a parser process may use beyond its start (default 3072)"
+    )
     b.add_argument("--reparse", action="store_true", help="parse every document again (ignore the cache)")
-    b.add_argument("--years", default=None, help="years every register publisher is expected to report, "
-                   "for coverage (e.g. 2019-2024; default: from each county's first report year)")
+    b.add_argument(
+        "--years",
+        default=None,
+        help="years every register publisher is expected to report, "
+        "for coverage (e.g. 2019-2024; default: from each county's first report year)",
+    )
     b.set_defaults(func=_cmd_build)
     s = sub.add_parser("summary", help="print an overview of a built dataset folder")
     s.add_argument("dir", nargs="?", default="data/clean", help="folder written by xxgk build (default data/clean)")
     s.set_defaults(func=_cmd_summary)
     v = sub.add_parser("serve", help="browse a build (xxgk build --sqlite) in Datasette")
-    v.add_argument("dir", nargs="?", default="data/clean", help="folder written by xxgk build --sqlite (default data/clean)")
+    v.add_argument(
+        "dir", nargs="?", default="data/clean", help="folder written by xxgk build --sqlite (default data/clean)"
+    )
     v.add_argument("--host", default="127.0.0.1")
     v.add_argument("--port", type=int, default=8001)
     v.set_defaults(func=_cmd_serve)

@@ -19,6 +19,7 @@ county is in the build, and a revealed publisher from its own first report year 
 parent zone from its first unit's), up to the build's last year. A county does not get the
 build's whole year span because another county's reports reach further back.
 """
+
 from __future__ import annotations
 
 from . import regions
@@ -90,11 +91,20 @@ def coverage(kept: list[dict], publishers: list[dict], years: tuple[int, int] | 
             span = range(years[0], years[1] + 1) if years else range(start, last + 1)
             for y in span:
                 ids = sorted(found.get((pid, y), []))
-                rows.append({"county_code": county, "county": name, "publisher_id": pid,
-                             "publisher": p.get("publisher") or by_id.get(pid, {}).get("publisher"),
-                             "publisher_type": p.get("publisher_type"), "division_code": p.get("division_code"),
-                             "year": y, "expected_because": why, "found": bool(ids),
-                             "report_ids": ";".join(ids) or None})
+                rows.append(
+                    {
+                        "county_code": county,
+                        "county": name,
+                        "publisher_id": pid,
+                        "publisher": p.get("publisher") or by_id.get(pid, {}).get("publisher"),
+                        "publisher_type": p.get("publisher_type"),
+                        "division_code": p.get("division_code"),
+                        "year": y,
+                        "expected_because": why,
+                        "found": bool(ids),
+                        "report_ids": ";".join(ids) or None,
+                    }
+                )
     return rows
 
 
@@ -112,6 +122,15 @@ def summary(rows: list[dict], sep: str = ";") -> list[dict]:
         a[1] += bool(r["found"])
         if not r["found"]:
             a[2].append(r["publisher"])
-    return [{"county_code": c, "county": n, "year": y, "expected": e, "found": f,
-             "share_found": round(f / e, 3) if e else None, "missing": sep.join(m) or None}
-            for (c, n, y), (e, f, m) in sorted(acc.items())]
+    return [
+        {
+            "county_code": c,
+            "county": n,
+            "year": y,
+            "expected": e,
+            "found": f,
+            "share_found": round(f / e, 3) if e else None,
+            "missing": sep.join(m) or None,
+        }
+        for (c, n, y), (e, f, m) in sorted(acc.items())
+    ]

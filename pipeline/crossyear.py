@@ -28,6 +28,7 @@ readings admitted) leaves the row as the parser left it: never a guess.
 readings pass through untouched, so the step costs one extra load per neighbour of an
 ambiguous report only.
 """
+
 from __future__ import annotations
 
 import copy
@@ -45,8 +46,11 @@ def _instances(template: str):
 
 
 def _numbers(report: dict) -> dict:
-    return {c["address"]: c["value"] for c in report.get("cells") or ()
-            if c.get("status") in ("number", "resolved_cross_year") and isinstance(c.get("value"), (int, float))}
+    return {
+        c["address"]: c["value"]
+        for c in report.get("cells") or ()
+        if c.get("status") in ("number", "resolved_cross_year") and isinstance(c.get("value"), (int, float))
+    }
 
 
 def judge(option: dict, year: int, template: str, own: dict, neighbours: dict) -> tuple[bool, list[str]]:
@@ -101,8 +105,12 @@ def settle(report: dict, neighbours: dict) -> dict:
             if a in cells and cells[a].get("status") == "unresolved":
                 cells[a].update(value=v, status="resolved_cross_year", resolved_by=by)
         out.setdefault("warnings", []).append(
-            {"code": "RESOLVED_CROSS_YEAR", "message": f"{row}: of its readings, only one fits the publisher's "
-                                                       f"report of the neighbouring year ({by}); that one was kept"})
+            {
+                "code": "RESOLVED_CROSS_YEAR",
+                "message": f"{row}: of its readings, only one fits the publisher's "
+                f"report of the neighbouring year ({by}); that one was kept",
+            }
+        )
     out["readings"] = [r for r in out["readings"] if r["row"] not in {d[0] for d in decided}]
     return out
 
@@ -130,4 +138,5 @@ def settling(rows: list[dict], load: Callable[[str], dict]) -> Callable[[str], d
         agency_id, year = key
         near = {y: n for y in (year - 1, year + 1) if (n := neighbour(agency_id, y)) is not None}
         return settle(rep, near) if near else rep
+
     return settled

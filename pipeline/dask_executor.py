@@ -21,6 +21,7 @@ come from `pipeline.build.parse_payload`, the one function that makes them for b
   restarts a worker over it and the task becomes a crash row after Dask's retries).
   With no `scheduler`, the `LocalCluster` gets `memory_mb` per worker on top of its start.
 """
+
 from __future__ import annotations
 
 import time
@@ -45,15 +46,28 @@ def _client(scheduler: str | None, workers: int, memory_mb: int):
     if scheduler:
         return Client(scheduler), None
     with dask.config.set({"distributed.worker.daemon": False, "distributed.scheduler.worker-ttl": None}):
-        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                               dashboard_address=":0", memory_limit=f"{1024 + memory_mb}MiB",
-                               silence_logs=40)  # logging.ERROR: the build's progress bar is the output
+        cluster = LocalCluster(
+            n_workers=max(1, workers),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            memory_limit=f"{1024 + memory_mb}MiB",
+            silence_logs=40,
+        )  # logging.ERROR: the build's progress bar is the output
     return Client(cluster), cluster
 
 
-def run_dask(tasks: list[tuple[str, str]], on_result: Callable[[str, bytes], None], *, workers: int,
-             timeout: float, memory_mb: int, parse: Callable | None = None, scheduler: str | None = None,
-             window: int | None = None) -> None:
+def run_dask(
+    tasks: list[tuple[str, str]],
+    on_result: Callable[[str, bytes], None],
+    *,
+    workers: int,
+    timeout: float,
+    memory_mb: int,
+    parse: Callable | None = None,
+    scheduler: str | None = None,
+    window: int | None = None,
+) -> None:
     """Parse `tasks` ((sha, path) pairs) as Dask tasks; see the module docstring."""
     if not tasks:
         return
@@ -140,7 +154,9 @@ def _outcome(f, timeout: float) -> bytes:
     if f.status == "finished":
         return f.result()
     if f.status == "cancelled":
-        return _encode(_payload("timeout", None, f"timed out: parsing took longer than {timeout:g} s", timeout, timeout))
+        return _encode(
+            _payload("timeout", None, f"timed out: parsing took longer than {timeout:g} s", timeout, timeout)
+        )
     try:
         f.result()
         why = f"the Dask task ended as {f.status}"

@@ -22,6 +22,7 @@ kind       parquet          pandas                       Table Schema type
 Files are written with fixed settings (zstd level 3, dictionary encoding, fixed row-group
 size, no creation time anywhere), so the same rows always give the same bytes.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -52,10 +53,18 @@ STATUS_VALUES = ("kept", "duplicate", "skipped", "error")
 CELL_STATUS = ("number", "blank", "dash", "text", "unresolved", "resolved_cross_year")
 TEMPLATES = (*versions(), "pre2019", "unknown")  # the template definition files, then the two others
 TABLES = ("t2", "t3", "t4", "p")
-TABLE_ZH = {"t2": "表二 主动公开政府信息情况", "t3": "表三 收到和处理政府信息公开申请情况",
-            "t4": "表四 政府信息公开行政复议、行政诉讼情况", "p": "2019年以前报告的统计指标"}
-TABLE_EN = {"t2": "table 2 (proactive disclosure)", "t3": "table 3 (applications received and handled)",
-            "t4": "table 4 (administrative review and litigation)", "p": "pre-2019 statistics"}
+TABLE_ZH = {
+    "t2": "表二 主动公开政府信息情况",
+    "t3": "表三 收到和处理政府信息公开申请情况",
+    "t4": "表四 政府信息公开行政复议、行政诉讼情况",
+    "p": "2019年以前报告的统计指标",
+}
+TABLE_EN = {
+    "t2": "table 2 (proactive disclosure)",
+    "t3": "table 3 (applications received and handled)",
+    "t4": "table 4 (administrative review and litigation)",
+    "p": "pre-2019 statistics",
+}
 
 
 @dataclass(frozen=True)
@@ -100,170 +109,517 @@ def F(name, kind, en, zh, unit="", enum=()):
 # --------------------------------------------------------------------------- region columns
 
 REGION_FIELDS = (
-    F("agency_type", "string", "Kind of publishing agency, from the region resolver: government, street_office, department or other.", "发布机关类型：government 人民政府、street_office 街道办事处、department 部门、other 其他"),
-    F("level", "string", "Level of the division the agency is placed at, from the region resolver: province, city, county, township (governments and street offices), or department (a department of the division's government; see publisher_type for the kind of body).", "层级：province 省、city 市、county 县、township 乡镇（政府、街道），department 部门"),
+    F(
+        "agency_type",
+        "string",
+        "Kind of publishing agency, from the region resolver: government, street_office, department or other.",
+        "发布机关类型：government 人民政府、street_office 街道办事处、department 部门、other 其他",
+    ),
+    F(
+        "level",
+        "string",
+        "Level of the division the agency is placed at, from the region resolver: province, city, county, township (governments and street offices), or department (a department of the division's government; see publisher_type for the kind of body).",
+        "层级：province 省、city 市、county 县、township 乡镇（政府、街道），department 部门",
+    ),
     F("province", "string", "Province (省级) of the agency.", "所属省级行政区"),
     F("city", "string", "Prefecture-level city (地级) of the agency.", "所属地级行政区"),
     F("county", "string", "County-level division (县级) of the agency.", "所属县级行政区"),
-    F("township", "string", "Township-level division (乡级) of the agency, when it is a township or street office.", "所属乡级行政区（乡镇、街道）"),
-    F("division_code", "string", "Civil-affairs division code (民政部行政区划代码: 6 digits, 9 for a township) of the most specific division the agency is placed at (see the region register named in the data dictionary).", "民政部行政区划代码（乡级为 9 位）"),
+    F(
+        "township",
+        "string",
+        "Township-level division (乡级) of the agency, when it is a township or street office.",
+        "所属乡级行政区（乡镇、街道）",
+    ),
+    F(
+        "division_code",
+        "string",
+        "Civil-affairs division code (民政部行政区划代码: 6 digits, 9 for a township) of the most specific division the agency is placed at (see the region register named in the data dictionary).",
+        "民政部行政区划代码（乡级为 9 位）",
+    ),
 )
 CODE_FIELDS = (
-    F("province_code", "string", "Civil-affairs code of the province (民政部行政区划代码).", "省级行政区划代码（民政部）"),
+    F(
+        "province_code",
+        "string",
+        "Civil-affairs code of the province (民政部行政区划代码).",
+        "省级行政区划代码（民政部）",
+    ),
     F("city_code", "string", "Civil-affairs code of the prefecture-level city, if any.", "地级行政区划代码（民政部）"),
-    F("county_code", "string", "Civil-affairs code of the county-level division, if any.", "县级行政区划代码（民政部）"),
-    F("township_code", "string", "Civil-affairs code (9 digits) of the township or street, if any.", "乡级行政区划代码（民政部，9 位）"),
+    F(
+        "county_code",
+        "string",
+        "Civil-affairs code of the county-level division, if any.",
+        "县级行政区划代码（民政部）",
+    ),
+    F(
+        "township_code",
+        "string",
+        "Civil-affairs code (9 digits) of the township or street, if any.",
+        "乡级行政区划代码（民政部，9 位）",
+    ),
 )
 PUBLISHER_TYPES = ("government", "township", "street", "department", "zone", "zone_agency", "other")
 SCOPES = ("own", "aggregate")
 PUBLISHER_REF_FIELDS = (
-    F("publisher_id", "string", "Publisher (publishers.publisher_id): civil-affairs division code and canonical name, e.g. 320813-淮安市洪泽区人民政府; null when the report names no publisher (see unsettled).", "发布机关标识：区划代码-规范名称"),
-    F("publisher", "string", "Canonical name of the publisher (the same across years whatever the report prints).", "发布机关规范名称"),
-    F("publisher_type", "string", "government (province, city, county), township, street, department, zone (a development or pilot zone, or a sub-zone administration such as 片区管理局), zone_agency (a body of a zone, such as its tax bureau) or other.", "发布机关类型", enum=PUBLISHER_TYPES),
+    F(
+        "publisher_id",
+        "string",
+        "Publisher (publishers.publisher_id): civil-affairs division code and canonical name, e.g. 320813-淮安市洪泽区人民政府; null when the report names no publisher (see unsettled).",
+        "发布机关标识：区划代码-规范名称",
+    ),
+    F(
+        "publisher",
+        "string",
+        "Canonical name of the publisher (the same across years whatever the report prints).",
+        "发布机关规范名称",
+    ),
+    F(
+        "publisher_type",
+        "string",
+        "government (province, city, county), township, street, department, zone (a development or pilot zone, or a sub-zone administration such as 片区管理局), zone_agency (a body of a zone, such as its tax bureau) or other.",
+        "发布机关类型",
+        enum=PUBLISHER_TYPES,
+    ),
 )
 SCOPE_FIELDS = (
-    F("scope", "string", "own: the report covers the publisher's own work; aggregate: it sums several bodies (汇总…, county-wide figures); null: not determined. Never add an aggregate report to the reports of the bodies it sums (region_year does this for you).", "报告范围：own 本机关；aggregate 汇总多个单位", enum=SCOPES),
+    F(
+        "scope",
+        "string",
+        "own: the report covers the publisher's own work; aggregate: it sums several bodies (汇总…, county-wide figures); null: not determined. Never add an aggregate report to the reports of the bodies it sums (region_year does this for you).",
+        "报告范围：own 本机关；aggregate 汇总多个单位",
+        enum=SCOPES,
+    ),
     F("scope_evidence", "string", "What the scope rests on (the sentence or sign found).", "报告范围依据"),
 )
 REF_REPORT = ((("report_id",), "reports", ("report_id",)),)
 REF_PUBLISHER = (("publisher_id",), "publishers", ("publisher_id",))
-UNSETTLED_FIELD = F("unsettled", "string", "For a kept report whose publisher or year could not be settled: why (the report is kept in every dataset, with this flag).", "发布机关或年度无法确定的原因")
+UNSETTLED_FIELD = F(
+    "unsettled",
+    "string",
+    "For a kept report whose publisher or year could not be settled: why (the report is kept in every dataset, with this flag).",
+    "发布机关或年度无法确定的原因",
+)
 
-REPORTS = Dataset("reports", "Reports", "报告", "document (one row per distinct file content, sha256)", (
-    F("report_id", "string", "First 16 hex characters of the SHA-256 of the document's bytes.", "报告编号：文件内容 SHA-256 的前 16 位"),
-    F("status", "string", "kept: the report's best source, whose cells, sections and checks are in the other datasets; duplicate: another file of the report named in duplicate_of; skipped: the file is not an annual report (e.g. a landing page); error: the file could not be parsed (see error).",
-      "状态：kept 保留（其数据进入其他数据集）；duplicate 同一报告的另一文件；skipped 非年度报告；error 解析失败", enum=STATUS_VALUES),
-    F("duplicate_of", "string", "For a duplicate: the report_id of the kept file of the same report.", "重复文件所对应的保留报告编号"),
-    F("duplicate_reason", "string", "For a duplicate: why it is the same report as duplicate_of.", "判定为重复的理由"),
-    F("duplicates", "string", f"For a kept report: the report_ids of its other files, separated by '{LIST_SEP}'.", f"保留报告的其他文件编号，以“{LIST_SEP}”分隔"),
-    F("agency", "string", "Publishing agency as named in the report.", "报告中的发布机关名称"),
-    F("agency_id", "string", "Agency key used to find duplicates: division code and the agency name without the names of its higher divisions (or the normalised name when no division is known). Prefer publisher_id.", "机关标识：区划代码加去掉上级区划名称后的机关名"),
-    *PUBLISHER_REF_FIELDS,
-    *REGION_FIELDS,
-    *CODE_FIELDS,
-    *SCOPE_FIELDS,
-    UNSETTLED_FIELD,
-    F("region_confidence", "float", "Confidence of the region resolution, 0 to 1.", "地区识别置信度（0–1）"),
-    F("region_evidence", "string", "What the region resolution rests on.", "地区识别依据"),
-    F("year", "int", "Report year (the statistics year, not the publication year).", "报告年度（统计年度）"),
-    F("template", "string", "Template version of the report: 2019 (国办公开办函〔2019〕60号), 2021 (国办公开办函〔2021〕30号), pre2019 (free form) or unknown.", "模板版本", enum=TEMPLATES),
-    F("format", "string", "Form of the file: text, html, pdf, docx, doc ...", "文件格式"),
-    F("url", "string", "URL of the report (the first of urls).", "报告网址"),
-    F("urls", "string", "Every URL at which these exact bytes were found, one per line.", "相同内容的全部网址（每行一个）"),
-    F("paths", "string", "Paths of the files in the raw directory, one per line; bytes of a name that are not UTF-8 "
-      "are written \\xHH.", "原始目录中的文件路径（每行一个；非UTF-8字节写作\\xHH）"),
-    F("paths_bytes", "string", "Only when a path is not UTF-8: the bytes of each path of `paths` in hex, one per line "
-      "(an empty line for a UTF-8 path).", "路径含非UTF-8字节时：各路径的原始字节（十六进制，每行一个）"),
-    F("n_sources", "int", "Number of files (URLs or paths) with these exact bytes.", "内容相同的文件数"),
-    F("sha256", "string", "SHA-256 of the document's bytes.", "文件内容 SHA-256"),
-    F("published_at", "string", "Publication date (YYYY-MM-DD where known), from the page or the crawler.", "发布日期"),
-    F("title", "string", "Title of the document on the portal (crawler), if any.", "门户网站上的标题"),
-    F("portal", "string", "Portal the document was crawled from, if any.", "来源门户网站"),
-    F("list_url", "string", "List page on which the crawler found the document.", "列表页网址"),
-    F("detail_url", "string", "Detail page of the document (for attachments, the page that links it).", "详情页网址"),
-    F("year_guess", "int", "Report year guessed by the crawler from the title.", "爬虫根据标题推测的年度"),
-    F("n_cells", "int", "Number of cells the parse found (for a kept report, its rows in cells).", "解析出的单元格数"),
-    F("n_numbers", "int", "Number of its cells that hold a number.", "数值单元格数"),
-    F("n_sections", "int", "Number of sections found.", "章节数"),
-    F("n_checks", "int", "Number of checks evaluated (for a kept report, its rows in checks).", "校验数"),
-    F("n_checks_failed", "int", "Number of checks that fail (ok is false); for a kept report, cross-year ones included.", "未通过的校验数"),
-    F("n_warnings", "int", "Number of parser warnings.", "解析警告数"),
-    F("warnings", "string", f"Parser warning codes, separated by '{LIST_SEP}'.", f"解析警告代码，以“{LIST_SEP}”分隔"),
-    F("error", "string", "Why the file could not be parsed (status error or skipped).", "解析失败原因"),
-    F("parser_version", "string", "Version of the parser that produced the row (package version + hash of the parser's code).", "解析器版本"),
-    F("boilerplate_share", "float", "Kept reports: share (0 to 1) of the report's compared text (sections, numbers masked, template tables left out) found in passages of its publisher's earlier reports or of another publisher's report of the same region and year (see similarity); null when the report has no text to compare.", "套用文字比例：报告正文（数字已屏蔽、模板表格除外）中与本机关往年报告或同地区同年度其他机关报告相同段落所占比例"),
-), primary_key=("report_id",))
+REPORTS = Dataset(
+    "reports",
+    "Reports",
+    "报告",
+    "document (one row per distinct file content, sha256)",
+    (
+        F(
+            "report_id",
+            "string",
+            "First 16 hex characters of the SHA-256 of the document's bytes.",
+            "报告编号：文件内容 SHA-256 的前 16 位",
+        ),
+        F(
+            "status",
+            "string",
+            "kept: the report's best source, whose cells, sections and checks are in the other datasets; duplicate: another file of the report named in duplicate_of; skipped: the file is not an annual report (e.g. a landing page); error: the file could not be parsed (see error).",
+            "状态：kept 保留（其数据进入其他数据集）；duplicate 同一报告的另一文件；skipped 非年度报告；error 解析失败",
+            enum=STATUS_VALUES,
+        ),
+        F(
+            "duplicate_of",
+            "string",
+            "For a duplicate: the report_id of the kept file of the same report.",
+            "重复文件所对应的保留报告编号",
+        ),
+        F(
+            "duplicate_reason",
+            "string",
+            "For a duplicate: why it is the same report as duplicate_of.",
+            "判定为重复的理由",
+        ),
+        F(
+            "duplicates",
+            "string",
+            f"For a kept report: the report_ids of its other files, separated by '{LIST_SEP}'.",
+            f"保留报告的其他文件编号，以“{LIST_SEP}”分隔",
+        ),
+        F("agency", "string", "Publishing agency as named in the report.", "报告中的发布机关名称"),
+        F(
+            "agency_id",
+            "string",
+            "Agency key used to find duplicates: division code and the agency name without the names of its higher divisions (or the normalised name when no division is known). Prefer publisher_id.",
+            "机关标识：区划代码加去掉上级区划名称后的机关名",
+        ),
+        *PUBLISHER_REF_FIELDS,
+        *REGION_FIELDS,
+        *CODE_FIELDS,
+        *SCOPE_FIELDS,
+        UNSETTLED_FIELD,
+        F("region_confidence", "float", "Confidence of the region resolution, 0 to 1.", "地区识别置信度（0–1）"),
+        F("region_evidence", "string", "What the region resolution rests on.", "地区识别依据"),
+        F("year", "int", "Report year (the statistics year, not the publication year).", "报告年度（统计年度）"),
+        F(
+            "template",
+            "string",
+            "Template version of the report: 2019 (国办公开办函〔2019〕60号), 2021 (国办公开办函〔2021〕30号), pre2019 (free form) or unknown.",
+            "模板版本",
+            enum=TEMPLATES,
+        ),
+        F("format", "string", "Form of the file: text, html, pdf, docx, doc ...", "文件格式"),
+        F("url", "string", "URL of the report (the first of urls).", "报告网址"),
+        F(
+            "urls",
+            "string",
+            "Every URL at which these exact bytes were found, one per line.",
+            "相同内容的全部网址（每行一个）",
+        ),
+        F(
+            "paths",
+            "string",
+            "Paths of the files in the raw directory, one per line; bytes of a name that are not UTF-8 "
+            "are written \\xHH.",
+            "原始目录中的文件路径（每行一个；非UTF-8字节写作\\xHH）",
+        ),
+        F(
+            "paths_bytes",
+            "string",
+            "Only when a path is not UTF-8: the bytes of each path of `paths` in hex, one per line "
+            "(an empty line for a UTF-8 path).",
+            "路径含非UTF-8字节时：各路径的原始字节（十六进制，每行一个）",
+        ),
+        F("n_sources", "int", "Number of files (URLs or paths) with these exact bytes.", "内容相同的文件数"),
+        F("sha256", "string", "SHA-256 of the document's bytes.", "文件内容 SHA-256"),
+        F(
+            "published_at",
+            "string",
+            "Publication date (YYYY-MM-DD where known), from the page or the crawler.",
+            "发布日期",
+        ),
+        F("title", "string", "Title of the document on the portal (crawler), if any.", "门户网站上的标题"),
+        F("portal", "string", "Portal the document was crawled from, if any.", "来源门户网站"),
+        F("list_url", "string", "List page on which the crawler found the document.", "列表页网址"),
+        F(
+            "detail_url",
+            "string",
+            "Detail page of the document (for attachments, the page that links it).",
+            "详情页网址",
+        ),
+        F("year_guess", "int", "Report year guessed by the crawler from the title.", "爬虫根据标题推测的年度"),
+        F(
+            "n_cells",
+            "int",
+            "Number of cells the parse found (for a kept report, its rows in cells).",
+            "解析出的单元格数",
+        ),
+        F("n_numbers", "int", "Number of its cells that hold a number.", "数值单元格数"),
+        F("n_sections", "int", "Number of sections found.", "章节数"),
+        F("n_checks", "int", "Number of checks evaluated (for a kept report, its rows in checks).", "校验数"),
+        F(
+            "n_checks_failed",
+            "int",
+            "Number of checks that fail (ok is false); for a kept report, cross-year ones included.",
+            "未通过的校验数",
+        ),
+        F("n_warnings", "int", "Number of parser warnings.", "解析警告数"),
+        F(
+            "warnings",
+            "string",
+            f"Parser warning codes, separated by '{LIST_SEP}'.",
+            f"解析警告代码，以“{LIST_SEP}”分隔",
+        ),
+        F("error", "string", "Why the file could not be parsed (status error or skipped).", "解析失败原因"),
+        F(
+            "parser_version",
+            "string",
+            "Version of the parser that produced the row (package version + hash of the parser's code).",
+            "解析器版本",
+        ),
+        F(
+            "boilerplate_share",
+            "float",
+            "Kept reports: share (0 to 1) of the report's compared text (sections, numbers masked, template tables left out) found in passages of its publisher's earlier reports or of another publisher's report of the same region and year (see similarity); null when the report has no text to compare.",
+            "套用文字比例：报告正文（数字已屏蔽、模板表格除外）中与本机关往年报告或同地区同年度其他机关报告相同段落所占比例",
+        ),
+    ),
+    primary_key=("report_id",),
+)
 
-CELLS = Dataset("cells", "Cells", "单元格", "table cell of a kept report (tidy, long)", (
-    F("report_id", "string", "Report (reports.report_id).", "报告编号"),
-    F("year", "int", "Report year.", "报告年度"),
-    F("division_code", "string", "Division code of the agency.", "行政区划代码"),
-    F("agency", "string", "Publishing agency.", "发布机关"),
-    F("agency_id", "string", "Agency key (see reports.agency_id).", "机关标识"),
-    F("publisher_id", "string", "Publisher (publishers.publisher_id).", "发布机关标识"),
-    F("template", "string", "Template version of the report.", "模板版本", enum=TEMPLATES),
-    F("table", "string", "Table: t2, t3, t4 (2019 and 2021 templates) or p (pre-2019 statistics).", "表格：t2 表二、t3 表三、t4 表四、p 2019年以前统计指标", enum=TABLES),
-    F("row", "string", "Row key of the template (t2 rows are <block>.<row>).", "行键"),
-    F("col", "string", "Column key of the template.", "列键"),
-    F("address", "string", "Cell address <table>/<row>/<col>.", "单元格地址"),
-    F("value", "money", "The number printed in the cell (counts are whole numbers; money columns are in the unit given in unit); null unless status is number or resolved_cross_year. As printed: blanks are not imputed here (see panel).", "单元格数值（仅当 status 为 number 时有值）"),
-    F("unit", "string", "Unit of value: the template column's unit for counts; for money and pre-2019 cells the unit printed in the report (unknown when none was printed).", "单位"),
-    F("raw", "string", "The cell's text as found.", "原文"),
-    F("status", "string", "number, blank (empty cell), dash (—, -, /), text (无 or other words), unresolved (the text admits several readings; never guessed) or resolved_cross_year (of several readings, the only one the publisher's neighbouring year admits; resolved_by names that report).", "状态：number 数值、blank 空白、dash 横线、text 文字、unresolved 无法确定、resolved_cross_year 由相邻年度报告确定", enum=CELL_STATUS),
-    F("page", "int", "Page of the PDF where the cell was found.", "所在页码（PDF）"),
-    F("line", "int", "Where the cell is, by the reader's count: text files: the line of the file (1-based); HTML: the line of the page's source where the text starts; PDF: the visual line on the page as xxgk's reader lays it out (other PDF tools may count differently: use page and context); DOCX/DOC: the paragraph or table row, in document order.", "所在行号（各格式计数方式见说明）"),
-    F("char_start", "int", "Offset of the value in the reader's text of the document (the text `xxgk parse` reads: cells joined by tabs, blocks by line breaks); null for a cell not found in the text.", "数值在读取文本中的起始位置"),
-    F("char_end", "int", "Offset just after the value (char_start + length of raw).", "数值在读取文本中的结束位置"),
-    F("context", "string", "The reader's text around the value, the value in brackets (…属于行政查询事项 0 0 [3] 0…), to find it in the source.", "数值前后的原文（数值以方括号标出）"),
-    F("via", "string", "Pre-2019 cells: table or sentence; ocr when the text came from character recognition.", "来源方式"),
-    F("resolved_by", "string", "Status resolved_cross_year: the report of the neighbouring year (reports.report_id) whose identities decided the reading.", "确定该读数的相邻年度报告"),
-), primary_key=("report_id", "address"), foreign_keys=REF_REPORT)
+CELLS = Dataset(
+    "cells",
+    "Cells",
+    "单元格",
+    "table cell of a kept report (tidy, long)",
+    (
+        F("report_id", "string", "Report (reports.report_id).", "报告编号"),
+        F("year", "int", "Report year.", "报告年度"),
+        F("division_code", "string", "Division code of the agency.", "行政区划代码"),
+        F("agency", "string", "Publishing agency.", "发布机关"),
+        F("agency_id", "string", "Agency key (see reports.agency_id).", "机关标识"),
+        F("publisher_id", "string", "Publisher (publishers.publisher_id).", "发布机关标识"),
+        F("template", "string", "Template version of the report.", "模板版本", enum=TEMPLATES),
+        F(
+            "table",
+            "string",
+            "Table: t2, t3, t4 (2019 and 2021 templates) or p (pre-2019 statistics).",
+            "表格：t2 表二、t3 表三、t4 表四、p 2019年以前统计指标",
+            enum=TABLES,
+        ),
+        F("row", "string", "Row key of the template (t2 rows are <block>.<row>).", "行键"),
+        F("col", "string", "Column key of the template.", "列键"),
+        F("address", "string", "Cell address <table>/<row>/<col>.", "单元格地址"),
+        F(
+            "value",
+            "money",
+            "The number printed in the cell (counts are whole numbers; money columns are in the unit given in unit); null unless status is number or resolved_cross_year. As printed: blanks are not imputed here (see panel).",
+            "单元格数值（仅当 status 为 number 时有值）",
+        ),
+        F(
+            "unit",
+            "string",
+            "Unit of value: the template column's unit for counts; for money and pre-2019 cells the unit printed in the report (unknown when none was printed).",
+            "单位",
+        ),
+        F("raw", "string", "The cell's text as found.", "原文"),
+        F(
+            "status",
+            "string",
+            "number, blank (empty cell), dash (—, -, /), text (无 or other words), unresolved (the text admits several readings; never guessed) or resolved_cross_year (of several readings, the only one the publisher's neighbouring year admits; resolved_by names that report).",
+            "状态：number 数值、blank 空白、dash 横线、text 文字、unresolved 无法确定、resolved_cross_year 由相邻年度报告确定",
+            enum=CELL_STATUS,
+        ),
+        F("page", "int", "Page of the PDF where the cell was found.", "所在页码（PDF）"),
+        F(
+            "line",
+            "int",
+            "Where the cell is, by the reader's count: text files: the line of the file (1-based); HTML: the line of the page's source where the text starts; PDF: the visual line on the page as xxgk's reader lays it out (other PDF tools may count differently: use page and context); DOCX/DOC: the paragraph or table row, in document order.",
+            "所在行号（各格式计数方式见说明）",
+        ),
+        F(
+            "char_start",
+            "int",
+            "Offset of the value in the reader's text of the document (the text `xxgk parse` reads: cells joined by tabs, blocks by line breaks); null for a cell not found in the text.",
+            "数值在读取文本中的起始位置",
+        ),
+        F("char_end", "int", "Offset just after the value (char_start + length of raw).", "数值在读取文本中的结束位置"),
+        F(
+            "context",
+            "string",
+            "The reader's text around the value, the value in brackets (…属于行政查询事项 0 0 [3] 0…), to find it in the source.",
+            "数值前后的原文（数值以方括号标出）",
+        ),
+        F(
+            "via",
+            "string",
+            "Pre-2019 cells: table or sentence; ocr when the text came from character recognition.",
+            "来源方式",
+        ),
+        F(
+            "resolved_by",
+            "string",
+            "Status resolved_cross_year: the report of the neighbouring year (reports.report_id) whose identities decided the reading.",
+            "确定该读数的相邻年度报告",
+        ),
+    ),
+    primary_key=("report_id", "address"),
+    foreign_keys=REF_REPORT,
+)
 
-SECTIONS = Dataset("sections", "Sections", "章节", "section of a kept report", (
-    F("report_id", "string", "Report (reports.report_id).", "报告编号"),
-    F("seq", "int", "Position of the section in the report, from 1.", "章节序号"),
-    F("key", "string", "Section key of the template (overview, active_disclosure, applications, review_litigation, problems, other_matters; preface for text before the first heading).", "章节键"),
-    F("number", "string", "Section number as printed (一, 二 ...).", "章节编号"),
-    F("title", "string", "Section heading as printed.", "章节标题"),
-    F("text", "string", "Text of the section.", "章节正文"),
-    F("line", "int", "Line where the section starts.", "起始行号"),
-), primary_key=("report_id", "seq"), foreign_keys=REF_REPORT)
+SECTIONS = Dataset(
+    "sections",
+    "Sections",
+    "章节",
+    "section of a kept report",
+    (
+        F("report_id", "string", "Report (reports.report_id).", "报告编号"),
+        F("seq", "int", "Position of the section in the report, from 1.", "章节序号"),
+        F(
+            "key",
+            "string",
+            "Section key of the template (overview, active_disclosure, applications, review_litigation, problems, other_matters; preface for text before the first heading).",
+            "章节键",
+        ),
+        F("number", "string", "Section number as printed (一, 二 ...).", "章节编号"),
+        F("title", "string", "Section heading as printed.", "章节标题"),
+        F("text", "string", "Text of the section.", "章节正文"),
+        F("line", "int", "Line where the section starts.", "起始行号"),
+    ),
+    primary_key=("report_id", "seq"),
+    foreign_keys=REF_REPORT,
+)
 
-CHECKS = Dataset("checks", "Checks", "校验", "identity evaluated on a kept report", (
-    F("report_id", "string", "Report (reports.report_id); for a cross-year check, the later year's report.", "报告编号（跨年校验为后一年的报告）"),
-    F("seq", "int", "Position of the check among the report's checks, from 1 (for reading order only: the key is report_id, id, subject).", "序号"),
-    F("id", "string", "Identity id from the template definitions (t3_row_total, t3_balance, t3_carry_cross_year ...).", "校验规则编号"),
-    F("subject", "string", "Row, column or block the identity was evaluated for.", "校验对象"),
-    F("ok", "bool", "true: holds; false: fails; null: cannot be evaluated (a total is blank or a cell unresolved, or no report of the previous year).", "是否成立（空值表示无法校验）"),
-    F("lhs", "money", "Value of the left-hand side.", "左边的值"),
-    F("rhs", "money", "Value of the right-hand side.", "右边的值"),
-    F("note", "string", "Explanation (difference, why not evaluable).", "说明"),
-    F("strength", "string", "hard (template identity) or soft (plausibility, cross-year, narrative).", "强度：hard 模板恒等式；soft 合理性", enum=("hard", "soft")),
-    F("scope", "string", "report: within the report; cross_year: against the same agency's report of the previous year.", "范围：report 报告内；cross_year 跨年", enum=("report", "cross_year")),
-    F("other_report_id", "string", "For a cross-year check: the previous year's report.", "跨年校验所对照的上一年报告"),
-), primary_key=("report_id", "id", "subject"), foreign_keys=REF_REPORT)
+CHECKS = Dataset(
+    "checks",
+    "Checks",
+    "校验",
+    "identity evaluated on a kept report",
+    (
+        F(
+            "report_id",
+            "string",
+            "Report (reports.report_id); for a cross-year check, the later year's report.",
+            "报告编号（跨年校验为后一年的报告）",
+        ),
+        F(
+            "seq",
+            "int",
+            "Position of the check among the report's checks, from 1 (for reading order only: the key is report_id, id, subject).",
+            "序号",
+        ),
+        F(
+            "id",
+            "string",
+            "Identity id from the template definitions (t3_row_total, t3_balance, t3_carry_cross_year ...).",
+            "校验规则编号",
+        ),
+        F("subject", "string", "Row, column or block the identity was evaluated for.", "校验对象"),
+        F(
+            "ok",
+            "bool",
+            "true: holds; false: fails; null: cannot be evaluated (a total is blank or a cell unresolved, or no report of the previous year).",
+            "是否成立（空值表示无法校验）",
+        ),
+        F("lhs", "money", "Value of the left-hand side.", "左边的值"),
+        F("rhs", "money", "Value of the right-hand side.", "右边的值"),
+        F("note", "string", "Explanation (difference, why not evaluable).", "说明"),
+        F(
+            "strength",
+            "string",
+            "hard (template identity) or soft (plausibility, cross-year, narrative).",
+            "强度：hard 模板恒等式；soft 合理性",
+            enum=("hard", "soft"),
+        ),
+        F(
+            "scope",
+            "string",
+            "report: within the report; cross_year: against the same agency's report of the previous year.",
+            "范围：report 报告内；cross_year 跨年",
+            enum=("report", "cross_year"),
+        ),
+        F(
+            "other_report_id",
+            "string",
+            "For a cross-year check: the previous year's report.",
+            "跨年校验所对照的上一年报告",
+        ),
+    ),
+    primary_key=("report_id", "id", "subject"),
+    foreign_keys=REF_REPORT,
+)
 
 
-COVERAGE = Dataset("coverage", "Coverage", "覆盖情况", "expected publisher × year", (
-    F("county_code", "string", "Civil-affairs code of the county-level division.", "县级行政区划代码"),
-    F("county", "string", "County name.", "县级行政区名称"),
-    F("publisher_id", "string", "Expected publisher (publishers.publisher_id).", "应发布机关标识"),
-    F("publisher", "string", "Canonical name of the expected publisher.", "应发布机关"),
-    F("publisher_type", "string", "government, township, street, zone or zone_agency (zones and sub-zone administrations the reports reveal).", "应发布机关类型", enum=PUBLISHER_TYPES),
-    F("division_code", "string", "Civil-affairs code of the publisher's division.", "应发布机关的区划代码"),
-    F("year", "int", "Report year.", "报告年度"),
-    F("expected_because", "string", "Why a report of this year is expected: register (the county's governments, townships and streets in the register, over the years asked with --years, else from the first year the county has a report), first_report (a zone or zone agency the reports reveal, from its first report year).", "应发布的依据", enum=("register", "first_report")),
-    F("found", "bool", "Whether a kept report of this publisher and year is in the build.", "是否找到该年度报告"),
-    F("report_ids", "string", f"The kept reports found, separated by '{LIST_SEP}'.", f"找到的报告编号，以“{LIST_SEP}”分隔"),
-), primary_key=("publisher_id", "year"), foreign_keys=(REF_PUBLISHER,))
+COVERAGE = Dataset(
+    "coverage",
+    "Coverage",
+    "覆盖情况",
+    "expected publisher × year",
+    (
+        F("county_code", "string", "Civil-affairs code of the county-level division.", "县级行政区划代码"),
+        F("county", "string", "County name.", "县级行政区名称"),
+        F("publisher_id", "string", "Expected publisher (publishers.publisher_id).", "应发布机关标识"),
+        F("publisher", "string", "Canonical name of the expected publisher.", "应发布机关"),
+        F(
+            "publisher_type",
+            "string",
+            "government, township, street, zone or zone_agency (zones and sub-zone administrations the reports reveal).",
+            "应发布机关类型",
+            enum=PUBLISHER_TYPES,
+        ),
+        F("division_code", "string", "Civil-affairs code of the publisher's division.", "应发布机关的区划代码"),
+        F("year", "int", "Report year.", "报告年度"),
+        F(
+            "expected_because",
+            "string",
+            "Why a report of this year is expected: register (the county's governments, townships and streets in the register, over the years asked with --years, else from the first year the county has a report), first_report (a zone or zone agency the reports reveal, from its first report year).",
+            "应发布的依据",
+            enum=("register", "first_report"),
+        ),
+        F("found", "bool", "Whether a kept report of this publisher and year is in the build.", "是否找到该年度报告"),
+        F(
+            "report_ids",
+            "string",
+            f"The kept reports found, separated by '{LIST_SEP}'.",
+            f"找到的报告编号，以“{LIST_SEP}”分隔",
+        ),
+    ),
+    primary_key=("publisher_id", "year"),
+    foreign_keys=(REF_PUBLISHER,),
+)
 
-COVERAGE_SUMMARY = Dataset("coverage_summary", "Coverage by county and year", "分县年度覆盖情况", "county × year", (
-    F("county_code", "string", "Civil-affairs code of the county-level division.", "县级行政区划代码"),
-    F("county", "string", "County name.", "县级行政区名称"),
-    F("year", "int", "Report year.", "报告年度"),
-    F("expected", "int", "Publishers expected to report for the year.", "应发布数"),
-    F("found", "int", "Of these, publishers with a kept report.", "已找到数"),
-    F("share_found", "float", "found / expected.", "覆盖率"),
-    F("missing", "string", f"Canonical names of the expected publishers without a report, separated by '{LIST_SEP}'.", f"未找到报告的机关，以“{LIST_SEP}”分隔"),
-), primary_key=("county_code", "year"))
+COVERAGE_SUMMARY = Dataset(
+    "coverage_summary",
+    "Coverage by county and year",
+    "分县年度覆盖情况",
+    "county × year",
+    (
+        F("county_code", "string", "Civil-affairs code of the county-level division.", "县级行政区划代码"),
+        F("county", "string", "County name.", "县级行政区名称"),
+        F("year", "int", "Report year.", "报告年度"),
+        F("expected", "int", "Publishers expected to report for the year.", "应发布数"),
+        F("found", "int", "Of these, publishers with a kept report.", "已找到数"),
+        F("share_found", "float", "found / expected.", "覆盖率"),
+        F(
+            "missing",
+            "string",
+            f"Canonical names of the expected publishers without a report, separated by '{LIST_SEP}'.",
+            f"未找到报告的机关，以“{LIST_SEP}”分隔",
+        ),
+    ),
+    primary_key=("county_code", "year"),
+)
 
-SIMILARITY = Dataset("similarity", "Similarity", "文本相似度", "pair of kept reports compared for copied text", (
-    F("report_id", "string", "The report (reports.report_id); for same_publisher, the later one.", "报告编号（同一机关时为较晚年度的报告）"),
-    F("other_report_id", "string", "The report it was compared with.", "对比的报告编号"),
-    F("relation", "string", "same_publisher: the publisher's earlier report (every such pair is listed); same_region: another publisher of the same county (city or province for bodies above county level) and year, listed when score is at least 0.4.",
-      "对比关系：same_publisher 同一机关的往年报告；same_region 同地区同年度的其他机关（相似度不低于0.4时列出）", enum=("same_publisher", "same_region")),
-    F("year", "int", "Year of report_id.", "报告年度"),
-    F("other_year", "int", "Year of other_report_id.", "对比报告年度"),
-    F("score", "float", "Jaccard similarity (0 to 1) of the two texts' 5-word shingles after segmentation with jieba, numbers and dates masked and template tables left out: a report copied with its figures changed scores 1.", "相似度（0–1）：分词、屏蔽数字日期并去除模板表格后五词片段集合的杰卡德系数"),
-    F("share", "float", "Share of report_id's compared characters inside the shared passages.", "本报告文字中共同段落所占比例"),
-    F("other_share", "float", "Share of other_report_id's compared characters inside the shared passages.", "对比报告文字中共同段落所占比例"),
-    F("n_passages", "int", "Number of shared passages (runs of at least 8 words in the same order).", "共同段落数"),
-    F("passages", "string", "Shared passages as character offsets 'start-end:other_start-other_end' (end exclusive), separated by ';'. Offsets count characters of a report's text: its sections' texts in seq order joined by a newline.", "共同段落位置（字符偏移，报告全文为各章节正文按序号以换行连接）"),
-), primary_key=("report_id", "other_report_id"), foreign_keys=((("report_id",), "reports", ("report_id",)),
-                                                          (("other_report_id",), "reports", ("report_id",))))
+SIMILARITY = Dataset(
+    "similarity",
+    "Similarity",
+    "文本相似度",
+    "pair of kept reports compared for copied text",
+    (
+        F(
+            "report_id",
+            "string",
+            "The report (reports.report_id); for same_publisher, the later one.",
+            "报告编号（同一机关时为较晚年度的报告）",
+        ),
+        F("other_report_id", "string", "The report it was compared with.", "对比的报告编号"),
+        F(
+            "relation",
+            "string",
+            "same_publisher: the publisher's earlier report (every such pair is listed); same_region: another publisher of the same county (city or province for bodies above county level) and year, listed when score is at least 0.4.",
+            "对比关系：same_publisher 同一机关的往年报告；same_region 同地区同年度的其他机关（相似度不低于0.4时列出）",
+            enum=("same_publisher", "same_region"),
+        ),
+        F("year", "int", "Year of report_id.", "报告年度"),
+        F("other_year", "int", "Year of other_report_id.", "对比报告年度"),
+        F(
+            "score",
+            "float",
+            "Jaccard similarity (0 to 1) of the two texts' 5-word shingles after segmentation with jieba, numbers and dates masked and template tables left out: a report copied with its figures changed scores 1.",
+            "相似度（0–1）：分词、屏蔽数字日期并去除模板表格后五词片段集合的杰卡德系数",
+        ),
+        F(
+            "share",
+            "float",
+            "Share of report_id's compared characters inside the shared passages.",
+            "本报告文字中共同段落所占比例",
+        ),
+        F(
+            "other_share",
+            "float",
+            "Share of other_report_id's compared characters inside the shared passages.",
+            "对比报告文字中共同段落所占比例",
+        ),
+        F("n_passages", "int", "Number of shared passages (runs of at least 8 words in the same order).", "共同段落数"),
+        F(
+            "passages",
+            "string",
+            "Shared passages as character offsets 'start-end:other_start-other_end' (end exclusive), separated by ';'. Offsets count characters of a report's text: its sections' texts in seq order joined by a newline.",
+            "共同段落位置（字符偏移，报告全文为各章节正文按序号以换行连接）",
+        ),
+    ),
+    primary_key=("report_id", "other_report_id"),
+    foreign_keys=((("report_id",), "reports", ("report_id",)), (("other_report_id",), "reports", ("report_id",))),
+)
 
 PANEL_KEY_FIELDS = (
-    F("report_id", "string", "The report whose cells fill the row: the best kept report of the publisher and year (fewest failed checks, most cells); reports.report_id.", "数据来源报告编号"),
+    F(
+        "report_id",
+        "string",
+        "The report whose cells fill the row: the best kept report of the publisher and year (fewest failed checks, most cells); reports.report_id.",
+        "数据来源报告编号",
+    ),
     *PUBLISHER_REF_FIELDS,
     F("agency", "string", "Publishing agency, as named in the chosen report.", "发布机关（报告所载）"),
     *REGION_FIELDS,
@@ -271,7 +627,12 @@ PANEL_KEY_FIELDS = (
     F("year", "int", "Report year.", "报告年度"),
     F("template", "string", "Template version of the chosen report.", "模板版本", enum=TEMPLATES),
     *SCOPE_FIELDS,
-    F("n_reports", "int", "Number of kept reports of this publisher and year (more than 1 when a publisher published differing versions; the others are in values).", "该机关该年度的保留报告数"),
+    F(
+        "n_reports",
+        "int",
+        "Number of kept reports of this publisher and year (more than 1 when a publisher published differing versions; the others are in values).",
+        "该机关该年度的保留报告数",
+    ),
     UNSETTLED_FIELD,
 )
 PANEL_STATUS_KEY_FIELDS = (
@@ -279,75 +640,204 @@ PANEL_STATUS_KEY_FIELDS = (
     F("publisher_id", "string", "Publisher (publishers.publisher_id).", "发布机关标识"),
     F("year", "int", "Report year.", "报告年度"),
 )
-VALUE_STATUS = ("number", "blank_as_zero", "blank", "derived", "unresolved", "unit_unknown", "absent", "resolved_cross_year")
-VALUE_STATUS_EN = ("number: printed; blank_as_zero: a blank, dash or 无 component in a table that prints numbers, "
-                   "counted 0 (the blank policy); blank: a blank total, or a table without numbers (null); derived: "
-                   "computed by xxgk from printed cells (group rows, the legal-person column, a blank total whose "
-                   "parts are printed); unresolved: the text admits several readings (null, never guessed); "
-                   "unit_unknown: money printed without a unit (null); absent: the report has no such cell (null); "
-                   "resolved_cross_year: one of several readings of the report's text, the only one the publisher's "
-                   "neighbouring year admits (cells.resolved_by names that report).")
+VALUE_STATUS = (
+    "number",
+    "blank_as_zero",
+    "blank",
+    "derived",
+    "unresolved",
+    "unit_unknown",
+    "absent",
+    "resolved_cross_year",
+)
+VALUE_STATUS_EN = (
+    "number: printed; blank_as_zero: a blank, dash or 无 component in a table that prints numbers, "
+    "counted 0 (the blank policy); blank: a blank total, or a table without numbers (null); derived: "
+    "computed by xxgk from printed cells (group rows, the legal-person column, a blank total whose "
+    "parts are printed); unresolved: the text admits several readings (null, never guessed); "
+    "unit_unknown: money printed without a unit (null); absent: the report has no such cell (null); "
+    "resolved_cross_year: one of several readings of the report's text, the only one the publisher's "
+    "neighbouring year admits (cells.resolved_by names that report)."
+)
 
-INDICATORS = Dataset("indicators", "Indicators", "指标", "indicator (a panel column)", (
-    F("indicator", "string", "Indicator name: the panel column (ASCII snake_case, at most 32 characters; unit in the name for money (_yuan, _wan_yuan) and rates (_pct), counts otherwise).", "指标名（面板列名）"),
-    F("table", "string", "t2, t3, t4 or p (pre-2019 statistics).", "表格", enum=TABLES),
-    F("address_pre2019", "string", "Cell address in pre-2019 reports, if any.", "2019年以前报告中的单元格地址"),
-    F("address_2019", "string", "Cell address in reports on the 2019 template, if any (derived by xxgk where formula says so).", "2019 年模板中的单元格地址"),
-    F("address_2021", "string", "Cell address in reports on the 2021 template, if any.", "2021 年模板中的单元格地址"),
-    F("label_zh", "string", "Chinese label: table, row and column as the template prints them.", "中文名称"),
-    F("description", "string", "What the indicator counts, in English.", "英文说明"),
-    F("unit", "string", "Unit (counts: 件, 项, 条 …; money: 元 or 万元; rates: %).", "单位"),
-    F("dtype", "string", "Panel dtype: Int64 (counts) or float64 (money, rates).", "数据类型"),
-    F("formula", "string", "For values xxgk derives when a report does not print them: the sum that gives them.", "推导公式"),
-    F("comparable", "bool", "Whether the indicator means the same under the 2019 and 2021 templates (one series).", "2019 与 2021 年模板是否可比"),
-    F("comparability", "string", "Why (from the template file's 2019 ↔ 2021 crosswalk).", "可比性说明"),
-), primary_key=("indicator",))
+INDICATORS = Dataset(
+    "indicators",
+    "Indicators",
+    "指标",
+    "indicator (a panel column)",
+    (
+        F(
+            "indicator",
+            "string",
+            "Indicator name: the panel column (ASCII snake_case, at most 32 characters; unit in the name for money (_yuan, _wan_yuan) and rates (_pct), counts otherwise).",
+            "指标名（面板列名）",
+        ),
+        F("table", "string", "t2, t3, t4 or p (pre-2019 statistics).", "表格", enum=TABLES),
+        F("address_pre2019", "string", "Cell address in pre-2019 reports, if any.", "2019年以前报告中的单元格地址"),
+        F(
+            "address_2019",
+            "string",
+            "Cell address in reports on the 2019 template, if any (derived by xxgk where formula says so).",
+            "2019 年模板中的单元格地址",
+        ),
+        F(
+            "address_2021",
+            "string",
+            "Cell address in reports on the 2021 template, if any.",
+            "2021 年模板中的单元格地址",
+        ),
+        F("label_zh", "string", "Chinese label: table, row and column as the template prints them.", "中文名称"),
+        F("description", "string", "What the indicator counts, in English.", "英文说明"),
+        F("unit", "string", "Unit (counts: 件, 项, 条 …; money: 元 or 万元; rates: %).", "单位"),
+        F("dtype", "string", "Panel dtype: Int64 (counts) or float64 (money, rates).", "数据类型"),
+        F(
+            "formula",
+            "string",
+            "For values xxgk derives when a report does not print them: the sum that gives them.",
+            "推导公式",
+        ),
+        F(
+            "comparable",
+            "bool",
+            "Whether the indicator means the same under the 2019 and 2021 templates (one series).",
+            "2019 与 2021 年模板是否可比",
+        ),
+        F("comparability", "string", "Why (from the template file's 2019 ↔ 2021 crosswalk).", "可比性说明"),
+    ),
+    primary_key=("indicator",),
+)
 
-VALUES = Dataset("values", "Values", "指标值", "kept report × indicator of its template (long)", (
-    F("report_id", "string", "Report (reports.report_id).", "报告编号"),
-    F("publisher_id", "string", "Publisher (publishers.publisher_id).", "发布机关标识"),
-    F("year", "int", "Report year.", "报告年度"),
-    F("template", "string", "Template version of the report.", "模板版本", enum=TEMPLATES),
-    F("indicator", "string", "Indicator (indicators.indicator).", "指标名"),
-    F("address", "string", "The template address the value comes from.", "单元格地址"),
-    F("value", "money", "The value under the blank policy (counts are whole numbers; money in the indicator's unit); null unless status is number, blank_as_zero or derived.", "指标值"),
-    F("status", "string", "What the value is. " + VALUE_STATUS_EN, "取值状态", enum=VALUE_STATUS),
-), primary_key=("report_id", "indicator"),
-    foreign_keys=(REF_REPORT[0], (("indicator",), "indicators", ("indicator",)), REF_PUBLISHER))
+VALUES = Dataset(
+    "values",
+    "Values",
+    "指标值",
+    "kept report × indicator of its template (long)",
+    (
+        F("report_id", "string", "Report (reports.report_id).", "报告编号"),
+        F("publisher_id", "string", "Publisher (publishers.publisher_id).", "发布机关标识"),
+        F("year", "int", "Report year.", "报告年度"),
+        F("template", "string", "Template version of the report.", "模板版本", enum=TEMPLATES),
+        F("indicator", "string", "Indicator (indicators.indicator).", "指标名"),
+        F("address", "string", "The template address the value comes from.", "单元格地址"),
+        F(
+            "value",
+            "money",
+            "The value under the blank policy (counts are whole numbers; money in the indicator's unit); null unless status is number, blank_as_zero or derived.",
+            "指标值",
+        ),
+        F("status", "string", "What the value is. " + VALUE_STATUS_EN, "取值状态", enum=VALUE_STATUS),
+    ),
+    primary_key=("report_id", "indicator"),
+    foreign_keys=(REF_REPORT[0], (("indicator",), "indicators", ("indicator",)), REF_PUBLISHER),
+)
 
-PUBLISHERS = Dataset("publishers", "Publishers", "发布机关", "publisher (a body that publishes reports, or the parent of one)", (
-    F("publisher_id", "string", "Readable stable id: civil-affairs division code and canonical name (320813-淮安市洪泽区人民政府).", "发布机关标识"),
-    F("publisher", "string", "Canonical name.", "规范名称"),
-    F("publisher_type", "string", "government (province, city, county), township, street, department, zone, zone_agency or other.", "类型", enum=PUBLISHER_TYPES),
-    F("parent_id", "string", "The body above it (publishers.publisher_id): a township's county government, a department's government, a zone agency's zone, a government's next-higher government.", "上级机关标识"),
-    F("division_code", "string", "Civil-affairs code of the division the publisher is placed at.", "所在区划代码（民政部）"),
-    *CODE_FIELDS,
-    F("names_by_year", "string", f"The names the publisher's reports print, per year ('2023: 洪泽区人民政府{LIST_SEP}2024: 淮安市洪泽区人民政府').", "各年度报告所载名称"),
-    F("first_year", "int", "First report year in the build.", "最早报告年度"),
-    F("last_year", "int", "Last report year in the build.", "最近报告年度"),
-    F("n_reports", "int", "Kept reports of the publisher (0: a parent known from the register only).", "保留报告数"),
-), primary_key=("publisher_id",), foreign_keys=((("parent_id",), "publishers", ("publisher_id",)),))
+PUBLISHERS = Dataset(
+    "publishers",
+    "Publishers",
+    "发布机关",
+    "publisher (a body that publishes reports, or the parent of one)",
+    (
+        F(
+            "publisher_id",
+            "string",
+            "Readable stable id: civil-affairs division code and canonical name (320813-淮安市洪泽区人民政府).",
+            "发布机关标识",
+        ),
+        F("publisher", "string", "Canonical name.", "规范名称"),
+        F(
+            "publisher_type",
+            "string",
+            "government (province, city, county), township, street, department, zone, zone_agency or other.",
+            "类型",
+            enum=PUBLISHER_TYPES,
+        ),
+        F(
+            "parent_id",
+            "string",
+            "The body above it (publishers.publisher_id): a township's county government, a department's government, a zone agency's zone, a government's next-higher government.",
+            "上级机关标识",
+        ),
+        F(
+            "division_code",
+            "string",
+            "Civil-affairs code of the division the publisher is placed at.",
+            "所在区划代码（民政部）",
+        ),
+        *CODE_FIELDS,
+        F(
+            "names_by_year",
+            "string",
+            f"The names the publisher's reports print, per year ('2023: 洪泽区人民政府{LIST_SEP}2024: 淮安市洪泽区人民政府').",
+            "各年度报告所载名称",
+        ),
+        F("first_year", "int", "First report year in the build.", "最早报告年度"),
+        F("last_year", "int", "Last report year in the build.", "最近报告年度"),
+        F(
+            "n_reports",
+            "int",
+            "Kept reports of the publisher (0: a parent known from the register only).",
+            "保留报告数",
+        ),
+    ),
+    primary_key=("publisher_id",),
+    foreign_keys=((("parent_id",), "publishers", ("publisher_id",)),),
+)
 
 
 def _region_year_fields():
     from .entities import REGION_INDICATORS
 
-    out = [F("level", "string", "county, city or province.", "层级", enum=("county", "city", "province")),
-           F("region_code", "string", "Civil-affairs code of the division.", "行政区划代码（民政部）"),
-           F("region", "string", "Name of the division.", "行政区名称"),
-           F("year", "int", "Report year.", "报告年度"),
-           F("n_own_reports", "int", "Panel rows of publishers in the division that are not aggregate reports: their figures are summed.", "计入合计的报告数（非汇总报告）"),
-           F("n_scope_unknown", "int", "Of these, reports whose scope was not determined (summed as own).", "其中范围未确定的报告数"),
-           F("n_aggregate_reports", "int", "Aggregate reports in the division (shown beside, never added).", "汇总报告数（单列，不计入合计）"),
-           F("aggregate_report_ids", "string", f"Their report ids, separated by '{LIST_SEP}'.", "汇总报告编号")]
+    out = [
+        F("level", "string", "county, city or province.", "层级", enum=("county", "city", "province")),
+        F("region_code", "string", "Civil-affairs code of the division.", "行政区划代码（民政部）"),
+        F("region", "string", "Name of the division.", "行政区名称"),
+        F("year", "int", "Report year.", "报告年度"),
+        F(
+            "n_own_reports",
+            "int",
+            "Panel rows of publishers in the division that are not aggregate reports: their figures are summed.",
+            "计入合计的报告数（非汇总报告）",
+        ),
+        F(
+            "n_scope_unknown",
+            "int",
+            "Of these, reports whose scope was not determined (summed as own).",
+            "其中范围未确定的报告数",
+        ),
+        F(
+            "n_aggregate_reports",
+            "int",
+            "Aggregate reports in the division (shown beside, never added).",
+            "汇总报告数（单列，不计入合计）",
+        ),
+        F("aggregate_report_ids", "string", f"Their report ids, separated by '{LIST_SEP}'.", "汇总报告编号"),
+    ]
     for ind in REGION_INDICATORS:
-        out += [F(f"{ind}_own", "int", f"Sum of {ind} over the own reports (those that print it).", f"{ind} 合计（非汇总报告）"),
-                F(f"{ind}_n_missing", "int", f"Own reports without a value of {ind} (not in the sum).", f"{ind} 缺失的报告数"),
-                F(f"{ind}_aggregate", "int", f"Sum of {ind} over the aggregate reports, beside the own sum: never add the two.", f"{ind}（汇总报告）")]
+        out += [
+            F(
+                f"{ind}_own",
+                "int",
+                f"Sum of {ind} over the own reports (those that print it).",
+                f"{ind} 合计（非汇总报告）",
+            ),
+            F(
+                f"{ind}_n_missing",
+                "int",
+                f"Own reports without a value of {ind} (not in the sum).",
+                f"{ind} 缺失的报告数",
+            ),
+            F(
+                f"{ind}_aggregate",
+                "int",
+                f"Sum of {ind} over the aggregate reports, beside the own sum: never add the two.",
+                f"{ind}（汇总报告）",
+            ),
+        ]
     return tuple(out)
 
 
 # --------------------------------------------------------------------------- panel columns
+
 
 def is_money(col) -> bool:
     """A template column holding amounts of money (float64), not counts (Int64)."""
@@ -381,9 +871,13 @@ class PanelColumn:
         return self.field.name
 
 
-BLANK_POLICY_EN = ("Blank policy applied: inside a table with at least one number, a blank, dash or 无 component "
-                   "cell counts as 0 and a blank total is null; a table with no number is null.")
-BLANK_POLICY_ZH = "按空白规则：表内至少有一个数字时，空白、横线或“无”的分项单元格计为 0，空白的总计为缺失；整表无数字为缺失。"
+BLANK_POLICY_EN = (
+    "Blank policy applied: inside a table with at least one number, a blank, dash or 无 component "
+    "cell counts as 0 and a blank total is null; a table with no number is null."
+)
+BLANK_POLICY_ZH = (
+    "按空白规则：表内至少有一个数字时，空白、横线或“无”的分项单元格计为 0，空白的总计为缺失；整表无数字为缺失。"
+)
 
 
 def column_name(address: str) -> str:
@@ -409,8 +903,10 @@ def panel_columns() -> tuple[PanelColumn, ...]:
     entries: dict[str, dict] = {}
 
     def add(address, kind, en, zh, unit, money, version, derived=()):
-        e = entries.setdefault(address, {"kind": kind, "en": en, "zh": zh, "unit": unit, "money": money,
-                                         "derived": derived, "versions": []})
+        e = entries.setdefault(
+            address,
+            {"kind": kind, "en": en, "zh": zh, "unit": unit, "money": money, "derived": derived, "versions": []},
+        )
         if version and version not in e["versions"]:
             e["versions"].append(version)
 
@@ -422,10 +918,20 @@ def panel_columns() -> tuple[PanelColumn, ...]:
                 for c in b.columns:
                     money = is_money(c)
                     unit = money_unit(c.unit) if money else c.unit
-                    note = f" Converted to {unit} from the unit printed; null where the report printed none." if money else ""
-                    add(f"t2/{b.key}.{r.key}/{c.key}", "money" if money else "int",
+                    note = (
+                        f" Converted to {unit} from the unit printed; null where the report printed none."
+                        if money
+                        else ""
+                    )
+                    add(
+                        f"t2/{b.key}.{r.key}/{c.key}",
+                        "money" if money else "int",
                         f"Table 2 block {b.key} ({b.caption}), row {r.key} ({r.label}), column {c.key} ({c.label}).{note}",
-                        f"{TABLE_ZH['t2']}：{b.caption} / {r.label} / {c.label}", unit, unit if money else None, v)
+                        f"{TABLE_ZH['t2']}：{b.caption} / {r.label} / {c.label}",
+                        unit,
+                        unit if money else None,
+                        v,
+                    )
     # table 三
     rows: dict[str, tuple[str, list]] = {}  # key -> (label, versions printing it)
     groups: dict[str, tuple] = {}  # derived group row -> its part rows
@@ -442,34 +948,56 @@ def panel_columns() -> tuple[PanelColumn, ...]:
         for c in tpl.t3_columns:
             cols.setdefault(c.key, (c.label, c.unit, ()))
         for d in t3.get("derived_columns", []):
-            cols.setdefault(d["key"], (d["label"], cols.get("total", ("", "件", ()))[1],
-                                       tuple(p.strip() for p in d["derived"].split("+"))))
+            cols.setdefault(
+                d["key"],
+                (d["label"], cols.get("total", ("", "件", ()))[1], tuple(p.strip() for p in d["derived"].split("+"))),
+            )
     for key, (label, printed_in) in rows.items():
         parts = groups.get(key, ())
         for ck, (clabel, unit, cparts) in cols.items():
             how = []
             if parts:
-                how.append(f"where the report does not print this group row, the sum of rows {', '.join(parts)}"
-                           + ("" if printed_in else " (the template has no such row)"))
+                how.append(
+                    f"where the report does not print this group row, the sum of rows {', '.join(parts)}"
+                    + ("" if printed_in else " (the template has no such row)")
+                )
             if cparts:
                 how.append(f"the sum of columns {' + '.join(cparts)} (the template has no such column)")
             derived = ("Derived by xxgk: " + "; ".join(how) + ".") if how else ""
             for v in [v for v in versions() if v in printed_in or key in template(v).t3_derived]:
-                add(f"t3/{key}/{ck}", "int", f"Table 3 row {key} ({label}), column {ck} ({clabel}). {derived}".strip(),
-                    f"{TABLE_ZH['t3']}：{label} / {clabel}", unit, None, v, (parts, cparts))
+                add(
+                    f"t3/{key}/{ck}",
+                    "int",
+                    f"Table 3 row {key} ({label}), column {ck} ({clabel}). {derived}".strip(),
+                    f"{TABLE_ZH['t3']}：{label} / {clabel}",
+                    unit,
+                    None,
+                    v,
+                    (parts, cparts),
+                )
     for v in versions():
         tpl = template(v)
         for r in tpl.t4_rows:
             for c in tpl.t4_columns:
                 head = r.label if not r.path or r.path[-1] == r.label else f"{'/'.join(r.path)}/{r.label}"
-                add(f"t4/{r.key}/{c.key}", "int", f"Table 4 row {r.key} ({r.label}), column {c.key} ({c.label}).",
-                    f"{TABLE_ZH['t4']}：{head} / {c.label}", c.unit, None, v)
+                add(
+                    f"t4/{r.key}/{c.key}",
+                    "int",
+                    f"Table 4 row {r.key} ({r.label}), column {c.key} ({c.label}).",
+                    f"{TABLE_ZH['t4']}：{head} / {c.label}",
+                    c.unit,
+                    None,
+                    v,
+                )
     out = []
     for a, e in entries.items():
         en = f"{e['en']} Address {a}; templates: {', '.join(e['versions'])}. {BLANK_POLICY_EN}"
         name = indicator_name(a, e["kind"], e["unit"])
-        out.append(PanelColumn(a, Field(name, e["kind"], en, e["zh"], e["unit"]), e["money"], e["derived"],
-                               tuple(e["versions"])))
+        out.append(
+            PanelColumn(
+                a, Field(name, e["kind"], en, e["zh"], e["unit"]), e["money"], e["derived"], tuple(e["versions"])
+            )
+        )
     for a, ind, sub, col, unit in _pre2019_addresses():
         money = "元" in unit
         kind = "money" if money else ("float" if "%" in unit else "int")
@@ -477,11 +1005,20 @@ def panel_columns() -> tuple[PanelColumn, ...]:
         what = "this year's value" if col == "value" else "cumulative value (历年累计)"
         conv = f" Converted to {cu} from the unit printed; null where none was printed." if money else ""
         name = ind["key"] + (f".{sub}" if sub else "")
-        out.append(PanelColumn(a, Field(indicator_name(a, kind, cu), kind,
-                                        f"Pre-2019 indicator {name} ({'、'.join(ind['labels'][:2])}), {what}, as printed.{conv} Address {a}.",
-                                        f"{TABLE_ZH['p']}：{name}（{'、'.join(ind['labels'])}）"
-                                        f"{'本年' if col == 'value' else '历年累计'}", cu), cu if money else None,
-                               versions=("pre2019",)))
+        out.append(
+            PanelColumn(
+                a,
+                Field(
+                    indicator_name(a, kind, cu),
+                    kind,
+                    f"Pre-2019 indicator {name} ({'、'.join(ind['labels'][:2])}), {what}, as printed.{conv} Address {a}.",
+                    f"{TABLE_ZH['p']}：{name}（{'、'.join(ind['labels'])}）{'本年' if col == 'value' else '历年累计'}",
+                    cu,
+                ),
+                cu if money else None,
+                versions=("pre2019",),
+            )
+        )
     out = [_continued(pc) if pc.address in PRE2019_SERIES else pc for pc in out]
     names = [pc.name for pc in out]
     dup = sorted({n for n in names if names.count(n) > 1})
@@ -514,31 +1051,68 @@ def _pre2019_addresses():
 
 @cache
 def panel_dataset() -> Dataset:
-    return Dataset("panel", "Panel", "面板数据", "publisher × year (every kept report's publisher and year; a report whose publisher or year is unsettled has its own row)",
-                   PANEL_KEY_FIELDS + tuple(c.field for c in panel_columns()),
-                   primary_key=("report_id",), foreign_keys=(REF_REPORT[0], REF_PUBLISHER))
+    return Dataset(
+        "panel",
+        "Panel",
+        "面板数据",
+        "publisher × year (every kept report's publisher and year; a report whose publisher or year is unsettled has its own row)",
+        PANEL_KEY_FIELDS + tuple(c.field for c in panel_columns()),
+        primary_key=("report_id",),
+        foreign_keys=(REF_REPORT[0], REF_PUBLISHER),
+    )
 
 
 @cache
 def panel_status_dataset() -> Dataset:
-    cols = tuple(F(c.name, "string", f"Status of panel.{c.name} (see values.status); null where the report's template "
-                   "has no such indicator.", f"panel.{c.name} 的取值状态", enum=VALUE_STATUS) for c in panel_columns())
-    return Dataset("panel_status", "Panel value status", "面板数据取值状态",
-                   "panel row (the same rows and indicator columns as panel, holding each value's status)",
-                   PANEL_STATUS_KEY_FIELDS + cols, primary_key=("report_id",),
-                   foreign_keys=((("report_id",), "panel", ("report_id",)),))
+    cols = tuple(
+        F(
+            c.name,
+            "string",
+            f"Status of panel.{c.name} (see values.status); null where the report's template has no such indicator.",
+            f"panel.{c.name} 的取值状态",
+            enum=VALUE_STATUS,
+        )
+        for c in panel_columns()
+    )
+    return Dataset(
+        "panel_status",
+        "Panel value status",
+        "面板数据取值状态",
+        "panel row (the same rows and indicator columns as panel, holding each value's status)",
+        PANEL_STATUS_KEY_FIELDS + cols,
+        primary_key=("report_id",),
+        foreign_keys=((("report_id",), "panel", ("report_id",)),),
+    )
 
 
 @cache
 def region_year_dataset() -> Dataset:
-    return Dataset("region_year", "Region totals by year", "地区年度合计",
-                   "division (county, city, province) × year: main indicators summed without double counting",
-                   _region_year_fields(), primary_key=("level", "region_code", "year"))
+    return Dataset(
+        "region_year",
+        "Region totals by year",
+        "地区年度合计",
+        "division (county, city, province) × year: main indicators summed without double counting",
+        _region_year_fields(),
+        primary_key=("level", "region_code", "year"),
+    )
 
 
 def datasets() -> tuple[Dataset, ...]:
-    return (REPORTS, CELLS, SECTIONS, CHECKS, INDICATORS, VALUES, panel_dataset(), panel_status_dataset(),
-            PUBLISHERS, region_year_dataset(), COVERAGE, COVERAGE_SUMMARY, SIMILARITY)
+    return (
+        REPORTS,
+        CELLS,
+        SECTIONS,
+        CHECKS,
+        INDICATORS,
+        VALUES,
+        panel_dataset(),
+        panel_status_dataset(),
+        PUBLISHERS,
+        region_year_dataset(),
+        COVERAGE,
+        COVERAGE_SUMMARY,
+        SIMILARITY,
+    )
 
 
 # --------------------------------------------------------------------------- arrow / parquet
@@ -560,8 +1134,15 @@ def arrow_schema(ds_name: str) -> pa.Schema:
     return pa.schema([pa.field(f.name, _ARROW[f.kind]) for f in ds.fields], metadata=meta)
 
 
-PARQUET_OPTIONS = dict(compression="zstd", compression_level=3, use_dictionary=True, write_statistics=True,
-                       version="2.6", data_page_version="1.0", store_schema=True)
+PARQUET_OPTIONS = dict(
+    compression="zstd",
+    compression_level=3,
+    use_dictionary=True,
+    write_statistics=True,
+    version="2.6",
+    data_page_version="1.0",
+    store_schema=True,
+)
 
 
 class TableBuilder:
@@ -671,6 +1252,7 @@ def write_json(obj, path: Path) -> None:
 
 # --------------------------------------------------------------------------- datapackage
 
+
 def _ts_field(f: Field) -> dict:
     d = {"name": f.name, "type": _TS_TYPE[f.kind], "title": f.zh, "description": f.description}
     if f.enum:
@@ -678,14 +1260,23 @@ def _ts_field(f: Field) -> dict:
     return d
 
 
-LICENSES = [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
-             "title": "Creative Commons Attribution 4.0 (the datasets; the reports themselves are public government information)"}]
+LICENSES = [
+    {
+        "name": "CC-BY-4.0",
+        "path": "https://creativecommons.org/licenses/by/4.0/",
+        "title": "Creative Commons Attribution 4.0 (the datasets; the reports themselves are public government information)",
+    }
+]
 
 
 def _created(rows: list[dict], register: tuple[str, str] | None) -> str | None:
     """The date of the newest input (a report's publication date, or the region register's
     date): a rebuild of the same inputs gives the same descriptor, byte for byte."""
-    dates = [str(r["published_at"])[:10] for r in rows or () if re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", str(r.get("published_at") or ""))]
+    dates = [
+        str(r["published_at"])[:10]
+        for r in rows or ()
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", str(r.get("published_at") or ""))
+    ]
     if register and re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(register[1])):
         dates.append(str(register[1]))
     return f"{max(dates)}T00:00:00Z" if dates else None
@@ -693,18 +1284,28 @@ def _created(rows: list[dict], register: tuple[str, str] | None) -> str | None:
 
 def _sources(rows: list[dict], register: tuple[str, str] | None) -> list[dict]:
     portals = sorted({r["portal"] for r in rows or () if r.get("portal")})
-    out = [{"title": "政府信息公开工作年度报告 (government information-disclosure annual reports): "
-                     f"{sum(1 for r in rows or () if r.get('status') == 'kept')} kept reports; each report's URL or "
-                     "file is in reports.url / reports.paths"
-                     + (f"; portals: {', '.join(portals[:20])}" + (" …" if len(portals) > 20 else "") if portals else "")},
-           {"title": f"Template definitions (parsers/templates/national.json, schema {spec().get('schema_version', '?')})"}]
+    out = [
+        {
+            "title": "政府信息公开工作年度报告 (government information-disclosure annual reports): "
+            f"{sum(1 for r in rows or () if r.get('status') == 'kept')} kept reports; each report's URL or "
+            "file is in reports.url / reports.paths"
+            + (f"; portals: {', '.join(portals[:20])}" + (" …" if len(portals) > 20 else "") if portals else "")
+        },
+        {
+            "title": f"Template definitions (parsers/templates/national.json, schema {spec().get('schema_version', '?')})"
+        },
+    ]
     if register:
         out.append({"title": f"Region register: {register[0]} ({register[1]})"})
     return out
 
 
-def descriptor(parser_version: str, register: tuple[str, str] | None = None, extra: dict | None = None,
-               rows: list[dict] | None = None) -> dict:
+def descriptor(
+    parser_version: str,
+    register: tuple[str, str] | None = None,
+    extra: dict | None = None,
+    rows: list[dict] | None = None,
+) -> dict:
     """The Frictionless Data Package descriptor of every dataset (`datapackage.json`)."""
     resources = []
     for ds in datasets():
@@ -712,18 +1313,28 @@ def descriptor(parser_version: str, register: tuple[str, str] | None = None, ext
         if ds.primary_key:
             schema["primaryKey"] = list(ds.primary_key)
         if ds.foreign_keys:
-            schema["foreignKeys"] = [{"fields": list(a), "reference": {"resource": r, "fields": list(b)}}
-                                     for a, r, b in ds.foreign_keys]
+            schema["foreignKeys"] = [
+                {"fields": list(a), "reference": {"resource": r, "fields": list(b)}} for a, r, b in ds.foreign_keys
+            ]
         schema["missingValues"] = [""]
-        resources.append({
-            "name": ds.name, "path": ds.path, "format": "parquet", "mediatype": "application/vnd.apache.parquet",
-            "profile": "tabular-data-resource", "title": f"{ds.title_en} / {ds.title_zh}",
-            "description": f"One row per {ds.row}.", "schema": schema,
-        })
+        resources.append(
+            {
+                "name": ds.name,
+                "path": ds.path,
+                "format": "parquet",
+                "mediatype": "application/vnd.apache.parquet",
+                "profile": "tabular-data-resource",
+                "title": f"{ds.title_en} / {ds.title_zh}",
+                "description": f"One row per {ds.row}.",
+                "schema": schema,
+            }
+        )
     tpl = spec()
-    desc = ("Government information-disclosure annual reports (政府信息公开工作年度报告) parsed into tables. "
-            "Cell addresses, row and column keys come from the template definitions "
-            f"(templates.json schema {tpl.get('schema_version', '?')}); see data_dictionary.md.")
+    desc = (
+        "Government information-disclosure annual reports (政府信息公开工作年度报告) parsed into tables. "
+        "Cell addresses, row and column keys come from the template definitions "
+        f"(templates.json schema {tpl.get('schema_version', '?')}); see data_dictionary.md."
+    )
     pkg = {
         "profile": "tabular-data-package",
         "name": "xxgk",
@@ -734,14 +1345,18 @@ def descriptor(parser_version: str, register: tuple[str, str] | None = None, ext
         "licenses": LICENSES,
         "sources": _sources(rows, register),
         "resources": resources,
-        "x_xxgk": {"parser_version": parser_version, "templates_schema": tpl.get("schema_version"),
-                   "region_register": {"name": register[0], "date": register[1]} if register else None,
-                   **(extra or {})},
+        "x_xxgk": {
+            "parser_version": parser_version,
+            "templates_schema": tpl.get("schema_version"),
+            "region_register": {"name": register[0], "date": register[1]} if register else None,
+            **(extra or {}),
+        },
     }
     return pkg
 
 
 # --------------------------------------------------------------------------- cell values
+
 
 @cache
 def template_units() -> dict[str, str]:
@@ -824,8 +1439,10 @@ def _formula(pc: PanelColumn) -> str | None:
         out.append(" + ".join(f"{table}/{row}/{c}" for c in cparts))
     sums = total_parts(next((v for v in pc.versions if v in versions()), None))
     if table in sums and col == sums[table][0]:
-        out.append(" + ".join(f"{table}/{row}/{c}" for c in sums[table][1])
-                   + " (where the printed total is blank and its parts are printed)")
+        out.append(
+            " + ".join(f"{table}/{row}/{c}" for c in sums[table][1])
+            + " (where the printed total is blank and its parts are printed)"
+        )
     return "; ".join(out) or None
 
 
@@ -834,16 +1451,27 @@ def indicator_rows() -> list[dict]:
     rows = []
     for pc in panel_columns():
         ok, why = comparability(pc.address, pc.versions)
-        rows.append({"indicator": pc.name, "table": pc.address.split("/", 1)[0],
-                     "address_pre2019": pc.address_for("pre2019") if "pre2019" in pc.versions else None,
-                     "address_2019": pc.address if "2019" in pc.versions else None,
-                     "address_2021": pc.address if "2021" in pc.versions else None,
-                     "label_zh": pc.field.zh, "description": pc.field.en, "unit": pc.field.unit,
-                     "dtype": _PANDAS[pc.field.kind], "formula": _formula(pc), "comparable": ok, "comparability": why})
+        rows.append(
+            {
+                "indicator": pc.name,
+                "table": pc.address.split("/", 1)[0],
+                "address_pre2019": pc.address_for("pre2019") if "pre2019" in pc.versions else None,
+                "address_2019": pc.address if "2019" in pc.versions else None,
+                "address_2021": pc.address if "2021" in pc.versions else None,
+                "label_zh": pc.field.zh,
+                "description": pc.field.en,
+                "unit": pc.field.unit,
+                "dtype": _PANDAS[pc.field.kind],
+                "formula": _formula(pc),
+                "comparable": ok,
+                "comparability": why,
+            }
+        )
     return rows
 
 
 # --------------------------------------------------------------------------- the datasets
+
 
 def _rank(r: dict) -> tuple:
     return r.get("_rank") or (0, 0, 0, 0, r["report_id"])
@@ -862,10 +1490,21 @@ def settle_publishers(rows: list[dict]) -> None:
 
     for r in rows:
         reg = r.get("_region") or {}
-        pub = publisher_of(r.get("agency"), reg) or {"publisher_id": None, "publisher": None, "publisher_type": None,
-                                                      **region_codes(reg.get("code"))}
-        for k in ("publisher_id", "publisher", "publisher_type", "province_code", "city_code", "county_code",
-                  "township_code"):
+        pub = publisher_of(r.get("agency"), reg) or {
+            "publisher_id": None,
+            "publisher": None,
+            "publisher_type": None,
+            **region_codes(reg.get("code")),
+        }
+        for k in (
+            "publisher_id",
+            "publisher",
+            "publisher_type",
+            "province_code",
+            "city_code",
+            "county_code",
+            "township_code",
+        ):
             r[k] = pub.get(k)
         r["_parent_id"] = pub.get("parent_id")
         why = []
@@ -882,6 +1521,7 @@ def settle_publishers(rows: list[dict]) -> None:
 @dataclass(frozen=True)
 class PanelGroup:
     """One panel row: its key, the kept reports of the publisher and year, the best of them."""
+
     key: tuple
     reports: tuple  # report rows, by report_id
     pick: dict
@@ -892,10 +1532,16 @@ def _panel_groups(kept: list[dict]) -> list[PanelGroup]:
     whose publisher or year is unsettled has its own row."""
     groups: dict[tuple, list[dict]] = {}
     for r in kept:
-        key = (r["publisher_id"], r["year"]) if r.get("publisher_id") and r.get("year") is not None else ("", r["report_id"])
+        key = (
+            (r["publisher_id"], r["year"])
+            if r.get("publisher_id") and r.get("year") is not None
+            else ("", r["report_id"])
+        )
         groups.setdefault(key, []).append(r)
-    return [PanelGroup(k, tuple(sorted(groups[k], key=lambda r: r["report_id"])), min(groups[k], key=_rank))
-            for k in sorted(groups, key=lambda k: (k[0], str(k[1])))]
+    return [
+        PanelGroup(k, tuple(sorted(groups[k], key=lambda r: r["report_id"])), min(groups[k], key=_rank))
+        for k in sorted(groups, key=lambda k: (k[0], str(k[1])))
+    ]
 
 
 class PanelWriter:
@@ -965,9 +1611,20 @@ def _cross_year_splits(picks: dict) -> dict[str, dict]:
     return out
 
 
-def write_all(rows: list[dict], load, out: Path, *, parser_version: str, register: tuple[str, str] | None = None,
-              with_duckdb: bool = False, tick=None, years: tuple[int, int] | None = None, with_csv: bool = False,
-              with_sqlite: bool = False, cache_dir: Path | None = None) -> list[Path]:
+def write_all(
+    rows: list[dict],
+    load,
+    out: Path,
+    *,
+    parser_version: str,
+    register: tuple[str, str] | None = None,
+    with_duckdb: bool = False,
+    tick=None,
+    years: tuple[int, int] | None = None,
+    with_csv: bool = False,
+    with_sqlite: bool = False,
+    cache_dir: Path | None = None,
+) -> list[Path]:
     """Write every dataset of the contract under `out` from the report rows (one per distinct
     document, sorted by report_id, `status` decided) and `load(report_id) -> parse dict`.
     `years` (first, last): the years every register publisher is expected to report;
@@ -983,8 +1640,10 @@ def write_all(rows: list[dict], load, out: Path, *, parser_version: str, registe
 
     # one report at a time, in panel order (publisher, year, report): every row of a report
     # goes out before the next report is loaded, so memory does not grow with the corpus
-    builders = {x.name: TableBuilder(x, SECTIONS_ROW_GROUP if x is SECTIONS else ROW_GROUP_SIZE, out / x.path)
-                for x in ROW_DATASETS}
+    builders = {
+        x.name: TableBuilder(x, SECTIONS_ROW_GROUP if x is SECTIONS else ROW_GROUP_SIZE, out / x.path)
+        for x in ROW_DATASETS
+    }
     panel = PanelWriter(out)
     counts: dict[str, tuple[int, int]] = {}
     rowcache = RowCache(cache_dir) if cache_dir is not None else None
@@ -1047,8 +1706,11 @@ class RowCache:
         self.used: set[Path] = set()
 
     def path(self, r: dict, xsplit, xcheck) -> Path:
-        ctx = json.dumps([[r.get(k) for k in ROW_CONTEXT], sorted((xsplit or {}).items()), repr(xcheck)],
-                         ensure_ascii=False, default=repr)
+        ctx = json.dumps(
+            [[r.get(k) for k in ROW_CONTEXT], sorted((xsplit or {}).items()), repr(xcheck)],
+            ensure_ascii=False,
+            default=repr,
+        )
         k = hashlib.sha256(f"{r['sha256']}|{ctx}".encode()).hexdigest()
         p = self.dir / k[:2] / f"{k}.arrow"
         self.used.add(p)
@@ -1066,7 +1728,7 @@ class RowCache:
         batches, i = {}, 0
         for ds in ROW_DATASETS:
             schema = arrow_schema(ds.name)
-            cols = whole.columns[i:i + len(schema)]
+            cols = whole.columns[i : i + len(schema)]
             i += len(schema)
             n = meta["rows"][ds.name]
             # copied out of the file's batch (padded to its longest dataset): a slice would keep
@@ -1118,8 +1780,9 @@ def _rows_version() -> str:
     return h.hexdigest()[:16]
 
 
-def _report_rows(builders: dict, r: dict, load, xsplits: dict, xchecks: dict, counts: dict,
-                 rowcache: RowCache | None) -> dict[str, tuple]:
+def _report_rows(
+    builders: dict, r: dict, load, xsplits: dict, xchecks: dict, counts: dict, rowcache: RowCache | None
+) -> dict[str, tuple]:
     """A kept report's rows into `builders`, from the row cache when it holds them; returns
     its indicators' (value, status)."""
     rid = r["report_id"]
@@ -1179,15 +1842,26 @@ def _derived_rows(kept: list[dict], panel_rows: list[dict], years) -> dict[str, 
     with_parent = [r | {"parent_id": r.get("_parent_id")} for r in kept]
     cov, cov_sum = coverage_rows(kept, publisher_rows(with_parent, LIST_SEP), years)
     pubs = publisher_rows(with_parent, LIST_SEP, also=sorted({c["publisher_id"] for c in cov}))
-    return {"indicators": indicator_rows(), "publishers": pubs, "region_year": region_year_rows(panel_rows),
-            "coverage": cov, "coverage_summary": cov_sum}
+    return {
+        "indicators": indicator_rows(),
+        "publishers": pubs,
+        "region_year": region_year_rows(panel_rows),
+        "coverage": cov,
+        "coverage_summary": cov_sum,
+    }
 
 
-def _write_descriptions(out: Path, rows, kept, parser_version, register, with_duckdb, with_csv, with_sqlite) -> list[Path]:
+def _write_descriptions(
+    out: Path, rows, kept, parser_version, register, with_duckdb, with_csv, with_sqlite
+) -> list[Path]:
     """datapackage.json, data_dictionary.md and the other forms asked for."""
     written = []
-    extra = {"reports": len(rows), "kept": len(kept), "unsettled": sum(1 for r in kept if r.get("unsettled")),
-             "years": sorted({r["year"] for r in kept if r.get("year") is not None})}
+    extra = {
+        "reports": len(rows),
+        "kept": len(kept),
+        "unsettled": sum(1 for r in kept if r.get("unsettled")),
+        "years": sorted({r["year"] for r in kept if r.get("year") is not None}),
+    }
     p = out / "datapackage.json"
     write_json(descriptor(parser_version, register, extra, rows), p)
     written.append(p)
@@ -1213,15 +1887,39 @@ def _write_descriptions(out: Path, rows, kept, parser_version, register, with_du
 
 def _emit_cells(b: TableBuilder, r: dict, cells: list[dict]) -> None:
     units = template_units()
-    base = (r["report_id"], r.get("year"), r.get("division_code"), r.get("agency"), r.get("agency_id"),
-            r.get("publisher_id"), r.get("template"))
+    base = (
+        r["report_id"],
+        r.get("year"),
+        r.get("division_code"),
+        r.get("agency"),
+        r.get("agency_id"),
+        r.get("publisher_id"),
+        r.get("template"),
+    )
     for c in cells:
         a = c["address"]
         table, row, col = split_address(a)
         unit = c.get("unit") or units.get(a) or ("件" if table == "t3" else None)
-        b.add((*base, table, row, col, a, c.get("value"), unit, c.get("raw"), c.get("status"),
-               c.get("page"), c.get("line"), c.get("char_start"), c.get("char_end"), c.get("context"),
-               c.get("via") or c.get("source_via"), c.get("resolved_by")))
+        b.add(
+            (
+                *base,
+                table,
+                row,
+                col,
+                a,
+                c.get("value"),
+                unit,
+                c.get("raw"),
+                c.get("status"),
+                c.get("page"),
+                c.get("line"),
+                c.get("char_start"),
+                c.get("char_end"),
+                c.get("context"),
+                c.get("via") or c.get("source_via"),
+                c.get("resolved_by"),
+            )
+        )
 
 
 def _emit_checks(b: TableBuilder, rid: str, checks: list[dict], cross) -> tuple[int, int]:
@@ -1260,7 +1958,19 @@ def _emit_checks(b: TableBuilder, rid: str, checks: list[dict], cross) -> tuple[
                 note = c.get("note") or "no agency or year: cannot find the previous year's report"
             add((cid, c.get("subject"), None, None, None, note, c.get("strength") or "soft", "cross_year", prev))
             continue
-        add((cid, c.get("subject"), c.get("ok"), c.get("lhs"), c.get("rhs"), c.get("note"), c.get("strength"), "report", None))
+        add(
+            (
+                cid,
+                c.get("subject"),
+                c.get("ok"),
+                c.get("lhs"),
+                c.get("rhs"),
+                c.get("note"),
+                c.get("strength"),
+                "report",
+                None,
+            )
+        )
     for cid, group in by_id.items():
         if cid not in done:
             for x in group:
@@ -1289,7 +1999,7 @@ def write_duckdb(out: Path) -> Path:
     try:
         for ds in datasets():
             path = str((out / ds.path).resolve()).replace("'", "''")
-            con.execute(f'CREATE TABLE "{ds.name}" AS SELECT * FROM read_parquet(\'{path}\')')
+            con.execute(f"CREATE TABLE \"{ds.name}\" AS SELECT * FROM read_parquet('{path}')")
             comment = f"{ds.title_en} / {ds.title_zh}: one row per {ds.row}".replace("'", "''")
             con.execute(f"COMMENT ON TABLE \"{ds.name}\" IS '{comment}'")
         con.execute("CHECKPOINT")

@@ -16,6 +16,7 @@ Reports of the same agency and year whose numbers differ (a corrected re-publica
 departments that the parser named alike) are not merged: both stay kept, and the panel
 takes the best one for that agency-year.
 """
+
 from __future__ import annotations
 
 import re
@@ -92,13 +93,13 @@ def agency_key(agency: str | None, region: dict | None) -> str | None:
     for part in ("province", "city", "county", "township"):
         p = normalize_agency(region.get(part))
         if p and rest.startswith(p) and len(rest) > len(p):
-            rest = rest[len(p):]
+            rest = rest[len(p) :]
     return f"{code}:{rest}"
 
 
 def shingles(text: str, n: int = 4, limit: int = 20000) -> frozenset:
     s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))[:limit]
-    return frozenset(s[i:i + n] for i in range(max(0, len(s) - n + 1)))
+    return frozenset(s[i : i + n] for i in range(max(0, len(s) - n + 1)))
 
 
 def _jaccard(a: frozenset, b: frozenset) -> float:
@@ -176,8 +177,9 @@ def dedupe(cands: Iterable[Candidate], fingerprint: Callable[[str], Fingerprint]
             dups = tuple(c.report_id for c, _ in cl[1:])
             out[best.report_id] = Decision("kept", duplicates=dups)
             for c, why in cl[1:]:
-                out[c.report_id] = Decision("duplicate", best.report_id,
-                                            f"{why}; kept {best.report_id}: {_score(best)} vs {_score(c)}")
+                out[c.report_id] = Decision(
+                    "duplicate", best.report_id, f"{why}; kept {best.report_id}: {_score(best)} vs {_score(c)}"
+                )
     extra: dict[str, list[str]] = {}
     for rid, att in sorted(containers.items()):
         kept = out[att.report_id].duplicate_of or att.report_id

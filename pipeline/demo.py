@@ -12,6 +12,7 @@ register divisions, coverage of the simulated counties. One more site is fictiti
 (模拟县): its reports name no division the register knows and stay unsettled, which the
 summary says, so that a reader sees what an unsettled publisher looks like.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -35,13 +36,24 @@ def main(args) -> int:
     raw = out / "raw"
     err = Console(stderr=True)
     err.print(f"[bold]xxgk demo[/bold]: simulated portals on 127.0.0.1 → crawl → parse  (work dir {out})")
-    with Simulator(families=(*FAMILY_NAMES, "generic_offpath"), reports=8, per_page=5, faults=True,
-                   timeout_sleep=1.0) as sim:
+    with Simulator(
+        families=(*FAMILY_NAMES, "generic_offpath"), reports=8, per_page=5, faults=True, timeout_sleep=1.0
+    ) as sim:
         for s in sim.sites:
             err.print(f"  {s.family:12} {s.column_url}")
-        cfg = CrawlConfig(client=ClientConfig(delay=0.0, per_host=4, retries=3, backoff=0.05, read_timeout=0.5,
-                                              connect_timeout=1.0, max_bytes=300_000, contact="xxgk demo (offline)"),
-                          progress=sys.stderr.isatty())
+        cfg = CrawlConfig(
+            client=ClientConfig(
+                delay=0.0,
+                per_host=4,
+                retries=3,
+                backoff=0.05,
+                read_timeout=0.5,
+                connect_timeout=1.0,
+                max_bytes=300_000,
+                contact="xxgk demo (offline)",
+            ),
+            progress=sys.stderr.isatty(),
+        )
         summary = asyncio.run(crawl(sim.portals(), raw, cfg))
         families = {s.column_url: _site_label(s) for s in sim.sites}
         fictitious = [s.name for s in sim.sites if s.division is None]
@@ -49,11 +61,19 @@ def main(args) -> int:
 
     docs = list(iter_documents(raw))
     db = sqlite3.connect(raw / "crawl.sqlite")
-    blocked = Counter(r[0] for r in db.execute(
-        "SELECT p.column_url FROM frontier f JOIN portals p ON p.id=f.portal_id WHERE f.state='blocked'"))
-    found = Counter(r[0] for r in db.execute(
-        "SELECT p.column_url FROM frontier f JOIN portals p ON p.id=f.portal_id WHERE f.kind!='list' "
-        "AND f.meta NOT LIKE '%\"detail_url\"%'"))
+    blocked = Counter(
+        r[0]
+        for r in db.execute(
+            "SELECT p.column_url FROM frontier f JOIN portals p ON p.id=f.portal_id WHERE f.state='blocked'"
+        )
+    )
+    found = Counter(
+        r[0]
+        for r in db.execute(
+            "SELECT p.column_url FROM frontier f JOIN portals p ON p.id=f.portal_id WHERE f.kind!='list' "
+            "AND f.meta NOT LIKE '%\"detail_url\"%'"
+        )
+    )
     db.close()
     from pipeline.build import build
 
@@ -78,9 +98,17 @@ def _site_label(site) -> str:
     return f"{place}{' *' if site.division is None else ''}\t{site.family}"
 
 
-COLUMNS = (("found", "links"), ("documents", "fetched"), ("blocked", "blocked"), ("parsed", "reports"),
-           ("settled", "placed"), ("duplicates", "duplicates"), ("cells", "cells"),
-           ("failed_checks", "failed checks"), ("skipped", "skipped"))
+COLUMNS = (
+    ("found", "links"),
+    ("documents", "fetched"),
+    ("blocked", "blocked"),
+    ("parsed", "reports"),
+    ("settled", "placed"),
+    ("duplicates", "duplicates"),
+    ("cells", "cells"),
+    ("failed_checks", "failed checks"),
+    ("skipped", "skipped"),
+)
 
 
 def _site_rows(docs, found, blocked, sites: dict, reports) -> dict[str, Counter]:
@@ -110,8 +138,11 @@ def _site_rows(docs, found, blocked, sites: dict, reports) -> dict[str, Counter]
 
 
 def _table(rows: dict[str, Counter], Table):
-    t = Table(title="xxgk demo: simulated portals → crawl → build", header_style="bold",
-              caption="placed: reports placed at a register division; * a fictitious county the register does not know")
+    t = Table(
+        title="xxgk demo: simulated portals → crawl → build",
+        header_style="bold",
+        caption="placed: reports placed at a register division; * a fictitious county the register does not know",
+    )
     t.add_column("site", no_wrap=True, min_width=12)
     t.add_column("CMS", no_wrap=True)
     for _, head in COLUMNS:
@@ -137,25 +168,38 @@ def _print_datasets(clean: Path, res, reports, fictitious: list[str]) -> None:
     hard = int((failed.strength == "hard").sum())
     cross = int((failed.scope == "cross_year").sum())
     kept = reports[reports.status == "kept"]
-    print(f"datasets in {clean}: {len(reports)} documents -> {res.kept} reports ({res.duplicates} duplicates merged, "
-          f"{res.skipped} skipped: pages that hold no report, e.g. 详见附件 whose attachment is not fetched; "
-          f"{res.errors} errors); {int(kept.n_cells.sum())} cells; panel {len(panel)} publisher-years; "
-          f"failed checks: {hard} hard, {len(failed) - hard} soft")
+    print(
+        f"datasets in {clean}: {len(reports)} documents -> {res.kept} reports ({res.duplicates} duplicates merged, "
+        f"{res.skipped} skipped: pages that hold no report, e.g. 详见附件 whose attachment is not fetched; "
+        f"{res.errors} errors); {int(kept.n_cells.sum())} cells; panel {len(panel)} publisher-years; "
+        f"failed checks: {hard} hard, {len(failed) - hard} soft"
+    )
     if cross:
-        print(f"  {cross} of the failed checks compare one publisher's consecutive years (applications carried over, "
-              f"documents in force …): the simulator draws each report's figures on their own")
+        print(
+            f"  {cross} of the failed checks compare one publisher's consecutive years (applications carried over, "
+            f"documents in force …): the simulator draws each report's figures on their own"
+        )
     unsettled = kept[kept.unsettled.notna()]
-    odd = unsettled[~unsettled.publisher.fillna("").str.startswith(tuple(n.removesuffix("人民政府") for n in fictitious))]
-    print(f"places: {len(kept) - len(unsettled)} of {len(kept)} reports placed at a register division; "
-          f"{len(unsettled)} unsettled" + (f", from {'、'.join(fictitious)}, a fictitious site whose county the "
-                                           f"register does not know (on purpose)" if len(unsettled) and not len(odd)
-                                           else ""))
+    odd = unsettled[
+        ~unsettled.publisher.fillna("").str.startswith(tuple(n.removesuffix("人民政府") for n in fictitious))
+    ]
+    print(
+        f"places: {len(kept) - len(unsettled)} of {len(kept)} reports placed at a register division; "
+        f"{len(unsettled)} unsettled"
+        + (
+            f", from {'、'.join(fictitious)}, a fictitious site whose county the register does not know (on purpose)"
+            if len(unsettled) and not len(odd)
+            else ""
+        )
+    )
     if len(odd):
         print(f"  unsettled beyond the fictitious site: {', '.join(sorted(set(odd.publisher.fillna('?'))))}")
     if len(cov):
         counties = cov.groupby("county").agg(expected=("found", "size"), found=("found", "sum"))
         years = f"{int(cov.year.min())}–{int(cov.year.max())}"
-        print(f"coverage: {int(cov.found.sum())} of {len(cov)} expected publisher-years found in "
-              f"{len(counties)} counties ({'、'.join(f'{c} {int(r.found)}/{int(r.expected)}' for c, r in counties.iterrows())}): "
-              f"each county's government and townships in the register, {years}; a simulated site serves "
-              f"a few reports, departments are not expected")
+        print(
+            f"coverage: {int(cov.found.sum())} of {len(cov)} expected publisher-years found in "
+            f"{len(counties)} counties ({'、'.join(f'{c} {int(r.found)}/{int(r.expected)}' for c, r in counties.iterrows())}): "
+            f"each county's government and townships in the register, {years}; a simulated site serves "
+            f"a few reports, departments are not expected"
+        )

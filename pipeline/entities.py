@@ -26,13 +26,22 @@ the reports whose ``scope`` is not ``aggregate`` (a body's own work: a township'
 and its county government's report count different applications), and shows the
 aggregate reports (summaries of several bodies: 汇总…) beside them, never added in.
 """
+
 from __future__ import annotations
 
 from . import regions
 from .publishers import canonical_publisher
 
-REGION_INDICATORS = ("received_total", "granted_total", "partly_granted_total", "denied_total", "results_total",
-                     "review_total", "lit_direct_total", "lit_after_review_total")
+REGION_INDICATORS = (
+    "received_total",
+    "granted_total",
+    "partly_granted_total",
+    "denied_total",
+    "results_total",
+    "review_total",
+    "lit_direct_total",
+    "lit_after_review_total",
+)
 LEVEL_CODES = (("county", "county_code"), ("city", "city_code"), ("province", "province_code"))
 
 
@@ -63,16 +72,25 @@ def publisher_of(agency: str | None, region: dict | None) -> dict | None:
         code, _, body = pub.parent_key.partition(":")
         got = canonical_publisher(body, _register_region(code, body))
         parent = _pid(pub.parent_key, got.name if got else body)
-    return {"publisher_id": _pid(pub.key, pub.name), "publisher": pub.name, "publisher_type": pub.kind,
-            "parent_id": parent, "division_code": pub.division_code, **region_codes(pub.division_code)}
+    return {
+        "publisher_id": _pid(pub.key, pub.name),
+        "publisher": pub.name,
+        "publisher_type": pub.kind,
+        "parent_id": parent,
+        "division_code": pub.division_code,
+        **region_codes(pub.division_code),
+    }
 
 
 def _register_region(code: str, name: str) -> dict:
     """The region of a body at a register division, as the resolver would give it."""
     div = regions._index().by_code.get(code)
     level = regions.LEVELS.get(div.level) if div else None
-    return {"code": code, "level": level,
-            "agency_type": "street_office" if name.endswith("办事处") and level == "township" else None}
+    return {
+        "code": code,
+        "level": level,
+        "agency_type": "street_office" if name.endswith("办事处") and level == "township" else None,
+    }
 
 
 def register_publisher(code: str, name: str) -> dict | None:
@@ -85,8 +103,14 @@ def _parent_row(pid: str) -> dict:
     code, _, name = pid.partition("-")
     p = register_publisher(code, name)
     if p is None or p["publisher_id"] != pid:  # a parent the register cannot describe: name it only
-        return {"publisher_id": pid, "publisher": name, "publisher_type": None, "parent_id": None,
-                "division_code": code, **region_codes(code)}
+        return {
+            "publisher_id": pid,
+            "publisher": name,
+            "publisher_type": None,
+            "parent_id": None,
+            "division_code": code,
+            **region_codes(code),
+        }
     return p
 
 
@@ -100,9 +124,24 @@ def publisher_rows(kept: list[dict], sep: str = ";", also: list[str] = ()) -> li
         pid = r.get("publisher_id")
         if not pid:
             continue
-        p = pubs.setdefault(pid, {k: r.get(k) for k in ("publisher_id", "publisher", "publisher_type", "parent_id",
-                                                          "division_code", "province_code", "city_code",
-                                                          "county_code", "township_code")} | {"n_reports": 0})
+        p = pubs.setdefault(
+            pid,
+            {
+                k: r.get(k)
+                for k in (
+                    "publisher_id",
+                    "publisher",
+                    "publisher_type",
+                    "parent_id",
+                    "division_code",
+                    "province_code",
+                    "city_code",
+                    "county_code",
+                    "township_code",
+                )
+            }
+            | {"n_reports": 0},
+        )
         p["n_reports"] += 1
         names.setdefault(pid, {}).setdefault(r.get("year"), set()).add(r.get("agency") or "")
     todo = sorted({p["parent_id"] for p in pubs.values() if p.get("parent_id")} | set(also))
@@ -138,8 +177,18 @@ def region_year_rows(panel: list[dict]) -> list[dict]:
             code = r.get(key)
             if not code:
                 continue
-            a = acc.setdefault((level, code, r["year"]), {"n_own": 0, "n_aggregate": 0, "n_scope_unknown": 0,
-                                                          "own": {}, "agg": {}, "agg_ids": [], "missing": {}})
+            a = acc.setdefault(
+                (level, code, r["year"]),
+                {
+                    "n_own": 0,
+                    "n_aggregate": 0,
+                    "n_scope_unknown": 0,
+                    "own": {},
+                    "agg": {},
+                    "agg_ids": [],
+                    "missing": {},
+                },
+            )
             if aggregate:
                 a["n_aggregate"] += 1
                 a["agg_ids"].append(r["report_id"])
@@ -156,12 +205,19 @@ def region_year_rows(panel: list[dict]) -> list[dict]:
                 bucket[ind] = bucket.get(ind, 0) + v
     idx = regions._index()
     out = []
-    for (level, code, year) in sorted(acc, key=lambda k: (k[1], k[0], k[2])):
+    for level, code, year in sorted(acc, key=lambda k: (k[1], k[0], k[2])):
         a = acc[(level, code, year)]
         div = idx.by_code.get(code)
-        row = {"level": level, "region_code": code, "region": div.name if div else None, "year": year,
-               "n_own_reports": a["n_own"], "n_scope_unknown": a["n_scope_unknown"],
-               "n_aggregate_reports": a["n_aggregate"], "aggregate_report_ids": ";".join(sorted(a["agg_ids"])) or None}
+        row = {
+            "level": level,
+            "region_code": code,
+            "region": div.name if div else None,
+            "year": year,
+            "n_own_reports": a["n_own"],
+            "n_scope_unknown": a["n_scope_unknown"],
+            "n_aggregate_reports": a["n_aggregate"],
+            "aggregate_report_ids": ";".join(sorted(a["agg_ids"])) or None,
+        }
         for ind in REGION_INDICATORS:
             row[f"{ind}_own"] = a["own"].get(ind) if a["n_own"] else None
             row[f"{ind}_n_missing"] = a["missing"].get(ind, 0)

@@ -10,6 +10,7 @@
 Both are written from the parquet files just written, so they hold the same values; both
 are deterministic (same rows, same bytes).
 """
+
 from __future__ import annotations
 
 import os
@@ -42,8 +43,15 @@ def write_csv(out: Path) -> list[Path]:
         written.append(p)
     pkg = __import__("json").loads((out / "datapackage.json").read_text(encoding="utf-8"))
     for res in pkg["resources"]:
-        res.update({"path": f"{res['name']}.csv", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8-sig",
-                    "dialect": {"csv": {"delimiter": ",", "quoteChar": '"', "header": True}}})
+        res.update(
+            {
+                "path": f"{res['name']}.csv",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8-sig",
+                "dialect": {"csv": {"delimiter": ",", "quoteChar": '"', "header": True}},
+            }
+        )
     p = folder / "datapackage.json"
     D.write_json(pkg, p)
     written.append(p)
@@ -55,8 +63,13 @@ def _create(ds: D.Dataset) -> str:
     if ds.primary_key:
         cols.append("PRIMARY KEY (" + ", ".join(f'"{k}"' for k in ds.primary_key) + ")")
     for a, ref, b in ds.foreign_keys:
-        cols.append("FOREIGN KEY (" + ", ".join(f'"{k}"' for k in a) + f') REFERENCES "{ref}" ('
-                    + ", ".join(f'"{k}"' for k in b) + ")")
+        cols.append(
+            "FOREIGN KEY ("
+            + ", ".join(f'"{k}"' for k in a)
+            + f') REFERENCES "{ref}" ('
+            + ", ".join(f'"{k}"' for k in b)
+            + ")"
+        )
     return f'CREATE TABLE "{ds.name}" (\n  ' + ",\n  ".join(cols) + "\n)"
 
 

@@ -7,6 +7,7 @@ write as UTF-8. Every output gets `readable(name)` instead: valid UTF-8 kept as 
 byte that is not written ``\\xHH``; and, where the two differ, `raw_hex(name)`, the name's
 bytes in hex, so that nothing is lost.
 """
+
 from __future__ import annotations
 
 

@@ -28,6 +28,7 @@ prints (the 2019 ``made_new`` vs the 2021 ``issued`` …) are not comparable and
 (the template file's 2019 ↔ 2021 crosswalk); pre-2019 statistics follow no national
 template and are never comparable with them.
 """
+
 from __future__ import annotations
 
 import re
@@ -39,12 +40,17 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 # statistic that counts the same thing, with what differs. Only one-to-one concepts are
 # listed (pre-2019 litigation cases, for one, are 2019's two litigation rows together).
 PRE2019_SERIES = {
-    "t3/new_received/total": ("p/applications_received/value",
-                              "approximate: pre-2019 收到申请数 (some reports count the applications accepted, 受理)"),
+    "t3/new_received/total": (
+        "p/applications_received/value",
+        "approximate: pre-2019 收到申请数 (some reports count the applications accepted, 受理)",
+    ),
     "t3/granted/total": ("p/replies_granted/value", "approximate: pre-2019 同意公开答复数"),
     "t3/partially_granted/total": ("p/replies_partial/value", "approximate: pre-2019 同意部分公开答复数"),
-    "t3/denied/total": ("p/replies_denied/value", "approximate: pre-2019 不同意公开答复数 (grounds such as 非政府信息 "
-                        "and 信息不存在 are rows of their own before 2019, partly 无法提供 or 不予处理 after)"),
+    "t3/denied/total": (
+        "p/replies_denied/value",
+        "approximate: pre-2019 不同意公开答复数 (grounds such as 非政府信息 "
+        "and 信息不存在 are rows of their own before 2019, partly 无法提供 or 不予处理 after)",
+    ),
     "t4/review/total": ("p/admin_review_cases/value", "same: 行政复议数"),
     "t4/review/upheld": ("p/admin_review_cases.upheld/value", "same: 行政复议 维持"),
     "t4/review/corrected": ("p/admin_review_cases.corrected/value", "same: 行政复议 纠错"),
@@ -54,25 +60,45 @@ PRE2019_SERIES = {
 # whole dotted row keys (or their segments) -> short form; anything not listed is kept
 ROW_WORDS = {
     # table 三
-    "new_received": "received", "partially_granted": "partly_granted", "results_total": "results",
-    "denied.state_secret": "denied_secret", "denied.law_prohibited": "denied_law",
-    "denied.security_stability": "denied_security", "denied.third_party": "denied_3rd_party",
-    "denied.internal_affairs": "denied_internal", "denied.process_info": "denied_process",
-    "denied.enforcement_file": "denied_enforce", "denied.admin_query": "denied_query",
-    "unable.needs_creation": "unable_create", "unable.still_unclear": "unable_unclear",
-    "not_processed": "notproc", "publication": "published", "confirm_reissue": "reissue",
+    "new_received": "received",
+    "partially_granted": "partly_granted",
+    "results_total": "results",
+    "denied.state_secret": "denied_secret",
+    "denied.law_prohibited": "denied_law",
+    "denied.security_stability": "denied_security",
+    "denied.third_party": "denied_3rd_party",
+    "denied.internal_affairs": "denied_internal",
+    "denied.process_info": "denied_process",
+    "denied.enforcement_file": "denied_enforce",
+    "denied.admin_query": "denied_query",
+    "unable.needs_creation": "unable_create",
+    "unable.still_unclear": "unable_unclear",
+    "not_processed": "notproc",
+    "publication": "published",
+    "confirm_reissue": "reissue",
     "other.no_correction": "other_uncorrected",
     # table 二 (the article block is dropped: row keys are unique across blocks)
-    "other_admin_services": "other_services", "gov_procurement": "procurement",
+    "other_admin_services": "other_services",
+    "gov_procurement": "procurement",
     # pre-2019
-    "applications_received": "apps_received", "applications_closed": "apps_closed",
-    "applications_by_channel": "apps_via", "proactive_by_channel": "proactive_via",
-    "admin_review_cases": "review", "admin_litigation_cases": "litigation",
-    "denied_reasons": "denied", "meetings_training": "training",
-    "proactive_fulltext_rate": "proactive_fulltext", "security_stability": "security",
-    "nondisclosure": "nondisc", "online_interviews": "interviews",
-    "policy_interpretations": "policy_interp", "press_conferences": "press_conf",
-    "replies_already_public": "replies_public", "consultations": "consult", "budget.litigation": "budget_lit", "proactive_normative_docs": "proactive_norm_docs",
+    "applications_received": "apps_received",
+    "applications_closed": "apps_closed",
+    "applications_by_channel": "apps_via",
+    "proactive_by_channel": "proactive_via",
+    "admin_review_cases": "review",
+    "admin_litigation_cases": "litigation",
+    "denied_reasons": "denied",
+    "meetings_training": "training",
+    "proactive_fulltext_rate": "proactive_fulltext",
+    "security_stability": "security",
+    "nondisclosure": "nondisc",
+    "online_interviews": "interviews",
+    "policy_interpretations": "policy_interp",
+    "press_conferences": "press_conf",
+    "replies_already_public": "replies_public",
+    "consultations": "consult",
+    "budget.litigation": "budget_lit",
+    "proactive_normative_docs": "proactive_norm_docs",
 }
 COL_WORDS = {"fee_amount": "amount", "procurement_amount": "amount", "procurement_items": "items"}
 

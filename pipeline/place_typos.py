@@ -17,6 +17,7 @@ admits some pairs a reader would not confuse, so the extra corner (附角, the f
 agree too and a shared side of two bare corners (0, 0) does not count; the uniqueness rule
 above is what keeps a fix safe.
 """
+
 from __future__ import annotations
 
 MIN_FULL = 3  # full names shorter than this are too easily one glyph off something else
@@ -50,7 +51,7 @@ def typo_keys(name: str, kind: str) -> list[str]:
     not the suffix of a full name (市, 县, 镇 …); none for names too short to fix."""
     if len(name) < (MIN_FULL if kind == "full" else 2):
         return []
-    return [name[:j] + WILD + name[j + 1:] for j in range(len(name) - (kind == "full"))]
+    return [name[:j] + WILD + name[j + 1 :] for j in range(len(name) - (kind == "full"))]
 
 
 def _one_glyph_off(piece: str, kind: str) -> list[str]:
@@ -80,7 +81,7 @@ def fix_place_typo(name: str, within: frozenset = frozenset()) -> tuple[str, str
     hits: set[tuple[int, str, str]] = set()
     for i in range(len(name)):
         for n in range(min(idx.maxlen, len(name) - i), 1, -1):
-            piece = name[i:i + n]
+            piece = name[i : i + n]
             if piece in idx.full or piece in idx.short:
                 continue
             kinds = ["full"] if n >= MIN_FULL else []
@@ -96,4 +97,4 @@ def fix_place_typo(name: str, within: frozenset = frozenset()) -> tuple[str, str
     if len({(i, right) for i, _, right in hits}) != 1:
         return None
     i, piece, right = next(iter(hits))
-    return name[:i] + right + name[i + len(piece):], piece, right
+    return name[:i] + right + name[i + len(piece) :], piece, right

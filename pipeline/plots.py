@@ -10,12 +10,23 @@ with a warning. `use_cjk_font` puts the first installed CJK font of `CJK_FONTS` 
 matplotlib's sans-serif list, and fails with a clear message when the machine has none
 (`scripts/system-deps.sh` installs fonts-wqy-microhei).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
-             "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC", "AR PL UMing CN")
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Heiti SC",
+    "AR PL UMing CN",
+)
 
 
 def project_root(start: Path | None = None) -> Path:
@@ -34,8 +45,10 @@ def dataset_dir(path: str | Path) -> Path:
     if not p.is_absolute():
         p = project_root() / p
     if not (p / "reports.parquet").is_file():
-        raise FileNotFoundError(f"{p}: no reports.parquet — build it first (`xxgk demo --out data/demo` or "
-                                f"`xxgk build --out {path}`), or set DATA to a folder `xxgk build` wrote")
+        raise FileNotFoundError(
+            f"{p}: no reports.parquet — build it first (`xxgk demo --out data/demo` or "
+            f"`xxgk build --out {path}`), or set DATA to a folder `xxgk build` wrote"
+        )
     return p
 
 
@@ -51,8 +64,10 @@ def use_cjk_font() -> str:
             matplotlib.rcParams["font.family"] = "sans-serif"
             matplotlib.rcParams["axes.unicode_minus"] = False  # CJK fonts often lack U+2212
             return name
-    raise RuntimeError("no CJK font installed for matplotlib (one of: " + ", ".join(CJK_FONTS) + "); "
-                       "on Debian: apt-get install fonts-wqy-microhei")
+    raise RuntimeError(
+        "no CJK font installed for matplotlib (one of: " + ", ".join(CJK_FONTS) + "); "
+        "on Debian: apt-get install fonts-wqy-microhei"
+    )
 
 
 def save(fig, name: str, folder: str | Path | None) -> Path | None:

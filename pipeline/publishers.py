@@ -21,6 +21,7 @@ forms spelt out), and gives:
 Non-register zones (综合实验区, 开发区, 片区 …) stay at the division the resolver placed them at;
 their bodies keep the zone's name in `body`, so that two zones at one county stay apart.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,8 +31,11 @@ from pipeline.dedupe import normalize_agency
 from pipeline.regions import _index, short_name, zones
 
 # short forms of a body's name, spelt out
-_BODY_FORMS = ((re.compile(r"(?<!人民)政府$"), "人民政府"), (re.compile(r"管委会$"), "管理委员会"),
-               (re.compile(r"街道办$"), "街道办事处"))
+_BODY_FORMS = (
+    (re.compile(r"(?<!人民)政府$"), "人民政府"),
+    (re.compile(r"管委会$"), "管理委员会"),
+    (re.compile(r"街道办$"), "街道办事处"),
+)
 _GOVERNMENT_BODY = re.compile(r"^(?:人民政府|行政公署|办事处|街道办事处|管理委员会)$")
 _PLACEHOLDER = ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")
 
@@ -72,7 +76,7 @@ def _strip_divisions(name: str, path: list) -> tuple[str, str]:
             if s:
                 forms.append(s)
             for f in forms:
-                after = rest[len(f):]
+                after = rest[len(f) :]
                 # a short form counts only before a body word (平潭 of 平潭综合实验区 is the zone's)
                 if rest.startswith(f) and (f == d.name or re.match(r"(?:人民政府|政府|$)", after)):
                     prefix += f
@@ -114,7 +118,9 @@ def canonical_publisher(agency: str | None, region=None) -> Publisher | None:
     idx = _index()
     if not code or code not in idx.paths:
         body = _spell_out(name)
-        return Publisher(body, body, body, "", None, None, None, _kind(body, reg, None), (zones(name) or [None])[0], None)
+        return Publisher(
+            body, body, body, "", None, None, None, _kind(body, reg, None), (zones(name) or [None])[0], None
+        )
     path = list(idx.paths[code])
     div = path[-1]
     prefix, rest = _strip_divisions(name, path)
@@ -134,14 +140,23 @@ def canonical_publisher(agency: str | None, region=None) -> Publisher | None:
         readable = div.name  # a township the register lacks: its county, then its own name
     else:
         readable = _readable_prefix(path)
-    return Publisher(f"{code}:{body}", readable + body, body, prefix, code, div.name,
-                     {1: "province", 2: "city", 3: "county", 4: "township"}[div.level], kind, zone,
-                     _parent_key(code, body, kind, zone, path))
+    return Publisher(
+        f"{code}:{body}",
+        readable + body,
+        body,
+        prefix,
+        code,
+        div.name,
+        {1: "province", 2: "city", 3: "county", 4: "township"}[div.level],
+        kind,
+        zone,
+        _parent_key(code, body, kind, zone, path),
+    )
 
 
 def _kind(body: str, reg: dict, zone: str | None) -> str:
     if zone:
-        rest = body[body.find(zone) + len(zone):] if zone in body else body
+        rest = body[body.find(zone) + len(zone) :] if zone in body else body
         return "zone" if _GOVERNMENT_BODY.match(rest) or rest in ("", "党工委") else "zone_agency"
     atype = reg.get("agency_type")
     if atype == "street_office" or body.endswith("街道办事处"):

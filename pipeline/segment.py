@@ -14,6 +14,7 @@ Han characters, letters, digits and ``+#&._%-``; whitespace; anything else one c
 a time), the same word graph (DAG) and the same best route by log frequency, and single
 letters or digits joined as jieba joins them. A test checks the two agree on register names.
 """
+
 from __future__ import annotations
 
 import re
@@ -80,7 +81,7 @@ class Segmenter:
                 if f:
                     ends.append(i)
                 i += 1
-                frag = s[k:i + 1]
+                frag = s[k : i + 1]
             dag[k] = ends or [k]
         return dag
 
@@ -89,7 +90,7 @@ class Segmenter:
         n = len(s)
         route = {n: (0, 0)}
         for i in range(n - 1, -1, -1):
-            route[i] = max((log(self.freq(s[i:x + 1]) or 1) - self._logtotal + route[x + 1][0], x) for x in dag[i])
+            route[i] = max((log(self.freq(s[i : x + 1]) or 1) - self._logtotal + route[x + 1][0], x) for x in dag[i])
         x, buf = 0, ""
         while x < n:
             y = route[x][1] + 1

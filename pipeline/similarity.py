@@ -57,6 +57,7 @@ and add a dependency for twenty lines.
                 # similarity.parquet and fills reports.boilerplate_share
     similar_texts(a, b)  # two texts directly: .score, .passages, .share_a, .share_b
 """
+
 from __future__ import annotations
 
 import bisect
@@ -107,6 +108,7 @@ def _mix(z: np.ndarray) -> np.ndarray:
 
 
 # =============================================================================== tokens
+
 
 @cache
 def _tokenizer():
@@ -164,6 +166,7 @@ def template_words() -> frozenset[str]:
 @dataclass(frozen=True)
 class Tokens:
     """A text's comparable tokens with their character spans in the text."""
+
     words: tuple[str, ...]
     start: np.ndarray  # int64, character offset of each token
     end: np.ndarray
@@ -229,6 +232,7 @@ class Fingerprint:
     """What a report is compared by: its tokens' character spans (not the words: a million
     fingerprints must fit in memory), the hash of the shingle starting at each token (in
     order), the sorted distinct shingles and their MinHash signature."""
+
     start: np.ndarray  # int32, character offset of each token
     end: np.ndarray
     seq: np.ndarray  # uint64, one per shingle position
@@ -260,7 +264,7 @@ def fingerprint(text: str) -> Fingerprint:
         return Fingerprint(start, end, empty, empty, np.full(NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64))
     seq = np.zeros(n, dtype=np.uint64)
     for j in range(SHINGLE):
-        seq = _mix(seq ^ hs[j:j + n])
+        seq = _mix(seq ^ hs[j : j + n])
     shingles = np.unique(seq)
     return Fingerprint(start, end, seq, shingles, _signature(shingles))
 
@@ -268,12 +272,13 @@ def fingerprint(text: str) -> Fingerprint:
 def _signature(shingles: np.ndarray, chunk: int = 4096) -> np.ndarray:
     sig = np.full(NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64)
     for i in range(0, len(shingles), chunk):  # bounded memory for very long texts
-        part = _mix(shingles[None, i:i + chunk] ^ _SEEDS[:, None]).min(axis=1)
+        part = _mix(shingles[None, i : i + chunk] ^ _SEEDS[:, None]).min(axis=1)
         np.minimum(sig, part, out=sig)
     return sig
 
 
 # =============================================================================== comparison
+
 
 @dataclass(frozen=True)
 class Comparison:
@@ -336,9 +341,11 @@ def char_passages(a: Fingerprint, b: Fingerprint, c: Comparison) -> str | None:
 
 # =============================================================================== which pairs
 
+
 @dataclass(frozen=True, slots=True)
 class Item:
     """One kept report as the comparison needs it (a million of them are held: no dict)."""
+
     report_id: str
     publisher: str | None
     region: tuple | None  # (province, city, county) names, the last set ones only
@@ -352,7 +359,7 @@ def lsh_candidates(sigs: list[np.ndarray]) -> set[tuple[int, int]]:
         return out
     m = np.stack(sigs)
     for b in range(BANDS):
-        band = m[:, b * ROWS:(b + 1) * ROWS]
+        band = m[:, b * ROWS : (b + 1) * ROWS]
         buckets: dict[bytes, list[int]] = {}
         for i, row in enumerate(band):
             buckets.setdefault(row.tobytes(), []).append(i)
@@ -462,9 +469,13 @@ class FingerprintSpill:
         self._f.seek(off)
         buf = self._f.read(8 * n + 8 * m + 8 * k)
         sig = self.signatures[rid]
-        fp = Fingerprint(np.frombuffer(buf, np.int32, n, 0), np.frombuffer(buf, np.int32, n, 4 * n),
-                         np.frombuffer(buf, np.uint64, m, 8 * n), np.frombuffer(buf, np.uint64, k, 8 * n + 8 * m),
-                         sig if sig is not None else _NO_SIGNATURE)
+        fp = Fingerprint(
+            np.frombuffer(buf, np.int32, n, 0),
+            np.frombuffer(buf, np.int32, n, 4 * n),
+            np.frombuffer(buf, np.uint64, m, 8 * n),
+            np.frombuffer(buf, np.uint64, k, 8 * n + 8 * m),
+            sig if sig is not None else _NO_SIGNATURE,
+        )
         self._loaded[rid] = fp
         if len(self._loaded) > self._keep:
             self._loaded.popitem(last=False)
@@ -485,8 +496,9 @@ _NO_SIGNATURE = np.full(NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64)
 _NO_SIGNATURE.flags.writeable = False
 
 
-def compare_shard(items: list[Item], texts: Mapping[str, str],
-                  spill_dir: Path | str | None = None) -> tuple[list[dict], dict[str, float]]:
+def compare_shard(
+    items: list[Item], texts: Mapping[str, str], spill_dir: Path | str | None = None
+) -> tuple[list[dict], dict[str, float]]:
     """Similarity rows (see `SIMILARITY` in pipeline.datasets) and each compared report's
     boilerplate_share, for the items of one shard (or any set of items: pairs never leave it).
     Each text is read from `texts` once, fingerprinted and let go; the fingerprints wait in a
@@ -509,10 +521,20 @@ def compare_shard(items: list[Item], texts: Mapping[str, str],
             covered.setdefault(a, []).extend((p[0], p[1]) for p in c.passages)
             if rel == "same_region":
                 covered.setdefault(b, []).extend((p[2], p[3]) for p in c.passages)
-            rows.append({"report_id": a, "other_report_id": b, "relation": rel, "year": year[a],
-                         "other_year": year[b], "score": round(c.score, 6), "share": round(c.share_a, 6),
-                         "other_share": round(c.share_b, 6), "n_passages": len(c.passages),
-                         "passages": char_passages(fa, fb, c)})
+            rows.append(
+                {
+                    "report_id": a,
+                    "other_report_id": b,
+                    "relation": rel,
+                    "year": year[a],
+                    "other_year": year[b],
+                    "score": round(c.score, 6),
+                    "share": round(c.share_a, 6),
+                    "other_share": round(c.share_b, 6),
+                    "n_passages": len(c.passages),
+                    "passages": char_passages(fa, fb, c),
+                }
+            )
         share = {rid: _share(fps, rid, covered.get(rid)) for rid, s in sig.items() if s is not None}
     return rows, share
 
@@ -532,6 +554,7 @@ def _estimate(a: np.ndarray, b: np.ndarray) -> float:
 
 
 # =============================================================================== texts on disk
+
 
 class TextStore(Mapping):
     """Report texts in a file on disk, by report id: the similarity step reads them one at a
@@ -603,6 +626,7 @@ def _shard_job(job: tuple) -> tuple[int, tuple[list[dict], dict[str, float]]]:
 
 # =============================================================================== all shards
 
+
 @cache
 def version() -> str:
     """What decides a shard's result besides its texts: this module's code, the template
@@ -626,8 +650,10 @@ class ShardCache:
         self.used: set[Path] = set()
 
     def key(self, shard: list[Item], digest: dict[str, str]) -> Path:
-        items = [[it.report_id, it.publisher, list(it.region) if it.region else None, it.year, digest.get(it.report_id)]
-                 for it in shard]
+        items = [
+            [it.report_id, it.publisher, list(it.region) if it.region else None, it.year, digest.get(it.report_id)]
+            for it in shard
+        ]
         k = hashlib.sha256(json.dumps(items, ensure_ascii=False).encode()).hexdigest()
         p = self.dir / k[:2] / f"{k}.json.gz"
         self.used.add(p)
@@ -660,8 +686,13 @@ class ShardCache:
                     p.unlink(missing_ok=True)
 
 
-def shard_results(items: list[Item], texts: Mapping[str, str], workers: int = 1, cache_dir: Path | None = None,
-                  spill_dir: Path | str | None = None) -> Iterator[tuple[list[dict], dict[str, float]]]:
+def shard_results(
+    items: list[Item],
+    texts: Mapping[str, str],
+    workers: int = 1,
+    cache_dir: Path | None = None,
+    spill_dir: Path | str | None = None,
+) -> Iterator[tuple[list[dict], dict[str, float]]]:
     """`compare_shard`'s result for every shard, one at a time as they are ready (in no set
     order), in `workers` processes. `texts`: any mapping, or a `TextStore` (each worker then
     reads its shard's texts from the file); `cache_dir` (with a TextStore): shard results are
@@ -686,8 +717,9 @@ def shard_results(items: list[Item], texts: Mapping[str, str], workers: int = 1,
         cache_.prune()
 
 
-def _compare_shards(todo: list[tuple[int, list[Item]]], texts: Mapping[str, str], store: TextStore | None,
-                    workers: int, spill_dir) -> Iterator[tuple[int, tuple[list[dict], dict[str, float]]]]:
+def _compare_shards(
+    todo: list[tuple[int, list[Item]]], texts: Mapping[str, str], store: TextStore | None, workers: int, spill_dir
+) -> Iterator[tuple[int, tuple[list[dict], dict[str, float]]]]:
     if not (workers > 1 and len(todo) > 1):
         for i, shard in todo:  # texts read one at a time from the mapping itself
             yield i, compare_shard(shard, texts, spill_dir)
@@ -699,8 +731,15 @@ def _compare_shards(todo: list[tuple[int, list[Item]]], texts: Mapping[str, str]
 
     def job(i: int, shard: list[Item]) -> tuple:
         if store is not None:
-            return i, shard, (str(store.path), {it.report_id: store.index[it.report_id] for it in shard
-                                                if it.report_id in store.index}), spill_dir
+            return (
+                i,
+                shard,
+                (
+                    str(store.path),
+                    {it.report_id: store.index[it.report_id] for it in shard if it.report_id in store.index},
+                ),
+                spill_dir,
+            )
         return i, shard, {it.report_id: texts.get(it.report_id) or "" for it in shard}, spill_dir
 
     ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
@@ -710,8 +749,9 @@ def _compare_shards(todo: list[tuple[int, list[Item]]], texts: Mapping[str, str]
         yield from pool.imap_unordered(_shard_job, (job(i, sh) for i, sh in todo), chunksize=chunk)
 
 
-def compare_all(items: list[Item], texts: Mapping[str, str], workers: int = 1,
-                cache_dir: Path | None = None) -> tuple[list[dict], dict[str, float]]:
+def compare_all(
+    items: list[Item], texts: Mapping[str, str], workers: int = 1, cache_dir: Path | None = None
+) -> tuple[list[dict], dict[str, float]]:
     """Every shard's rows (sorted by pair) and shares at once, for users and tests; the
     build streams them instead (`write`)."""
     rows: list[dict] = []
@@ -723,6 +763,7 @@ def compare_all(items: list[Item], texts: Mapping[str, str], workers: int = 1,
 
 
 # =============================================================================== the build's hook
+
 
 def store_texts(sections_path: Path, store: TextStore, batch: int = 2048) -> None:
     """Each report's text into `store`, read from a sections file (or folder of files) batch by
@@ -772,8 +813,14 @@ def read_items(reports_path: Path, batch: int = 8192) -> list[Item]:
                 continue
             p, y = col[pub][k], col["year"][k]
             region = region_of(col["province"][k], col["city"][k], col["county"][k])
-            out.append(Item(col["report_id"][k], one.setdefault(p, p) if isinstance(p, str) else None,
-                            one.setdefault(region, region), None if y is None else int(y)))
+            out.append(
+                Item(
+                    col["report_id"][k],
+                    one.setdefault(p, p) if isinstance(p, str) else None,
+                    one.setdefault(region, region),
+                    None if y is None else int(y),
+                )
+            )
     f.close()
     return out
 
@@ -790,7 +837,7 @@ class RowSpill:
         from pipeline import datasets as D
 
         self.dir = Path(tempfile.mkdtemp(prefix=".similarity-rows-", dir=directory))
-        self.bounds = ids[self.BUCKET::self.BUCKET]  # sorted: the first id of each file but the first
+        self.bounds = ids[self.BUCKET :: self.BUCKET]  # sorted: the first id of each file but the first
         self.schema = D.arrow_schema(D.SIMILARITY.name)
         self.held: dict[int, list[dict]] = {}
         self.n_held = 0
@@ -902,8 +949,9 @@ def write(out: str | Path, workers: int = 1, cache_dir: Path | None = None) -> P
     try:
         store_texts(out / D.SECTIONS.path, store)
         with RowSpill(out, ids) as spill:
-            for rows, got in shard_results(items, store, workers=workers if len(items) >= POOL_MIN else 1,
-                                           cache_dir=cache_dir, spill_dir=out):
+            for rows, got in shard_results(
+                items, store, workers=workers if len(items) >= POOL_MIN else 1, cache_dir=cache_dir, spill_dir=out
+            ):
                 spill.add(rows)
                 for rid, v in got.items():
                     share[bisect.bisect_left(ids, rid)] = v

@@ -16,6 +16,7 @@ prints, each as a small table:
 A file the folder lacks (an older build, no similarity yet) leaves its table out with a
 note; an empty folder is an error. `summarize(dir)` returns the text, `main` prints it.
 """
+
 from __future__ import annotations
 
 import io
@@ -52,12 +53,15 @@ def _by_year_template(reports) -> list:
     kept = reports[reports["status"] == "kept"]
     out = []
     status = reports["status"].value_counts()
-    out.append("documents: " + ", ".join(f"{int(status.get(s, 0))} {s}" for s in ("kept", "duplicate", "skipped", "error")))
+    out.append(
+        "documents: " + ", ".join(f"{int(status.get(s, 0))} {s}" for s in ("kept", "duplicate", "skipped", "error"))
+    )
     if not len(kept):
         return out
     years = kept["year"].astype("Int64").astype(object).where(kept["year"].notna(), "?")
-    tab = kept.assign(_y=years.astype(str)).pivot_table(index="_y", columns="template", values="report_id",
-                                                        aggfunc="count", fill_value=0)
+    tab = kept.assign(_y=years.astype(str)).pivot_table(
+        index="_y", columns="template", values="report_id", aggfunc="count", fill_value=0
+    )
     heads = ["year"] + [str(c) for c in tab.columns] + ["total"]
     rows = [[y] + [int(v) for v in tab.loc[y]] + [int(tab.loc[y].sum())] for y in tab.index]
     rows.append(["total"] + [int(tab[c].sum()) for c in tab.columns] + [int(tab.values.sum())])
@@ -80,8 +84,9 @@ def _coverage(cov, reports) -> list:
     for p, grp in sorted(g, key=lambda kv: str(kv[0])):
         n, found = len(grp), int(grp["found"].fillna(False).astype(bool).sum())
         rows.append([p, grp["county_code"].nunique(), n, found, f"{100 * found / n:.0f}%"])
-    return [_table("coverage by province (publisher-years)", ["province", "counties", "expected", "found", "share"],
-                   rows)]
+    return [
+        _table("coverage by province (publisher-years)", ["province", "counties", "expected", "found", "share"], rows)
+    ]
 
 
 def _checks(checks, reports) -> list:
@@ -92,8 +97,10 @@ def _checks(checks, reports) -> list:
         return [f"failed checks: none of {len(checks)} checks fails"]
     hard = failed[failed["strength"] == "hard"]
     kept = int((reports["status"] == "kept").sum())
-    head = (f"failed checks: {len(failed)} of {len(checks)} ({len(hard)} hard); {hard['report_id'].nunique()} of "
-            f"{kept} kept reports fail a hard identity")
+    head = (
+        f"failed checks: {len(failed)} of {len(checks)} ({len(hard)} hard); {hard['report_id'].nunique()} of "
+        f"{kept} kept reports fail a hard identity"
+    )
     g = failed.groupby(["strength", "id"]).agg(n=("report_id", "size"), reports=("report_id", "nunique")).reset_index()
     g = g.sort_values(["strength", "n", "id"], ascending=[True, False, True]).head(TOP)
     rows = [[r.id, r.strength, int(r.n), int(r.reports)] for r in g.itertuples()]
@@ -106,15 +113,24 @@ def _unresolved(cells, reports) -> list:
     un = cells[cells["status"] == "unresolved"]
     kept = int((reports["status"] == "kept").sum())
     without = kept - cells["report_id"].nunique()  # a page that only links its attachment has no cells
-    head = (f"unresolved cells: {len(un)} of {len(cells)} cells, in {un['report_id'].nunique()} of "
-            f"{kept} kept reports" + (f" ({without} with no cells)" if without > 0 else "")
-            + " (left unresolved rather than guessed)")
+    head = (
+        f"unresolved cells: {len(un)} of {len(cells)} cells, in {un['report_id'].nunique()} of "
+        f"{kept} kept reports"
+        + (f" ({without} with no cells)" if without > 0 else "")
+        + " (left unresolved rather than guessed)"
+    )
     if not len(un):
         return [head]
     top = un.groupby("address").agg(n=("report_id", "size"), reports=("report_id", "nunique")).reset_index()
     top = top.sort_values(["n", "address"], ascending=[False, True]).head(TOP)
-    return [head, _table("addresses most often unresolved", ["address", "cells", "reports"],
-                         [[r.address, int(r.n), int(r.reports)] for r in top.itertuples()])]
+    return [
+        head,
+        _table(
+            "addresses most often unresolved",
+            ["address", "cells", "reports"],
+            [[r.address, int(r.n), int(r.reports)] for r in top.itertuples()],
+        ),
+    ]
 
 
 def _copied(reports, sim) -> list:
@@ -123,10 +139,15 @@ def _copied(reports, sim) -> list:
     kept = reports[(reports["status"] == "kept") & reports["boilerplate_share"].notna()]
     if not len(kept):
         return ["copied text: no report with text to compare"]
-    head = (f"copied text: {len(sim)} similar pairs; mean boilerplate share "
-            f"{100 * float(kept['boilerplate_share'].mean()):.0f}% over {len(kept)} reports")
-    top = kept[kept["boilerplate_share"] > 0].sort_values(["boilerplate_share", "report_id"],
-                                                         ascending=[False, True]).head(TOP)
+    head = (
+        f"copied text: {len(sim)} similar pairs; mean boilerplate share "
+        f"{100 * float(kept['boilerplate_share'].mean()):.0f}% over {len(kept)} reports"
+    )
+    top = (
+        kept[kept["boilerplate_share"] > 0]
+        .sort_values(["boilerplate_share", "report_id"], ascending=[False, True])
+        .head(TOP)
+    )
     if not len(top):
         return [head]
     best: dict[str, tuple] = {}  # report -> (share of its text, other report, relation, score)
@@ -142,10 +163,19 @@ def _copied(reports, sim) -> list:
     for r in top.itertuples():
         b = best.get(r.report_id)
         what = "" if b is None else f"{b[1]} {agency.get(b[1]) or '?'} ({b[2]}, {100 * b[0]:.0f}% of its text)"
-        rows.append([r.report_id, r.agency if isinstance(r.agency, str) else "?",
-                     "?" if r.year is None or r.year != r.year else int(r.year), f"{100 * r.boilerplate_share:.0f}%", what])
-    return [head, _table("most copied reports", ["report", "agency", "year", "copied", "copies most from"], rows,
-                         right=(2, 3))]
+        rows.append(
+            [
+                r.report_id,
+                r.agency if isinstance(r.agency, str) else "?",
+                "?" if r.year is None or r.year != r.year else int(r.year),
+                f"{100 * r.boilerplate_share:.0f}%",
+                what,
+            ]
+        )
+    return [
+        head,
+        _table("most copied reports", ["report", "agency", "year", "copied", "copies most from"], rows, right=(2, 3)),
+    ]
 
 
 def summarize(folder: str | Path, width: int = 110) -> str:
@@ -163,8 +193,13 @@ def summarize(folder: str | Path, width: int = 110) -> str:
     buf = io.StringIO()
     con = Console(file=buf, width=width, highlight=False, color_system=None, soft_wrap=False)
     con.print(f"xxgk summary of {folder}")
-    for part in (_by_year_template(reports), _coverage(cov, reports), _checks(checks, reports), _unresolved(cells, reports),
-                 _copied(reports, sim)):
+    for part in (
+        _by_year_template(reports),
+        _coverage(cov, reports),
+        _checks(checks, reports),
+        _unresolved(cells, reports),
+        _copied(reports, sim),
+    ):
         con.print()
         for x in part:
             for y in x if isinstance(x, tuple) else (x,):

@@ -23,13 +23,22 @@ status              value
 ``resolved_cross_year`` marks a value of a row the report alone left ambiguous, settled
 by the build from the publisher's neighbouring year (`pipeline.crossyear`).
 """
+
 from __future__ import annotations
 
 from parsers.identities import blank_is_total, row_sums
 from parsers.templates import latest, template, versions
 
-STATUSES = ("number", "blank_as_zero", "blank", "derived", "unresolved", "unit_unknown", "absent",
-            "resolved_cross_year")
+STATUSES = (
+    "number",
+    "blank_as_zero",
+    "blank",
+    "derived",
+    "unresolved",
+    "unit_unknown",
+    "absent",
+    "resolved_cross_year",
+)
 # which status a derived value without a value takes from its parts: the first one found
 _WORST = ("unresolved", "unit_unknown", "absent", "blank", "blank_as_zero")
 

@@ -25,6 +25,7 @@ It returns a :class:`FetchResult` for every call and never raises for network er
 Decoding helpers (:func:`decode_html`) live here too because charset rules are about
 HTTP, not about any CMS.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -45,6 +46,7 @@ try:  # httpcore tries `import sniffio` on every request; a failed import is not
     import sniffio  # noqa: F401  # path search each time, so remember the failure once
 except ImportError:
     import sys as _sys
+
     _sys.modules.setdefault("sniffio", None)
 
 from . import __version__ as _VERSION
@@ -87,6 +89,7 @@ class ClientConfig:
 @dataclass
 class Attempt:
     """One HTTP exchange (or failed try) as logged in the crawl database."""
+
     url: str
     method: str
     status: int | None
@@ -114,8 +117,12 @@ class FetchResult:
 
     @property
     def ok(self) -> bool:
-        return self.error is None and self.challenge is None and self.status is not None and (
-            200 <= self.status < 300 or self.status == 304)
+        return (
+            self.error is None
+            and self.challenge is None
+            and self.status is not None
+            and (200 <= self.status < 300 or self.status == 304)
+        )
 
     @property
     def not_modified(self) -> bool:
@@ -233,8 +240,16 @@ def detect_challenge(status: int | None, headers: dict, body: bytes, url: str = 
 # -------------------------------------------------------------------------- charset
 
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*['\"]?\s*([A-Za-z0-9_\-]+)", re.I)
-_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030",
-            "cp936": "gb18030", "utf8": "utf-8", "unicode": "utf-8", "big5": "big5hkscs"}
+_ALIASES = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "gb_2312-80": "gb18030",
+    "cp936": "gb18030",
+    "utf8": "utf-8",
+    "unicode": "utf-8",
+    "big5": "big5hkscs",
+}
 
 
 def _norm_charset(cs: str | None) -> str | None:
@@ -244,6 +259,7 @@ def _norm_charset(cs: str | None) -> str | None:
     cs = _ALIASES.get(cs, cs)
     try:
         import codecs
+
         codecs.lookup(cs)
     except LookupError:
         return None
@@ -382,7 +398,9 @@ class _TooLarge(Exception):
 class PoliteClient:
     """``async with PoliteClient(cfg) as c: r = await c.fetch(url, domains={...})``."""
 
-    def __init__(self, config: ClientConfig | None = None, on_attempt: Callable[[Attempt, bytes | None], None] | None = None):
+    def __init__(
+        self, config: ClientConfig | None = None, on_attempt: Callable[[Attempt, bytes | None], None] | None = None
+    ):
         self.cfg = config or ClientConfig()
         self.on_attempt = on_attempt
         self._hosts: dict[str, _Host] = {}
@@ -406,12 +424,21 @@ class PoliteClient:
         c = self._clients.get(verify)
         if c is None:
             timeout = httpx.Timeout(self.cfg.read_timeout, connect=self.cfg.connect_timeout)
-            limits = httpx.Limits(max_connections=self.cfg.max_connections,
-                                  max_keepalive_connections=self.cfg.max_connections)
-            kw = dict(timeout=timeout, limits=limits, follow_redirects=False, verify=verify,
-                      headers={"User-Agent": self.cfg.ua(), "Accept-Language": "zh-CN,zh;q=0.9",
-                               "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-                               "Accept-Encoding": "gzip, deflate"})
+            limits = httpx.Limits(
+                max_connections=self.cfg.max_connections, max_keepalive_connections=self.cfg.max_connections
+            )
+            kw = dict(
+                timeout=timeout,
+                limits=limits,
+                follow_redirects=False,
+                verify=verify,
+                headers={
+                    "User-Agent": self.cfg.ua(),
+                    "Accept-Language": "zh-CN,zh;q=0.9",
+                    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+                    "Accept-Encoding": "gzip, deflate",
+                },
+            )
             if self.cfg.proxy:
                 kw["proxy"] = self.cfg.proxy
             c = httpx.AsyncClient(**kw)
@@ -454,8 +481,16 @@ class PoliteClient:
     async def _load_robots(self, url: str, h: _Host) -> _Robots:
         p = urlsplit(url)
         robots_url = urlunsplit((p.scheme, p.netloc, "/robots.txt", "", ""))
-        r = await self._fetch(robots_url, "GET", None, {}, {registrable_domain(p.hostname or "")},
-                              robots_check=False, challenge_check=False, max_bytes=512 * 1024)
+        r = await self._fetch(
+            robots_url,
+            "GET",
+            None,
+            {},
+            {registrable_domain(p.hostname or "")},
+            robots_check=False,
+            challenge_check=False,
+            max_bytes=512 * 1024,
+        )
         self.robots_fetches.append(r)
         if r.status is not None and 200 <= r.status < 300 and r.error is None:
             text = r.content.decode("utf-8", errors="replace")
@@ -474,18 +509,25 @@ class PoliteClient:
         return _Robots(disallow_all=True, why=r.error or f"http_{r.status}")
 
     # -- main entry
-    async def fetch(self, url: str, *, method: str = "GET", data: dict | str | bytes | None = None,
-                    headers: dict | None = None, domains: set[str] | frozenset[str] | None = None,
-                    max_bytes: int | None = None) -> FetchResult:
+    async def fetch(
+        self,
+        url: str,
+        *,
+        method: str = "GET",
+        data: dict | str | bytes | None = None,
+        headers: dict | None = None,
+        domains: set[str] | frozenset[str] | None = None,
+        max_bytes: int | None = None,
+    ) -> FetchResult:
         """Fetch ``url``; redirects must stay inside ``domains`` (registrable domains or hosts;
         default: the registrable domain of ``url``)."""
         if domains is None:
             domains = {registrable_domain(host_of(url))}
-        return await self._fetch(url, method.upper(), data, dict(headers or {}), set(domains),
-                                 max_bytes=max_bytes)
+        return await self._fetch(url, method.upper(), data, dict(headers or {}), set(domains), max_bytes=max_bytes)
 
-    async def _fetch(self, url, method, data, headers, domains, robots_check=True, challenge_check=True,
-                     max_bytes=None) -> FetchResult:
+    async def _fetch(
+        self, url, method, data, headers, domains, robots_check=True, challenge_check=True, max_bytes=None
+    ) -> FetchResult:
         cfg = self.cfg
         max_bytes = max_bytes or cfg.max_bytes
         res = FetchResult(url=url, method=method, started=time.time())
@@ -580,8 +622,15 @@ class PoliteClient:
                     detail = f"{type(e).__name__}: {e}"[:500]
                 status, hdrs = head.get("status"), head.get("headers", {})
                 elapsed = time.monotonic() - t0
-            at = Attempt(url=url, method=method, status=status, headers=hdrs, started=started, elapsed=elapsed,
-                         error=err if err else (f"http_{status}" if status and status >= 400 else None))
+            at = Attempt(
+                url=url,
+                method=method,
+                status=status,
+                headers=hdrs,
+                started=started,
+                elapsed=elapsed,
+                error=err if err else (f"http_{status}" if status and status >= 400 else None),
+            )
             res.attempts.append(at)
             if self.on_attempt:
                 self.on_attempt(at, body if err is None else None)
@@ -666,8 +715,11 @@ class _Decoder:
             if len(first) < 2:
                 return
             # "deflate" is zlib-wrapped by the RFC, raw deflate by many servers: the header tells
-            wbits = self.wbits or (zlib.MAX_WBITS if (first[0] & 0x0F == 8 and int.from_bytes(first[:2], "big") % 31 == 0)
-                                   else -zlib.MAX_WBITS)
+            wbits = self.wbits or (
+                zlib.MAX_WBITS
+                if (first[0] & 0x0F == 8 and int.from_bytes(first[:2], "big") % 31 == 0)
+                else -zlib.MAX_WBITS
+            )
             self.z = zlib.decompressobj(wbits)
             chunk = first
         try:

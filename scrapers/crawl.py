@@ -30,6 +30,7 @@ Resume: each frontier item is finished in one transaction; a killed crawl restar
 same ``--out`` continues where it stopped. A later crawl of a completed portal re-checks its
 list pages with conditional requests and fetches only links it has not stored yet.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -127,10 +128,17 @@ def _check_url(u: str, where: str):
 
 
 def _portal_row(url: str, r: dict) -> dict:
-    return {"name": (r.get("name") or "").strip() or host_of(url), "province": r.get("province") or None,
-            "city": r.get("city") or None, "county": r.get("county") or None, "level": r.get("level") or None,
-            "column_url": normalize_url(url, keep_fragment=True), "cms_family": (r.get("cms_family") or "").strip() or None,
-            "verify_tls": _truthy(r.get("verify_tls", "1") or "1"), "domains": (r.get("domains") or "").strip() or None}
+    return {
+        "name": (r.get("name") or "").strip() or host_of(url),
+        "province": r.get("province") or None,
+        "city": r.get("city") or None,
+        "county": r.get("county") or None,
+        "level": r.get("level") or None,
+        "column_url": normalize_url(url, keep_fragment=True),
+        "cms_family": (r.get("cms_family") or "").strip() or None,
+        "verify_tls": _truthy(r.get("verify_tls", "1") or "1"),
+        "domains": (r.get("domains") or "").strip() or None,
+    }
 
 
 # -------------------------------------------------------------------- the item
@@ -151,9 +159,18 @@ class Item:
 
     @classmethod
     def from_row(cls, r) -> Item:
-        return cls(id=r["id"], url=r["url"], kind=r["kind"], portal_id=r["portal_id"], method=r["method"],
-                   body=r["body"], headers=json.loads(r["headers"]) if r["headers"] else None,
-                   parent_url=r["parent_url"], depth=r["depth"], meta=json.loads(r["meta"] or "{}"))
+        return cls(
+            id=r["id"],
+            url=r["url"],
+            kind=r["kind"],
+            portal_id=r["portal_id"],
+            method=r["method"],
+            body=r["body"],
+            headers=json.loads(r["headers"]) if r["headers"] else None,
+            parent_url=r["parent_url"],
+            depth=r["depth"],
+            meta=json.loads(r["meta"] or "{}"),
+        )
 
 
 class _Scheduler:
@@ -250,8 +267,13 @@ class Crawler:
             self.portals[pid] = row
             meta = {"column": row["column_url"], "root": True}
             if families.hanweb.is_annual_report_module(row["column_url"]):
-                st.add(row["column_url"], "detail", pid, meta={**meta, "list_url": None, "annual_module": True},
-                       run_id=self.run_id)
+                st.add(
+                    row["column_url"],
+                    "detail",
+                    pid,
+                    meta={**meta, "list_url": None, "annual_module": True},
+                    run_id=self.run_id,
+                )
             else:
                 st.add(row["column_url"], "list", pid, meta=meta, run_id=self.run_id)
         st.commit()
@@ -300,15 +322,24 @@ class Crawler:
         if row["status"] in ("blocked", "failed"):
             return
         db = self.store.db
-        listed = db.execute("SELECT COUNT(*) FROM frontier WHERE portal_id=? AND kind='list' AND state='done' AND "
-                            "reason IS NULL", (pid,)).fetchone()[0]
+        listed = db.execute(
+            "SELECT COUNT(*) FROM frontier WHERE portal_id=? AND kind='list' AND state='done' AND reason IS NULL",
+            (pid,),
+        ).fetchone()[0]
         if not listed and not families.hanweb.is_annual_report_module(row["column_url"]):
-            root = db.execute("SELECT reason FROM frontier WHERE portal_id=? AND url=?", (pid, row["column_url"])).fetchone()
+            root = db.execute(
+                "SELECT reason FROM frontier WHERE portal_id=? AND url=?", (pid, row["column_url"])
+            ).fetchone()
             self.store.set_portal(pid, status="failed", reason=f"column page not found ({root[0] if root else '?'})")
             return
-        n = self.store.db.execute("SELECT COUNT(*) FROM frontier WHERE portal_id=? AND kind!='list'", (pid,)).fetchone()[0]
-        self.store.set_portal(pid, status="ok" if n else "empty",
-                              reason=None if n else "no report links found (JS-rendered list or unsupported CMS?)")
+        n = self.store.db.execute(
+            "SELECT COUNT(*) FROM frontier WHERE portal_id=? AND kind!='list'", (pid,)
+        ).fetchone()[0]
+        self.store.set_portal(
+            pid,
+            status="ok" if n else "empty",
+            reason=None if n else "no report links found (JS-rendered list or unsupported CMS?)",
+        )
 
     # -- progress
     def _start_progress(self):
@@ -316,10 +347,19 @@ class Crawler:
             return
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
         console = Console(stderr=True)
-        self._progress = Progress(SpinnerColumn(), TextColumn("[bold]crawl"), BarColumn(), MofNCompleteColumn(),
-                                  TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
-                                  transient=True, refresh_per_second=4)
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]crawl"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            refresh_per_second=4,
+        )
         self._progress.start()
         self._task = self._progress.add_task("", total=1)
 
@@ -328,8 +368,10 @@ class Crawler:
             return
         done = self.stats["items"]
         s = self.stats
-        desc = (f"docs {s['documents']} · found {s['found']} · blocked {sum(self.reasons['blocked'].values())}"
-                f" · failed {sum(self.reasons['failed'].values())}")
+        desc = (
+            f"docs {s['documents']} · found {s['found']} · blocked {sum(self.reasons['blocked'].values())}"
+            f" · failed {sum(self.reasons['failed'].values())}"
+        )
         self._progress.update(self._task, completed=done, total=done + self.sched.outstanding, description=desc)
 
     def _stop_progress(self):
@@ -374,9 +416,11 @@ class Crawler:
         data = None
         if item.body:
             from urllib.parse import parse_qsl
+
             data = dict(parse_qsl(item.body, keep_blank_values=True))
-        r = await self.client.fetch(fetch_url, method=item.method, data=data, headers=headers,
-                                    domains=self._domains(item))
+        r = await self.client.fetch(
+            fetch_url, method=item.method, data=data, headers=headers, domains=self._domains(item)
+        )
         # ---- everything below runs without an await: one transaction per item
         st = self.store
         st.begin()
@@ -440,7 +484,10 @@ class Crawler:
                 return "failed", "cache_missing"
             self.stats["not_modified"] += 1
             r.content = body
-            r.headers = {**json.loads(validators["headers"] or "{}"), **{k: v for k, v in r.headers.items() if k.startswith("x-")}}
+            r.headers = {
+                **json.loads(validators["headers"] or "{}"),
+                **{k: v for k, v in r.headers.items() if k.startswith("x-")},
+            }
             r.status = 200
             r.error = None
             sha = validators["sha256"]
@@ -448,8 +495,9 @@ class Crawler:
             reason = r.error or f"http_{r.status}"
             if item.meta.get("probe") or item.meta.get("optional"):
                 if item.kind == "list" and item.meta.get("probe"):
-                    self._enqueue_requests(item, families.base.probe_next(
-                        Page(url=item.url, body=b"", meta=item.meta), False, None))
+                    self._enqueue_requests(
+                        item, families.base.probe_next(Page(url=item.url, body=b"", meta=item.meta), False, None)
+                    )
                 return "done", f"probe_miss:{reason}"
             if root:
                 override = self._root_failed(item, r, reason)
@@ -458,8 +506,9 @@ class Crawler:
             return "failed", reason
         if item.kind == "list":
             if r.headers.get("etag") or r.headers.get("last-modified"):
-                self.store.set_validators(vkey, r.headers.get("etag"), r.headers.get("last-modified"), sha or "",
-                                          r.status, r.headers)
+                self.store.set_validators(
+                    vkey, r.headers.get("etag"), r.headers.get("last-modified"), sha or "", r.status, r.headers
+                )
             self.portal_ok.add(pid)
             if root and portal.get("status") is None:
                 self.store.set_portal(pid, status="ok", reason=None)
@@ -479,8 +528,12 @@ class Crawler:
             return "done", f"resolving_index:{reason}"
         if reason in CONNECT_ERRORS and not item.meta.get("scheme_fallback"):
             other = "https" if p.scheme == "http" else "http"
-            self._add(item, urlunsplit((other, p.netloc, p.path, p.query, "")), "list",
-                      meta={**item.meta, "scheme_fallback": True})
+            self._add(
+                item,
+                urlunsplit((other, p.netloc, p.path, p.query, "")),
+                "list",
+                meta={**item.meta, "scheme_fallback": True},
+            )
             return None
         if not item.meta.get("optional"):
             self.store.set_portal(pid, status="failed", reason=f"{reason}: {r.detail or ''}"[:300])
@@ -490,8 +543,14 @@ class Crawler:
     def _page(self, item: Item, r: FetchResult) -> Page:
         meta = dict(item.meta)
         meta.setdefault("column", self.portals[item.portal_id]["column_url"])
-        return Page(url=item.url, body=r.content, headers=r.headers, status=r.status or 200,
-                    final_url=r.final_url or item.url.split("#")[0], meta=meta)
+        return Page(
+            url=item.url,
+            body=r.content,
+            headers=r.headers,
+            status=r.status or 200,
+            final_url=r.final_url or item.url.split("#")[0],
+            meta=meta,
+        )
 
     def _handle_list(self, item: Item, r: FetchResult) -> tuple[str, str | None]:
         pid = item.portal_id
@@ -524,7 +583,8 @@ class Crawler:
                     confirm = True
                 else:
                     if not verdict.reason.startswith("category") and self.store.reject(
-                            url, item.url, pid, l.title, verdict.reason, self.run_id):
+                        url, item.url, pid, l.title, verdict.reason, self.run_id
+                    ):
                         self.stats["rejected"] += 1
                     continue
             meta = {"title": l.title, "anchor": l.anchor, "list_url": page.base, "date": l.date, "column": column}
@@ -577,18 +637,51 @@ class Crawler:
                 meta["family"] = item.meta.get("family") or (page.meta.get("family") if page else None)
             meta.setdefault("column", item.meta.get("column"))
             body = urlencode(req.data) if req.data else None
-            if self._add(item, url, req.kind, meta=meta, method=req.method, body=body, headers=req.headers, depth=depth):
+            if self._add(
+                item, url, req.kind, meta=meta, method=req.method, body=body, headers=req.headers, depth=depth
+            ):
                 self.list_pages[pid] += 1
 
-    def _add(self, parent: Item, url: str, kind: str, meta: dict, method: str = "GET", body: str | None = None,
-             headers: dict | None = None, depth: int | None = None) -> bool:
+    def _add(
+        self,
+        parent: Item,
+        url: str,
+        kind: str,
+        meta: dict,
+        method: str = "GET",
+        body: str | None = None,
+        headers: dict | None = None,
+        depth: int | None = None,
+    ) -> bool:
         depth = parent.depth if depth is None else depth
-        fid = self.store.add(url, kind, parent.portal_id, method=method, body=body, headers=headers,
-                             parent_url=parent.url, depth=depth, meta=meta, run_id=self.run_id)
+        fid = self.store.add(
+            url,
+            kind,
+            parent.portal_id,
+            method=method,
+            body=body,
+            headers=headers,
+            parent_url=parent.url,
+            depth=depth,
+            meta=meta,
+            run_id=self.run_id,
+        )
         if fid is None:
             return False
-        self.sched.push(Item(id=fid, url=url, kind=kind, portal_id=parent.portal_id, method=method, body=body,
-                             headers=headers, parent_url=parent.url, depth=depth, meta=meta))
+        self.sched.push(
+            Item(
+                id=fid,
+                url=url,
+                kind=kind,
+                portal_id=parent.portal_id,
+                method=method,
+                body=body,
+                headers=headers,
+                parent_url=parent.url,
+                depth=depth,
+                meta=meta,
+            )
+        )
         return True
 
     # -- details and attachments
@@ -604,28 +697,52 @@ class Crawler:
         det = parse_detail(page, fam)
         list_title = item.meta.get("title") or ""
         title = list_title
-        if det.title and (not list_title or is_truncated(list_title) or len(normalize_title(det.title)) > len(normalize_title(list_title))):
+        if det.title and (
+            not list_title
+            or is_truncated(list_title)
+            or len(normalize_title(det.title)) > len(normalize_title(list_title))
+        ):
             title = det.title if classify_title(det.title).is_report or not list_title else list_title
         if det.title:
             v = classify_title(det.title)
             lookalike = v.reason.startswith("lookalike")
             if lookalike or (item.meta.get("confirm") and not v.is_report):
-                if self.store.reject(item.url, item.meta.get("list_url"), pid, det.title, f"detail:{v.reason}",
-                                     self.run_id):
+                if self.store.reject(
+                    item.url, item.meta.get("list_url"), pid, det.title, f"detail:{v.reason}", self.run_id
+                ):
                     self.stats["rejected"] += 1
                 return "skipped", f"not_a_report:{v.reason}"
         if item.meta.get("annual_module"):
             y = families.hanweb.annual_report_year(item.url)
             year, src = (y, "url") if y else guess_year(title, det.body_text, det.published)
         else:
-            year, src = guess_year(title, det.body_text, det.published or item.meta.get("date"),
-                                   extra_titles=(det.title, item.meta.get("anchor")))
+            year, src = guess_year(
+                title,
+                det.body_text,
+                det.published or item.meta.get("date"),
+                extra_titles=(det.title, item.meta.get("anchor")),
+            )
         rel = self.store.object_path(sha)
-        self.store.add_document(url=item.url, final_url=r.final_url, sha256=sha, path=str(rel.relative_to(self.store.root)),
-                                kind="detail", content_type=r.content_type, ext="html", size=len(r.content), title=title,
-                                anchor_text=item.meta.get("anchor"), list_url=item.meta.get("list_url"),
-                                detail_url=item.url, portal_id=pid, published=det.published or item.meta.get("date"),
-                                year_guess=year, year_source=src, fetched=time.time(), run_id=self.run_id)
+        self.store.add_document(
+            url=item.url,
+            final_url=r.final_url,
+            sha256=sha,
+            path=str(rel.relative_to(self.store.root)),
+            kind="detail",
+            content_type=r.content_type,
+            ext="html",
+            size=len(r.content),
+            title=title,
+            anchor_text=item.meta.get("anchor"),
+            list_url=item.meta.get("list_url"),
+            detail_url=item.url,
+            portal_id=pid,
+            published=det.published or item.meta.get("date"),
+            year_guess=year,
+            year_source=src,
+            fetched=time.time(),
+            run_id=self.run_id,
+        )
         self.stats["documents"] += 1
         self.stats["details"] += 1
         if self.cfg.attachments:
@@ -633,10 +750,21 @@ class Crawler:
                 url = normalize_url(a.url)
                 if url == normalize_url(item.url) or not self._link_allowed(url, pid, "attachment"):
                     continue
-                self._add(item, url, "attachment",
-                          meta={"title": title, "anchor": a.anchor or a.title, "list_url": item.meta.get("list_url"),
-                                "detail_url": item.url, "year": year, "year_source": src,
-                                "published": det.published or item.meta.get("date"), "column": item.meta.get("column")})
+                self._add(
+                    item,
+                    url,
+                    "attachment",
+                    meta={
+                        "title": title,
+                        "anchor": a.anchor or a.title,
+                        "list_url": item.meta.get("list_url"),
+                        "detail_url": item.url,
+                        "year": year,
+                        "year_source": src,
+                        "published": det.published or item.meta.get("date"),
+                        "column": item.meta.get("column"),
+                    },
+                )
         return "done", None
 
     def _handle_attachment(self, item: Item, r: FetchResult, sha: str) -> tuple[str, str | None]:
@@ -657,11 +785,26 @@ class Crawler:
             if y2:
                 year, src = y2, "anchor"
         rel = self.store.object_path(sha)
-        self.store.add_document(url=item.url, final_url=r.final_url, sha256=sha, path=str(rel.relative_to(self.store.root)),
-                                kind="attachment", content_type=r.content_type, ext=ext, size=len(r.content), title=title,
-                                anchor_text=m.get("anchor"), list_url=m.get("list_url"), detail_url=m.get("detail_url"),
-                                portal_id=item.portal_id, published=m.get("published") or m.get("date"), year_guess=year,
-                                year_source=src, fetched=time.time(), run_id=self.run_id)
+        self.store.add_document(
+            url=item.url,
+            final_url=r.final_url,
+            sha256=sha,
+            path=str(rel.relative_to(self.store.root)),
+            kind="attachment",
+            content_type=r.content_type,
+            ext=ext,
+            size=len(r.content),
+            title=title,
+            anchor_text=m.get("anchor"),
+            list_url=m.get("list_url"),
+            detail_url=m.get("detail_url"),
+            portal_id=item.portal_id,
+            published=m.get("published") or m.get("date"),
+            year_guess=year,
+            year_source=src,
+            fetched=time.time(),
+            run_id=self.run_id,
+        )
         self.stats["documents"] += 1
         self.stats["attachments"] += 1
         return "done", None
@@ -670,36 +813,50 @@ class Crawler:
     def summary(self, pids: list[int]) -> dict:
         db = self.store.db
         q = ",".join("?" for _ in pids) or "NULL"
-        portals = db.execute(f"SELECT status, reason, COUNT(*) n FROM portals WHERE id IN ({q}) GROUP BY status, reason",
-                             pids).fetchall()
+        portals = db.execute(
+            f"SELECT status, reason, COUNT(*) n FROM portals WHERE id IN ({q}) GROUP BY status, reason", pids
+        ).fetchall()
         pst = Counter()
         preasons = Counter()
         for row in portals:
             pst[row["status"] or "pending"] += row["n"]
             if row["status"] in ("blocked", "failed", "empty"):
                 preasons[f"{row['status']}: {(row['reason'] or '')[:60]}"] += row["n"]
-        found = db.execute(f"SELECT COUNT(*) FROM frontier WHERE portal_id IN ({q}) AND kind!='list' AND "
-                           f"(meta NOT LIKE '%\"detail_url\"%')", pids).fetchone()[0]
-        docs = db.execute(f"SELECT kind, COUNT(*) FROM documents WHERE portal_id IN ({q}) GROUP BY kind", pids).fetchall()
+        found = db.execute(
+            f"SELECT COUNT(*) FROM frontier WHERE portal_id IN ({q}) AND kind!='list' AND "
+            f"(meta NOT LIKE '%\"detail_url\"%')",
+            pids,
+        ).fetchone()[0]
+        docs = db.execute(
+            f"SELECT kind, COUNT(*) FROM documents WHERE portal_id IN ({q}) GROUP BY kind", pids
+        ).fetchall()
         elapsed = time.monotonic() - getattr(self, "t0", time.monotonic())
         return {
             "run_id": self.run_id,
-            "portals": len(pids), "portal_status": dict(pst), "portal_reasons": dict(preasons),
-            "report_links_found": found, "new_report_links": self.stats["found"],
+            "portals": len(pids),
+            "portal_status": dict(pst),
+            "portal_reasons": dict(preasons),
+            "report_links_found": found,
+            "new_report_links": self.stats["found"],
             "lookalikes_rejected": self.stats["rejected"],
             "documents_stored_this_run": self.stats["documents"],
-            "details_stored_this_run": self.stats["details"], "attachments_stored_this_run": self.stats["attachments"],
+            "details_stored_this_run": self.stats["details"],
+            "attachments_stored_this_run": self.stats["attachments"],
             "documents_in_store": {k: n for k, n in docs},
-            "requests": self.stats["requests"], "pages_ok": self.stats["pages_ok"],
+            "requests": self.stats["requests"],
+            "pages_ok": self.stats["pages_ok"],
             "not_modified": self.stats["not_modified"],
-            "blocked": dict(self.reasons["blocked"]), "failed": dict(self.reasons["failed"]),
+            "blocked": dict(self.reasons["blocked"]),
+            "failed": dict(self.reasons["failed"]),
             "skipped": dict(self.reasons["skipped"]),
             "seconds": round(elapsed, 2),
             "pages_per_second": round(self.stats["pages_ok"] / elapsed, 1) if elapsed > 0 else None,
         }
 
 
-async def crawl(rows: list[dict], out: str | os.PathLike, config: CrawlConfig | None = None, args: dict | None = None) -> dict:
+async def crawl(
+    rows: list[dict], out: str | os.PathLike, config: CrawlConfig | None = None, args: dict | None = None
+) -> dict:
     store = Store(out)
     try:
         return await Crawler(store, config).run(rows, args)
@@ -718,8 +875,10 @@ def _env(name: str, default, cast=str):
 
 
 def config_from_args(args) -> CrawlConfig:
-    g = lambda name, env, default, cast=str: (getattr(args, name, None) if getattr(args, name, None) is not None  # noqa: E731
-                                              else _env(env, default, cast))
+    def g(name, env, default, cast=str):  # the command line's value, else the environment's, else the default
+        given = getattr(args, name, None)
+        return given if given is not None else _env(env, default, cast)
+
     insecure = g("insecure_host", "XXGK_INSECURE_HOSTS", "", str)
     if isinstance(insecure, (list, tuple)):
         insecure = " ".join(insecure)
@@ -737,9 +896,12 @@ def config_from_args(args) -> CrawlConfig:
         max_bytes=g("max_bytes", "XXGK_MAX_BYTES", 64 * 1024 * 1024, int),
         insecure_hosts=frozenset(h.strip().lower() for h in insecure.replace(",", " ").split() if h.strip()),
     )
-    return CrawlConfig(client=cc, concurrency=g("concurrency", "XXGK_CONCURRENCY", 16, int),
-                       max_pages=g("max_pages", "XXGK_MAX_PAGES", 2000, int),
-                       progress=not getattr(args, "quiet", False) and _truthy(_env("XXGK_PROGRESS", "1")))
+    return CrawlConfig(
+        client=cc,
+        concurrency=g("concurrency", "XXGK_CONCURRENCY", 16, int),
+        max_pages=g("max_pages", "XXGK_MAX_PAGES", 2000, int),
+        progress=not getattr(args, "quiet", False) and _truthy(_env("XXGK_PROGRESS", "1")),
+    )
 
 
 def add_arguments(ap: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -753,14 +915,19 @@ def add_arguments(ap: argparse.ArgumentParser) -> argparse.ArgumentParser:
     ap.add_argument("--ignore-robots", dest="ignore_robots", action="store_true", help="do not honour robots.txt")
     ap.add_argument("--proxy", help="proxy URL, e.g. http://127.0.0.1:8080")
     ap.add_argument("--timeout", type=float, help="seconds allowed between two reads (default 30)")
-    ap.add_argument("--deadline", type=float, help="seconds allowed for one whole request: connect, headers and "
-                                                    "body (default 600)")
+    ap.add_argument(
+        "--deadline", type=float, help="seconds allowed for one whole request: connect, headers and body (default 600)"
+    )
     ap.add_argument("--retries", type=int, help="retries after the first attempt (default 3)")
     ap.add_argument("--backoff", type=float, help="base of the exponential backoff in seconds (default 1)")
     ap.add_argument("--max-bytes", dest="max_bytes", type=int, help="size limit per response in bytes")
     ap.add_argument("--max-pages", dest="max_pages", type=int, help="list pages per portal (default 2000)")
-    ap.add_argument("--insecure-host", dest="insecure_host", action="append",
-                    help="do not verify TLS for this host (repeatable); per portal: verify_tls=0 in the CSV")
+    ap.add_argument(
+        "--insecure-host",
+        dest="insecure_host",
+        action="append",
+        help="do not verify TLS for this host (repeatable); per portal: verify_tls=0 in the CSV",
+    )
     ap.add_argument("--quiet", action="store_true", help="no progress display")
     ap.add_argument("--json", action="store_true", help="print the summary as JSON to stdout")
     return ap
@@ -769,6 +936,7 @@ def add_arguments(ap: argparse.ArgumentParser) -> argparse.ArgumentParser:
 def print_summary(summary: dict, file=None) -> None:
     from rich.console import Console
     from rich.table import Table
+
     console = Console(file=file or sys.stdout, highlight=False)
     t = Table(title="crawl summary", show_header=True, header_style="bold")
     t.add_column("what")
@@ -778,13 +946,23 @@ def print_summary(summary: dict, file=None) -> None:
     t.add_row("report links found", f"{summary['report_links_found']} ({summary['new_report_links']} new)")
     t.add_row("look-alikes rejected", str(summary["lookalikes_rejected"]))
     dis = summary["documents_in_store"]
-    t.add_row("documents fetched this run", f"{summary['documents_stored_this_run']} "
-              f"({summary['details_stored_this_run']} pages, {summary['attachments_stored_this_run']} attachments)")
-    t.add_row("documents in store", f"{sum(dis.values())} (" + ", ".join(f"{k} {v}" for k, v in sorted(dis.items())) + ")")
-    t.add_row("HTTP requests / ok / not modified", f"{summary['requests']} / {summary['pages_ok']} / {summary['not_modified']}")
+    t.add_row(
+        "documents fetched this run",
+        f"{summary['documents_stored_this_run']} "
+        f"({summary['details_stored_this_run']} pages, {summary['attachments_stored_this_run']} attachments)",
+    )
+    t.add_row(
+        "documents in store", f"{sum(dis.values())} (" + ", ".join(f"{k} {v}" for k, v in sorted(dis.items())) + ")"
+    )
+    t.add_row(
+        "HTTP requests / ok / not modified",
+        f"{summary['requests']} / {summary['pages_ok']} / {summary['not_modified']}",
+    )
     for key in ("blocked", "failed", "skipped"):
         d = summary[key]
-        t.add_row(key, f"{sum(d.values())}" + (" (" + ", ".join(f"{k} {v}" for k, v in sorted(d.items())) + ")" if d else ""))
+        t.add_row(
+            key, f"{sum(d.values())}" + (" (" + ", ".join(f"{k} {v}" for k, v in sorted(d.items())) + ")" if d else "")
+        )
     for k, v in sorted(summary["portal_reasons"].items()):
         t.add_row(f"  portal {k}", str(v))
     t.add_row("time", f"{summary['seconds']} s, {summary['pages_per_second']} pages/s")
@@ -817,8 +995,9 @@ def main(args) -> int:
         print(f"xxgk crawl: error: another crawl is using {out}", file=sys.stderr)
         return 1
     try:
-        summary = asyncio.run(crawl(rows, out_path, cfg, args={"column_urls": urls, "portals": str(portals_path or ""),
-                                                               "out": str(out)}))
+        summary = asyncio.run(
+            crawl(rows, out_path, cfg, args={"column_urls": urls, "portals": str(portals_path or ""), "out": str(out)})
+        )
     except KeyboardInterrupt:
         print("xxgk crawl: interrupted; run the same command again to resume", file=sys.stderr)
         return 130
@@ -833,6 +1012,7 @@ def main(args) -> int:
 
 def _lock(out: Path):
     import fcntl
+
     f = open(out / ".lock", "w")  # noqa: SIM115 - the lock lives as long as the crawl; the caller closes it
     try:
         fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -843,5 +1023,10 @@ def _lock(out: Path):
 
 
 if __name__ == "__main__":
-    sys.exit(main(add_arguments(argparse.ArgumentParser(prog="python -m scrapers.crawl",
-                                                        description=__doc__.split("\n\n")[0])).parse_args()))
+    sys.exit(
+        main(
+            add_arguments(
+                argparse.ArgumentParser(prog="python -m scrapers.crawl", description=__doc__.split("\n\n")[0])
+            ).parse_args()
+        )
+    )

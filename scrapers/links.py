@@ -8,6 +8,7 @@ Pure functions on strings, shared by every CMS family:
   from the title, else the 统计期限 sentence of the body, else publication year − 1;
 * :func:`is_attachment_url`, :func:`is_article_url`, :func:`is_list_category` — URL shapes.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -19,11 +20,15 @@ from urllib.parse import unquote, urlsplit
 _WS = re.compile(r"\s+")
 
 POSITIVE = re.compile(r"(?:政府|政务)?信息公开.{0,6}(?:年度报告|年报|工作报告)|(?:政府|政务)信息公开工作\d{4}年度?报告")
-NEGATIVE = re.compile(r"通知|格式|制度|办法|规定|指南|目录|要点|考核|评议|测评|印发|关于做好|编制|报送|解读|预算|决算"
-                      r"|模板|范本|样本|培训|会议|征集|意见")
+NEGATIVE = re.compile(
+    r"通知|格式|制度|办法|规定|指南|目录|要点|考核|评议|测评|印发|关于做好|编制|报送|解读|预算|决算"
+    r"|模板|范本|样本|培训|会议|征集|意见"
+)
 COLUMN_HINT = re.compile(r"nb|ndbg|gknb|xxgknb|zfxxgknb|zfxxgkndbg|zfnbhz", re.I)
 # "2021年年报", "2020年度报告" as list categories (sub-columns, not reports)
-CATEGORY = re.compile(r"^(?:(?:19|20)\d{2})年度?(?:年报|年度报告|报告)?$|^(?:年报|年度报告|政府信息公开年报|信息公开年报)$")
+CATEGORY = re.compile(
+    r"^(?:(?:19|20)\d{2})年度?(?:年报|年度报告|报告)?$|^(?:年报|年度报告|政府信息公开年报|信息公开年报)$"
+)
 
 
 def normalize_title(s: str | None) -> str:
@@ -49,7 +54,8 @@ def classify_title(title: str | None, column_url: str | None = None, column_name
     if CATEGORY.match(t):
         return TitleVerdict(False, "category")
     boosted = bool(column_url and COLUMN_HINT.search(urlsplit(column_url).path)) or bool(
-        column_name and re.search(r"年报|年度报告", column_name))
+        column_name and re.search(r"年报|年度报告", column_name)
+    )
     m = NEGATIVE.search(t)
     if m:
         return TitleVerdict(False, f"lookalike:{m.group(0)}", boosted)
@@ -74,8 +80,11 @@ def is_truncated(s: str | None) -> bool:
 _YEAR_BEFORE_NIAN = re.compile(r"((?:19|20)\d{2})\s*年")
 _WORK_YEAR = re.compile(r"工作\s*((?:19|20)\d{2})\s*年度?报告")
 _BODY_PERIOD = re.compile(
-    r"(?:数据)?统计(?:期限|时限|时间|区间|期间|范围)[^0-9]{0,6}((?:19|20)\d{2})\s*年\s*0?1\s*月\s*0?1\s*日")
-_BODY_REPORT_YEAR = re.compile(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*[至到\-—~]+\s*(?:\1)\s*年\s*12\s*月\s*31\s*日")
+    r"(?:数据)?统计(?:期限|时限|时间|区间|期间|范围)[^0-9]{0,6}((?:19|20)\d{2})\s*年\s*0?1\s*月\s*0?1\s*日"
+)
+_BODY_REPORT_YEAR = re.compile(
+    r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*[至到\-—~]+\s*(?:\1)\s*年\s*12\s*月\s*31\s*日"
+)
 
 
 def _plausible(y: int) -> bool:
@@ -132,8 +141,11 @@ def parse_date(s: str | None) -> str | None:
         return None
 
 
-_URL_DATES = (re.compile(r"/t((?:19|20)\d{2})(\d{2})(\d{2})_"), re.compile(r"/art/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})/"),
-              re.compile(r"/((?:19|20)\d{2})(\d{2})/(?:t|[0-9a-f]{32})"))
+_URL_DATES = (
+    re.compile(r"/t((?:19|20)\d{2})(\d{2})(\d{2})_"),
+    re.compile(r"/art/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})/"),
+    re.compile(r"/((?:19|20)\d{2})(\d{2})/(?:t|[0-9a-f]{32})"),
+)
 
 
 def date_from_url(url: str) -> str | None:
@@ -141,7 +153,11 @@ def date_from_url(url: str) -> str | None:
         m = rx.search(url)
         if m:
             y, mo = int(m.group(1)), int(m.group(2))
-            d = int(m.group(3)) if len(m.groups()) >= 3 and m.group(3) and m.group(3).isdigit() and len(m.group(3)) <= 2 else 1
+            d = (
+                int(m.group(3))
+                if len(m.groups()) >= 3 and m.group(3) and m.group(3).isdigit() and len(m.group(3)) <= 2
+                else 1
+            )
             try:
                 return _dt.date(y, mo, d).isoformat()
             except ValueError:
@@ -149,8 +165,12 @@ def date_from_url(url: str) -> str | None:
     return None
 
 
-def guess_year(title: str | None = None, body: str | None = None, published: str | None = None,
-               extra_titles: tuple[str | None, ...] = ()) -> tuple[int | None, str | None]:
+def guess_year(
+    title: str | None = None,
+    body: str | None = None,
+    published: str | None = None,
+    extra_titles: tuple[str | None, ...] = (),
+) -> tuple[int | None, str | None]:
     """(year, source) with source in ``title``, ``body``, ``published``; (None, None) if nothing."""
     for t in (title, *extra_titles):
         y = year_from_title(t)
@@ -167,17 +187,45 @@ def guess_year(title: str | None = None, body: str | None = None, published: str
 
 # ----------------------------------------------------------------------- URL shapes
 
-ATTACHMENT_EXT = ("pdf", "doc", "docx", "wps", "xls", "xlsx", "et", "ofd", "zip", "rar", "7z", "txt",
-                  "jpg", "jpeg", "png", "gif", "bmp", "tif", "tiff")
+ATTACHMENT_EXT = (
+    "pdf",
+    "doc",
+    "docx",
+    "wps",
+    "xls",
+    "xlsx",
+    "et",
+    "ofd",
+    "zip",
+    "rar",
+    "7z",
+    "txt",
+    "jpg",
+    "jpeg",
+    "png",
+    "gif",
+    "bmp",
+    "tif",
+    "tiff",
+)
 IMAGE_EXT = ("jpg", "jpeg", "png", "gif", "bmp", "tif", "tiff")
 _ATT_EXT_RX = re.compile(r"\.(" + "|".join(ATTACHMENT_EXT) + r")$", re.I)
-_ATT_MARKERS = re.compile(r"downfile\.jsp|download\.jsp|DownloadAttachUrl|/attachment/|/P0\d{8,}|filedownload|downloadfile"
-                          r"|attachDownload|/upload/files?/", re.I)
-ARTICLE = re.compile(r"/art/|art_\d+_\d+|art_[0-9a-f]{32}|t\d{8}_\d+|post_\d+|content_\d+|/info/\d+/\d+\.htm"
-                     r"|/c\d{4,7}/\d{6}/[0-9a-f]{32}|/c\d{4,7}/\d{4}/\d{1,2}/\d{1,2}/[0-9a-f]+|c01_\d+\.shtml|show/\d+\.html"
-                     r"|/content/[0-9a-f\-]{32,36}\.html|article_\d+|/\d{6}/\d+\.s?html?$|/\d{4}-\d{2}/\d{2}/", re.I)
-LISTLIKE = re.compile(r"(?:^|/)(?:index(?:_\d+)?|list(?:_\d+)?|default|zfxxgk\w*List|xxgk_lists?|xxgk_navs)\.(?:s?html?|jsp|aspx?)$"
-                      r"|/$|/col/col\d+/|/col\d+/index", re.I)
+_ATT_MARKERS = re.compile(
+    r"downfile\.jsp|download\.jsp|DownloadAttachUrl|/attachment/|/P0\d{8,}|filedownload|downloadfile"
+    r"|attachDownload|/upload/files?/",
+    re.I,
+)
+ARTICLE = re.compile(
+    r"/art/|art_\d+_\d+|art_[0-9a-f]{32}|t\d{8}_\d+|post_\d+|content_\d+|/info/\d+/\d+\.htm"
+    r"|/c\d{4,7}/\d{6}/[0-9a-f]{32}|/c\d{4,7}/\d{4}/\d{1,2}/\d{1,2}/[0-9a-f]+|c01_\d+\.shtml|show/\d+\.html"
+    r"|/content/[0-9a-f\-]{32,36}\.html|article_\d+|/\d{6}/\d+\.s?html?$|/\d{4}-\d{2}/\d{2}/",
+    re.I,
+)
+LISTLIKE = re.compile(
+    r"(?:^|/)(?:index(?:_\d+)?|list(?:_\d+)?|default|zfxxgk\w*List|xxgk_lists?|xxgk_navs)\.(?:s?html?|jsp|aspx?)$"
+    r"|/$|/col/col\d+/|/col\d+/index",
+    re.I,
+)
 
 
 def url_ext(url: str) -> str:

@@ -19,6 +19,7 @@ Crash safety: each frontier item is finished in one SQLite transaction (fetch lo
 row, new frontier items, item state) after its body file is already in place, so killing the
 process at any moment loses at most the item in flight, which is simply done again.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -143,7 +144,9 @@ def sniff_ext(data: bytes, content_type: str = "", url: str = "") -> str:
     if head.startswith(b"{\\rtf"):
         return "rtf"
     stripped = low.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if stripped.startswith((b"{", b"[")) and ("json" in content_type or "javascript" in content_type or not content_type):
+    if stripped.startswith((b"{", b"[")) and (
+        "json" in content_type or "javascript" in content_type or not content_type
+    ):
         return "json"
     if stripped.startswith(b"<?xml") or stripped.startswith(b"<datastore"):
         return "html" if b"<html" in low else "xml"
@@ -228,8 +231,10 @@ class Store:
         if cur:
             self.db.execute(f"UPDATE portals SET {', '.join(f + '=?' for f in fields)} WHERE id=?", (*vals, cur[0]))
             return cur[0]
-        c = self.db.execute(f"INSERT INTO portals (column_url, first_seen, {', '.join(fields)}) VALUES (?, ?, {', '.join('?' for _ in fields)})",
-                            (row["column_url"], now, *vals))
+        c = self.db.execute(
+            f"INSERT INTO portals (column_url, first_seen, {', '.join(fields)}) VALUES (?, ?, {', '.join('?' for _ in fields)})",
+            (row["column_url"], now, *vals),
+        )
         return c.lastrowid
 
     def portal(self, pid: int) -> sqlite3.Row:
@@ -241,82 +246,153 @@ class Store:
 
     # -------------------------------------------------------------------- runs
     def start_run(self, args: dict) -> int:
-        c = self.db.execute("INSERT INTO runs (started, args) VALUES (?, ?)", (time.time(), json.dumps(args, ensure_ascii=False)))
+        c = self.db.execute(
+            "INSERT INTO runs (started, args) VALUES (?, ?)", (time.time(), json.dumps(args, ensure_ascii=False))
+        )
         return c.lastrowid
 
     def finish_run(self, run_id: int, summary: dict):
-        self.db.execute("UPDATE runs SET finished=?, summary=? WHERE id=?",
-                        (time.time(), json.dumps(summary, ensure_ascii=False, default=str), run_id))
+        self.db.execute(
+            "UPDATE runs SET finished=?, summary=? WHERE id=?",
+            (time.time(), json.dumps(summary, ensure_ascii=False, default=str), run_id),
+        )
 
     # ----------------------------------------------------------------- frontier
     @staticmethod
     def key(method: str, url: str, body: str | None) -> str:
         return f"{method.upper()} {url}" + (f" {body}" if body else "")
 
-    def add(self, url: str, kind: str, portal_id: int, method: str = "GET", body: str | None = None,
-            headers: dict | None = None, parent_url: str | None = None, depth: int = 0, meta: dict | None = None,
-            run_id: int | None = None) -> int | None:
+    def add(
+        self,
+        url: str,
+        kind: str,
+        portal_id: int,
+        method: str = "GET",
+        body: str | None = None,
+        headers: dict | None = None,
+        parent_url: str | None = None,
+        depth: int = 0,
+        meta: dict | None = None,
+        run_id: int | None = None,
+    ) -> int | None:
         """Insert a frontier item unless its key is known; returns the new id or None."""
         now = time.time()
         c = self.db.execute(
             "INSERT OR IGNORE INTO frontier (key, url, method, body, headers, kind, portal_id, parent_url, depth, meta,"
             " state, added, updated, run_id) VALUES (?,?,?,?,?,?,?,?,?,?, 'pending', ?, ?, ?)",
-            (self.key(method, url, body), url, method.upper(), body, json.dumps(headers) if headers else None, kind,
-             portal_id, parent_url, depth, json.dumps(meta or {}, ensure_ascii=False), now, now, run_id))
+            (
+                self.key(method, url, body),
+                url,
+                method.upper(),
+                body,
+                json.dumps(headers) if headers else None,
+                kind,
+                portal_id,
+                parent_url,
+                depth,
+                json.dumps(meta or {}, ensure_ascii=False),
+                now,
+                now,
+                run_id,
+            ),
+        )
         return c.lastrowid if c.rowcount else None
 
     def pending(self, portal_ids: list[int]) -> list[sqlite3.Row]:
         if not portal_ids:
             return []
         q = ",".join("?" for _ in portal_ids)
-        return self.db.execute(f"SELECT * FROM frontier WHERE state='pending' AND portal_id IN ({q}) ORDER BY id",
-                               portal_ids).fetchall()
+        return self.db.execute(
+            f"SELECT * FROM frontier WHERE state='pending' AND portal_id IN ({q}) ORDER BY id", portal_ids
+        ).fetchall()
 
     def finish_item(self, fid: int, state: str, reason: str | None = None, meta: dict | None = None):
         if meta is not None:
-            self.db.execute("UPDATE frontier SET state=?, reason=?, tries=tries+1, updated=?, meta=? WHERE id=?",
-                            (state, reason, time.time(), json.dumps(meta, ensure_ascii=False), fid))
+            self.db.execute(
+                "UPDATE frontier SET state=?, reason=?, tries=tries+1, updated=?, meta=? WHERE id=?",
+                (state, reason, time.time(), json.dumps(meta, ensure_ascii=False), fid),
+            )
         else:
-            self.db.execute("UPDATE frontier SET state=?, reason=?, tries=tries+1, updated=? WHERE id=?",
-                            (state, reason, time.time(), fid))
+            self.db.execute(
+                "UPDATE frontier SET state=?, reason=?, tries=tries+1, updated=? WHERE id=?",
+                (state, reason, time.time(), fid),
+            )
 
     def reopen_for_new_crawl(self, pid: int):
         """A completed portal crawled again: list pages are re-checked (conditionally), failed and
         blocked items retried; fetched details and attachments stay done (known items are skipped)."""
-        self.db.execute("UPDATE frontier SET state='pending', reason=NULL WHERE portal_id=? AND "
-                        "(kind='list' OR state IN ('failed','blocked'))", (pid,))
+        self.db.execute(
+            "UPDATE frontier SET state='pending', reason=NULL WHERE portal_id=? AND "
+            "(kind='list' OR state IN ('failed','blocked'))",
+            (pid,),
+        )
 
     # ------------------------------------------------------------------ fetches
     def log_fetch(self, run_id: int, frontier_id: int | None, r, sha: str | None = None, size: int | None = None):
         self.db.execute(
             "INSERT INTO fetches (run_id, frontier_id, url, method, final_url, status, headers, started, elapsed, error,"
             " detail, challenge, sha256, size, redirects, attempts, attempt_log) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (run_id, frontier_id, r.url, r.method, r.final_url, r.status, json.dumps(r.headers, ensure_ascii=False),
-             r.started, r.elapsed, r.error, r.detail, r.challenge, sha, size,
-             json.dumps(r.redirects) if r.redirects else None, len(r.attempts),
-             json.dumps([{"url": a.url, "status": a.status, "error": a.error, "started": round(a.started, 3),
-                          "seconds": round(a.elapsed, 3)} for a in r.attempts]) if r.attempts else None))
+            (
+                run_id,
+                frontier_id,
+                r.url,
+                r.method,
+                r.final_url,
+                r.status,
+                json.dumps(r.headers, ensure_ascii=False),
+                r.started,
+                r.elapsed,
+                r.error,
+                r.detail,
+                r.challenge,
+                sha,
+                size,
+                json.dumps(r.redirects) if r.redirects else None,
+                len(r.attempts),
+                json.dumps(
+                    [
+                        {
+                            "url": a.url,
+                            "status": a.status,
+                            "error": a.error,
+                            "started": round(a.started, 3),
+                            "seconds": round(a.elapsed, 3),
+                        }
+                        for a in r.attempts
+                    ]
+                )
+                if r.attempts
+                else None,
+            ),
+        )
 
     # --------------------------------------------------------------- validators
     def validators(self, key: str) -> sqlite3.Row | None:
         return self.db.execute("SELECT * FROM validators WHERE key=?", (key,)).fetchone()
 
-    def set_validators(self, key: str, etag: str | None, last_modified: str | None, sha: str, status: int, headers: dict):
-        self.db.execute("INSERT OR REPLACE INTO validators (key, etag, last_modified, sha256, status, headers, updated)"
-                        " VALUES (?,?,?,?,?,?,?)", (key, etag, last_modified, sha, status,
-                                                    json.dumps(headers, ensure_ascii=False), time.time()))
+    def set_validators(
+        self, key: str, etag: str | None, last_modified: str | None, sha: str, status: int, headers: dict
+    ):
+        self.db.execute(
+            "INSERT OR REPLACE INTO validators (key, etag, last_modified, sha256, status, headers, updated)"
+            " VALUES (?,?,?,?,?,?,?)",
+            (key, etag, last_modified, sha, status, json.dumps(headers, ensure_ascii=False), time.time()),
+        )
 
     # ---------------------------------------------------------------- documents
     def add_document(self, **d) -> bool:
         cols = ",".join(d)
-        c = self.db.execute(f"INSERT OR IGNORE INTO documents ({cols}) VALUES ({','.join('?' for _ in d)})",
-                            tuple(d.values()))
+        c = self.db.execute(
+            f"INSERT OR IGNORE INTO documents ({cols}) VALUES ({','.join('?' for _ in d)})", tuple(d.values())
+        )
         return bool(c.rowcount)
 
     def reject(self, url: str, list_url: str, portal_id: int, title: str, reason: str, run_id: int) -> bool:
         """Record a link that is not a report; True when it was not known yet."""
-        c = self.db.execute("INSERT OR IGNORE INTO rejected (url, list_url, portal_id, title, reason, run_id) VALUES (?,?,?,?,?,?)",
-                        (url, list_url, portal_id, title, reason, run_id))
+        c = self.db.execute(
+            "INSERT OR IGNORE INTO rejected (url, list_url, portal_id, title, reason, run_id) VALUES (?,?,?,?,?,?)",
+            (url, list_url, portal_id, title, reason, run_id),
+        )
         return bool(c.rowcount)
 
 
@@ -326,8 +402,10 @@ def iter_documents(root: str | os.PathLike) -> Iterator[dict]:
     db = sqlite3.connect(f"file:{root / 'crawl.sqlite'}?mode=ro", uri=True)
     db.row_factory = sqlite3.Row
     try:
-        rows = db.execute("SELECT d.*, p.name AS portal_name, p.province, p.city, p.county, p.level, p.column_url"
-                          " FROM documents d LEFT JOIN portals p ON p.id=d.portal_id ORDER BY d.id").fetchall()
+        rows = db.execute(
+            "SELECT d.*, p.name AS portal_name, p.province, p.city, p.county, p.level, p.column_url"
+            " FROM documents d LEFT JOIN portals p ON p.id=d.portal_id ORDER BY d.id"
+        ).fetchall()
     finally:
         db.close()
     for r in rows:

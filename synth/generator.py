@@ -44,6 +44,7 @@ Used by property tests, the benchmark and the offline demo. Everything is driven
 Blank cells are printed only in styles that leave a trace of them (tab, pipe, markdown,
 cell_per_line, web_text); in run_together/spaced every cell is printed.
 """
+
 from __future__ import annotations
 
 import random
@@ -101,6 +102,7 @@ def _single_other(version: str, values: dict) -> bool:
 # ---------------------------------------------------------------------------------------
 # values
 # ---------------------------------------------------------------------------------------
+
 
 def _split(rng: random.Random, n: int, weights: list[float]) -> list[int]:
     """Split the integer n into len(weights) non-negative parts, roughly by weight."""
@@ -195,8 +197,7 @@ def _t2_values(rng: random.Random, t: Template, scale: str) -> dict:
                 elif k == "decisions":
                     out[a + k] = count((10, 300, 5000, 80000), 0.35)
                 elif k == "fee_amount":
-                    out[a + k] = 0 if rng.random() < 0.5 or big == 0 else _money(
-                        rng, 0, (1, 50, 800, 20000)[big], 0.8)
+                    out[a + k] = 0 if rng.random() < 0.5 or big == 0 else _money(rng, 0, (1, 50, 800, 20000)[big], 0.8)
                 elif k == "procurement_items":
                     out[a + k] = count((3, 20, 120, 800), 0.4)
                 elif k == "procurement_amount":
@@ -219,23 +220,41 @@ def _t3_rows(t: Template, single_other: bool) -> list[str]:
 def _t3_values(rng: random.Random, t: Template, scale: str, single_other: bool) -> dict:
     rows = _t3_rows(t, single_other)
     parts = [k for k in rows if k not in T3_KEY_ROWS]
-    n_new = {"zero": 0, "small": rng.randint(0, 15), "medium": rng.randint(8, 150),
-             "city": rng.randint(100, 6000)}[scale]
+    n_new = {"zero": 0, "small": rng.randint(0, 15), "medium": rng.randint(8, 150), "city": rng.randint(100, 6000)}[
+        scale
+    ]
     n_carried = 0
     if scale != "zero" and rng.random() < 0.5:
         n_carried = rng.randint(0, max(1, n_new // 6))
-    col_w = [1.0, 0.25 * rng.random(), 0.03 * rng.random(), 0.04 * rng.random(), 0.06 * rng.random(),
-             0.1 * rng.random()]
+    col_w = [
+        1.0,
+        0.25 * rng.random(),
+        0.03 * rng.random(),
+        0.04 * rng.random(),
+        0.06 * rng.random(),
+        0.1 * rng.random(),
+    ]
     for i in range(1, 6):
         if rng.random() < 0.45:
             col_w[i] = 0.0
     new = _split(rng, n_new, col_w)
     carried = _split(rng, n_carried, col_w)
-    base = {"granted": 0.35, "partially_granted": 0.08, "unable.not_held": 0.2, "unable.needs_creation": 0.04,
-            "unable.still_unclear": 0.03, "not_processed.complaint": 0.05, "not_processed.duplicate": 0.04,
-            "not_processed.publication": 0.005, "not_processed.excessive": 0.01,
-            "not_processed.confirm_reissue": 0.01, "other": 0.08, "other.no_correction": 0.03,
-            "other.unpaid_fee": 0.003, "other.other": 0.05}
+    base = {
+        "granted": 0.35,
+        "partially_granted": 0.08,
+        "unable.not_held": 0.2,
+        "unable.needs_creation": 0.04,
+        "unable.still_unclear": 0.03,
+        "not_processed.complaint": 0.05,
+        "not_processed.duplicate": 0.04,
+        "not_processed.publication": 0.005,
+        "not_processed.excessive": 0.01,
+        "not_processed.confirm_reissue": 0.01,
+        "other": 0.08,
+        "other.no_correction": 0.03,
+        "other.unpaid_fee": 0.003,
+        "other.other": 0.05,
+    }
     row_w = []
     for k in parts:
         w = base.get(k, 0.012)
@@ -287,13 +306,17 @@ def _apply_blanks(rng: random.Random, vals: dict, mode: str) -> None:
                     vals[a] = None
             elif col == "total" and mode == "shanghai" and row not in T3_KEY_ROWS:
                 vals[a] = None
-        elif (table == "t4" and a != "t4/review/upheld" and col != "total" and v == 0
-              and (mode in ("shanghai", "applicants") or (mode == "zeros" and rng.random() < 0.3))):
+        elif (
+            table == "t4"
+            and a != "t4/review/upheld"
+            and col != "total"
+            and v == 0
+            and (mode in ("shanghai", "applicants") or (mode == "zeros" and rng.random() < 0.3))
+        ):
             vals[a] = None
 
 
-def generate_values(rng: random.Random, version: str, *, blanks: bool = True,
-                    single_other: bool | None = None) -> dict:
+def generate_values(rng: random.Random, version: str, *, blanks: bool = True, single_other: bool | None = None) -> dict:
     """Values of every cell of tables 二/三/四 of `version`, keyed by address in template order.
 
     Every hard identity holds (blank component = 0). `blanks=False` gives no blank cells
@@ -321,12 +344,37 @@ def generate_values(rng: random.Random, version: str, *, blanks: bool = True,
 # names and prose
 # ---------------------------------------------------------------------------------------
 
-_SYL = ("清河安平东西南北长新兴永宁德丰江山阳城云松林桥石泉溪龙凤金玉白青华明和福庆宝台源川岭坪塘浦沙"
-        "湖滨柳梅竹兰桂茶杨柏枫荷莲柘黎岑屏岚霞鹤鸣嘉禾泰恒顺昌盛隆升")
-_DEPTS = ("教育局", "财政局", "民政局", "生态环境局", "自然资源局", "交通运输局", "水利局", "农业农村局",
-          "商务局", "文化和旅游局", "卫生健康委员会", "市场监督管理局", "审计局", "统计局", "医疗保障局",
-          "信访局", "应急管理局", "司法局", "住房和城乡建设局", "人力资源和社会保障局", "人民政府办公室",
-          "发展和改革局", "林业局", "退役军人事务局", "行政审批局")
+_SYL = (
+    "清河安平东西南北长新兴永宁德丰江山阳城云松林桥石泉溪龙凤金玉白青华明和福庆宝台源川岭坪塘浦沙"
+    "湖滨柳梅竹兰桂茶杨柏枫荷莲柘黎岑屏岚霞鹤鸣嘉禾泰恒顺昌盛隆升"
+)
+_DEPTS = (
+    "教育局",
+    "财政局",
+    "民政局",
+    "生态环境局",
+    "自然资源局",
+    "交通运输局",
+    "水利局",
+    "农业农村局",
+    "商务局",
+    "文化和旅游局",
+    "卫生健康委员会",
+    "市场监督管理局",
+    "审计局",
+    "统计局",
+    "医疗保障局",
+    "信访局",
+    "应急管理局",
+    "司法局",
+    "住房和城乡建设局",
+    "人力资源和社会保障局",
+    "人民政府办公室",
+    "发展和改革局",
+    "林业局",
+    "退役军人事务局",
+    "行政审批局",
+)
 _TOWN = ("镇人民政府", "乡人民政府", "街道办事处")
 
 
@@ -365,8 +413,19 @@ def _short(agency: str) -> str:
 
 
 _CHANNELS = ("政府门户网站", "政务新媒体", "政务公开栏", "政府信息公开专栏", "微信公众号")
-_CATS = ("机构职能", "规划计划", "财政预决算", "重大建设项目", "民生保障", "应急管理", "乡村振兴", "行政执法",
-         "人事信息", "扶贫救灾", "安全生产")
+_CATS = (
+    "机构职能",
+    "规划计划",
+    "财政预决算",
+    "重大建设项目",
+    "民生保障",
+    "应急管理",
+    "乡村振兴",
+    "行政执法",
+    "人事信息",
+    "扶贫救灾",
+    "安全生产",
+)
 
 
 _POOL_PROACTIVE = (
@@ -417,37 +476,115 @@ _POOL_IMPROVE = (
 # Prose is composed from these parts (lead-in, adverb, action of the topic, purpose), drawn
 # from a stream of its own (`_prose_rng`): reports of different agencies or years share few
 # phrases, as real ones do, and the main stream (hence every table) is what it always was.
-_LEADS = ("", "", "今年以来，", "一年来，", "全年", "报告期内，", "同时，", "此外，", "与此同时，", "按照上级部署，",
-          "为进一步做好相关工作，", "在日常工作中，", "围绕年度工作要点，", "结合本单位实际，")
+_LEADS = (
+    "",
+    "",
+    "今年以来，",
+    "一年来，",
+    "全年",
+    "报告期内，",
+    "同时，",
+    "此外，",
+    "与此同时，",
+    "按照上级部署，",
+    "为进一步做好相关工作，",
+    "在日常工作中，",
+    "围绕年度工作要点，",
+    "结合本单位实际，",
+)
 _ADVERBS = ("进一步", "持续", "不断", "着力", "切实", "全面", "扎实", "积极", "认真", "大力", "稳步", "深入")
-_PURPOSES = ("确保各项工作落到实处", "推动政务公开工作规范有序开展", "提升政府工作透明度", "增强群众的获得感和满意度",
-             "保障人民群众的知情权和监督权", "营造公开透明的良好氛围", "为经济社会发展提供有力支撑",
-             "切实提高公开实效", "不断提升公开质量和水平", "形成一级抓一级、层层抓落实的工作格局",
-             "做到应公开尽公开", "使公开工作更加贴近群众需求")
+_PURPOSES = (
+    "确保各项工作落到实处",
+    "推动政务公开工作规范有序开展",
+    "提升政府工作透明度",
+    "增强群众的获得感和满意度",
+    "保障人民群众的知情权和监督权",
+    "营造公开透明的良好氛围",
+    "为经济社会发展提供有力支撑",
+    "切实提高公开实效",
+    "不断提升公开质量和水平",
+    "形成一级抓一级、层层抓落实的工作格局",
+    "做到应公开尽公开",
+    "使公开工作更加贴近群众需求",
+)
 _ACTIONS = {
-    "proactive": ("推进重点领域信息公开", "公开财政预决算和“三公”经费信息", "发布惠企利民政策并同步解读",
-                  "落实重大行政决策预公开制度", "回应社会关切和热点问题", "公开重大建设项目批准和实施信息",
-                  "做好公共资源配置领域信息公开", "推进民生领域信息公开", "丰富政策解读形式",
-                  "及时公开行政执法信息"),
-    "on_request": ("规范依申请公开受理和答复流程", "加强与申请人的沟通协调", "严格按照法定时限答复申请",
-                   "完善依申请公开工作机制", "对疑难申请开展集体研究", "提高答复文书的规范性"),
-    "info_management": ("落实信息公开保密审查制度", "开展规范性文件清理", "更新政府信息公开指南和目录",
-                        "做好公文公开属性源头认定", "建立政府信息公开台账", "明确专人负责信息发布审核"),
-    "platform": ("加强政府网站信息公开专栏建设", "规范政务新媒体管理", "完善政务公开栏等线下公开场所",
-                 "优化网站栏目设置", "设立政府信息查阅点", "推进政务公开专区标准化建设"),
-    "oversight": ("将政务公开纳入年度绩效考核", "开展政务公开自查自纠", "主动接受社会监督",
-                  "落实政府信息公开责任追究制度", "对照考核指标查漏补缺", "畅通意见反馈渠道"),
-    "problems": ("公开内容的深度和广度有待拓展", "政策解读形式较为单一", "工作人员业务能力有待提升",
-                 "部分信息公开不够及时", "政务新媒体互动回应不够充分", "基层政务公开规范化水平有待提高",
-                 "公开渠道建设有待加强", "信息发布审核机制有待完善"),
-    "improve": ("加强业务培训", "完善工作机制", "深化重点领域信息公开", "加强对政务新媒体的监督管理",
-                "强化考核督导", "丰富政策解读形式", "健全信息发布协调机制"),
+    "proactive": (
+        "推进重点领域信息公开",
+        "公开财政预决算和“三公”经费信息",
+        "发布惠企利民政策并同步解读",
+        "落实重大行政决策预公开制度",
+        "回应社会关切和热点问题",
+        "公开重大建设项目批准和实施信息",
+        "做好公共资源配置领域信息公开",
+        "推进民生领域信息公开",
+        "丰富政策解读形式",
+        "及时公开行政执法信息",
+    ),
+    "on_request": (
+        "规范依申请公开受理和答复流程",
+        "加强与申请人的沟通协调",
+        "严格按照法定时限答复申请",
+        "完善依申请公开工作机制",
+        "对疑难申请开展集体研究",
+        "提高答复文书的规范性",
+    ),
+    "info_management": (
+        "落实信息公开保密审查制度",
+        "开展规范性文件清理",
+        "更新政府信息公开指南和目录",
+        "做好公文公开属性源头认定",
+        "建立政府信息公开台账",
+        "明确专人负责信息发布审核",
+    ),
+    "platform": (
+        "加强政府网站信息公开专栏建设",
+        "规范政务新媒体管理",
+        "完善政务公开栏等线下公开场所",
+        "优化网站栏目设置",
+        "设立政府信息查阅点",
+        "推进政务公开专区标准化建设",
+    ),
+    "oversight": (
+        "将政务公开纳入年度绩效考核",
+        "开展政务公开自查自纠",
+        "主动接受社会监督",
+        "落实政府信息公开责任追究制度",
+        "对照考核指标查漏补缺",
+        "畅通意见反馈渠道",
+    ),
+    "problems": (
+        "公开内容的深度和广度有待拓展",
+        "政策解读形式较为单一",
+        "工作人员业务能力有待提升",
+        "部分信息公开不够及时",
+        "政务新媒体互动回应不够充分",
+        "基层政务公开规范化水平有待提高",
+        "公开渠道建设有待加强",
+        "信息发布审核机制有待完善",
+    ),
+    "improve": (
+        "加强业务培训",
+        "完善工作机制",
+        "深化重点领域信息公开",
+        "加强对政务新媒体的监督管理",
+        "强化考核督导",
+        "丰富政策解读形式",
+        "健全信息发布协调机制",
+    ),
 }
 _POOL_TOPIC = {}  # filled below: pool -> topic of _ACTIONS
 
 
-_POOL_TOPIC.update({_POOL_PROACTIVE: "proactive", _POOL_REQUEST: "on_request", _POOL_MGMT: "info_management",
-                    _POOL_PLATFORM: "platform", _POOL_OVERSIGHT: "oversight", _POOL_IMPROVE: "improve"})
+_POOL_TOPIC.update(
+    {
+        _POOL_PROACTIVE: "proactive",
+        _POOL_REQUEST: "on_request",
+        _POOL_MGMT: "info_management",
+        _POOL_PLATFORM: "platform",
+        _POOL_OVERSIGHT: "oversight",
+        _POOL_IMPROVE: "improve",
+    }
+)
 
 
 def _prose_rng(agency: str, year: int, version: str) -> random.Random:
@@ -463,8 +600,9 @@ def _compose(vr: random.Random, topic: str) -> str:
     return f"{vr.choice(_LEADS)}{body}，{vr.choice(_PURPOSES)}。"
 
 
-def _sections_prose(rng: random.Random, vals: dict, version: str, year: int, agency: str,
-                    vr: random.Random | None = None) -> dict:
+def _sections_prose(
+    rng: random.Random, vals: dict, version: str, year: int, agency: str, vr: random.Random | None = None
+) -> dict:
     """The prose of each part; with `vr` (varied prose) its sentences are composed from
     `_ACTIONS` by vr, in the same number, so the main stream `rng` draws what it always drew."""
     me = _short(agency)
@@ -486,12 +624,19 @@ def _sections_prose(rng: random.Random, vals: dict, version: str, year: int, age
     proactive = [
         f"{year}年，{me}通过{rng.choice(_CHANNELS)}等渠道主动公开政府信息{n_pub}条，其中{cats[0]}类信息{c1}条，"
         f"{cats[1]}类信息{c2}条，其他信息{max(0, n_pub - c1 - c2)}条。",
-        f"全年制发规范性文件{nd}件，" + variants(("均按规定在政府信息公开平台公开，并同步发布政策解读。",
-                                            "已全部在门户网站规范性文件栏目发布。", "均已依法公开。")),
+        f"全年制发规范性文件{nd}件，"
+        + variants(
+            (
+                "均按规定在政府信息公开平台公开，并同步发布政策解读。",
+                "已全部在门户网站规范性文件栏目发布。",
+                "均已依法公开。",
+            )
+        ),
     ] + pick(_POOL_PROACTIVE, 1, 4)
     if total_new or carried:
-        req = [f"全年共收到政府信息公开申请{total_new}件，上年结转{carried}件，"
-               f"办结{done}件，结转下年度继续办理{cf}件。"]
+        req = [
+            f"全年共收到政府信息公开申请{total_new}件，上年结转{carried}件，办结{done}件，结转下年度继续办理{cf}件。"
+        ]
         if granted:
             req.append(f"其中予以公开{granted}件，其余均依法作出答复，未发生逾期答复情况。")
         else:
@@ -500,30 +645,39 @@ def _sections_prose(rng: random.Random, vals: dict, version: str, year: int, age
         req = [f"{year}年度{me}未收到政府信息公开申请，无上年结转申请。"]
     req += pick(_POOL_REQUEST, 0, 2)
     mgmt = pick(_POOL_MGMT, 1, 4)
-    plat = [variants(("持续加强政府网站信息公开专栏建设，", "优化门户网站公开专栏，", "", "依托政府网站和政务新媒体，"))
-            + f"全年更新栏目{rng.randint(3, 40)}个，通过政务新媒体发布信息{rng.randint(0, 900)}条。"] + pick(_POOL_PLATFORM, 1, 3)
+    plat = [
+        variants(("持续加强政府网站信息公开专栏建设，", "优化门户网站公开专栏，", "", "依托政府网站和政务新媒体，"))
+        + f"全年更新栏目{rng.randint(3, 40)}个，通过政务新媒体发布信息{rng.randint(0, 900)}条。"
+    ] + pick(_POOL_PLATFORM, 1, 3)
     r4 = vals.get("t4/review/total") or 0
     l4 = (vals.get("t4/lit_direct/total") or 0) + (vals.get("t4/lit_after_review/total") or 0)
     over = pick(_POOL_OVERSIGHT, 1, 3) + [
         f"组织开展政府信息公开业务培训{rng.randint(1, 12)}次，"
         + variants(("不断提高工作人员业务水平。", "参训人员覆盖各科室。", "重点学习新修订的《条例》。")),
-        (f"全年因政府信息公开工作被申请行政复议{r4}件，提起行政诉讼{l4}件。" if r4 or l4 else
-         "全年未发生因政府信息公开工作被申请行政复议、提起行政诉讼的情况。"),
+        (
+            f"全年因政府信息公开工作被申请行政复议{r4}件，提起行政诉讼{l4}件。"
+            if r4 or l4
+            else "全年未发生因政府信息公开工作被申请行政复议、提起行政诉讼的情况。"
+        ),
     ]
     problem = rng.choice(_POOL_PROBLEMS)
     if vr:
         problem = "".join(_compose(vr, "problems") for _ in range(vr.randint(1, 3)))
-    problems = [problem,
-                f"{year + 1}年，{me}" + variants(("将进一步加强组织领导，完善工作机制，", "将重点做好以下工作：",
-                                                  "将针对上述问题认真整改，"))
-                + "".join(pick(_POOL_IMPROVE, 1, 3))]
+    problems = [
+        problem,
+        f"{year + 1}年，{me}"
+        + variants(("将进一步加强组织领导，完善工作机制，", "将重点做好以下工作：", "将针对上述问题认真整改，"))
+        + "".join(pick(_POOL_IMPROVE, 1, 3)),
+    ]
     if any(r.key == "other.unpaid_fee" for r in template(version).t3_rows):  # templates with 信息处理费 (2021)
-        other = rng.choice([
-            f"{year}年度{me}未收取信息处理费。",
-            "本年度无其他需要报告的事项。依据《政府信息公开信息处理费管理办法》，未收取信息处理费。",
-            f"本年度{me}依申请公开未产生信息处理费。",
-            f"根据《政府信息公开信息处理费管理办法》，{year}年度{me}收取信息处理费{rng.randint(1, 9) * 100}元。",
-        ])
+        other = rng.choice(
+            [
+                f"{year}年度{me}未收取信息处理费。",
+                "本年度无其他需要报告的事项。依据《政府信息公开信息处理费管理办法》，未收取信息处理费。",
+                f"本年度{me}依申请公开未产生信息处理费。",
+                f"根据《政府信息公开信息处理费管理办法》，{year}年度{me}收取信息处理费{rng.randint(1, 9) * 100}元。",
+            ]
+        )
     else:
         other = rng.choice(["无。", "本年度无其他需要报告的事项。", f"{year}年度{me}无其他需要报告的事项。"])
     out = {"proactive": proactive, "on_request": req, "info_management": mgmt, "platform": plat, "oversight": over}
@@ -535,6 +689,7 @@ def _sections_prose(rng: random.Random, vals: dict, version: str, year: int, age
 # ---------------------------------------------------------------------------------------
 # tables as grids
 # ---------------------------------------------------------------------------------------
+
 
 @dataclass
 class _C:
@@ -664,8 +819,12 @@ def _table2(rng: random.Random, vals: dict, t: Template, nz: _Noise) -> _Table:
     return _Table("t2", rows, False)
 
 
-_T3_GROUPS = {"denied": "（三）不予公开", "unable": "（四）无法提供", "not_processed": "（五）不予处理",
-              "other": "（六）其他处理"}
+_T3_GROUPS = {
+    "denied": "（三）不予公开",
+    "unable": "（四）无法提供",
+    "not_processed": "（五）不予处理",
+    "other": "（六）其他处理",
+}
 _RESULTS = "三、本年度办理结果"
 _NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
 
@@ -758,6 +917,7 @@ def _insert_breaks(rng: random.Random, table: _Table, nz: _Noise, p: float) -> N
 # serializers
 # ---------------------------------------------------------------------------------------
 
+
 class _Writer:
     def __init__(self, rng: random.Random, style: str, nz: _Noise, first_page: int):
         self.rng, self.style, self.nz = rng, style, nz
@@ -832,8 +992,7 @@ def _render_table_lines(w: _Writer, table: _Table) -> list[str]:
     return lines
 
 
-def _detached_lines(w: _Writer, table: _Table, drng: random.Random,
-                    vanish: random.Random | None = None) -> list[str]:
+def _detached_lines(w: _Writer, table: _Table, drng: random.Random, vanish: random.Random | None = None) -> list[str]:
     """Table -> lines with the row labels apart from the value rows (the ``detached``
     style): each stretch of data rows (a table 二 block, table 三 between page breaks)
     prints its labels and its value rows separately — labels first, values first, or in
@@ -875,8 +1034,7 @@ def _detached_lines(w: _Writer, table: _Table, drng: random.Random,
     return out
 
 
-def _detached_stretch(rows: list[_Row], drng: random.Random, line, value_lines, md: bool,
-                      md_values: bool) -> list[str]:
+def _detached_stretch(rows: list[_Row], drng: random.Random, line, value_lines, md: bool, md_values: bool) -> list[str]:
     """Label lines and value lines of consecutive data rows, arranged apart (`value_lines`:
     a row's value fields -> its lines; `md`: the base style is markdown, `md_values`: the
     value rows are a markdown table)."""
@@ -885,7 +1043,7 @@ def _detached_stretch(rows: list[_Row], drng: random.Random, line, value_lines, 
     values_first = arrangement == "values first" or (arrangement == "blocks" and drng.random() < 0.3)
     out: list[str] = []
     for k in range(0, len(rows), size):
-        chunk = rows[k:k + size]
+        chunk = rows[k : k + size]
         labels = [part for r in chunk for c in r.cells if c.kind == "label" for part in _split_label(drng, c.text)]
         if md and drng.random() < 0.5:
             labels = [f"| {x} |" for x in labels]  # a broken markdown table of labels alone
@@ -910,7 +1068,7 @@ def _split_label(drng: random.Random, label: str) -> list[str]:
     办理结果) sometimes a character or two per line, as a tall merged cell prints it."""
     if len(label) >= 6 and label[0] in "一二三四五六七八九（(" and drng.random() < 0.3:
         step = drng.choice((1, 2))
-        return [label[i:i + step] for i in range(0, len(label), step)]
+        return [label[i : i + step] for i in range(0, len(label), step)]
     cuts = sorted(drng.sample(range(2, len(label) - 1), min(drng.randint(0, 2), max(len(label) - 3, 0))))
     return [label[a:b] for a, b in zip([0] + cuts, cuts + [len(label)])]
 
@@ -944,12 +1102,15 @@ def _render_table_cells(w: _Writer, table: _Table) -> list[list[str]]:
 
 def _prose_split(rng: random.Random, text: str, repeat: bool) -> tuple[str, str] | None:
     """Split a paragraph at a CJK-CJK boundary (a word broken across a page join)."""
-    cands = [i for i in range(30, len(text) - 8)
-             if "\u4e00" <= text[i - 1] <= "\u9fff" and "\u4e00" <= text[i] <= "\u9fff" and text[i - 1] != text[i]]
+    cands = [
+        i
+        for i in range(30, len(text) - 8)
+        if "\u4e00" <= text[i - 1] <= "\u9fff" and "\u4e00" <= text[i] <= "\u9fff" and text[i - 1] != text[i]
+    ]
     if not cands:
         return None
     i = rng.choice(cands)
-    return (text[:i], text[i - 1:] if repeat else text[i:])
+    return (text[:i], text[i - 1 :] if repeat else text[i:])
 
 
 def _space_digits(rng: random.Random, s: str) -> str:
@@ -981,9 +1142,18 @@ def _decorate_para(rng: random.Random, s: str, nz: _Noise) -> str:
     return s
 
 
-def render_text(values: dict, version: str, year: int, agency: str, style: str, rng: random.Random,
-                noise: bool = True, vary_prose: bool = False, detached: random.Random | None = None,
-                vanish: random.Random | None = None) -> str:
+def render_text(
+    values: dict,
+    version: str,
+    year: int,
+    agency: str,
+    style: str,
+    rng: random.Random,
+    noise: bool = True,
+    vary_prose: bool = False,
+    detached: random.Random | None = None,
+    vanish: random.Random | None = None,
+) -> str:
     """Render a whole report holding `values` in flattening `style`. With `vary_prose` the
     prose is composed afresh for the agency and year (reports then share few phrases, as real
     ones do: what copy detection needs); without it, the sentences come from small fixed pools,
@@ -1014,23 +1184,40 @@ def render_text(values: dict, version: str, year: int, agency: str, style: str, 
         title = f"{agency} {y} 年政府信息公开工作{rng.choice(('', ' '))}年度报告"
     items.append(("title", title))
     doc = definitions()[version]["document"]
-    period = rng.choice((f"本报告所列数据的统计期限自{y}年1月1日起至{y}年12月31日止。",
-                         f"本报告中所列数据的统计期限为{y}年1月1日至{y}年12月31日。",
-                         f"报告中所列数据的统计时限自{y}年1月1日起至{y}年12月31日止。"))
+    period = rng.choice(
+        (
+            f"本报告所列数据的统计期限自{y}年1月1日起至{y}年12月31日止。",
+            f"本报告中所列数据的统计期限为{y}年1月1日至{y}年12月31日。",
+            f"报告中所列数据的统计时限自{y}年1月1日起至{y}年12月31日止。",
+        )
+    )
     dom = "".join(rng.choice("abcdefghjklmnpqrstwxyz") for _ in range(rng.randint(3, 6)))
     phone = f"0{rng.randint(100, 999)}-{rng.randint(1000000, 9999999)}"
     variants = vr.choice if vr else (lambda options: options[0])
-    basis = variants((f"本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和《国务院办公厅政府信息与政务公开"
-                       f"办公室关于政府信息公开工作年度报告有关事项的通知》（{doc}）要求编制。",
-                       f"依据《中华人民共和国政府信息公开条例》和{doc}文件要求，{_short(agency)}编制了本年度报告。",
-                       f"按照《条例》规定和{doc}的格式要求，现公布{agency}{y}年度政府信息公开工作情况。"))
-    parts = variants(("全文包括总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况、政府信息公开行政复议和"
-                       "行政诉讼情况、存在的主要问题及改进情况、其他需要报告的事项。",
-                       "报告由总体情况、主动公开、依申请公开、复议诉讼、问题与改进、其他事项六部分组成。", ""))
-    where = variants((f"本报告电子版可在{agency}门户网站（http://www.{dom}.gov.cn）查阅或下载。"
-                       f"如对本报告有疑问，请与{agency}办公室联系（电话：{phone}）。",
-                       f"报告全文已在门户网站（http://www.{dom}.gov.cn）发布，咨询电话：{phone}。",
-                       f"如有疑问，请致电{phone}，或访问http://www.{dom}.gov.cn查阅。"))
+    basis = variants(
+        (
+            f"本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和《国务院办公厅政府信息与政务公开"
+            f"办公室关于政府信息公开工作年度报告有关事项的通知》（{doc}）要求编制。",
+            f"依据《中华人民共和国政府信息公开条例》和{doc}文件要求，{_short(agency)}编制了本年度报告。",
+            f"按照《条例》规定和{doc}的格式要求，现公布{agency}{y}年度政府信息公开工作情况。",
+        )
+    )
+    parts = variants(
+        (
+            "全文包括总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况、政府信息公开行政复议和"
+            "行政诉讼情况、存在的主要问题及改进情况、其他需要报告的事项。",
+            "报告由总体情况、主动公开、依申请公开、复议诉讼、问题与改进、其他事项六部分组成。",
+            "",
+        )
+    )
+    where = variants(
+        (
+            f"本报告电子版可在{agency}门户网站（http://www.{dom}.gov.cn）查阅或下载。"
+            f"如对本报告有疑问，请与{agency}办公室联系（电话：{phone}）。",
+            f"报告全文已在门户网站（http://www.{dom}.gov.cn）发布，咨询电话：{phone}。",
+            f"如有疑问，请致电{phone}，或访问http://www.{dom}.gov.cn查阅。",
+        )
+    )
     items.append(("para", basis + parts + period + where))
 
     sec = {s.key: s for s in t.sections}
@@ -1042,16 +1229,34 @@ def render_text(values: dict, version: str, year: int, agency: str, style: str, 
         return f"{s.number}{dot}{title_}"
 
     items.append(("head", heading("overview")))
-    items.append(("para", f"{y}年，{_short(agency)}" + variants((
-        "坚持以习近平新时代中国特色社会主义思想为指导，认真贯彻落实《条例》和上级关于政务公开工作的部署要求，扎实推进政府信息公开工作。",
-        "紧紧围绕中心工作，认真落实政务公开各项任务，政府信息公开工作取得新进展。",
-        "在上级政务公开部门的指导下，按照年度工作要点稳步推进各项工作。",
-        "高度重视政务公开工作，主要领导亲自过问，分管领导具体负责，各项工作有序开展。"))))
-    subs = {"proactive": "主动公开", "on_request": "依申请公开", "info_management": "政府信息管理",
-            "platform": "政府信息公开平台建设", "oversight": "监督保障"}
-    sub_variants = {"proactive": ("主动公开情况", "主动公开方面"), "on_request": ("依申请公开情况", "依申请公开方面"),
-                    "info_management": ("政府信息管理情况", "政府信息管理方面"),
-                    "platform": ("平台建设情况", "平台建设方面"), "oversight": ("监督保障情况", "监督保障方面")}
+    items.append(
+        (
+            "para",
+            f"{y}年，{_short(agency)}"
+            + variants(
+                (
+                    "坚持以习近平新时代中国特色社会主义思想为指导，认真贯彻落实《条例》和上级关于政务公开工作的部署要求，扎实推进政府信息公开工作。",
+                    "紧紧围绕中心工作，认真落实政务公开各项任务，政府信息公开工作取得新进展。",
+                    "在上级政务公开部门的指导下，按照年度工作要点稳步推进各项工作。",
+                    "高度重视政务公开工作，主要领导亲自过问，分管领导具体负责，各项工作有序开展。",
+                )
+            ),
+        )
+    )
+    subs = {
+        "proactive": "主动公开",
+        "on_request": "依申请公开",
+        "info_management": "政府信息管理",
+        "platform": "政府信息公开平台建设",
+        "oversight": "监督保障",
+    }
+    sub_variants = {
+        "proactive": ("主动公开情况", "主动公开方面"),
+        "on_request": ("依申请公开情况", "依申请公开方面"),
+        "info_management": ("政府信息管理情况", "政府信息管理方面"),
+        "platform": ("平台建设情况", "平台建设方面"),
+        "oversight": ("监督保障情况", "监督保障方面"),
+    }
     for n, (k, name) in zip("一二三四五", subs.items()):
         if noise and rng.random() < 0.4:
             name = rng.choice(sub_variants[k])
@@ -1089,8 +1294,15 @@ def render_text(values: dict, version: str, year: int, agency: str, style: str, 
     return _render_one_line(rng, items, style, nz, year, title)
 
 
-def _render_lines(rng: random.Random, items: list, style: str, nz: _Noise, year: int,
-                  detached: random.Random | None = None, vanish: random.Random | None = None) -> str:
+def _render_lines(
+    rng: random.Random,
+    items: list,
+    style: str,
+    nz: _Noise,
+    year: int,
+    detached: random.Random | None = None,
+    vanish: random.Random | None = None,
+) -> str:
     w = _Writer(rng, style, nz, first_page=2)
     nl = "\n"
     if style == "cell_per_line":
@@ -1186,8 +1398,12 @@ def _render_one_line(rng: random.Random, items: list, style: str, nz: _Noise, ye
     for kind, payload in items:
         if web:
             if kind == "table":
-                parts += [c or "\xa0" for cells in _render_table_cells(w, payload) for c in cells
-                          if not (len(cells) == 1 and c.startswith("\x00"))]
+                parts += [
+                    c or "\xa0"
+                    for cells in _render_table_cells(w, payload)
+                    for c in cells
+                    if not (len(cells) == 1 and c.startswith("\x00"))
+                ]
             else:
                 parts.append(payload.strip())
             continue
@@ -1224,7 +1440,9 @@ def _render_one_line(rng: random.Random, items: list, style: str, nz: _Noise, ye
     if web:
         parts = [node_sep.join(parts)]
     body = "".join(parts)
-    pub = f"{year + 1}-{rng.randint(1, 3):02d}-{rng.randint(1, 28):02d} {rng.randint(8, 18):02d}:{rng.randint(0, 59):02d}"
+    pub = (
+        f"{year + 1}-{rng.randint(1, 3):02d}-{rng.randint(1, 28):02d} {rng.randint(8, 18):02d}:{rng.randint(0, 59):02d}"
+    )
     slug = f"{year + 1}{rng.randint(1, 3):02d}/t{year + 1}{rng.randint(101, 331):04d}_{rng.randint(10000, 99999)}"
     header = [
         f"标题: {title.replace(' ', '')}",
@@ -1244,8 +1462,10 @@ def _render_one_line(rng: random.Random, items: list, style: str, nz: _Noise, ye
 # one call
 # ---------------------------------------------------------------------------------------
 
-def generate(seed: int, version: str | None = None, style: str | None = None, vary_prose: bool = False,
-             agency: str | None = None) -> GeneratedReport:
+
+def generate(
+    seed: int, version: str | None = None, style: str | None = None, vary_prose: bool = False, agency: str | None = None
+) -> GeneratedReport:
     """A random report for `seed` (deterministic); version/style random unless given; see
     `render_text` for `vary_prose`. `agency` names the publisher instead of a made-up one
     (the portal simulator's sites publish for their own division's bodies)."""
@@ -1273,10 +1493,12 @@ def generate(seed: int, version: str | None = None, style: str | None = None, va
     agency = agency or drawn
     values = generate_values(rng, version, blanks=style in BLANK_STYLES or style in DETACHED_STYLES)
     encoding = "gb18030" if rng.random() < 0.15 else "utf-8"
-    text = render_text(values, version, year, agency, style, rng, noise=True, vary_prose=vary_prose, detached=detached,
-                       vanish=vanish)
-    return GeneratedReport(text=text, encoding=encoding, version=version, year=year, agency=agency,
-                           style=style, values=values)
+    text = render_text(
+        values, version, year, agency, style, rng, noise=True, vary_prose=vary_prose, detached=detached, vanish=vanish
+    )
+    return GeneratedReport(
+        text=text, encoding=encoding, version=version, year=year, agency=agency, style=style, values=values
+    )
 
 
 def _generate_pre2019(rng: random.Random, style: str, agency: str | None = None) -> GeneratedReport:
@@ -1291,5 +1513,6 @@ def _generate_pre2019(rng: random.Random, style: str, agency: str | None = None)
     agency = agency or drawn
     text, values = render(rng, style, year, agency)
     encoding = "gb18030" if rng.random() < 0.15 else "utf-8"
-    return GeneratedReport(text=text, encoding=encoding, version="pre2019", year=year, agency=agency,
-                           style=style, values=values)
+    return GeneratedReport(
+        text=text, encoding=encoding, version="pre2019", year=year, agency=agency, style=style, values=values
+    )

@@ -20,6 +20,7 @@ the parser to the no-wrong-value rule here too.
 `values` holds what the report states, address -> value (None = a blank cell the table
 prints); decoy figures are not in it.
 """
+
 from __future__ import annotations
 
 import random
@@ -55,71 +56,99 @@ _EARLY_ROWS = (
 )
 # national 2014 table: (group caption or None, rows)
 _NATIONAL_ROWS = (
-    ("一、主动公开情况", (
-        ("proactive_items", ("（一）主动公开政府信息数（不同渠道和方式公开相同信息计1条）", "主动公开政府信息数"), "条"),
-        ("  proactive_normative_docs", ("其中：主动公开规范性文件数",), "条"),
-        ("  normative_docs_issued", ("制发规范性文件总数",), "件"),
-        ("  proactive_by_channel.gazette", ("1.政府公报公开政府信息数",), "条"),
-        ("  proactive_by_channel.website", ("2.政府网站公开政府信息数",), "条"),
-        ("  proactive_by_channel.weibo", ("3.政务微博公开政府信息数",), "条"),
-        ("  proactive_by_channel.wechat", ("4.政务微信公开政府信息数",), "条"),
-        ("  proactive_by_channel.other", ("5.其他方式公开政府信息数",), "条"))),
-    ("二、回应解读情况", (
-        ("responses.hot_topics", ("（一）回应公众关注热点或重大舆情数",), "次"),
-        ("responses.press_conferences", ("1.参加或举办新闻发布会总次数",), "次"),
-        ("responses.online_interviews", ("2.政府网站在线访谈次数",), "次"),
-        ("responses.policy_interpretations", ("3.政策解读稿件发布数",), "篇"),
-        ("responses.weibo_wechat", ("4.微博微信回应事件数",), "次"),
-        ("responses.other", ("5.其他方式回应事件数",), "次"))),
-    ("三、依申请公开情况", (
-        ("applications_received", ("（一）收到申请数",), "件"),
-        ("  applications_by_channel.in_person", ("1.当面申请数",), "件"),
-        ("  applications_by_channel.fax", ("2.传真申请数",), "件"),
-        ("  applications_by_channel.online", ("3.网络申请数",), "件"),
-        ("  applications_by_channel.letter", ("4.信函申请数",), "件"),
-        ("applications_closed", ("（二）申请办结数",), "件"),
-        ("  applications_closed.on_time", ("1.按时办结数",), "件"),
-        ("  applications_closed.extended", ("2.延期办结数",), "件"),
-        ("replies_total", ("（三）申请答复数",), "件"),
-        ("  replies_already_public", ("1.属于已主动公开范围数",), "件"),
-        ("  replies_granted", ("2.同意公开答复数",), "件"),
-        ("  replies_partial", ("3.同意部分公开答复数",), "件"),
-        ("  replies_denied", ("4.不同意公开答复数",), "件"),
-        ("  denied_reasons.state_secret", ("其中：涉及国家秘密",), "件"),
-        ("  denied_reasons.commercial_secret", ("涉及商业秘密",), "件"),
-        ("  denied_reasons.privacy", ("涉及个人隐私",), "件"),
-        ("  denied_reasons.security_stability", ("危及国家安全、公共安全、经济安全和社会稳定",), "件"),
-        ("  denied_reasons.not_gov_info", ("不是《条例》所指政府信息",), "件"),
-        ("  denied_reasons.other_law", ("法律法规规定的其他情形",), "件"),
-        ("  not_held_by_agency", ("5.不属于本行政机关公开数",), "件"),
-        ("  info_not_exist", ("6.申请信息不存在数",), "件"),
-        ("  unclear_request", ("7.告知作出更改补充数",), "件"),
-        ("  referred_elsewhere", ("8.告知通过其他途径办理数",), "件"))),
-    (None, (
-        ("admin_review_cases", ("四、行政复议数量",), "件"),
-        ("  admin_review_cases.upheld", ("（一）维持具体行政行为数",), "件"),
-        ("  admin_review_cases.corrected", ("（二）被依法纠错数",), "件"),
-        ("  admin_review_cases.other", ("（三）其他情形数",), "件"),
-        ("admin_litigation_cases", ("五、行政诉讼数量",), "件"),
-        ("  admin_litigation_cases.upheld", ("（一）维持具体行政行为或者驳回原告诉讼请求数",), "件"),
-        ("  admin_litigation_cases.corrected", ("（二）被依法纠错数",), "件"),
-        ("  admin_litigation_cases.other", ("（三）其他情形数",), "件"),
-        ("complaints", ("六、举报投诉数量",), "件"),
-        ("  complaints.upheld", ("（一）维持具体行政行为数",), "件"),
-        ("  complaints.corrected", ("（二）被依法纠错数",), "件"),
-        ("  complaints.other", ("（三）其他情形数",), "件"),
-        ("fees_charged", ("七、依申请公开信息收取的费用",), "万元"))),
-    ("八、机构建设和保障经费情况", (
-        ("org_units.dedicated", ("（一）政府信息公开工作专门机构数",), "个"),
-        ("org_units.reading_points", ("（二）设置政府信息公开查阅点数",), "个"),
-        ("staff.total", ("（三）从事政府信息公开工作人员数",), "人"),
-        ("  staff.full_time", ("1.专职人员数",), "人"),
-        ("  staff.part_time", ("2.兼职人员数",), "人"),
-        ("budget.funds", ("（四）政府信息公开专项经费",), "万元"))),
-    ("九、政府信息公开会议和培训情况", (
-        ("meetings_training.meetings", ("（一）召开政府信息公开工作会议或专题会议数",), "次"),
-        ("meetings_training.trainings", ("（二）举办各类培训班数",), "次"),
-        ("meetings_training.trainees", ("（三）接受培训人员数",), "人次"))),
+    (
+        "一、主动公开情况",
+        (
+            (
+                "proactive_items",
+                ("（一）主动公开政府信息数（不同渠道和方式公开相同信息计1条）", "主动公开政府信息数"),
+                "条",
+            ),
+            ("  proactive_normative_docs", ("其中：主动公开规范性文件数",), "条"),
+            ("  normative_docs_issued", ("制发规范性文件总数",), "件"),
+            ("  proactive_by_channel.gazette", ("1.政府公报公开政府信息数",), "条"),
+            ("  proactive_by_channel.website", ("2.政府网站公开政府信息数",), "条"),
+            ("  proactive_by_channel.weibo", ("3.政务微博公开政府信息数",), "条"),
+            ("  proactive_by_channel.wechat", ("4.政务微信公开政府信息数",), "条"),
+            ("  proactive_by_channel.other", ("5.其他方式公开政府信息数",), "条"),
+        ),
+    ),
+    (
+        "二、回应解读情况",
+        (
+            ("responses.hot_topics", ("（一）回应公众关注热点或重大舆情数",), "次"),
+            ("responses.press_conferences", ("1.参加或举办新闻发布会总次数",), "次"),
+            ("responses.online_interviews", ("2.政府网站在线访谈次数",), "次"),
+            ("responses.policy_interpretations", ("3.政策解读稿件发布数",), "篇"),
+            ("responses.weibo_wechat", ("4.微博微信回应事件数",), "次"),
+            ("responses.other", ("5.其他方式回应事件数",), "次"),
+        ),
+    ),
+    (
+        "三、依申请公开情况",
+        (
+            ("applications_received", ("（一）收到申请数",), "件"),
+            ("  applications_by_channel.in_person", ("1.当面申请数",), "件"),
+            ("  applications_by_channel.fax", ("2.传真申请数",), "件"),
+            ("  applications_by_channel.online", ("3.网络申请数",), "件"),
+            ("  applications_by_channel.letter", ("4.信函申请数",), "件"),
+            ("applications_closed", ("（二）申请办结数",), "件"),
+            ("  applications_closed.on_time", ("1.按时办结数",), "件"),
+            ("  applications_closed.extended", ("2.延期办结数",), "件"),
+            ("replies_total", ("（三）申请答复数",), "件"),
+            ("  replies_already_public", ("1.属于已主动公开范围数",), "件"),
+            ("  replies_granted", ("2.同意公开答复数",), "件"),
+            ("  replies_partial", ("3.同意部分公开答复数",), "件"),
+            ("  replies_denied", ("4.不同意公开答复数",), "件"),
+            ("  denied_reasons.state_secret", ("其中：涉及国家秘密",), "件"),
+            ("  denied_reasons.commercial_secret", ("涉及商业秘密",), "件"),
+            ("  denied_reasons.privacy", ("涉及个人隐私",), "件"),
+            ("  denied_reasons.security_stability", ("危及国家安全、公共安全、经济安全和社会稳定",), "件"),
+            ("  denied_reasons.not_gov_info", ("不是《条例》所指政府信息",), "件"),
+            ("  denied_reasons.other_law", ("法律法规规定的其他情形",), "件"),
+            ("  not_held_by_agency", ("5.不属于本行政机关公开数",), "件"),
+            ("  info_not_exist", ("6.申请信息不存在数",), "件"),
+            ("  unclear_request", ("7.告知作出更改补充数",), "件"),
+            ("  referred_elsewhere", ("8.告知通过其他途径办理数",), "件"),
+        ),
+    ),
+    (
+        None,
+        (
+            ("admin_review_cases", ("四、行政复议数量",), "件"),
+            ("  admin_review_cases.upheld", ("（一）维持具体行政行为数",), "件"),
+            ("  admin_review_cases.corrected", ("（二）被依法纠错数",), "件"),
+            ("  admin_review_cases.other", ("（三）其他情形数",), "件"),
+            ("admin_litigation_cases", ("五、行政诉讼数量",), "件"),
+            ("  admin_litigation_cases.upheld", ("（一）维持具体行政行为或者驳回原告诉讼请求数",), "件"),
+            ("  admin_litigation_cases.corrected", ("（二）被依法纠错数",), "件"),
+            ("  admin_litigation_cases.other", ("（三）其他情形数",), "件"),
+            ("complaints", ("六、举报投诉数量",), "件"),
+            ("  complaints.upheld", ("（一）维持具体行政行为数",), "件"),
+            ("  complaints.corrected", ("（二）被依法纠错数",), "件"),
+            ("  complaints.other", ("（三）其他情形数",), "件"),
+            ("fees_charged", ("七、依申请公开信息收取的费用",), "万元"),
+        ),
+    ),
+    (
+        "八、机构建设和保障经费情况",
+        (
+            ("org_units.dedicated", ("（一）政府信息公开工作专门机构数",), "个"),
+            ("org_units.reading_points", ("（二）设置政府信息公开查阅点数",), "个"),
+            ("staff.total", ("（三）从事政府信息公开工作人员数",), "人"),
+            ("  staff.full_time", ("1.专职人员数",), "人"),
+            ("  staff.part_time", ("2.兼职人员数",), "人"),
+            ("budget.funds", ("（四）政府信息公开专项经费",), "万元"),
+        ),
+    ),
+    (
+        "九、政府信息公开会议和培训情况",
+        (
+            ("meetings_training.meetings", ("（一）召开政府信息公开工作会议或专题会议数",), "次"),
+            ("meetings_training.trainings", ("（二）举办各类培训班数",), "次"),
+            ("meetings_training.trainees", ("（三）接受培训人员数",), "人次"),
+        ),
+    ),
 )
 # total -> its parts (the sums the values keep, in both columns)
 _SUMS = {
@@ -131,8 +160,16 @@ _SUMS = {
     "complaints": "complaints.",
     "staff.total": ("staff.full_time", "staff.part_time"),
 }
-_REPLY_TYPES = ("replies_already_public", "replies_granted", "replies_partial", "replies_denied",
-                "not_held_by_agency", "info_not_exist", "unclear_request", "referred_elsewhere")
+_REPLY_TYPES = (
+    "replies_already_public",
+    "replies_granted",
+    "replies_partial",
+    "replies_denied",
+    "not_held_by_agency",
+    "info_not_exist",
+    "unclear_request",
+    "referred_elsewhere",
+)
 _STOCKS = {"org_units.dedicated", "org_units.reading_points", "staff.total", "staff.full_time", "staff.part_time"}
 _VALUE_HEADS = ("本年度", "{y}年度", "年末统计", "数量", "本期实际", "本年")
 _CUM_HEADS = ("历年累计", "累计")
@@ -146,7 +183,11 @@ def _layout(rng: random.Random, family: str) -> list[tuple[str | None, str, str,
         for key, labels, unit in _EARLY_ROWS:
             if key.startswith("  applications_by_channel.") and rng.random() < 0.3:
                 continue
-            if not key.startswith(" ") and key not in ("proactive_items", "applications_received") and rng.random() < 0.25:
+            if (
+                not key.startswith(" ")
+                and key not in ("proactive_items", "applications_received")
+                and rng.random() < 0.25
+            ):
                 continue
             out.append((None, key, rng.choice(labels), unit))
         return _drop_orphans(out)
@@ -236,7 +277,11 @@ def _table(rng: random.Random, rows: list, values: dict, columns: tuple[str, ...
     unit_col = rng.random() < 0.75
     name = rng.choice(("指标名称", "指标名称", "统计指标", "项目"))
     heads = {"value": rng.choice(_VALUE_HEADS).format(y=year), "cumulative": rng.choice(_CUM_HEADS)}
-    head = [G._C(name, "head")] + ([G._C("计量单位", "head")] if unit_col else []) + [G._C(heads[c], "head") for c in columns]
+    head = (
+        [G._C(name, "head")]
+        + ([G._C("计量单位", "head")] if unit_col else [])
+        + [G._C(heads[c], "head") for c in columns]
+    )
     out = [G._Row(head, "header")]
     width = len(head)
     for cap, key, label, unit in rows:
@@ -276,8 +321,9 @@ def _prose(rng: random.Random, values: dict, me: str, year: int) -> tuple[dict, 
     proactive = [
         whole("p/proactive_items/value", f"{year}年，{me}主动公开政府信息{{v}}条。", rng.randint(1, 900)),
         # decoys: one office on one channel, one category with its share
-        f"其中{office}通过政府网站公开信息{part}条。" if rng.random() < 0.5 else
-        f"{me}{office}通过政府网站主动公开政府信息{part}条。",
+        f"其中{office}通过政府网站公开信息{part}条。"
+        if rng.random() < 0.5
+        else f"{me}{office}通过政府网站主动公开政府信息{part}条。",
         f"{rng.choice(_CATEGORIES)}类信息{rng.randint(1, 60)}条，占{rng.randint(1, 40)}%。",
     ]
     request = [
@@ -292,8 +338,14 @@ def _prose(rng: random.Random, values: dict, me: str, year: int) -> tuple[dict, 
     return {i: [p for p in ps if p] for i, ps in paras.items()}, said
 
 
-_SECTIONS = ("一、概述", "二、主动公开政府信息情况", "三、依申请公开政府信息情况",
-             "四、因政府信息公开申请行政复议、提起行政诉讼的情况", "五、存在的主要问题和改进措施", "六、其他需要报告的事项")
+_SECTIONS = (
+    "一、概述",
+    "二、主动公开政府信息情况",
+    "三、依申请公开政府信息情况",
+    "四、因政府信息公开申请行政复议、提起行政诉讼的情况",
+    "五、存在的主要问题和改进措施",
+    "六、其他需要报告的事项",
+)
 
 
 def render(rng: random.Random, style: str, year: int, agency: str) -> tuple[str, dict]:
@@ -309,9 +361,14 @@ def render(rng: random.Random, style: str, year: int, agency: str) -> tuple[str,
     for a, v in said.items():
         truth.setdefault(a, v)  # the table's value stands where it has one (they agree here)
     nz = G._Noise(rng, True, style)
-    items: list[tuple] = [("title", f"{agency}{year}年政府信息公开工作年度报告"),
-                          ("para", "根据《中华人民共和国政府信息公开条例》要求，特向社会公布本年度政府信息公开工作年度报告。"
-                                   f"本报告所列数据的统计期限自{year}年1月1日起至{year}年12月31日止。")]
+    items: list[tuple] = [
+        ("title", f"{agency}{year}年政府信息公开工作年度报告"),
+        (
+            "para",
+            "根据《中华人民共和国政府信息公开条例》要求，特向社会公布本年度政府信息公开工作年度报告。"
+            f"本报告所列数据的统计期限自{year}年1月1日起至{year}年12月31日止。",
+        ),
+    ]
     fixed = {0: ["本机关高度重视政府信息公开工作，健全工作机制。"], 4: ["公开内容有待丰富。"]}
     for i, head in enumerate(_SECTIONS):
         items.append(("head", head))

@@ -13,6 +13,7 @@ container or bare fragment, <p> inside cells, <br> inside long header labels, &n
 "+" on positive signed changes, "元" after money amounts, meta charset declared or not.
 Without it the output is one fixed, canonical layout.
 """
+
 from __future__ import annotations
 
 import html as _html
@@ -34,6 +35,7 @@ class Item:
 
 # ----------------------------------------------------------------------------- values
 
+
 def fmt_value(v, *, signed: bool = False, money: bool = False, rng: random.Random | None = None) -> str:
     if v is None:
         return ""
@@ -46,6 +48,7 @@ def fmt_value(v, *, signed: bool = False, money: bool = False, rng: random.Rando
 
 
 # ----------------------------------------------------------------------------- layout
+
 
 def _split(total: int, k: int, rng: random.Random | None) -> list[int]:
     """Spread k value columns over `total` grid columns."""
@@ -86,11 +89,11 @@ def label_area(rows, depth: int) -> list[list[tuple[str, int, int]]]:
     for i, r in enumerate(rows):
         cells = []
         for lv in range(len(r.path)):
-            prefix = r.path[:lv + 1]
-            if i > 0 and rows[i - 1].path[:lv + 1] == prefix:
+            prefix = r.path[: lv + 1]
+            if i > 0 and rows[i - 1].path[: lv + 1] == prefix:
                 continue
             n = 1
-            while i + n < len(rows) and rows[i + n].path[:lv + 1] == prefix:
+            while i + n < len(rows) and rows[i + n].path[: lv + 1] == prefix:
                 n += 1
             cells.append((r.path[lv], 1, n))
         cells.append((r.label, depth - len(r.path), 1))
@@ -107,7 +110,9 @@ def table3(version: str, values: dict, rng: random.Random | None = None) -> Tabl
     for i, hr in enumerate(head["header_rows"]):
         cells = [(c["text"], int(c.get("colspan", 1)), int(c.get("rowspan", 1))) for c in hr]
         if i == 0:
-            cells.insert(0, (top["text"], int(top.get("colspan", depth)), int(top.get("rowspan", len(head["header_rows"])))))
+            cells.insert(
+                0, (top["text"], int(top.get("colspan", depth)), int(top.get("rowspan", len(head["header_rows"]))))
+            )
         rows.append(cells)
     t3_rows = list(t.t3_rows)
     if any(a.startswith("t3/other/") for a in values) and any(r.key.startswith("other.") for r in t3_rows):
@@ -125,10 +130,12 @@ def table3(version: str, values: dict, rng: random.Random | None = None) -> Tabl
 def table4(version: str, values: dict, rng: random.Random | None = None) -> TableRows:
     t = template(version)
     t4 = spec()["versions"][version]["tables"]["table4"]
-    rows: TableRows = [[(c["text"], int(c.get("colspan", 1)), int(c.get("rowspan", 1))) for c in hr]
-                       for hr in t4["header_rows"]]
-    rows.append([(fmt_value(values.get(f"t4/{r.key}/{c.key}"), rng=rng), 1, 1)
-                 for r in t.t4_rows for c in t.t4_columns])
+    rows: TableRows = [
+        [(c["text"], int(c.get("colspan", 1)), int(c.get("rowspan", 1))) for c in hr] for hr in t4["header_rows"]
+    ]
+    rows.append(
+        [(fmt_value(values.get(f"t4/{r.key}/{c.key}"), rng=rng), 1, 1) for r in t.t4_rows for c in t.t4_columns]
+    )
     return rows
 
 
@@ -136,19 +143,35 @@ def layout(values: dict, version: str, year: int, agency: str, rng: random.Rando
     t = template(version)
     title = f"{agency}{year}年政府信息公开工作年度报告"
     items = [Item("title", title)]
-    items.append(Item("para", f"本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和《中华人民共和国政府信息公开工作年度报告格式》要求编制。"
-                              f"本报告中所列数据的统计期限自{year}年1月1日起至{year}年12月31日止。"))
+    items.append(
+        Item(
+            "para",
+            f"本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和《中华人民共和国政府信息公开工作年度报告格式》要求编制。"
+            f"本报告中所列数据的统计期限自{year}年1月1日起至{year}年12月31日止。",
+        )
+    )
     body = {
-        "一": [f"{year}年，{agency}坚持以人民为中心的发展思想，认真贯彻落实《条例》要求，持续推进政务公开工作。",
-               "（一）主动公开", "围绕中心工作，及时主动公开各类政府信息，做好政策解读和回应关切。",
-               "（二）依申请公开", "严格按照法定时限和程序办理政府信息公开申请，规范答复文书。",
-               "（三）政府信息管理", "加强公文公开属性源头认定，落实保密审查机制。",
-               "（四）平台建设", "优化政府门户网站政府信息公开专栏，提升平台服务能力。",
-               "（五）监督保障", "将政务公开工作纳入年度绩效考核，加强业务培训。"],
+        "一": [
+            f"{year}年，{agency}坚持以人民为中心的发展思想，认真贯彻落实《条例》要求，持续推进政务公开工作。",
+            "（一）主动公开",
+            "围绕中心工作，及时主动公开各类政府信息，做好政策解读和回应关切。",
+            "（二）依申请公开",
+            "严格按照法定时限和程序办理政府信息公开申请，规范答复文书。",
+            "（三）政府信息管理",
+            "加强公文公开属性源头认定，落实保密审查机制。",
+            "（四）平台建设",
+            "优化政府门户网站政府信息公开专栏，提升平台服务能力。",
+            "（五）监督保障",
+            "将政务公开工作纳入年度绩效考核，加强业务培训。",
+        ],
         "五": ["主要问题：政务公开工作的深度和广度还有待加强。改进措施：加强业务学习，完善工作机制。"],
         "六": ["本年度未收取信息处理费。"],
     }
-    tables = {"二": table2(version, values, rng), "三": table3(version, values, rng), "四": table4(version, values, rng)}
+    tables = {
+        "二": table2(version, values, rng),
+        "三": table3(version, values, rng),
+        "四": table4(version, values, rng),
+    }
     for s in t.sections:
         items.append(Item("heading", f"{s.number}、{s.title}"))
         for p in body.get(s.number, []):
@@ -161,6 +184,7 @@ def layout(values: dict, version: str, year: int, agency: str, rng: random.Rando
 
 
 # ----------------------------------------------------------------------------- HTML
+
 
 def _esc(s: str) -> str:
     return _html.escape(s, quote=False)
@@ -212,8 +236,16 @@ def _html_table(rows, rng: random.Random | None, merged: bool = True) -> str:
     return "".join(out)
 
 
-def render_html(values: dict, version: str, year: int, agency: str, *, encoding: str = "utf-8",
-                rng: random.Random | None = None, merged: bool = True) -> bytes:
+def render_html(
+    values: dict,
+    version: str,
+    year: int,
+    agency: str,
+    *,
+    encoding: str = "utf-8",
+    rng: random.Random | None = None,
+    merged: bool = True,
+) -> bytes:
     """The report as a web page; `merged=False` prints its tables without rowspans."""
     items = layout(values, version, year, agency, rng)
     title = items[0].text
@@ -237,8 +269,12 @@ def render_html(values: dict, version: str, year: int, agency: str, *, encoding:
     if shape == "fragment":
         page = f'<p style="text-align:center;font-weight:bold;">{_esc(title)}</p>\n{body}'
     else:
-        container = {"trs": '<div class="TRS_Editor">', "zoom": '<div id="zoom">', "vsb": '<div id="vsb_content">',
-                     "plain": '<div class="main-text">'}[shape]
+        container = {
+            "trs": '<div class="TRS_Editor">',
+            "zoom": '<div id="zoom">',
+            "vsb": '<div id="vsb_content">',
+            "plain": '<div class="main-text">',
+        }[shape]
         meta = f'<meta http-equiv="Content-Type" content="text/html; charset={declared}">' if declared else ""
         nav = "".join(f'<li><a href="/col/{i}/">栏目{i}</a></li>' for i in range(1, 9))
         page = (
@@ -258,6 +294,7 @@ def render_html(values: dict, version: str, year: int, agency: str, *, encoding:
 
 
 # ----------------------------------------------------------------------------- DOCX
+
 
 def _positions(rows) -> tuple[list[list[tuple[int, str, int, int]]], int]:
     """Grid columns of each source cell; returns rows of (col, text, colspan, rowspan) and the width."""
@@ -349,8 +386,9 @@ def _docx_tc(text: str, colspan: int, vmerge: str | None, rng: random.Random | N
     return tc
 
 
-def render_docx(values: dict, version: str, year: int, agency: str, *, rng: random.Random | None = None,
-                **_ignored) -> bytes:
+def render_docx(
+    values: dict, version: str, year: int, agency: str, *, rng: random.Random | None = None, **_ignored
+) -> bytes:
     """The report as a DOCX file (encoding is meaningless here and ignored)."""
     import docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH

@@ -13,6 +13,7 @@ number style, a running header, a leading "+" on signed values. The text uses
 reportlab's built-in CID font STSong-Light (no font file needed; both PDFium and
 pdfminer extract its characters exactly).
 """
+
 from __future__ import annotations
 
 import io
@@ -90,6 +91,7 @@ def fmt_value(v, *, signed: bool = False, plus: bool = False) -> str:
 
 
 # ---------------------------------------------------------------- tables
+
 
 @dataclass
 class TCell:
@@ -217,16 +219,16 @@ class _Doc:
         for r, row in enumerate(rows):
             for cell in row:
                 if cell.rowspan == 1:
-                    w = sum(widths[cell.col:cell.col + cell.colspan])
+                    w = sum(widths[cell.col : cell.col + cell.colspan])
                     need = len(self._cell_lines(cell, w, pad)) * cell.size * 1.3 + 2 * pad + 4
                     heights[r] = max(heights[r], need)
             heights[r] = max(heights[r], 18.0)
         for r, row in enumerate(rows):
             for cell in row:
                 if cell.rowspan > 1:
-                    w = sum(widths[cell.col:cell.col + cell.colspan])
+                    w = sum(widths[cell.col : cell.col + cell.colspan])
                     need = len(self._cell_lines(cell, w, pad)) * cell.size * 1.3 + 2 * pad
-                    have = sum(heights[r:r + cell.rowspan])
+                    have = sum(heights[r : r + cell.rowspan])
                     if need > have:
                         heights[r + cell.rowspan - 1] += need - have
         return heights
@@ -285,6 +287,7 @@ class _Doc:
 
 # ---------------------------------------------------------------- the report
 
+
 def _table2(tpl: Template, values: dict, plus, narrow: bool = False) -> tuple[list[float], list[list[TCell]]]:
     rows: list[list[TCell]] = []
     for b in tpl.table2:
@@ -316,13 +319,20 @@ def _table3(tpl: Template, values: dict, narrow: bool = False) -> tuple[list[flo
     org = [c for c in cols if c.key not in ("natural_person", "total")]
     rows: list[list[TCell]] = [
         [TCell(0, T3_NOTE, 3, 3, size=8, align="left"), TCell(3, "申请人情况", 7)],
-        [TCell(3, cols[0].label, 1, 2, size=8), TCell(4, "法人或其他组织", len(org), size=8), TCell(9, cols[-1].label, 1, 2, size=8)],
+        [
+            TCell(3, cols[0].label, 1, 2, size=8),
+            TCell(4, "法人或其他组织", len(org), size=8),
+            TCell(9, cols[-1].label, 1, 2, size=8),
+        ],
         [TCell(4 + i, c.label, size=8) for i, c in enumerate(org)],
     ]
     seen: set = set()
     t3 = list(tpl.t3_rows)
-    if any(r.key.startswith("other.") for r in t3) and any(k.startswith("t3/other/") for k in values) \
-            and not any(k.startswith("t3/other.") for k in values):
+    if (
+        any(r.key.startswith("other.") for r in t3)
+        and any(k.startswith("t3/other/") for k in values)
+        and not any(k.startswith("t3/other.") for k in values)
+    ):
         # a 2021 report that prints a single （六）其他处理 row, as some do
         first = next(i for i, r in enumerate(t3) if r.key.startswith("other."))
         t3 = [r for r in t3 if not r.key.startswith("other.")]
@@ -382,8 +392,16 @@ _FILLER = [
 ]
 
 
-def render_pdf(values: dict, version: str, year: int, agency: str, *, rng=None,
-               font_file: str | None = None, narrow_labels: bool = False) -> bytes:
+def render_pdf(
+    values: dict,
+    version: str,
+    year: int,
+    agency: str,
+    *,
+    rng=None,
+    font_file: str | None = None,
+    narrow_labels: bool = False,
+) -> bytes:
     """A full report as PDF bytes; table 三 always crosses a page break.
 
     `font_file`: a TrueType CJK font to embed instead of the built-in CID font.
@@ -401,9 +419,11 @@ def render_pdf(values: dict, version: str, year: int, agency: str, *, rng=None,
     d.centered(agency, 20)
     d.centered(f"{year}年政府信息公开工作年度报告", 20)
     d.y -= 10
-    d.para(f"本报告由{agency}办公室根据《中华人民共和国政府信息公开条例》（以下简称《条例》）要求编制。"
-           f"报告中所列数据统计期限自{year}年1月1日起至{year}年12月31日止。"
-           f"如对本报告有疑问，请与{agency}办公室联系。")
+    d.para(
+        f"本报告由{agency}办公室根据《中华人民共和国政府信息公开条例》（以下简称《条例》）要求编制。"
+        f"报告中所列数据统计期限自{year}年1月1日起至{year}年12月31日止。"
+        f"如对本报告有疑问，请与{agency}办公室联系。"
+    )
     d.para(titles[0], indent=True)
     for _ in range(rng.randint(2, 4)):
         d.para(f"{year}年，" + "".join(rng.sample(_FILLER, 3)))

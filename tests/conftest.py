@@ -20,6 +20,7 @@ def n_examples(n: int) -> int:
     override the profile, and the search profile would search no longer."""
     return max(1, n * settings.default.max_examples // 100)
 
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("XXGK_SHARED", ROOT.parent / "shared"))
 CORPUS = SHARED / "corpus"

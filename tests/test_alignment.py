@@ -1,5 +1,6 @@
 """Row labels printed apart from their values (parsers/alignment.py): value rows taken in
 the template's row order where the counts fit and table 三's identities confirm it."""
+
 from parsers.report import parse_bytes
 from parsers.templates import template
 from synth.generator import T3_COLUMNS, generate
@@ -14,9 +15,9 @@ def detached(arrange, rows=T3_ROWS_2021) -> bytes:
     value_lines)` -> lines."""
     lines = report_2021("\t", rows).split("\n")
     i, j = lines.index(T3_HEAD), lines.index(T4_HEAD)
-    labels = [x.split("\t")[0] for x in lines[i + 1:j]]
-    values = ["\t".join(x.split("\t")[1:]) for x in lines[i + 1:j]]
-    return "\n".join(lines[:i + 1] + arrange(labels, values) + lines[j:]).encode("utf-8")
+    labels = [x.split("\t")[0] for x in lines[i + 1 : j]]
+    values = ["\t".join(x.split("\t")[1:]) for x in lines[i + 1 : j]]
+    return "\n".join(lines[: i + 1] + arrange(labels, values) + lines[j:]).encode("utf-8")
 
 
 def t3_of(report) -> dict:
@@ -50,8 +51,9 @@ def test_several_label_blocks_each_followed_by_its_rows():
     def arrange(labels, values):
         out = []
         for k in range(0, len(labels), 4):
-            out += labels[k:k + 4] + values[k:k + 4]
+            out += labels[k : k + 4] + values[k : k + 4]
         return out
+
     r = parse_bytes(detached(arrange), name="x.txt")
     assert {a: c.value for a, c in t3_of(r).items()} == expected()
 
@@ -70,6 +72,7 @@ def test_a_value_row_too_few_leaves_the_rows_unresolved():
     # a blank row that left no trace: the count no longer fits, no row is placed by order
     def arrange(labels, values):
         return labels + values[:5] + values[6:]
+
     r = parse_bytes(detached(arrange), name="x.txt")
     assert not any(w.code == "ROWS_ALIGNED_BY_ORDER" for w in r.warnings)
     want = expected()
@@ -99,14 +102,16 @@ def test_a_group_label_broken_by_the_value_column_is_no_stray_value():
     assert got["t3/unable.not_held/total"].value == 1 and got["t3/unable.still_unclear/total"].status == "blank"
 
 
-LAYOUT_PAGE = "\n".join([
-    "一、本年新收政府信息公开申请",
-    "                    372    126     5          25    48   7    583",
-    "二、上年结转",
-    "                     3     1                        0         4",
-    "（一）予以公开",
-    "                    145    61                 10    22        238",
-])
+LAYOUT_PAGE = "\n".join(
+    [
+        "一、本年新收政府信息公开申请",
+        "                    372    126     5          25    48   7    583",
+        "二、上年结转",
+        "                     3     1                        0         4",
+        "（一）予以公开",
+        "                    145    61                 10    22        238",
+    ]
+)
 
 
 def test_columns_of_pdftotext_layout_text_come_from_value_positions():
@@ -121,12 +126,15 @@ def test_columns_of_pdftotext_layout_text_come_from_value_positions():
     run += [Field(w, at + line.rindex(f" {w}") + 1, True) for w in ("0", "4")]
     cells = place(LAYOUT_PAGE, run, pages, 7)
     assert [c[0] for c in cells] == ["3", "1", "", "", "0", "", "4"]
-    assert all(LAYOUT_PAGE[o:o + len(t)] == t for t, o in cells if o is not None)
+    assert all(LAYOUT_PAGE[o : o + len(t)] == t for t, o in cells if o is not None)
     # a value with text before it on its line is not placed by position: the text shifts it
     shifted = LAYOUT_PAGE.replace("\n                     3     1", "\n确认或重新出具         3     1")
     line = shifted.split("\n")[3]
     at = shifted.index(line)
-    assert place(shifted, [Field("3", at + line.index(" 3 ") + 1, True)], page_columns(shifted, 0, len(shifted), 7), 7) is None
+    assert (
+        place(shifted, [Field("3", at + line.index(" 3 ") + 1, True)], page_columns(shifted, 0, len(shifted), 7), 7)
+        is None
+    )
     # fewer clean columns than the table has: no columns at all
     assert page_columns(LAYOUT_PAGE, 0, len(LAYOUT_PAGE), 8) == []
 
@@ -137,6 +145,7 @@ def test_a_row_only_the_matcher_reads_stays_with_its_label():
     def arrange(labels, values):
         out = labels[:2] + values[:2] + [labels[2] + " " + values[2].replace("\t", "")]
         return out + [f"{a}\t{v}" for a, v in zip(labels[3:], values[3:])]
+
     r = parse_bytes(detached(arrange), name="x.txt")
     assert {a: c.value for a, c in t3_of(r).items()} == expected()
     assert any(w.code == "ROWS_ALIGNED_BY_ORDER" for w in r.warnings)

@@ -1,6 +1,7 @@
 """Browsing without code: `xxgk build --sqlite` writes xxgk.sqlite and Datasette metadata;
 Datasette serves it on 127.0.0.1 with the facets and descriptions; a headless Chromium
 (Debian's chromium, from scripts/system-deps.sh) loads the faceted page."""
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,9 @@ def served(tmp_path_factory):
     raw, out = base / "raw", base / "clean"
     raw.mkdir()
     rng = random.Random(4)
-    for i, (agency, year) in enumerate((("岚川市清河县人民政府", 2022), ("岚川市清河县人民政府", 2023),
-                                        ("岚川市松溪县教育局", 2020))):
+    for i, (agency, year) in enumerate(
+        (("岚川市清河县人民政府", 2022), ("岚川市清河县人民政府", 2023), ("岚川市松溪县教育局", 2020))
+    ):
         v = generate_values(rng, "2021" if year > 2020 else "2019", blanks=False)
         text = render_text(v, "2021" if year > 2020 else "2019", year, agency, "tab", random.Random(i), noise=False)
         (raw / f"r{i}.txt").write_text(text, encoding="utf-8")
@@ -78,6 +80,10 @@ def test_headless_chromium_shows_the_facets(served):
     if not browser:
         pytest.skip("Debian's chromium package is not installed (scripts/system-deps.sh installs it as root)")
     url, _ = served
-    dom = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", url + "/xxgk/reports"],
-                         capture_output=True, text=True, timeout=120).stdout
+    dom = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", url + "/xxgk/reports"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
     assert "Reports / 报告" in dom and "facet-info" in dom and "2023" in dom

@@ -6,6 +6,7 @@ names, one report as both a text file and an HTML page), a file that is not a re
 files the walk must ignore; then a rebuild, a fresh build, a crawl-store build and a build
 with pathological parsers injected.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,11 +28,41 @@ from synth.render_forms import render_html
 from tests.conftest import CORPUS, need_corpus
 
 CONTRACT = {  # key columns the output contract names, per file
-    "reports": ["report_id", "agency", "agency_type", "level", "province", "city", "county", "township",
-                "division_code", "year", "template", "format", "url", "sha256", "published_at", "n_cells",
-                "n_checks_failed", "status"],
-    "cells": ["report_id", "year", "division_code", "agency", "table", "row", "col", "address", "value", "raw",
-              "status", "page", "line"],
+    "reports": [
+        "report_id",
+        "agency",
+        "agency_type",
+        "level",
+        "province",
+        "city",
+        "county",
+        "township",
+        "division_code",
+        "year",
+        "template",
+        "format",
+        "url",
+        "sha256",
+        "published_at",
+        "n_cells",
+        "n_checks_failed",
+        "status",
+    ],
+    "cells": [
+        "report_id",
+        "year",
+        "division_code",
+        "agency",
+        "table",
+        "row",
+        "col",
+        "address",
+        "value",
+        "raw",
+        "status",
+        "page",
+        "line",
+    ],
     "sections": ["report_id", "key", "number", "title", "text"],
     "checks": ["report_id", "id", "subject", "ok", "lhs", "rhs"],
     "panel": ["agency", "publisher_id", "division_code", "level", "year", "received_total"],
@@ -43,6 +74,7 @@ AGENCY_BAD = "岚川市松溪县人民政府"  # consecutive years, carry-over d
 
 
 # ----------------------------------------------------------------------------- inputs
+
 
 def _carry(prev: dict, cur: dict) -> None:
     """Make cur's 上年结转 equal prev's 结转下年度 while every hard identity of cur still holds."""
@@ -89,8 +121,11 @@ def _fix_balance(v: dict) -> None:
 def corpus_reports() -> list[Path]:
     if not CORPUS.is_dir():
         return []
-    return sorted(p for p in CORPUS.iterdir()
-                  if not p.name.endswith(".json") and (CORPUS / f"{p.name.rsplit('.', 1)[0]}.meta.json").exists())
+    return sorted(
+        p
+        for p in CORPUS.iterdir()
+        if not p.name.endswith(".json") and (CORPUS / f"{p.name.rsplit('.', 1)[0]}.meta.json").exists()
+    )
 
 
 def make_raw(raw: Path) -> dict:
@@ -114,7 +149,9 @@ def make_raw(raw: Path) -> dict:
     rng = random.Random(5)
     vals = generate_values(rng, "2019", blanks=False)
     agency = "岚川市清河县柳溪镇人民政府"
-    (gen / "twin.txt").write_bytes(render_text(vals, "2019", 2020, agency, "pipe", random.Random(6), noise=False).encode())
+    (gen / "twin.txt").write_bytes(
+        render_text(vals, "2019", 2020, agency, "pipe", random.Random(6), noise=False).encode()
+    )
     (gen / "twin.html").write_bytes(render_html(vals, "2019", 2020, agency))
     info["twin"] = (agency, 2020)
     # consecutive years of two agencies
@@ -155,11 +192,20 @@ def built(tmp_path_factory):
     first = _bytes_of(out)
     res2 = build(raw, out, workers=2, duckdb=True, csv=True, progress=False)  # unchanged input: nothing to parse
     second = _bytes_of(out)
-    return {"raw": raw, "out": out, "info": info, "res": res, "res2": res2, "first": first, "second": second,
-            **{ds.name: pd.read_parquet(out / ds.path) for ds in datasets()}}
+    return {
+        "raw": raw,
+        "out": out,
+        "info": info,
+        "res": res,
+        "res2": res2,
+        "first": first,
+        "second": second,
+        **{ds.name: pd.read_parquet(out / ds.path) for ds in datasets()},
+    }
 
 
 # ----------------------------------------------------------------------------- contract
+
 
 def test_every_output_is_written(built):
     for n in OUTPUTS + ["xxgk.duckdb"]:
@@ -236,6 +282,7 @@ def test_cells_are_tidy_and_belong_to_kept_reports(built):
 
 # ----------------------------------------------------------------------------- panel
 
+
 def test_panel_has_one_row_per_publisher_year(built):
     p, r = built["panel"], built["reports"]
     settled = p[p.publisher_id.notna()]
@@ -253,8 +300,19 @@ def test_panel_values_come_from_the_cells(built):
     cells = c[c.report_id == row.report_id].set_index("address")
     for a in ("t3/new_received/total", "t3/results_total/natural_person", "t4/review/total"):
         assert row[column_name(a)] == cells.loc[a, "value"], a
-    parts = [f"t3/denied.{k}/total" for k in ("state_secret", "law_prohibited", "security_stability", "third_party",
-                                                "internal_affairs", "process_info", "enforcement_file", "admin_query")]
+    parts = [
+        f"t3/denied.{k}/total"
+        for k in (
+            "state_secret",
+            "law_prohibited",
+            "security_stability",
+            "third_party",
+            "internal_affairs",
+            "process_info",
+            "enforcement_file",
+            "admin_query",
+        )
+    ]
     assert row["denied_total"] == cells.loc[parts, "value"].sum()
     lp = sum(cells.loc[f"t3/new_received/{k}", "value"] for k in APPLICANTS[1:])
     assert row["received_legal_person"] == lp
@@ -273,6 +331,7 @@ def test_panel_values_match_the_generated_numbers(built):
 
 
 # ----------------------------------------------------------------------------- duplicates
+
 
 def test_same_bytes_under_two_names_is_one_report(built):
     r = built["reports"]
@@ -310,6 +369,7 @@ def test_not_a_report_is_skipped_and_ignored_files_are_not_read(built):
 
 
 # ----------------------------------------------------------------------------- checks
+
 
 def test_cross_year_identity_per_agency(built):
     ch, r = built["checks"], built["reports"]
@@ -359,6 +419,7 @@ def test_report_checks_are_the_parsers(built):
 
 # ----------------------------------------------------------------------------- corpus
 
+
 def test_corpus_rows(built):
     need_corpus()
     r = built["reports"].set_index("paths")
@@ -387,6 +448,7 @@ def test_agency_from_metadata_beside_the_file_and_fuzzy_place_names_are_flagged(
 
 
 # ----------------------------------------------------------------------------- incremental, deterministic
+
 
 def test_unchanged_rebuild_parses_nothing_and_writes_the_same_bytes(built):
     assert built["res"].parsed == built["res"].reports > 0
@@ -419,13 +481,22 @@ def test_a_new_file_is_the_only_one_parsed(built, tmp_path):
 
 # ----------------------------------------------------------------------------- crawl store
 
+
 def test_crawl_store_provenance_and_attachment_duplicate(tmp_path):
     from scrapers.store import Store
 
     raw = tmp_path / "raw"
     st = Store(raw)
-    pid = st.upsert_portal({"column_url": "http://127.0.0.1/xxgk/ndbg/", "name": "永安市人民政府",
-                            "province": "福建省", "city": "三明市", "county": "永安市", "level": "county"})
+    pid = st.upsert_portal(
+        {
+            "column_url": "http://127.0.0.1/xxgk/ndbg/",
+            "name": "永安市人民政府",
+            "province": "福建省",
+            "city": "三明市",
+            "county": "永安市",
+            "level": "county",
+        }
+    )
     vals = generate_values(random.Random(8), "2021", blanks=False)
     agency = "大湖镇人民政府"  # no county in the name: the portal places it
     page = render_html(vals, "2021", 2022, agency)
@@ -433,11 +504,26 @@ def test_crawl_store_provenance_and_attachment_duplicate(tmp_path):
     page_url, att_url = "http://127.0.0.1/xxgk/ndbg/1.html", "http://127.0.0.1/files/1.txt"
     for data, url, kind in ((page, page_url, "detail"), (att, att_url, "attachment")):
         sha, rel = st.put(data, "text/html" if kind == "detail" else "text/plain", url)
-        st.add_document(url=url, final_url=url, sha256=sha, path=rel, kind=kind, content_type="text/html",
-                        ext=rel.rsplit(".", 1)[1], size=len(data), title=f"{agency}2022年政府信息公开工作年度报告",
-                        anchor_text="2022年年报", list_url="http://127.0.0.1/xxgk/ndbg/", detail_url=page_url,
-                        portal_id=pid, published="2023-01-20", year_guess=2022, year_source="title", fetched=0.0,
-                        run_id=1)
+        st.add_document(
+            url=url,
+            final_url=url,
+            sha256=sha,
+            path=rel,
+            kind=kind,
+            content_type="text/html",
+            ext=rel.rsplit(".", 1)[1],
+            size=len(data),
+            title=f"{agency}2022年政府信息公开工作年度报告",
+            anchor_text="2022年年报",
+            list_url="http://127.0.0.1/xxgk/ndbg/",
+            detail_url=page_url,
+            portal_id=pid,
+            published="2023-01-20",
+            year_guess=2022,
+            year_source="title",
+            fetched=0.0,
+            run_id=1,
+        )
     st.close()
     out = tmp_path / "clean"
     res = build(raw, out, workers=1, progress=False)
@@ -456,7 +542,12 @@ def test_crawl_store_provenance_and_attachment_duplicate(tmp_path):
 
 # ----------------------------------------------------------------------------- pathological files
 
-MARK_SLEEP, MARK_HOG, MARK_CRASH, MARK_RAISE = b"XXGK-TEST-SLEEP", b"XXGK-TEST-HOG", b"XXGK-TEST-CRASH", b"XXGK-TEST-RAISE"
+MARK_SLEEP, MARK_HOG, MARK_CRASH, MARK_RAISE = (
+    b"XXGK-TEST-SLEEP",
+    b"XXGK-TEST-HOG",
+    b"XXGK-TEST-CRASH",
+    b"XXGK-TEST-RAISE",
+)
 
 
 def pathological_parse(data: bytes, name=None):

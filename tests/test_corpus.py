@@ -1,4 +1,5 @@
 """Every corpus report that has a truth file parses with every truth cell equal."""
+
 import json
 import subprocess
 
@@ -8,7 +9,19 @@ from parsers.report import parse_file
 from tests.conftest import CORPUS, need_corpus
 from tests.truth import compare, truth_cells
 
-TEXT_FORMS = ("000_dahu.txt", "102.txt", "103.txt", "104.txt", "109.md", "111.txt", "112.txt", "114.txt", "115.txt", "116.txt", "117.txt")
+TEXT_FORMS = (
+    "000_dahu.txt",
+    "102.txt",
+    "103.txt",
+    "104.txt",
+    "109.md",
+    "111.txt",
+    "112.txt",
+    "114.txt",
+    "115.txt",
+    "116.txt",
+    "117.txt",
+)
 OTHER_FORMS = ("101.pdf", "106.pdf", "107.pdf", "108.html")
 
 
@@ -82,20 +95,27 @@ def _page_text(path, separator):
 
 
 REFLATTENED = [  # (file, tool, share of the truth cells that must come back)
-    ("101.pdf", _pdfium_text, 1.0), ("106.pdf", _pdfium_text, 0.9), ("107.pdf", _pdfium_text, 1.0),
-    ("101.pdf", _plumber_text, 0.0), ("106.pdf", _plumber_text, 0.0), ("107.pdf", _plumber_text, 0.0),
-    ("101.pdf", _pdfminer_text, 0.0), ("107.pdf", _pdfminer_text, 0.0),
-    ("101.pdf", lambda p: _poppler_text(p, True), 0.95), ("106.pdf", lambda p: _poppler_text(p, True), 0.88),
+    ("101.pdf", _pdfium_text, 1.0),
+    ("106.pdf", _pdfium_text, 0.9),
+    ("107.pdf", _pdfium_text, 1.0),
+    ("101.pdf", _plumber_text, 0.0),
+    ("106.pdf", _plumber_text, 0.0),
+    ("107.pdf", _plumber_text, 0.0),
+    ("101.pdf", _pdfminer_text, 0.0),
+    ("107.pdf", _pdfminer_text, 0.0),
+    ("101.pdf", lambda p: _poppler_text(p, True), 0.95),
+    ("106.pdf", lambda p: _poppler_text(p, True), 0.88),
     ("107.pdf", lambda p: _poppler_text(p, True), 0.12),
-    ("101.pdf", lambda p: _poppler_text(p, False), 0.04), ("106.pdf", lambda p: _poppler_text(p, False), 0.04),
+    ("101.pdf", lambda p: _poppler_text(p, False), 0.04),
+    ("106.pdf", lambda p: _poppler_text(p, False), 0.04),
     ("107.pdf", lambda p: _poppler_text(p, False), 0.05),
-    ("108.html", lambda p: _page_text(p, "\n"), 1.0), ("108.html", lambda p: _page_text(p, " "), 1.0),
+    ("108.html", lambda p: _page_text(p, "\n"), 1.0),
+    ("108.html", lambda p: _page_text(p, " "), 1.0),
     ("108.html", lambda p: _page_text(p, ""), 0.95),  # some table 二 digits run together ambiguously
 ]
 
 
-@pytest.mark.parametrize("name,tool,share", REFLATTENED,
-                         ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(REFLATTENED)])
+@pytest.mark.parametrize("name,tool,share", REFLATTENED, ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(REFLATTENED)])
 def test_text_from_other_extraction_tools_is_never_read_wrong(name, tool, share):
     from parsers.report import parse_bytes
 
@@ -106,7 +126,9 @@ def test_text_from_other_extraction_tools_is_never_read_wrong(name, tool, share)
     diffs = compare(report, want)
     wrong = [d for d in diffs if got.get(d.split(":")[0]) is not None and got[d.split(":")[0]].status != "unresolved"]
     assert not wrong, f"{name}: {len(wrong)} cells stated wrong:\n" + "\n".join(wrong)
-    assert len(want) - len(diffs) >= share * len(want), f"{name}: {len(diffs)} cells not recovered:\n" + "\n".join(diffs)
+    assert len(want) - len(diffs) >= share * len(want), f"{name}: {len(diffs)} cells not recovered:\n" + "\n".join(
+        diffs
+    )
 
 
 @pytest.mark.parametrize("name", TEXT_FORMS + OTHER_FORMS + ("105.txt", "110.txt", "113.txt"))
@@ -123,5 +145,6 @@ def test_a_report_that_names_itself_only_in_its_prose_gets_its_agency():
     text = raw.read_text(encoding="utf-8")
     body = text[: text.rindex("附件")]
     from parsers.report import parse_bytes
+
     report = parse_bytes(body.encode("utf-8"))
     assert (report.agency, report.agency_source) == (meta["agency"], "prose")

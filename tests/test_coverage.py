@@ -1,4 +1,5 @@
 """Coverage: expected publishers come from the register; found flags follow the reports."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -22,8 +23,13 @@ def pick_county(exclude: str = ""):
     """A county with a unique name holding towns and street offices (names unique too)."""
     for c in DS.by_level[3]:
         kids = CHILDREN.get(c.code, [])
-        if (c.code != exclude and NAMES[c.name] == 1 and len(kids) >= 4
-                and any(k.name.endswith("街道") for k in kids) and any(k.name.endswith("镇") for k in kids)):
+        if (
+            c.code != exclude
+            and NAMES[c.name] == 1
+            and len(kids) >= 4
+            and any(k.name.endswith("街道") for k in kids)
+            and any(k.name.endswith("镇") for k in kids)
+        ):
             return c, sorted(kids, key=lambda k: k.code)
     raise AssertionError("no suitable county")
 
@@ -36,8 +42,13 @@ STREET = next(k for k in KIDS if k.name.endswith("街道"))
 
 def test_expected_publishers_come_from_the_register():
     pubs = expected_publishers(COUNTY.code)
-    assert pubs[0] == {"code": COUNTY.code, "name": COUNTY.name + "人民政府", "division": COUNTY.name,
-                       "level": "county", "agency_type": "government"}
+    assert pubs[0] == {
+        "code": COUNTY.code,
+        "name": COUNTY.name + "人民政府",
+        "division": COUNTY.name,
+        "level": "county",
+        "agency_type": "government",
+    }
     assert [p["code"] for p in pubs[1:]] == [k.code for k in KIDS]
     by_code = {p["code"]: p for p in pubs}
     assert by_code[TOWN.code]["name"] == TOWN.name + "人民政府"
@@ -62,8 +73,14 @@ def test_expected_publishers_rejects_non_counties():
 def _kept(rid, agency, year, region=None):
     """A kept report row as the build gives it to the datasets (publisher settled)."""
     reg = region if region is not None else resolve_region(agency).as_dict()
-    r = {"report_id": rid, "agency": agency, "year": year, "status": "kept", "_region": reg,
-         "division_code": reg.get("code")}
+    r = {
+        "report_id": rid,
+        "agency": agency,
+        "year": year,
+        "status": "kept",
+        "_region": reg,
+        "division_code": reg.get("code"),
+    }
     settle_publishers([r])
     return r | {"parent_id": r["_parent_id"]}
 
@@ -100,8 +117,19 @@ def test_found_flags_match_reports_through_publisher_ids():
     assert got[(town, 2021)] == (True, "r3;r4")  # two spellings, one publisher
     assert got[(street, 2021)] == (True, "r5") and got[(street, 2020)] == (False, None)
     others = [k for k in KIDS if k.code not in (TOWN.code, STREET.code)]
-    assert all(got[(register_publisher(k.code, k.name + ("办事处" if k.name.endswith("街道") else "人民政府"))["publisher_id"],
-                    y)][0] is False for k in others for y in (2020, 2021, 2022))
+    assert all(
+        got[
+            (
+                register_publisher(k.code, k.name + ("办事处" if k.name.endswith("街道") else "人民政府"))[
+                    "publisher_id"
+                ],
+                y,
+            )
+        ][0]
+        is False
+        for k in others
+        for y in (2020, 2021, 2022)
+    )
     row = next(r for r in rows if r["publisher_id"] == town)
     assert row["county_code"] == COUNTY.code and row["county"] == COUNTY.name
     assert row["publisher"].endswith(TOWN.name + "人民政府") and row["publisher_type"] == "township"

@@ -1,5 +1,6 @@
 """Ambiguous rows settled across years: the parser keeps a row's competing readings, the
 build keeps the one reading the publisher's neighbouring year admits."""
+
 from __future__ import annotations
 
 import random
@@ -11,14 +12,22 @@ from pipeline.crossyear import settle
 from synth.generator import generate_values, render_text
 
 ROW = "t2/art20_1.normative_docs"
-OPTIONS = [{f"{ROW}/made_new": a, f"{ROW}/published_new": b, f"{ROW}/published_total": c}
-           for a, b, c in ((7, 7, 77166), (77, 77, 166), (777, 7, 166), (7, 77, 7166))]
+OPTIONS = [
+    {f"{ROW}/made_new": a, f"{ROW}/published_new": b, f"{ROW}/published_total": c}
+    for a, b, c in ((7, 7, 77166), (77, 77, 166), (777, 7, 166), (7, 77, 7166))
+]
 
 
 def _report(year: int, options=OPTIONS) -> dict:
     cells = [{"address": a, "value": None, "raw": "", "status": "unresolved"} for a in options[0]]
-    return {"report_id": f"r{year}", "year": year, "template": "2019", "cells": cells, "warnings": [],
-            "readings": [{"row": ROW, "options": options}]}
+    return {
+        "report_id": f"r{year}",
+        "year": year,
+        "template": "2019",
+        "cells": cells,
+        "warnings": [],
+        "readings": [{"row": ROW, "options": options}],
+    }
 
 
 def _prev(total: int, template: str = "2019") -> dict:
@@ -28,9 +37,11 @@ def _prev(total: int, template: str = "2019") -> dict:
 def test_the_one_reading_the_previous_year_admits_is_kept_and_names_that_report():
     out = settle(_report(2020), _prev(89))  # 89 + 77 = 166
     got = {c["address"]: (c["value"], c["status"], c.get("resolved_by")) for c in out["cells"]}
-    assert got == {f"{ROW}/made_new": (77, "resolved_cross_year", "r2019"),
-                   f"{ROW}/published_new": (77, "resolved_cross_year", "r2019"),
-                   f"{ROW}/published_total": (166, "resolved_cross_year", "r2019")}
+    assert got == {
+        f"{ROW}/made_new": (77, "resolved_cross_year", "r2019"),
+        f"{ROW}/published_new": (77, "resolved_cross_year", "r2019"),
+        f"{ROW}/published_total": (166, "resolved_cross_year", "r2019"),
+    }
     assert out["readings"] == [] and out["warnings"][-1]["code"] == "RESOLVED_CROSS_YEAR"
     assert "r2019" in out["warnings"][-1]["message"]
 
@@ -46,8 +57,10 @@ def test_nothing_is_settled_without_a_deciding_neighbour():
 
 def test_parse_output_keeps_the_competing_readings_of_an_ambiguous_row():
     values = _values(166)
-    report = parse_bytes(render_text(values, "2019", 2020, "测试县交通运输局", "run_together", random.Random(1),
-                                     noise=False).encode(), name="r.txt")
+    report = parse_bytes(
+        render_text(values, "2019", 2020, "测试县交通运输局", "run_together", random.Random(1), noise=False).encode(),
+        name="r.txt",
+    )
     row = next(r for r in report.readings if r["row"] == ROW)
     assert {f"{ROW}/made_new": 77, f"{ROW}/published_new": 77, f"{ROW}/published_total": 166} in row["options"]
     assert len(row["options"]) > 1 and report.as_dict()["readings"] == list(report.readings)
@@ -65,10 +78,12 @@ def test_build_settles_a_row_from_the_publishers_previous_year(tmp_path):
     raw = tmp_path / "raw"
     raw.mkdir()
     agency = "测试县交通运输局"
-    (raw / "2020.txt").write_text(render_text(_values(166), "2019", 2020, agency, "run_together", random.Random(1),
-                                              noise=False), encoding="utf-8")
-    (raw / "2019.txt").write_text(render_text(_values(89), "2019", 2019, agency, "tab", random.Random(1),
-                                              noise=False), encoding="utf-8")
+    (raw / "2020.txt").write_text(
+        render_text(_values(166), "2019", 2020, agency, "run_together", random.Random(1), noise=False), encoding="utf-8"
+    )
+    (raw / "2019.txt").write_text(
+        render_text(_values(89), "2019", 2019, agency, "tab", random.Random(1), noise=False), encoding="utf-8"
+    )
     build(raw, tmp_path / "clean", workers=1, progress=False)
     cells = pd.read_parquet(tmp_path / "clean" / "cells.parquet")
     reports = pd.read_parquet(tmp_path / "clean" / "reports.parquet").set_index("report_id")

@@ -1,4 +1,5 @@
 """Dataset definitions, panel values, duplicates and the data dictionary (no build)."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -11,6 +12,7 @@ from pipeline.dedupe import Candidate, Fingerprint, agency_key, dedupe, same_rep
 from pipeline.dictionary import render
 
 # ----------------------------------------------------------------------------- panel columns
+
 
 def test_panel_has_a_column_for_every_template_address():
     names = [pc.name for pc in D.panel_columns()]
@@ -57,6 +59,7 @@ def test_panel_dtypes_and_units_follow_the_template():
 
 # ----------------------------------------------------------------------------- panel values
 
+
 def _c(address, value=None, status="number", unit=None, raw=""):
     return {"address": address, "value": value, "status": status, "unit": unit, "raw": raw}
 
@@ -64,8 +67,10 @@ def _c(address, value=None, status="number", unit=None, raw=""):
 def _values(cells) -> dict:
     """indicator -> (value, status) as the values dataset and the panel get them."""
     rv = D.report_values(cells)
-    return {pc.name: (D.typed(pc, rv.get(pc.address, pc.money_unit)[0]), rv.get(pc.address, pc.money_unit)[1])
-            for pc in D.panel_columns()}
+    return {
+        pc.name: (D.typed(pc, rv.get(pc.address, pc.money_unit)[0]), rv.get(pc.address, pc.money_unit)[1])
+        for pc in D.panel_columns()
+    }
 
 
 def _row(cells) -> dict:
@@ -77,8 +82,17 @@ def test_panel_blank_policy_and_derived_values():
     cells = [_c(f"t3/new_received/{c}", i) for i, c in enumerate(apps, 1)] + [_c("t3/new_received/total", 21)]
     cells += [_c("t3/granted/natural_person", None, "blank"), _c("t3/granted/total", None, "blank")]
     cells += [_c("t3/denied.state_secret/natural_person", 2), _c("t3/denied.third_party/natural_person", 3)]
-    cells += [_c(f"t3/denied.{k}/natural_person", None, "dash") for k in (
-        "law_prohibited", "security_stability", "internal_affairs", "process_info", "enforcement_file", "admin_query")]
+    cells += [
+        _c(f"t3/denied.{k}/natural_person", None, "dash")
+        for k in (
+            "law_prohibited",
+            "security_stability",
+            "internal_affairs",
+            "process_info",
+            "enforcement_file",
+            "admin_query",
+        )
+    ]
     cells += [_c("t3/other/total", 4), _c("t3/carried_forward/total", None, "unresolved", raw="7 | 77")]
     cells += [_c("t2/art20_8.admin_fees/fee_amount", 380, unit="元")]
     cells += [_c("t2/art20_9.gov_procurement/procurement_amount", 12.5, unit="unknown")]
@@ -112,12 +126,29 @@ def test_money_conversion():
 
 # ----------------------------------------------------------------------------- checks
 
+
 def test_cross_year_placeholders_are_replaced():
     b = D.TableBuilder(D.CHECKS)
     parser_checks = [
         {"id": "t3_balance", "subject": "total", "ok": True, "lhs": 3, "rhs": 3, "note": "", "strength": "hard"},
-        {"id": "t3_carry_cross_year", "subject": "report", "ok": None, "lhs": None, "rhs": None, "note": "x", "strength": "soft"},
-        {"id": "t2_in_force_cross_year", "subject": "report", "ok": None, "lhs": None, "rhs": None, "note": "x", "strength": "soft"},
+        {
+            "id": "t3_carry_cross_year",
+            "subject": "report",
+            "ok": None,
+            "lhs": None,
+            "rhs": None,
+            "note": "x",
+            "strength": "soft",
+        },
+        {
+            "id": "t2_in_force_cross_year",
+            "subject": "report",
+            "ok": None,
+            "lhs": None,
+            "rhs": None,
+            "note": "x",
+            "strength": "soft",
+        },
     ]
     xs = [Check("t3_carry_cross_year", "total", False, 4, 5, "2023 vs 2022", False)]
     n, failed = D._emit_checks(b, "r2023", parser_checks, ("r2022", xs, 2023))
@@ -134,6 +165,7 @@ def test_cross_year_placeholders_are_replaced():
 
 
 # ----------------------------------------------------------------------------- duplicates
+
 
 def _cand(rid, failed=0, resolved=200, urls=(), detail=()):
     return Candidate(rid, "350481:人民政府", 2020, "2019", failed, resolved, resolved, 6, tuple(urls), tuple(detail))
@@ -161,8 +193,12 @@ def test_same_report_thresholds():
 
 
 def test_dedupe_keeps_the_best_parse_and_says_why():
-    cands = [_cand("c", failed=2), _cand("a", failed=0, resolved=180), _cand("b", failed=0, resolved=200),
-             Candidate("z", None, 2020, "2019")]
+    cands = [
+        _cand("c", failed=2),
+        _cand("a", failed=0, resolved=180),
+        _cand("b", failed=0, resolved=200),
+        Candidate("z", None, 2020, "2019"),
+    ]
     fps = {"a": _fp(), "b": _fp(), "c": _fp(diff=1)}
     out = dedupe(cands, lambda rid: fps[rid])
     assert out["b"].status == "kept" and sorted(out["b"].duplicates) == ["a", "c"]
@@ -186,6 +222,7 @@ def test_agency_key():
 
 # ----------------------------------------------------------------------------- files
 
+
 def test_parquet_dtypes_and_determinism(tmp_path):
     b = D.TableBuilder(D.SECTIONS, chunk=2)
     for i in range(5):
@@ -203,9 +240,21 @@ def test_parquet_dtypes_and_determinism(tmp_path):
 def test_descriptor_is_derived_from_the_definitions():
     pkg = D.descriptor("0+test", ("REG", "2025-12-31"))
     res = {r["name"]: r for r in pkg["resources"]}
-    assert set(res) == {"reports", "cells", "sections", "checks", "indicators", "values", "panel", "panel_status",
-                        "publishers", "region_year", "coverage", "coverage_summary",
-                        "similarity"}
+    assert set(res) == {
+        "reports",
+        "cells",
+        "sections",
+        "checks",
+        "indicators",
+        "values",
+        "panel",
+        "panel_status",
+        "publishers",
+        "region_year",
+        "coverage",
+        "coverage_summary",
+        "similarity",
+    }
     panel = res["panel"]["schema"]
     assert panel["primaryKey"] == ["report_id"]
     fks = {(tuple(fk["fields"]), fk["reference"]["resource"]) for fk in panel["foreignKeys"]}
@@ -252,6 +301,7 @@ def test_a_page_that_only_links_its_attachment_is_a_duplicate_of_it():
 
 # ----------------------------------------------------------------------------- indicators
 
+
 def test_indicator_names_are_for_people():
     from pipeline.indicators import NAME_RE
 
@@ -296,6 +346,7 @@ def test_indicators_table_maps_names_to_template_addresses():
 
 # ----------------------------------------------------------------------------- value status
 
+
 def test_blank_zero_unresolved_and_absent_are_told_apart():
     apps = ("natural_person", "commercial", "research", "social_org", "legal_service", "other_org")
     cells = [_c(f"t3/new_received/{c}", i) for i, c in enumerate(apps, 1)] + [_c("t3/new_received/total", 21)]
@@ -318,6 +369,7 @@ def test_blank_zero_unresolved_and_absent_are_told_apart():
 
 # ----------------------------------------------------------------------------- region totals
 
+
 def test_region_year_never_adds_an_aggregate_report_to_its_units():
     from pipeline.entities import region_year_rows
 
@@ -325,8 +377,14 @@ def test_region_year_never_adds_an_aggregate_report_to_its_units():
     panel = [
         {**base, "report_id": "county-wide", "scope": "aggregate", "received_total": 100, "denied_total": 10},
         {**base, "report_id": "gov", "scope": "own", "received_total": 60, "denied_total": 6},
-        {**base, "report_id": "town", "scope": "own", "received_total": 40, "denied_total": None,
-         "township_code": "350128100"},
+        {
+            **base,
+            "report_id": "town",
+            "scope": "own",
+            "received_total": 40,
+            "denied_total": None,
+            "township_code": "350128100",
+        },
     ]
     rows = {(r["level"], r["region_code"]): r for r in region_year_rows(panel)}
     c = rows[("county", "350128")]
@@ -339,8 +397,14 @@ def test_region_year_never_adds_an_aggregate_report_to_its_units():
 def test_publishers_are_named_once_whatever_the_report_prints():
     from pipeline.entities import publisher_of
 
-    reg = {"province": "江苏省", "city": "淮安市", "county": "洪泽区", "code": "320813", "level": "county",
-           "agency_type": "government"}
+    reg = {
+        "province": "江苏省",
+        "city": "淮安市",
+        "county": "洪泽区",
+        "code": "320813",
+        "level": "county",
+        "agency_type": "government",
+    }
     a, b = publisher_of("淮安市洪泽区人民政府", reg), publisher_of("洪泽区人民政府", reg)
     assert a == b and a["publisher_id"] == "320813-淮安市洪泽区人民政府" and a["publisher_type"] == "government"
     assert a["parent_id"] == "320800-淮安市人民政府" and a["county_code"] == "320813" and a["city_code"] == "320800"
@@ -355,6 +419,7 @@ def test_publishers_are_named_once_whatever_the_report_prints():
 
 # ----------------------------------------------------------------------------- a build of the corpus
 
+
 @pytest.fixture(scope="module")
 def corpus_build(tmp_path_factory):
     from pipeline.build import build
@@ -363,11 +428,17 @@ def corpus_build(tmp_path_factory):
     corpus = need_corpus()
     out = tmp_path_factory.mktemp("corpus") / "clean"
     res = build(corpus, out, workers=2, csv=True, sqlite=True, progress=False)
-    first = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
-             if p.is_file() and ".cache" not in p.parts}
+    first = {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and ".cache" not in p.parts
+    }
     build(corpus, out, workers=2, csv=True, sqlite=True, progress=False)  # from the parse cache
-    second = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
-              if p.is_file() and ".cache" not in p.parts}
+    second = {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and ".cache" not in p.parts
+    }
     data = {ds.name: pd.read_parquet(out / ds.path) for ds in D.datasets()}
     return {"out": out, "res": res, "first": first, "second": second, **data}
 
@@ -433,7 +504,9 @@ def test_coverage_finds_publishers_placed_at_their_division(corpus_build):
 def test_one_publisher_across_its_names(corpus_build):
     pubs = corpus_build["publishers"].set_index("publisher_id")
     hz = pubs.loc["320813-淮安市洪泽区人民政府"]
-    assert hz.n_reports == 2 and "淮安市洪泽区人民政府" in hz.names_by_year and "2023: 洪泽区人民政府" in hz.names_by_year
+    assert (
+        hz.n_reports == 2 and "淮安市洪泽区人民政府" in hz.names_by_year and "2023: 洪泽区人民政府" in hz.names_by_year
+    )
     assert set(pubs.parent_id.dropna()) <= set(pubs.index)
 
 
@@ -457,15 +530,19 @@ def test_csv_and_sqlite_hold_the_same_values_as_parquet(corpus_build):
         raw = (out / "csv" / f"{ds.name}.csv").read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf"), ds.name
         dtypes = {f.name: D._PANDAS[f.kind] for f in ds.fields if f.kind != "bool"}
-        got = pd.read_csv(out / "csv" / f"{ds.name}.csv", encoding="utf-8-sig", dtype=dtypes, keep_default_na=False,
-                          na_values=[""])
+        got = pd.read_csv(
+            out / "csv" / f"{ds.name}.csv", encoding="utf-8-sig", dtype=dtypes, keep_default_na=False, na_values=[""]
+        )
         for f in ds.fields:
             if f.kind == "bool":
-                got[f.name] = got[f.name].map({True: True, False: False, "true": True, "false": False}).astype("boolean")
+                got[f.name] = (
+                    got[f.name].map({True: True, False: False, "true": True, "false": False}).astype("boolean")
+                )
         pd.testing.assert_frame_equal(got, want, check_dtype=False, obj=f"csv {ds.name}")
         rows = con.execute(f'SELECT * FROM "{ds.name}"').fetchall()
         sq = pd.DataFrame(rows, columns=[f.name for f in ds.fields]).astype(
-            {f.name: ("boolean" if f.kind == "bool" else D._PANDAS[f.kind]) for f in ds.fields})
+            {f.name: ("boolean" if f.kind == "bool" else D._PANDAS[f.kind]) for f in ds.fields}
+        )
         pd.testing.assert_frame_equal(sq, want, check_dtype=False, obj=f"sqlite {ds.name}")
     con.close()
 
@@ -493,8 +570,8 @@ def _readme_snippets() -> list[tuple[str, str]]:
     from pathlib import Path
 
     md = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    part = md[md.index("## Datasets"):]
-    part = part[:part.index("\n## ", 3)]
+    part = md[md.index("## Datasets") :]
+    part = part[: part.index("\n## ", 3)]
     return re.findall(r"```(python|sql)\n(.*?)```", part, re.S)
 
 

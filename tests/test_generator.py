@@ -4,6 +4,7 @@ The identities are evaluated here straight from `parsers.templates.template(v).i
 (not from the generator), under the template's blank policy: a blank component cell is 0,
 a blank 总计 makes that identity unverifiable.
 """
+
 from __future__ import annotations
 
 import random
@@ -124,8 +125,12 @@ def other_failures(values: dict, version: str) -> list[str]:
 def test_identity_checker_can_fail():
     vals = generate_values(random.Random(5), "2019", blanks=False)
     assert identity_failures(vals, "2019") == []
-    for addr in ("t3/granted/natural_person", "t3/results_total/total", "t4/lit_direct/pending",
-                 "t3/carried_forward/commercial"):
+    for addr in (
+        "t3/granted/natural_person",
+        "t3/results_total/total",
+        "t4/lit_direct/pending",
+        "t3/carried_forward/commercial",
+    ):
         bad = dict(vals)
         bad[addr] += 1
         assert identity_failures(bad, "2019"), f"changing {addr} went unnoticed"
@@ -163,8 +168,17 @@ def test_blank_cells_only_where_the_policy_allows(version):
 
 def test_value_mix():
     """Township all-zero reports, small counts, city-scale numbers, blanks, decimals, signs."""
-    seen = {"all_zero_t3": 0, "city": 0, "small": 0, "blank": 0, "single_other": 0, "fee_decimal": 0,
-            "negative_change": 0, "procurement_decimal": 0, "shanghai_total_blank": 0}
+    seen = {
+        "all_zero_t3": 0,
+        "city": 0,
+        "small": 0,
+        "blank": 0,
+        "single_other": 0,
+        "fee_decimal": 0,
+        "negative_change": 0,
+        "procurement_decimal": 0,
+        "shanghai_total_blank": 0,
+    }
     for seed in range(400):
         version = VERSIONS[seed % 2]
         vals = generate_values(random.Random(seed), version)
@@ -237,8 +251,16 @@ def test_every_style_renders(style, version):
         assert _has(flat, "统计期限") or _has(flat, "统计时限")
         for head in ("总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况", "其他"):
             assert _has(flat, head)
-        for label in ("信息内容", "申请人情况", "自然人", "行政复议", "未经复议直接起诉", "复议后起诉",
-                      "结转下年度继续办理", "本年新收政府信息公开申请数量"):
+        for label in (
+            "信息内容",
+            "申请人情况",
+            "自然人",
+            "行政复议",
+            "未经复议直接起诉",
+            "复议后起诉",
+            "结转下年度继续办理",
+            "本年新收政府信息公开申请数量",
+        ):
             assert label in flat, (seed, label)
         if style == "tab":
             assert "\t" in g.text
@@ -292,16 +314,15 @@ def test_clean_render_puts_every_value_after_its_label(style, version):
         rng = random.Random(seed)
         vals = generate_values(rng, version, blanks=style in BLANK_STYLES)
         n_blank += sum(v is None for v in vals.values())
-        text = render_text(vals, version, 2019 if version == "2019" else 2022, "某某县某某镇人民政府", style,
-                           rng, noise=False)
+        text = render_text(
+            vals, version, 2019 if version == "2019" else 2022, "某某县某某镇人民政府", style, rng, noise=False
+        )
         if one_line:
             text = text.split("正文 ====================\n")[1]
             if style in ("spaced", "web_text"):  # separators between cells are the style itself, not noise
                 text = re.sub(r"[ \u3000\n]", "", text)
-        rows = [(_t3_label(version, k), [vals[f"t3/{k}/{c.key}"] for c in t.t3_columns])
-                for k in _t3_row_keys(vals)]
-        rows += [(r.label, [vals[f"t2/{b.key}.{r.key}/{c.key}"] for c in b.columns])
-                 for b in t.table2 for r in b.rows]
+        rows = [(_t3_label(version, k), [vals[f"t3/{k}/{c.key}"] for c in t.t3_columns]) for k in _t3_row_keys(vals)]
+        rows += [(r.label, [vals[f"t2/{b.key}.{r.key}/{c.key}"] for c in b.columns]) for b in t.table2 for r in b.rows]
         t4 = [vals[a] for a in vals if a.startswith("t4/")]
         for label, want in rows:
             if one_line:
@@ -346,7 +367,7 @@ def _row_values(text: str, style: str, label: str, n: int) -> list:
                 fields = [f.strip() for f in line.strip().strip("|").split("|")]
             if label in fields:
                 i = fields.index(label)
-                vals = [f for f in fields[i + 1:]]
+                vals = [f for f in fields[i + 1 :]]
                 # merged label cells leave empty fields right after the label; values are
                 # aligned from the right, table 二 rows may have empty fields after them
                 return _align(vals, n)
@@ -439,7 +460,7 @@ def test_spaced_style_separates_some_cells():
     for seed in range(30):
         g = generate(seed, style="spaced")
         body = g.text.split("正文 ====================\n")[1]
-        t3 = body[body.index("本年新收政府信息公开申请数量"):body.rindex("结转下年度继续办理")]
+        t3 = body[body.index("本年新收政府信息公开申请数量") : body.rindex("结转下年度继续办理")]
         if re.search(r"\d[ \u3000]\d", t3):
             hits += 1
         assert "\t" not in body
@@ -448,18 +469,37 @@ def test_spaced_style_separates_some_cells():
 
 def test_noise_features_show_up():
     """Across a sample of reports each kind of noise appears at least once."""
-    feats = {k: 0 for k in ("footer_in_table", "footer_in_prose", "split_word", "heji", "halfwidth",
-                            "plus_sign", "yuan_cell", "bold", "cjk_space", "gb18030", "cr_only",
-                            "header_repeat", "group_repeat", "numbering", "single_other", "blank_cell",
-                            "lead_tab")}
+    feats = {
+        k: 0
+        for k in (
+            "footer_in_table",
+            "footer_in_prose",
+            "split_word",
+            "heji",
+            "halfwidth",
+            "plus_sign",
+            "yuan_cell",
+            "bold",
+            "cjk_space",
+            "gb18030",
+            "cr_only",
+            "header_repeat",
+            "group_repeat",
+            "numbering",
+            "single_other",
+            "blank_cell",
+            "lead_tab",
+        )
+    }
     for seed in range(400):
         g = generate(seed)
         t = g.text
         lines = t.replace("\r\n", "\n").replace("\r", "\n").split("\n")
         if g.style in ("tab", "pipe", "markdown"):
             tables = [i for i, ln in enumerate(lines) if ("\t" in ln or "|" in ln)]
-            if tables and any(re.fullmatch(r"(— \d+ —|- \d+ -|－\d+－|第 ?\d+ ?页.*)", lines[i])
-                              for i in range(tables[0], tables[-1])):
+            if tables and any(
+                re.fullmatch(r"(— \d+ —|- \d+ -|－\d+－|第 ?\d+ ?页.*)", lines[i]) for i in range(tables[0], tables[-1])
+            ):
                 feats["footer_in_table"] += 1
             if sum("申请人情况" in ln for ln in lines) > 1:
                 feats["header_repeat"] += 1
@@ -504,10 +544,11 @@ def test_detached_labels_stand_apart_from_their_values(version):
         assert g.style == DETACHED and list(g.values) == expected_addresses(version, g.single_other)
         assert g.data.decode(g.encoding) == g.text and g == generate(seed, version=version, style=DETACHED)
         lines = g.text.replace("\r\n", "\n").split("\n")
-        cells = [[c.strip() for c in x.strip()[1:-1].split("|")] if x.startswith("|") else x.split("\t")
-                 for x in lines]
-        want = [["" if g.values[f"t3/{k}/{c.key}"] is None else str(g.values[f"t3/{k}/{c.key}"])
-                 for c in t.t3_columns] for k in _t3_row_keys(g.values)]
+        cells = [[c.strip() for c in x.strip()[1:-1].split("|")] if x.startswith("|") else x.split("\t") for x in lines]
+        want = [
+            ["" if g.values[f"t3/{k}/{c.key}"] is None else str(g.values[f"t3/{k}/{c.key}"]) for c in t.t3_columns]
+            for k in _t3_row_keys(g.values)
+        ]
         printed = [c for c in cells if len(c) == len(t.t3_columns) and all(re.fullmatch(r"\d*", x) for x in c)]
         assert [r for r in printed if any(r)] == [r for r in want if any(r)], seed  # a blank TAB row prints nothing
         label_lines = [i for i, x in enumerate(lines) if x.strip("| ").startswith(("一、本年新收", "一、本年"))]
@@ -543,13 +584,18 @@ def test_detached_vanished_prints_no_trace_of_an_empty_cell(version):
         head = next(i for i, x in enumerate(bare) if "申请人情况" in x)  # table 三's header
         tail = next(i for i, x in enumerate(bare) if i > head and "行政复议" in x)  # table 四's
         printed = [w for x in lines[head:tail] if re.fullmatch(r"\d+( \d+)*", x) for w in x.split(" ")]
-        want = [str(g.values[f"t3/{k}/{c.key}"]) for k in _t3_row_keys(g.values) for c in t.t3_columns
-                if g.values[f"t3/{k}/{c.key}"] is not None]
+        want = [
+            str(g.values[f"t3/{k}/{c.key}"])
+            for k in _t3_row_keys(g.values)
+            for c in t.t3_columns
+            if g.values[f"t3/{k}/{c.key}"] is not None
+        ]
         assert printed == want, seed
         value_lines = [x for x in lines[head:tail] if re.fullmatch(r"\d+( \d+)*", x)]
         per_line += all(" " not in x for x in value_lines)
         spaced += any(" " in x for x in value_lines)
         # no value row with empty fields (TAB or markdown), as the detached style prints them
-        assert not any(re.fullmatch(r"[\d\t]*\t[\d\t]*|\|[\d |]*\|", x) and re.search(r"\d", x)
-                       for x in lines[head:tail]), seed
+        assert not any(
+            re.fullmatch(r"[\d\t]*\t[\d\t]*|\|[\d |]*\|", x) and re.search(r"\d", x) for x in lines[head:tail]
+        ), seed
     assert per_line >= 5 and spaced >= 5, (per_line, spaced)

@@ -5,6 +5,7 @@ The servers run on 127.0.0.1 inside the test process and every loop is bounded: 
 feeder stops after a few seconds whatever happens, the gzip bomb is generated lazily (only
 what the client reads is ever compressed), and crawls that measure memory run in a child
 process with a time limit and an address-space ceiling."""
+
 from __future__ import annotations
 
 import asyncio
@@ -34,6 +35,7 @@ GIB = 1 << 30
 
 # ------------------------------------------------------------------------ the server
 
+
 class _Handler(socketserver.BaseRequestHandler):
     """Reads one request head, then sends what the route yields: bytes are sent, a float is
     a pause. The connection is closed after each response."""
@@ -54,8 +56,9 @@ class _Handler(socketserver.BaseRequestHandler):
         plain = path.split("?")[0]
         route = self.server.routes.get(plain)
         if route is None:  # a prefix route answers every path under it
-            route = next((fn for pre, fn in self.server.routes.items() if pre.endswith("*") and plain.startswith(pre[:-1])),
-                         None)
+            route = next(
+                (fn for pre, fn in self.server.routes.items() if pre.endswith("*") and plain.startswith(pre[:-1])), None
+            )
         parts = route() if route else [response(404, b"not found")]
         try:
             for part in parts:
@@ -126,8 +129,9 @@ def run(coro):
 
 
 def cfg(**kw) -> ClientConfig:
-    base = dict(delay=0.0, per_host=2, retries=2, backoff=0.01, read_timeout=2, connect_timeout=2,
-                contact="tests@example.org")
+    base = dict(
+        delay=0.0, per_host=2, retries=2, backoff=0.01, read_timeout=2, connect_timeout=2, contact="tests@example.org"
+    )
     base.update(kw)
     return ClientConfig(**base)
 
@@ -161,7 +165,7 @@ def test_total_deadline_stops_a_drip_feeding_server(server):
     def drip_headers():
         head = response(200, b"<html>late</html>")
         for i in range(min(len(head), 60)):  # one byte every 0.1 s for 6 s at most, then the rest
-            yield head[i:i + 1]
+            yield head[i : i + 1]
             yield 0.1
         yield head[60:]
 
@@ -187,8 +191,10 @@ def test_a_body_cut_short_is_never_returned(server):
     cut = gzip.compress(page)[:-30]
     # no Content-Length, the connection closes: only the gzip stream shows the cut
     server.routes["/cut-gzip"] = lambda: [response(200, cut, {"Content-Encoding": "gzip"}, length=False)]
-    server.routes["/cut-plain"] = lambda: [response(200, b"", {"Content-Length": str(len(page))}, length=False),
-                                           page[:100]]
+    server.routes["/cut-plain"] = lambda: [
+        response(200, b"", {"Content-Length": str(len(page))}, length=False),
+        page[:100],
+    ]
     for path in ("/cut-gzip", "/cut-plain"):
         r = run(_get(cfg(retries=1), server.base + path))
         assert r.error == "truncated" and r.content == b"" and len(r.attempts) == 2, (path, r.error)
@@ -212,8 +218,10 @@ CHILD = textwrap.dedent("""
 
 
 def _list_page(href: str, script: str = "") -> bytes:
-    return (f'<html><head><meta charset="utf-8"></head><body><ul><li><a href="{href}">{REPORT_TITLE}</a>'
-            f'<span>2021-01-15</span></li></ul><script>{script}</script></body></html>').encode()
+    return (
+        f'<html><head><meta charset="utf-8"></head><body><ul><li><a href="{href}">{REPORT_TITLE}</a>'
+        f"<span>2021-01-15</span></li></ul><script>{script}</script></body></html>"
+    ).encode()
 
 
 def test_crawler_memory_stays_bounded_against_a_gzip_bomb_and_a_page_count_bomb(server, tmp_path):
@@ -225,8 +233,9 @@ def test_crawler_memory_stays_bounded_against_a_gzip_bomb_and_a_page_count_bomb(
     trs_page = _list_page("./202101/t20210115_2.html", 'createPageHTML(100000000, 0, "index", "html");')
     server.routes["/trs/*"] = lambda: [response(200, trs_page)]
     out = tmp_path / "raw"
-    proc = subprocess.run([sys.executable, "-c", CHILD, server.base, str(out)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, server.base, str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     got = json.loads(proc.stdout.strip().splitlines()[-1])
     assert got["maxrss_mib"] < 600, got["maxrss_mib"]
@@ -235,10 +244,14 @@ def test_crawler_memory_stays_bounded_against_a_gzip_bomb_and_a_page_count_bomb(
     assert db.execute("SELECT error, sha256 FROM fetches WHERE url=?", (bomb,)).fetchall() == [("too_large", None)]
     assert db.execute("SELECT COUNT(*) FROM documents WHERE url=?", (bomb,)).fetchone()[0] == 0
     assert max(p.stat().st_size for p in (out / "objects").rglob("*.*")) < 1 << 20
-    trs_lists = db.execute("SELECT COUNT(*) FROM frontier f JOIN portals p ON p.id=f.portal_id "
-                           "WHERE p.column_url LIKE '%/trs/' AND f.kind='list'").fetchone()[0]
+    trs_lists = db.execute(
+        "SELECT COUNT(*) FROM frontier f JOIN portals p ON p.id=f.portal_id "
+        "WHERE p.column_url LIKE '%/trs/' AND f.kind='list'"
+    ).fetchone()[0]
     assert trs_lists <= 31  # the column and at most max_pages more
-    notes = json.loads(db.execute("SELECT meta FROM frontier WHERE url=?", (server.base + "/trs/",)).fetchone()[0])["notes"]
+    notes = json.loads(db.execute("SELECT meta FROM frontier WHERE url=?", (server.base + "/trs/",)).fetchone()[0])[
+        "notes"
+    ]
     assert any(n.startswith("page_count_capped") and "100000000" in n for n in notes), notes
     assert got["summary"]["skipped"].get("page_count_capped", 0) >= 1
     assert got["summary"]["portal_status"] == {"ok": 2}
@@ -253,17 +266,33 @@ def _capped(res, budget: int) -> None:
     assert any(n.startswith("page_count_capped") for n in res.notes), res.notes
 
 
-@pytest.mark.parametrize("family, url, body", [
-    (trs, "http://a.gov.cn/xxgk/ndbg/", _list_page("./202101/t20210115_1.html", f'createPageHTML({CLAIM}, 0, "index", "html");')),
-    (trs_hexmon, "http://a.gov.cn/c123456/list.shtml",
-     _list_page("/c123456/202101/0123456789abcdef0123456789abcdef.shtml", f"var countPage = {CLAIM};")),
-    (vsb, "http://a.gov.cn/xxgk/ndbg.htm",
-     _list_page("/info/1011/2345.htm").replace(b"</ul>", f'</ul><span class="p_t">1/{CLAIM}</span>'.encode())),
-    (hanweb, "http://a.gov.cn/col/col123/index.html",
-     b"<html><body><script type='text/xml'><datastore><totalrecord>%d</totalrecord><recordset>"
-     b"<record><![CDATA[<a href='/art/2021/1/15/art_123_1.html'>x</a>]]></record></recordset></datastore>"
-     b"</script></body></html>" % (CLAIM * 45)),
-])
+@pytest.mark.parametrize(
+    "family, url, body",
+    [
+        (
+            trs,
+            "http://a.gov.cn/xxgk/ndbg/",
+            _list_page("./202101/t20210115_1.html", f'createPageHTML({CLAIM}, 0, "index", "html");'),
+        ),
+        (
+            trs_hexmon,
+            "http://a.gov.cn/c123456/list.shtml",
+            _list_page("/c123456/202101/0123456789abcdef0123456789abcdef.shtml", f"var countPage = {CLAIM};"),
+        ),
+        (
+            vsb,
+            "http://a.gov.cn/xxgk/ndbg.htm",
+            _list_page("/info/1011/2345.htm").replace(b"</ul>", f'</ul><span class="p_t">1/{CLAIM}</span>'.encode()),
+        ),
+        (
+            hanweb,
+            "http://a.gov.cn/col/col123/index.html",
+            b"<html><body><script type='text/xml'><datastore><totalrecord>%d</totalrecord><recordset>"
+            b"<record><![CDATA[<a href='/art/2021/1/15/art_123_1.html'>x</a>]]></record></recordset></datastore>"
+            b"</script></body></html>" % (CLAIM * 45),
+        ),
+    ],
+)
 def test_page_count_claims_are_capped_lazily(family, url, body):
     page = Page(url=url, body=body, headers={"content-type": "text/html; charset=utf-8"}, meta={"column": url})
     page.page_budget = 20
@@ -279,15 +308,20 @@ def test_gkmlpt_record_total_is_capped_lazily():
 
 
 def _hanweb_column(script: str) -> bytes:
-    return (f"<html><head><meta charset='utf-8'></head><body><div id='4321'><script type='text/xml'><datastore>"
-            f"<nextgroup><![CDATA[<a href='/module/web/jpage/dataproxy.jsp?page=1&webid=1&columnid=123'>]]></nextgroup>"
-            f"<recordset><record><![CDATA[<li><a href='/art/2021/1/15/art_123_1.html'>{REPORT_TITLE}</a></li>]]></record>"
-            f"</recordset></datastore></script></div><script>{script}</script></body></html>").encode()
+    return (
+        f"<html><head><meta charset='utf-8'></head><body><div id='4321'><script type='text/xml'><datastore>"
+        f"<nextgroup><![CDATA[<a href='/module/web/jpage/dataproxy.jsp?page=1&webid=1&columnid=123'>]]></nextgroup>"
+        f"<recordset><record><![CDATA[<li><a href='/art/2021/1/15/art_123_1.html'>{REPORT_TITLE}</a></li>]]></record>"
+        f"</recordset></datastore></script></div><script>{script}</script></body></html>"
+    ).encode()
 
 
 def test_hanweb_per_page_written_as_a_statement_is_read():
-    page = Page(url="http://a.gov.cn/col/col123/index.html", body=_hanweb_column("var perPage = 15; var groupSize = 3;"),
-                meta={"column": "http://a.gov.cn/col/col123/index.html"})
+    page = Page(
+        url="http://a.gov.cn/col/col123/index.html",
+        body=_hanweb_column("var perPage = 15; var groupSize = 3;"),
+        meta={"column": "http://a.gov.cn/col/col123/index.html"},
+    )
     res = hanweb.parse_list(page)
     assert [l.url for l in res.links] == ["http://a.gov.cn/art/2021/1/15/art_123_1.html"]
 
@@ -307,7 +341,7 @@ def test_a_family_that_fails_on_a_page_costs_that_page_only(server, tmp_path, mo
     summary = _crawl(server.base, [server.base + "/col/col123/index.html"], tmp_path / "a")
     assert summary["portal_status"] == {"ok": 1} and summary["details_stored_this_run"] == 1
     # a family parser that raises: the page's error is recorded and the page is read generically
-    server.routes["/trs/*"] = lambda: [response(200, _list_page("./202101/t20210115_2.html", 'createPageHTML(1, 0);'))]
+    server.routes["/trs/*"] = lambda: [response(200, _list_page("./202101/t20210115_2.html", "createPageHTML(1, 0);"))]
 
     def broken(page):
         raise RuntimeError("unexpected page")
@@ -316,12 +350,16 @@ def test_a_family_that_fails_on_a_page_costs_that_page_only(server, tmp_path, mo
     summary = _crawl(server.base, [server.base + "/trs/"], tmp_path / "b")
     assert summary["portal_status"] == {"ok": 1} and summary["details_stored_this_run"] == 1
     assert summary["failed"] == {"family_error:trs_wcm:RuntimeError": 1}
-    meta = json.loads(sqlite3.connect(tmp_path / "b" / "crawl.sqlite").execute(
-        "SELECT meta FROM frontier WHERE url=?", (server.base + "/trs/",)).fetchone()[0])
+    meta = json.loads(
+        sqlite3.connect(tmp_path / "b" / "crawl.sqlite")
+        .execute("SELECT meta FROM frontier WHERE url=?", (server.base + "/trs/",))
+        .fetchone()[0]
+    )
     assert meta["family_error"] == "trs_wcm: RuntimeError: unexpected page"
 
 
 # ------------------------------------------------------------------ 3. the build
+
 
 def _reports_raw(folder: Path, seeds=(61, 62, 63)) -> Path:
     from synth.generator import generate
@@ -447,13 +485,16 @@ def test_a_second_build_into_the_same_out_refuses(tmp_path, capsys):
 
 # ------------------------------------------------------------------ 4. names, bytes, operational errors
 
+
 def _xxgk(*args, timeout=60) -> subprocess.CompletedProcess:
     def limit():  # a regression must not read /dev/zero into all the machine's memory
         import resource
+
         resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=ROOT, capture_output=True,
-                          timeout=timeout, preexec_fn=limit)
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", *args], cwd=ROOT, capture_output=True, timeout=timeout, preexec_fn=limit
+    )
 
 
 def _one_line_error(stderr: str) -> None:
@@ -554,13 +595,17 @@ def test_an_unusable_cache_entry_is_parsed_again(tmp_path):
 REPORT_SEED = 65
 
 
-@pytest.mark.parametrize("encode", [
-    lambda t: t.encode("utf-16-le"),  # no BOM
-    lambda t: t.encode("utf-16-be"),
-    lambda t: t.encode("utf-32"),  # with a BOM (which begins like UTF-16-LE's)
-    lambda t: t.encode("utf-32-le"),
-    lambda t: b"\n".join(l.encode("utf-8" if i % 2 else "gb18030") for i, l in enumerate(t.split("\n"))),
-], ids=["utf-16-le", "utf-16-be", "utf-32-bom", "utf-32-le", "mixed-utf8-gb18030"])
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda t: t.encode("utf-16-le"),  # no BOM
+        lambda t: t.encode("utf-16-be"),
+        lambda t: t.encode("utf-32"),  # with a BOM (which begins like UTF-16-LE's)
+        lambda t: t.encode("utf-32-le"),
+        lambda t: b"\n".join(l.encode("utf-8" if i % 2 else "gb18030") for i, l in enumerate(t.split("\n"))),
+    ],
+    ids=["utf-16-le", "utf-16-be", "utf-32-bom", "utf-32-le", "mixed-utf8-gb18030"],
+)
 def test_encodings_are_found_before_a_text_is_called_binary(encode):
     from parsers.report import parse_bytes
     from synth.generator import generate
@@ -575,7 +620,11 @@ def test_encodings_are_found_before_a_text_is_called_binary(encode):
 def test_big5_is_told_from_gb18030():
     from parsers.readers.text import decode
 
-    traditional = "政府信息公開工作年度報告\n一、總體情況\n本機關依據《中華人民共和國政府信息公開條例》規定，現公布本年度報告。\n"
+    traditional = (
+        "政府信息公開工作年度報告\n一、總體情況\n本機關依據《中華人民共和國政府信息公開條例》規定，現公布本年度報告。\n"
+    )
     assert decode(traditional.encode("big5")) == (traditional, [])  # it decodes as GB18030 too, to rare characters
-    simplified = "政府信息公开工作年度报告\n一、总体情况\n本机关依据《中华人民共和国政府信息公开条例》规定，现公布本年度报告。\n"
+    simplified = (
+        "政府信息公开工作年度报告\n一、总体情况\n本机关依据《中华人民共和国政府信息公开条例》规定，现公布本年度报告。\n"
+    )
     assert decode(simplified.encode("gb18030")) == (simplified, [])

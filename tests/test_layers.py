@@ -10,6 +10,7 @@ tooling: the generator and renderers) builds on `parsers` alone; the crawler doe
 of one of the project's own modules is a bug to see, so no ``except ImportError`` may wrap
 one (optional third-party extras may be guarded).
 """
+
 from __future__ import annotations
 
 import ast
@@ -61,7 +62,7 @@ def _rule(module: str) -> set[str]:
 def _catches_import_error(handler: ast.ExceptHandler) -> bool:
     names = []
     t = handler.type
-    for e in (t.elts if isinstance(t, ast.Tuple) else [t]):
+    for e in t.elts if isinstance(t, ast.Tuple) else [t]:
         if isinstance(e, ast.Name):
             names.append(e.id)
     return t is None or bool({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"} & set(names))

@@ -1,18 +1,19 @@
 """Generated reports that once tripped the table matcher: every cell must come back,
 and none may be wrong. Each case names the layout that caused the trouble."""
+
 import pytest
 
 from parsers.report import parse_bytes
 from synth.generator import generate
 
 CASES = [
-    (2611, "2021", "pipe"),           # blank 总计 cells and a merged-label filler: only the column sums tell the alignment
-    (1668, "2019", "tab"),            # the same with tabs
+    (2611, "2021", "pipe"),  # blank 总计 cells and a merged-label filler: only the column sums tell the alignment
+    (1668, "2019", "tab"),  # the same with tabs
     (2865, "2021", "cell_per_line"),  # six blank applicant cells as extra empty lines, modal gap is the row gap
     (1041, "2021", "cell_per_line"),  # blank cells around a page footer, lines of a one-line gap elsewhere
     (105, "2021", "cell_per_line"),
-    (2251, "2021", "pipe"),           # a single （六）其他处理 row whose cells are all blank
-    (282, "2021", "tab"),             # header rows repeated after a page break inside table 三
+    (2251, "2021", "pipe"),  # a single （六）其他处理 row whose cells are all blank
+    (282, "2021", "tab"),  # header rows repeated after a page break inside table 三
     (96, "2019", "tab"),
     (19, "2021", "pipe"),
     (31, "2019", "cell_per_line"),  # a value line followed by a repeated value: not a page number
@@ -23,8 +24,11 @@ CASES = [
 def test_every_cell_back_and_none_wrong(seed, version, style):
     g = generate(seed, version=version, style=style)
     got = {c.address: c for c in parse_bytes(g.data).cells}
-    wrong = [(a, v, got[a].value) for a, v in g.values.items()
-             if a in got and got[a].status != "unresolved" and got[a].value != v]
+    wrong = [
+        (a, v, got[a].value)
+        for a, v in g.values.items()
+        if a in got and got[a].status != "unresolved" and got[a].value != v
+    ]
     missing = [a for a, v in g.values.items() if a not in got or got[a].status == "unresolved"]
     assert not wrong
     assert not missing, missing[:10]
@@ -74,7 +78,15 @@ def test_a_row_whose_digits_cut_one_way_only_is_read_as_printed_even_when_it_doe
     from parsers.readings import solve_run
 
     (reading,), floor = solve_run(_t3_row(), _run("4100000"), vanish=False)
-    assert [t for t, _ in reading] == ["4", "1", "0", "0", "0", "0", "0"] and floor.violated == 1  # its total check fails
+    assert [t for t, _ in reading] == [
+        "4",
+        "1",
+        "0",
+        "0",
+        "0",
+        "0",
+        "0",
+    ] and floor.violated == 1  # its total check fails
     assert solve_run(_t3_row(), _run("41000000"), vanish=False) == ([], None)  # 41|0… or 4|10|…: not known
     vanished, _ = solve_run(_t3_row(), _run("4100000"), vanish=True)  # fewer cells may have been printed
     assert reading not in vanished
@@ -89,7 +101,9 @@ def test_a_source_whose_totals_do_not_add_up_keeps_its_printed_values():
 
     g = generate(4, version="2021", style="run_together")
     values = {a: (0 if a.startswith("t3/") and a.endswith("/total") else v) for a, v in g.values.items()}
-    report = parse_bytes(render_text(values, g.version, g.year, g.agency, g.style, random.Random(4), noise=True).encode())
+    report = parse_bytes(
+        render_text(values, g.version, g.year, g.agency, g.style, random.Random(4), noise=True).encode()
+    )
     got = {c.address: c for c in report.cells}
     rows = {a.split("/")[1] for a in values if a.startswith("t3/")}
     forced = [r for r in rows if all(0 <= v <= 9 for a, v in values.items() if a.startswith(f"t3/{r}/"))]

@@ -2,6 +2,7 @@
 parameters set as papermill would (a cell injected after the one tagged ``parameters``),
 draw their figures with Chinese labels (no missing-glyph warning), and are committed
 without outputs."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").glob("*.ipynb"))
-FIGURES = {"researcher_panel": ["panel_received_by_year", "panel_outcomes"],
-           "county_profile": ["county_ranking", "county_coverage"]}
+FIGURES = {
+    "researcher_panel": ["panel_received_by_year", "panel_outcomes"],
+    "county_profile": ["county_ranking", "county_coverage"],
+}
 
 nbformat = pytest.importorskip("nbformat", reason="nbformat is in the test extra")
 nbclient = pytest.importorskip("nbclient", reason="nbclient is in the test extra")
@@ -27,7 +30,9 @@ def run_notebook(path: Path, params: dict, cwd: Path):
     cell = nbformat.v4.new_code_cell(src)
     cell.metadata["tags"] = ["injected-parameters"]
     nb.cells.insert(at + 1, cell)
-    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
+    nbclient.NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
+    ).execute()
     return nb
 
 

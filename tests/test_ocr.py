@@ -4,6 +4,7 @@ Tests that need the recogniser skip when rapidocr-onnxruntime is not installed â
 too, since the extra is optional and `make test` installs only `.[test]`. The tests of
 what happens *without* the extra always run.
 """
+
 from __future__ import annotations
 
 import io
@@ -16,7 +17,8 @@ from parsers.readers.pdf import read_pdf
 
 needs_ocr = pytest.mark.skipif(
     not ocr.ocr_available(),
-    reason="optional extra xxgk[ocr] (rapidocr-onnxruntime) not installed; OCR is optional, so this may skip in CI too")
+    reason="optional extra xxgk[ocr] (rapidocr-onnxruntime) not installed; OCR is optional, so this may skip in CI too",
+)
 
 ROWS = [("Received", "95", "40", "135"), ("Granted", "50", "31", "81"), ("Refused", "12", "27", "39")]
 

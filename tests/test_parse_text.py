@@ -1,4 +1,5 @@
 """The text path end to end on small reports written here, one flattening at a time."""
+
 import json
 import subprocess
 import sys
@@ -13,13 +14,22 @@ T3_ROWS_2021 = [
     ("二、上年结转政府信息公开申请数量", [1, 0, 0, 0, 0, 0, 1]),
     ("（一）予以公开", [3, 1, 0, 0, 0, 0, 4]),
     ("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", [1, 0, 0, 0, 0, 0, 1]),
-    ("1.属于国家秘密", [0] * 7), ("2.其他法律行政法规禁止公开", [0] * 7), ("3.危及“三安全一稳定”", [0] * 7),
-    ("4.保护第三方合法权益", [0] * 7), ("5.属于三类内部事务信息", [0] * 7), ("6.属于四类过程性信息", [0] * 7),
-    ("7.属于行政执法案卷", [0] * 7), ("8.属于行政查询事项", [0] * 7),
-    ("1.本机关不掌握相关政府信息", [1, 0, 0, 0, 0, 0, 1]), ("2.没有现成信息需要另行制作", [0] * 7),
+    ("1.属于国家秘密", [0] * 7),
+    ("2.其他法律行政法规禁止公开", [0] * 7),
+    ("3.危及“三安全一稳定”", [0] * 7),
+    ("4.保护第三方合法权益", [0] * 7),
+    ("5.属于三类内部事务信息", [0] * 7),
+    ("6.属于四类过程性信息", [0] * 7),
+    ("7.属于行政执法案卷", [0] * 7),
+    ("8.属于行政查询事项", [0] * 7),
+    ("1.本机关不掌握相关政府信息", [1, 0, 0, 0, 0, 0, 1]),
+    ("2.没有现成信息需要另行制作", [0] * 7),
     ("3.补正后申请内容仍不明确", [0] * 7),
-    ("1.信访举报投诉类申请", [0] * 7), ("2.重复申请", [0] * 7), ("3.要求提供公开出版物", [0] * 7),
-    ("4.无正当理由大量反复申请", [0] * 7), ("5.要求行政机关确认或重新出具已获取信息", [0] * 7),
+    ("1.信访举报投诉类申请", [0] * 7),
+    ("2.重复申请", [0] * 7),
+    ("3.要求提供公开出版物", [0] * 7),
+    ("4.无正当理由大量反复申请", [0] * 7),
+    ("5.要求行政机关确认或重新出具已获取信息", [0] * 7),
     ("1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", [0] * 7),
     ("2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", [0] * 7),
     ("3.其他", [0] * 7),
@@ -31,20 +41,40 @@ T4 = [1, 0, 0, 0, 1, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0]
 
 def report_2021(sep: str, t3_rows=T3_ROWS_2021, header: str = "") -> str:
     j = lambda xs: sep.join(str(x) for x in xs)  # noqa: E731
-    lines = [header + "某县某某镇人民政府2022年政府信息公开工作年度报告",
-             "本报告所列数据的统计期限自2022年1月1日起至2022年12月31日止。",
-             "一、总体情况", "（一）主动公开", "全年主动公开信息120条。",
-             "二、主动公开政府信息情况", "第二十条第（一）项",
-             j(["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"]),
-             j(["规章", 0, 0, 0]), j(["行政规范性文件", 2, 1, 12]),
-             "第二十条第（五）项", j(["信息内容", "本年处理决定数量"]), j(["行政许可", 35]),
-             "第二十条第（六）项", j(["信息内容", "本年处理决定数量"]), j(["行政处罚", 4]), j(["行政强制", 0]),
-             "第二十条第（八）项", j(["信息内容", "本年收费金额（单位：万元）"]), j(["行政事业性收费", "1.25"]),
-             "三、收到和处理政府信息公开申请情况"]
+    lines = [
+        header + "某县某某镇人民政府2022年政府信息公开工作年度报告",
+        "本报告所列数据的统计期限自2022年1月1日起至2022年12月31日止。",
+        "一、总体情况",
+        "（一）主动公开",
+        "全年主动公开信息120条。",
+        "二、主动公开政府信息情况",
+        "第二十条第（一）项",
+        j(["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"]),
+        j(["规章", 0, 0, 0]),
+        j(["行政规范性文件", 2, 1, 12]),
+        "第二十条第（五）项",
+        j(["信息内容", "本年处理决定数量"]),
+        j(["行政许可", 35]),
+        "第二十条第（六）项",
+        j(["信息内容", "本年处理决定数量"]),
+        j(["行政处罚", 4]),
+        j(["行政强制", 0]),
+        "第二十条第（八）项",
+        j(["信息内容", "本年收费金额（单位：万元）"]),
+        j(["行政事业性收费", "1.25"]),
+        "三、收到和处理政府信息公开申请情况",
+    ]
     for label, vals in t3_rows:
         lines.append(j([label] + vals))
-    lines += ["四、政府信息公开行政复议、行政诉讼情况", j(["行政复议", "行政诉讼"]), j(T4),
-              "五、存在的主要问题及改进情况", "公开质量有待提高。", "六、其他需要报告的事项", "无。"]
+    lines += [
+        "四、政府信息公开行政复议、行政诉讼情况",
+        j(["行政复议", "行政诉讼"]),
+        j(T4),
+        "五、存在的主要问题及改进情况",
+        "公开质量有待提高。",
+        "六、其他需要报告的事项",
+        "无。",
+    ]
     return ("\n" if sep != "" else "").join(lines)
 
 
@@ -66,14 +96,25 @@ def test_separated_report_gives_every_cell_with_location(sep):
     assert c["t4/lit_direct/total"].value == 1
     assert all(x.loc.line for x in r.cells), "every cell carries its source line"
     assert all(ch.ok is not False for ch in r.checks)
-    assert [s.key for s in r.sections] == ["preface", "overview", "active_disclosure", "applications",
-                                           "review_litigation", "problems", "other_matters"]
+    assert [s.key for s in r.sections] == [
+        "preface",
+        "overview",
+        "active_disclosure",
+        "applications",
+        "review_litigation",
+        "problems",
+        "other_matters",
+    ]
 
 
 def test_run_together_digits_are_split_by_the_identities():
     text = report_2021("").replace("\n", "")
-    r = parse_bytes(("标题: 某县某某镇人民政府2022年政府信息公开工作年度报告\n发布时间: 2023-01-10\n"
-                     "==================== 正文 ====================\n" + text).encode("utf-8"))
+    r = parse_bytes(
+        (
+            "标题: 某县某某镇人民政府2022年政府信息公开工作年度报告\n发布时间: 2023-01-10\n"
+            "==================== 正文 ====================\n" + text
+        ).encode("utf-8")
+    )
     c = cells(r)
     assert c["t3/new_received/natural_person"].value == 5
     assert c["t3/new_received/total"].value == 6
@@ -103,12 +144,15 @@ def test_failed_identity_is_reported():
     assert any(ch.id == "t3_row_total" and ch.subject == "granted" for ch in bad)
 
 
-@pytest.mark.parametrize("data,needle", [
-    (b"", "empty"),
-    (b"   \n\n", "empty"),
-    (bytes(range(256)) * 20, "binary"),
-    ("这是一则关于春季植树活动的通知，请各单位积极参加。".encode(), "not"),
-])
+@pytest.mark.parametrize(
+    "data,needle",
+    [
+        (b"", "empty"),
+        (b"   \n\n", "empty"),
+        (bytes(range(256)) * 20, "binary"),
+        ("这是一则关于春季植树活动的通知，请各单位积极参加。".encode(), "not"),
+    ],
+)
 def test_bad_input_gives_an_error_not_a_traceback(data, needle):
     r = parse_bytes(data, name="bad.txt")
     assert r.error and needle in r.error
@@ -135,21 +179,28 @@ def test_cli_json_lines_and_exit_codes(tmp_path):
     assert len(lines) == 2 and lines[0]["template"] == "2021" and "error" in lines[1]
     assert len(lines[0]["report_id"]) == 16
     assert set(lines[0]["region"]) >= {"province", "city", "county", "township", "code", "level"}
-    p = subprocess.run([sys.executable, "-m", "pipeline.cli", "parse", str(bad), "--json"], capture_output=True, text=True)
+    p = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "parse", str(bad), "--json"], capture_output=True, text=True
+    )
     assert p.returncode == 1 and "empty" in p.stderr
     p = subprocess.run([sys.executable, "-m", "pipeline.cli", "parse"], capture_output=True, text=True)
     assert p.returncode == 2
 
 
-@pytest.mark.parametrize("head,tail,agency,year", [
-    ("2021年某市人民政府办公室政府信息公开工作年度报告", "", "某市人民政府办公室", 2021),  # year before agency
-    ("", "某某省某某厅\n2021年1月27日", "某某省某某厅", 2020),  # no title: signature, statistics period
-    ("某县某局关于报送2020年度政府信息公开工作年度报告的函", "", "某县某局", 2020),  # a covering letter
-    ("某县教育局2020年政府信息公开工作年度报告", "", "某县教育局", 2020),  # not "政府" from 2020年政府信息公开
-])
+@pytest.mark.parametrize(
+    "head,tail,agency,year",
+    [
+        ("2021年某市人民政府办公室政府信息公开工作年度报告", "", "某市人民政府办公室", 2021),  # year before agency
+        ("", "某某省某某厅\n2021年1月27日", "某某省某某厅", 2020),  # no title: signature, statistics period
+        ("某县某局关于报送2020年度政府信息公开工作年度报告的函", "", "某县某局", 2020),  # a covering letter
+        ("某县教育局2020年政府信息公开工作年度报告", "", "某县教育局", 2020),  # not "政府" from 2020年政府信息公开
+    ],
+)
 def test_agency_and_year_from_title_or_signature(head, tail, agency, year):
-    text = (head + "\n本报告所列数据的统计期限自2020年1月1日起至2020年12月31日止。\n一、总体情况\n全年主动公开信息。\n"
-            "六、其他需要报告的事项\n无。\n" + tail)
+    text = (
+        head + "\n本报告所列数据的统计期限自2020年1月1日起至2020年12月31日止。\n一、总体情况\n全年主动公开信息。\n"
+        "六、其他需要报告的事项\n无。\n" + tail
+    )
     r = parse_bytes(text.encode())
     assert (r.agency, r.year) == (agency, year)
 
@@ -173,8 +224,8 @@ def _move_art20_1(text: str, above: list[str], rows: list[str]) -> str:
     tools do with a table that breaks across pages), `above` left under its caption."""
     lines = text.split("\n")
     cap = lines.index("第二十条第（一）项")
-    block = lines[cap + 1:cap + 4]
-    rest = lines[:cap + 1] + above + lines[cap + 4:]
+    block = lines[cap + 1 : cap + 4]
+    rest = lines[: cap + 1] + above + lines[cap + 4 :]
     at = rest.index("三、收到和处理政府信息公开申请情况")
     return "\n".join(rest[:at] + ["— 4 —", block[0]] + rows + rest[at:])
 
@@ -232,7 +283,12 @@ def test_no_break_spaces_of_a_web_page_are_empty_cells(sep):
 def test_nbsp_entities_left_in_scraped_text_are_empty_cells():
     rows = [(label, [("&nbsp;" if v == 0 else v) for v in vals]) for label, vals in T3_ROWS_2021]
     c = cells(parse_bytes(report_2021(" ", t3_rows=rows).encode("utf-8"), name="x.txt"))
-    assert [c[f"t3/granted/{k}"].value for k in ("natural_person", "commercial", "research", "total")] == [3, 1, None, 4]
+    assert [c[f"t3/granted/{k}"].value for k in ("natural_person", "commercial", "research", "total")] == [
+        3,
+        1,
+        None,
+        4,
+    ]
 
 
 def test_a_table_taken_column_by_column_is_not_read_as_blank_rows():
@@ -240,16 +296,18 @@ def test_a_table_taken_column_by_column_is_not_read_as_blank_rows():
     text = report_2021("\t")
     lines = text.split("\n")
     i, j = lines.index("三、收到和处理政府信息公开申请情况"), lines.index("四、政府信息公开行政复议、行政诉讼情况")
-    labels = [line.split("\t")[0] for line in lines[i + 1:j]]
+    labels = [line.split("\t")[0] for line in lines[i + 1 : j]]
     columns = [str(vals[k]) for k in range(7) for _, vals in T3_ROWS_2021]
-    r = parse_bytes("\n".join(lines[:i + 1] + labels + columns + lines[j:]).encode("utf-8"), name="x.txt")
+    r = parse_bytes("\n".join(lines[: i + 1] + labels + columns + lines[j:]).encode("utf-8"), name="x.txt")
     t3 = [c for c in r.cells if c.address.startswith("t3/")]
     assert t3 and all(c.status == "unresolved" for c in t3)
     assert any(w.code == "TABLE_UNALIGNED" for w in r.warnings)
 
 
 def test_table_two_rows_without_values_are_unresolved_when_values_stand_elsewhere():
-    text = report_2021("\t").replace("规章\t0\t0\t0\n行政规范性文件\t2\t1\t12", "规章\n行政规范性文件\n0\n2\n0\n1\n0\n12")
+    text = report_2021("\t").replace(
+        "规章\t0\t0\t0\n行政规范性文件\t2\t1\t12", "规章\n行政规范性文件\n0\n2\n0\n1\n0\n12"
+    )
     c = cells(parse_bytes(text.encode("utf-8"), name="x.txt"))
     assert {c[f"t2/art20_1.regulations/{k}"].status for k in ("issued", "repealed", "in_force")} == {"unresolved"}
     assert c["t2/art20_5.admin_license/decisions"].value == 35
@@ -259,8 +317,10 @@ def test_run_together_digits_that_no_cut_makes_add_up_are_not_stated():
     # A page's text with no separator where one empty cell kept its &nbsp; and another left
     # no trace (1571, 64, -, -, 48, 27 | 1710); a short row elsewhere makes every row be
     # read allowing vanished blanks. No cut adds up, so no cell of the row is stated.
-    rows = [(label, ["157164\xa048271710"] if i == 0 else (["1"] if i == 1 else vals))
-            for i, (label, vals) in enumerate(T3_ROWS_2021)]
+    rows = [
+        (label, ["157164\xa048271710"] if i == 0 else (["1"] if i == 1 else vals))
+        for i, (label, vals) in enumerate(T3_ROWS_2021)
+    ]
     r = parse_bytes(report_2021("", t3_rows=rows).encode("utf-8"), name="x.txt")
     c = cells(r)
     assert any(w.code == "BLANKS_VANISHED" for w in r.warnings)
@@ -335,7 +395,9 @@ def test_a_bare_page_number_before_a_page_break_is_not_a_value(page_break):
     title = text.split("\n")[0]
     last = "5.要求行政机关确认或重新出具已获取信息\t0\t0\t0\t0\t0\t0\t0"
     after = "\f" if page_break == "\f" else title
-    r = parse_bytes(text.replace(last, "5.要求行政机关确认或重新出具已获取信息 0\n2\n" + after).encode("utf-8"), name="x.txt")
+    r = parse_bytes(
+        text.replace(last, "5.要求行政机关确认或重新出具已获取信息 0\n2\n" + after).encode("utf-8"), name="x.txt"
+    )
     c = cells(r)
     assert c["t3/not_processed.confirm_reissue/total"].value == 0
     assert c["t3/not_processed.confirm_reissue/natural_person"].status in ("blank", "unresolved")

@@ -1,20 +1,35 @@
 """Place names one similar-looking glyph off the register are read with a warning."""
+
 import pytest
 
 from pipeline.place_typos import fix_place_typo, similar_glyphs
 from pipeline.regions import resolve_region
 
 
-@pytest.mark.parametrize("a,b,alike", [("潭", "谭", True), ("湖", "胡", True), ("泽", "择", True), ("阳", "阴", True),
-                                       ("大", "平", False), ("潭", "圩", False), ("安", "按", False), ("潭", "潭", False)])
+@pytest.mark.parametrize(
+    "a,b,alike",
+    [
+        ("潭", "谭", True),
+        ("湖", "胡", True),
+        ("泽", "择", True),
+        ("阳", "阴", True),
+        ("大", "平", False),
+        ("潭", "圩", False),
+        ("安", "按", False),
+        ("潭", "潭", False),
+    ],
+)
 def test_similar_glyphs(a, b, alike):
     assert similar_glyphs(a, b) is alike
 
 
-@pytest.mark.parametrize("agency,code,wrong,right", [
-    ("永安市大胡镇人民政府", "350481104", "大胡镇", "大湖镇"),  # the county given decides among the 大湖镇
-    ("平谭综合实验区管委会", "350128", "平谭", "平潭"),  # a zone named after a misspelt county
-])
+@pytest.mark.parametrize(
+    "agency,code,wrong,right",
+    [
+        ("永安市大胡镇人民政府", "350481104", "大胡镇", "大湖镇"),  # the county given decides among the 大湖镇
+        ("平谭综合实验区管委会", "350128", "平谭", "平潭"),  # a zone named after a misspelt county
+    ],
+)
 def test_a_misspelt_place_is_matched_with_a_warning_naming_both_spellings(agency, code, wrong, right):
     r = resolve_region(agency)
     assert r.code == code

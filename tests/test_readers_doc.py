@@ -1,6 +1,7 @@
 """Word 97 files with merged table cells, made by LibreOffice from the generator's DOCX
 (both templates; vertical merges in tables 三 and 四), read through LibreOffice cell for
 cell like the DOCX; through antiword they lose tables, and the reader says so."""
+
 from __future__ import annotations
 
 import os
@@ -36,9 +37,22 @@ def word97_files(tmp_path_factory) -> dict[str, tuple[bytes, bytes]]:
         data = render_docx(generate_values(rng, version), version, 2022, "测试县某局", rng=random.Random(3))
         (tmp / f"{version}.docx").write_bytes(data)
         docs[version] = data
-    subprocess.run([soffice, f"-env:UserInstallation={doc_mod.profile_dir().as_uri()}", "--headless", "--norestore",
-                    "--convert-to", "doc:MS Word 97", "--outdir", str(tmp / "out"),
-                    *(str(tmp / f"{v}.docx") for v in docs)], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation={doc_mod.profile_dir().as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "doc:MS Word 97",
+            "--outdir",
+            str(tmp / "out"),
+            *(str(tmp / f"{v}.docx") for v in docs),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     return {v: (data, (tmp / "out" / f"{v}.doc").read_bytes()) for v, data in docs.items()}
 
 

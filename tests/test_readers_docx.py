@@ -1,6 +1,7 @@
 """Word forms: the DOCX reader (python-docx, merged cells, body order, zip bombs), the RTF
 reader, the .doc converters (antiword / LibreOffice, real and faked), and the DOCX round
 trip through the whole parser."""
+
 from __future__ import annotations
 
 import io
@@ -48,6 +49,7 @@ def body_xml(d, xml: str) -> None:
 
 # --------------------------------------------------------------------------- DOCX
 
+
 def test_body_order_spans_and_line_ordinals():
     d = docx.Document()
     d.add_paragraph("三、收到和处理政府信息公开申请情况")
@@ -65,7 +67,14 @@ def test_body_order_spans_and_line_ordinals():
     d.add_paragraph("四、政府信息公开行政复议、行政诉讼情况")
     doc = read_document(save(d))
     assert doc.format == "docx"
-    assert [(b.kind, b.loc.line) for b in doc.blocks] == [("para", 1), ("row", 2), ("row", 3), ("row", 4), ("row", 5), ("para", 6)]
+    assert [(b.kind, b.loc.line) for b in doc.blocks] == [
+        ("para", 1),
+        ("row", 2),
+        ("row", 3),
+        ("row", 4),
+        ("row", 5),
+        ("para", 6),
+    ]
     assert rows_of(doc) == [
         [("（本列数据的勾稽关系为：第一项加第二项之和）", 2, 2), ("申请人情况", 2, 1)],
         [("自然人", 1, 1), ("总计", 1, 1)],
@@ -98,37 +107,53 @@ def test_tabs_make_rows_and_soft_breaks_make_paragraphs():
     r.add_text("第二行")
     doc = read_docx(save(d))
     got = [(b.kind, b.table, b.text, b.loc.line) for b in doc.blocks]
-    assert got == [("para", None, "一、总体情况", 1), ("row", None, "规章\t0\t1", 2),
-                   ("para", None, "第一行", 3), ("para", None, "第二行", 3)]
+    assert got == [
+        ("para", None, "一、总体情况", 1),
+        ("row", None, "规章\t0\t1", 2),
+        ("para", None, "第一行", 3),
+        ("para", None, "第二行", 3),
+    ]
 
 
 def test_tracked_changes_fields_content_controls_and_text_boxes():
     d = docx.Document()
-    body_xml(d, f"""<w:p {W_NS}><w:pPr><w:tabs><w:tab w:val="left" w:pos="720"/></w:tabs></w:pPr>
+    body_xml(
+        d,
+        f"""<w:p {W_NS}><w:pPr><w:tabs><w:tab w:val="left" w:pos="720"/></w:tabs></w:pPr>
       <w:r><w:t>本年</w:t></w:r><w:del w:id="1" w:author="a"><w:r><w:delText>删除</w:delText></w:r></w:del>
       <w:ins w:id="2" w:author="a"><w:r><w:t>新收</w:t></w:r></w:ins>
       <w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> PAGE </w:instrText></w:r>
       <w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>申请</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>
-      <w:hyperlink><w:r><w:t>数量</w:t></w:r></w:hyperlink></w:p>""")
-    body_xml(d, f"""<w:sdt {W_NS}><w:sdtPr/><w:sdtContent><w:p><w:r><w:t>控件内段落</w:t></w:r></w:p></w:sdtContent></w:sdt>""")
-    body_xml(d, f"""<w:p {W_NS} xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"
+      <w:hyperlink><w:r><w:t>数量</w:t></w:r></w:hyperlink></w:p>""",
+    )
+    body_xml(
+        d,
+        f"""<w:sdt {W_NS}><w:sdtPr/><w:sdtContent><w:p><w:r><w:t>控件内段落</w:t></w:r></w:p></w:sdtContent></w:sdt>""",
+    )
+    body_xml(
+        d,
+        f"""<w:p {W_NS} xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"
         xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"><w:r><w:t>锚定段落</w:t></w:r>
       <w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:txbx><w:txbxContent>
         <w:p><w:r><w:t>文本框文字</w:t></w:r></w:p></w:txbxContent></wps:txbx></w:drawing></mc:Choice>
         <mc:Fallback><w:pict><w:txbxContent><w:p><w:r><w:t>文本框文字</w:t></w:r></w:p></w:txbxContent></w:pict></mc:Fallback>
-      </mc:AlternateContent></w:r></w:p>""")
+      </mc:AlternateContent></w:r></w:p>""",
+    )
     assert paras(read_docx(save(d))) == ["本年新收申请数量", "控件内段落", "锚定段落", "文本框文字"]
 
 
 def test_vmerge_continue_without_restart_and_gridbefore():
     d = docx.Document()
-    body_xml(d, f"""<w:tbl {W_NS}><w:tblGrid><w:gridCol/><w:gridCol/><w:gridCol/></w:tblGrid>
+    body_xml(
+        d,
+        f"""<w:tbl {W_NS}><w:tblGrid><w:gridCol/><w:gridCol/><w:gridCol/></w:tblGrid>
       <w:tr><w:tc><w:p><w:r><w:t>a</w:t></w:r></w:p></w:tc><w:tc><w:tcPr><w:vMerge w:val="restart"/></w:tcPr><w:p><w:r><w:t>b</w:t></w:r></w:p></w:tc>
             <w:tc><w:tcPr><w:vMerge/></w:tcPr><w:p><w:r><w:t>orphan</w:t></w:r></w:p></w:tc></w:tr>
       <w:tr><w:trPr><w:gridBefore w:val="1"/></w:trPr><w:tc><w:tcPr><w:vMerge w:val="continue"/></w:tcPr><w:p/></w:tc>
             <w:tc><w:p><w:r><w:t>c</w:t></w:r></w:p></w:tc></w:tr>
       <w:tr><w:tc><w:tcPr><w:gridSpan w:val="2"/><w:hMerge w:val="restart"/></w:tcPr><w:p><w:r><w:t>d</w:t></w:r></w:p></w:tc>
-            <w:tc><w:tcPr><w:hMerge/></w:tcPr><w:p/></w:tc></w:tr></w:tbl>""")
+            <w:tc><w:tcPr><w:hMerge/></w:tcPr><w:p/></w:tc></w:tr></w:tbl>""",
+    )
     assert rows_of(read_docx(save(d))) == [[("a", 1, 1), ("b", 1, 2), ("orphan", 1, 1)], [("c", 1, 1)], [("d", 3, 1)]]
 
 
@@ -163,11 +188,18 @@ def test_alt_chunk_html_is_read_in_place():
     html = "<html><body><p>块内段落</p><table><tr><td>规章</td><td>0</td></tr></table></body></html>"
     part = Part(PackURI("/word/afchunk1.htm"), "text/html", html.encode(), d.part.package)
     rid = d.part.relate_to(part, RT.A_F_CHUNK)
-    body_xml(d, f'<w:altChunk {W_NS} xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="{rid}"/>')
+    body_xml(
+        d,
+        f'<w:altChunk {W_NS} xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="{rid}"/>',
+    )
     d.add_paragraph("后")
     doc = read_docx(save(d))
     assert [(b.kind, b.table, b.text, b.loc.line) for b in doc.blocks] == [
-        ("para", None, "前", 1), ("para", None, "块内段落", 2), ("row", 0, "规章\t0", 3), ("para", None, "后", 4)]
+        ("para", None, "前", 1),
+        ("para", None, "块内段落", 2),
+        ("row", 0, "规章\t0", 3),
+        ("para", None, "后", 4),
+    ]
 
 
 def _rezip(data: bytes, change) -> bytes:
@@ -191,7 +223,9 @@ def test_macro_enabled_content_type_is_still_read():
     def docm(m):
         m["[Content_Types].xml"] = m["[Content_Types].xml"].replace(
             b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
-            b"application/vnd.ms-word.document.macroEnabled.main+xml")
+            b"application/vnd.ms-word.document.macroEnabled.main+xml",
+        )
+
     assert paras(read_docx(_rezip(_simple_docx(), docm))) == ["一、总体情况"]
 
 
@@ -223,9 +257,13 @@ def test_damaged_docx_raises_unsupported_input(damage):
     elif damage == "not_zip":
         data = b"PK\x03\x04" + os.urandom(2000)
     else:  # billion laughs: entities are not expanded
-        lol = (b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">'
-               + b"".join(b'<!ENTITY %s "%s">' % (bytes([98 + k]), (b"&" + bytes([97 + k]) + b";") * 10) for k in range(8))
-               + b']><w:document ' + W_NS.encode() + b'><w:body><w:p><w:r><w:t>&i;</w:t></w:r></w:p></w:body></w:document>')
+        lol = (
+            b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">'
+            + b"".join(b'<!ENTITY %s "%s">' % (bytes([98 + k]), (b"&" + bytes([97 + k]) + b";") * 10) for k in range(8))
+            + b"]><w:document "
+            + W_NS.encode()
+            + b"><w:body><w:p><w:r><w:t>&i;</w:t></w:r></w:p></w:body></w:document>"
+        )
         data = _rezip(good, lambda m: m.__setitem__("word/document.xml", lol))
     t = time.monotonic()
     try:
@@ -298,6 +336,7 @@ def test_doc_link_serving_rtf_or_docx_is_read_by_content():
 
 # --------------------------------------------------------------------------- .doc (OLE2 Word 97)
 
+
 def word97(paragraphs: list[str]) -> bytes:
     """A minimal but valid Word 97 file: a compound file with a WordDocument stream (FIB +
     UTF-16 text) and a 1Table stream holding a one-piece table and an empty style sheet."""
@@ -323,7 +362,7 @@ def word97(paragraphs: list[str]) -> bytes:
     entries = []
     for i, (name, blob) in enumerate(streams.items()):
         n = len(blob) // 512
-        fat[sector:sector + n] = [sector + k + 1 for k in range(n - 1)] + [end]
+        fat[sector : sector + n] = [sector + k + 1 for k in range(n - 1)] + [end]
         entries.append((name, 2, free, (i + 2) if i + 1 < len(streams) else free, free, sector, len(blob)))
         sector += n
         data += blob
@@ -354,21 +393,29 @@ def test_doc_without_converters_names_the_packages(monkeypatch):
 
 
 def test_doc_through_a_fake_antiword(tmp_path, monkeypatch):
-    _script(tmp_path / "antiword", "import sys\nassert sys.argv[1:4] == ['-w', '0', '-m'] and sys.argv[4] == 'UTF-8.txt'\n"
-                                   "sys.stdout.buffer.write('一、总体情况\\n|信息内容 |本年制发件数 |\\n|规章 |0 |\\n'.encode())\n")
+    _script(
+        tmp_path / "antiword",
+        "import sys\nassert sys.argv[1:4] == ['-w', '0', '-m'] and sys.argv[4] == 'UTF-8.txt'\n"
+        "sys.stdout.buffer.write('一、总体情况\\n|信息内容 |本年制发件数 |\\n|规章 |0 |\\n'.encode())\n",
+    )
     monkeypatch.setenv("PATH", str(tmp_path))
     doc = read_document(word97(["x"]))
     assert doc.format == "doc"
     assert paras(doc) == ["一、总体情况"]
-    assert [[c.text for c in b.cells] for b in doc.blocks if b.kind == "row"] == [["信息内容", "本年制发件数"], ["规章", "0"]]
+    assert [[c.text for c in b.cells] for b in doc.blocks if b.kind == "row"] == [
+        ["信息内容", "本年制发件数"],
+        ["规章", "0"],
+    ]
     assert doc.warnings == ()  # the file has no table: no cell is lost
 
 
 def test_doc_libreoffice_failure_falls_back_to_antiword(tmp_path, monkeypatch):
-    _script(tmp_path / "soffice",
-            "import sys\nargs = sys.argv[1:]\n"
-            "assert any(a.startswith('-env:UserInstallation=file://') for a in args) and '--headless' in args\n"
-            "sys.stderr.write('source file could not be loaded')\nsys.exit(1)\n")
+    _script(
+        tmp_path / "soffice",
+        "import sys\nargs = sys.argv[1:]\n"
+        "assert any(a.startswith('-env:UserInstallation=file://') for a in args) and '--headless' in args\n"
+        "sys.stderr.write('source file could not be loaded')\nsys.exit(1)\n",
+    )
     _script(tmp_path / "antiword", "import sys\nsys.stdout.buffer.write('来自antiword\\n'.encode())\n")
     monkeypatch.setenv("PATH", str(tmp_path))
     doc = read_document(word97(["x"]))
@@ -386,11 +433,13 @@ def test_doc_through_a_fake_libreoffice_keeps_one_profile_per_process(tmp_path, 
     converted = tmp_path / "converted.docx"
     converted.write_bytes(save(d))
     seen = tmp_path / "profiles.txt"
-    _script(tmp_path / "soffice",
-            "import sys, shutil, pathlib\nargs = sys.argv[1:]\n"
-            f"open({str(seen)!r}, 'a').write([a for a in args if a.startswith('-env:')][0] + '\\n')\n"
-            "out = pathlib.Path(args[args.index('--outdir') + 1]); out.mkdir(parents=True, exist_ok=True)\n"
-            f"shutil.copy({str(converted)!r}, out / (pathlib.Path(args[-1]).stem + '.docx'))\n")
+    _script(
+        tmp_path / "soffice",
+        "import sys, shutil, pathlib\nargs = sys.argv[1:]\n"
+        f"open({str(seen)!r}, 'a').write([a for a in args if a.startswith('-env:')][0] + '\\n')\n"
+        "out = pathlib.Path(args[args.index('--outdir') + 1]); out.mkdir(parents=True, exist_ok=True)\n"
+        f"shutil.copy({str(converted)!r}, out / (pathlib.Path(args[-1]).stem + '.docx'))\n",
+    )
     _script(tmp_path / "antiword", "raise SystemExit('LibreOffice comes first')\n")
     monkeypatch.setenv("PATH", str(tmp_path))
     for _ in range(2):
@@ -418,9 +467,11 @@ def test_profiles_of_processes_that_are_gone_are_removed(tmp_path, monkeypatch):
 
 def test_a_libreoffice_that_hangs_is_killed_with_its_children(tmp_path, monkeypatch):
     pidfile = tmp_path / "child.pid"
-    _script(tmp_path / "soffice",
-            "import subprocess, time\n"
-            f"p = subprocess.Popen(['sleep', '60']); open({str(pidfile)!r}, 'w').write(str(p.pid))\ntime.sleep(60)\n")
+    _script(
+        tmp_path / "soffice",
+        "import subprocess, time\n"
+        f"p = subprocess.Popen(['sleep', '60']); open({str(pidfile)!r}, 'w').write(str(p.pid))\ntime.sleep(60)\n",
+    )
     monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
     monkeypatch.setattr(doc_mod, "converters", lambda: {"antiword": None, "soffice": str(tmp_path / "soffice")})
     monkeypatch.setattr(doc_mod, "SOFFICE_TIMEOUT", 1)
@@ -458,7 +509,10 @@ def test_real_antiword_reads_a_word97_file(monkeypatch):
     doc = read_document(word97(["一、总体情况", "本机关认真贯彻落实《条例》。", "规章\t0\t1"]))
     assert doc.format == "doc"
     assert [(b.kind, b.text) for b in doc.blocks] == [
-        ("para", "一、总体情况"), ("para", "本机关认真贯彻落实《条例》。"), ("row", "规章\t0\t1")]
+        ("para", "一、总体情况"),
+        ("para", "本机关认真贯彻落实《条例》。"),
+        ("row", "规章\t0\t1"),
+    ]
 
 
 def test_real_antiword_failure_is_unsupported_input(monkeypatch):
@@ -475,8 +529,12 @@ def test_rendered_docx_variants_read_back_identically():
     from parsers.values import parse_value
 
     def cells(d):
-        return [[parse_value(c.text).value if parse_value(c.text).status == "number" else c.text for c in b.cells]
-                for b in d.blocks if b.kind == "row"]
+        return [
+            [parse_value(c.text).value if parse_value(c.text).status == "number" else c.text for c in b.cells]
+            for b in d.blocks
+            if b.kind == "row"
+        ]
+
     from synth.render_forms import render_docx, render_html
 
     rng = random.Random(5)

@@ -1,5 +1,6 @@
 """The HTML reader: decoding, article body, paragraphs, tables with spans, malformed input,
 the real 108.html, and the HTML round trip through the whole parser."""
+
 from __future__ import annotations
 
 import math
@@ -54,9 +55,11 @@ def test_spans_are_kept_and_covered_positions_have_no_cell():
 
 
 def test_rowspan_is_clamped_and_rowspan_zero_runs_to_the_end():
-    html = ("<table><tr><td rowspan=9>a</td><td>1</td></tr><tr><td>2</td></tr></table>"
-            "<table><tr><td rowspan=0>b</td><td colspan='2px'>1</td><td colspan=junk>x</td></tr>"
-            "<tr><td>2</td></tr><tr><td>3</td></tr></table>")
+    html = (
+        "<table><tr><td rowspan=9>a</td><td>1</td></tr><tr><td>2</td></tr></table>"
+        "<table><tr><td rowspan=0>b</td><td colspan='2px'>1</td><td colspan=junk>x</td></tr>"
+        "<tr><td>2</td></tr><tr><td>3</td></tr></table>"
+    )
     doc = read_html(html.encode())
     assert rows_of(doc, 0) == [[("a", 1, 2), ("1", 1, 1)], [("2", 1, 1)]]
     assert rows_of(doc, 1)[0] == [("b", 1, 3), ("1", 2, 1), ("x", 1, 1)]
@@ -68,12 +71,18 @@ def test_rows_without_cells_are_dropped_and_spans_shrink():
 
 
 def test_br_and_paragraphs_inside_cells_join_without_space_for_cjk():
-    html = ("<table><tr><td>本年新<br />制作数量</td><td><p>本年新</p><p>公开数量</p></td>"
-            "<td>Total<br>count</td><td>本年\n   增/减</td><td>采购总金额<br/>(元)</td></tr>"
-            "<tr><td>1</td><td>2</td><td>3</td><td>4</td><td>5</td></tr></table>")
+    html = (
+        "<table><tr><td>本年新<br />制作数量</td><td><p>本年新</p><p>公开数量</p></td>"
+        "<td>Total<br>count</td><td>本年\n   增/减</td><td>采购总金额<br/>(元)</td></tr>"
+        "<tr><td>1</td><td>2</td><td>3</td><td>4</td><td>5</td></tr></table>"
+    )
     assert rows_of(read_html(html.encode()))[0] == [
-        ("本年新制作数量", 1, 1), ("本年新公开数量", 1, 1), ("Total count", 1, 1), ("本年增/减", 1, 1),
-        ("采购总金额(元)", 1, 1)]
+        ("本年新制作数量", 1, 1),
+        ("本年新公开数量", 1, 1),
+        ("Total count", 1, 1),
+        ("本年增/减", 1, 1),
+        ("采购总金额(元)", 1, 1),
+    ]
 
 
 def test_nested_data_table_inside_a_layout_table_gets_its_own_number():
@@ -94,8 +103,10 @@ def test_nested_data_table_inside_a_layout_table_gets_its_own_number():
 
 
 def test_one_cell_wrapper_table_inside_a_data_cell_is_flattened_into_the_cell():
-    html = ("<table><tr><td>规章</td><td><table><tr><td>1<br>2</td></tr></table></td></tr>"
-            "<tr><td>行政<table><tr><td>许可</td></tr></table></td><td>3</td></tr></table>")
+    html = (
+        "<table><tr><td>规章</td><td><table><tr><td>1<br>2</td></tr></table></td></tr>"
+        "<tr><td>行政<table><tr><td>许可</td></tr></table></td><td>3</td></tr></table>"
+    )
     doc = read_html(html.encode())
     assert rows_of(doc) == [[("规章", 1, 1), ("1 2", 1, 1)], [("行政许可", 1, 1), ("3", 1, 1)]]
     assert set(tables(doc)) == {0}
@@ -103,24 +114,30 @@ def test_one_cell_wrapper_table_inside_a_data_cell_is_flattened_into_the_cell():
 
 def test_one_column_tables_and_article_cells_are_layout():
     long = "本机关坚持以人民为中心，" * 40
-    html = (f"<table><tr><td><p>标题</p></td></tr><tr><td><p>第一段。</p><p>第二段。</p></td></tr></table>"
-            f"<table><tr><td>附件</td><td><p>{long}</p><p>结束。</p></td></tr></table>")
+    html = (
+        f"<table><tr><td><p>标题</p></td></tr><tr><td><p>第一段。</p><p>第二段。</p></td></tr></table>"
+        f"<table><tr><td>附件</td><td><p>{long}</p><p>结束。</p></td></tr></table>"
+    )
     doc = read_html(html.encode())
     assert not tables(doc)
     assert paras(doc) == ["标题", "第一段。", "第二段。", "附件", long, "结束。"]
 
 
 def test_tables_drawn_in_pre_split_on_two_spaces_and_box_characters():
-    html = ("<html><body><div id='zoom'><pre>\n"
-            "信息内容        本年制发件数   本年废止件数\n"
-            "规章            0              1\n"
-            "----------------------------------\n"
-            "一段说明文字\n"
-            "│行政许可│  │5│\n"
-            "</pre></div></body></html>")
+    html = (
+        "<html><body><div id='zoom'><pre>\n"
+        "信息内容        本年制发件数   本年废止件数\n"
+        "规章            0              1\n"
+        "----------------------------------\n"
+        "一段说明文字\n"
+        "│行政许可│  │5│\n"
+        "</pre></div></body></html>"
+    )
     doc = read_html(html.encode())
-    assert rows_of(doc, 0) == [[("信息内容", 1, 1), ("本年制发件数", 1, 1), ("本年废止件数", 1, 1)],
-                               [("规章", 1, 1), ("0", 1, 1), ("1", 1, 1)]]
+    assert rows_of(doc, 0) == [
+        [("信息内容", 1, 1), ("本年制发件数", 1, 1), ("本年废止件数", 1, 1)],
+        [("规章", 1, 1), ("0", 1, 1), ("1", 1, 1)],
+    ]
     assert rows_of(doc, 1) == [[("行政许可", 1, 1), ("", 1, 1), ("5", 1, 1)]]
     assert paras(doc) == ["一段说明文字"]
     lines = {b.text.split("\t")[0]: b.loc.line for b in doc.blocks}
@@ -162,17 +179,21 @@ def test_cms_container_paragraphs_lines_and_header():
         ("某镇2020年政府信息公开工作年度报告", 9),  # the title outside the container, from its <h1>
         ("一、总体情况", 11),
         ("本镇认真贯彻落实《条例》，持续推进政务公开。", 12),  # source wrap next to CJK removed
-        ("第一行", 14), ("第二行续", 14),
-        ("要点一", 15), ("要点二", 15),
+        ("第一行", 14),
+        ("第二行续", 14),
+        ("要点一", 15),
+        ("要点二", 15),
     ]
 
 
 def test_text_density_fallback_skips_link_lists():
     links = "".join(f'<li><a href="/a{i}">新闻标题第{i}条很长很长的链接文字</a></li>' for i in range(40))
-    html = (f"<html><body><div class='side'><ul>{links}</ul></div>"
-            "<div class='wrap'><div class='main'><p>一、总体情况</p><p>本机关全年主动公开政府信息。</p>"
-            "<table><tr><td>信息内容</td><td>本年制发件数</td></tr><tr><td>规章</td><td>0</td></tr></table>"
-            "</div></div><div class='foot'>联系我们</div></body></html>")
+    html = (
+        f"<html><body><div class='side'><ul>{links}</ul></div>"
+        "<div class='wrap'><div class='main'><p>一、总体情况</p><p>本机关全年主动公开政府信息。</p>"
+        "<table><tr><td>信息内容</td><td>本年制发件数</td></tr><tr><td>规章</td><td>0</td></tr></table>"
+        "</div></div><div class='foot'>联系我们</div></body></html>"
+    )
     doc = read_html(html.encode())
     assert paras(doc) == ["一、总体情况", "本机关全年主动公开政府信息。"]
     assert rows_of(doc) == [[("信息内容", 1, 1), ("本年制发件数", 1, 1)], [("规章", 1, 1), ("0", 1, 1)]]
@@ -180,8 +201,10 @@ def test_text_density_fallback_skips_link_lists():
 
 def test_density_fallback_never_leaves_a_data_table_behind():
     long = "本机关认真贯彻落实《条例》，持续推进政务公开工作。" * 10
-    html = (f"<html><body><div class='text'><p>一、总体情况</p><p>{long}</p></div>"
-            "<table><tr><td>规章</td><td>3</td></tr><tr><td>行政规范性文件</td><td>4</td></tr></table></body></html>")
+    html = (
+        f"<html><body><div class='text'><p>一、总体情况</p><p>{long}</p></div>"
+        "<table><tr><td>规章</td><td>3</td></tr><tr><td>行政规范性文件</td><td>4</td></tr></table></body></html>"
+    )
     doc = read_html(html.encode())
     assert paras(doc) == ["一、总体情况", long]
     assert rows_of(doc) == [[("规章", 1, 1), ("3", 1, 1)], [("行政规范性文件", 1, 1), ("4", 1, 1)]]
@@ -210,8 +233,10 @@ def test_word_saved_html_page():
 
 
 def test_container_that_is_a_table_keeps_its_rows():
-    html = ("<html><body><div class='nav'><a href='/'>首页</a></div><table id='zoom'>"
-            "<tr><td>规章</td><td>3</td></tr><tr><td>行政规范性文件</td><td>4</td></tr></table></body></html>")
+    html = (
+        "<html><body><div class='nav'><a href='/'>首页</a></div><table id='zoom'>"
+        "<tr><td>规章</td><td>3</td></tr><tr><td>行政规范性文件</td><td>4</td></tr></table></body></html>"
+    )
     assert rows_of(read_html(html.encode())) == [[("规章", 1, 1), ("3", 1, 1)], [("行政规范性文件", 1, 1), ("4", 1, 1)]]
 
 
@@ -234,18 +259,22 @@ def test_hanweb_datastore_records_are_unwrapped():
     assert rows_of(doc) == [[("规章", 1, 1), ("3", 1, 1)], [("行政规范性文件", 1, 1), ("4", 1, 1)]]
     assert doc.blocks[0].loc.line == 4 and doc.blocks[1].loc.line == 5
     # a bare dataproxy.jsp XML answer
-    xml = ('<?xml version="1.0" encoding="UTF-8"?><datastore><totalrecord>1</totalrecord><recordset>'
-           "<record><![CDATA[<li><a href='/art/2021/1/1/art_1_2.html'>某镇2020年年报</a></li>]]></record>"
-           "</recordset></datastore>")
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?><datastore><totalrecord>1</totalrecord><recordset>'
+        "<record><![CDATA[<li><a href='/art/2021/1/1/art_1_2.html'>某镇2020年年报</a></li>]]></record>"
+        "</recordset></datastore>"
+    )
     assert paras(read_document(xml.encode())) == ["某镇2020年年报"]
 
 
 def test_mht_web_archive_html_part_is_read():
-    html_part = '<html><body><p>一、总体情况</p><table><tr><td>规章</td><td>0</td></tr></table></body></html>'
+    html_part = "<html><body><p>一、总体情况</p><table><tr><td>规章</td><td>0</td></tr></table></body></html>"
     qp = html_part.encode("gb18030")
-    mht = (b"MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"----=_NextPart_01\"\r\n\r\n"
-           b"------=_NextPart_01\r\nContent-Type: text/html; charset=\"gb2312\"\r\n"
-           b"Content-Transfer-Encoding: 8bit\r\n\r\n" + qp + b"\r\n------=_NextPart_01--\r\n")
+    mht = (
+        b'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="----=_NextPart_01"\r\n\r\n'
+        b'------=_NextPart_01\r\nContent-Type: text/html; charset="gb2312"\r\n'
+        b"Content-Transfer-Encoding: 8bit\r\n\r\n" + qp + b"\r\n------=_NextPart_01--\r\n"
+    )
     doc = read_document(mht)
     assert doc.format == "html"
     assert paras(doc) == ["一、总体情况"] and rows_of(doc) == [[("规章", 1, 1), ("0", 1, 1)]]
@@ -262,7 +291,9 @@ def test_gbk_without_any_charset_declaration():
     assert doc.warnings == ()
 
 
-@pytest.mark.parametrize("meta", ['<meta charset="gb2312">', '<meta http-equiv="Content-Type" content="text/html; charset=GBK">'])
+@pytest.mark.parametrize(
+    "meta", ['<meta charset="gb2312">', '<meta http-equiv="Content-Type" content="text/html; charset=GBK">']
+)
 def test_meta_charset_gb2312_and_gbk_read_as_gb18030(meta):
     # 镕 is outside GB2312: pages declared gb2312 carry GBK/GB18030 characters all the time
     page = f"<html><head>{meta}</head><body><p>朱镕基 €</p></body></html>"
@@ -298,6 +329,7 @@ def test_utf16_with_bom():
 
 # --------------------------------------------------------------------------- malformed input
 
+
 def test_ten_thousand_levels_of_nesting_do_not_crash():
     deep = "<html><body>" + "<div>" * 10000 + "<p>深层正文</p>" + "</div>" * 10000 + "</body></html>"
     t = time.monotonic()
@@ -320,8 +352,10 @@ def test_pathological_nesting_degrades_to_text_with_a_warning():
 
 
 def test_truncated_page_keeps_what_is_there():
-    page = ("<html><body><div class='TRS_Editor'><p>一、总体情况</p><table><tr><td>规章</td><td>3</td></tr>"
-            "<tr><td>行政规范性文件</td><td>4")
+    page = (
+        "<html><body><div class='TRS_Editor'><p>一、总体情况</p><table><tr><td>规章</td><td>3</td></tr>"
+        "<tr><td>行政规范性文件</td><td>4"
+    )
     doc = read_html(page.encode())
     assert paras(doc) == ["一、总体情况"]
     assert rows_of(doc) == [[("规章", 1, 1), ("3", 1, 1)], [("行政规范性文件", 1, 1), ("4", 1, 1)]]
@@ -329,8 +363,30 @@ def test_truncated_page_keeps_what_is_there():
 
 def test_garbage_markup_does_not_crash():
     rng = random.Random(7)
-    atoms = ["<table>", "</table>", "<tr>", "<td colspan=3>", "<td rowspan=99>", "</td>", "<p>", "<br>", "</div>",
-             "<div>", "文字", "1", "&nbsp;", "<pre>", "a  b", "\n", "<![CDATA[", "]]>", "<!--", "-->", "<script>", "<"]
+    atoms = [
+        "<table>",
+        "</table>",
+        "<tr>",
+        "<td colspan=3>",
+        "<td rowspan=99>",
+        "</td>",
+        "<p>",
+        "<br>",
+        "</div>",
+        "<div>",
+        "文字",
+        "1",
+        "&nbsp;",
+        "<pre>",
+        "a  b",
+        "\n",
+        "<![CDATA[",
+        "]]>",
+        "<!--",
+        "-->",
+        "<script>",
+        "<",
+    ]
     for _ in range(200):
         page = "".join(rng.choice(atoms) for _ in range(rng.randrange(1, 80)))
         doc = read_html(page.encode())
@@ -347,6 +403,7 @@ def test_a_pdf_or_binary_is_not_read_as_html():
 
 
 # --------------------------------------------------------------------------- the real 108.html
+
 
 def test_corpus_108_html_tables():
     path = need_corpus() / "108.html"
@@ -381,6 +438,7 @@ def test_corpus_108_html_tables():
 
 # --------------------------------------------------------------------------- round trip
 
+
 def _values(rng: random.Random, version: str) -> dict:
     from synth.generator import generate_values
 
@@ -396,7 +454,11 @@ def _parse_bytes():
 def _ok(want, cell) -> bool:
     if want is None:
         return cell.status == "blank" and cell.value is None
-    return cell.status == "number" and isinstance(cell.value, (int, float)) and math.isclose(cell.value, want, abs_tol=1e-9)
+    return (
+        cell.status == "number"
+        and isinstance(cell.value, (int, float))
+        and math.isclose(cell.value, want, abs_tol=1e-9)
+    )
 
 
 def round_trip(render, n: int, seed0: int) -> tuple[int, int, list[str]]:
@@ -454,7 +516,9 @@ def test_canonical_html_rendering_reads_back_the_template_structure():
         assert len(t3) == 3 + len(tpl.t3_rows) and all(len(r) == 10 for r in t3)
         first = next(b for b in t[1] if b.cells[0].text == "三、本年度办理结果").cells[0]
         assert first.rowspan == sum(1 for r in tpl.t3_rows if r.path[:1] == ("三、本年度办理结果",))
-        assert [c.text for c in t[2][-1].cells] == [str(values[f"t4/{r.key}/{c.key}"]) for r in tpl.t4_rows for c in tpl.t4_columns]
+        assert [c.text for c in t[2][-1].cells] == [
+            str(values[f"t4/{r.key}/{c.key}"]) for r in tpl.t4_rows for c in tpl.t4_columns
+        ]
         assert isinstance(doc.blocks[0], Block)
 
 
@@ -483,8 +547,10 @@ def test_a_page_footer_paragraph_between_two_parts_of_a_table_is_not_content():
     from synth.generator import generate
     from tests.test_roundtrip_text import _cell_ok
 
-    doc = read_html("<html><body><table><tr><td>甲</td><td>1</td></tr></table><p>- 3 -</p><p>第 3 页 共 5 页</p>"
-                    "<table><tr><td>乙</td><td>2</td></tr></table></body></html>".encode())
+    doc = read_html(
+        "<html><body><table><tr><td>甲</td><td>1</td></tr></table><p>- 3 -</p><p>第 3 页 共 5 页</p>"
+        "<table><tr><td>乙</td><td>2</td></tr></table></body></html>".encode()
+    )
     assert not any(b.kind == "para" and PAGE_FOOTER.match(b.text) for b in doc.blocks)
     with_footers = 0
     for seed in range(60):

@@ -1,5 +1,6 @@
 """PDF reader: generated PDFs (tables across pages, furniture, provenance, spans,
 undecodable text, malformed files) and the corpus PDFs 101/106/107."""
+
 from __future__ import annotations
 
 import io
@@ -19,7 +20,6 @@ from synth.render_pdf import render_pdf
 from tests.conftest import CORPUS, need_corpus
 
 PAGE_NO = re.compile(r"^[\s\-—–－·]*(第\s*)?\d{1,4}(\s*页)?[\s\-—–－·]*$")
-
 
 
 def values_for(version: str, seed: int) -> dict:
@@ -80,6 +80,7 @@ def fmt(v) -> str:
 
 # ------------------------------------------------------------- generated reports
 
+
 @pytest.fixture(scope="module")
 def rendered():
     out = {}
@@ -117,7 +118,10 @@ def test_header_rows_spans_and_group_cells(rendered):
         assert first[0].text.startswith("（本列数据的勾稽关系为") and (first[0].colspan, first[0].rowspan) == (3, 3)
         assert first[1].text == "申请人情况" and first[1].colspan == 7
         assert [(c.text, c.colspan, c.rowspan) for c in rows[1].cells] == [
-            ("自然人", 1, 2), ("法人或其他组织", 5, 1), ("总计", 1, 2)]
+            ("自然人", 1, 2),
+            ("法人或其他组织", 5, 1),
+            ("总计", 1, 2),
+        ]
         # repeated header rows on the continuation page are dropped
         assert sum(1 for r in rows if r.cells[0].text.startswith("（本列数据")) == 1
         groups = {c.text: c.rowspan for r in rows for c in r.cells if c.rowspan > 1}
@@ -162,7 +166,9 @@ def test_page_furniture_dropped_and_sections_in_order(rendered):
         tpl = template(version)
         paras = [b.text for b in doc.blocks if b.kind == "para"]
         assert not [p for p in paras if PAGE_NO.match(p)], "page numbers leaked into the text"
-        assert not [p for p in paras if p.startswith("某某县人民政府2022年政府信息公开工作年度报告")], "running header leaked"
+        assert not [p for p in paras if p.startswith("某某县人民政府2022年政府信息公开工作年度报告")], (
+            "running header leaked"
+        )
         heads = [f"{s.number}、{s.title}" for s in tpl.sections]
         pos = [paras.index(h) for h in heads]
         assert pos == sorted(pos)
@@ -192,8 +198,10 @@ def test_page_provenance_matches_the_page_the_text_is_on(rendered):
 
 def _blocks(doc) -> list:
     """What two readings of one PDF must agree on: each block's cells, spans and pages."""
-    return [(b.kind, b.table, tuple((re.sub(r"\s", "", c.text), c.colspan, c.rowspan, c.loc.page) for c in b.cells))
-            for b in doc.blocks]
+    return [
+        (b.kind, b.table, tuple((re.sub(r"\s", "", c.text), c.colspan, c.rowspan, c.loc.page) for c in b.cells))
+        for b in doc.blocks
+    ]
 
 
 def _rows(doc) -> list:
@@ -208,8 +216,10 @@ def test_both_engines_agree_on_a_generated_report(rendered):
 
 # ------------------------------------------------------------- hand-made PDFs
 
-def raw_pdf(pages_content: list[bytes], *, fonts: str = "helv", n_pages: int | None = None,
-            extra_objects: dict | None = None) -> bytes:
+
+def raw_pdf(
+    pages_content: list[bytes], *, fonts: str = "helv", n_pages: int | None = None, extra_objects: dict | None = None
+) -> bytes:
     """A minimal PDF written by hand. `pages_content` are content streams; with n_pages,
     every page shares the first stream (a cheap huge PDF)."""
     objs: dict[int, bytes] = {}
@@ -218,13 +228,18 @@ def raw_pdf(pages_content: list[bytes], *, fonts: str = "helv", n_pages: int | N
     if fonts == "helv":
         objs[font_obj] = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
     else:  # a CID font with no ToUnicode and no embedded program: characters cannot be decoded
-        objs[font_obj] = (b"<< /Type /Font /Subtype /Type0 /BaseFont /NoMap /Encoding /Identity-H "
-                          b"/DescendantFonts [6 0 R] >>")
-        objs[6] = (b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /NoMap "
-                   b"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> "
-                   b"/FontDescriptor 7 0 R /DW 600 >>")
-        objs[7] = (b"<< /Type /FontDescriptor /FontName /NoMap /Flags 4 /FontBBox [0 -200 1000 900] "
-                   b"/ItalicAngle 0 /Ascent 900 /Descent -200 /CapHeight 700 /StemV 80 >>")
+        objs[font_obj] = (
+            b"<< /Type /Font /Subtype /Type0 /BaseFont /NoMap /Encoding /Identity-H /DescendantFonts [6 0 R] >>"
+        )
+        objs[6] = (
+            b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /NoMap "
+            b"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> "
+            b"/FontDescriptor 7 0 R /DW 600 >>"
+        )
+        objs[7] = (
+            b"<< /Type /FontDescriptor /FontName /NoMap /Flags 4 /FontBBox [0 -200 1000 900] "
+            b"/ItalicAngle 0 /Ascent 900 /Descent -200 /CapHeight 700 /StemV 80 >>"
+        )
     objs[4] = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
     first_page = 10
     streams = pages_content if not n_pages else pages_content[:1]
@@ -238,8 +253,10 @@ def raw_pdf(pages_content: list[bytes], *, fonts: str = "helv", n_pages: int | N
     for i in range(n):
         pid = first_page + i
         sid = stream_ids[0] if n_pages else stream_ids[i]
-        objs[pid] = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
-                     b"/Resources << /Font << /F1 %d 0 R /F2 4 0 R >> >> >>" % (sid, font_obj))
+        objs[pid] = (
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
+            b"/Resources << /Font << /F1 %d 0 R /F2 4 0 R >> >> >>" % (sid, font_obj)
+        )
         kids.append(b"%d 0 R" % pid)
     objs[2] = b"<< /Type /Pages /Kids [" + b" ".join(kids) + b"] /Count %d >>" % n
     objs[1] = b"<< /Type /Catalog /Pages 2 0 R >>"
@@ -265,8 +282,7 @@ def raw_pdf(pages_content: list[bytes], *, fonts: str = "helv", n_pages: int | N
 
 
 def test_undecodable_characters_become_markers_not_numbers():
-    content = (b"BT /F2 12 Tf 72 760 Td (Total 12 and 34) Tj ET\n"
-               b"BT /F1 12 Tf 72 700 Td <0011001200130014> Tj ET\n")
+    content = b"BT /F2 12 Tf 72 760 Td (Total 12 and 34) Tj ET\nBT /F1 12 Tf 72 700 Td <0011001200130014> Tj ET\n"
     doc = read_pdf(raw_pdf([content], fonts="nomap"))
     codes = {w.code: w.message for w in doc.warnings}
     assert "UNDECODED_TEXT" in codes and "1" in codes["UNDECODED_TEXT"]
@@ -288,8 +304,9 @@ def test_private_use_glyphs_are_flagged():
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    pdfmetrics.registerFont(TTFont("DejaVu", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")) \
-        if Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf").exists() else pytest.skip("no DejaVu font to draw private-use glyphs with")
+    pdfmetrics.registerFont(TTFont("DejaVu", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")) if Path(
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+    ).exists() else pytest.skip("no DejaVu font to draw private-use glyphs with")
     c.setFont("DejaVu", 12)
     c.drawString(72, 700, "A\ue0015\ue002B")
     c.save()
@@ -300,8 +317,12 @@ def test_private_use_glyphs_are_flagged():
 
 
 def test_text_aligned_table_without_rulings():
-    rows = [("Label", "Alpha", "Beta", "Total"), ("first row", "12", "0", "12"), ("second row", "7", "", "7"),
-            ("third row", "1", "2", "3")]
+    rows = [
+        ("Label", "Alpha", "Beta", "Total"),
+        ("first row", "12", "0", "12"),
+        ("second row", "7", "", "7"),
+        ("third row", "1", "2", "3"),
+    ]
     content = b""
     y = 700
     for r in rows:
@@ -326,8 +347,10 @@ def test_huge_page_count_is_capped():
     assert max(pages) <= MAX_PAGES and len(doc.blocks) == MAX_PAGES
 
 
-@pytest.mark.parametrize("data", [b"", b"<html><body>not a pdf</body></html>", b"\x89PNG\r\n\x1a\n" + b"\0" * 100,
-                                  b"%PDF-1.4\n" + b"garbage " * 50])
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"<html><body>not a pdf</body></html>", b"\x89PNG\r\n\x1a\n" + b"\0" * 100, b"%PDF-1.4\n" + b"garbage " * 50],
+)
 def test_not_a_pdf(data):
     with pytest.raises(UnsupportedInput):
         read_pdf(data)
@@ -454,6 +477,7 @@ def test_corpus_engines_agree(name):
 
 # ------------------------------------------------------------- full round trip
 
+
 def test_round_trip_through_parse_bytes():
     from parsers.report import parse_bytes as parse
 
@@ -498,6 +522,7 @@ def test_pages_pdfium_cannot_see_are_read_through_pdfminer(rendered, monkeypatch
 
 
 # ------------------------------------------------------------- fast paths
+
 
 def test_plain_ctypes_bindings_read_the_same(rendered, monkeypatch):
     """The per-glyph and per-object loops call PDFium through bindings without argtypes

@@ -1,4 +1,5 @@
 """sniff() decides the form by content, and read_document() dispatches on it."""
+
 from __future__ import annotations
 
 import io
@@ -48,12 +49,14 @@ CASES = {
     "rtf_bom": b"\xef\xbb\xbf  {\\rtf1 x}",
     "html_doctype": b"<!DOCTYPE html><html><body><p>x</p></body></html>",
     "html_fragment": "<p style='text-align:center'>报告</p>\t<p>正文</p>".encode(),
-    "html_word": b"<html xmlns:v=\"urn:schemas-microsoft-com:vml\" xmlns:w=\"urn:schemas-microsoft-com:office:word\"><body></body></html>",
+    "html_word": b'<html xmlns:v="urn:schemas-microsoft-com:vml" xmlns:w="urn:schemas-microsoft-com:office:word"><body></body></html>',
     "html_gbk": "<html><head><meta charset=gb2312></head><body>政府</body></html>".encode("gb18030"),
     "html_utf16": "\ufeff<html><body><p>政府信息公开</p></body></html>".encode("utf-16"),
-    "html_late_markup": ("标题：某镇年报\n\n" + "<p>段落</p><div>x</div><table><tr><td>1</td></tr></table>" * 3).encode(),
+    "html_late_markup": (
+        "标题：某镇年报\n\n" + "<p>段落</p><div>x</div><table><tr><td>1</td></tr></table>" * 3
+    ).encode(),
     "datastore": b"<?xml version='1.0' encoding='UTF-8'?><datastore><recordset><record><![CDATA[<p>x</p>]]></record></recordset></datastore>",
-    "mht": b"MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n--b--",
+    "mht": b'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="b"\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n--b--',
     "text": REPORT.encode("utf-8"),
     "text_gbk": REPORT.encode("gb18030"),
     "text_markdown_br": "| 规章 | 0<br>1 | 2 |\n| --- | --- | --- |\n一、总体情况<br>\n".encode(),
@@ -70,12 +73,36 @@ CASES = {
     "gzip": b"\x1f\x8b\x08\x00" + bytes(range(200)),
 }
 EXPECTED = {
-    "pdf": "pdf", "pdf_after_junk": "pdf", "docx": "docx", "docx_truncated": "docx", "doc": "doc", "xls": "xls",
-    "rtf": "rtf", "rtf_bom": "rtf", "html_doctype": "html", "html_fragment": "html", "html_word": "html",
-    "html_gbk": "html", "html_utf16": "html", "html_late_markup": "html", "datastore": "html", "mht": "html",
-    "text": "text", "text_gbk": "text", "text_markdown_br": "text", "png": "image", "jpeg": "image", "gif": "image",
-    "tiff": "image", "zip": "zip", "xlsx": "xlsx", "ofd": "ofd", "empty": "empty", "whitespace": "empty",
-    "binary": "binary", "gzip": "binary",
+    "pdf": "pdf",
+    "pdf_after_junk": "pdf",
+    "docx": "docx",
+    "docx_truncated": "docx",
+    "doc": "doc",
+    "xls": "xls",
+    "rtf": "rtf",
+    "rtf_bom": "rtf",
+    "html_doctype": "html",
+    "html_fragment": "html",
+    "html_word": "html",
+    "html_gbk": "html",
+    "html_utf16": "html",
+    "html_late_markup": "html",
+    "datastore": "html",
+    "mht": "html",
+    "text": "text",
+    "text_gbk": "text",
+    "text_markdown_br": "text",
+    "png": "image",
+    "jpeg": "image",
+    "gif": "image",
+    "tiff": "image",
+    "zip": "zip",
+    "xlsx": "xlsx",
+    "ofd": "ofd",
+    "empty": "empty",
+    "whitespace": "empty",
+    "binary": "binary",
+    "gzip": "binary",
 }
 
 
@@ -96,17 +123,35 @@ def test_corpus_files_sniff_as_their_form():
     assert seen >= 10
 
 
-@pytest.mark.parametrize("case,fmt", [("text", "text"), ("html_fragment", "html"), ("docx", "docx"), ("rtf", "doc"),
-                                      ("datastore", "html"), ("mht", "html")])
+@pytest.mark.parametrize(
+    "case,fmt",
+    [
+        ("text", "text"),
+        ("html_fragment", "html"),
+        ("docx", "docx"),
+        ("rtf", "doc"),
+        ("datastore", "html"),
+        ("mht", "html"),
+    ],
+)
 def test_read_document_dispatches(case, fmt):
     assert read_document(CASES[case]).format == fmt
 
 
-@pytest.mark.parametrize("case,message", [
-    ("empty", "empty"), ("whitespace", "empty"), ("binary", "unrecognised binary"), ("gzip", "gzip"),
-    ("zip", "zip archive"), ("xlsx", "spreadsheet"), ("xls", "spreadsheet"), ("ofd", "OFD"),
-    ("docx_truncated", "truncated or corrupt"),
-])
+@pytest.mark.parametrize(
+    "case,message",
+    [
+        ("empty", "empty"),
+        ("whitespace", "empty"),
+        ("binary", "unrecognised binary"),
+        ("gzip", "gzip"),
+        ("zip", "zip archive"),
+        ("xlsx", "spreadsheet"),
+        ("xls", "spreadsheet"),
+        ("ofd", "OFD"),
+        ("docx_truncated", "truncated or corrupt"),
+    ],
+)
 def test_unreadable_input_raises_unsupported_input_naming_the_problem(case, message):
     with pytest.raises(UnsupportedInput, match=message):
         read_document(CASES[case])

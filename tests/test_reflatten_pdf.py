@@ -8,6 +8,7 @@ table 三 rows left wholly blank next to filled ones (one in three). They are dr
 test session and kept in a temporary folder; the text each tool makes of them is read
 with parse_bytes as any scraped .txt would be.
 """
+
 from __future__ import annotations
 
 import collections
@@ -93,8 +94,9 @@ def rendered_pdfs(tmp_path_factory) -> list[Rendered]:
         if seed % 3 == 2:
             values = blank_zero_rows(values)
         year = rng.choice((2019, 2020)) if version == "2019" else rng.randint(2021, 2024)
-        data = render_pdf(values, version, year, make_agency(rng), rng=rng, font_file=font,
-                          narrow_labels=(seed // 2) % 3 != 0)
+        data = render_pdf(
+            values, version, year, make_agency(rng), rng=rng, font_file=font, narrow_labels=(seed // 2) % 3 != 0
+        )
         path = folder / f"{seed}.pdf"
         path.write_bytes(data)
         out.append(Rendered(seed, values, version, year, str(path)))
@@ -152,8 +154,7 @@ def test_text_of_generated_pdfs_is_never_read_wrong(tool, rendered_pdfs):
         n_ok, _ = recovered(gen, report)
         total += len(r.values)
         ok += n_ok
-    print(f"\n{tool}: recovered {ok}/{total} cells ({ok / total:.1%}) of {n} PDFs, "
-          f"{len(wrong)} stated wrong")
+    print(f"\n{tool}: recovered {ok}/{total} cells ({ok / total:.1%}) of {n} PDFs, {len(wrong)} stated wrong")
     assert len(wrong) <= tolerated, f"{tool}: {len(wrong)} cells stated wrong:\n" + "\n".join(wrong[:20])
     assert ok >= share * total, f"{tool}: recovered only {ok}/{total}"
 
@@ -166,8 +167,14 @@ def test_wrapped_label_around_its_values_is_one_label():
     from parsers.fields import inside_fields
     from parsers.labels import compile_alternatives, without_values
 
-    lines = ["        8.属于行政查", "        询事项", "   （四）无 1.本机关不掌",
-             "   法提供 握相关政府信    5  0  0  0  0  0  5", "        息", "        2.没有现成信息"]
+    lines = [
+        "        8.属于行政查",
+        "        询事项",
+        "   （四）无 1.本机关不掌",
+        "   法提供 握相关政府信    5  0  0  0  0  0  5",
+        "        息",
+        "        2.没有现成信息",
+    ]
     flat = Flat(Document(tuple(para(x, Location(i + 1)) for i, x in enumerate(lines)), "text"))
     pattern = compile_alternatives(("本机关不掌握相关政府信息",))
     m = pattern.search(without_values(flat.text))

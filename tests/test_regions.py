@@ -1,4 +1,5 @@
 """Agency name -> division: names picked from the register itself, evidence settles ambiguity."""
+
 from __future__ import annotations
 
 import random
@@ -47,8 +48,7 @@ def area_code_of(d) -> str | None:
 def pick_unique(suffix: str):
     for d in DS.by_level[4]:
         p = path(d)
-        if (len(p) == 4 and d.name.endswith(suffix) and NAMES[d.name] == 1
-                and all(NAMES[x.name] == 1 for x in p)):
+        if len(p) == 4 and d.name.endswith(suffix) and NAMES[d.name] == 1 and all(NAMES[x.name] == 1 for x in p):
             return d
     raise AssertionError(f"no unique {suffix} in the register")
 
@@ -115,8 +115,7 @@ def test_unique_township_with_full_path():
 def test_full_paths_resolve_exactly_on_a_sample():
     rng = random.Random(2025)
     sample = rng.sample(DS.by_level[4], 400) + rng.sample(DS.by_level[3], 100)
-    got = {d.code: resolve_region(full(d) + ("办事处" if d.name.endswith("街道") else "人民政府")).code
-           for d in sample}
+    got = {d.code: resolve_region(full(d) + ("办事处" if d.name.endswith("街道") else "人民政府")).code for d in sample}
     assert [(full(d), got[d.code]) for d in sample if got[d.code] != d.code] == []
 
 
@@ -138,8 +137,13 @@ def _assert_target(r: Region, d=TARGET):
 
 def test_portal_settles_ambiguous_name():
     p = path(TARGET)
-    portal = {"name": p[2].name + "人民政府", "province": short_name(p[0].name, 1), "city": p[1].name,
-              "county": p[2].name, "level": "county"}
+    portal = {
+        "name": p[2].name + "人民政府",
+        "province": short_name(p[0].name, 1),
+        "city": p[1].name,
+        "county": p[2].name,
+        "level": "county",
+    }
     r = resolve_region(AMBIG_NAME + "人民政府", portal=portal)
     _assert_target(r)
     assert any(e.startswith("portal " + portal["name"]) for e in r.evidence)
@@ -239,7 +243,9 @@ def test_zones_stay_at_the_register_division():
 def test_township_missing_from_register_keeps_its_name_not_a_code():
     county = path(UNIQUE_TOWN)[2]
     kids = {d.name for d in DS.divisions if d.parent_code == county.code}
-    fake = next(n + "镇" for n in ("新立屯", "永和堡", "上林坪", "北岗坝") if n + "镇" not in kids and not BY_NAME.get(n + "镇"))
+    fake = next(
+        n + "镇" for n in ("新立屯", "永和堡", "上林坪", "北岗坝") if n + "镇" not in kids and not BY_NAME.get(n + "镇")
+    )
     r = resolve_region(county.name + fake + "人民政府")
     assert (r.township, r.code, r.level) == (fake, county.code, "township")
     assert r.confidence < 0.9
@@ -267,9 +273,15 @@ def test_portal_that_disagrees_lowers_confidence():
 
 def test_agency_types():
     cases = {
-        "某某县人民政府": "government", "某某镇人民政府": "government", "某某街道办事处": "street_office",
-        "某某县教育局": "department", "某某县卫生健康委员会": "department", "某某县人民政府办公室": "department",
-        "某某经济开发区管委会": "government", "中共某某县委": "other", "某某县人民法院": "other",
+        "某某县人民政府": "government",
+        "某某镇人民政府": "government",
+        "某某街道办事处": "street_office",
+        "某某县教育局": "department",
+        "某某县卫生健康委员会": "department",
+        "某某县人民政府办公室": "department",
+        "某某经济开发区管委会": "government",
+        "中共某某县委": "other",
+        "某某县人民法院": "other",
         "某某县城市管理委员会": "department",
     }
     assert {a: agency_type(a) for a in cases} == cases

@@ -8,6 +8,7 @@
     of the generated cells exactly;
 (c) it finds the template version and the report year.
 """
+
 from __future__ import annotations
 
 import collections
@@ -59,8 +60,7 @@ def wrong_cells(gen: GeneratedReport, report) -> list[str]:
         if c.address not in gen.values:
             out.append(f"{c.address}: not in the report (got {c.value!r}, {c.status}, raw {c.raw!r})")
         elif not _cell_ok(gen.values[c.address], c):
-            out.append(f"{c.address}: generated {gen.values[c.address]!r}, got {c.value!r} "
-                       f"({c.status}, raw {c.raw!r})")
+            out.append(f"{c.address}: generated {gen.values[c.address]!r}, got {c.value!r} ({c.status}, raw {c.raw!r})")
     return out
 
 
@@ -72,14 +72,19 @@ def recovered(gen: GeneratedReport, report) -> tuple[int, list[str]]:
         if c is not None and c.status != "unresolved" and _cell_ok(want, c):
             ok += 1
         else:
-            misses.append(f"{a}: generated {want!r}, got " +
-                          ("nothing" if c is None else f"{c.value!r} ({c.status}, raw {c.raw!r})"))
+            misses.append(
+                f"{a}: generated {want!r}, got "
+                + ("nothing" if c is None else f"{c.value!r} ({c.status}, raw {c.raw!r})")
+            )
     return ok, misses
 
 
 @settings(max_examples=n_examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(min_value=0, max_value=2**32 - 1), style=st.sampled_from(STYLES + DETACHED_STYLES),
-       version=st.sampled_from(VERSIONS))
+@given(
+    seed=st.integers(min_value=0, max_value=2**32 - 1),
+    style=st.sampled_from(STYLES + DETACHED_STYLES),
+    version=st.sampled_from(VERSIONS),
+)
 # table 二's value under its caption, the row's label after it, then a blank line: no blank cell
 @example(seed=190881909, style=DETACHED, version="2021")
 # table 三's labels in a block, then four totals one per line: the rows before the last are not blank
@@ -108,8 +113,9 @@ def test_recovery_over_a_fixed_batch():
         gen = generate(i, version=version, style=style)
         report = parse(gen, i)
         if (report.template, report.year) != (gen.version, gen.year):
-            meta_bad.append(f"seed {i} {style}: template {report.template} year {report.year}, "
-                            f"generated {gen.version} {gen.year}")
+            meta_bad.append(
+                f"seed {i} {style}: template {report.template} year {report.year}, generated {gen.version} {gen.year}"
+            )
         n_ok, misses = recovered(gen, report)
         total[style] += len(gen.values)
         ok[style] += n_ok

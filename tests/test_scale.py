@@ -1,6 +1,7 @@
 """Builds at scale: the Dask executor gives the local pool's outputs byte for byte, a rebuild
 from the cache gives the same bytes, and a build of thousands of generated reports stays
 under a memory cap that the build exceeded before it streamed its rows."""
+
 from __future__ import annotations
 
 import json
@@ -40,7 +41,12 @@ def test_dask_and_local_executors_write_the_same_bytes(tmp_path):
     (raw / "garbage.pdf").write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 8)  # an error row
     local = build(raw, tmp_path / "local", workers=2, progress=False)
     dask = build(raw, tmp_path / "dask", workers=2, progress=False, executor="dask")
-    assert (dask.parsed, dask.kept, dask.errors, dask.skipped) == (local.parsed, local.kept, local.errors, local.skipped)
+    assert (dask.parsed, dask.kept, dask.errors, dask.skipped) == (
+        local.parsed,
+        local.kept,
+        local.errors,
+        local.skipped,
+    )
     assert local.kept >= 24 and local.errors + local.skipped >= 2
     assert _outputs(tmp_path / "dask") == _outputs(tmp_path / "local")
     again = build(raw, tmp_path / "dask", workers=2, progress=False)  # every row from the cache
@@ -82,9 +88,14 @@ def test_thousands_of_reports_build_under_a_memory_cap(tmp_path):
     _corpus(raw, CAP_REPORTS)
     script = tmp_path / "child.py"
     script.write_text(CHILD)
-    p = subprocess.Popen([sys.executable, str(script), str(raw), str(tmp_path / "out")], cwd=ROOT,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    p = subprocess.Popen(
+        [sys.executable, str(script), str(raw), str(tmp_path / "out")],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     peak = 0
     while p.poll() is None:
         try:

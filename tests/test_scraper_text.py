@@ -12,6 +12,7 @@ Pages: the corpus's HTML reports (read from ../shared at test time) and a fixed 
 generated ones (synth.render_forms) in both templates, UTF-8 and GBK, with and without
 blank cells, with and without rowspans.
 """
+
 from __future__ import annotations
 
 import json
@@ -45,8 +46,11 @@ def _soup_texts(page: str) -> dict[str, str]:
     soup = BeautifulSoup(page, "html.parser")
     for node in soup(["script", "style"]):
         node.decompose()
-    return {"get_text()": soup.get_text(), "get_text(' ', strip=True)": soup.get_text(" ", strip=True),
-            "get_text('\\n')": soup.get_text("\n")}
+    return {
+        "get_text()": soup.get_text(),
+        "get_text(' ', strip=True)": soup.get_text(" ", strip=True),
+        "get_text('\\n')": soup.get_text("\n"),
+    }
 
 
 def _html2text(page: str) -> str:
@@ -211,17 +215,29 @@ def test_html2text_table_4_with_a_fragmented_header_is_read_by_its_shape(after):
 def test_html2text_rows_are_read_cell_for_cell():
     from parsers.readers.text import read_text
 
-    text = ("三、本年度\n办理结果| （一）予以公开| 3| 3| 0|  | 0| 0| 6  \n"
-            "---|---  \n| （三）不  \n予公开| 1.属于国家秘密| 0\n")
+    text = (
+        "三、本年度\n办理结果| （一）予以公开| 3| 3| 0|  | 0| 0| 6  \n"
+        "---|---  \n| （三）不  \n予公开| 1.属于国家秘密| 0\n"
+    )
     rows = [[c.text for c in b.cells] for b in read_text(text.encode()).blocks if b.kind == "row"]
-    assert rows == [["办理结果", "（一）予以公开", "3", "3", "0", "", "0", "0", "6"], ["", "（三）不"],
-                    ["予公开", "1.属于国家秘密", "0"]]
+    assert rows == [
+        ["办理结果", "（一）予以公开", "3", "3", "0", "", "0", "0", "6"],
+        ["", "（三）不"],
+        ["予公开", "1.属于国家秘密", "0"],
+    ]
     # without html2text's rule, a line with a lone pipe is prose
     assert all(b.kind == "para" for b in read_text("价格 a| b\n".encode()).blocks)
 
 
-@pytest.mark.parametrize("tool,named,page", [("html2text", "html2text", 0), ("get_text(' ', strip=True)", "one line", 0),
-                                             ("get_text('\\n')", None, 0), ("get_text()", "no separator", 30)])
+@pytest.mark.parametrize(
+    "tool,named,page",
+    [
+        ("html2text", "html2text", 0),
+        ("get_text(' ', strip=True)", "one line", 0),
+        ("get_text('\\n')", None, 0),
+        ("get_text()", "no separator", 30),
+    ],
+)
 def test_the_recognised_flattening_is_named(tool, named, page):
     report = parse_bytes(_generated_texts(page)[tool].encode("utf-8"), name="page.txt")
     said = [w.message for w in report.warnings if w.code == "FLATTENING"]
@@ -267,8 +283,7 @@ def test_get_text_row_followed_by_the_next_rows_empty_label_cell():
 def test_get_text_trailing_blanks_may_be_the_next_rows_labels():
     # 21 5 _ _ _ 3 29 and two empty label cells: 215 _ _ _ 329 _ _ reads as well, but only
     # the first adds up (21 + 5 + 3 = 29)
-    assert _agreed(_traced("215", "", "", "", "329", "", ""), vanish=True) == \
-        ["21", "5", "", "", "", "3", "29"]
+    assert _agreed(_traced("215", "", "", "", "329", "", ""), vanish=True) == ["21", "5", "", "", "", "3", "29"]
 
 
 def test_get_text_zero_among_blanks_is_not_placed_by_guess():
@@ -289,7 +304,9 @@ def test_get_text_table_4_on_a_line_of_its_own_is_its_15_cells_run_together():
     text = _generated_texts(0)["get_text()"]
     assert "\n000002000200000\n" in text  # the page's 15 cells of table 四, nothing between them
     got = {c.address: c for c in parse_bytes(text.encode("utf-8"), name="page.txt").cells}
-    assert {a: got[a].value for a in values if a.startswith("t4/")} == {a: v for a, v in values.items() if a.startswith("t4/")}
+    assert {a: got[a].value for a in values if a.startswith("t4/")} == {
+        a: v for a, v in values.items() if a.startswith("t4/")
+    }
 
 
 def test_one_line_text_group_numbering_broken_by_a_space_is_the_next_label():
@@ -298,21 +315,31 @@ def test_one_line_text_group_numbering_broken_by_a_space_is_the_next_label():
     text = _generated_texts(147)["get_text(' ', strip=True)"]
     assert "（六 ）其他处理" in text
     got = {c.address: c for c in parse_bytes(text.encode("utf-8"), name="page.txt").cells}
-    assert all(got[a].status != "unresolved" and got[a].value == v for a, v in values.items() if a.startswith("t3/other/"))
+    assert all(
+        got[a].status != "unresolved" and got[a].value == v for a, v in values.items() if a.startswith("t3/other/")
+    )
 
 
 def test_trafilatura_padding_after_a_spanning_cell_is_dropped():
     """trafilatura prints a cell that spans two columns as the cell and an empty one: the
     table 二 rows of a page whose value cells span differently from its header's."""
-    text = ("二、主动公开政府信息情况\n| 第二十条第（五）项 |  |  |  |  | \n"
-            "| 信息内容 | 上一年项目数量 | 本年增/减 |  | 处理决定数量 | \n"
-            "| 行政许可 | 7 |  | 2 | 40 | \n| 其他对外管理服务事项 | 3 |  |  | 1 | 5 | \n"
-            "三、收到和处理政府信息公开申请情况\n")
+    text = (
+        "二、主动公开政府信息情况\n| 第二十条第（五）项 |  |  |  |  | \n"
+        "| 信息内容 | 上一年项目数量 | 本年增/减 |  | 处理决定数量 | \n"
+        "| 行政许可 | 7 |  | 2 | 40 | \n| 其他对外管理服务事项 | 3 |  |  | 1 | 5 | \n"
+        "三、收到和处理政府信息公开申请情况\n"
+    )
     got = {c.address: (c.value, c.status) for c in parse_bytes(text.encode(), name="p.txt").cells}
-    assert [got[f"t2/art20_5.admin_license/{k}"] for k in ("items_prev_year", "items_change", "decisions")] == \
-        [(7, "number"), (2, "number"), (40, "number")]
-    assert [got[f"t2/art20_5.other_admin_services/{k}"] for k in ("items_prev_year", "items_change", "decisions")] \
-        == [(3, "number"), (1, "number"), (5, "number")]
+    assert [got[f"t2/art20_5.admin_license/{k}"] for k in ("items_prev_year", "items_change", "decisions")] == [
+        (7, "number"),
+        (2, "number"),
+        (40, "number"),
+    ]
+    assert [got[f"t2/art20_5.other_admin_services/{k}"] for k in ("items_prev_year", "items_change", "decisions")] == [
+        (3, "number"),
+        (1, "number"),
+        (5, "number"),
+    ]
 
 
 def test_inner_padding_blanks_place_a_value_only_where_every_choice_does():
@@ -320,7 +347,10 @@ def test_inner_padding_blanks_place_a_value_only_where_every_choice_does():
 
     fields = [Field(t, i, False) for i, t in enumerate(("7", "", "2", "", "40", "1"))]
     # two blanks, one too many for five columns: 7 2 _ 40 1 or 7 _ 2 40 1
-    assert [[f.text for f in w] for w in window_fits(fields, 5)] == [["7", "2", "", "40", "1"], ["7", "", "2", "40", "1"]]
+    assert [[f.text for f in w] for w in window_fits(fields, 5)] == [
+        ["7", "2", "", "40", "1"],
+        ["7", "", "2", "40", "1"],
+    ]
 
 
 @pytest.mark.parametrize("page", [570, 635])

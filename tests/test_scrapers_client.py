@@ -1,4 +1,5 @@
 """The polite client against a tiny programmable server on 127.0.0.1."""
+
 from __future__ import annotations
 
 import asyncio
@@ -49,7 +50,7 @@ class _H(BaseHTTPRequestHandler):
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
                 for i in range(0, len(body), 1000):
-                    part = body[i:i + 1000]
+                    part = body[i : i + 1000]
                     self.wfile.write(f"{len(part):x}\r\n".encode() + part + b"\r\n")
                 self.wfile.write(b"0\r\n\r\n")
             else:
@@ -86,7 +87,9 @@ class Sleeps:
 
 
 def cfg(**kw):
-    base = dict(delay=0.0, per_host=2, retries=3, backoff=0.5, read_timeout=2, connect_timeout=2, contact="me@example.org")
+    base = dict(
+        delay=0.0, per_host=2, retries=3, backoff=0.5, read_timeout=2, connect_timeout=2, contact="me@example.org"
+    )
     base.update(kw)
     return ClientConfig(**base)
 
@@ -215,7 +218,9 @@ def test_per_host_concurrency_and_delay(server):
 
     run(seq(cfg(per_host=1, delay=5.0, sleep=sl)))  # the injected sleep returns at once
     waits = [s for s in sl.calls if s > 0]
-    assert len(waits) == 4 and all(4.0 <= w <= 5.0 for w in waits)  # robots + 4 pages: a delay before each but the first
+    assert len(waits) == 4 and all(
+        4.0 <= w <= 5.0 for w in waits
+    )  # robots + 4 pages: a delay before each but the first
 
 
 def test_proxy_is_used(server):

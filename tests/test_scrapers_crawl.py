@@ -1,4 +1,5 @@
 """End to end: crawl the portal simulator (every CMS family, faults switched on)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -26,8 +27,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def fast(**kw) -> CrawlConfig:
-    cc = dict(delay=0.0, per_host=4, retries=3, backoff=0.01, read_timeout=0.5, connect_timeout=0.5,
-              max_bytes=300_000, contact="tests@example.org")
+    cc = dict(
+        delay=0.0,
+        per_host=4,
+        retries=3,
+        backoff=0.01,
+        read_timeout=0.5,
+        connect_timeout=0.5,
+        max_bytes=300_000,
+        contact="tests@example.org",
+    )
     cc.update(kw)
     return CrawlConfig(client=ClientConfig(**cc), progress=False)
 
@@ -35,7 +44,7 @@ def fast(**kw) -> CrawlConfig:
 def served(sim: Simulator, url: str) -> bytes:
     for s in sim.sites:
         if url.startswith(s.base + "/"):
-            path = url[len(s.base):]
+            path = url[len(s.base) :]
             return s.routes[path].body
     raise KeyError(url)
 
@@ -81,6 +90,7 @@ def test_every_report_found_and_stored_exactly_once(sim, crawled):
 def test_raw_store_is_content_addressed_and_complete(sim, crawled):
     out, _ = crawled
     import hashlib
+
     files = [p for p in (Path(out) / "objects").rglob("*") if p.is_file()]
     assert files and not [p for p in files if p.name.startswith(".tmp-")]
     for p in files:
@@ -141,7 +151,7 @@ def test_challenges_are_recorded_as_blocked_never_stored(sim, crawled):
         assert url not in stored
         # never retried: one request for the page
         site = next(s for s in sim.sites if url.startswith(s.base))
-        assert sum(1 for r in site.requests if r[1] == url[len(site.base):]) == 1
+        assert sum(1 for r in site.requests if r[1] == url[len(site.base) :]) == 1
     assert kinds == {"challenge:ruishu", "challenge:wzws", "challenge:jsl", "challenge:aliyun"}
     assert sum(summary["blocked"].values()) == len([r for r in sim.outcomes.values() if r.startswith("challenge")])
 
@@ -221,9 +231,11 @@ def test_later_runs_are_incremental(tmp_path):
         s2 = asyncio.run(crawl(rows, tmp_path, fast()))
         assert s2["documents_stored_this_run"] == 0 and s2["not_modified"] > 0
         for s in sim.sites:
-            later = s.requests[marks[s.family]:]
+            later = s.requests[marks[s.family] :]
             assert later, s.family
-            assert all(r[1].endswith((".htm", ".html", "/")) or "dataproxy" in r[1] or r[1] == "/robots.txt" for r in later)
+            assert all(
+                r[1].endswith((".htm", ".html", "/")) or "dataproxy" in r[1] or r[1] == "/robots.txt" for r in later
+            )
             conditional = [r for r in later if "if-none-match" in r[2]]
             assert conditional, f"{s.family}: no conditional requests"
             assert not [r for r in later if "/info/" in r[1] or "/art/" in r[1] or "/t20" in r[1]]
@@ -235,9 +247,16 @@ def test_later_runs_are_incremental(tmp_path):
         assert set(docs) == set(sim.expected) and max(docs.values()) == 1
         assert s3["documents_stored_this_run"] == 2 * len(sim.sites)  # page + PDF each
         for s in sim.sites:
-            later = {r[1] for r in s.requests[marks[s.family]:]}
-            details = {p for p in later if p.startswith(("/info/", "/art/")) or "/t20" in p or "downfile" in p
-                       or "download.jsp" in p or "/P0" in p}
+            later = {r[1] for r in s.requests[marks[s.family] :]}
+            details = {
+                p
+                for p in later
+                if p.startswith(("/info/", "/art/"))
+                or "/t20" in p
+                or "downfile" in p
+                or "download.jsp" in p
+                or "/P0" in p
+            }
             assert details == {new[s.family].detail, new[s.family].files[0][0]}, (s.family, details)
 
 
@@ -259,9 +278,30 @@ def test_sigkill_mid_crawl_then_resume_loses_and_duplicates_nothing(tmp_path):
     out = tmp_path / "raw"
     with Simulator(reports=8, per_page=5, faults=True, timeout_sleep=1.0) as sim:
         portals = sim.portals_csv(tmp_path / "portals.csv")
-        cmd = [sys.executable, "-m", "scrapers.crawl", "--portals", str(portals), "--out", str(out), "--quiet",
-               "--delay", "0.03", "--per-host", "1", "--retries", "3", "--backoff", "0.01", "--timeout", "0.5",
-               "--max-bytes", "300000", "--contact", "tests@example.org"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "scrapers.crawl",
+            "--portals",
+            str(portals),
+            "--out",
+            str(out),
+            "--quiet",
+            "--delay",
+            "0.03",
+            "--per-host",
+            "1",
+            "--retries",
+            "3",
+            "--backoff",
+            "0.01",
+            "--timeout",
+            "0.5",
+            "--max-bytes",
+            "300000",
+            "--contact",
+            "tests@example.org",
+        ]
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         p = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
@@ -302,8 +342,15 @@ def test_sigkill_mid_crawl_then_resume_loses_and_duplicates_nothing(tmp_path):
 
 def _cli(argv, monkeypatch, capsys, **env):
     from pipeline.cli import main
-    for k, v in {"XXGK_PROGRESS": "0", "XXGK_DELAY": "0", "XXGK_RETRIES": "0", "XXGK_TIMEOUT": "0.5",
-                 "XXGK_BACKOFF": "0.01", **env}.items():
+
+    for k, v in {
+        "XXGK_PROGRESS": "0",
+        "XXGK_DELAY": "0",
+        "XXGK_RETRIES": "0",
+        "XXGK_TIMEOUT": "0.5",
+        "XXGK_BACKOFF": "0.01",
+        **env,
+    }.items():
         monkeypatch.setenv(k, v)
     code = main(argv)
     return code, capsys.readouterr()
@@ -351,12 +398,14 @@ def test_bundled_portal_list_is_the_seed_list():
     if spec.exists():
         assert spec.read_bytes() == (ROOT / "scrapers" / "portal_seeds.csv").read_bytes()
     from scrapers.crawl import bundled_portals_path
+
     assert bundled_portals_path().is_file()
 
 
 def test_demo_runs_offline(tmp_path, capsys):
     pytest.importorskip("parsers.report")
     from pipeline.demo import main
+
     assert main(Namespace(out=str(tmp_path))) == 0
     out = capsys.readouterr().out
     assert "crawl summary" in out and "reports" in out and "failed checks: 0 hard" in out
@@ -414,13 +463,17 @@ def test_hanweb_annual_report_module_is_a_document(tmp_path):
 
 def test_portal_rows_carry_tls_opt_out_and_domains(tmp_path):
     csv_path = tmp_path / "p.csv"
-    csv_path.write_text("name,level,column_url,verify_tls,domains\n"
-                        "甲镇,township,https://self-signed.example.gov.cn/nb/,0,files.example.com\n"
-                        "乙镇,township,https://ok.example.gov.cn/nb/,,\n", encoding="utf-8")
+    csv_path.write_text(
+        "name,level,column_url,verify_tls,domains\n"
+        "甲镇,township,https://self-signed.example.gov.cn/nb/,0,files.example.com\n"
+        "乙镇,township,https://ok.example.gov.cn/nb/,,\n",
+        encoding="utf-8",
+    )
     rows = load_portals(csv_path)
     assert [r["verify_tls"] for r in rows] == [False, True]
     from scrapers.crawl import Crawler
     from scrapers.store import Store
+
     st = Store(tmp_path / "raw")
     c = Crawler(st, fast())
     c._prepare(rows, {})

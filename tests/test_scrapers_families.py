@@ -1,4 +1,5 @@
 """CMS families on their own: detection, list parsing, pagination, attachments (no network)."""
+
 from __future__ import annotations
 
 import json
@@ -31,9 +32,17 @@ def page(site, path, meta=None, url=None):
     return Page(url=url or BASE + path, body=r.body, headers=headers, meta={"column": site.column_url, **(meta or {})})
 
 
-@pytest.mark.parametrize("fam,path", [("trs_wcm", "/zfxxgkzl/zfxxgkndbg/"), ("trs_hexmon", "/hcxxxgk/c109283/list.shtml"),
-                                      ("hanweb_jcms", "/col/col1229114055/index.html"), ("vsb", "/zfxxgknb.htm"),
-                                      ("gd_post", "/gkmlpt/index"), ("generic", "/portal/zfxxgk/zfxxgknb/")])
+@pytest.mark.parametrize(
+    "fam,path",
+    [
+        ("trs_wcm", "/zfxxgkzl/zfxxgkndbg/"),
+        ("trs_hexmon", "/hcxxxgk/c109283/list.shtml"),
+        ("hanweb_jcms", "/col/col1229114055/index.html"),
+        ("vsb", "/zfxxgknb.htm"),
+        ("gd_post", "/gkmlpt/index"),
+        ("generic", "/portal/zfxxgk/zfxxgknb/"),
+    ],
+)
 def test_detection_from_the_column_page(sites, fam, path):
     p = page(sites[fam], path)
     assert fam == families.detect_family(p.url, p.text).NAME
@@ -94,8 +103,13 @@ def test_hanweb_datastore_and_dataproxy_windows(sites):
     assert r0.method == "POST" and r0.data["columnid"] == str(s.C) and r0.data["unitid"] == str(s.U)
     assert r0.headers["Referer"] == s.column_url
     q = r0.url.split("?", 1)[1]
-    resp = s.dynamic("POST", "/module/web/jpage/dataproxy.jsp", q, {"referer": s.column_url},
-                     "&".join(f"{k}={v}" for k, v in r0.data.items()).encode())
+    resp = s.dynamic(
+        "POST",
+        "/module/web/jpage/dataproxy.jsp",
+        q,
+        {"referer": s.column_url},
+        "&".join(f"{k}={v}" for k, v in r0.data.items()).encode(),
+    )
     api = Page(url=r0.url, body=resp.body, headers={"content-type": resp.ctype}, meta=r0.meta)
     more = hanweb.parse_list(api)
     assert [l.url for l in more.links] == [BASE + e.detail for e in s.entries[15:30]]
@@ -103,9 +117,13 @@ def test_hanweb_datastore_and_dataproxy_windows(sites):
 
 
 def test_hanweb_chain_when_total_unknown():
-    recs = "".join(f"<record><![CDATA[<li><a href='/art/2021/1/1/art_9_{i}.html'>x</a></li>]]></record>" for i in range(45))
-    body = (f"<div id='5'><script type='text/xml'><datastore><nextgroup><![CDATA[<a href='/module/web/jpage/dataproxy.jsp?"
-            f"page=1&webid=2&columnid=9&unitid=5'></a>]]></nextgroup><recordset>{recs}</recordset></datastore></script></div>")
+    recs = "".join(
+        f"<record><![CDATA[<li><a href='/art/2021/1/1/art_9_{i}.html'>x</a></li>]]></record>" for i in range(45)
+    )
+    body = (
+        f"<div id='5'><script type='text/xml'><datastore><nextgroup><![CDATA[<a href='/module/web/jpage/dataproxy.jsp?"
+        f"page=1&webid=2&columnid=9&unitid=5'></a>]]></nextgroup><recordset>{recs}</recordset></datastore></script></div>"
+    )
     res = hanweb.parse_list(Page(url=BASE + "/col/col9/index.html", body=body.encode(), meta={}))
     assert len(res.links) == 45 and len(res.requests) == 1
     r = res.requests[0]
@@ -114,9 +132,11 @@ def test_hanweb_chain_when_total_unknown():
 
 
 def test_hanweb_jpaas_unit_endpoint():
-    tag = ('<script src="/js/unitbuild.js" url="/api-gateway/jpaas-publish-server/front/page/build/unit" '
-           'querydata="{&quot;webId&quot;:&quot;3&quot;,&quot;pageId&quot;:&quot;77&quot;,&quot;tagId&quot;:&quot;list&quot;}">'
-           '</script>')
+    tag = (
+        '<script src="/js/unitbuild.js" url="/api-gateway/jpaas-publish-server/front/page/build/unit" '
+        'querydata="{&quot;webId&quot;:&quot;3&quot;,&quot;pageId&quot;:&quot;77&quot;,&quot;tagId&quot;:&quot;list&quot;}">'
+        "</script>"
+    )
     res = hanweb.parse_list(Page(url=BASE + "/col/col1/index.html", body=tag.encode(), meta={}))
     (r,) = res.requests
     assert "jpaas-publish-server/front/page/build/unit" in r.url and "webId=3" in r.url and "pageNo%22%3A1" in r.url
@@ -165,9 +185,13 @@ def test_generic_iframe_shell_subcolumns_and_probes(sites):
     years = sorted({e.date[:4] for e in s.entries}, reverse=True)
     assert [r.url for r in cats.requests] == [f"{BASE}{s.column_path}{y}/" for y in years]
     tpls = page2_templates(BASE + "/a/b/")
-    assert [t for t, *_ in tpls][:5] == [BASE + "/a/b/index_{n}.html", BASE + "/a/b/index_{n}.htm",
-                                         BASE + "/a/b/index_{n}.shtml", BASE + "/a/b/list_{n}.html",
-                                         BASE + "/a/b/index/{n}.html"]
+    assert [t for t, *_ in tpls][:5] == [
+        BASE + "/a/b/index_{n}.html",
+        BASE + "/a/b/index_{n}.htm",
+        BASE + "/a/b/index_{n}.shtml",
+        BASE + "/a/b/list_{n}.html",
+        BASE + "/a/b/index/{n}.html",
+    ]
     p = Page(url=BASE + "/a/b/", body=b"", meta={"column": BASE + "/a/b/"})
     (first,) = probe_start(p, [(BASE + "/a/b/index_{n}.htm", 1, 1), (BASE + "/a/b/list_{n}.htm", 2, 0)], "d0")
     assert first.url.endswith("index_1.htm")
@@ -197,5 +221,8 @@ def test_generic_follows_report_titles_off_the_column_path_on_the_same_site():
     undated = '<div class="side"><p><a href="/zwgk/show.aspx?id=4">东林县政府信息公开工作年度报告</a></p></div>'
     p = Page(url=col, body=f"<html><body>{undated}<ul>{lis}</ul></body></html>".encode(), meta={"column": col})
     got = [l.url for l in generic.parse_list(p).links]
-    assert got == ["http://www.dl.example.cn/xxgk/nb/2023/c_1.html", "http://xxgk.dl.example.cn/content/post_2.html",
-                   "http://www.dl.example.cn/zwgk/zfxxgk/202401/t20240115_3.html"]
+    assert got == [
+        "http://www.dl.example.cn/xxgk/nb/2023/c_1.html",
+        "http://xxgk.dl.example.cn/content/post_2.html",
+        "http://www.dl.example.cn/zwgk/zfxxgk/202401/t20240115_3.html",
+    ]

@@ -1,4 +1,5 @@
 """Report titles, look-alikes, years and URL shapes."""
+
 from __future__ import annotations
 
 import pytest
@@ -85,13 +86,19 @@ def test_year_from_body_then_publication_date():
 def test_url_shapes():
     assert is_attachment_url("http://a.gov.cn/x/202103/P020210315123456.pdf")
     assert is_attachment_url("http://a.gov.cn/module/download/downfile.jsp?classid=0&filename=ab12.pdf")
-    assert is_attachment_url("http://a.gov.cn/system/_content/download.jsp?urltype=news.DownloadAttachUrl&owner=1&wbfileid=2")
+    assert is_attachment_url(
+        "http://a.gov.cn/system/_content/download.jsp?urltype=news.DownloadAttachUrl&owner=1&wbfileid=2"
+    )
     assert is_attachment_url("http://a.gov.cn/attachment/0/12/12345.pdf")
     assert not is_attachment_url("http://a.gov.cn/zfxxgknb/index_1.html")
-    for u in ("http://a.gov.cn/col/col1/art/2021/art_0123456789abcdef0123456789abcdef.html",
-              "http://a.gov.cn/art/2021/3/5/art_1229_88.html", "http://a.gov.cn/x/202103/t20210315_1.html",
-              "http://a.gov.cn/gkmlpt/content/2/41/post_41001.html", "http://a.gov.cn/info/1012/3456.htm",
-              "http://a.gov.cn/hc/c109283/202103/0123456789abcdef0123456789abcdef.shtml"):
+    for u in (
+        "http://a.gov.cn/col/col1/art/2021/art_0123456789abcdef0123456789abcdef.html",
+        "http://a.gov.cn/art/2021/3/5/art_1229_88.html",
+        "http://a.gov.cn/x/202103/t20210315_1.html",
+        "http://a.gov.cn/gkmlpt/content/2/41/post_41001.html",
+        "http://a.gov.cn/info/1012/3456.htm",
+        "http://a.gov.cn/hc/c109283/202103/0123456789abcdef0123456789abcdef.shtml",
+    ):
         assert is_article_url(u), u
     for u in ("http://a.gov.cn/zfxxgknb/", "http://a.gov.cn/zfxxgknb/index_2.html", "http://a.gov.cn/c1/list.shtml"):
         assert not is_article_url(u), u
@@ -101,11 +108,44 @@ def test_url_shapes():
 
 
 CJK = st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5), min_size=2, max_size=12)
-SHAPES = ("{a}{y}年政府信息公开工作年度报告", "{a}{y}年度政府信息公开工作年度报告", "{y}年{a}政府信息公开工作年度报告",
-          "{a}{y}年信息公开年报", "{a}政府信息公开工作{y}年度报告", "{a}{y}年政务信息公开年度报告")
-BAD_WORDS = ("通知", "格式", "制度", "办法", "规定", "指南", "目录", "要点", "考核", "评议", "测评", "印发", "编制",
-             "报送", "解读", "预算", "决算", "模板", "范本", "样本", "培训", "会议", "征集", "意见", "年报", "年度", "报告",
-             "信息公开")
+SHAPES = (
+    "{a}{y}年政府信息公开工作年度报告",
+    "{a}{y}年度政府信息公开工作年度报告",
+    "{y}年{a}政府信息公开工作年度报告",
+    "{a}{y}年信息公开年报",
+    "{a}政府信息公开工作{y}年度报告",
+    "{a}{y}年政务信息公开年度报告",
+)
+BAD_WORDS = (
+    "通知",
+    "格式",
+    "制度",
+    "办法",
+    "规定",
+    "指南",
+    "目录",
+    "要点",
+    "考核",
+    "评议",
+    "测评",
+    "印发",
+    "编制",
+    "报送",
+    "解读",
+    "预算",
+    "决算",
+    "模板",
+    "范本",
+    "样本",
+    "培训",
+    "会议",
+    "征集",
+    "意见",
+    "年报",
+    "年度",
+    "报告",
+    "信息公开",
+)
 
 
 @settings(max_examples=n_examples(200), deadline=None)

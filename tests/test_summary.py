@@ -1,6 +1,7 @@
 """`xxgk summary DIR` on a small build of generated reports: one agency whose next year's
 report copies its previous one, two others with their own text, and a file that is not a
 report."""
+
 from __future__ import annotations
 
 import random
@@ -28,8 +29,10 @@ def built(tmp_path_factory):
     (raw / "copier_2023.txt").write_text(first.replace("2022", "2023"), encoding="utf-8")  # last year's, re-dated
     for i, agency in enumerate(("岚川市松溪县教育局", "岚川市松溪县财政局")):
         v = generate_values(rng, "2019", blanks=False)
-        (raw / f"other{i}.txt").write_text(render_text(v, "2019", 2020, agency, "pipe", random.Random(10 + i),
-                                                       noise=False, vary_prose=True), encoding="utf-8")
+        (raw / f"other{i}.txt").write_text(
+            render_text(v, "2019", 2020, agency, "pipe", random.Random(10 + i), noise=False, vary_prose=True),
+            encoding="utf-8",
+        )
     (raw / "notes.txt").write_text("会议通知：请各单位于周五前报送材料。\n", encoding="utf-8")
     build(raw, out, workers=1, progress=False)
     return out
@@ -40,8 +43,13 @@ def test_summary_shows_each_part(built):
     reports = pd.read_parquet(built / "reports.parquet")
     kept = reports[reports.status == "kept"]
     assert len(kept) == 4
-    for part in ("kept reports by year and template", "failed checks", "unresolved cells", "copied text",
-                 "most copied reports"):
+    for part in (
+        "kept reports by year and template",
+        "failed checks",
+        "unresolved cells",
+        "copied text",
+        "most copied reports",
+    ):
         assert part in text, part
     assert "documents: 4 kept, 0 duplicate, 1 skipped, 0 error" in text
     assert "of 4 kept reports (left unresolved" in text  # counted over kept reports, not over those with cells

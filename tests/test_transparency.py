@@ -1,5 +1,6 @@
 """Transparency indicators (pipeline.transparency) on constructed panels: exact values, zero
 denominators, blanks, aggregate reports left out of sums."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -17,10 +18,25 @@ def _panel(rows: list[dict]) -> pd.DataFrame:
 
 
 def test_rates_of_one_report():
-    p = _panel([{"granted_total": 6, "partly_granted_total": 2, "denied_total": 1, "unable_total": 1,
-                 "results_total": 10, "received_total": 9, "carried_over_total": 3, "carried_forward_total": 2,
-                 "review_total": 2, "review_corrected": 1, "review_pending": 1,
-                 "lit_direct_total": 1, "lit_direct_pending": 1}])
+    p = _panel(
+        [
+            {
+                "granted_total": 6,
+                "partly_granted_total": 2,
+                "denied_total": 1,
+                "unable_total": 1,
+                "results_total": 10,
+                "received_total": 9,
+                "carried_over_total": 3,
+                "carried_forward_total": 2,
+                "review_total": 2,
+                "review_corrected": 1,
+                "review_pending": 1,
+                "lit_direct_total": 1,
+                "lit_direct_pending": 1,
+            }
+        ]
+    )
     r = T.rates(p).iloc[0]
     assert r["granted_pct"] == 60 and r["partly_granted_pct"] == 20 and r["disclosed_pct"] == 80
     assert r["denied_pct"] == 10 and r["unable_pct"] == 10 and r["notproc_pct"] == 0
@@ -37,9 +53,13 @@ def test_zero_denominator_is_na_never_zero_or_infinite():
 
 
 def test_a_blank_input_gives_na_for_that_row_and_is_left_out_of_sums():
-    p = _panel([{"county": "甲县", "year": 2021, "granted_total": 5, "results_total": 10},
-                {"county": "甲县", "year": 2021, "granted_total": None, "results_total": 10},
-                {"county": "甲县", "year": 2021, "granted_total": 1, "results_total": None}])
+    p = _panel(
+        [
+            {"county": "甲县", "year": 2021, "granted_total": 5, "results_total": 10},
+            {"county": "甲县", "year": 2021, "granted_total": None, "results_total": 10},
+            {"county": "甲县", "year": 2021, "granted_total": 1, "results_total": None},
+        ]
+    )
     r = T.rates(p)
     assert r["granted_pct"].tolist()[0] == 50 and r["granted_pct"].isna().tolist() == [False, True, True]
     g = T.region_rates(p, ["county", "year"]).loc[("甲县", 2021)]
@@ -49,13 +69,15 @@ def test_a_blank_input_gives_na_for_that_row_and_is_left_out_of_sums():
 def test_aggregate_reports_are_left_out_of_region_sums():
     """A county's summary report repeats its units' figures: summing it with them would count
     every application twice."""
-    p = _panel([
-        {"county": "甲县", "year": 2022, "scope": "own", "granted_total": 2, "results_total": 4},
-        {"county": "甲县", "year": 2022, "scope": "own", "granted_total": 1, "results_total": 6},
-        {"county": "甲县", "year": 2022, "scope": "aggregate", "granted_total": 3, "results_total": 10},
-        {"county": "乙县", "year": 2022, "scope": "aggregate", "granted_total": 3, "results_total": 10},
-        {"county": "乙县", "year": 2022, "scope": None, "granted_total": 1, "results_total": 1},
-    ])
+    p = _panel(
+        [
+            {"county": "甲县", "year": 2022, "scope": "own", "granted_total": 2, "results_total": 4},
+            {"county": "甲县", "year": 2022, "scope": "own", "granted_total": 1, "results_total": 6},
+            {"county": "甲县", "year": 2022, "scope": "aggregate", "granted_total": 3, "results_total": 10},
+            {"county": "乙县", "year": 2022, "scope": "aggregate", "granted_total": 3, "results_total": 10},
+            {"county": "乙县", "year": 2022, "scope": None, "granted_total": 1, "results_total": 1},
+        ]
+    )
     g = T.region_rates(p, ["county", "year"])
     jia, yi = g.loc[("甲县", 2022)], g.loc[("乙县", 2022)]
     assert jia["granted_pct"] == 30 and jia["granted_pct_n"] == 2 and jia["n_aggregate"] == 1 and jia["n_rows"] == 3

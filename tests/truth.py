@@ -1,4 +1,5 @@
 """Map the corpus truth files' Chinese labels to cell addresses (for tests only)."""
+
 from __future__ import annotations
 
 import json
@@ -52,7 +53,8 @@ def compare(report, want: dict) -> list[str]:
         c = got.get(a)
         gv = c.value if c is not None else "absent"
         same = (v is None and gv is None and c is not None) or (
-            v is not None and isinstance(gv, (int, float)) and abs(gv - v) < 1e-6)
+            v is not None and isinstance(gv, (int, float)) and abs(gv - v) < 1e-6
+        )
         if not same:
             diffs.append(f"{a}: want {v!r}, got {gv!r} ({c.status if c else 'absent'}, raw {c.raw if c else ''!r})")
     return diffs

@@ -1,4 +1,5 @@
 """Readers: bytes of any form -> Document. `read_document` picks the reader by content."""
+
 from __future__ import annotations
 
 from ..document import Document
@@ -47,7 +48,9 @@ def read_document(data: bytes, *, charset: str | None = None) -> Document:
     if kind in ("xlsx", "xls"):
         raise UnsupportedInput(f"the file is a spreadsheet ({kind}); spreadsheet reports are not supported")
     if kind == "ofd":
-        raise UnsupportedInput("the file is an OFD document (GB/T 33190 fixed layout); OFD is not supported, convert it to PDF")
+        raise UnsupportedInput(
+            "the file is an OFD document (GB/T 33190 fixed layout); OFD is not supported, convert it to PDF"
+        )
     if kind == "zip":
         raise UnsupportedInput("the file is a zip archive that is not a Word document; unpack it and read its members")
     raise UnsupportedInput(f"the file is not a report form this package reads: {describe(data)}")

@@ -24,6 +24,7 @@ picture, field-instruction and other non-text destinations are skipped. Tables (
 table, \\clmgf/\\clmrg merges, rowspan from \\clvmgf/\\clvmrg. `line` is the paragraph or
 row ordinal, as for DOCX.
 """
+
 from __future__ import annotations
 
 import os
@@ -50,6 +51,7 @@ SOFFICE_PACKAGE = "libreoffice-writer-nogui"
 
 # =========================================================================== .doc
 
+
 class _ConvertError(Exception):
     pass
 
@@ -59,8 +61,12 @@ def _antiword(exe: str, data: bytes) -> str:
         src = Path(tmp) / "in.doc"
         src.write_bytes(data)
         try:
-            r = subprocess.run([exe, "-w", "0", "-m", "UTF-8.txt", str(src)], capture_output=True,
-                               timeout=ANTIWORD_TIMEOUT, env={**os.environ, "HOME": os.environ.get("HOME", tmp)})
+            r = subprocess.run(
+                [exe, "-w", "0", "-m", "UTF-8.txt", str(src)],
+                capture_output=True,
+                timeout=ANTIWORD_TIMEOUT,
+                env={**os.environ, "HOME": os.environ.get("HOME", tmp)},
+            )
         except subprocess.TimeoutExpired as e:
             raise _ConvertError(f"antiword timed out after {ANTIWORD_TIMEOUT}s") from e
         except OSError as e:
@@ -87,7 +93,7 @@ def _remove_stale_profiles() -> None:
     """Profiles of processes that are gone (a build kills a worker that runs over its time
     limit, and a killed process removes nothing): the pid is in the folder's name."""
     for folder in Path(tempfile.gettempdir()).glob(PROFILE_PREFIX + "*-*"):
-        pid = folder.name[len(PROFILE_PREFIX):].split("-", 1)[0]
+        pid = folder.name[len(PROFILE_PREFIX) :].split("-", 1)[0]
         if not pid.isdigit():
             continue
         try:
@@ -132,8 +138,20 @@ def _soffice(exe: str, data: bytes, suffix: str = ".doc") -> bytes:
         src = Path(tmp) / f"in{suffix}"
         src.write_bytes(data)
         out = Path(tmp) / "out"
-        cmd = [exe, f"-env:UserInstallation={profile_dir().as_uri()}", "--headless", "--norestore", "--nologo",
-               "--nodefault", "--nolockcheck", "--convert-to", "docx", "--outdir", str(out), str(src)]
+        cmd = [
+            exe,
+            f"-env:UserInstallation={profile_dir().as_uri()}",
+            "--headless",
+            "--norestore",
+            "--nologo",
+            "--nodefault",
+            "--nolockcheck",
+            "--convert-to",
+            "docx",
+            "--outdir",
+            str(out),
+            str(src),
+        ]
         try:
             r = _run_killing_group(cmd, SOFFICE_TIMEOUT)
         except subprocess.TimeoutExpired as e:
@@ -149,8 +167,7 @@ def _soffice(exe: str, data: bytes, suffix: str = ".doc") -> bytes:
 
 def converters() -> dict[str, str | None]:
     """The external converters found on PATH."""
-    return {"antiword": shutil.which("antiword"),
-            "soffice": shutil.which("soffice") or shutil.which("libreoffice")}
+    return {"antiword": shutil.which("antiword"), "soffice": shutil.which("soffice") or shutil.which("libreoffice")}
 
 
 def word97_text(data: bytes) -> str | None:
@@ -170,14 +187,14 @@ def word97_text(data: bytes) -> str | None:
         ccp_text = struct.unpack_from("<i", wd, rglw + 12)[0]
         pos = rglw + 4 * struct.unpack_from("<H", wd, pos)[0]
         fc_clx, lcb_clx = struct.unpack_from("<II", wd, pos + 2 + 33 * 8)
-        clx = table[fc_clx:fc_clx + lcb_clx]
+        clx = table[fc_clx : fc_clx + lcb_clx]
         i = 0
         while i < len(clx) and clx[i] == 0x01:  # Prc: property modifiers, skipped
             i += 3 + struct.unpack_from("<h", clx, i + 1)[0]
         if i >= len(clx) or clx[i] != 0x02:
             return None
         lcb = struct.unpack_from("<I", clx, i + 1)[0]
-        plc = clx[i + 5:i + 5 + lcb]
+        plc = clx[i + 5 : i + 5 + lcb]
         n = (len(plc) - 4) // 12
         cps = struct.unpack_from(f"<{n + 1}I", plc, 0)
         parts = []
@@ -186,12 +203,12 @@ def word97_text(data: bytes) -> str | None:
             count = cps[k + 1] - cps[k]
             if fc & 0x40000000:  # 8-bit piece
                 start = (fc & 0x3FFFFFFF) // 2
-                parts.append(wd[start:start + count].decode("cp1252", "replace"))
+                parts.append(wd[start : start + count].decode("cp1252", "replace"))
             else:
-                parts.append(wd[fc:fc + 2 * count].decode("utf-16-le", "replace"))
+                parts.append(wd[fc : fc + 2 * count].decode("utf-16-le", "replace"))
     except (OSError, struct.error, ValueError, IndexError):
         return None
-    return "".join(parts)[:max(0, ccp_text)]
+    return "".join(parts)[: max(0, ccp_text)]
 
 
 def _number_cells(texts) -> int:
@@ -211,9 +228,11 @@ def lost_table_cells(data: bytes, doc: Document) -> Warning | None:
     got = _number_cells(c.text for b in doc.blocks if b.kind == "row" for c in b.cells)
     if got >= have:
         return None
-    return Warning("DOC_TABLE_CELLS_LOST",
-                   f"antiword's text of this Word 97 file holds {got} of the {have} number cells of its tables "
-                   f"(merged cells lose rows and tables); install LibreOffice ({SOFFICE_PACKAGE}) to read them")
+    return Warning(
+        "DOC_TABLE_CELLS_LOST",
+        f"antiword's text of this Word 97 file holds {got} of the {have} number cells of its tables "
+        f"(merged cells lose rows and tables); install LibreOffice ({SOFFICE_PACKAGE}) to read them",
+    )
 
 
 def _via_antiword(exe: str, data: bytes, note: tuple[Warning, ...]) -> Document:
@@ -249,8 +268,10 @@ def read_doc(data: bytes) -> Document:
         raise UnsupportedInput(f"not a Word 97-2003 document (content looks like {kind})")
     tools = converters()
     if not tools["antiword"] and not tools["soffice"]:
-        raise UnsupportedInput("Word 97-2003 (.doc) files need a converter: install LibreOffice "
-                               f"(Debian/Ubuntu: apt-get install {SOFFICE_PACKAGE}) or antiword (apt-get install antiword)")
+        raise UnsupportedInput(
+            "Word 97-2003 (.doc) files need a converter: install LibreOffice "
+            f"(Debian/Ubuntu: apt-get install {SOFFICE_PACKAGE}) or antiword (apt-get install antiword)"
+        )
     errors: list[str] = []
     if tools["soffice"]:
         try:
@@ -274,27 +295,121 @@ def read_doc(data: bytes) -> Document:
 # =========================================================================== RTF
 
 _CHARSET_CODEPAGE = {
-    0: "cp1252", 77: "mac_roman", 128: "cp932", 129: "cp949", 130: "johab", 134: "gb18030", 136: "cp950",
-    161: "cp1253", 162: "cp1254", 163: "cp1258", 177: "cp1255", 178: "cp1256", 186: "cp1257", 204: "cp1251",
-    222: "cp874", 238: "cp1250",
+    0: "cp1252",
+    77: "mac_roman",
+    128: "cp932",
+    129: "cp949",
+    130: "johab",
+    134: "gb18030",
+    136: "cp950",
+    161: "cp1253",
+    162: "cp1254",
+    163: "cp1258",
+    177: "cp1255",
+    178: "cp1256",
+    186: "cp1257",
+    204: "cp1251",
+    222: "cp874",
+    238: "cp1250",
 }
 _CJK_CODEPAGES = {"gb18030", "cp950", "cp932", "cp949"}
 _SKIP_DEST = {
-    "colortbl", "stylesheet", "info", "pict", "header", "headerl", "headerr", "headerf", "footer", "footerl",
-    "footerr", "footerf", "footnote", "fldinst", "themedata", "colorschememapping", "datastore", "latentstyles",
-    "listtable", "listoverridetable", "rsidtbl", "generator", "xmlnstbl", "mmathPr", "filetbl", "revtbl",
-    "pgdsctbl", "bkmkstart", "bkmkend", "shpinst", "shppict", "nonshppict", "blipuid", "userprops", "docvar",
-    "template", "objdata", "objclass", "annotation", "atnid", "atnauthor", "formfield", "datafield", "fontemb",
-    "fontfile", "falt", "panose", "pntxta", "pntxtb", "xe", "tc", "txe", "sp", "sn", "sv", "wgrffmtfilter",
-    "xmlopen", "xmlclose", "ftnsep", "ftnsepc", "ftncn", "aftnsep", "aftnsepc", "aftncn", "comment", "private",
-    "protusertbl", "defchp", "defpap", "oldcprops", "oldpprops", "oldtprops", "oldsprops", "listpicture",
+    "colortbl",
+    "stylesheet",
+    "info",
+    "pict",
+    "header",
+    "headerl",
+    "headerr",
+    "headerf",
+    "footer",
+    "footerl",
+    "footerr",
+    "footerf",
+    "footnote",
+    "fldinst",
+    "themedata",
+    "colorschememapping",
+    "datastore",
+    "latentstyles",
+    "listtable",
+    "listoverridetable",
+    "rsidtbl",
+    "generator",
+    "xmlnstbl",
+    "mmathPr",
+    "filetbl",
+    "revtbl",
+    "pgdsctbl",
+    "bkmkstart",
+    "bkmkend",
+    "shpinst",
+    "shppict",
+    "nonshppict",
+    "blipuid",
+    "userprops",
+    "docvar",
+    "template",
+    "objdata",
+    "objclass",
+    "annotation",
+    "atnid",
+    "atnauthor",
+    "formfield",
+    "datafield",
+    "fontemb",
+    "fontfile",
+    "falt",
+    "panose",
+    "pntxta",
+    "pntxtb",
+    "xe",
+    "tc",
+    "txe",
+    "sp",
+    "sn",
+    "sv",
+    "wgrffmtfilter",
+    "xmlopen",
+    "xmlclose",
+    "ftnsep",
+    "ftnsepc",
+    "ftncn",
+    "aftnsep",
+    "aftnsepc",
+    "aftncn",
+    "comment",
+    "private",
+    "protusertbl",
+    "defchp",
+    "defpap",
+    "oldcprops",
+    "oldpprops",
+    "oldtprops",
+    "oldsprops",
+    "listpicture",
 }
-_CHAR_WORDS = {"emdash": "\u2014", "endash": "\u2013", "lquote": "\u2018", "rquote": "\u2019", "ldblquote": "\u201c",
-               "rdblquote": "\u201d", "bullet": "\u2022", "emspace": " ", "enspace": " ", "qmspace": " ",
-               "zwj": "", "zwnj": "", "zwbo": "", "zwnbo": ""}
+_CHAR_WORDS = {
+    "emdash": "\u2014",
+    "endash": "\u2013",
+    "lquote": "\u2018",
+    "rquote": "\u2019",
+    "ldblquote": "\u201c",
+    "rdblquote": "\u201d",
+    "bullet": "\u2022",
+    "emspace": " ",
+    "enspace": " ",
+    "qmspace": " ",
+    "zwj": "",
+    "zwnj": "",
+    "zwbo": "",
+    "zwnbo": "",
+}
 _SYMBOLS = {"~": "\u00a0", "-": "", "_": "-", "{": "{", "}": "}", "\\": "\\", "|": "", ":": ""}
 
-_TOKEN = re.compile(r"\\([a-zA-Z]{1,32})(-?\d{1,10})? ?|\\'([0-9a-fA-F]{2})|\\([^a-zA-Z'])|([{}])|[\r\n]+|([^\\{}\r\n]+)", re.S)
+_TOKEN = re.compile(
+    r"\\([a-zA-Z]{1,32})(-?\d{1,10})? ?|\\'([0-9a-fA-F]{2})|\\([^a-zA-Z'])|([{}])|[\r\n]+|([^\\{}\r\n]+)", re.S
+)
 _SKIPPER = re.compile(r"\\bin(-?\d{1,10}) ?|\\.|[{}]", re.S)
 
 
@@ -307,6 +422,7 @@ def _fix_surrogates(s: str) -> str:
 @dataclass
 class _Groups:
     """Where the scanner stands in the RTF's nesting of {groups}."""
+
     state: dict  # the current group's properties (font, \\uc, in a table, destination)
     stack: list[dict] = field(default_factory=list)  # the enclosing groups' properties
     fresh: bool = False  # the next control word is the first of its group

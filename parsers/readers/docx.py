@@ -18,6 +18,7 @@ Safety: zip members are checked before anything is decompressed (more than 200 M
 total, a member expanding more than 200 times, or more than 10,000 members -> rejected);
 XML is parsed without entity expansion or network access.
 """
+
 from __future__ import annotations
 
 import io
@@ -49,8 +50,20 @@ P, TBL, TR, TC, T, SDT, SDT_CONTENT = q("p"), q("tbl"), q("tr"), q("tc"), q("t")
 CUSTOM_XML, SMART_TAG, HYPERLINK = q("customXml"), q("smartTag"), q("hyperlink")
 ALT_CONTENT, MC_CHOICE, MC_FALLBACK = f"{{{MC}}}AlternateContent", f"{{{MC}}}Choice", f"{{{MC}}}Fallback"
 TXBX = q("txbxContent")
-_SKIP_IN_PARA = {q("del"), q("moveFrom"), q("pPr"), q("rPr"), q("instrText"), q("delText"), q("delInstrText"),
-                 MC_FALLBACK, q("fldData"), q("footnoteReference"), q("endnoteReference"), q("commentReference")}
+_SKIP_IN_PARA = {
+    q("del"),
+    q("moveFrom"),
+    q("pPr"),
+    q("rPr"),
+    q("instrText"),
+    q("delText"),
+    q("delInstrText"),
+    MC_FALLBACK,
+    q("fldData"),
+    q("footnoteReference"),
+    q("endnoteReference"),
+    q("commentReference"),
+}
 _WRAPPERS = {SDT, SDT_CONTENT, CUSTOM_XML, SMART_TAG, q("ins"), q("moveTo"), ALT_CONTENT, MC_CHOICE}
 _TABS = re.compile(r"\t+")
 
@@ -64,15 +77,20 @@ def check_zip(data: bytes) -> None:
     with z:
         infos = z.infolist()
         if len(infos) > MAX_MEMBERS:
-            raise UnsupportedInput(f"DOCX has {len(infos)} zip members (limit {MAX_MEMBERS}); refusing a possible zip bomb")
+            raise UnsupportedInput(
+                f"DOCX has {len(infos)} zip members (limit {MAX_MEMBERS}); refusing a possible zip bomb"
+            )
         total = sum(i.file_size for i in infos)
         if total > MAX_UNCOMPRESSED:
-            raise UnsupportedInput(f"DOCX expands to {total:,} bytes (limit {MAX_UNCOMPRESSED:,}); refusing a possible zip bomb")
+            raise UnsupportedInput(
+                f"DOCX expands to {total:,} bytes (limit {MAX_UNCOMPRESSED:,}); refusing a possible zip bomb"
+            )
         for i in infos:
             if i.file_size >= RATIO_MIN_SIZE and i.file_size > MAX_RATIO * max(i.compress_size, 1):
                 raise UnsupportedInput(
                     f"DOCX member {i.filename} expands {i.file_size / max(i.compress_size, 1):.0f}x "
-                    f"(limit {MAX_RATIO}x); refusing a possible zip bomb")
+                    f"(limit {MAX_RATIO}x); refusing a possible zip bomb"
+                )
         names = {i.filename for i in infos}
         if "[Content_Types].xml" not in names:
             raise UnsupportedInput("zip archive without [Content_Types].xml: not an Office document")
@@ -81,7 +99,9 @@ def check_zip(data: bytes) -> None:
 def _safe_parser():
     from lxml import etree
 
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_blank_text=False)
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_blank_text=False
+    )
 
 
 def _raw_body(data: bytes):

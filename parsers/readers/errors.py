@@ -1,4 +1,5 @@
 """Errors the readers raise."""
+
 from __future__ import annotations
 
 

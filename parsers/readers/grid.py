@@ -6,6 +6,7 @@ a rectangle on demand. `finish_table` is the shared last step of every reader th
 tables (HTML, DOCX, RTF): it clamps spans the way browsers do and removes rows that hold
 no cell of their own, so that spans and rows always agree.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -30,6 +30,7 @@ Tables drawn with spaces or box characters inside <pre> become rows split on 2+ 
 Lines: every start tag gets its source line (in the decoded text) before parsing; a block's
 line is the line of the element its first text came after.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -55,7 +56,21 @@ LAYOUT_CELL_CHARS = 300
 # --------------------------------------------------------------------------- decoding
 
 _META_CHARSET = re.compile(rb"""<meta\b[^>]{0,600}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
-_GB = {"gb2312", "gbk", "x-gbk", "gb_2312-80", "gb_2312", "cp936", "936", "euc-cn", "csgb2312", "gb18030", "x-euc-cn", "ms936", "windows-936"}
+_GB = {
+    "gb2312",
+    "gbk",
+    "x-gbk",
+    "gb_2312-80",
+    "gb_2312",
+    "cp936",
+    "936",
+    "euc-cn",
+    "csgb2312",
+    "gb18030",
+    "x-euc-cn",
+    "ms936",
+    "windows-936",
+}
 
 
 def _norm_charset(name: str | None) -> str | None:
@@ -83,14 +98,16 @@ def decode_html(data: bytes, charset: str | None = None) -> tuple[str, list[Warn
     warnings: list[Warning] = []
     for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if data.startswith(bom):
-            return data[len(bom):].decode(enc, errors="replace"), warnings
+            return data[len(bom) :].decode(enc, errors="replace"), warnings
     declared: list[str] = []
     for raw in (charset, meta_charset(data)):
         enc = _norm_charset(raw)
         if not enc or enc in declared:
             continue
         if enc in ("iso8859-1", "ascii", "cp1252") and not data.isascii():
-            warnings.append(Warning("CHARSET_MISMATCH", f"declared charset {raw!r} ignored: the page has non-ASCII bytes"))
+            warnings.append(
+                Warning("CHARSET_MISMATCH", f"declared charset {raw!r} ignored: the page has non-ASCII bytes")
+            )
             continue
         declared.append(enc)
     has_high = not data.isascii()
@@ -100,7 +117,11 @@ def decode_html(data: bytes, charset: str | None = None) -> tuple[str, list[Warn
         utf8 = None
     if utf8 is not None and has_high:
         if declared and declared[0] not in ("utf-8",):
-            warnings.append(Warning("CHARSET_MISMATCH", f"declared charset {declared[0]} but the bytes are valid UTF-8; read as UTF-8"))
+            warnings.append(
+                Warning(
+                    "CHARSET_MISMATCH", f"declared charset {declared[0]} but the bytes are valid UTF-8; read as UTF-8"
+                )
+            )
         return utf8, warnings
     for enc in declared:
         try:
@@ -152,10 +173,51 @@ def _mht_html(data: bytes) -> tuple[bytes, str | None] | None:
 
 _START_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9:_-]*)(?=[\s/>])")
 _ANY_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^<>]*?(/?)>")
-_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track",
-         "wbr", "basefont", "bgsound", "frame", "keygen", "isindex", "nextid", "spacer"}
-_IMPLIED_END = {"p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "tbody", "thead", "tfoot", "colgroup",
-                "rb", "rt", "rtc", "rp", "html", "head", "body"}
+_VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "param",
+    "source",
+    "track",
+    "wbr",
+    "basefont",
+    "bgsound",
+    "frame",
+    "keygen",
+    "isindex",
+    "nextid",
+    "spacer",
+}
+_IMPLIED_END = {
+    "p",
+    "li",
+    "dt",
+    "dd",
+    "tr",
+    "td",
+    "th",
+    "option",
+    "optgroup",
+    "tbody",
+    "thead",
+    "tfoot",
+    "colgroup",
+    "rb",
+    "rt",
+    "rtc",
+    "rp",
+    "html",
+    "head",
+    "body",
+}
 
 
 def nesting_depth(text: str, stop_at: int = MAX_DEPTH) -> int:
@@ -274,19 +336,113 @@ def join_pieces(pieces: list[str]) -> str:
 
 # --------------------------------------------------------------------------- structure
 
-SKIP = {"script", "style", "noscript", "template", "iframe", "frame", "frameset", "object", "embed", "svg", "math",
-        "select", "option", "button", "input", "textarea", "map", "area", "audio", "video", "canvas", "head",
-        "title", "meta", "link", "base", "nav", "applet", "param", "datalist"}
-BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "section", "article",
-         "blockquote", "center", "address", "header", "footer", "main", "aside", "form", "fieldset", "figure",
-         "figcaption", "hr", "caption", "legend", "details", "summary", "table", "tr", "td", "th", "tbody",
-         "thead", "tfoot", "pre", "body", "html", "dir", "menu", "listing", "xmp", "plaintext", "marquee"}
+SKIP = {
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "svg",
+    "math",
+    "select",
+    "option",
+    "button",
+    "input",
+    "textarea",
+    "map",
+    "area",
+    "audio",
+    "video",
+    "canvas",
+    "head",
+    "title",
+    "meta",
+    "link",
+    "base",
+    "nav",
+    "applet",
+    "param",
+    "datalist",
+}
+BLOCK = {
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "section",
+    "article",
+    "blockquote",
+    "center",
+    "address",
+    "header",
+    "footer",
+    "main",
+    "aside",
+    "form",
+    "fieldset",
+    "figure",
+    "figcaption",
+    "hr",
+    "caption",
+    "legend",
+    "details",
+    "summary",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "tbody",
+    "thead",
+    "tfoot",
+    "pre",
+    "body",
+    "html",
+    "dir",
+    "menu",
+    "listing",
+    "xmp",
+    "plaintext",
+    "marquee",
+}
 
 CMS_SELECTORS = (
-    ".TRS_Editor", ".trs_editor_view", ".TRS_UEDITOR", "#UCAP-CONTENT", "#td_DocContent", "#zoom", "#Zoom",
-    "#vsb_content", "[id^=vsb_content_]", ".v_news_content", "form[name=_newscontent_fromname]",
-    ".article-content", ".ewb-article-detail", ".pages_content", ".xl_content", "#xxgk_content", ".zwgk_content",
-    ".bt_content", ".news_content", ".article_content", "#article_content", ".detail-content", ".detail_content",
+    ".TRS_Editor",
+    ".trs_editor_view",
+    ".TRS_UEDITOR",
+    "#UCAP-CONTENT",
+    "#td_DocContent",
+    "#zoom",
+    "#Zoom",
+    "#vsb_content",
+    "[id^=vsb_content_]",
+    ".v_news_content",
+    "form[name=_newscontent_fromname]",
+    ".article-content",
+    ".ewb-article-detail",
+    ".pages_content",
+    ".xl_content",
+    "#xxgk_content",
+    ".zwgk_content",
+    ".bt_content",
+    ".news_content",
+    ".article_content",
+    "#article_content",
+    ".detail-content",
+    ".detail_content",
 )
 GENERIC_SELECTORS = (".content", "#content", "article", "main")
 
@@ -442,8 +598,14 @@ class _Reader:
                 attrs = c.attributes
                 rs_raw = attrs.get("rowspan")
                 rowspan = n - r if (rs_raw or "").strip() == "0" else span_value(rs_raw, MAX_ROWSPAN)
-                out.append(RawCell(cell_text(c), self._line(attrs) or tr_line, span_value(attrs.get("colspan"), MAX_COLSPAN),
-                                   rowspan))
+                out.append(
+                    RawCell(
+                        cell_text(c),
+                        self._line(attrs) or tr_line,
+                        span_value(attrs.get("colspan"), MAX_COLSPAN),
+                        rowspan,
+                    )
+                )
             raw.append(out)
         self.blocks.extend(finish_table(raw, self.ntables))
         self.ntables += 1
@@ -453,7 +615,7 @@ class _Reader:
         v = node.attributes.get(ATTR)
         if v is not None and v.isdigit() and int(v) < len(self.offsets):
             end = self.source.find(">", self.offsets[int(v)])
-            if end >= 0 and self.source[end + 1:end + 2] == "\n":
+            if end >= 0 and self.source[end + 1 : end + 2] == "\n":
                 start += 1
         text = node.text(deep=True)
         run: list[list[RawCell]] = []
@@ -541,6 +703,7 @@ def _only_text(cell: LexborNode) -> str | None:
 
 # --------------------------------------------------------------------------- page level
 
+
 def _text_len(node: LexborNode) -> int:
     return len(_WS.sub("", node.text()))
 
@@ -550,8 +713,23 @@ def _score(node: LexborNode) -> int:
     return _text_len(node) - links
 
 
-_CONTAINERS = {"div", "section", "article", "main", "center", "form", "table", "tbody", "thead", "tr", "font",
-               "span", "blockquote", "dd", "td"}
+_CONTAINERS = {
+    "div",
+    "section",
+    "article",
+    "main",
+    "center",
+    "form",
+    "table",
+    "tbody",
+    "thead",
+    "tr",
+    "font",
+    "span",
+    "blockquote",
+    "dd",
+    "td",
+}
 
 
 def _has_data_table(node: LexborNode) -> bool:
@@ -589,8 +767,11 @@ def _density_container(body: LexborNode) -> LexborNode:
                         cell = c
             if cell is None:
                 break
-            if any(_node_id(c) != _node_id(cell) and _has_data_table(c) and _score(c) > 0
-                   for _tr, cells in rows for c in cells):
+            if any(
+                _node_id(c) != _node_id(cell) and _has_data_table(c) and _score(c) > 0
+                for _tr, cells in rows
+                for c in cells
+            ):
                 break
             node = cell
         else:
@@ -678,7 +859,9 @@ def _degraded(text: str, warnings: list[Warning], depth: int) -> Document:
             s = norm_text(unescape(re.sub(r"<[^>]*>", "", piece)))
             if s:
                 blocks.append(para(s, Location(line=n)))
-    warnings.append(Warning("HTML_TOO_DEEP", f"element nesting of about {depth} levels; read as plain text without tables"))
+    warnings.append(
+        Warning("HTML_TOO_DEEP", f"element nesting of about {depth} levels; read as plain text without tables")
+    )
     return Document(tuple(blocks), "html", (), tuple(warnings))
 
 
@@ -703,8 +886,10 @@ def html_to_document(text: str, warnings: list[Warning] | None = None) -> Docume
     if title:
         header.append(("标题", title[0]))
     if not fragment:
-        for key, names in (("发布时间", ("PubDate", "publishdate", "firstpublishedtime", "pubtime", "dc.date")),
-                           ("来源", ("ContentSource", "source"))):
+        for key, names in (
+            ("发布时间", ("PubDate", "publishdate", "firstpublishedtime", "pubtime", "dc.date")),
+            ("来源", ("ContentSource", "source")),
+        ):
             found = _meta(tree, *names)
             if found:
                 header.append((key, found[0]))
@@ -723,7 +908,12 @@ def html_to_document(text: str, warnings: list[Warning] | None = None) -> Docume
         reader.flow(container)
     n_chars = sum(len(b.text) for b in reader.blocks)
     if reader.images and n_chars < 200 and not any(b.kind == "row" for b in reader.blocks):
-        warnings.append(Warning("IMAGE_CONTENT", f"the article body is {reader.images} image(s) and little text; the report may need OCR"))
+        warnings.append(
+            Warning(
+                "IMAGE_CONTENT",
+                f"the article body is {reader.images} image(s) and little text; the report may need OCR",
+            )
+        )
     elif not reader.blocks:
         warnings.append(Warning("NO_TEXT", "no text in the article body (rendered by JavaScript, or empty)"))
     return Document(tuple(reader.blocks), "html", tuple(header), tuple(warnings))

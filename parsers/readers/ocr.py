@@ -5,6 +5,7 @@ Without the extra nothing is guessed: `read_image` returns an empty Document wit
 OCR_UNAVAILABLE warning, and `read_pdf` reports scanned pages with IMAGE_ONLY_PDF /
 IMAGE_PAGES. Every cell that OCR produced has Location(via="ocr").
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -15,7 +16,9 @@ from .errors import UnsupportedInput
 
 MAX_PIXELS = 40_000_000  # bigger images are scaled down before recognition
 
-INSTALL_HINT = "install the optional extra xxgk[ocr] (pip install 'xxgk[ocr]', i.e. rapidocr-onnxruntime) to read scanned pages"
+INSTALL_HINT = (
+    "install the optional extra xxgk[ocr] (pip install 'xxgk[ocr]', i.e. rapidocr-onnxruntime) to read scanned pages"
+)
 
 _engine = None
 _available: bool | None = None
@@ -75,7 +78,12 @@ def read_image(data: bytes) -> Document:
     except Exception as e:
         raise UnsupportedInput(f"not a readable image: {e}") from None
     if not ocr_available():
-        return Document((), "image", (), (Warning("OCR_UNAVAILABLE", f"the file is an image; no text was read from it: {INSTALL_HINT}"),))
+        return Document(
+            (),
+            "image",
+            (),
+            (Warning("OCR_UNAVAILABLE", f"the file is an image; no text was read from it: {INSTALL_HINT}"),),
+        )
     from .pdf import RawPage, _assemble, _layout_page
 
     pages = []
@@ -89,7 +97,9 @@ def read_image(data: bytes) -> Document:
         rp.via = "ocr"
         pages.append(_layout_page(rp))
     blocks = _assemble(pages)
-    return Document(tuple(blocks), "image", (), (Warning("OCR_USED", "the text was read by OCR; cells are marked via=ocr"),))
+    return Document(
+        tuple(blocks), "image", (), (Warning("OCR_USED", "the text was read by OCR; cells are marked via=ocr"),)
+    )
 
 
 def ocr_pdf_pages(data: bytes, pages=None, *, scale: float = 2.5) -> Document:
@@ -112,4 +122,9 @@ def ocr_pdf_pages(data: bytes, pages=None, *, scale: float = 2.5) -> Document:
             results.append(_layout_page(rp))
     finally:
         src.close()
-    return Document(tuple(_assemble(results)), "pdf", (), (Warning("OCR_USED", "the text was read by OCR; cells are marked via=ocr"),))
+    return Document(
+        tuple(_assemble(results)),
+        "pdf",
+        (),
+        (Warning("OCR_USED", "the text was read by OCR; cells are marked via=ocr"),),
+    )

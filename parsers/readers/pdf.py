@@ -30,6 +30,7 @@ else is rebuilt here:
 * **Bounds**: at most MAX_PAGES pages are read (warning PAGES_CAPPED), and glyphs and
   paths per page are capped, so time and memory stay bounded on hostile input.
 """
+
 from __future__ import annotations
 
 import re
@@ -57,6 +58,7 @@ __all__ = ["read_pdf", "UnsupportedInput", "MAX_PAGES"]
 
 # ================================================================ raw page content
 
+
 @dataclass(slots=True)
 class RawPage:
     number: int  # 1-based
@@ -75,8 +77,7 @@ class RawPage:
 
 
 def _is_bad_code(u: int) -> bool:
-    return (u < 32 or 0xE000 <= u <= 0xF8FF or 0xD800 <= u <= 0xDFFF or u in (0xFFFD, 0xFFFF)
-            or u >= 0xF0000)
+    return u < 32 or 0xE000 <= u <= 0xF8FF or 0xD800 <= u <= 0xDFFF or u in (0xFFFD, 0xFFFF) or u >= 0xF0000
 
 
 _SKIP_CODES = frozenset((0x20, 0x0A, 0x0D, 0x09, 0xA0, 0x3000, 0xFFFE, 0x02, 0x00AD, 0x200B, 0xFEFF))
@@ -106,16 +107,24 @@ class _FastApi:
     pointer is expected would be passed as a C int."""
 
     _NAMES = {
-        "count_objects": "FPDFPage_CountObjects", "get_object": "FPDFPage_GetObject",
-        "obj_type": "FPDFPageObj_GetType", "obj_bounds": "FPDFPageObj_GetBounds",
-        "draw_mode": "FPDFPath_GetDrawMode", "stroke_color": "FPDFPageObj_GetStrokeColor",
-        "fill_color": "FPDFPageObj_GetFillColor", "count_segments": "FPDFPath_CountSegments",
-        "obj_matrix": "FPDFPageObj_GetMatrix", "path_segment": "FPDFPath_GetPathSegment",
-        "segment_point": "FPDFPathSegment_GetPoint", "segment_type": "FPDFPathSegment_GetType",
-        "segment_close": "FPDFPathSegment_GetClose", "form_count": "FPDFFormObj_CountObjects",
+        "count_objects": "FPDFPage_CountObjects",
+        "get_object": "FPDFPage_GetObject",
+        "obj_type": "FPDFPageObj_GetType",
+        "obj_bounds": "FPDFPageObj_GetBounds",
+        "draw_mode": "FPDFPath_GetDrawMode",
+        "stroke_color": "FPDFPageObj_GetStrokeColor",
+        "fill_color": "FPDFPageObj_GetFillColor",
+        "count_segments": "FPDFPath_CountSegments",
+        "obj_matrix": "FPDFPageObj_GetMatrix",
+        "path_segment": "FPDFPath_GetPathSegment",
+        "segment_point": "FPDFPathSegment_GetPoint",
+        "segment_type": "FPDFPathSegment_GetType",
+        "segment_close": "FPDFPathSegment_GetClose",
+        "form_count": "FPDFFormObj_CountObjects",
         "form_object": "FPDFFormObj_GetObject",  # its index is an unsigned long: pass c_ulong
         "loose_char_box": "FPDFText_GetLooseCharBox",
-        "char_box": "FPDFText_GetCharBox", "map_error": "FPDFText_HasUnicodeMapError",
+        "char_box": "FPDFText_GetCharBox",
+        "map_error": "FPDFText_HasUnicodeMapError",
     }
 
     def __init__(self):
@@ -156,6 +165,7 @@ def _fast_api():
 @dataclass(frozen=True)
 class _ObjectCalls:
     """The PDFium calls that walk a page's objects: _FastApi's, or pypdfium2's own bindings."""
+
     handle: object  # page.raw -> the page handle the calls take
     count_objects: object
     get_object: object
@@ -178,19 +188,45 @@ def _object_calls(R, ctypes) -> _ObjectCalls:
     api = _fast_api()
     if api is None:
         return _ObjectCalls(
-            lambda raw: raw, R.FPDFPage_CountObjects, R.FPDFPage_GetObject, R.FPDFPageObj_GetType,
-            R.FPDFPageObj_GetBounds, R.FPDFPath_GetDrawMode, R.FPDFPageObj_GetStrokeColor, R.FPDFPageObj_GetFillColor,
-            R.FPDFPath_CountSegments, R.FPDFPageObj_GetMatrix, R.FPDFPath_GetPathSegment, R.FPDFPathSegment_GetPoint,
-            R.FPDFPathSegment_GetType, R.FPDFPathSegment_GetClose, R.FPDFFormObj_CountObjects,
-            R.FPDFFormObj_GetObject)
+            lambda raw: raw,
+            R.FPDFPage_CountObjects,
+            R.FPDFPage_GetObject,
+            R.FPDFPageObj_GetType,
+            R.FPDFPageObj_GetBounds,
+            R.FPDFPath_GetDrawMode,
+            R.FPDFPageObj_GetStrokeColor,
+            R.FPDFPageObj_GetFillColor,
+            R.FPDFPath_CountSegments,
+            R.FPDFPageObj_GetMatrix,
+            R.FPDFPath_GetPathSegment,
+            R.FPDFPathSegment_GetPoint,
+            R.FPDFPathSegment_GetType,
+            R.FPDFPathSegment_GetClose,
+            R.FPDFFormObj_CountObjects,
+            R.FPDFFormObj_GetObject,
+        )
 
     def form_object(obj, i, _get=api.form_object, _ulong=ctypes.c_ulong):
         return _get(obj, _ulong(i))
 
     return _ObjectCalls(
-        lambda raw: ctypes.cast(raw, ctypes.c_void_p), api.count_objects, api.get_object, api.obj_type,
-        api.obj_bounds, api.draw_mode, api.stroke_color, api.fill_color, api.count_segments, api.obj_matrix,
-        api.path_segment, api.segment_point, api.segment_type, api.segment_close, api.form_count, form_object)
+        lambda raw: ctypes.cast(raw, ctypes.c_void_p),
+        api.count_objects,
+        api.get_object,
+        api.obj_type,
+        api.obj_bounds,
+        api.draw_mode,
+        api.stroke_color,
+        api.fill_color,
+        api.count_segments,
+        api.obj_matrix,
+        api.path_segment,
+        api.segment_point,
+        api.segment_type,
+        api.segment_close,
+        api.form_count,
+        form_object,
+    )
 
 
 class _ObjectWalk:
@@ -221,8 +257,12 @@ class _ObjectWalk:
         self.pxref, self.pyref = ctypes.byref(self.px), ctypes.byref(self.py)
         self.mat = R.FS_MATRIX()
         self.matref = ctypes.byref(self.mat)
-        self.PATH, self.IMAGE, self.FORM, self.TEXT = (R.FPDF_PAGEOBJ_PATH, R.FPDF_PAGEOBJ_IMAGE, R.FPDF_PAGEOBJ_FORM,
-                                                       R.FPDF_PAGEOBJ_TEXT)
+        self.PATH, self.IMAGE, self.FORM, self.TEXT = (
+            R.FPDF_PAGEOBJ_PATH,
+            R.FPDF_PAGEOBJ_IMAGE,
+            R.FPDF_PAGEOBJ_FORM,
+            R.FPDF_PAGEOBJ_TEXT,
+        )
         self.MOVETO, self.LINETO = R.FPDF_SEGMENT_MOVETO, R.FPDF_SEGMENT_LINETO
         self.image_area = 0.0
         self.paths = 0
@@ -257,13 +297,18 @@ class _ObjectWalk:
                     elif ty == self.FORM:
                         stack.append((self.c.form_count(obj), self.c.form_object, obj, self._matrix(obj, fm)))
         if self.paths > MAX_PATHS_PER_PAGE:
-            rp.notes.append(("PATHS_CAPPED", f"page {rp.number}: {self.paths} drawn paths, only the first {MAX_PATHS_PER_PAGE} were looked at for table rulings"))
+            rp.notes.append(
+                (
+                    "PATHS_CAPPED",
+                    f"page {rp.number}: {self.paths} drawn paths, only the first {MAX_PATHS_PER_PAGE} were looked at for table rulings",
+                )
+            )
         rp.image_cover = min(1.0, self.image_area / (rp.width * rp.height or 1.0))
 
     def _check_font(self, text_objs: list) -> None:
         """A font without glyphs gives text objects no height (and single characters no
         width: PDFium's text page drops those): the first text objects tell."""
-        for obj in text_objs[:self.TEXT_CHECKED - self.texts]:
+        for obj in text_objs[: self.TEXT_CHECKED - self.texts]:
             l, b, r, t = self._bounds(obj)
             if r - l < 0.01 or t - b < 0.01:
                 self.rp.font_missing = True
@@ -429,7 +474,12 @@ class _PdfiumSource:
             raw = tp.raw
             n = R.FPDFText_CountChars(raw)
             if n > MAX_GLYPHS_PER_PAGE:
-                rp.notes.append(("GLYPHS_CAPPED", f"page {rp.number}: {n} characters, only the first {MAX_GLYPHS_PER_PAGE} were read"))
+                rp.notes.append(
+                    (
+                        "GLYPHS_CAPPED",
+                        f"page {rp.number}: {n} characters, only the first {MAX_GLYPHS_PER_PAGE} were read",
+                    )
+                )
                 n = MAX_GLYPHS_PER_PAGE
             if n <= 0:
                 return
@@ -447,7 +497,11 @@ class _PdfiumSource:
                 get_box, map_err, char_box = api.loose_char_box, api.map_error, api.char_box
             else:
                 traw = raw
-                get_box, map_err, char_box = R.FPDFText_GetLooseCharBox, R.FPDFText_HasUnicodeMapError, R.FPDFText_GetCharBox
+                get_box, map_err, char_box = (
+                    R.FPDFText_GetLooseCharBox,
+                    R.FPDFText_HasUnicodeMapError,
+                    R.FPDFText_GetCharBox,
+                )
             rect = R.FS_RECTF()  # left, top, right, bottom: four floats
             ref = ctypes.byref(rect)
             fl = (ctypes.c_float * 4).from_buffer(rect)
@@ -469,7 +523,9 @@ class _PdfiumSource:
                 text = "".join([chr(u) if u <= 0x10FFFF else BAD for u in codes])
             fast = rot == 0
             if fast:
-                out = [(text[i], l - left, top - t, r - left, top - b, False) for i, l, t, r, b in zip(keep, L, T, Rt, B)]
+                out = [
+                    (text[i], l - left, top - t, r - left, top - b, False) for i, l, t, r, b in zip(keep, L, T, Rt, B)
+                ]
             else:
                 out = [(text[i], *box(l, b, r, t), False) for i, l, t, r, b in zip(keep, L, T, Rt, B)]
             # a glyph without a Unicode mapping: checked where a wrong character would
@@ -478,8 +534,12 @@ class _PdfiumSource:
             us = [codes[i] for i in keep]
             for k in [k for k, u in enumerate(us) if not (0x3000 <= u < 0xD800 or 57 < u < 0x7F or 32 <= u < 48)]:
                 u = us[k]
-                if u < 32 or u >= 0xD800 and _is_bad_code(u) or (
-                        (48 <= u <= 57 or 0x7F <= u < 0x3000) and map_err(traw, keep[k]) == 1):
+                if (
+                    u < 32
+                    or u >= 0xD800
+                    and _is_bad_code(u)
+                    or ((48 <= u <= 57 or 0x7F <= u < 0x3000) and map_err(traw, keep[k]) == 1)
+                ):
                     out[k] = (BAD,) + out[k][1:5] + (True,)
                 elif 0x2E80 <= u <= 0x2FDF or 0xF900 <= u <= 0xFAFF:  # radicals, compatibility ideographs
                     out[k] = (unicodedata.normalize("NFKC", out[k][0]),) + out[k][1:]
@@ -565,14 +625,24 @@ class _PdfiumSource:
     def _glyphs_elsewhere(self, rp: RawPage, index: int, rot: int) -> None:
         """The page's characters through pdfminer, which needs no glyph outlines."""
         if rot != 0:
-            rp.notes.append(("MISSING_FONT", f"page {rp.number}: a font is neither embedded nor installed; some characters may be missing (install a CJK font, e.g. fonts-wqy-microhei)"))
+            rp.notes.append(
+                (
+                    "MISSING_FONT",
+                    f"page {rp.number}: a font is neither embedded nor installed; some characters may be missing (install a CJK font, e.g. fonts-wqy-microhei)",
+                )
+            )
             return
         try:
             if self._plumber is None:
                 self._plumber = _PlumberSource(self._data)
             alt = self._plumber.page(index, glyphs_only=True)
         except Exception:
-            rp.notes.append(("MISSING_FONT", f"page {rp.number}: a font is neither embedded nor installed; some characters may be missing (install a CJK font, e.g. fonts-wqy-microhei)"))
+            rp.notes.append(
+                (
+                    "MISSING_FONT",
+                    f"page {rp.number}: a font is neither embedded nor installed; some characters may be missing (install a CJK font, e.g. fonts-wqy-microhei)",
+                )
+            )
             return
         dx = (rp.width - alt.width) / 2 if abs(rp.width - alt.width) > 1 else 0.0
         rp.glyphs = [(g[0], g[1] + dx, g[2], g[3] + dx, g[4], g[5]) for g in alt.glyphs]
@@ -634,7 +704,12 @@ class _PlumberSource:
         rp = RawPage(index + 1, float(p.width), float(p.height))
         chars = p.chars
         if len(chars) > MAX_GLYPHS_PER_PAGE:
-            rp.notes.append(("GLYPHS_CAPPED", f"page {rp.number}: {len(chars)} characters, only the first {MAX_GLYPHS_PER_PAGE} were read"))
+            rp.notes.append(
+                (
+                    "GLYPHS_CAPPED",
+                    f"page {rp.number}: {len(chars)} characters, only the first {MAX_GLYPHS_PER_PAGE} were read",
+                )
+            )
             chars = chars[:MAX_GLYPHS_PER_PAGE]
         for c in chars:
             t = c["text"]
@@ -674,7 +749,12 @@ class _PlumberSource:
                     continue
                 _PdfiumSource._rect_edges(rp, b, stroked and kind == "rect", 4 if kind == "rect" else 2)
         if n > MAX_PATHS_PER_PAGE:
-            rp.notes.append(("PATHS_CAPPED", f"page {rp.number}: too many drawn paths, only the first {MAX_PATHS_PER_PAGE} were looked at"))
+            rp.notes.append(
+                (
+                    "PATHS_CAPPED",
+                    f"page {rp.number}: too many drawn paths, only the first {MAX_PATHS_PER_PAGE} were looked at",
+                )
+            )
         area = rp.width * rp.height or 1.0
         cover = 0.0
         for im in objs.get("image", ()):
@@ -709,6 +789,7 @@ def _is_white(col) -> bool:
 
 
 # ================================================================ lines and text
+
 
 @dataclass(slots=True)
 class Line:
@@ -808,8 +889,13 @@ def _dedupe(glyphs: list) -> list:
 
 def _is_cjk(ch: str) -> bool:
     o = ord(ch[0])
-    return 0x4E00 <= o <= 0x9FFF or 0x3000 <= o <= 0x303F or 0xFF00 <= o <= 0xFF0F or 0x3400 <= o <= 0x4DBF \
+    return (
+        0x4E00 <= o <= 0x9FFF
+        or 0x3000 <= o <= 0x303F
+        or 0xFF00 <= o <= 0xFF0F
+        or 0x3400 <= o <= 0x4DBF
         or o in (0x201C, 0x201D, 0xFF1A, 0xFF1B, 0xFF1F)
+    )
 
 
 def _mark_bad(chars: list[str], bad: list[bool]) -> str:
@@ -938,8 +1024,13 @@ def _line_of_marked(glyphs: list, chunk_gap: float) -> Line:
             gap = g[1] - prev[3]
             if gap > small:
                 if gap > big:
-                    chunks.append((_mark_bad(chars[chunk_start:], bad[chunk_start:]) if nbad else "".join(chars[chunk_start:]),
-                                   chunk_x0, prev[3]))
+                    chunks.append(
+                        (
+                            _mark_bad(chars[chunk_start:], bad[chunk_start:]) if nbad else "".join(chars[chunk_start:]),
+                            chunk_x0,
+                            prev[3],
+                        )
+                    )
                     chars.append(" ")
                     bad.append(False)
                     chunk_start = len(chars)
@@ -973,8 +1064,19 @@ def _lines_from_chunks(chunks: list) -> list[Line]:
     for ln in _group_lines(boxes):
         parts = [(b[0].strip(), b[1], b[3]) for b in ln]
         size = sorted(b[4] - b[2] for b in ln)[len(ln) // 2]
-        out.append(Line(" ".join(p[0] for p in parts), ln[0][1], min(b[2] for b in ln), max(b[3] for b in ln),
-                        max(b[4] for b in ln), size, parts, 0, True))
+        out.append(
+            Line(
+                " ".join(p[0] for p in parts),
+                ln[0][1],
+                min(b[2] for b in ln),
+                max(b[3] for b in ln),
+                max(b[4] for b in ln),
+                size,
+                parts,
+                0,
+                True,
+            )
+        )
     return out
 
 
@@ -1000,6 +1102,7 @@ def _cell_text(glyphs: list) -> tuple[str, float | None, list[float]]:
 
 
 # ================================================================ tables
+
 
 @dataclass(slots=True)
 class TCell:
@@ -1151,7 +1254,7 @@ def _lattice(rp: RawPage, notes: list) -> tuple[list[TablePart], list]:
     vspans = [(vs[j][1] - tol, vs[j][2] + tol, nh + j) for j in vs_sorted]  # in vxs order
     union = uf.union
     for i, (y, x0, x1) in enumerate(hs):
-        for y0, y1, jj in vspans[bisect_left(vxs, x0 - tol):bisect_right(vxs, x1 + tol)]:
+        for y0, y1, jj in vspans[bisect_left(vxs, x0 - tol) : bisect_right(vxs, x1 + tol)]:
             if y0 <= y <= y1:
                 union(i, jj)
     comps: dict[int, tuple[list, list]] = {}
@@ -1171,8 +1274,10 @@ def _lattice(rp: RawPage, notes: list) -> tuple[list[TablePart], list]:
     # assign glyphs: each to the first table with a valid cell (merged grid units) at its centre
     leftover = []
     keep = leftover.append
-    boxes = [(p.x0, p.x1, p.top, p.bottom, (p.ys, p.xs, len(p.ys) - 1, len(p.xs) - 1, p.unit_region, p.valid, p.glyphs))
-             for p in parts]
+    boxes = [
+        (p.x0, p.x1, p.top, p.bottom, (p.ys, p.xs, len(p.ys) - 1, len(p.xs) - 1, p.unit_region, p.valid, p.glyphs))
+        for p in parts
+    ]
     for g in rp.glyphs:
         cx, cy = (g[1] + g[3]) / 2, (g[2] + g[4]) / 2
         for x0, x1, top, bottom, grid in boxes:
@@ -1225,8 +1330,17 @@ class _Grid:
             tops.extend(ltops)
             ri = bisect_left(rows, r0)
             rspan = max(1, bisect_left(rows, r1 + 1) - ri)
-            cells.append(TCell(ri, rspan, self.xs[c0], self.xs[c1 + 1], text, self.rp.number,
-                               top if top is not None else self.ys[r0]))
+            cells.append(
+                TCell(
+                    ri,
+                    rspan,
+                    self.xs[c0],
+                    self.xs[c1 + 1],
+                    text,
+                    self.rp.number,
+                    top if top is not None else self.ys[r0],
+                )
+            )
         cells.sort(key=lambda c: (c.row, c.x0))
         return TablePart(self.rp.number, self.x0, self.top, self.x1, self.bottom, len(rows), cells, "lattice", tops)
 
@@ -1320,6 +1434,7 @@ def _nearest(levels: list[float], v: float) -> int:
 
 def _aligned_tables(lines: list[Line], page: int) -> tuple[list[TablePart], list[Line]]:
     """Tables without rulings: runs of lines whose gap-separated chunks are mostly values."""
+
     def is_row(ln: Line) -> bool:
         vals = sum(1 for c in ln.chunks if _VALUE_CHUNK.match(c[0].strip()))
         return len(ln.chunks) >= 3 and vals >= 2
@@ -1347,8 +1462,12 @@ def _aligned_tables(lines: list[Line], page: int) -> tuple[list[TablePart], list
                 j += 1
                 continue
             # a wrapped label line between two rows
-            if len(lines[j].chunks) == 1 and j + 1 < n and flags[j + 1] and \
-                    lines[j].x1 < _first_value_x(lines[j + 1]) - 2:
+            if (
+                len(lines[j].chunks) == 1
+                and j + 1 < n
+                and flags[j + 1]
+                and lines[j].x1 < _first_value_x(lines[j + 1]) - 2
+            ):
                 run.append(j)
                 j += 1
                 continue
@@ -1398,8 +1517,17 @@ def _aligned_part(lines: list[Line], flags: list[bool], page: int) -> TablePart:
         for a, b in cols:
             texts = [t for t, x0, x1 in ln.chunks if x1 > first_col + 1.0 and min(x1, b) - max(x0, a) > 0]
             cells.append(TCell(r, 1, a, b, " ".join(texts), page, ln.top, ocr=ln.ocr))
-    return TablePart(page, x_left, min(ln.top for ln in lines), x_right, max(ln.bottom for ln in lines),
-                     len(rows), cells, "aligned", tops)
+    return TablePart(
+        page,
+        x_left,
+        min(ln.top for ln in lines),
+        x_right,
+        max(ln.bottom for ln in lines),
+        len(rows),
+        cells,
+        "aligned",
+        tops,
+    )
 
 
 # ================================================================ page furniture
@@ -1407,7 +1535,8 @@ def _aligned_part(lines: list[Line], flags: list[bool], page: int) -> TablePart:
 _PAGE_NO = re.compile(
     r"^[\s\-—–－_·•.]*(?:第\s*)?[0-9０-９]{1,4}(?:\s*页)?"
     r"(?:\s*[/／]\s*[0-9]{1,4}|\s*[,，]?\s*共\s*[0-9]{1,4}\s*页)?[\s\-—–－_·•.]*$"
-    r"|^\s*(?:page|Page|PAGE)\s*\d+(?:\s*(?:of|/)\s*\d+)?\s*$")
+    r"|^\s*(?:page|Page|PAGE)\s*\d+(?:\s*(?:of|/)\s*\d+)?\s*$"
+)
 
 
 def _furniture_key(text: str) -> str:
@@ -1415,6 +1544,7 @@ def _furniture_key(text: str) -> str:
 
 
 # ================================================================ the reader
+
 
 @dataclass
 class _PageResult:
@@ -1447,7 +1577,8 @@ _COMMON = set(
     "任取据处府研质信息申请予以办理保护监督收费项目工作报告情况人民政府依法规章规范行政许可处罚强制复议诉讼维持纠正尚未审结单位万元"
     "县市省镇乡街道委员会局厅办公室网站平台发布主动公开依申请数量本年上年结转继续商业企业科研机构社会益组织律服务其他总计不予掌握相关现成"
     "需要另行制作补正后内容仍明确访举投诉类重复出版物无当由大反确认或具已获取改进问题存在主要加强推进落实完善提升制度群众建设会议解读"
-    "《》（），。、；：“”！？—…·年月日")
+    "《》（），。、；：“”！？—…·年月日"
+)
 
 
 def _mojibake(glyphs: list) -> bool:
@@ -1487,7 +1618,9 @@ def read_pdf(data: bytes, *, max_pages: int = MAX_PAGES, ocr: bool | None = None
         raise UnsupportedInput("not a PDF: no %PDF- header in the first 1024 bytes")
     warnings: list[Warning] = []
     if b"%%EOF" not in data[-4096:]:
-        warnings.append(Warning("TRUNCATED_PDF", "the PDF has no %%EOF at its end: it may be truncated, and content may be missing"))
+        warnings.append(
+            Warning("TRUNCATED_PDF", "the PDF has no %%EOF at its end: it may be truncated, and content may be missing")
+        )
     src = _open(data, engine)
     try:
         total = src.npages
@@ -1581,7 +1714,12 @@ def _ocr_and_checks(src, raws: list[RawPage], warnings: list[Warning], ocr: bool
             rp.via = "ocr"
             done.add(rp.number)
         if done:
-            warnings.append(Warning("OCR_USED", f"page(s) {_pages_str(done)} were read by OCR (no usable text layer); their cells are marked via=ocr"))
+            warnings.append(
+                Warning(
+                    "OCR_USED",
+                    f"page(s) {_pages_str(done)} were read by OCR (no usable text layer); their cells are marked via=ocr",
+                )
+            )
         if len(todo) > MAX_OCR_PAGES:
             warnings.append(Warning("OCR_CAPPED", f"only the first {MAX_OCR_PAGES} scanned pages were read by OCR"))
     left_img = [rp.number for rp in image_pages if rp.number not in done]
@@ -1589,16 +1727,38 @@ def _ocr_and_checks(src, raws: list[RawPage], warnings: list[Warning], ocr: bool
     for rp in left_bad:
         rp.glyphs, rp.line_groups = [], None  # wrong characters are worse than none
     if left_img:
-        how = "install xxgk[ocr] (rapidocr-onnxruntime) to read them by OCR" if not use_ocr else "OCR could not read them"
+        how = (
+            "install xxgk[ocr] (rapidocr-onnxruntime) to read them by OCR" if not use_ocr else "OCR could not read them"
+        )
         if len(image_pages) * 2 >= len(raws):
-            warnings.append(Warning("IMAGE_ONLY_PDF", f"scanned PDF: page(s) {_pages_str(left_img)} have no text layer, so no text was read from them; {how}"))
+            warnings.append(
+                Warning(
+                    "IMAGE_ONLY_PDF",
+                    f"scanned PDF: page(s) {_pages_str(left_img)} have no text layer, so no text was read from them; {how}",
+                )
+            )
         else:
-            warnings.append(Warning("IMAGE_PAGES", f"page(s) {_pages_str(left_img)} are scanned images without a text layer; no text was read from them; {how}"))
+            warnings.append(
+                Warning(
+                    "IMAGE_PAGES",
+                    f"page(s) {_pages_str(left_img)} are scanned images without a text layer; no text was read from them; {how}",
+                )
+            )
     if left_bad:
-        warnings.append(Warning("UNDECODED_TEXT", f"page(s) {_pages_str(rp.number for rp in left_bad)}: the text layer does not decode to real characters (broken font encoding); their text was left out"
-                                + ("" if use_ocr else "; install xxgk[ocr] to read such pages by OCR")))
+        warnings.append(
+            Warning(
+                "UNDECODED_TEXT",
+                f"page(s) {_pages_str(rp.number for rp in left_bad)}: the text layer does not decode to real characters (broken font encoding); their text was left out"
+                + ("" if use_ocr else "; install xxgk[ocr] to read such pages by OCR"),
+            )
+        )
     if partly:
-        warnings.append(Warning("UNDECODED_TEXT", f"page(s) {_pages_str(partly)}: some characters could not be decoded (no Unicode mapping); the numbers and words they touch are given as U+FFFD"))
+        warnings.append(
+            Warning(
+                "UNDECODED_TEXT",
+                f"page(s) {_pages_str(partly)}: some characters could not be decoded (no Unicode mapping); the numbers and words they touch are given as U+FFFD",
+            )
+        )
 
 
 def _layout_page(rp: RawPage) -> _PageResult:
@@ -1708,13 +1868,28 @@ def _assemble(pages: list[_PageResult]) -> list[Block]:
             open_table = None
             ln: Line = it
             new_page = pi != prev_page
-            if new_page and prev_line is not None and not (
-                    prev_line.bottom > 0.7 * pages[prev_page].height and ln.top < 0.3 * p.height
-                    and prev_line.text.rstrip()[-1:] not in _TERMINAL):
+            if (
+                new_page
+                and prev_line is not None
+                and not (
+                    prev_line.bottom > 0.7 * pages[prev_page].height
+                    and ln.top < 0.3 * p.height
+                    and prev_line.text.rstrip()[-1:] not in _TERMINAL
+                )
+            ):
                 prev_line = None  # a page break joins only a sentence cut at the page end
-            if prev_line is not None and left is not None and right - left >= 0.45 * p.width and _joins(prev_line, ln, left, right, new_page):
+            if (
+                prev_line is not None
+                and left is not None
+                and right - left >= 0.45 * p.width
+                and _joins(prev_line, ln, left, right, new_page)
+            ):
                 kind, text, pg, lno, ocr_flag, _ = out_items[-1]
-                sep = " " if (text[-1:].isascii() and text[-1:].isalnum() and ln.text[:1].isascii() and ln.text[:1].isalnum()) else ""
+                sep = (
+                    " "
+                    if (text[-1:].isascii() and text[-1:].isalnum() and ln.text[:1].isascii() and ln.text[:1].isalnum())
+                    else ""
+                )
                 out_items[-1] = (kind, text + sep + ln.text.strip(), pg, lno, ocr_flag, ln)
             else:
                 out_items.append(("para", ln.text.strip(), p.number, number(pi, ln.top), ln.ocr, ln))
@@ -1728,14 +1903,16 @@ def _assemble(pages: list[_PageResult]) -> list[Block]:
         if it[0] == "para":
             _, text, pg, lno, ocr_flag, _ = it
             if text:
-                blocks.append(Block("para", (Cell(text, Location(line=lno, page=pg, via="ocr" if ocr_flag else None)),)))
+                blocks.append(
+                    Block("para", (Cell(text, Location(line=lno, page=pg, via="ocr" if ocr_flag else None)),))
+                )
         else:
             parts = pending_tables[it[1]]
             blocks.extend(_emit_table(parts, it[1], lambda pg, top: number(page_index[pg], top)))
     return blocks
 
 
-_TERMINAL = set("。；;！!？?：:）)】」》”\"…")
+_TERMINAL = set('。；;！!？?：:）)】」》”"…')
 
 
 def _joins(prev: Line, ln: Line, left, right, new_page: bool) -> bool:
@@ -1775,7 +1952,9 @@ def _continues(prev: TablePart, nxt: TablePart) -> bool:
 
 
 # a cell whose text starts with its own number ("（六）", "2.", "三、") starts a new label
-_ENUMERATED = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}\s*[.．、](?!\d))")
+_ENUMERATED = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}\s*[.．、](?!\d))"
+)
 
 
 def _is_value_text(t: str) -> bool:
@@ -1796,8 +1975,7 @@ def _emit_table(parts: list[TablePart], index: int, number) -> list[Block]:
         kmax = min(5, first.nrows - 1, part.nrows - 1)
         part_rows = _rows_texts(part, kmax)
         for k in range(kmax, 0, -1):
-            if all(first_rows[r] == part_rows[r] for r in range(k)) and any(
-                    any(first_rows[r]) for r in range(k)):
+            if all(first_rows[r] == part_rows[r] for r in range(k)) and any(any(first_rows[r]) for r in range(k)):
                 drop = k
                 break
         if drop:
@@ -1811,8 +1989,12 @@ def _emit_table(parts: list[TablePart], index: int, number) -> list[Block]:
             for a in cells:
                 if a.row + a.rowspan != last or abs(a.x0 - c.x0) > tol or abs(a.x1 - c.x1) > tol:
                     continue
-                if (a.rowspan > 1 or c.rowspan > 1) and not _is_value_text(a.text) and not _is_value_text(c.text) \
-                        and not (a.text and _ENUMERATED.match(c.text)):
+                if (
+                    (a.rowspan > 1 or c.rowspan > 1)
+                    and not _is_value_text(a.text)
+                    and not _is_value_text(c.text)
+                    and not (a.text and _ENUMERATED.match(c.text))
+                ):
                     a.text = a.text + c.text
                     a.rowspan += c.rowspan
                     c.row = -1  # absorbed

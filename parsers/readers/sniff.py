@@ -8,6 +8,7 @@ Results: "pdf" | "docx" | "doc" (OLE2 Word 97-2003, also WPS files in that conta
 "zip" | "xlsx" | "xls" (OLE2 Excel) | "ofd" (the Chinese fixed-layout format, a zip) |
 "empty" | "binary".
 """
+
 from __future__ import annotations
 
 import io
@@ -35,8 +36,14 @@ BINARY_MAGIC = {
 }
 
 # Tags that make up documents (not just inline markup that a markdown file may carry).
-_STRUCT_TAG = re.compile(rb"<(?:p|div|table|tr|td|th|html|body|head|meta|h[1-6]|ul|ol|li|span|font|center|section|article)\b[^<>]{0,400}>", re.I)
-_LEADING_MARKUP = re.compile(rb"^\s*<(?:!doctype\s+html|html|head|body|meta|title|p|div|table|span|font|h[1-6]|center|section|article|style|script|link|br|strong|b|a|img|!--)[\s/>]", re.I)
+_STRUCT_TAG = re.compile(
+    rb"<(?:p|div|table|tr|td|th|html|body|head|meta|h[1-6]|ul|ol|li|span|font|center|section|article)\b[^<>]{0,400}>",
+    re.I,
+)
+_LEADING_MARKUP = re.compile(
+    rb"^\s*<(?:!doctype\s+html|html|head|body|meta|title|p|div|table|span|font|h[1-6]|center|section|article|style|script|link|br|strong|b|a|img|!--)[\s/>]",
+    re.I,
+)
 
 
 def _strip_bom(data: bytes) -> bytes:
@@ -45,8 +52,13 @@ def _strip_bom(data: bytes) -> bytes:
 
 # ------------------------------------------------------------------ text encodings
 
-_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
-         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))  # UTF-32-LE's BOM begins like UTF-16-LE's
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)  # UTF-32-LE's BOM begins like UTF-16-LE's
 
 
 def _zero_share(head: bytes, start: int, step: int) -> float:
@@ -172,11 +184,13 @@ def _local_members(data: bytes) -> tuple[list[str], bytes]:
     types = b""
     pos = 0
     while len(names) < 200 and data.startswith(b"PK\x03\x04", pos) and pos + 30 <= len(data):
-        _sig, _ver, flags, method, _time, _date, _crc, csize, _usize, nlen, elen = struct.unpack_from("<4s5H3I2H", data, pos)
-        name = data[pos + 30:pos + 30 + nlen].decode("utf-8", "replace")
+        _sig, _ver, flags, method, _time, _date, _crc, csize, _usize, nlen, elen = struct.unpack_from(
+            "<4s5H3I2H", data, pos
+        )
+        name = data[pos + 30 : pos + 30 + nlen].decode("utf-8", "replace")
         names.append(name)
         start = pos + 30 + nlen + elen
-        blob = data[start:start + csize] if csize and not flags & 8 else data[start:start + 65536]
+        blob = data[start : start + csize] if csize and not flags & 8 else data[start : start + 65536]
         if name == "[Content_Types].xml":
             try:
                 types = blob if method == 0 else zlib.decompressobj(-15).decompress(blob, 65536)
@@ -208,7 +222,9 @@ def zip_kind(data: bytes) -> str:
                 return kind
         return "zip"
     lower = {n.lower() for n in names}
-    if "word/document.xml" in lower or any(n.startswith("word/") and n.endswith(".xml") and "document" in n for n in lower):
+    if "word/document.xml" in lower or any(
+        n.startswith("word/") and n.endswith(".xml") and "document" in n for n in lower
+    ):
         return "docx"
     if "xl/workbook.xml" in lower or "xl/workbook.bin" in lower:
         return "xlsx"
@@ -219,6 +235,7 @@ def zip_kind(data: bytes) -> str:
 
 def ole_kind(data: bytes) -> str:
     """doc | xls | binary, from the stream names in the OLE2 directory (UTF-16LE)."""
+
     def has(name: str) -> bool:
         return name.encode("utf-16-le") in data
 
@@ -231,8 +248,11 @@ def ole_kind(data: bytes) -> str:
 
 def is_mht(data: bytes) -> bool:
     head = data[:4096].lower()
-    return (head.lstrip().startswith((b"mime-version:", b"from:", b"content-type: multipart", b"subject:", b"date:"))
-            and b"multipart/related" in head and b"boundary" in head)
+    return (
+        head.lstrip().startswith((b"mime-version:", b"from:", b"content-type: multipart", b"subject:", b"date:"))
+        and b"multipart/related" in head
+        and b"boundary" in head
+    )
 
 
 def looks_like_html(data: bytes) -> bool:
@@ -285,7 +305,12 @@ def sniff(data: bytes) -> str:
         return "pdf"
     if data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
         return "image"
-    if data[:2] == b"BM" and len(data) > 26 and int.from_bytes(data[2:6], "little") in range(26, len(data) + 1) and data[6:10] == b"\x00\x00\x00\x00":
+    if (
+        data[:2] == b"BM"
+        and len(data) > 26
+        and int.from_bytes(data[2:6], "little") in range(26, len(data) + 1)
+        and data[6:10] == b"\x00\x00\x00\x00"
+    ):
         return "image"
     for magic in BINARY_MAGIC:
         if data.startswith(magic):

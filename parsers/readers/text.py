@@ -13,23 +13,30 @@ the row is read cell for cell, its empty cells kept as blank cells. (A cell hold
 line break continues the row on the next line; the label search reads across lines.)
 The flattening recognised is named in a FLATTENING warning.
 """
+
 from __future__ import annotations
 
 import re
 
 from ..document import Block, Cell, Document, Location, Warning, para
 
-_HEADER_LINE = re.compile(r"^\s*(标题|发布时间|发文日期|成文日期|文号|发布机构|来源|栏目|原文链接|链接|URL|url|本地目录|索引号|发布日期)\s*[:：]\s*(.*)$")
+_HEADER_LINE = re.compile(
+    r"^\s*(标题|发布时间|发文日期|成文日期|文号|发布机构|来源|栏目|原文链接|链接|URL|url|本地目录|索引号|发布日期)\s*[:：]\s*(.*)$"
+)
 _BODY_MARK = re.compile(r"^\s*[=＝\-]{3,}\s*正文\s*[=＝\-]{3,}\s*$")
 # a line that is only a page footer or page number (— 3 —, - 3 -, 第 3 页, 第3页 共5页, 3/5)
-PAGE_FOOTER = re.compile(r"^\s*(?:[—\-－]\s*\d{1,3}\s*[—\-－]|第\s*\d{1,3}\s*页(?:\s*[/，,]?\s*共\s*\d{1,3}\s*页)?|\d{1,3}\s*/\s*\d{1,3})\s*$")
+PAGE_FOOTER = re.compile(
+    r"^\s*(?:[—\-－]\s*\d{1,3}\s*[—\-－]|第\s*\d{1,3}\s*页(?:\s*[/，,]?\s*共\s*\d{1,3}\s*页)?|\d{1,3}\s*/\s*\d{1,3})\s*$"
+)
 _KEY_LINE = re.compile(r"^\S{1,12}\s*[:：]")
 _MD_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 # html2text's rule: exactly three dashes per column, joined by "|", no outer pipes
 _H2T_RULE = re.compile(r"^-{3}(?:\|-{3})*[ \t]*$")
 _SKIPPED = re.compile(f"(?:{PAGE_FOOTER.pattern})|(?:{_MD_RULE.pattern})")  # footers and markdown rules
-_TERMINAL = set("。；;！!？?：:）)】」》”\"…")
-_HEADING_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}\s*[.．、]|第[一二三四五六七八九十]+)")
+_TERMINAL = set('。；;！!？?：:）)】」》”"…')
+_HEADING_START = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}\s*[.．、]|第[一二三四五六七八九十]+)"
+)
 
 
 def decode(data: bytes) -> tuple[str, list[Warning]]:
@@ -42,7 +49,9 @@ def decode(data: bytes) -> tuple[str, list[Warning]]:
     if got is not None:
         text, enc = got
         if enc == "utf-8+gb18030":
-            warnings.append(Warning("MIXED_ENCODING", "lines in UTF-8 and lines in GB18030: each line decoded in its own"))
+            warnings.append(
+                Warning("MIXED_ENCODING", "lines in UTF-8 and lines in GB18030: each line decoded in its own")
+            )
         return text, warnings
     text = data.decode("utf-8", errors="replace")
     warnings.append(Warning("UNKNOWN_ENCODING", "text is neither UTF-8 nor GB18030; undecodable bytes were replaced"))
@@ -177,15 +186,19 @@ def _flattening(lines: list[str], html2text: bool) -> str | None:
     pipe tables, or the whole report on a few long lines with one space between all
     words (BeautifulSoup's get_text(" ", strip=True) and the like)."""
     if html2text:
-        return ("text recognised as html2text markdown (rows of cells joined by '| ', '---|---' rules): "
-                "every pipe read as a cell boundary")
+        return (
+            "text recognised as html2text markdown (rows of cells joined by '| ', '---|---' rules): "
+            "every pipe read as a cell boundary"
+        )
     if any(x.lstrip().startswith("|") and _MD_RULE.match(x) for x in lines):
         return "text recognised as markdown pipe tables ('| a | b |' rows, '|---|' rules): cells read between pipes"
     body = [x.strip() for x in lines if x.strip()]
     if 0 < len(body) <= 3 and max(map(len, body)) >= 500 and all("  " not in x and "\t" not in x for x in body):
-        return ("text recognised as one line with one space between all words (as BeautifulSoup's "
-                "get_text(' ', strip=True) makes of a page): empty cells leave no trace, rows are found "
-                "by their labels and the template's column count")
+        return (
+            "text recognised as one line with one space between all words (as BeautifulSoup's "
+            "get_text(' ', strip=True) makes of a page): empty cells leave no trace, rows are found "
+            "by their labels and the template's column count"
+        )
     if any("\xa0" in x for x in lines) and sum(len(_GLUED_ROW.findall(x)) for x in lines) >= 3:
         return JOINED_WEB_TEXT
     return None
@@ -194,9 +207,11 @@ def _flattening(lines: list[str], html2text: bool) -> str | None:
 # a row label glued to its values, which end the line or meet a no-break space: a page's
 # table cells run together ("（一）予以公开96535715\xa0461931576")
 _GLUED_ROW = re.compile(r"[\u4e00-\u9fff）)”][\d\xa0]*\d(?:\xa0|\s*$)")
-JOINED_WEB_TEXT = ("text recognised as a page's text with no separator between cells (as BeautifulSoup's "
-                   "get_text() makes): digits of neighbouring cells run together, an empty cell left a no-break "
-                   "space or nothing, and a row may end in the next row's empty label cells")
+JOINED_WEB_TEXT = (
+    "text recognised as a page's text with no separator between cells (as BeautifulSoup's "
+    "get_text() makes): digits of neighbouring cells run together, an empty cell left a no-break "
+    "space or nothing, and a row may end in the next row's empty label cells"
+)
 
 
 # a line of a table as pdftotext -layout prints it: three values or more, each set off by
@@ -216,12 +231,18 @@ def pdf_tool_pattern(text: str) -> str | None:
 
 
 PDF_TEXT_WARNINGS = {
-    "pdftotext -layout": ("PDF_TEXT_LAYOUT", "the text looks like pdftotext -layout output (a PDF's pages, table "
-                          "rows kept in columns by spaces): a row's values may stand between the lines of its "
-                          "wrapped label and are read as that row's"),
-    "reading order": ("PDF_TEXT_READING_ORDER", "the text looks like a PDF's text in reading order (pdftotext "
-                      "without -layout, pdfminer: pages ended by form feeds, no columns): its tables may come "
-                      "out column by column, so a table's values are stated only where its identities confirm them"),
+    "pdftotext -layout": (
+        "PDF_TEXT_LAYOUT",
+        "the text looks like pdftotext -layout output (a PDF's pages, table "
+        "rows kept in columns by spaces): a row's values may stand between the lines of its "
+        "wrapped label and are read as that row's",
+    ),
+    "reading order": (
+        "PDF_TEXT_READING_ORDER",
+        "the text looks like a PDF's text in reading order (pdftotext "
+        "without -layout, pdfminer: pages ended by form feeds, no columns): its tables may come "
+        "out column by column, so a table's values are stated only where its identities confirm them",
+    ),
 }
 
 
@@ -265,8 +286,13 @@ def read_text(data: bytes) -> Document:
             blocks.append(Block("row", tuple([Cell(c, loc) for c in cells])))
         else:
             prev = blocks[-1] if blocks else None
-            if pending_blank and prev is not None and prev.kind == "para" and len(prev.cells[0].text) >= 60 \
-                    and _joinable(prev.cells[0].text, line):
+            if (
+                pending_blank
+                and prev is not None
+                and prev.kind == "para"
+                and len(prev.cells[0].text) >= 60
+                and _joinable(prev.cells[0].text, line)
+            ):
                 head = prev.cells[0].text.rstrip()
                 tail = line.lstrip()
                 if head[-1] == tail[0]:  # a character repeated across the page join

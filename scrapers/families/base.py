@@ -10,6 +10,7 @@ A family module exposes::
 Everything here is pure: bytes and URLs in, links and requests out. The crawler decides
 what to fetch, in which order, and what is a report.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -126,8 +127,10 @@ def page_numbers(page: Page, res: ListResult, start: int, stop: int, step: int =
     step = max(1, step)
     wanted = max(0, -(-(stop - start) // step))  # ceil, without building the range's len (it may overflow)
     if wanted > budget:
-        res.notes.append(f"page_count_capped: {claim or 'the page'} implies {wanted} list requests, "
-                         f"{budget} left in this portal's budget")
+        res.notes.append(
+            f"page_count_capped: {claim or 'the page'} implies {wanted} list requests, "
+            f"{budget} left in this portal's budget"
+        )
         stop = start + budget * step
     return range(start, stop, step)
 
@@ -175,8 +178,14 @@ def anchors(page: Page, root=None, base: str | None = None, with_dates: bool = T
             continue
         text = clean(a.text(deep=True))
         title = clean(attrs.get("title")) or text
-        out.append(Link(url=url.split("#")[0] if "#" in url and not url.endswith("#") else url.rstrip("#"),
-                        title=title, anchor=text, date=_near_date(a) if with_dates else None))
+        out.append(
+            Link(
+                url=url.split("#")[0] if "#" in url and not url.endswith("#") else url.rstrip("#"),
+                title=title,
+                anchor=text,
+                date=_near_date(a) if with_dates else None,
+            )
+        )
     return out
 
 
@@ -272,14 +281,19 @@ def off_column_reports(page: Page, known: list[Link] = ()) -> list[Link]:
     return out
 
 
-_PAGER_TEXT = re.compile(r"^(?:首页|尾页|末页|上一?页|下一?页|前一?页|后一?页|\d{1,4}|[<>«»‹›]{1,2}|GO|跳转|确定)$", re.I)
+_PAGER_TEXT = re.compile(
+    r"^(?:首页|尾页|末页|上一?页|下一?页|前一?页|后一?页|\d{1,4}|[<>«»‹›]{1,2}|GO|跳转|确定)$", re.I
+)
 
 
 def _loose_prefix(path: str, prefix: str) -> bool:
     # Hanweb: /art/YYYY/.../art_<col>_<id>.html lives outside /col/col<col>/;
     # VSB: /info/<col>/<id>.htm is site-global; gkmlpt: /gkmlpt/content/…/post_<id>.html
-    return ("/art/" in path and "/col/col" in prefix) or bool(re.match(r"/(?:[^/]+/)?info/\d+/\d+\.htm", path)) \
+    return (
+        ("/art/" in path and "/col/col" in prefix)
+        or bool(re.match(r"/(?:[^/]+/)?info/\d+/\d+\.htm", path))
         or "/gkmlpt/content/" in path
+    )
 
 
 def _is_pager_url(u: str, base: str) -> bool:
@@ -299,8 +313,12 @@ def subcolumns(page: Page, column_url: str | None = None) -> list[Link]:
             continue
         path = urlsplit(u).path
         cat = is_list_category(l.title) or is_list_category(l.anchor)
-        deeper = path.startswith(prefix) and len(path.rstrip("/").rsplit("/", 1)[0] + "/") > len(prefix) and (
-            path.endswith("/") or re.search(r"/(?:index|list|default)\.s?html?$", path)) and not is_article_url_strict(u)
+        deeper = (
+            path.startswith(prefix)
+            and len(path.rstrip("/").rsplit("/", 1)[0] + "/") > len(prefix)
+            and (path.endswith("/") or re.search(r"/(?:index|list|default)\.s?html?$", path))
+            and not is_article_url_strict(u)
+        )
         if cat or deeper:
             seen.add(u)
             out.append(l)
@@ -309,16 +327,41 @@ def subcolumns(page: Page, column_url: str | None = None) -> list[Link]:
 
 def is_article_url_strict(u: str) -> bool:
     from ..links import ARTICLE
+
     return bool(ARTICLE.search(urlsplit(u).path))
 
 
 # ------------------------------------------------------------------------- detail
 
-CONTENT_SELECTORS = (".TRS_Editor", ".trs_editor_view", "#UCAP-CONTENT", "td#td_DocContent", "#zoom", "#vsb_content",
-                     ".v_news_content", "form[name=_newscontent_fromname]", ".article-content", ".ewb-article-detail",
-                     ".pages_content", ".xl_content", "#content", ".content", "article")
-APPENDIX_SELECTORS = ("#id_tblAppendix", ".appendix", "p.insertfileTag", "[appendix=true]", ".fujian", "#fujian",
-                      ".attachment", ".attach", ".fj", ".xgfj")
+CONTENT_SELECTORS = (
+    ".TRS_Editor",
+    ".trs_editor_view",
+    "#UCAP-CONTENT",
+    "td#td_DocContent",
+    "#zoom",
+    "#vsb_content",
+    ".v_news_content",
+    "form[name=_newscontent_fromname]",
+    ".article-content",
+    ".ewb-article-detail",
+    ".pages_content",
+    ".xl_content",
+    "#content",
+    ".content",
+    "article",
+)
+APPENDIX_SELECTORS = (
+    "#id_tblAppendix",
+    ".appendix",
+    "p.insertfileTag",
+    "[appendix=true]",
+    ".fujian",
+    "#fujian",
+    ".attachment",
+    ".attach",
+    ".fj",
+    ".xgfj",
+)
 
 
 def content_node(page: Page):
@@ -354,7 +397,9 @@ def page_title(page: Page) -> str | None:
     return None
 
 
-_PUB_TEXT = re.compile(r"(?:发布|成文|生成|公开)(?:时间|日期)\s*[:：]?\s*((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})")
+_PUB_TEXT = re.compile(
+    r"(?:发布|成文|生成|公开)(?:时间|日期)\s*[:：]?\s*((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})"
+)
 
 
 def published(page: Page) -> str | None:
@@ -399,7 +444,8 @@ def generic_attachments(page: Page, scope=None) -> list[Link]:
         if l.url in seen:
             continue
         if re.search(r"\.(" + "|".join(ATTACHMENT_EXT) + r")\s*$", l.anchor, re.I) or (
-                l.anchor.startswith("附件") and is_attachment_url(l.url)):
+            l.anchor.startswith("附件") and is_attachment_url(l.url)
+        ):
             seen.add(l.url)
             out.append(l)
     if node is not None:
@@ -413,15 +459,23 @@ def generic_attachments(page: Page, scope=None) -> list[Link]:
             if re.search(r"icon|logo|qrcode|ewm|erweima|share|banner|spacer|blank|print|close", u, re.I):
                 continue
             seen.add(u)
-            out.append(Link(url=u, title=clean(img.attributes.get("alt")) or clean(img.attributes.get("title")),
-                            anchor=clean(img.attributes.get("alt"))))
+            out.append(
+                Link(
+                    url=u,
+                    title=clean(img.attributes.get("alt")) or clean(img.attributes.get("title")),
+                    anchor=clean(img.attributes.get("alt")),
+                )
+            )
     return out
 
 
 def parse_detail(page: Page, family=None) -> Detail:
     node = content_node(page)
-    body_text = node.text(deep=True, separator="\n") if node is not None else (
-        page.tree.body.text(deep=True, separator="\n") if page.tree.body is not None else "")
+    body_text = (
+        node.text(deep=True, separator="\n")
+        if node is not None
+        else (page.tree.body.text(deep=True, separator="\n") if page.tree.body is not None else "")
+    )
     atts = generic_attachments(page, node)
     extra = getattr(family, "attachments", None) if family is not None else None
     if extra is not None:
@@ -440,8 +494,18 @@ PROBE_MIN_ITEMS = 5  # a first page with fewer items is the only page
 
 
 def _probe_req(meta: dict, t: str, n: int, skip: int, rest: list, prev: str | None) -> Request:
-    return Request(url=t.format(n=n), meta={"probe": t, "n": n, "skip": skip, "rest": rest, "prev": prev,
-                                            "column": meta.get("column"), "family": meta.get("family")})
+    return Request(
+        url=t.format(n=n),
+        meta={
+            "probe": t,
+            "n": n,
+            "skip": skip,
+            "rest": rest,
+            "prev": prev,
+            "column": meta.get("column"),
+            "family": meta.get("family"),
+        },
+    )
 
 
 def probe_start(page: Page, templates: list[tuple[str, int, int]], digest: str) -> list[Request]:

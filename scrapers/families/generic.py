@@ -1,6 +1,7 @@
 """Fallback for unknown CMSs: article-like links under the column's path, and links of the
 same site anywhere whose title reads as a report (`off_column_reports`); next-page anchors,
 ``index_N``/``list_N``/``?page=N`` probing, same-host iframes and year sub-columns."""
+
 from __future__ import annotations
 
 from .base import (
@@ -46,8 +47,11 @@ def parse_list(page: Page) -> ListResult:
     nxt = next_links(page)
     if nxt:
         for u in nxt:
-            res.requests.append(Request(url=u, meta={"family": fam, "column": meta.get("column"),
-                                                     "page_no": meta.get("page_no", 1) + 1}))
+            res.requests.append(
+                Request(
+                    url=u, meta={"family": fam, "column": meta.get("column"), "page_no": meta.get("page_no", 1) + 1}
+                )
+            )
     first = meta.get("page_no", 1) == 1
     if first:
         for l in subcolumns(page):

@@ -1,5 +1,6 @@
 """Guangdong gkmlpt: ``/gkmlpt/index#<catId>`` + ``SID`` → JSON ``/gkmlpt/api/all/<catId>?page=N&sid=S``;
 details embed ``window._CONFIG.DETAIL`` with attachments. Non-gkmlpt ``post_`` columns go generic."""
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -52,16 +53,23 @@ def parse_list(page: Page) -> ListResult:
             if not u:
                 continue
             title = unescape_percent_u(clean(a.get("title") or ""))
-            links.append(Link(url=urljoin(page.base, u), title=title, anchor=title,
-                              date=_date(a.get("created_at") or a.get("publish_time") or a.get("date"))))
+            links.append(
+                Link(
+                    url=urljoin(page.base, u),
+                    title=title,
+                    anchor=title,
+                    date=_date(a.get("created_at") or a.get("publish_time") or a.get("date")),
+                )
+            )
         res = ListResult(links=links)
         if meta.get("n") == 1 and arts:
             total = j.get("total") or (j.get("classify") or {}).get("post_count") or 0
             total = int(total) if str(total).isdigit() else 0
             pages = math.ceil(total / len(arts)) if total else 1
             for n in page_numbers(page, res, 2, pages + 1, claim=f"total {total}"):
-                res.requests.append(Request(url=_api_url(page.base, meta["cat"], n, meta["sid"]),
-                                            meta={**meta, "n": n}))
+                res.requests.append(
+                    Request(url=_api_url(page.base, meta["cat"], n, meta["sid"]), meta={**meta, "n": n})
+                )
         return res
     column = meta.get("column") or page.url
     cat = urlsplit(column).fragment or urlsplit(page.url).fragment
@@ -80,16 +88,22 @@ def parse_list(page: Page) -> ListResult:
             cat = m.group(1) if m else None
     if sid and cat:
         res = own or ListResult()
-        res.requests.append(Request(url=_api_url(page.base, cat, 1, sid.group(1)),
-                                    headers={"Referer": column.split("#")[0]},
-                                    meta={"family": NAME, "column": column, "gk_api": True, "n": 1,
-                                          "cat": cat, "sid": sid.group(1)}))
+        res.requests.append(
+            Request(
+                url=_api_url(page.base, cat, 1, sid.group(1)),
+                headers={"Referer": column.split("#")[0]},
+                meta={"family": NAME, "column": column, "gk_api": True, "n": 1, "cat": cat, "sid": sid.group(1)},
+            )
+        )
         return res
     return own or generic.parse_list(page)
 
 
 _DETAIL = re.compile(r"window\._CONFIG\.DETAIL\s*=\s*(\{.*?\})\s*;?\s*(?:</script>|\n\s*window\.)", re.S)
-_FILE_URL = re.compile(r"""["']((?:https?:)?(?:/|\./)[^"'\s]*?(?:/attachment/[^"'\s]+|\.(?:""" + "|".join(ATTACHMENT_EXT) + r""")))["']""", re.I)
+_FILE_URL = re.compile(
+    r"""["']((?:https?:)?(?:/|\./)[^"'\s]*?(?:/attachment/[^"'\s]+|\.(?:""" + "|".join(ATTACHMENT_EXT) + r""")))["']""",
+    re.I,
+)
 
 
 def attachments(page: Page) -> list[Link]:

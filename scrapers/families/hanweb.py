@@ -1,6 +1,7 @@
 """Hanweb (大汉) JCMS: records embedded as ``<datastore>`` XML in the column page, more pages
 from ``/module/web/jpage/dataproxy.jsp`` (POST, windows of ``perpage × groupsize``), the JPaaS
 ``unitbuild`` JSON endpoint, and the ``xxgkAnnualReport.jsp`` module (a report rendered inline)."""
+
 from __future__ import annotations
 
 import html as _html
@@ -30,8 +31,15 @@ def _js_int(name: str, text: str, default: int) -> int:
 
 
 def detect(url: str, html: str) -> bool:
-    return ("dataproxy.jsp" in html or "<datastore>" in html or "/module/xxgk/" in html or "unitbuild.js" in html
-            or "jpaas-publish-server" in html or "xxgkAnnualReport.jsp" in url or bool(re.search(r"/col/col\d+/", url)))
+    return (
+        "dataproxy.jsp" in html
+        or "<datastore>" in html
+        or "/module/xxgk/" in html
+        or "unitbuild.js" in html
+        or "jpaas-publish-server" in html
+        or "xxgkAnnualReport.jsp" in url
+        or bool(re.search(r"/col/col\d+/", url))
+    )
 
 
 def is_annual_report_module(url: str) -> bool:
@@ -76,7 +84,8 @@ def _params(page: Page) -> dict:
     total = _TOTAL.search(text) or re.search(r"""totalRecord\s*[:=]\s*['"]?(\d+)""", text)
     p["total"] = int(total.group(1)) if total else None
     wn = re.search(r"""webname\s*[:=]\s*['"]([^'"]*)['"]""", text) or re.search(
-        r"""<meta\s+name=['"]SiteName['"]\s+content=['"]([^'"]*)""", text)
+        r"""<meta\s+name=['"]SiteName['"]\s+content=['"]([^'"]*)""", text
+    )
     p["webname"] = wn.group(1) if wn else ""
     return p
 
@@ -84,12 +93,27 @@ def _params(page: Page) -> dict:
 def _proxy_request(page: Page, p: dict, start: int, end: int, chain: bool) -> Request:
     q = urlencode({"startrecord": start, "endrecord": end, "perpage": p["perpage"]})
     url = urljoin(page.base, p["proxy"]) + ("&" if "?" in p["proxy"] else "?") + q
-    form = {"col": "1", "appid": "1", "webid": p.get("webid", "1"), "path": "/", "columnid": p.get("columnid", ""),
-            "sourceContentType": "1", "unitid": p.get("unitid", ""), "webname": p.get("webname", ""),
-            "permissiontype": "0"}
+    form = {
+        "col": "1",
+        "appid": "1",
+        "webid": p.get("webid", "1"),
+        "path": "/",
+        "columnid": p.get("columnid", ""),
+        "sourceContentType": "1",
+        "unitid": p.get("unitid", ""),
+        "webname": p.get("webname", ""),
+        "permissiontype": "0",
+    }
     column = page.meta.get("column") or page.base
-    meta = {"family": NAME, "column": column, "hanweb": {k: v for k, v in p.items() if k != "total"},
-            "start": start, "end": end, "chain": chain, "api": True}
+    meta = {
+        "family": NAME,
+        "column": column,
+        "hanweb": {k: v for k, v in p.items() if k != "total"},
+        "start": start,
+        "end": end,
+        "chain": chain,
+        "api": True,
+    }
     return Request(url=url, method="POST", data=form, headers={"Referer": column.split("#")[0]}, meta=meta)
 
 
@@ -107,8 +131,13 @@ def _jpaas_requests(page: Page, n: int) -> list[Request]:
     params["paramJson"] = json.dumps({"pageNo": n, "pageSize": 15}, separators=(",", ":"))
     url = urljoin(page.base, "/api-gateway/jpaas-publish-server/front/page/build/unit?" + urlencode(params))
     column = page.meta.get("column") or page.base
-    return [Request(url=url, headers={"Referer": column.split("#")[0]},
-                    meta={"family": NAME, "column": column, "jpaas": n, "jpaas_tag": tag})]
+    return [
+        Request(
+            url=url,
+            headers={"Referer": column.split("#")[0]},
+            meta={"family": NAME, "column": column, "jpaas": n, "jpaas_tag": tag},
+        )
+    ]
 
 
 def parse_list(page: Page) -> ListResult:

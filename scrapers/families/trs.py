@@ -1,5 +1,6 @@
 """TRS WCM: ``createPageHTML(count, current, "index", "htm")`` pagination, ``./YYYYMM/t…`` items,
 ``./P0…`` attachments next to the detail page."""
+
 from __future__ import annotations
 
 import re
@@ -26,7 +27,7 @@ def page_call(text: str) -> tuple[int, int, str, str] | None:
         i = nums[0]
         if nums[1] != i + 1:
             continue
-        strs = [a for a in args[i + 2:] if a and not re.fullmatch(r"\d+", a)]
+        strs = [a for a in args[i + 2 :] if a and not re.fullmatch(r"\d+", a)]
         prefix = strs[0] if strs else "index"
         ext = strs[1] if len(strs) > 1 else "html"
         return int(args[i]), int(args[i + 1]), prefix, ext
@@ -42,9 +43,12 @@ def parse_list(page: Page) -> ListResult:
     res = ListResult(links=items)
     # every page from this one's count: page k (k>=2) is prefix_{k-1}.ext in the same folder
     for k in page_numbers(page, res, 1, count, claim=f"createPageHTML({count})"):
-        res.requests.append(Request(url=urljoin(page.base_href, f"{prefix}_{k}.{ext}"),
-                                    meta={"family": NAME, "column": page.meta.get("column"), "page_no": k + 1,
-                                          "prev": item_digest(items)}))
+        res.requests.append(
+            Request(
+                url=urljoin(page.base_href, f"{prefix}_{k}.{ext}"),
+                meta={"family": NAME, "column": page.meta.get("column"), "page_no": k + 1, "prev": item_digest(items)},
+            )
+        )
     if page.meta.get("page_no", 1) == 1:
         for l in subcolumns(page):
             res.requests.append(Request(url=l.url, meta={"column": l.url, "subcolumn": l.title}))

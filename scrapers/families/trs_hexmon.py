@@ -1,4 +1,5 @@
 """TRS 海云-style sites: ``c<colid>/list.shtml``, ``list_2.shtml`` …; details ``c<colid>/YYYYMM/<hex>.shtml``."""
+
 from __future__ import annotations
 
 import re
@@ -47,8 +48,12 @@ def parse_list(page: Page) -> ListResult:
         return res
     if not items and path.endswith("/") and not meta.get("resolved"):
         # the column folder itself is a nav page: the list is list.shtml
-        res.requests.append(Request(url=urljoin(page.base, "list.shtml"),
-                                    meta={"family": NAME, "column": meta.get("column"), "resolved": True}))
+        res.requests.append(
+            Request(
+                url=urljoin(page.base, "list.shtml"),
+                meta={"family": NAME, "column": meta.get("column"), "resolved": True},
+            )
+        )
         res.requests += [Request(url=u, meta={"column": u}) for u in generic.iframe_requests(page)]
         return res
     nxt = next_links(page)
@@ -59,8 +64,12 @@ def parse_list(page: Page) -> ListResult:
     base = _list_base(page.base)
     if m:
         for k in page_numbers(page, res, 2, int(m.group(1)) + 1, claim=m.group(0)):
-            res.requests.append(Request(url=urljoin(base, f"list_{k}.shtml"),
-                                        meta={"family": NAME, "column": meta.get("column"), "page_no": k}))
+            res.requests.append(
+                Request(
+                    url=urljoin(base, f"list_{k}.shtml"),
+                    meta={"family": NAME, "column": meta.get("column"), "page_no": k},
+                )
+            )
         return res
     if items and re.search(r"/list\.shtml$|/$", path):
         page.meta.setdefault("family", NAME)

@@ -1,4 +1,5 @@
 """VSB (博达): ``<name>.htm`` then ``<name>/<T-k+1>.htm`` (page numbers run backwards)."""
+
 from __future__ import annotations
 
 import re
@@ -7,8 +8,15 @@ from urllib.parse import urljoin, urlsplit
 from .base import ListResult, Page, Request, clean, column_items, page_numbers
 
 NAME = "vsb"
-_MARKERS = ("_newscontent_fromname", "vsb_content", "p_next p_fun", "/system/_content/download.jsp", "pb_sys_common",
-            "VSB", "vsbscreen")
+_MARKERS = (
+    "_newscontent_fromname",
+    "vsb_content",
+    "p_next p_fun",
+    "/system/_content/download.jsp",
+    "pb_sys_common",
+    "VSB",
+    "vsbscreen",
+)
 
 
 def detect(url: str, html: str) -> bool:
@@ -34,10 +42,16 @@ def parse_list(page: Page) -> ListResult:
     if is_first and T and T > 1:
         name = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         for n in page_numbers(page, res, 1, T, claim=f"{T} pages"):  # page k>=2 lives at <name>/<T-k+1>.htm
-            res.requests.append(Request(url=urljoin(page.base, f"{name}/{n}.htm"),
-                                        meta={"family": NAME, "column": meta.get("column"), "page_no": T - n + 1}))
+            res.requests.append(
+                Request(
+                    url=urljoin(page.base, f"{name}/{n}.htm"),
+                    meta={"family": NAME, "column": meta.get("column"), "page_no": T - n + 1},
+                )
+            )
     for a in page.tree.css("span.p_next a, a.Next, .p_next a"):
         href = (a.attributes.get("href") or "").strip()
         if href and not href.startswith("javascript"):
-            res.requests.append(Request(url=urljoin(page.base, href), meta={"family": NAME, "column": meta.get("column")}))
+            res.requests.append(
+                Request(url=urljoin(page.base, href), meta={"family": NAME, "column": meta.get("column")})
+            )
     return res

@@ -7,6 +7,7 @@ GBK pages, long pagination and faults on demand, served on 127.0.0.1 (tests, dem
 
 ``python -m scrapers.simulator`` serves it until interrupted and prints the column URLs.
 """
+
 from .server import Simulator
 from .sites import FAMILY_NAMES, SITE_CLASSES, Site
 

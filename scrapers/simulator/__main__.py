@@ -1,4 +1,5 @@
 """``python -m scrapers.simulator [--reports N] [--no-faults] [--families a,b] [--json]``: serve until Ctrl-C."""
+
 from __future__ import annotations
 
 import argparse
@@ -20,11 +21,18 @@ def main(argv=None) -> int:
     ap.add_argument("--portals", help="write a portal CSV here")
     ap.add_argument("--json", action="store_true", help="print one JSON line with the sites, then serve")
     a = ap.parse_args(argv)
-    sim = Simulator(families=[f for f in a.families.split(",") if f], reports=a.reports, per_page=a.per_page,
-                    faults=not a.no_faults, lookalikes=not a.no_lookalikes).start()
+    sim = Simulator(
+        families=[f for f in a.families.split(",") if f],
+        reports=a.reports,
+        per_page=a.per_page,
+        faults=not a.no_faults,
+        lookalikes=not a.no_lookalikes,
+    ).start()
     if a.portals:
         sim.portals_csv(a.portals)
-    info = [{"family": s.family, "column_url": s.column_url, "base": s.base, "expected": len(s.expected)} for s in sim.sites]
+    info = [
+        {"family": s.family, "column_url": s.column_url, "base": s.base, "expected": len(s.expected)} for s in sim.sites
+    ]
     if a.json:
         print(json.dumps(info), flush=True)
     else:

@@ -1,6 +1,7 @@
 """Generated report content for the simulator: report text (from ``synth.generator``),
 HTML bodies, PDF and DOCX attachments, report titles in the shapes seen on real portals,
 and look-alike items (notices, guides, catalogues) that must not be taken for reports."""
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -35,8 +36,14 @@ LOOKALIKES = (
     "{agency}{y}年政府信息公开工作要点",
     "{y}年度政府信息公开工作考核结果",
 )
-NEWS = ("{agency}召开安全生产工作会议", "{agency}开展防汛应急演练", "{agency}部署春季农业生产工作",
-        "关于{y}年部门预算的公告", "{agency}组织开展文明城市创建活动", "{agency}召开党史学习教育动员会")
+NEWS = (
+    "{agency}召开安全生产工作会议",
+    "{agency}开展防汛应急演练",
+    "{agency}部署春季农业生产工作",
+    "关于{y}年部门预算的公告",
+    "{agency}组织开展文明城市创建活动",
+    "{agency}召开党史学习教育动员会",
+)
 
 
 @dataclass
@@ -110,8 +117,12 @@ def html_body(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _warn_no_reportlab() -> None:
-    warnings.warn("the portal simulator serves PDF attachments as plain text: reportlab is not installed "
-                  "(pip install 'xxgk[synth]')", RuntimeWarning, stacklevel=3)
+    warnings.warn(
+        "the portal simulator serves PDF attachments as plain text: reportlab is not installed "
+        "(pip install 'xxgk[synth]')",
+        RuntimeWarning,
+        stacklevel=3,
+    )
 
 
 @lru_cache(maxsize=1024)
@@ -147,23 +158,34 @@ def pdf_bytes(seed: int, agency: str | None = None) -> bytes:
         tot = sum(weights)
         data = [[Paragraph(html.escape(c), cst) for c in r] + [""] * (n - len(r)) for r in v]
         tb = Table(data, colWidths=[width * w / tot for w in weights])
-        tb.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.3, colors.black),
-                                ("LEFTPADDING", (0, 0), (-1, -1), 1), ("RIGHTPADDING", (0, 0), (-1, -1), 1)]))
+        tb.setStyle(
+            TableStyle(
+                [
+                    ("GRID", (0, 0), (-1, -1), 0.3, colors.black),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 1),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 1),
+                ]
+            )
+        )
         story.append(tb)
     doc.build(story)
     return buf.getvalue()
 
 
-_CT = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-       '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-       '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-       '<Default Extension="xml" ContentType="application/xml"/>'
-       '<Override PartName="/word/document.xml" '
-       'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
-_RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-         '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-         '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
-         'Target="word/document.xml"/></Relationships>')
+_CT = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/word/document.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
+)
+_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+    'Target="word/document.xml"/></Relationships>'
+)
 
 
 def _w_par(text: str) -> str:
@@ -183,18 +205,24 @@ def docx_bytes(seed: int, agency: str | None = None) -> bytes:
         n = max(len(r) for r in v)
         rows = []
         for r in v:
-            cells = "".join(f'<w:tc><w:tcPr><w:tcW w:w="0" w:type="auto"/></w:tcPr>{_w_par(c)}</w:tc>'
-                            for c in r + [""] * (n - len(r)))
+            cells = "".join(
+                f'<w:tc><w:tcPr><w:tcW w:w="0" w:type="auto"/></w:tcPr>{_w_par(c)}</w:tc>'
+                for c in r + [""] * (n - len(r))
+            )
             rows.append(f"<w:tr>{cells}</w:tr>")
         grid = "".join('<w:gridCol w:w="800"/>' for _ in range(n))
-        body.append('<w:tbl><w:tblPr><w:tblBorders><w:top w:val="single" w:sz="4"/><w:left w:val="single" w:sz="4"/>'
-                    '<w:bottom w:val="single" w:sz="4"/><w:right w:val="single" w:sz="4"/>'
-                    '<w:insideH w:val="single" w:sz="4"/><w:insideV w:val="single" w:sz="4"/></w:tblBorders></w:tblPr>'
-                    f'<w:tblGrid>{grid}</w:tblGrid>{"".join(rows)}</w:tbl>')
+        body.append(
+            '<w:tbl><w:tblPr><w:tblBorders><w:top w:val="single" w:sz="4"/><w:left w:val="single" w:sz="4"/>'
+            '<w:bottom w:val="single" w:sz="4"/><w:right w:val="single" w:sz="4"/>'
+            '<w:insideH w:val="single" w:sz="4"/><w:insideV w:val="single" w:sz="4"/></w:tblBorders></w:tblPr>'
+            f"<w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>"
+        )
         body.append("<w:p/>")
-    doc = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-           '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-           f'<w:body>{"".join(body)}<w:sectPr/></w:body></w:document>')
+    doc = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        f"<w:body>{''.join(body)}<w:sectPr/></w:body></w:document>"
+    )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in (("[Content_Types].xml", _CT), ("_rels/.rels", _RELS), ("word/document.xml", doc)):

@@ -1,5 +1,6 @@
 """Serve simulated sites on 127.0.0.1 (one threaded HTTP server per site, port 0), with
 conditional requests (ETag / Last-Modified → 304), faults and a request log."""
+
 from __future__ import annotations
 
 import csv
@@ -82,7 +83,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(Resp(int(fault), f"<html><body>{fault} Server Error</body></html>".encode()), method, {})
             return True
         if fault == "429":
-            self._send(Resp(429, b"<html><body>Too Many Requests</body></html>", headers={"Retry-After": "1"}), method, {})
+            self._send(
+                Resp(429, b"<html><body>Too Many Requests</body></html>", headers={"Retry-After": "1"}), method, {}
+            )
             return True
         if fault == "timeout":
             time.sleep(self.server.timeout_sleep)
@@ -139,7 +142,7 @@ class _Handler(BaseHTTPRequestHandler):
         if slow:
             step = max(1, len(body) // 5)
             for i in range(0, len(body), step):
-                self.wfile.write(body[i:i + step])
+                self.wfile.write(body[i : i + step])
                 self.wfile.flush()
                 time.sleep(self.server.slow_chunk_delay)
         else:
@@ -152,16 +155,32 @@ class Simulator:
     ``with Simulator(reports=12, faults=True) as sim: sim.sites[...].column_url``; ``sim.portals_csv(path)``
     writes a portal list for ``xxgk crawl --portals``."""
 
-    def __init__(self, families=FAMILY_NAMES, reports: int = 12, per_page: int = 5, faults: bool = True, seed: int = 1,
-                 lookalikes: bool = True, timeout_sleep: float = 1.0, slow_chunk_delay: float = 0.02,
-                 big_bytes: int = 400_000):
+    def __init__(
+        self,
+        families=FAMILY_NAMES,
+        reports: int = 12,
+        per_page: int = 5,
+        faults: bool = True,
+        seed: int = 1,
+        lookalikes: bool = True,
+        timeout_sleep: float = 1.0,
+        slow_chunk_delay: float = 0.02,
+        big_bytes: int = 400_000,
+    ):
         self.sites: list[Site] = []
         self._servers: list[_Server] = []
         self._threads: list[threading.Thread] = []
         for i, fam in enumerate(families):
             cls = SITE_CLASSES[fam]
-            site = cls(index=i, reports=reports, per_page=per_page, faults=faults, seed=seed, lookalikes=lookalikes,
-                       big_bytes=big_bytes)
+            site = cls(
+                index=i,
+                reports=reports,
+                per_page=per_page,
+                faults=faults,
+                seed=seed,
+                lookalikes=lookalikes,
+                big_bytes=big_bytes,
+            )
             self.sites.append(site)
         self.timeout_sleep = timeout_sleep
         self.slow_chunk_delay = slow_chunk_delay
@@ -209,10 +228,19 @@ class Simulator:
 
     def portals(self) -> list[dict]:
         """The portal list, each site where it sits (a fictitious site: its county's name alone)."""
-        return [{"name": f"{s.name}({s.family})", "province": s.province, "city": s.city,
-                 "county": s.county or s.name.removesuffix("人民政府"), "level": s.level, "column_url": s.column_url,
-                 "cms_family": s.family, "status": "simulated"}
-                for s in self.sites]
+        return [
+            {
+                "name": f"{s.name}({s.family})",
+                "province": s.province,
+                "city": s.city,
+                "county": s.county or s.name.removesuffix("人民政府"),
+                "level": s.level,
+                "column_url": s.column_url,
+                "cms_family": s.family,
+                "status": "simulated",
+            }
+            for s in self.sites
+        ]
 
     def portals_csv(self, path: str | Path) -> Path:
         path = Path(path)

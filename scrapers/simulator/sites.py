@@ -7,6 +7,7 @@ document URL (detail pages and attachments) to its kind, ``outcomes`` maps the U
 must end blocked/failed/skipped to the reason the crawler should record, ``lookalikes``
 holds the URLs of items that are not reports.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -24,8 +25,18 @@ from .content import LOOKALIKES, NEWS, SimReport, big_file, html_body, make_repo
 FORMS = ("html", "html+pdf", "docx", "html+docx", "pdf")
 CHALLENGES = ("ruishu", "wzws", "jsl", "aliyun")
 # a county's departments that publish reports on its portal (coverage does not expect them)
-DEPARTMENTS = ("教育局", "司法局", "人力资源和社会保障局", "财政局", "自然资源局", "住房和城乡建设局", "卫生健康局",
-               "民政局", "应急管理局", "市场监督管理局")
+DEPARTMENTS = (
+    "教育局",
+    "司法局",
+    "人力资源和社会保障局",
+    "财政局",
+    "自然资源局",
+    "住房和城乡建设局",
+    "卫生健康局",
+    "民政局",
+    "应急管理局",
+    "市场监督管理局",
+)
 
 
 @lru_cache(maxsize=64)
@@ -63,24 +74,32 @@ class Entry:
 
 def _challenge(kind: str) -> Resp:
     if kind == "ruishu":
-        body = ("<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\">"
-                "<meta id=\"9DhefwqGPrzGxEp9hPaoag\" content=\"QyqA8Kz1\" r='m'></head><body>"
-                "<script type=\"text/javascript\" r='m'>$_ts=window['$_ts'];if(!$_ts)$_ts={};$_ts.nsd=84041;"
-                "$_ts.cd=\"qqqqqqqq\";</script><script src=\"/chfw4Z3ZRSCd/9Ru6VJAvS4ds.b4c45da.js\" r='m'></script>"
-                "</body></html>")
+        body = (
+            '<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
+            '<meta id="9DhefwqGPrzGxEp9hPaoag" content="QyqA8Kz1" r=\'m\'></head><body>'
+            "<script type=\"text/javascript\" r='m'>$_ts=window['$_ts'];if(!$_ts)$_ts={};$_ts.nsd=84041;"
+            '$_ts.cd="qqqqqqqq";</script><script src="/chfw4Z3ZRSCd/9Ru6VJAvS4ds.b4c45da.js" r=\'m\'></script>'
+            "</body></html>"
+        )
         return Resp(412, body.encode(), headers={"Set-Cookie": "FSSBBIl1UgzbN7N80S=a1b2c3; Path=/; HttpOnly"})
     if kind == "wzws":
-        body = ("<html><head><script>var wzwschallenge=\"RANDOMSTR\";var wzwsmethod=\"post\";"
-                "function go(){document.location='/WZWSREL2luZGV4Lmh0bWw=?wzwschallenge='+wzwschallenge;}go();"
-                "</script></head><body></body></html>")
+        body = (
+            '<html><head><script>var wzwschallenge="RANDOMSTR";var wzwsmethod="post";'
+            "function go(){document.location='/WZWSREL2luZGV4Lmh0bWw=?wzwschallenge='+wzwschallenge;}go();"
+            "</script></head><body></body></html>"
+        )
         return Resp(200, body.encode(), headers={"Set-Cookie": "wzwstemplate=NQ==; path=/"})
     if kind == "jsl":
-        body = ("<script>document.cookie=('_')+('_')+('j')+('s')+('l')+('_')+('c')+('l')+('e')+('a')+('r')+('a')+('n')"
-                "+('c')+('e')+('=1577836800.123|0|abcdef');document.cookie='__jsl_clearance=1577836800.123|0|x;"
-                "max-age=3600;path=/';location.href=location.pathname+location.search</script>")
+        body = (
+            "<script>document.cookie=('_')+('_')+('j')+('s')+('l')+('_')+('c')+('l')+('e')+('a')+('r')+('a')+('n')"
+            "+('c')+('e')+('=1577836800.123|0|abcdef');document.cookie='__jsl_clearance=1577836800.123|0|x;"
+            "max-age=3600;path=/';location.href=location.pathname+location.search</script>"
+        )
         return Resp(521, body.encode(), headers={"Set-Cookie": "__jsluid_s=5f0a1b2c3d; path=/"})
-    body = ("<html><script>var arg1='3F1B2C4D5E6F708192A3B4C5D6E7F8091A2B3C4D';function setCookie(n,v){document.cookie="
-            "n+'='+v+';path=/'};setCookie('acw_sc__v2','5f0a1b2c3d4e');location.reload();</script></html>")
+    body = (
+        "<html><script>var arg1='3F1B2C4D5E6F708192A3B4C5D6E7F8091A2B3C4D';function setCookie(n,v){document.cookie="
+        "n+'='+v+';path=/'};setCookie('acw_sc__v2','5f0a1b2c3d4e');location.reload();</script></html>"
+    )
     return Resp(200, body.encode())
 
 
@@ -91,6 +110,7 @@ class Site:
     the way a portal list states it (`province`, `city`, `county`, `level`) and `division` is
     its register code; a site without one is fictitious (模拟县): its reports name no division
     the register knows, and the build leaves them unsettled, as it should."""
+
     family = "generic"
     charset = "utf-8"
     send_charset = True  # charset parameter in Content-Type
@@ -102,8 +122,16 @@ class Site:
     level = "county"
     division: str | None = None
 
-    def __init__(self, index: int = 0, reports: int = 20, per_page: int = 5, faults: bool = True, seed: int = 1,
-                 lookalikes: bool = True, big_bytes: int = 400_000):
+    def __init__(
+        self,
+        index: int = 0,
+        reports: int = 20,
+        per_page: int = 5,
+        faults: bool = True,
+        seed: int = 1,
+        lookalikes: bool = True,
+        big_bytes: int = 400_000,
+    ):
         self.index = index
         self.n_reports = reports
         self.per_page = per_page
@@ -163,8 +191,9 @@ class Site:
         copy of a report the site already serves, as portals do list a report twice."""
         seeds = [seed + 100_000 * j for j in range(8)]
         draws = [(s, *self._bodies(s)) for s in seeds]
-        pick = next(((s, apart[0]) for s, _, apart in draws if apart), None) \
-            or next(((s, free[0]) for s, free, _ in draws if free), None)
+        pick = next(((s, apart[0]) for s, _, apart in draws if apart), None) or next(
+            ((s, free[0]) for s, free, _ in draws if free), None
+        )
         if pick is None:
             served = sorted(self._served, key=lambda r: r.seed)
             twin = served[seed % len(served)]
@@ -199,12 +228,22 @@ class Site:
         agency = self.name
         if self.with_lookalikes:
             for t in LOOKALIKES:
-                es.append(Entry(self._id(), "lookalike", t.format(agency=agency, y=rng.randint(2019, 2023)), self._date(rng)))
+                es.append(
+                    Entry(self._id(), "lookalike", t.format(agency=agency, y=rng.randint(2019, 2023)), self._date(rng))
+                )
             for t in NEWS[:4]:
-                es.append(Entry(self._id(), "news", t.format(agency=agency, y=rng.randint(2019, 2023)), self._date(rng)))
+                es.append(
+                    Entry(self._id(), "news", t.format(agency=agency, y=rng.randint(2019, 2023)), self._date(rng))
+                )
         if self.faults:
-            kinds = [f"challenge:{CHALLENGES[self.index % 4]}", f"challenge:{CHALLENGES[(self.index + 1) % 4]}",
-                     "redirect_loop", "offsite", "robots", "too_large"]
+            kinds = [
+                f"challenge:{CHALLENGES[self.index % 4]}",
+                f"challenge:{CHALLENGES[(self.index + 1) % 4]}",
+                "redirect_loop",
+                "offsite",
+                "robots",
+                "too_large",
+            ]
             for k, fault in enumerate(kinds):
                 rep = self._report(self.seed * 1000 + 500 + k, "html+pdf" if fault == "too_large" else "html")
                 es.append(Entry(self._id(), "extra", rep.title, rep.published, report=rep, fault=fault))
@@ -248,7 +287,9 @@ class Site:
         return html_body(e.report.text)
 
     def file_links(self, e: Entry, rel=lambda p: p) -> str:
-        return "".join(f'<p><a href="{html.escape(rel(p))}">{html.escape(name)}.{ext}</a></p>' for p, name, ext, _ in e.files)
+        return "".join(
+            f'<p><a href="{html.escape(rel(p))}">{html.escape(name)}.{ext}</a></p>' for p, name, ext, _ in e.files
+        )
 
     def detail_path(self, e: Entry) -> str:
         raise NotImplementedError
@@ -263,9 +304,14 @@ class Site:
         raise NotImplementedError
 
     def file_resp(self, data: bytes, ext: str, name: str) -> Resp:
-        ct = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-              "txt": "text/plain; charset=utf-8"}.get(ext, "application/octet-stream")
-        return Resp(200, data, ct, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name + '.' + ext)}"})
+        ct = {
+            "pdf": "application/pdf",
+            "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "txt": "text/plain; charset=utf-8",
+        }.get(ext, "application/octet-stream")
+        return Resp(
+            200, data, ct, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name + '.' + ext)}"}
+        )
 
     def build(self):
         """(Re)build every route from the entries."""
@@ -379,37 +425,51 @@ class TrsSite(Site):
         return f"{self.column_path}{ym}/P0{ymd}{e.id}{k}.{ext}"
 
     def _head(self, title: str, extra: str = "") -> str:
-        return (f'<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">{extra}'
-                f"<title>{html.escape(title)}_{self.name}</title></head><body>"
-                f'<div class="nav"><a href="/">首页</a> <a href="/xwzx/">新闻中心</a> <a href="/zfxxgkzl/">政府信息公开</a></div>')
+        return (
+            f'<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">{extra}'
+            f"<title>{html.escape(title)}_{self.name}</title></head><body>"
+            f'<div class="nav"><a href="/">首页</a> <a href="/xwzx/">新闻中心</a> <a href="/zfxxgkzl/">政府信息公开</a></div>'
+        )
 
     def detail_html(self, e):
-        files = "".join(f'<a href="./{p.rsplit("/", 1)[1]}" appendix="true">{html.escape(n)}.{x}</a><br>'
-                        for p, n, x, _ in e.files)
-        return (self._head(e.title, f'<meta name="ArticleTitle" content="{html.escape(e.title)}">'
-                                    f'<meta name="PubDate" content="{e.date} 09:30">')
-                + f"<h1>{html.escape(e.title)}</h1><div class=\"info\">发布时间：{e.date}</div>"
-                + f'<div class="TRS_Editor">{self.body_of(e)}</div>'
-                + (f'<div id="id_tblAppendix">附件：{files}</div>' if files else "")
-                + '<script>var fake = "./P0199901010000.pdf";</script></body></html>')
+        files = "".join(
+            f'<a href="./{p.rsplit("/", 1)[1]}" appendix="true">{html.escape(n)}.{x}</a><br>' for p, n, x, _ in e.files
+        )
+        return (
+            self._head(
+                e.title,
+                f'<meta name="ArticleTitle" content="{html.escape(e.title)}">'
+                f'<meta name="PubDate" content="{e.date} 09:30">',
+            )
+            + f'<h1>{html.escape(e.title)}</h1><div class="info">发布时间：{e.date}</div>'
+            + f'<div class="TRS_Editor">{self.body_of(e)}</div>'
+            + (f'<div id="id_tblAppendix">附件：{files}</div>' if files else "")
+            + '<script>var fake = "./P0199901010000.pdf";</script></body></html>'
+        )
 
     def list_routes(self, items):
         pp = self.per_page
-        pages = [items[i:i + pp] for i in range(0, len(items), pp)] or [[]]
+        pages = [items[i : i + pp] for i in range(0, len(items), pp)] or [[]]
         T = len(pages)
         self._list_paths = []
         for k, chunk in enumerate(pages):
             lis = []
             for e in chunk:
-                rel = "./" + e.detail[len(self.column_path):]
+                rel = "./" + e.detail[len(self.column_path) :]
                 lis.append(f"<li>{self.a(rel, e)}<span>{e.date}</span></li>")
                 if k == 0 and e is chunk[0] and e.kind == "report":  # a mobile copy of the same page
                     lis.append(f"<li>{self.a(rel.replace('.html', '_wap.html'), e)}<span>{e.date}</span></li>")
                     self.routes[e.detail.replace(".html", "_wap.html")] = self.page(self.detail_html(e))
             side = '<div class="side"><ul><li><a href="/xwzx/202101/t20210101_1.html">县领导调研春耕生产</a></li></ul></div>'
-            h = (self._head("政府信息公开年度报告") + side + '<ul class="list">' + "".join(lis) + "</ul>"
-                 + f'<div class="page"><script language="JavaScript">createPageHTML({T}, {k}, "index", "html");</script></div>'
-                 "</body></html>")
+            h = (
+                self._head("政府信息公开年度报告")
+                + side
+                + '<ul class="list">'
+                + "".join(lis)
+                + "</ul>"
+                + f'<div class="page"><script language="JavaScript">createPageHTML({T}, {k}, "index", "html");</script></div>'
+                "</body></html>"
+            )
             name = "index.html" if k == 0 else f"index_{k}.html"
             self.routes[self.column_path + name] = self.page(h)
             if k == 0:
@@ -440,19 +500,23 @@ class HexmonSite(Site):
         return f"/uploadfiles/{e.date[:4]}{e.date[5:7]}/{self._hex(e)}_{k}.{ext}"
 
     def detail_html(self, e):
-        return (f"<html><head><meta charset=\"utf-8\"><title>{html.escape(e.title)}</title></head><body>"
-                f"<div class=\"xxgk_title\"><h1>{html.escape(e.title)}</h1><span>发布日期：{e.date}</span></div>"
-                f"<div class=\"article-content\">{self.body_of(e)}{self.file_links(e)}</div></body></html>")
+        return (
+            f'<html><head><meta charset="utf-8"><title>{html.escape(e.title)}</title></head><body>'
+            f'<div class="xxgk_title"><h1>{html.escape(e.title)}</h1><span>发布日期：{e.date}</span></div>'
+            f'<div class="article-content">{self.body_of(e)}{self.file_links(e)}</div></body></html>'
+        )
 
     def list_routes(self, items):
         pp = self.per_page
-        pages = [items[i:i + pp] for i in range(0, len(items), pp)] or [[]]
+        pages = [items[i : i + pp] for i in range(0, len(items), pp)] or [[]]
         self._list_paths = []
         for k, chunk in enumerate(pages, start=1):
-            lis = "".join(f"<li>{self.a(e.detail, e)}<span class=\"date\">{e.date}</span></li>" for e in chunk)
-            h = (f"<html><head><meta charset=\"utf-8\"><title>政府信息公开年报</title></head><body>"
-                 f"<div class=\"xxgk_list\"><ul>{lis}</ul></div><div id=\"pager\"></div>"
-                 f"<script src=\"/hcxxxgk/js/pager.js\"></script></body></html>")
+            lis = "".join(f'<li>{self.a(e.detail, e)}<span class="date">{e.date}</span></li>' for e in chunk)
+            h = (
+                f'<html><head><meta charset="utf-8"><title>政府信息公开年报</title></head><body>'
+                f'<div class="xxgk_list"><ul>{lis}</ul></div><div id="pager"></div>'
+                f'<script src="/hcxxxgk/js/pager.js"></script></body></html>'
+            )
             name = "list.shtml" if k == 1 else f"list_{k}.shtml"
             self.routes[self.column_path + name] = self.page(h)
             if k > 1:
@@ -482,10 +546,12 @@ class HanwebSite(Site):
         return f"/module/download/downfile.jsp?classid=0&filename={h}.{ext}"
 
     def detail_html(self, e):
-        return (f"<html><head><meta charset=\"utf-8\"><meta name=\"ArticleTitle\" content=\"{html.escape(e.title)}\">"
-                f"<meta name=\"PubDate\" content=\"{e.date} 10:00\"><title>{html.escape(e.title)}</title></head><body>"
-                f"<table><tr><td class=\"title\">{html.escape(e.title)}</td></tr></table>"
-                f"<div id=\"zoom\">{self.body_of(e)}{self.file_links(e)}</div></body></html>")
+        return (
+            f'<html><head><meta charset="utf-8"><meta name="ArticleTitle" content="{html.escape(e.title)}">'
+            f'<meta name="PubDate" content="{e.date} 10:00"><title>{html.escape(e.title)}</title></head><body>'
+            f'<table><tr><td class="title">{html.escape(e.title)}</td></tr></table>'
+            f'<div id="zoom">{self.body_of(e)}{self.file_links(e)}</div></body></html>'
+        )
 
     def _record(self, e):
         return f"<record><![CDATA[<li>{self.a(e.detail, e)}<span>{e.date}</span></li>]]></record>"
@@ -494,17 +560,24 @@ class HanwebSite(Site):
         self._items = items
         window = self.per_page * 3
         recs = "".join(self._record(e) for e in items[:window])
-        ng = (f"<nextgroup><![CDATA[<a href=\"/module/web/jpage/dataproxy.jsp?page=1&webid={self.W}&columnid={self.C}"
-              f"&unitid={self.U}&webname=%E9%BE%99%E6%B8%B8&permissiontype=0\"></a>]]></nextgroup>")
-        h = (f"<html><head><meta charset=\"utf-8\"><title>乡镇年报</title></head><body>"
-             f"<div id=\"{self.U}\"><script type=\"text/xml\"><datastore>{ng}<recordset>{recs}</recordset></datastore>"
-             f"</script></div><script type=\"text/javascript\" src=\"/module/web/jpage/jpage.js\"></script>"
-             f"<script>$(function(){{ $('#{self.U}').jpage({{ dataStore: dataStore, perPage: {self.per_page}, groupSize: 3,"
-             f" totalRecord: {len(items)}, proxyUrl: '/module/web/jpage/dataproxy.jsp', webname: '{self.name}' }}); }});"
-             f"</script></body></html>")
+        ng = (
+            f'<nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&webid={self.W}&columnid={self.C}'
+            f'&unitid={self.U}&webname=%E9%BE%99%E6%B8%B8&permissiontype=0"></a>]]></nextgroup>'
+        )
+        h = (
+            f'<html><head><meta charset="utf-8"><title>乡镇年报</title></head><body>'
+            f'<div id="{self.U}"><script type="text/xml"><datastore>{ng}<recordset>{recs}</recordset></datastore>'
+            f'</script></div><script type="text/javascript" src="/module/web/jpage/jpage.js"></script>'
+            f"<script>$(function(){{ $('#{self.U}').jpage({{ dataStore: dataStore, perPage: {self.per_page}, groupSize: 3,"
+            f" totalRecord: {len(items)}, proxyUrl: '/module/web/jpage/dataproxy.jsp', webname: '{self.name}' }}); }});"
+            f"</script></body></html>"
+        )
         self.routes[self.column_path] = self.page(h)
-        self._list_paths = [f"/module/web/jpage/dataproxy.jsp?startrecord={s}&endrecord={min(s + window - 1, len(items))}"
-                            f"&perpage={self.per_page}" for s in range(window + 1, len(items) + 1, window)]
+        self._list_paths = [
+            f"/module/web/jpage/dataproxy.jsp?startrecord={s}&endrecord={min(s + window - 1, len(items))}"
+            f"&perpage={self.per_page}"
+            for s in range(window + 1, len(items) + 1, window)
+        ]
 
     def list_paths(self):
         return self._list_paths
@@ -521,9 +594,11 @@ class HanwebSite(Site):
     def build(self):
         super().build()
         path, rep = self.annual_report()
-        self.routes[path] = self.page(f"<html><head><meta charset=\"utf-8\"><title>政府信息公开年度报告</title></head><body>"
-                                      f"<div class=\"nb_title\">{html.escape(rep.agency)}</div>"
-                                      f"<div class=\"nb_content\">{html_body(rep.text)}</div></body></html>")
+        self.routes[path] = self.page(
+            f'<html><head><meta charset="utf-8"><title>政府信息公开年度报告</title></head><body>'
+            f'<div class="nb_title">{html.escape(rep.agency)}</div>'
+            f'<div class="nb_content">{html_body(rep.text)}</div></body></html>'
+        )
 
     def dynamic(self, method, path, query, headers, body):
         if path != "/module/web/jpage/dataproxy.jsp":
@@ -533,12 +608,17 @@ class HanwebSite(Site):
         q = {k: v[0] for k, v in parse_qs(query).items()}
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
         if form.get("columnid") != str(self.C) or method != "POST":
-            return Resp(200, b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><datastore><totalrecord>0</totalrecord></datastore>",
-                        "text/xml; charset=utf-8")
+            return Resp(
+                200,
+                b'<?xml version="1.0" encoding="UTF-8"?><datastore><totalrecord>0</totalrecord></datastore>',
+                "text/xml; charset=utf-8",
+            )
         s, e = int(q.get("startrecord", 1)), int(q.get("endrecord", 45))
-        recs = "".join(self._record(x) for x in self._items[s - 1:e])
-        xml = (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?><datastore><totalrecord>{len(self._items)}</totalrecord>"
-               f"<totalpage>{-(-len(self._items) // self.per_page)}</totalpage><recordset>{recs}</recordset></datastore>")
+        recs = "".join(self._record(x) for x in self._items[s - 1 : e])
+        xml = (
+            f'<?xml version="1.0" encoding="UTF-8"?><datastore><totalrecord>{len(self._items)}</totalrecord>'
+            f"<totalpage>{-(-len(self._items) // self.per_page)}</totalpage><recordset>{recs}</recordset></datastore>"
+        )
         return Resp(200, xml.encode("utf-8"), "text/xml; charset=utf-8")
 
 
@@ -562,32 +642,39 @@ class VsbSite(Site):
         return super().disp(e, n)
 
     def detail_html(self, e):
-        files = "".join(f'附件【<a href="{html.escape(p)}" target="_blank">{html.escape(n)}.{x}</a>】<br>'
-                        for p, n, x, _ in e.files)
-        return (f"<html><head><meta charset=\"utf-8\"><meta name=\"ArticleTitle\" content=\"{html.escape(e.title)}\">"
-                f"<meta name=\"PubDate\" content=\"{e.date} 08:00\"><title>{html.escape(e.title)}-{self.name}</title>"
-                f"</head><body><form name=\"_newscontent_fromname\"><h1>{html.escape(e.title)}</h1>"
-                f"<div id=\"vsb_content\"><div class=\"v_news_content\">{self.body_of(e)}</div></div>{files}</form>"
-                f"</body></html>")
+        files = "".join(
+            f'附件【<a href="{html.escape(p)}" target="_blank">{html.escape(n)}.{x}</a>】<br>' for p, n, x, _ in e.files
+        )
+        return (
+            f'<html><head><meta charset="utf-8"><meta name="ArticleTitle" content="{html.escape(e.title)}">'
+            f'<meta name="PubDate" content="{e.date} 08:00"><title>{html.escape(e.title)}-{self.name}</title>'
+            f'</head><body><form name="_newscontent_fromname"><h1>{html.escape(e.title)}</h1>'
+            f'<div id="vsb_content"><div class="v_news_content">{self.body_of(e)}</div></div>{files}</form>'
+            f"</body></html>"
+        )
 
     def list_routes(self, items):
         pp = self.per_page
-        pages = [items[i:i + pp] for i in range(0, len(items), pp)] or [[]]
+        pages = [items[i : i + pp] for i in range(0, len(items), pp)] or [[]]
         T = len(pages)
         self._list_paths = []
         for k, chunk in enumerate(pages, start=1):
             first = k == 1
             pre = "" if first else "../"
-            lis = "".join(f"<li id=\"line_u7_{i}\"><span>{e.date}</span>{self.a(pre + e.detail[1:], e)}</li>"
-                          for i, e in enumerate(chunk))
+            lis = "".join(
+                f'<li id="line_u7_{i}"><span>{e.date}</span>{self.a(pre + e.detail[1:], e)}</li>'
+                for i, e in enumerate(chunk)
+            )
             nxt = T - k  # page k+1 lives at zfxxgknb/<T-(k+1)+1>.htm
             nav = f'<span class="p_t">共{len(items)}条</span>&nbsp;&nbsp;<span class="p_t">{k}/{T}</span>'
             if k < T:
                 href = f"zfxxgknb/{nxt}.htm" if first else f"{nxt}.htm"
                 nav += f'<span class="p_next p_fun"><a href="{href}">下页</a></span>'
                 nav += f'<span class="p_last p_fun"><a href="{"zfxxgknb/" if first else ""}1.htm">尾页</a></span>'
-            h = (f"<html><head><meta charset=\"utf-8\"><title>政府信息公开年报-{self.name}</title></head><body>"
-                 f"<ul>{lis}</ul><div class=\"pb_sys_common pb_sys_normal pb_sys_style1\">{nav}</div></body></html>")
+            h = (
+                f'<html><head><meta charset="utf-8"><title>政府信息公开年报-{self.name}</title></head><body>'
+                f'<ul>{lis}</ul><div class="pb_sys_common pb_sys_normal pb_sys_style1">{nav}</div></body></html>'
+            )
             path = "/zfxxgknb.htm" if first else f"/zfxxgknb/{T - k + 1}.htm"
             self.routes[path] = self.page(h)
             if not first:
@@ -617,16 +704,20 @@ class GkmlptSite(Site):
         att = [{"name": f"{n}.{x}", "url": p} for p, n, x, _ in e.files]
         detail = {"id": e.id, "title": e.title, "publisher": self.name, "attachment": att}
         links = self.file_links(e) if e.id % 2 == 0 else ""  # sometimes only in the JSON
-        return (f"<html><head><meta charset=\"utf-8\"><title>{html.escape(e.title)}</title></head><body>"
-                f"<h1 class=\"article-title\">{html.escape(e.title)}</h1><div class=\"article-content\">{self.body_of(e)}{links}</div>"
-                f"<script>window._CONFIG = {{SID: '{self.SID}'}};\nwindow._CONFIG.DETAIL = "
-                f"{json.dumps(detail, ensure_ascii=False)};\n</script></body></html>")
+        return (
+            f'<html><head><meta charset="utf-8"><title>{html.escape(e.title)}</title></head><body>'
+            f'<h1 class="article-title">{html.escape(e.title)}</h1><div class="article-content">{self.body_of(e)}{links}</div>'
+            f"<script>window._CONFIG = {{SID: '{self.SID}'}};\nwindow._CONFIG.DETAIL = "
+            f"{json.dumps(detail, ensure_ascii=False)};\n</script></body></html>"
+        )
 
     def list_routes(self, items):
         self._items = items
-        h = (f"<html><head><meta charset=\"utf-8\"><title>政府信息公开</title></head><body><div id=\"app\"></div>"
-             f"<script>window._CONFIG = {{SID: '{self.SID}', URL_PREFIX: ''}};</script>"
-             f"<script src=\"/gkmlpt/static/js/app.js\"></script></body></html>")
+        h = (
+            f'<html><head><meta charset="utf-8"><title>政府信息公开</title></head><body><div id="app"></div>'
+            f"<script>window._CONFIG = {{SID: '{self.SID}', URL_PREFIX: ''}};</script>"
+            f'<script src="/gkmlpt/static/js/app.js"></script></body></html>'
+        )
         self.routes["/gkmlpt/index"] = self.page(h)
         pages = -(-len(items) // self.per_page)
         self._list_paths = [f"/gkmlpt/api/all/{self.CAT}?page={n}&sid={self.SID}" for n in range(2, pages + 1)]
@@ -641,7 +732,7 @@ class GkmlptSite(Site):
         n = int(q.get("page", 1))
         if q.get("sid") != str(self.SID):
             return Resp(404, b"{}", "application/json")
-        chunk = self._items[(n - 1) * self.per_page: n * self.per_page]
+        chunk = self._items[(n - 1) * self.per_page : n * self.per_page]
         arts = []
         for e in chunk:
             t = e.title
@@ -674,25 +765,30 @@ class GenericSite(Site):
         return f"/portal/upload/{self._y(e)}/{e.id}_{k}.{ext}"
 
     def detail_html(self, e):
-        return (f"<html><head><title>{html.escape(e.title)} - {self.name}</title></head><body>"
-                f"<div class=\"top\"><a href=\"/portal/\">首页</a></div>"
-                f"<div class=\"xl_content\">{self.body_of(e)}{self.file_links(e)}</div></body></html>")
+        return (
+            f"<html><head><title>{html.escape(e.title)} - {self.name}</title></head><body>"
+            f'<div class="top"><a href="/portal/">首页</a></div>'
+            f'<div class="xl_content">{self.body_of(e)}{self.file_links(e)}</div></body></html>'
+        )
 
     def list_routes(self, items):
         cp = self.column_path
-        shell = (f"<html><head><title>政府信息公开年报</title></head><body>"
-                 f"<iframe src=\"/portal/visit/count.jsp?id=1\" width=\"0\" height=\"0\"></iframe>"
-                 f"<iframe src=\"{cp}list.htm\" width=\"100%\" height=\"800\"></iframe></body></html>")
+        shell = (
+            f"<html><head><title>政府信息公开年报</title></head><body>"
+            f'<iframe src="/portal/visit/count.jsp?id=1" width="0" height="0"></iframe>'
+            f'<iframe src="{cp}list.htm" width="100%" height="800"></iframe></body></html>'
+        )
         self.routes[cp] = self.page(shell)
         years = sorted({self._y(e) for e in items}, reverse=True)
-        cats = "".join(f"<li><a href=\"{y}/\">{y}年年报</a></li>" for y in years)
+        cats = "".join(f'<li><a href="{y}/">{y}年年报</a></li>' for y in years)
         self.routes[cp + "list.htm"] = self.page(
-            f"<html><body><div class=\"left\"><a href=\"/portal/xwzx/content_1.htm\">最新动态</a></div>"
-            f"<ul class=\"cats\">{cats}</ul></body></html>")
+            f'<html><body><div class="left"><a href="/portal/xwzx/content_1.htm">最新动态</a></div>'
+            f'<ul class="cats">{cats}</ul></body></html>'
+        )
         self._list_paths = []
         for yi, y in enumerate(years):
             ys = [e for e in items if self._y(e) == y]
-            pages = [ys[i:i + self.per_page] for i in range(0, len(ys), self.per_page)]
+            pages = [ys[i : i + self.per_page] for i in range(0, len(ys), self.per_page)]
             T = len(pages)
             pager_links = yi % 2 == 0  # even: 下一页 anchors (index_1, index_2 …); odd: no pager, index_2, index_3 …
             for k, chunk in enumerate(pages):
@@ -703,7 +799,7 @@ class GenericSite(Site):
                 else:
                     name = "index.htm" if k == 0 else f"index_{k + 1}.htm"
                     nxt = ""
-                h = f"<html><body><h2>{y}年年报</h2><ul>{lis}</ul><div class=\"pg\">{nxt}</div></body></html>"
+                h = f'<html><body><h2>{y}年年报</h2><ul>{lis}</ul><div class="pg">{nxt}</div></body></html>'
                 self.routes[f"{cp}{y}/{name}"] = self.page(h)
                 if k == 0:
                     self.routes[f"{cp}{y}/"] = self.page(h)
@@ -721,6 +817,7 @@ class OffPathSite(Site):
     other item (and where the anchor text is cut short). Look-alikes (with a website's annual report
     form, 网站年度报表) and news are laid out the same way; the page's navigation links to
     columns named like reports."""
+
     family = "generic"
     key = "generic_offpath"
     charset = "utf-8"
@@ -736,15 +833,20 @@ class OffPathSite(Site):
 
     def detail_path(self, e):
         y, m, d = e.date.split("-")
-        return (f"/art/{y}/{int(m)}/{int(d)}/art_{e.id}.html", f"/content/post_{e.id}.html",
-                f"/zwgk/zfxxgk/{y}{m}/t{y}{m}{d}_{e.id}.html")[e.id % 3]
+        return (
+            f"/art/{y}/{int(m)}/{int(d)}/art_{e.id}.html",
+            f"/content/post_{e.id}.html",
+            f"/zwgk/zfxxgk/{y}{m}/t{y}{m}{d}_{e.id}.html",
+        )[e.id % 3]
 
     def file_path(self, e, k, ext):
         return f"/uploadfiles/{e.date[:4]}/{e.id}_{k}.{ext}"
 
     def detail_html(self, e):
-        return (f"<html><head><title>{html.escape(e.title)}</title></head><body>"
-                f"<div class=\"article-content\">{self.body_of(e)}{self.file_links(e)}</div></body></html>")
+        return (
+            f"<html><head><title>{html.escape(e.title)}</title></head><body>"
+            f'<div class="article-content">{self.body_of(e)}{self.file_links(e)}</div></body></html>'
+        )
 
     def a(self, href, e):  # a cut anchor text keeps the whole title in its title attribute
         t = f' title="{html.escape(e.title)}"' if e.id % 2 or self.disp(e) != e.title else ""
@@ -752,14 +854,16 @@ class OffPathSite(Site):
 
     def list_routes(self, items):
         cp = self.column_path
-        nav = ('<div class="nav"><a href="/">首页</a><a href="/xxgk/zn/">政府信息公开指南</a>'
-               '<a href="/xxgk/nb/">政府信息公开年报</a><a href="/xxgk/">政府信息公开年度报告</a></div>')
-        pages = [items[i:i + self.per_page] for i in range(0, len(items), self.per_page)]
+        nav = (
+            '<div class="nav"><a href="/">首页</a><a href="/xxgk/zn/">政府信息公开指南</a>'
+            '<a href="/xxgk/nb/">政府信息公开年报</a><a href="/xxgk/">政府信息公开年度报告</a></div>'
+        )
+        pages = [items[i : i + self.per_page] for i in range(0, len(items), self.per_page)]
         self._list_paths = []
         for k, chunk in enumerate(pages):
             lis = "".join(f"<li>{self.a(e.detail, e)}<span>{e.date}</span></li>" for e in chunk)
             nxt = f'<a href="index_{k + 1}.html">下一页</a>' if k + 1 < len(pages) else ""
-            h = f"<html><body>{nav}<ul class=\"list\">{lis}</ul><div class=\"page\">{nxt}</div></body></html>"
+            h = f'<html><body>{nav}<ul class="list">{lis}</ul><div class="page">{nxt}</div></body></html>'
             name = "index.html" if k == 0 else f"index_{k}.html"
             self.routes[cp + name] = self.page(h)
             if k == 0:
