@@ -55,6 +55,7 @@ from pathlib import Path
 
 from parsers.identities import cross_year_addresses
 from pipeline import publishing
+from pipeline.cachefiles import prune_unused
 from pipeline.filenames import raw_hex, readable
 
 DEFAULT_TIMEOUT = 120.0  # seconds per document
@@ -368,15 +369,7 @@ class Summaries:
         os.replace(tmp, p)
 
     def prune(self) -> None:
-        base = self.dir.parent
-        if base.is_dir():
-            for d in base.iterdir():
-                if d != self.dir:
-                    shutil.rmtree(d, ignore_errors=True)
-        if self.dir.is_dir():
-            for p in self.dir.glob("*/*.json"):
-                if p not in self.used:
-                    p.unlink(missing_ok=True)
+        prune_unused(self.dir, self.used, "*/*.json")
 
 
 @cache

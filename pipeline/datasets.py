@@ -29,7 +29,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -39,6 +38,7 @@ import pyarrow.parquet as pq
 
 from parsers.templates import spec, template, versions
 
+from .cachefiles import prune_unused
 from .indicators import PRE2019_SERIES, comparability, indicator_name
 from .values import ReportValues, convert_money, total_parts  # noqa: F401 - convert_money is part of this module's API
 from .values import split_address as _split
@@ -1756,15 +1756,7 @@ class RowCache:
         os.replace(tmp, p)
 
     def prune(self) -> None:
-        base = self.dir.parent
-        if base.is_dir():
-            for d in base.iterdir():
-                if d != self.dir:
-                    shutil.rmtree(d, ignore_errors=True)
-        if self.dir.is_dir():
-            for p in self.dir.glob("*/*.arrow"):
-                if p not in self.used:
-                    p.unlink(missing_ok=True)
+        prune_unused(self.dir, self.used, "*/*.arrow")
 
 
 ROW_CONTEXT = ("report_id", "year", "division_code", "agency", "agency_id", "publisher_id", "template")

@@ -80,6 +80,8 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.cachefiles import prune_unused
+
 SHINGLE = 5  # tokens per shingle
 MIN_PASSAGE = 8  # tokens: a shared passage shorter than this is a common phrase, not copying
 TEMPLATE_RUN = 6  # tokens of template words (and numbers) in a row: a flattened table
@@ -675,15 +677,7 @@ class ShardCache:
         os.replace(tmp, p)
 
     def prune(self) -> None:
-        base = self.dir.parent
-        if base.is_dir():
-            for d in base.iterdir():
-                if d != self.dir:
-                    shutil.rmtree(d, ignore_errors=True)
-        if self.dir.is_dir():
-            for p in self.dir.glob("*/*.json.gz"):
-                if p not in self.used:
-                    p.unlink(missing_ok=True)
+        prune_unused(self.dir, self.used, "*/*.json.gz")
 
 
 def shard_results(
