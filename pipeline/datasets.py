@@ -40,7 +40,7 @@ from parsers.templates import spec, template, versions
 
 from .cachefiles import prune_unused
 from .indicators import PRE2019_SERIES, comparability, indicator_name
-from .values import ReportValues, convert_money, total_parts  # noqa: F401 - convert_money is part of this module's API
+from .values import STATUSES, ReportValues, convert_money, total_parts  # noqa: F401 - convert_money is part of this module's API
 from .values import split_address as _split
 
 ROW_GROUP_SIZE = 1 << 17
@@ -640,16 +640,7 @@ PANEL_STATUS_KEY_FIELDS = (
     F("publisher_id", "string", "Publisher (publishers.publisher_id).", "发布机关标识"),
     F("year", "int", "Report year.", "报告年度"),
 )
-VALUE_STATUS = (
-    "number",
-    "blank_as_zero",
-    "blank",
-    "derived",
-    "unresolved",
-    "unit_unknown",
-    "absent",
-    "resolved_cross_year",
-)
+VALUE_STATUS = STATUSES  # the statuses pipeline.values gives, in its order
 VALUE_STATUS_EN = (
     "number: printed; blank_as_zero: a blank, dash or 无 component in a table that prints numbers, "
     "counted 0 (the blank policy); blank: a blank total, or a table without numbers (null); derived: "
