@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -72,11 +71,13 @@ def child(args) -> int:
     th = threading.Thread(target=sample, daemon=True)
     th.start()
     t0 = time.perf_counter()
-    res = build(args.raw, args.out, workers=args.workers, progress=False)
+    res = build(args.raw, args.out, workers=args.workers, progress=False, executor=getattr(args, "executor", "local"))
     secs = time.perf_counter() - t0
     stop.set()
     th.join()
-    self_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM, this process's peak since exec (ru_maxrss would count the process it was forked from)
+    status = Path("/proc/self/status").read_text().splitlines()
+    self_mib = next(int(l.split()[1]) for l in status if l.startswith("VmHWM:")) / 1024
     print(
         json.dumps(
             {

@@ -24,12 +24,10 @@ import importlib.util
 import json
 import os
 import random
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -101,42 +99,7 @@ def raw_of(base: Path, pool: Path, names: list[str]) -> Path:
     return raw
 
 
-def child(args) -> int:
-    """One build in this process; prints a JSON line of figures."""
-    from pipeline.build import build
-
-    peak = [0.0]
-    stop = threading.Event()
-
-    def sample():
-        while not stop.is_set():
-            v = tree_rss_mib(os.getpid())
-            if v is not None:
-                peak[0] = max(peak[0], v)
-            stop.wait(0.05)
-
-    th = threading.Thread(target=sample, daemon=True)
-    th.start()
-    t0 = time.perf_counter()
-    res = build(args.raw, args.out, workers=args.workers, progress=False, executor=args.executor)
-    secs = time.perf_counter() - t0
-    stop.set()
-    th.join()
-    print(
-        json.dumps(
-            {
-                "seconds": secs,
-                "reports": res.reports,
-                "parsed": res.parsed,
-                "cached": res.cached,
-                "kept": res.kept,
-                "errors": res.errors,
-                "self_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                "tree_mib": peak[0],
-            }
-        )
-    )
-    return 0
+child = _bench_build.child  # one build in this process, its figures as a JSON line
 
 
 def run(raw: Path, out: Path, executor: str, workers: int) -> dict:
