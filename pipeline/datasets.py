@@ -651,52 +651,58 @@ VALUE_STATUS_EN = (
     "neighbouring year admits (cells.resolved_by names that report)."
 )
 
-INDICATORS = Dataset(
-    "indicators",
-    "Indicators",
-    "指标",
-    "indicator (a panel column)",
-    (
+
+def _template_address_fields() -> tuple[Field, ...]:
+    return tuple(
         F(
-            "indicator",
+            f"address_{v}",
             "string",
-            "Indicator name: the panel column (ASCII snake_case, at most 32 characters; unit in the name for money (_yuan, _wan_yuan) and rates (_pct), counts otherwise).",
-            "指标名（面板列名）",
+            f"Cell address in reports on the {v} template, if any (derived by xxgk where formula says so).",
+            f"{v} 年模板中的单元格地址",
+        )
+        for v in versions()
+    )
+
+
+def indicators_dataset() -> Dataset:
+    """The `indicators` dataset: one address column per national template (``address_<version>``,
+    from the template files), so a new template file gives its own column."""
+    return Dataset(
+        "indicators",
+        "Indicators",
+        "指标",
+        "indicator (a panel column)",
+        (
+            F(
+                "indicator",
+                "string",
+                "Indicator name: the panel column (ASCII snake_case, at most 32 characters; unit in the name for money (_yuan, _wan_yuan) and rates (_pct), counts otherwise).",
+                "指标名（面板列名）",
+            ),
+            F("table", "string", "t2, t3, t4 or p (pre-2019 statistics).", "表格", enum=TABLES),
+            F("address_pre2019", "string", "Cell address in pre-2019 reports, if any.", "2019年以前报告中的单元格地址"),
+            *_template_address_fields(),
+            F("label_zh", "string", "Chinese label: table, row and column as the template prints them.", "中文名称"),
+            F("description", "string", "What the indicator counts, in English.", "英文说明"),
+            F("unit", "string", "Unit (counts: 件, 项, 条 …; money: 元 or 万元; rates: %).", "单位"),
+            F("dtype", "string", "Panel dtype: Int64 (counts) or float64 (money, rates).", "数据类型"),
+            F(
+                "formula",
+                "string",
+                "For values xxgk derives when a report does not print them: the sum that gives them.",
+                "推导公式",
+            ),
+            F(
+                "comparable",
+                "bool",
+                "Whether the indicator means the same under the 2019 and 2021 templates (one series).",
+                "2019 与 2021 年模板是否可比",
+            ),
+            F("comparability", "string", "Why (from the template file's 2019 ↔ 2021 crosswalk).", "可比性说明"),
         ),
-        F("table", "string", "t2, t3, t4 or p (pre-2019 statistics).", "表格", enum=TABLES),
-        F("address_pre2019", "string", "Cell address in pre-2019 reports, if any.", "2019年以前报告中的单元格地址"),
-        F(
-            "address_2019",
-            "string",
-            "Cell address in reports on the 2019 template, if any (derived by xxgk where formula says so).",
-            "2019 年模板中的单元格地址",
-        ),
-        F(
-            "address_2021",
-            "string",
-            "Cell address in reports on the 2021 template, if any.",
-            "2021 年模板中的单元格地址",
-        ),
-        F("label_zh", "string", "Chinese label: table, row and column as the template prints them.", "中文名称"),
-        F("description", "string", "What the indicator counts, in English.", "英文说明"),
-        F("unit", "string", "Unit (counts: 件, 项, 条 …; money: 元 or 万元; rates: %).", "单位"),
-        F("dtype", "string", "Panel dtype: Int64 (counts) or float64 (money, rates).", "数据类型"),
-        F(
-            "formula",
-            "string",
-            "For values xxgk derives when a report does not print them: the sum that gives them.",
-            "推导公式",
-        ),
-        F(
-            "comparable",
-            "bool",
-            "Whether the indicator means the same under the 2019 and 2021 templates (one series).",
-            "2019 与 2021 年模板是否可比",
-        ),
-        F("comparability", "string", "Why (from the template file's 2019 ↔ 2021 crosswalk).", "可比性说明"),
-    ),
-    primary_key=("indicator",),
-)
+        primary_key=("indicator",),
+    )
+
 
 VALUES = Dataset(
     "values",
@@ -1094,7 +1100,7 @@ def datasets() -> tuple[Dataset, ...]:
         CELLS,
         SECTIONS,
         CHECKS,
-        INDICATORS,
+        indicators_dataset(),
         VALUES,
         panel_dataset(),
         panel_status_dataset(),
@@ -1447,8 +1453,7 @@ def indicator_rows() -> list[dict]:
                 "indicator": pc.name,
                 "table": pc.address.split("/", 1)[0],
                 "address_pre2019": pc.address_for("pre2019") if "pre2019" in pc.versions else None,
-                "address_2019": pc.address if "2019" in pc.versions else None,
-                "address_2021": pc.address if "2021" in pc.versions else None,
+                **{f"address_{v}": pc.address if v in pc.versions else None for v in versions()},
                 "label_zh": pc.field.zh,
                 "description": pc.field.en,
                 "unit": pc.field.unit,

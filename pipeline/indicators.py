@@ -154,14 +154,18 @@ def crosswalk_notes() -> dict[tuple[str, str], str]:
 
 
 def comparability(address: str, versions: tuple[str, ...]) -> tuple[bool, str]:
-    """Whether an indicator means the same under the 2019 and 2021 templates, and why."""
+    """Whether an indicator means the same under the national templates that print it, and why."""
     table, rest = address.split("/", 1)
     if table == "p":
         return False, "pre-2019 statistics follow no national template; not comparable with tables 二–四"
-    if "2019" in versions and "2021" in versions:
+    from parsers.templates import versions as national
+
+    printed = [v for v in national() if v in versions]
+    if len(printed) > 1:  # one series across the templates that print it
         pre = PRE2019_SERIES.get(address)
-        return True, "same under the 2019 and 2021 templates" + (f"; pre-2019 {pre[0]}: {pre[1]}" if pre else "")
-    only = versions[0] if versions else "?"
+        said = ", ".join(printed[:-1]) + " and " + printed[-1]
+        return True, f"same under the {said} templates" + (f"; pre-2019 {pre[0]}: {pre[1]}" if pre else "")
+    only = printed[0] if printed else "?"
     if table == "t2":
         block = rest.split(".", 1)[0]
         col = rest.rpartition("/")[2]

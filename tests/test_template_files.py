@@ -202,6 +202,14 @@ def test_a_template_file_alone_builds_into_the_datasets(reports, tmp_path):
     # the file's cross-year identities link consecutive years (2031 -> 2032 -> 2033)
     carry = [c for c in checks if c["id"] == "t3_carry_cross_year" and c["subject"] != "report"]
     assert len(carry) == 2 * 7 and all(c["ok"] is not None for c in carry)
+    # the indicators get the file's address column; its new row is that template's alone
+    indicators = {r["indicator"]: r for r in pq.read_table(out / "indicators.parquet").to_pylist()}
+    added = next(r for r in indicators.values() if r["address_2031"] == f"t3/{NEW_ROW}/total")
+    assert added["address_2019"] is added["address_2021"] is None
+    assert (added["comparable"], added["comparability"]) == (False, "2031 template only")
+    kept = indicators["received_total"]
+    assert kept["address_2019"] == kept["address_2021"] == kept["address_2031"] == "t3/new_received/total"
+    assert kept["comparability"].startswith("same under the 2019, 2021 and 2031 templates")
 
 
 _GENERATED = """
