@@ -56,6 +56,7 @@ from typing import NamedTuple
 
 from .document import Flat, Warning
 from .model import ReportCell
+from .readings import valid_for
 from .splitting import Field
 
 ALIGNED = "ROWS_ALIGNED_BY_ORDER"
@@ -186,9 +187,7 @@ def replace_rows(res, table: str, placed: dict, keys: list[str]) -> None:
 def row_cells(table: str, key: str, row: tuple[Field, ...], cols, flat: Flat, cell_out) -> dict | None:
     """The cells of one aligned row (`cell_out`: tables.cell_out), or None where a value
     does not fit its column."""
-    from .tables import _valid_for
-
-    valid = _valid_for(tuple(cols))
+    valid = valid_for(tuple(cols))
     if not all(valid(i, f.text) for i, f in enumerate(row)):
         return None
     out = {}

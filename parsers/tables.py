@@ -29,15 +29,10 @@ from functools import cache
 from .document import Flat, Warning
 from .labels import TRAILING_PAREN, loose, numbering_before
 from .model import ReportCell
-from .readings import RowSpec, cell_value, rank_readings, solve_run, valid_for
+from .readings import RowSpec, cell_value
 from .splitting import Cell, Field
 from .templates import Column, Template, norm_label, quoted_words
 from .values import parse_value
-
-# Names other modules and tests import from here, from before the matcher was split by idea
-__all__ = ["Context", "Label", "TableResult", "RowSpec", "rank_readings", "find_anchors", "find_labels", "resolve_rows"]
-_solve_run = solve_run
-_valid_for = valid_for
 
 
 @dataclass

@@ -260,7 +260,7 @@ def _traced(*texts):
 
 
 def _t3_spec():
-    from parsers.tables import RowSpec
+    from parsers.readings import RowSpec
     from parsers.templates import template
 
     cols = template("2021").t3_columns
@@ -269,9 +269,9 @@ def _t3_spec():
 
 def _agreed(run, vanish):
     """The cells all best readings of `run` agree on (None where they differ)."""
-    from parsers.tables import _solve_run
+    from parsers.readings import solve_run
 
-    rs, _ = _solve_run(_t3_spec(), run, vanish, traced=True)
+    rs, _ = solve_run(_t3_spec(), run, vanish, traced=True)
     return [r[0][0] if len({x[i][0] for x in rs}) == 1 else None for i, r in enumerate(zip(*rs))] if rs else None
 
 
