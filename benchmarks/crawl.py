@@ -12,7 +12,10 @@ honoured) with
   attachments, bodies written content-addressed to disk),
 
 each in its own process, and prints pages per second (successful responses to list, detail
-and attachment requests per second of crawling; robots.txt not counted).
+and attachment requests per second of crawling; robots.txt not counted). With Dask installed,
+an ``xxgk-dask`` line crawls the same site with ``--executor dask --workers 1``: the site is one
+portal group, so this is one task, and its seconds include what the executor adds (starting the
+LocalCluster, seeding the shard, merging it into the store).
 
 Scrapy is a benchmark-only dependency: ``pip install -e '.[bench]'``.
 """
@@ -130,7 +133,7 @@ def run_scrapy(url: str, concurrency: int) -> dict:
         return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-def run_xxgk(url: str, concurrency: int) -> dict:
+def run_xxgk(url: str, concurrency: int, executor: str = "local") -> dict:
     with tempfile.TemporaryDirectory() as d:
         cmd = [
             sys.executable,
@@ -150,6 +153,8 @@ def run_xxgk(url: str, concurrency: int) -> dict:
             "--retries",
             "1",
         ]
+        if executor == "dask":  # the site is one portal group: one task on a one-process LocalCluster
+            cmd += ["--executor", "dask", "--workers", "1"]
         r = subprocess.run(
             cmd, capture_output=True, text=True, timeout=600, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}
         )
@@ -180,6 +185,14 @@ def main() -> int:
         have_scrapy = False
         print("scrapy is not installed: pip install -e '.[bench]'  (xxgk figures only)", file=sys.stderr)
 
+    try:
+        import distributed  # noqa: F401
+
+        have_dask = True
+    except ImportError:
+        have_dask = False
+        print("dask is not installed: pip install -e '.[dask]'  (no xxgk-dask line)", file=sys.stderr)
+
     t = time.perf_counter()
     sim = subprocess.Popen(
         [
@@ -208,18 +221,20 @@ def main() -> int:
             f"ready in {time.perf_counter() - t:.1f} s: {url}"
         )
         print(f"politeness off: no delay, {a.concurrency} requests in flight, robots.txt honoured; {a.rounds} rounds\n")
-        results: dict[str, list[dict]] = {"xxgk": [], "scrapy": []}
+        results: dict[str, list[dict]] = {"xxgk": [], "xxgk-dask": [], "scrapy": []}
         for _ in range(a.rounds):
             results["xxgk"].append(run_xxgk(url, a.concurrency))
+            if have_dask:
+                results["xxgk-dask"].append(run_xxgk(url, a.concurrency, "dask"))
             if have_scrapy:
                 results["scrapy"].append(run_scrapy(url, a.concurrency))
-        print(f"{'crawler':8} {'pages':>6} {'seconds (median)':>17} {'pages/s (median)':>17} {'pages/s (best)':>15}")
+        print(f"{'crawler':9} {'pages':>6} {'seconds (median)':>17} {'pages/s (median)':>17} {'pages/s (best)':>15}")
         for name, rs in results.items():
             if not rs:
                 continue
             rates = [r["pages"] / r["seconds"] for r in rs]
             print(
-                f"{name:8} {rs[0]['pages']:6d} {statistics.median(r['seconds'] for r in rs):17.2f} "
+                f"{name:9} {rs[0]['pages']:6d} {statistics.median(r['seconds'] for r in rs):17.2f} "
                 f"{statistics.median(rates):17.1f} {max(rates):15.1f}"
             )
         if results["scrapy"]:

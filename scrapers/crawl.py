@@ -29,6 +29,10 @@ certificate checks for that portal) and ``domains`` (extra allowed domains, spac
 Resume: each frontier item is finished in one transaction; a killed crawl restarted on the
 same ``--out`` continues where it stopped. A later crawl of a completed portal re-checks its
 list pages with conditional requests and fetches only links it has not stored yet.
+
+``--executor dask`` runs this crawler in Dask tasks, one group of portals per task, each on
+its own database merged into ``--out`` (`scrapers.crawl_dask`); :func:`crawl` merges what
+such a crawl left unmerged before it starts.
 """
 
 from __future__ import annotations
@@ -243,15 +247,11 @@ class Crawler:
         self.sched: _Scheduler | None = None
 
     # -- setup
-    def _prepare(self, rows: list[dict], args: dict) -> list[int]:
+    def _prepare(self, rows: list[dict], args: dict, run_id: int | None = None) -> list[int]:
         st = self.store
-        for p in st.objects.glob("*/.tmp-*"):
-            try:
-                p.unlink()  # a file being written when a previous crawl was killed
-            except OSError:
-                pass
+        st.remove_partial_objects()
         st.begin()
-        self.run_id = st.start_run(args)
+        self.run_id = st.start_run(args, run_id)
         pids = []
         for r in rows:
             pid = st.upsert_portal(r)
@@ -288,8 +288,8 @@ class Crawler:
         cc.insecure_hosts = frozenset(insecure)
         return cc
 
-    async def run(self, rows: list[dict], args: dict | None = None) -> dict:
-        pids = self._prepare(rows, args or {})
+    async def run(self, rows: list[dict], args: dict | None = None, run_id: int | None = None) -> dict:
+        pids = self._prepare(rows, args or {}, run_id)
         self.t0 = time.monotonic()
         self.client = PoliteClient(self._client_config())
         self.sched = _Scheduler(self.cfg.client.per_host, self.cfg.concurrency, self._process)
@@ -727,7 +727,7 @@ class Crawler:
             url=item.url,
             final_url=r.final_url,
             sha256=sha,
-            path=str(rel.relative_to(self.store.root)),
+            path=self.store.relpath(rel),
             kind="detail",
             content_type=r.content_type,
             ext="html",
@@ -789,7 +789,7 @@ class Crawler:
             url=item.url,
             final_url=r.final_url,
             sha256=sha,
-            path=str(rel.relative_to(self.store.root)),
+            path=self.store.relpath(rel),
             kind="attachment",
             content_type=r.content_type,
             ext=ext,
@@ -811,38 +811,15 @@ class Crawler:
 
     # -- summary
     def summary(self, pids: list[int]) -> dict:
-        db = self.store.db
-        q = ",".join("?" for _ in pids) or "NULL"
-        portals = db.execute(
-            f"SELECT status, reason, COUNT(*) n FROM portals WHERE id IN ({q}) GROUP BY status, reason", pids
-        ).fetchall()
-        pst = Counter()
-        preasons = Counter()
-        for row in portals:
-            pst[row["status"] or "pending"] += row["n"]
-            if row["status"] in ("blocked", "failed", "empty"):
-                preasons[f"{row['status']}: {(row['reason'] or '')[:60]}"] += row["n"]
-        found = db.execute(
-            f"SELECT COUNT(*) FROM frontier WHERE portal_id IN ({q}) AND kind!='list' AND "
-            f"(meta NOT LIKE '%\"detail_url\"%')",
-            pids,
-        ).fetchone()[0]
-        docs = db.execute(
-            f"SELECT kind, COUNT(*) FROM documents WHERE portal_id IN ({q}) GROUP BY kind", pids
-        ).fetchall()
         elapsed = time.monotonic() - getattr(self, "t0", time.monotonic())
         return {
             "run_id": self.run_id,
-            "portals": len(pids),
-            "portal_status": dict(pst),
-            "portal_reasons": dict(preasons),
-            "report_links_found": found,
+            **store_summary(self.store.db, pids),
             "new_report_links": self.stats["found"],
             "lookalikes_rejected": self.stats["rejected"],
             "documents_stored_this_run": self.stats["documents"],
             "details_stored_this_run": self.stats["details"],
             "attachments_stored_this_run": self.stats["attachments"],
-            "documents_in_store": {k: n for k, n in docs},
             "requests": self.stats["requests"],
             "pages_ok": self.stats["pages_ok"],
             "not_modified": self.stats["not_modified"],
@@ -854,11 +831,43 @@ class Crawler:
         }
 
 
+def store_summary(db, pids: list[int]) -> dict:
+    """The summary's figures that the store states, whatever run made them: the portals' status
+    and reasons, report links known, documents stored (also for the Dask executor, which reads
+    them from the merged store)."""
+    q = ",".join("?" for _ in pids) or "NULL"
+    portals = db.execute(
+        f"SELECT status, reason, COUNT(*) n FROM portals WHERE id IN ({q}) GROUP BY status, reason", pids
+    ).fetchall()
+    pst = Counter()
+    preasons = Counter()
+    for status, reason, n in portals:
+        pst[status or "pending"] += n
+        if status in ("blocked", "failed", "empty"):
+            preasons[f"{status}: {(reason or '')[:60]}"] += n
+    found = db.execute(
+        f"SELECT COUNT(*) FROM frontier WHERE portal_id IN ({q}) AND kind!='list' AND "
+        f"(meta NOT LIKE '%\"detail_url\"%')",
+        pids,
+    ).fetchone()[0]
+    docs = db.execute(f"SELECT kind, COUNT(*) FROM documents WHERE portal_id IN ({q}) GROUP BY kind", pids).fetchall()
+    return {
+        "portals": len(pids),
+        "portal_status": dict(pst),
+        "portal_reasons": dict(preasons),
+        "report_links_found": found,
+        "documents_in_store": {k: n for k, n in docs},
+    }
+
+
 async def crawl(
     rows: list[dict], out: str | os.PathLike, config: CrawlConfig | None = None, args: dict | None = None
 ) -> dict:
+    from .crawl_dask import merge_leftovers
+
     store = Store(out)
     try:
+        merge_leftovers(store)  # what an interrupted Dask crawl of this store finished
         return await Crawler(store, config).run(rows, args)
     finally:
         store.close()
@@ -928,6 +937,19 @@ def add_arguments(ap: argparse.ArgumentParser) -> argparse.ArgumentParser:
         action="append",
         help="do not verify TLS for this host (repeatable); per portal: verify_tls=0 in the CSV",
     )
+    ap.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default="local",
+        help="crawl here (default) or as Dask tasks, portals grouped by host, one crawl database per task "
+        "merged into --out (pip install 'xxgk[dask]'); the store's content is the same",
+    )
+    ap.add_argument(
+        "--scheduler",
+        help="with --executor dask: address of a Dask scheduler (tcp://host:8786), whose workers see --out "
+        "at the same path; default: a local cluster of --workers processes",
+    )
+    ap.add_argument("--workers", type=int, help="with --executor dask and no --scheduler: processes (default 2)")
     ap.add_argument("--quiet", action="store_true", help="no progress display")
     ap.add_argument("--json", action="store_true", help="print the summary as JSON to stdout")
     return ap
@@ -994,10 +1016,17 @@ def main(args) -> int:
     if lock is None:
         print(f"xxgk crawl: error: another crawl is using {out}", file=sys.stderr)
         return 1
+    run_args = {"column_urls": urls, "portals": str(portals_path or ""), "out": str(out)}
+    from .crawl_dask import ShardBusy
+
     try:
-        summary = asyncio.run(
-            crawl(rows, out_path, cfg, args={"column_urls": urls, "portals": str(portals_path or ""), "out": str(out)})
-        )
+        summary = _run(args, rows, out_path, cfg, run_args)
+    except _Unavailable as e:
+        print(f"xxgk crawl: error: {e}", file=sys.stderr)
+        return 2
+    except ShardBusy as e:  # a Dask task of an earlier crawl still writes into this store
+        print(f"xxgk crawl: error: {e}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("xxgk crawl: interrupted; run the same command again to resume", file=sys.stderr)
         return 130
@@ -1007,7 +1036,65 @@ def main(args) -> int:
         print(json.dumps(summary, ensure_ascii=False))
     else:
         print_summary(summary)
-    return 1 if summary["pages_ok"] == 0 and summary["requests"] > 0 else 0
+    for shard, why in (summary.get("task_errors") or {}).items():
+        print(f"xxgk crawl: Dask task {shard} failed (its portals resume on the next run): {why}", file=sys.stderr)
+    everything_failed = summary["pages_ok"] == 0 and (summary["requests"] > 0 or summary.get("task_errors"))
+    return 1 if everything_failed else 0
+
+
+class _Unavailable(Exception):
+    """The executor asked for cannot run here (Dask is not installed)."""
+
+
+def _run(args, rows: list[dict], out: Path, cfg: CrawlConfig, run_args: dict) -> dict:
+    """The crawl on the executor `args` asks for."""
+    if getattr(args, "executor", "local") != "dask":
+        return asyncio.run(crawl(rows, out, cfg, args=run_args))
+    try:
+        import distributed  # noqa: F401 - only to say early that the extra is missing
+    except ImportError as e:
+        raise _Unavailable("--executor dask needs Dask: pip install 'xxgk[dask]'") from e
+    from .crawl_dask import crawl_dask
+
+    progress = _GroupProgress() if cfg.progress else None
+    try:
+        return crawl_dask(
+            rows,
+            out,
+            cfg,
+            run_args,
+            workers=getattr(args, "workers", None) or 2,
+            scheduler=getattr(args, "scheduler", None),
+            on_group=progress.update if progress else None,
+        )
+    finally:
+        if progress:
+            progress.stop()
+
+
+class _GroupProgress:
+    """The Dask crawl's progress: portal groups merged into the store (the tasks have no terminal)."""
+
+    def __init__(self):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(
+            TextColumn("[bold]crawl (dask): portal groups"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self.bar.start()
+        self.task = self.bar.add_task("", total=None)
+
+    def update(self, done: int, total: int) -> None:
+        self.bar.update(self.task, completed=done, total=total)
+
+    def stop(self) -> None:
+        self.bar.stop()
 
 
 def _lock(out: Path):

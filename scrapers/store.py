@@ -6,6 +6,8 @@ Layout of a store directory (``xxgk crawl --out DIR``, default ``data/raw``)::
                                            written once (temp file + rename), never modified
     DIR/crawl.sqlite                       the crawl database (WAL): portals, runs, frontier,
                                            fetches, documents, rejected links, HTTP validators
+                                           (and shard_merges after a Dask crawl: scrapers.crawl_dask)
+    DIR/shards/<run>-<n>/                  a Dask crawl's per-task databases, until merged
 
 ``ext`` is sniffed from the bytes (pdf, docx, doc, xlsx, zip, html, json, xml, txt, jpg …), so
 the file name still depends on the content only. The objects hold list pages, API answers,
@@ -158,10 +160,16 @@ def sniff_ext(data: bytes, content_type: str = "", url: str = "") -> str:
 
 
 class Store:
-    def __init__(self, root: str | os.PathLike):
+    """One crawl database and its objects folder (``root/objects`` unless `objects` names another
+    one: the shards of ``xxgk crawl --executor dask`` write into the main store's objects, see
+    `scrapers.crawl_dask`; such a store does not own the folder and leaves others' temp files alone)."""
+
+    def __init__(self, root: str | os.PathLike, objects: str | os.PathLike | None = None):
         self.root = Path(root)
-        self.objects = self.root / "objects"
+        self.owns_objects = objects is None
+        self.objects = self.root / "objects" if objects is None else Path(objects)
         self.objects.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(parents=True, exist_ok=True)
         self.db_path = self.root / "crawl.sqlite"
         self.db = sqlite3.connect(self.db_path, isolation_level=None, timeout=30)
         self.db.row_factory = sqlite3.Row
@@ -177,7 +185,7 @@ class Store:
         sha = hashlib.sha256(data).hexdigest()
         ext = sniff_ext(data, content_type, url)
         rel = f"objects/{sha[:2]}/{sha}.{ext}"
-        path = self.root / rel
+        path = self.objects / sha[:2] / f"{sha}.{ext}"
         if path.exists():
             return sha, rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -201,6 +209,24 @@ class Store:
             for p in d.glob(sha + ".*"):
                 return p
         return None
+
+    @staticmethod
+    def relpath(path: Path) -> str:
+        """An object's path as the documents table records it: relative to the store directory
+        (``objects/<sha[:2]>/<sha>.<ext>``), wherever this store's objects folder is."""
+        return f"objects/{path.parent.name}/{path.name}"
+
+    def remove_partial_objects(self) -> None:
+        """Delete the temp files of objects being written when an earlier crawl was killed. Only
+        the store that owns the objects folder does this, with the crawl lock held: a shard
+        sharing the folder would delete files that other shards are writing."""
+        if not self.owns_objects:
+            return
+        for p in self.objects.glob("*/.tmp-*"):
+            try:
+                p.unlink()
+            except OSError:
+                pass  # gone already, or not ours to delete: the objects themselves are untouched
 
     def get(self, sha: str) -> bytes | None:
         p = self.object_path(sha)
@@ -245,11 +271,13 @@ class Store:
             self.db.execute(f"UPDATE portals SET {', '.join(k + '=?' for k in kw)} WHERE id=?", (*kw.values(), pid))
 
     # -------------------------------------------------------------------- runs
-    def start_run(self, args: dict) -> int:
+    def start_run(self, args: dict, run_id: int | None = None) -> int:
+        """A new run; with `run_id`, that run (a shard's crawl is part of the main store's run)."""
         c = self.db.execute(
-            "INSERT INTO runs (started, args) VALUES (?, ?)", (time.time(), json.dumps(args, ensure_ascii=False))
+            "INSERT OR IGNORE INTO runs (id, started, args) VALUES (?, ?, ?)",
+            (run_id, time.time(), json.dumps(args, ensure_ascii=False)),
         )
-        return c.lastrowid
+        return run_id if run_id is not None else c.lastrowid
 
     def finish_run(self, run_id: int, summary: dict):
         self.db.execute(
