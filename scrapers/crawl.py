@@ -1043,7 +1043,7 @@ def main(args) -> int:
 
 
 class _Unavailable(Exception):
-    """The executor asked for cannot run here (Dask is not installed)."""
+    """The executor asked for cannot run here (Dask is not installed, workers that do not see --out)."""
 
 
 def _run(args, rows: list[dict], out: Path, cfg: CrawlConfig, run_args: dict) -> dict:
@@ -1054,7 +1054,7 @@ def _run(args, rows: list[dict], out: Path, cfg: CrawlConfig, run_args: dict) ->
         import distributed  # noqa: F401 - only to say early that the extra is missing
     except ImportError as e:
         raise _Unavailable("--executor dask needs Dask: pip install 'xxgk[dask]'") from e
-    from .crawl_dask import crawl_dask
+    from .crawl_dask import NotShared, crawl_dask
 
     progress = _GroupProgress() if cfg.progress else None
     try:
@@ -1067,6 +1067,8 @@ def _run(args, rows: list[dict], out: Path, cfg: CrawlConfig, run_args: dict) ->
             scheduler=getattr(args, "scheduler", None),
             on_group=progress.update if progress else None,
         )
+    except NotShared as e:
+        raise _Unavailable(str(e)) from e
     finally:
         if progress:
             progress.stop()

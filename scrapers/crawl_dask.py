@@ -249,6 +249,9 @@ def merge_leftovers(main: Store, *, strict: bool = True) -> list[str]:
         if shard.name.endswith(".merged"):
             shutil.rmtree(shard)
             continue
+        if shard.name.startswith(".probe-"):  # a check of an interrupted start
+            shard.unlink()
+            continue
         if not (shard / "crawl.sqlite").is_file():  # cut short before its database was made
             shutil.rmtree(shard)
             continue
@@ -306,6 +309,28 @@ def _client(scheduler: str | None, workers: int, processes: bool):
     return Client(cluster), cluster
 
 
+class NotShared(RuntimeError):
+    """Workers of the cluster do not see the store's folder."""
+
+
+def _check_shared(client, root: Path) -> None:
+    """Every worker must see the store at `root`, the folder itself and not another one at the
+    same path (a worker machine's own empty ``data/raw``): a file written here must be there."""
+    probe = root / SHARDS / f".probe-{os.getpid()}-{time.time_ns()}"
+    probe.parent.mkdir(parents=True, exist_ok=True)
+    probe.write_text("xxgk", encoding="utf-8")
+    try:
+        seen = client.run(os.path.exists, str(probe))
+    finally:
+        probe.unlink()
+    blind = sorted(w for w, ok in seen.items() if not ok)
+    if blind:
+        raise NotShared(
+            f"{root} is not visible at the same path on Dask workers {', '.join(blind)}: "
+            "--out must be on a filesystem the workers share"
+        )
+
+
 def combine(summaries: list[dict], store: Store, pids: list[int], run_id: int, seconds: float) -> dict:
     """One summary for the run: the tasks' counts of this run added up, the store's figures
     (portal status, documents in store) read from the merged store."""
@@ -345,14 +370,15 @@ def crawl_dask(
     try:
         merge_leftovers(main)
         main.remove_partial_objects()
-        main.begin()
-        pid_of = {r["column_url"]: main.upsert_portal(r) for r in rows}
-        run_id = main.start_run({**(args or {}), "executor": "dask"})
-        main.commit()
-        groups = portal_groups(rows)
         summaries, errors = [], {}
         client, cluster = _client(scheduler, workers, processes)
         try:
+            _check_shared(client, main.root)
+            main.begin()
+            pid_of = {r["column_url"]: main.upsert_portal(r) for r in rows}
+            run_id = main.start_run({**(args or {}), "executor": "dask"})
+            main.commit()
+            groups = portal_groups(rows)
             _run_groups(main, client, groups, pid_of, task_config, run_id, args or {}, summaries, errors, on_group)
         finally:
             client.close()

@@ -293,3 +293,13 @@ def test_sigkill_mid_dask_crawl_then_resume_on_two_process_workers(tmp_path):
         c.close()
         assert not list((out / "shards").iterdir())
         assert not list((out / "objects").rglob(".tmp-*"))
+
+
+def test_workers_that_do_not_see_the_store_are_named_before_anything_is_crawled(tmp_path):
+    class TwoWorkers:  # Client.run's contract: the function's result per worker address
+        def run(self, f, path):
+            return {"tcp://10.0.0.1:1": f(path), "tcp://10.0.0.2:1": f(path.replace(str(tmp_path), "/elsewhere"))}
+
+    with pytest.raises(crawl_dask.NotShared, match=r"10\.0\.0\.2.*--out must be on a filesystem the workers share"):
+        crawl_dask._check_shared(TwoWorkers(), tmp_path)
+    assert not list((tmp_path / "shards").iterdir())  # the probe is gone
