@@ -166,6 +166,24 @@ def test_dask_crawl_leaves_the_local_crawls_store_and_reruns_alike(tmp_path):
         assert_same(content(local), content(dask))
 
 
+def test_two_workers_never_hit_one_host_at_once(tmp_path):
+    """Two portals on one site (a second column URL on it) and one on another, two workers: the
+    site's requests still start at least the delay apart, as from one local crawl."""
+    delay = 0.1
+    with Simulator(families=("trs_wcm", "vsb"), reports=4, faults=False) as sim:
+        trs = sim.site("trs_wcm")
+        rows = [*sim.portals(), {**sim.portals()[0], "column_url": trs.column_url + "?from=2"}]
+        assert len(portal_groups(rows)) == 2
+        cfg = fast()
+        cfg.client.delay, cfg.client.per_host = delay, 1
+        run_dask(rows, tmp_path, cfg, workers=2, processes=False)
+        for site in sim.sites:
+            starts = sorted(r[3] for r in site.requests)
+            gaps = [b - a for a, b in zip(starts, starts[1:])]
+            assert len(starts) > 10 and min(gaps) >= delay * 0.9, (site.family, min(gaps))
+        assert {d["url"] for d in iter_documents(tmp_path)} == set(sim.expected)
+
+
 # ------------------------------------------------------------------ the merge
 
 
