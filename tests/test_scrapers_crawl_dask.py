@@ -167,20 +167,19 @@ def test_dask_crawl_leaves_the_local_crawls_store_and_reruns_alike(tmp_path):
 
 
 def test_two_workers_never_hit_one_host_at_once(tmp_path):
-    """Two portals on one site (a second column URL on it) and one on another, two workers: the
-    site's requests still start at least the delay apart, as from one local crawl."""
-    delay = 0.1
+    """Two portals on one site (a second column URL on it) and one on another, two workers:
+    each site is crawled by one crawler, whose per-host pacing the local tests pin. The sign
+    is robots.txt, which a crawler asks once per host and run: two crawlers on one host would
+    ask it twice. (The servers' clocks of request starts are no sign on a loaded machine: a
+    request that waits for a thread shortens the next gap.)"""
     with Simulator(families=("trs_wcm", "vsb"), reports=4, faults=False) as sim:
         trs = sim.site("trs_wcm")
         rows = [*sim.portals(), {**sim.portals()[0], "column_url": trs.column_url + "?from=2"}]
         assert len(portal_groups(rows)) == 2
-        cfg = fast()
-        cfg.client.delay, cfg.client.per_host = delay, 1
-        run_dask(rows, tmp_path, cfg, workers=2, processes=False)
+        run_dask(rows, tmp_path, fast(), workers=2, processes=False)
         for site in sim.sites:
-            starts = sorted(r[3] for r in site.requests)
-            gaps = [b - a for a, b in zip(starts, starts[1:])]
-            assert len(starts) > 10 and min(gaps) >= delay * 0.9, (site.family, min(gaps))
+            asked = Counter(r[1] for r in site.requests)
+            assert asked["/robots.txt"] == 1 and len(site.requests) > 10, (site.family, asked["/robots.txt"])
         assert {d["url"] for d in iter_documents(tmp_path)} == set(sim.expected)
 
 
