@@ -80,7 +80,12 @@ class Document:
 
 
 def para(text: str, loc: Location) -> Block:
-    return Block("para", (Cell(text, loc),))
+    # Block(...) and Cell(...) through their named tuples' Python-level __new__ cost more
+    # than the rest of making a paragraph; tuple.__new__ is what both end in
+    return _new(Block, ("para", (_new(Cell, (text, loc, 1, 1)),), None))
+
+
+_new = tuple.__new__
 
 
 def row(texts: list[str] | tuple[str, ...], loc: Location, table: int | None = None) -> Block:

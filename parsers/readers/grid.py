@@ -56,9 +56,12 @@ def finish_table(rows: list[list[RawCell]], table: int) -> list[Block]:
     cell of their own dropped (the spans that crossed them shrink accordingly)."""
     n = len(rows)
     for r, cells in enumerate(rows):
+        left = n - r
         for c in cells:
-            c.colspan = min(max(c.colspan, 1), MAX_COLSPAN)
-            c.rowspan = min(max(c.rowspan, 1), n - r)
+            if not 1 <= c.colspan <= MAX_COLSPAN:
+                c.colspan = min(max(c.colspan, 1), MAX_COLSPAN)
+            if not 1 <= c.rowspan <= left:
+                c.rowspan = min(max(c.rowspan, 1), left)
     for i in range(n - 1, -1, -1):
         if rows[i]:
             continue
@@ -67,10 +70,20 @@ def finish_table(rows: list[list[RawCell]], table: int) -> list[Block]:
                 if r + c.rowspan > i:
                     c.rowspan -= 1
         del rows[i]
-    return [
-        Block("row", tuple(Cell(c.text, Location(line=c.line), c.colspan, c.rowspan) for c in cells), table)
-        for cells in rows
-    ]
+    # a table has a few hundred cells on a few dozen lines: one Location per line, and
+    # cells made by Cell._make (Cell(...) goes through a Python-level __new__)
+    locs: dict[int | None, Location] = {}
+    make = Cell._make
+    out: list[Block] = []
+    for cells in rows:
+        row: list[Cell] = []
+        for c in cells:
+            loc = locs.get(c.line)
+            if loc is None:
+                loc = locs[c.line] = Location(line=c.line)
+            row.append(make((c.text, loc, c.colspan, c.rowspan)))
+        out.append(Block("row", tuple(row), table))
+    return out
 
 
 def tables(doc: Document | Iterable[Block]) -> dict[int, list[Block]]:

@@ -37,12 +37,13 @@ import codecs
 import email
 import email.policy
 import re
-from bisect import bisect_right
 from html import unescape
+from itertools import accumulate, repeat
+from typing import NamedTuple
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ..document import Block, Document, Location, Warning, para
+from ..document import Block, Cell, Document, Location, Warning, para
 from . import UnsupportedInput
 from .grid import MAX_COLSPAN, MAX_ROWSPAN, RawCell, finish_table, span_value
 from .sniff import is_mht
@@ -171,7 +172,7 @@ def _mht_html(data: bytes) -> tuple[bytes, str | None] | None:
 
 # --------------------------------------------------------------------------- preprocessing
 
-_START_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9:_-]*)(?=[\s/>])")
+_START_TAG = re.compile(r"(<[A-Za-z][A-Za-z0-9:_-]*)(?=[\s/>])")
 _ANY_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^<>]*?(/?)>")
 _VOID = {
     "area",
@@ -238,37 +239,51 @@ def nesting_depth(text: str, stop_at: int = MAX_DEPTH) -> int:
     return best
 
 
-def _inject_lines(text: str) -> tuple[str, _Lines, list[int]]:
-    """Give every start tag an attribute with its sequence number; return the new text, the
-    source line of each tag (computed when asked) and its offset in `text`."""
-    out: list[str] = []
-    offsets: list[int] = []
-    pos = 0
-    for m in _START_TAG.finditer(text):
-        end = m.end()
-        out.append(f'{text[pos:end]} {ATTR}="{len(offsets)}"')
-        offsets.append(m.start())
-        pos = end
-    out.append(text[pos:])
-    return "".join(out), _Lines(text, offsets), offsets
+class _Tags(NamedTuple):
+    """The start tags of the source, numbered in order: the source line of each and the
+    source around them (to find a tag's offset, which only <pre> asks for)."""
 
-
-class _Lines:
-    """The source line of the tag with each sequence number, counted only for the tags
-    whose line is asked for (most tags' never are)."""
-
-    def __init__(self, text: str, offsets: list[int]):
-        self._offsets = offsets
-        self._newlines = [m.start() for m in _NEWLINE.finditer(text)]
+    newlines: list[int]  # newlines before tag i (its line is newlines[i] + 1)
+    texts: list[str]  # the source before tag i (texts[i]) and after the last one
+    names: list[str]  # "<name" of tag i
 
     def line(self, i: int) -> int | None:
         """The line of tag `i`; None for a number no tag has (a page's own data-xxgk-n)."""
-        if i < len(self._offsets):
-            return bisect_right(self._newlines, self._offsets[i]) + 1
-        return None
+        return self.newlines[i] + 1 if i < len(self.newlines) else None
+
+    def offset(self, i: int) -> int:
+        """Where tag `i` (one that exists) starts in the source."""
+        return sum(map(len, self.texts[: i + 1])) + sum(map(len, self.names[:i]))
 
 
-_NEWLINE = re.compile("\n")
+def _inject_lines(text: str) -> tuple[str, _Tags]:
+    """Give every start tag an attribute with its sequence number; return the new text and
+    where each numbered tag stands in `text`. The work is done by C-level calls (one regex
+    split, list slicing, str.count mapped over the pieces): a page has hundreds of tags."""
+    parts = _START_TAG.split(text)
+    texts = parts[0::2]
+    names = parts[1::2]
+    n = len(names)
+    newlines = list(accumulate(map(str.count, texts[:n], repeat("\n"))))
+    out: list[str | None] = [None] * (3 * n + 1)
+    out[0::3] = texts
+    out[1::3] = names
+    out[2::3] = _attr_strings(n)
+    return "".join(out), _Tags(newlines, texts, names)
+
+
+_ATTR_STRINGS: list[str] = []
+_ATTR_STRINGS_KEPT = 1 << 14  # the strings of the first tags are made once per process
+
+
+def _attr_strings(n: int) -> list[str]:
+    """The injected attribute of tags 0..n-1 (' data-xxgk-n="i"')."""
+    have = len(_ATTR_STRINGS)
+    if have < min(n, _ATTR_STRINGS_KEPT):
+        _ATTR_STRINGS.extend(f' {ATTR}="{i}"' for i in range(have, min(n, _ATTR_STRINGS_KEPT)))
+    if n <= len(_ATTR_STRINGS):
+        return _ATTR_STRINGS[:n]
+    return _ATTR_STRINGS + [f' {ATTR}="{i}"' for i in range(len(_ATTR_STRINGS), n)]
 
 
 _DATASTORE = re.compile(r"(?:<script\b[^>]*>\s*)?<datastore\b.*?</datastore\s*>(?:\s*</script\s*>)?", re.S | re.I)
@@ -319,7 +334,8 @@ def norm_text(s: str) -> str:
     s = _INVISIBLE.sub("", s)
     if "\n" in s:
         s = _NL_RUN.sub(lambda m: "" if is_cjk(m.group(1)) or is_cjk(m.group(2)) else " ", s)
-    return _WS.sub(" ", s).strip()
+    # _WS.sub(" ", s).strip() in one C call: str.split() cuts at the characters \s matches
+    return " ".join(s.split())
 
 
 def join_pieces(pieces: list[str]) -> str:
@@ -455,35 +471,88 @@ def _node_id(node: LexborNode) -> int:
     return node.mem_id
 
 
+# The walks below tell nodes apart by lexbor's tag id, one C call, rather than by name
+# (`node.tag` makes a string) or by is_text_node/is_element_node. Ids 0..5 are lexbor's
+# special nodes (text 2, comment 4, doctype 5); every element's id is above. A name the
+# HTML standard knows has the same id in every document; a made-up name (<o:p>) gets an id
+# of its own document, which can be in none of the sets here, as its name is in none of the
+# name sets.
+_TEXT = 2
+_LAST_SPECIAL = 5
+
+
+def _tag_ids(*names: str) -> frozenset[int]:
+    ids = [LexborHTMLParser("").create_node(n).tag_id for n in names]
+    again = [LexborHTMLParser("<x-y></x-y>").create_node(n).tag_id for n in reversed(names)][::-1]
+    if ids != again:  # a name lexbor does not know: its id would differ by document
+        raise RuntimeError(f"lexbor has no fixed tag id for some of {names}")
+    return frozenset(ids)
+
+
+SKIP_IDS = _tag_ids(*sorted(SKIP))
+BLOCK_IDS = _tag_ids(*sorted(BLOCK))
+(_BR,) = _tag_ids("br")
+(_IMG,) = _tag_ids("img")
+(_TABLE,) = _tag_ids("table")
+(_PRE,) = _tag_ids("pre")
+(_TR,) = _tag_ids("tr")
+(_CAPTION,) = _tag_ids("caption")
+_CELL_IDS = _tag_ids("td", "th")
+_ROW_GROUP_IDS = _tag_ids("tbody", "thead", "tfoot")
+
+
 def _own_rows(table: LexborNode) -> tuple[list[tuple[LexborNode, list[LexborNode]]], list[LexborNode]]:
+    """The rows of `table` itself (not of tables inside it) with their cells, and its captions."""
     rows: list[tuple[LexborNode, list[LexborNode]]] = []
     captions: list[LexborNode] = []
-
-    def add_tr(tr: LexborNode) -> None:
-        rows.append((tr, [c for c in tr.iter() if c.tag in ("td", "th")]))
-
-    for child in table.iter():
-        tag = child.tag
-        if tag == "tr":
-            add_tr(child)
-        elif tag in ("tbody", "thead", "tfoot"):
-            for tr in child.iter():
-                if tr.tag == "tr":
-                    add_tr(tr)
-        elif tag == "caption":
+    child = table.first_child
+    while child is not None:
+        tid = child.tag_id
+        if tid == _TR:
+            rows.append((child, _cells(child)))
+        elif tid in _ROW_GROUP_IDS:
+            tr = child.first_child
+            while tr is not None:
+                if tr.tag_id == _TR:
+                    rows.append((tr, _cells(tr)))
+                tr = tr.next
+        elif tid == _CAPTION:
             captions.append(child)
+        child = child.next
     return rows, captions
 
 
+def _cells(tr: LexborNode) -> list[LexborNode]:
+    cells: list[LexborNode] = []
+    c = tr.first_child
+    while c is not None:
+        if c.tag_id in _CELL_IDS:
+            cells.append(c)
+        c = c.next
+    return cells
+
+
+# Cell(...) and Cell._make go through Python-level functions that end in tuple.__new__; a
+# table's cells are made by calling it directly
+_new_cell = tuple.__new__
+
+
 class _Reader:
-    def __init__(self, lines: _Lines, offsets: list[int], source: str):
-        self.lines = lines
-        self.offsets = offsets
+    """Blocks of one page, in document order. The walks go from a node to its first child
+    and next sibling: one node object made per node visited, no lists of children."""
+
+    def __init__(self, tags: _Tags, source: str):
+        self.tags = tags
         self.source = source
         self.blocks: list[Block] = []
         self.buf: list[str] = []
         self.buf_line: int | None = None
-        self.cur_line: int | None = None
+        self._cur_line: int | None = None
+        # elements entered since the current line was last settled: the current line is
+        # the line of the last of them that has one, looked up only when a text or a table
+        # needs it (an element's attributes are the costliest thing read of it)
+        self.pending: list[LexborNode] = []
+        self.locs: dict[int | None, Location] = {}
         self.ntables = 0
         self.images = 0
 
@@ -494,8 +563,25 @@ class _Reader:
     def _line(self, attrs: dict | None) -> int | None:
         v = attrs.get(ATTR) if attrs else None
         if v is not None and v.isdigit():
-            return self.lines.line(int(v))
+            return self.tags.line(int(v))
         return None
+
+    @property
+    def cur_line(self) -> int | None:
+        """The line of the last element entered that has one (or the line last set)."""
+        pending = self.pending
+        while pending:
+            line = self.line_of(pending.pop())
+            if line is not None:
+                self._cur_line = line
+                break
+        pending.clear()
+        return self._cur_line
+
+    @cur_line.setter
+    def cur_line(self, line: int | None) -> None:
+        self.pending.clear()
+        self._cur_line = line
 
     # -- paragraphs
     def add_text(self, s: str | None) -> None:
@@ -506,59 +592,98 @@ class _Reader:
         self.buf.append(s)
 
     def flush(self) -> None:
-        if self.buf:
-            text = norm_text("".join(self.buf))
-            # a paragraph that is only a page footer (pages converted from Word or PDF, a CMS's
-            # 第1页 共3页) is no content: between two parts of a table it would join their rows
-            if text and not PAGE_FOOTER.match(text):
-                self.blocks.append(para(text, Location(line=self.buf_line)))
+        if not self.buf:  # then buf_line is None too (it is set with the first text)
+            return
+        text = norm_text("".join(self.buf))
+        # a paragraph that is only a page footer (pages converted from Word or PDF, a CMS's
+        # 第1页 共3页) is no content: between two parts of a table it would join their rows
+        if text and not PAGE_FOOTER.match(text):
+            self.blocks.append(para(text, self.location(self.buf_line)))
         self.buf = []
         self.buf_line = None
 
+    def location(self, line: int | None) -> Location:
+        """The Location of `line`, one per line of the page."""
+        loc = self.locs.get(line)
+        if loc is None:
+            loc = self.locs[line] = Location(line=line)
+        return loc
+
     # -- flow content
     def flow(self, root: LexborNode, depth: int = 0, tables: bool = True) -> None:
-        stack: list[tuple[LexborNode, bool]] = [(c, False) for c in reversed(list(root.iter(include_text=True)))]
-        while stack:
-            node, exiting = stack.pop()
-            if exiting:
+        # `stack` holds the elements whose children are being read, each followed by None
+        # when it is a block (its end flushes the paragraph)
+        stack: list[LexborNode | None] = []
+        pending = self.pending
+        node = root.first_child
+        while True:
+            if node is None:
+                if not stack:
+                    break
+                node = stack.pop()
+                if node is None:
+                    self.flush()
+                    node = stack.pop()
+                node = node.next
+                continue
+            tid = node.tag_id
+            if tid == _TEXT:
+                s = node.text_content
+                if s:  # add_text, written out
+                    if self.buf_line is None and s.strip():
+                        self.buf_line = self.cur_line
+                    self.buf.append(s)
+                node = node.next
+                continue
+            if tid <= _LAST_SPECIAL:
+                node = node.next
+                continue
+            pending.append(node)
+            if tid in SKIP_IDS:
+                pass
+            elif tid == _BR:
                 self.flush()
-                continue
-            if node.is_text_node:
-                self.add_text(node.text_content)
-                continue
-            if not node.is_element_node:
-                continue
-            tag = node.tag
-            line = self.line_of(node)
-            if line is not None:
-                self.cur_line = line
-            if tag in SKIP:
-                continue
-            if tag == "br":
-                self.flush()
-                continue
-            if tag == "img":
+            elif tid == _IMG:
                 self.images += 1
-                continue
-            if tag == "table" and tables:
+            elif tid == _TABLE and tables:
                 self.flush()
                 self.table(node, depth)
-                continue
-            if tag == "pre":
+            elif tid == _PRE:
                 self.flush()
                 self.pre(node)
+            else:
+                stack.append(node)
+                if tid in BLOCK_IDS:
+                    self.flush()
+                    stack.append(None)
+                node = node.first_child
                 continue
-            block = tag in BLOCK
-            if block:
-                self.flush()
-                stack.append((node, True))
-            stack.extend((c, False) for c in reversed(list(node.iter(include_text=True))))
+            node = node.next
         self.flush()
 
     # -- tables
-    def is_layout(self, table: LexborNode, rows) -> bool:
+    def is_layout(self, table: LexborNode, rows, captions, only: list[list[str | None]]) -> bool:
+        """Rule (a)-(c) of the module docstring. `only`: each cell's _only_text."""
         if max((len(cells) for _, cells in rows), default=0) <= 1:
             return True
+        # A table inside this one stands in a cell or a caption (the parser puts nothing
+        # else that holds content into a table). A cell of one text holds no table with
+        # cells: only when some cell is more, or there is a caption, is the subtree searched.
+        simple = not captions and not any(None in texts for texts in only)
+        if not simple and self._has_inner_grid(table):
+            return True
+        for (_, cells), texts in zip(rows, only):
+            # a cell of one text is no longer stripped than that text
+            if None not in texts and max(map(len, texts), default=0) <= LAYOUT_CELL_CHARS:
+                continue
+            for c, t in zip(cells, texts):
+                if (t is None or len(t) > LAYOUT_CELL_CHARS) and len(c.text(strip=True)) > LAYOUT_CELL_CHARS:
+                    return True
+        return False
+
+    @staticmethod
+    def _has_inner_grid(table: LexborNode) -> bool:
+        """Whether some table inside `table` has two or more cells of its own."""
         me = _node_id(table)
         for inner in table.css("table"):
             if _node_id(inner) == me:
@@ -566,10 +691,6 @@ class _Reader:
             inner_rows, _ = _own_rows(inner)
             if sum(len(c) for _, c in inner_rows) >= 2:
                 return True
-        for _, cells in rows:
-            for c in cells:
-                if len(c.text(strip=True)) > LAYOUT_CELL_CHARS:
-                    return True
         return False
 
     def table(self, node: LexborNode, depth: int) -> None:
@@ -583,38 +704,65 @@ class _Reader:
             self.flush()
         if not rows:
             return
-        if self.is_layout(node, rows):
+        only = [[_only_text(c) for c in cells] for _, cells in rows]
+        if self.is_layout(node, rows, captions, only):
             for tr, cells in rows:
                 for c in cells:
                     self.cur_line = self.line_of(c) or self.line_of(tr) or self.cur_line
                     self.flow(c, depth + 1)
             return
-        raw: list[list[RawCell]] = []
-        n = len(rows)
-        for r, (tr, cells) in enumerate(rows):
-            tr_line = self.line_of(tr)
-            out: list[RawCell] = []
-            for c in cells:
-                attrs = c.attributes
-                rs_raw = attrs.get("rowspan")
-                rowspan = n - r if (rs_raw or "").strip() == "0" else span_value(rs_raw, MAX_ROWSPAN)
-                out.append(
-                    RawCell(
-                        cell_text(c),
-                        self._line(attrs) or tr_line,
-                        span_value(attrs.get("colspan"), MAX_COLSPAN),
-                        rowspan,
-                    )
-                )
-            raw.append(out)
-        self.blocks.extend(finish_table(raw, self.ntables))
+        self.blocks.extend(self._data_rows(rows, only))
         self.ntables += 1
+
+    def _data_rows(self, rows, only: list[list[str | None]]) -> list[Block]:
+        """The row blocks of a data table: each cell's text, line (its row's where the cell
+        has none) and spans (rowspan="0": to the last row). The cells of a page are most of
+        its nodes: the line lookup and the one-text case are written out here, and the cells
+        are made as finish_table would leave them (spans clamped as they are read) unless
+        some row has no cell of its own, which finish_table then drops."""
+        newlines = self.tags.newlines
+        ntags = len(newlines)
+        n = len(rows)
+        direct = all(cells for _, cells in rows)
+        make = _new_cell if direct else RawCell
+        locs = self.locs
+        out: list[list] = []
+        for r, ((tr, cells), texts) in enumerate(zip(rows, only)):
+            tr_line: int | None = None
+            left = n - r
+            row: list = []
+            for c, t in zip(cells, texts):
+                attrs = c.attributes
+                v = attrs.get(ATTR)
+                if v is not None and v.isdigit() and (i := int(v)) < ntags:
+                    line = newlines[i] + 1
+                else:
+                    line = tr_line = tr_line or self.line_of(tr)
+                rs = attrs.get("rowspan")
+                rs = 1 if rs is None else left if rs.strip() == "0" else min(span_value(rs, MAX_ROWSPAN), left)
+                cs = attrs.get("colspan")
+                cs = 1 if cs is None else span_value(cs, MAX_COLSPAN)
+                if t is None:
+                    t = _cell_walk(c)
+                elif not t.isalnum():  # norm_text's own shortcut, without the call
+                    t = norm_text(t)
+                if direct:
+                    loc = locs.get(line)
+                    if loc is None:
+                        loc = locs[line] = Location(line=line)
+                    row.append(make(Cell, (t, loc, cs, rs)))
+                else:
+                    row.append(make(t, line, cs, rs))
+            out.append(row)
+        if direct:
+            return [Block("row", tuple(row), self.ntables) for row in out]
+        return finish_table(out, self.ntables)
 
     def pre(self, node: LexborNode) -> None:
         start = self.line_of(node) or self.cur_line or 1
         v = node.attributes.get(ATTR)
-        if v is not None and v.isdigit() and int(v) < len(self.offsets):
-            end = self.source.find(">", self.offsets[int(v)])
+        if v is not None and v.isdigit() and int(v) < len(self.tags.names):
+            end = self.source.find(">", self.tags.offset(int(v)))
             if end >= 0 and self.source[end + 1 : end + 2] == "\n":
                 start += 1
         text = node.text(deep=True)
@@ -648,37 +796,46 @@ def cell_text(cell: LexborNode) -> str:
     only = _only_text(cell)
     if only is not None:
         return norm_text(only) if only else ""
+    return _cell_walk(cell)
+
+
+def _cell_walk(cell: LexborNode) -> str:
+    """cell_text of a cell that is more than one text (see _only_text)."""
     pieces: list[str] = []
     cur: list[str] = []
-    stack: list[tuple[LexborNode, bool]] = [(c, False) for c in reversed(list(cell.iter(include_text=True)))]
+    stack: list[LexborNode | None] = []  # as in _Reader.flow
 
     def cut() -> None:
         if cur:
             pieces.append(norm_text("".join(cur)))
             cur.clear()
 
-    while stack:
-        node, exiting = stack.pop()
-        if exiting:
-            cut()
+    node = cell.first_child
+    while True:
+        if node is None:
+            if not stack:
+                break
+            node = stack.pop()
+            if node is None:
+                cut()
+                node = stack.pop()
+            node = node.next
             continue
-        if node.is_text_node:
+        tid = node.tag_id
+        if tid == _TEXT:
             t = node.text_content
             if t:
                 cur.append(t)
-            continue
-        if not node.is_element_node:
-            continue
-        tag = node.tag
-        if tag in SKIP:
-            continue
-        if tag == "br":
+        elif tid == _BR:
             cut()
+        elif tid > _LAST_SPECIAL and tid not in SKIP_IDS:
+            stack.append(node)
+            if tid in BLOCK_IDS:
+                cut()
+                stack.append(None)
+            node = node.first_child
             continue
-        if tag in BLOCK:
-            cut()
-            stack.append((node, True))
-        stack.extend((c, False) for c in reversed(list(node.iter(include_text=True))))
+        node = node.next
     cut()
     return join_pieces(pieces)
 
@@ -688,15 +845,16 @@ def _only_text(cell: LexborNode) -> str | None:
     child element (<td>12</td>, <td><p>12</p></td>, <td><span>12</span></td>), as most data
     cells do; None for any other cell. Such a cell is one piece: its text, whitespace
     collapsed (what the walk in cell_text makes of it)."""
-    child = cell.child
+    child = cell.first_child
     if child is None or child.next is not None:
         return None
-    if child.is_text_node:
+    tid = child.tag_id
+    if tid == _TEXT:
         return child.text_content
-    if not child.is_element_node or child.tag in SKIP:
+    if tid <= _LAST_SPECIAL or tid in SKIP_IDS:
         return None
-    inner = child.child
-    if inner is None or inner.next is not None or not inner.is_text_node:
+    inner = child.first_child
+    if inner is None or inner.next is not None or inner.tag_id != _TEXT:
         return None
     return inner.text_content
 
@@ -705,7 +863,13 @@ def _only_text(cell: LexborNode) -> str | None:
 
 
 def _text_len(node: LexborNode) -> int:
-    return len(_WS.sub("", node.text()))
+    return len(_no_space(node.text()))
+
+
+def _no_space(s: str) -> str:
+    """`s` without whitespace: _WS.sub("", s), in one C call (str.split() splits at the
+    characters regex \\s matches, both being str.isspace)."""
+    return "".join(s.split())
 
 
 def _score(node: LexborNode) -> int:
@@ -865,6 +1029,13 @@ def _degraded(text: str, warnings: list[Warning], depth: int) -> Document:
     return Document(tuple(blocks), "html", (), tuple(warnings))
 
 
+def _title_in(title: str, body: str) -> bool:
+    """Whether the title, whitespace aside, is part of the body's text."""
+    t = _no_space(title)
+    # whitespace-free, the title found in the body as it is is found in it without whitespace
+    return t in body or t in _no_space(body)
+
+
 def html_to_document(text: str, warnings: list[Warning] | None = None) -> Document:
     """Decoded HTML -> Document (see the module docstring)."""
     warnings = list(warnings or [])
@@ -873,7 +1044,7 @@ def html_to_document(text: str, warnings: list[Warning] | None = None) -> Docume
     depth = nesting_depth(text) if text.count("<") > MAX_DEPTH else 0
     if depth > MAX_DEPTH:
         return _degraded(text, warnings, depth)
-    injected, lines, offsets = _inject_lines(text)
+    injected, tags = _inject_lines(text)
     injected = _unwrap_datastore(injected)
     fragment = re.search(r"<(?:html|body|head|frameset)[\s>]", injected, re.I) is None
     tree = LexborHTMLParser(injected)
@@ -894,8 +1065,8 @@ def html_to_document(text: str, warnings: list[Warning] | None = None) -> Docume
             if found:
                 header.append((key, found[0]))
     container = body if fragment else (_cms_container(tree) or _density_container(body))
-    reader = _Reader(lines, offsets, text)
-    if title and title[2] and _WS.sub("", title[0]) not in _WS.sub("", container.text()):
+    reader = _Reader(tags, text)
+    if title and title[2] and not _title_in(title[0], container.text()):
         reader.cur_line = reader.line_of(title[1])
         reader.add_text(title[0])
         reader.flush()
