@@ -4,7 +4,7 @@
                                               [--seed 0] [--code DIR] [--keep DIR]
 
 For each N it writes a dataset folder shaped like a national corpus (``reports.parquet`` with
-the kept reports' publisher, county and year, ``sections.parquet`` with each report's text cut
+the kept reports' publisher, county and year, ``sections/`` with each report's text cut
 into eight sections at line ends): counties of `--per-county` publishers, each publishing every year for `--years`
 years. A publisher's first report is a generated report with varied prose (`generate(...,
 vary_prose=True)`, tables included as sections hold them); one in five copies its county's
@@ -66,7 +66,7 @@ folder = Path(sys.argv[1])
 c0, w0 = time.process_time(), time.perf_counter()
 S.write(folder, workers=1)
 cpu, wall, rss1 = time.process_time() - c0, time.perf_counter() - w0, rss()
-first = next(pq.ParquetFile(folder / "sections.parquet").iter_batches(batch_size=4000, columns=["report_id", "text"]))
+first = next(pq.ParquetFile(D.dataset_files(folder, D.SECTIONS)[0]).iter_batches(batch_size=4000, columns=["report_id", "text"]))
 parts = {}
 for rid, t in zip(*(c.to_pylist() for c in first.columns)):
     parts.setdefault(rid, []).append(t or "")
@@ -128,7 +128,7 @@ def write_folder(folder: Path, n: int, per_county: int, years: int, seed: int) -
     """The dataset folder the step reads; returns what the figures need (counts, not texts)."""
     folder.mkdir(parents=True, exist_ok=True)
     rep = D.TableBuilder(D.REPORTS, D.ROW_GROUP_SIZE, folder / D.REPORTS.path)
-    sec = D.TableBuilder(D.SECTIONS, D.SECTIONS_ROW_GROUP, folder / D.SECTIONS.path)
+    sec: dict[int, D.TableBuilder] = {}  # one file per year, as the build writes them
     by_pub: dict[str, int] = {}
     by_region: dict[tuple, int] = {}
     chars = 0
@@ -144,14 +144,19 @@ def write_folder(folder: Path, n: int, per_county: int, years: int, seed: int) -
             "year": year,
         }
         rep.add([r.get(f) for f in D.REPORTS.names()])
+        if year not in sec:
+            part_dir = folder / D.SECTIONS.path / D.partition_folder(year)
+            part_dir.mkdir(parents=True, exist_ok=True)
+            sec[year] = D.TableBuilder(D.SECTIONS, D.SECTIONS_ROW_GROUP, part_dir / D.PART_FILE)
         for seq, part in enumerate(_sections(text), 1):
-            s = {"report_id": rid, "seq": seq, "text": part}
-            sec.add([s.get(f) for f in D.SECTIONS.names()])
+            s = {"report_id": rid, "year": year, "seq": seq, "text": part}
+            sec[year].add([s.get(f) for f in D.SECTIONS.names()])
         by_pub[pub] = by_pub.get(pub, 0) + 1
         by_region[(county, year)] = by_region.get((county, year), 0) + 1
         chars += len(text)
     rep.close()
-    sec.close()
+    for b in sec.values():
+        b.close()
     scope = sum(c * (c - 1) // 2 for c in by_pub.values()) + sum(c * (c - 1) // 2 for c in by_region.values())
     return {"n": n, "chars": chars / n, "scope": scope}
 

@@ -194,6 +194,12 @@ def _not_read(path: Path, why: str) -> None:
     print(f"xxgk build: {path}: not read: {why}", file=sys.stderr)
 
 
+def _built_file(rel: Path, names: frozenset[str]) -> bool:
+    """Whether a path inside a build output folder is one of its outputs: a file it names, or
+    any file of a partitioned dataset's folder."""
+    return rel.as_posix() in names or (len(rel.parts) > 1 and rel.parts[0] in names)
+
+
 def _folder_sources(raw: Path, exclude: Path | None) -> list[Source]:
     out = []
     excl = exclude.resolve() if exclude else None
@@ -211,7 +217,7 @@ def _folder_sources(raw: Path, exclude: Path | None) -> list[Source]:
             if (
                 n.startswith(".")
                 or n.lower().endswith(SKIP_SUFFIXES)
-                or any(p.is_relative_to(b) and p.relative_to(b).as_posix() in names for b, names in built.items())
+                or any(p.is_relative_to(b) and _built_file(p.relative_to(b), names) for b, names in built.items())
             ):
                 continue
             if not p.is_file():  # a FIFO would block the build, a device never ends

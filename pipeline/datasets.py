@@ -93,10 +93,17 @@ class Dataset:
     fields: tuple[Field, ...]
     primary_key: tuple[str, ...] = ()
     foreign_keys: tuple[tuple[tuple[str, ...], str, tuple[str, ...]], ...] = ()
+    partitioned: bool = False  # a folder of one file per report year (`PartitionedWriter`), not one file
 
     @property
     def path(self) -> str:
-        return f"{self.name}.parquet"
+        """Relative to the output folder: the file, or the folder of a partitioned dataset."""
+        return self.name if self.partitioned else f"{self.name}.parquet"
+
+    @property
+    def glob(self) -> str:
+        """The files of the dataset, as DuckDB's `read_parquet` takes them."""
+        return f"{self.name}/*/*.parquet" if self.partitioned else self.path
 
     def names(self) -> list[str]:
         return [f.name for f in self.fields]
@@ -415,6 +422,7 @@ CELLS = Dataset(
         ),
     ),
     primary_key=("report_id", "address"),
+    partitioned=True,
     foreign_keys=REF_REPORT,
 )
 
@@ -425,6 +433,7 @@ SECTIONS = Dataset(
     "section of a kept report",
     (
         F("report_id", "string", "Report (reports.report_id).", "报告编号"),
+        F("year", "int", "Report year (reports.year).", "报告年度"),
         F("seq", "int", "Position of the section in the report, from 1.", "章节序号"),
         F(
             "key",
@@ -438,6 +447,7 @@ SECTIONS = Dataset(
         F("line", "int", "Line where the section starts.", "起始行号"),
     ),
     primary_key=("report_id", "seq"),
+    partitioned=True,
     foreign_keys=REF_REPORT,
 )
 
@@ -453,6 +463,7 @@ CHECKS = Dataset(
             "Report (reports.report_id); for a cross-year check, the later year's report.",
             "报告编号（跨年校验为后一年的报告）",
         ),
+        F("year", "int", "Report year (reports.year).", "报告年度"),
         F(
             "seq",
             "int",
@@ -497,6 +508,7 @@ CHECKS = Dataset(
         ),
     ),
     primary_key=("report_id", "id", "subject"),
+    partitioned=True,
     foreign_keys=REF_REPORT,
 )
 
@@ -725,6 +737,7 @@ VALUES = Dataset(
         F("status", "string", "What the value is. " + VALUE_STATUS_EN, "取值状态", enum=VALUE_STATUS),
     ),
     primary_key=("report_id", "indicator"),
+    partitioned=True,
     foreign_keys=(REF_REPORT[0], (("indicator",), "indicators", ("indicator",)), REF_PUBLISHER),
 )
 
@@ -1226,12 +1239,91 @@ class TableBuilder:
         return self.path
 
 
+PARTITION_KEY = "year_part"  # the folders' key; not `year`, which the files hold themselves (docs/output.md)
+NO_YEAR = "unknown"  # the folder of the reports whose year is not known
+PART_FILE = "part-0.parquet"
+
+
+def partition_folder(year: int | None) -> str:
+    return f"{PARTITION_KEY}={NO_YEAR if year is None else int(year)}"
+
+
+def _partition_order(year: int | None) -> tuple:
+    return (year is None, year or 0)  # the years, then the reports with no year
+
+
+class PartitionedWriter:
+    """A partitioned dataset: one streaming `TableBuilder` per report year, writing
+    ``<folder>/year_part=YYYY/part-0.parquet`` (``year_part=unknown`` for the reports whose year
+    is not known). Rows come year by year (`at` before each report's rows; the build goes
+    through the reports in year order), so one file is open at a time and memory is that of one
+    builder whatever the number of years; a year met again after another is an error, never a
+    second file. A dataset with no rows is one empty file under ``year_part=unknown``, so that
+    readers of the folder still find its schema."""
+
+    def __init__(self, ds: Dataset, chunk: int, folder: Path):
+        self.ds, self.chunk, self.folder = ds, chunk, Path(folder)
+        self.current: TableBuilder | None = None
+        self.year: tuple | None = None  # _partition_order of the open file
+        self.files: list[Path] = []
+
+    def at(self, year: int | None) -> None:
+        """The next rows belong to a report of `year`."""
+        order = _partition_order(year)
+        if order == self.year:
+            return
+        if self.year is not None and order < self.year:
+            raise ValueError(
+                f"{self.ds.name}: rows of {year} after those of a later year: rows must come in year order"
+            )
+        self._close_current()
+        part = self.folder / partition_folder(year)
+        part.mkdir(parents=True, exist_ok=True)
+        self.current, self.year = TableBuilder(self.ds, self.chunk, part / PART_FILE), order
+
+    def add(self, row: tuple | list) -> None:
+        self.current.add(row)
+
+    def add_batch(self, batch: pa.RecordBatch) -> None:
+        self.current.add_batch(batch)
+
+    def _close_current(self) -> None:
+        if self.current is not None:
+            self.files.append(self.current.close())
+            self.current = None
+
+    def close(self) -> list[Path]:
+        if self.year is None:  # no rows at all
+            self.at(None)
+        self._close_current()
+        return self.files
+
+
 def _array(values: list, typ: pa.DataType) -> pa.Array:
     if pa.types.is_floating(typ):
         values = [None if v is None else float(v) for v in values]
     elif pa.types.is_string(typ):  # an empty text is null: CSV and Table Schema cannot tell them apart
         values = [None if v == "" else v for v in values]
     return pa.array(values, type=typ)
+
+
+def dataset_files(out: Path, ds: Dataset) -> list[Path]:
+    """The files of a dataset in `out`, a partitioned one's in year order (the reports with no
+    year last)."""
+    if not ds.partitioned:
+        return [Path(out) / ds.path]
+    return sorted((Path(out) / ds.path).glob(f"*/{PART_FILE}"), key=lambda p: _folder_order(p.parent.name))
+
+
+def read_table(out: Path, ds: Dataset, columns: list[str] | None = None) -> pa.Table:
+    """A dataset's rows as written, with its own columns only: the partition folders' key is
+    not one of them (each file is read alone, so no reader adds it)."""
+    return pa.concat_tables([pq.read_table(p, columns=columns) for p in dataset_files(out, ds)])
+
+
+def _folder_order(name: str) -> tuple:
+    v = name.partition("=")[2]
+    return _partition_order(None if v == NO_YEAR else int(v))
 
 
 def write_parquet(table: pa.Table, path: Path) -> None:
@@ -1297,13 +1389,31 @@ def _sources(rows: list[dict], register: tuple[str, str] | None) -> list[dict]:
     return out
 
 
+PARTITIONED_NOTE = (
+    f" One file per report year: {{name}}/{PARTITION_KEY}=YYYY/{PART_FILE} ({PARTITION_KEY}={NO_YEAR} for the reports "
+    "whose year is not known); the year is also a column of the files. Read the folder whole with "
+    "pandas.read_parquet('{name}') or DuckDB read_parquet('{name}/*/*.parquet')."
+)
+
+
+def _resource_path(ds: Dataset, out: Path | None) -> str | list[str]:
+    if not ds.partitioned:
+        return ds.path
+    if out is None:
+        return ds.glob
+    return sorted(p.relative_to(out).as_posix() for p in (Path(out) / ds.path).glob(f"*/{PART_FILE}"))
+
+
 def descriptor(
     parser_version: str,
     register: tuple[str, str] | None = None,
     extra: dict | None = None,
     rows: list[dict] | None = None,
+    out: Path | None = None,
 ) -> dict:
-    """The Frictionless Data Package descriptor of every dataset (`datapackage.json`)."""
+    """The Frictionless Data Package descriptor of every dataset (`datapackage.json`); `out`:
+    the folder the datasets were written to, whose partition files a partitioned dataset's
+    resource lists (a multipart resource: the files' rows in order are the dataset)."""
     resources = []
     for ds in datasets():
         schema: dict = {"fields": [_ts_field(f) for f in ds.fields]}
@@ -1317,12 +1427,13 @@ def descriptor(
         resources.append(
             {
                 "name": ds.name,
-                "path": ds.path,
+                "path": _resource_path(ds, out),
                 "format": "parquet",
                 "mediatype": "application/vnd.apache.parquet",
                 "profile": "tabular-data-resource",
                 "title": f"{ds.title_en} / {ds.title_zh}",
-                "description": f"One row per {ds.row}.",
+                "description": f"One row per {ds.row}."
+                + (PARTITIONED_NOTE.format(name=ds.name) if ds.partitioned else ""),
                 "schema": schema,
             }
         )
@@ -1524,8 +1635,9 @@ class PanelGroup:
 
 
 def _panel_groups(kept: list[dict]) -> list[PanelGroup]:
-    """The panel's rows in order: one per publisher × year (the best kept report); a report
-    whose publisher or year is unsettled has its own row."""
+    """The panel's rows in order (year, then publisher; the reports with no year last): one per
+    publisher × year (the best kept report); a report whose publisher or year is unsettled has
+    its own row."""
     groups: dict[tuple, list[dict]] = {}
     for r in kept:
         key = (
@@ -1534,9 +1646,10 @@ def _panel_groups(kept: list[dict]) -> list[PanelGroup]:
             else ("", r["report_id"])
         )
         groups.setdefault(key, []).append(r)
+    # year first: the partitioned datasets are written in this order, one year's file at a time
     return [
         PanelGroup(k, tuple(sorted(groups[k], key=lambda r: r["report_id"])), min(groups[k], key=_rank))
-        for k in sorted(groups, key=lambda k: (k[0], str(k[1])))
+        for k in sorted(groups, key=lambda k: (*_partition_order(groups[k][0].get("year")), k[0], str(k[1])))
     ]
 
 
@@ -1634,10 +1747,11 @@ def write_all(
     xchecks = _cross_year(picks)
     xsplits = _cross_year_splits(picks)
 
-    # one report at a time, in panel order (publisher, year, report): every row of a report
-    # goes out before the next report is loaded, so memory does not grow with the corpus
+    # one report at a time, in panel order (year, publisher, report): every row of a report
+    # goes out before the next report is loaded, so memory does not grow with the corpus, and
+    # each partitioned dataset has one year's file open at a time
     builders = {
-        x.name: TableBuilder(x, SECTIONS_ROW_GROUP if x is SECTIONS else ROW_GROUP_SIZE, out / x.path)
+        x.name: PartitionedWriter(x, SECTIONS_ROW_GROUP if x is SECTIONS else ROW_GROUP_SIZE, out / x.path)
         for x in ROW_DATASETS
     }
     panel = PanelWriter(out)
@@ -1645,6 +1759,8 @@ def write_all(
     rowcache = RowCache(cache_dir) if cache_dir is not None else None
     for g in groups:
         for r in g.reports:
+            for b in builders.values():
+                b.at(r.get("year"))
             picked = _report_rows(builders, r, load, xsplits, xchecks, counts, rowcache)
             if r is g.pick:
                 panel.add(g, picked)
@@ -1666,14 +1782,14 @@ def write_all(
     if rowcache is not None:
         rowcache.prune()
     streamed = {n: b.close() for n, b in builders.items()}
-    streamed.update(zip(("panel", "panel_status"), panel.close()))
+    streamed.update((n, [p]) for n, p in zip(("panel", "panel_status"), panel.close()))
     written = []
     for ds in datasets():
         p = out / ds.path
         if ds.name in tables:
             write_parquet(tables[ds.name].table(), p)
-        if ds.name in tables or ds.name in streamed:  # similarity is written next
             written.append(p)
+        written += streamed.get(ds.name, [])  # similarity is written next
     from pipeline.build import default_workers
     from pipeline.similarity import write as write_similarity
 
@@ -1808,8 +1924,10 @@ def _emit_report(builders: dict, r: dict, d: dict, xsplits: dict, xchecks: dict,
         cells = [{**c, **xsplits[rid].get(c["address"], {})} for c in cells]
     _emit_cells(builders["cells"], r, cells)
     for i, s in enumerate(d.get("sections") or [], 1):
-        builders["sections"].add((rid, i, s.get("key"), s.get("number"), s.get("title"), s.get("text"), s.get("line")))
-    counts[rid] = _emit_checks(builders["checks"], rid, d.get("checks") or [], xchecks.get(rid))
+        builders["sections"].add(
+            (rid, r.get("year"), i, s.get("key"), s.get("number"), s.get("title"), s.get("text"), s.get("line"))
+        )
+    counts[rid] = _emit_checks(builders["checks"], r, d.get("checks") or [], xchecks.get(rid))
     rv = report_values(cells, r.get("template"))
     out = {}
     for pc in template_columns(r.get("template")):
@@ -1851,7 +1969,7 @@ def _write_descriptions(
         "years": sorted({r["year"] for r in kept if r.get("year") is not None}),
     }
     p = out / "datapackage.json"
-    write_json(descriptor(parser_version, register, extra, rows), p)
+    write_json(descriptor(parser_version, register, extra, rows, out), p)
     written.append(p)
     from pipeline.dictionary import render
 
@@ -1910,9 +2028,11 @@ def _emit_cells(b: TableBuilder, r: dict, cells: list[dict]) -> None:
         )
 
 
-def _emit_checks(b: TableBuilder, rid: str, checks: list[dict], cross) -> tuple[int, int]:
-    """The parser's checks of a report, with its cross-year placeholders replaced by the
-    evaluated cross-year identities where the previous year's report is in the build."""
+def _emit_checks(b: TableBuilder, r: dict, checks: list[dict], cross) -> tuple[int, int]:
+    """The parser's checks of a report (`r`: its row), with its cross-year placeholders
+    replaced by the evaluated cross-year identities where the previous year's report is in
+    the build."""
+    rid, report_year = r["report_id"], r.get("year")
     prev, xs, year = cross if cross else (None, [], None)
     by_id: dict[str, list] = {}
     for x in xs:
@@ -1928,7 +2048,7 @@ def _emit_checks(b: TableBuilder, rid: str, checks: list[dict], cross) -> tuple[
         n = keys[row[:2]] = keys.get(row[:2], 0) + 1
         if n > 1:  # the key is (report, id, subject): a repeated evaluation is numbered
             row = (row[0], f"{row[1]}#{n}", *row[2:])
-        b.add((rid, seq, *row))
+        b.add((rid, report_year, seq, *row))
 
     for c in checks:
         cid = c.get("id")
@@ -1986,8 +2106,9 @@ def write_duckdb(out: Path) -> Path:
     con = duckdb.connect(str(tmp))
     try:
         for ds in datasets():
-            path = str((out / ds.path).resolve()).replace("'", "''")
-            con.execute(f"CREATE TABLE \"{ds.name}\" AS SELECT * FROM read_parquet('{path}')")
+            path = str(out.resolve() / ds.glob).replace("'", "''")
+            # the files' own columns: a partitioned dataset's folder key would be one more
+            con.execute(f"CREATE TABLE \"{ds.name}\" AS SELECT * FROM read_parquet('{path}', hive_partitioning=false)")
             comment = f"{ds.title_en} / {ds.title_zh}: one row per {ds.row}".replace("'", "''")
             con.execute(f"COMMENT ON TABLE \"{ds.name}\" IS '{comment}'")
         con.execute("CHECKPOINT")

@@ -163,7 +163,7 @@ def _print_datasets(clean: Path, res, reports, fictitious: list[str]) -> None:
 
     cov = pd.read_parquet(clean / "coverage.parquet")
     panel = pd.read_parquet(clean / "panel.parquet")
-    checks = pd.read_parquet(clean / "checks.parquet")
+    checks = pd.read_parquet(clean / "checks")  # a folder of one file per year
     failed = checks[checks.ok == False]  # noqa: E712 - nullable boolean column
     hard = int((failed.strength == "hard").sum())
     cross = int((failed.scope == "cross_year").sum())

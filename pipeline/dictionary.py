@@ -55,6 +55,13 @@ def render(register: tuple[str, str] | None = None) -> str:
     L += [
         "- 读取 / Reading: `pandas.read_parquet(path)` or DuckDB `SELECT * FROM read_parquet('path')`; "
         "nothing from xxgk is needed. `datapackage.json` is the Frictionless descriptor of the same files.",
+        f"- 按年分区 / Partitioned by year: {', '.join(f'`{d.path}/`' for d in D.datasets() if d.partitioned)} "
+        f"are folders of one file per report year, `{D.PARTITION_KEY}=2019/{D.PART_FILE}` "
+        f"(`{D.PARTITION_KEY}={D.NO_YEAR}` for reports whose year is not known); `year` is a column of the files "
+        f"themselves. Read a folder whole with `pandas.read_parquet('cells')` or DuckDB "
+        f"`read_parquet('cells/*/*.parquet')` (both add the folders' key `{D.PARTITION_KEY}` as a column, text where "
+        f"a `{D.NO_YEAR}` folder exists: filter on `year`; `hive_partitioning=false` in DuckDB, `partitioning=None` "
+        "in pandas, leave it out). 这些数据集按报告年度分文件夹存放，每个文件都含 `year` 列；整体读取时请用 `year` 筛选。",
         "- 多值字段 / Lists inside a text field: report ids and warning codes are separated by "
         f"`{D.LIST_SEP}`, URLs and paths by a newline.",
         "",
@@ -62,7 +69,9 @@ def render(register: tuple[str, str] | None = None) -> str:
 
     L += ["## 文件 / Files", "", "| file 文件 | one row per 每行 | key 主键 |", "|---|---|---|"]
     for ds in D.datasets():
-        L.append(f"| `{ds.path}` ({ds.title_zh}) | {ds.row} | {', '.join(f'`{k}`' for k in ds.primary_key)} |")
+        L.append(
+            f"| `{ds.path}{'/' if ds.partitioned else ''}` ({ds.title_zh}) | {ds.row} | {', '.join(f'`{k}`' for k in ds.primary_key)} |"
+        )
     L += [
         "| `datapackage.json` | — | Frictionless Data Package descriptor |",
         "| `data_dictionary.md` | — | this file 本文件 |",

@@ -8,7 +8,8 @@
   keys and foreign keys declared.
 
 Both are written from the parquet files just written, so they hold the same values; both
-are deterministic (same rows, same bytes).
+are deterministic (same rows, same bytes). A dataset partitioned by year (a folder of one
+file per year) is one CSV file and one table, its files' rows in year order.
 """
 
 from __future__ import annotations
@@ -33,12 +34,13 @@ def write_csv(out: Path) -> list[Path]:
     folder.mkdir(exist_ok=True)
     written = []
     for ds in D.datasets():
-        table = pq.read_table(out / ds.path)
         p = folder / f"{ds.name}.csv"
         tmp = p.with_name(f".{p.name}.tmp")
         with open(tmp, "wb") as f:
             f.write(BOM)
-            pcsv.write_csv(table, f, pcsv.WriteOptions(include_header=True, quoting_style="needed"))
+            for i, part in enumerate(D.dataset_files(out, ds)):  # a partitioned dataset: one file, year by year
+                table = pq.read_table(part)
+                pcsv.write_csv(table, f, pcsv.WriteOptions(include_header=i == 0, quoting_style="needed"))
         os.replace(tmp, p)
         written.append(p)
     pkg = __import__("json").loads((out / "datapackage.json").read_text(encoding="utf-8"))
@@ -84,11 +86,11 @@ def write_sqlite(out: Path) -> Path:
     try:
         for ds in D.datasets():
             con.execute(_create(ds))
-            table = pq.read_table(out / ds.path)
             marks = ", ".join("?" for _ in ds.fields)
-            for batch in table.to_batches(max_chunksize=10_000):
-                cols = [c.to_pylist() for c in batch.columns]
-                con.executemany(f'INSERT INTO "{ds.name}" VALUES ({marks})', zip(*cols))
+            for part in D.dataset_files(out, ds):  # a partitioned dataset's files, year by year
+                for batch in pq.read_table(part).to_batches(max_chunksize=10_000):
+                    cols = [c.to_pylist() for c in batch.columns]
+                    con.executemany(f'INSERT INTO "{ds.name}" VALUES ({marks})', zip(*cols))
         con.commit()
     finally:
         con.close()

@@ -9,11 +9,13 @@ it is incomplete, never a mix of two builds.
   where the datasets are written; removed at the end whatever happens. Folders left by a
   killed build are removed when the next build takes the lock.
 * ``publish(stage, out, files)``: seals the descriptor (the size and sha256 of every dataset
-  file and the dictionary in ``x_xxgk.files`` of ``datapackage.json``; the exports derived
-  from them, CSV, SQLite, DuckDB, are not hashed; Frictionless' own ``hash`` and ``bytes``
-  are not used because its parquet reader cannot check them), removes the old
-  ``datapackage.json``, moves every other file into place (``os.replace``, atomic per file) and
-  moves ``datapackage.json`` last. So at any instant, a folder whose ``datapackage.json`` is
+  file, each partition file of a partitioned dataset, and the dictionary in ``x_xxgk.files``
+  of ``datapackage.json``; the exports derived from them, CSV, SQLite, DuckDB, are not
+  hashed; Frictionless' own ``hash`` and ``bytes`` are not used because its parquet reader
+  cannot check them), removes the old ``datapackage.json``, moves the earlier build's folders
+  (``cells/`` …, ``csv/``) aside into the staging folder whole, so that no partition of a
+  year the new build no longer has lingers, moves every other file into place
+  (``os.replace``, atomic per file) and moves ``datapackage.json`` last. So at any instant, a folder whose ``datapackage.json`` is
   missing or whose files do not match its hashes is an unfinished build: :func:`check` says
   so, and the next build says so before replacing it.
 
@@ -34,8 +36,10 @@ LOCK_NAME = ".xxgk-build.lock"
 STAGING_PREFIX = ".staging-"
 DESCRIPTOR = "datapackage.json"
 UNSEALED = (DESCRIPTOR, "xxgk.duckdb", "xxgk.sqlite")  # the seal itself; databases derived from the sealed files
+EXPORT_FOLDERS = ("csv",)
 # Exports in sub-folders (csv/) are derived from the sealed files too, and are left out so that
-# the descriptor does not depend on which exports a build was asked for.
+# the descriptor does not depend on which exports a build was asked for. The partitioned
+# datasets' folders (cells/year_part=2019/part-0.parquet …) are datasets: every file is sealed.
 
 
 class BuildLocked(RuntimeError):
@@ -43,11 +47,13 @@ class BuildLocked(RuntimeError):
 
 
 def output_names() -> frozenset[str]:
-    """Names of the files a build writes into its output folder."""
+    """Names of the files a build writes into its output folder (a partitioned dataset: its
+    folder; and the one file it was before it had a folder)."""
     from pipeline.datasets import datasets
 
     return frozenset(
         {d.path for d in datasets()}
+        | {f"{d.name}.parquet" for d in datasets()}
         | {f"csv/{d.name}.csv" for d in datasets()}
         | {DESCRIPTOR, "data_dictionary.md", "xxgk.duckdb", "xxgk.sqlite", "csv/datapackage.json"}
     )
@@ -108,7 +114,7 @@ def _seal(stage_dir: Path, files: list[Path]) -> None:
     pkg.setdefault("x_xxgk", {})["files"] = {
         r: {"bytes": (stage_dir / r).stat().st_size, "sha256": _sha256(stage_dir / r)}
         for r in rels
-        if r not in UNSEALED and "/" not in r
+        if r not in UNSEALED and r.split("/")[0] not in EXPORT_FOLDERS
     }
     write_json(pkg, descriptor)
 
@@ -119,6 +125,7 @@ def publish(stage_dir: Path, out: Path, files: list[Path]) -> list[Path]:
     if desc.is_file():
         _seal(stage_dir, files)
     (out / DESCRIPTOR).unlink(missing_ok=True)  # from here on the folder says it is incomplete
+    _clear_folders(stage_dir, out, files)
     moved = []
     for p in sorted(files, key=lambda p: p == desc):
         dest = out / p.relative_to(stage_dir)
@@ -126,6 +133,19 @@ def publish(stage_dir: Path, out: Path, files: list[Path]) -> list[Path]:
         os.replace(p, dest)
         moved.append(dest)
     return moved
+
+
+def _clear_folders(stage_dir: Path, out: Path, files: list[Path]) -> None:
+    """A folder the build writes (a partitioned dataset's, csv/) replaces the earlier build's
+    whole: the earlier one is moved into the staging folder, which goes at the end, so that a
+    year no longer in the build leaves no file behind. The one file a partitioned dataset was
+    before it had a folder (``cells.parquet`` beside ``cells/``) goes too."""
+    tops = sorted({p.relative_to(stage_dir).parts[0] for p in files if len(p.relative_to(stage_dir).parts) > 1})
+    for top in tops:
+        old = out / top
+        if old.is_dir() and not old.is_symlink():
+            os.replace(old, Path(tempfile.mkdtemp(prefix=".old-", dir=stage_dir)) / top)
+        (out / f"{top}.parquet").unlink(missing_ok=True)
 
 
 def has_outputs(out: Path) -> bool:

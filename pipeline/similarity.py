@@ -29,7 +29,7 @@ temporary files by report id range (`RowSpill`), each sorted and written in turn
 than as the sections are read so that a shard found in the cache is never segmented.
 
 **What is compared.** A report's text is its sections' texts in order, joined by a newline
-(``"\\n".join(sections.text)`` of `sections.parquet` sorted by ``seq``): every offset below
+(``"\\n".join(sections.text)`` of `sections/` sorted by ``seq``): every offset below
 counts characters of that string. It is segmented with jieba; punctuation and spaces are
 dropped; every number and date is masked (digits, full-width digits, Chinese numerals
 before 年/月/日/件/条…) and a run of masked tokens becomes one ``#`` — so a report copied
@@ -761,7 +761,7 @@ def compare_all(
 
 def store_texts(sections_path: Path, store: TextStore, batch: int = 2048) -> None:
     """Each report's text into `store`, read from a sections file (or folder of files) batch by
-    batch: the build writes sections in report_id then seq order, so a report's sections are
+    batch: the build writes a report's sections together, in seq order, so they are
     consecutive rows."""
     import pyarrow.dataset as pads
     import pyarrow.parquet as pq

@@ -28,13 +28,17 @@ TOP = 10
 def _read(folder: Path, name: str, columns: list[str] | None = None):
     import pandas as pd
 
-    p = folder / f"{name}.parquet"
-    if not p.is_file():
+    from pipeline.datasets import datasets
+
+    ds = next(d for d in datasets() if d.name == name)
+    p = folder / ds.path
+    if not (p.is_dir() if ds.partitioned else p.is_file()):
         return None
+    # partitioning=None: the files' own columns, not the partition folders' key besides them
     try:
-        return pd.read_parquet(p, columns=columns)
+        return pd.read_parquet(p, columns=columns, partitioning=None)
     except (ValueError, KeyError):  # a column this build does not have
-        return pd.read_parquet(p)
+        return pd.read_parquet(p, partitioning=None)
 
 
 def _table(title: str, heads: list[str], rows: list[list], right_from: int = 1, right: tuple = ()):
@@ -91,7 +95,7 @@ def _coverage(cov, reports) -> list:
 
 def _checks(checks, reports) -> list:
     if checks is None:
-        return ["failed checks: no checks.parquet in this folder"]
+        return ["failed checks: no checks dataset in this folder"]
     failed = checks[checks["ok"].fillna(True).eq(False)]
     if not len(failed):
         return [f"failed checks: none of {len(checks)} checks fails"]
@@ -109,7 +113,7 @@ def _checks(checks, reports) -> list:
 
 def _unresolved(cells, reports) -> list:
     if cells is None:
-        return ["unresolved cells: no cells.parquet in this folder"]
+        return ["unresolved cells: no cells dataset in this folder"]
     un = cells[cells["status"] == "unresolved"]
     kept = int((reports["status"] == "kept").sum())
     without = kept - cells["report_id"].nunique()  # a page that only links its attachment has no cells

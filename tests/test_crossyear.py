@@ -85,7 +85,7 @@ def test_build_settles_a_row_from_the_publishers_previous_year(tmp_path):
         render_text(_values(89), "2019", 2019, agency, "tab", random.Random(1), noise=False), encoding="utf-8"
     )
     build(raw, tmp_path / "clean", workers=1, progress=False)
-    cells = pd.read_parquet(tmp_path / "clean" / "cells.parquet")
+    cells = pd.read_parquet(tmp_path / "clean" / "cells")
     reports = pd.read_parquet(tmp_path / "clean" / "reports.parquet").set_index("report_id")
     row = cells[cells.address.str.startswith(ROW + "/") & (cells.year == 2020)].set_index("col")
     assert row.loc[["made_new", "published_new", "published_total"], "value"].tolist() == [77, 77, 166]

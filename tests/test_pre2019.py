@@ -926,7 +926,7 @@ def test_the_build_checks_cumulative_across_years_and_reads_the_split_it_allows(
         rep(2016, "指标名称计量单位本年度历年累计主动公开政府信息数条3564821收到申请数件1297"), encoding="utf-8"
     )
     build(raw, tmp_path / "out", workers=1, progress=False)
-    cells = pd.read_parquet(tmp_path / "out" / "cells.parquet")
+    cells = pd.read_parquet(tmp_path / "out" / "cells")
     cur = cells[cells.year == 2016].set_index("address")
     assert (
         cur.loc["p/proactive_items/value", "value"] == 356 and cur.loc["p/proactive_items/cumulative", "value"] == 4821
@@ -937,7 +937,7 @@ def test_the_build_checks_cumulative_across_years_and_reads_the_split_it_allows(
     ).all()
     first = cells[cells.year == 2015].iloc[0].report_id
     assert (cur.loc[["p/proactive_items/value", "p/applications_received/cumulative"], "resolved_by"] == first).all()
-    checks = pd.read_parquet(tmp_path / "out" / "checks.parquet")
+    checks = pd.read_parquet(tmp_path / "out" / "checks")
     x = checks[checks.id == "p_cumulative_cross_year"]
     assert set(x.scope) == {"cross_year"} and len(x) >= 1
 

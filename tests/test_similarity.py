@@ -249,13 +249,13 @@ def test_a_shard_reads_one_text_at_a_time_and_keeps_few_fingerprints(monkeypatch
 
 
 def _build_folder(folder, items, texts, extra_reports=()):
-    """reports.parquet and sections.parquet as a build writes them (sections: a text cut at
-    line ends, in report order)."""
+    """reports.parquet and the sections folder as a build writes them (sections: a text cut at
+    line ends, year by year)."""
     from pipeline import datasets as D
 
     folder.mkdir(exist_ok=True)
     rep = D.TableBuilder(D.REPORTS, D.ROW_GROUP_SIZE, folder / D.REPORTS.path)
-    sec = D.TableBuilder(D.SECTIONS, D.SECTIONS_ROW_GROUP, folder / D.SECTIONS.path)
+    sec = D.PartitionedWriter(D.SECTIONS, D.SECTIONS_ROW_GROUP, folder / D.SECTIONS.path)
     rows = [
         {
             "report_id": it.report_id,
@@ -268,11 +268,14 @@ def _build_folder(folder, items, texts, extra_reports=()):
         }
         for it in items
     ]
-    for r in sorted(rows + list(extra_reports), key=lambda r: r["report_id"]):
+    rows = sorted(rows + list(extra_reports), key=lambda r: r["report_id"])
+    for r in rows:
         rep.add([r.get(f) for f in D.REPORTS.names()])
+    for r in sorted(rows, key=lambda r: (r.get("year") is None, r.get("year") or 0, r["report_id"])):  # year by year
+        sec.at(r.get("year"))
         lines = texts.get(r["report_id"], "").split("\n")
         for seq, i in enumerate(range(0, len(lines), 7), 1):
-            s = {"report_id": r["report_id"], "seq": seq, "text": "\n".join(lines[i : i + 7])}
+            s = {"report_id": r["report_id"], "year": r.get("year"), "seq": seq, "text": "\n".join(lines[i : i + 7])}
             sec.add([s.get(f) for f in D.SECTIONS.names()])
     rep.close()
     sec.close()
@@ -303,7 +306,7 @@ def test_the_build_step_streams_texts_rows_and_reports(tmp_path, monkeypatch):
         S.write(folder)
         monkeypatch.setattr(S.TextStore, "__getitem__", get)
         assert _Counted.peak == 1
-        assert sorted(p.name for p in folder.iterdir()) == ["reports.parquet", "sections.parquet", "similarity.parquet"]
+        assert sorted(p.name for p in folder.iterdir()) == ["reports.parquet", "sections", "similarity.parquet"]
         sim = pq.read_table(folder / D.SIMILARITY.path).to_pylist()
         assert sim == [{n: r.get(n) for n in D.SIMILARITY.names()} for r in rows]
         rep = pq.ParquetFile(folder / D.REPORTS.path)
