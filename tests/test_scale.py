@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.build import build
-from pipeline.datasets import datasets
+from pipeline.datasets import dataset_files, datasets
 from synth.generator import generate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,8 +28,11 @@ def _corpus(raw: Path, n: int) -> None:
 
 
 def _outputs(out: Path) -> dict[str, bytes]:
-    names = [d.path for d in datasets()] + ["datapackage.json", "data_dictionary.md"]
-    return {n: (out / n).read_bytes() for n in names}
+    """Every dataset file (a partitioned dataset's files one by one), the descriptor and the dictionary."""
+    files = [p for d in datasets() for p in dataset_files(out, d)]
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in files} | {
+        n: (out / n).read_bytes() for n in ("datapackage.json", "data_dictionary.md")
+    }
 
 
 def test_dask_and_local_executors_write_the_same_bytes(tmp_path):
