@@ -211,6 +211,27 @@ def test_merging_a_shard_twice_changes_nothing(tmp_path):
         main.close()
 
 
+def test_a_local_crawl_first_merges_what_a_dask_crawl_left(tmp_path):
+    with Simulator(families=("vsb",), reports=4, faults=False) as sim:
+        (site,) = sim.sites
+        rows, raw = sim.portals(), tmp_path / "raw"
+        main = Store(raw)
+        main.begin()
+        pids = [main.upsert_portal(r) for r in rows]
+        run_id = main.start_run({})
+        main.commit()
+        seed_shard(main, raw / "shards" / f"{run_id}-00000", pids, run_id)
+        crawl_dask.crawl_shard(str(raw / "shards" / f"{run_id}-00000"), str(main.objects), rows, fast(), run_id, {})
+        main.close()  # as a killed Dask crawl leaves it: the shard crawled, never merged
+        mark = len(site.requests)
+        summary = asyncio.run(crawl(rows, raw, fast()))
+        assert not list((raw / "shards").iterdir())
+        assert summary["documents_stored_this_run"] == 0 and summary["documents_in_store"]
+        assert Counter(d["url"] for d in iter_documents(raw)) == Counter(set(sim.expected))
+        again = {site.base + r[1] for r in site.requests[mark:]}
+        assert again and not again & set(sim.expected)  # list pages re-checked, no report fetched again
+
+
 def test_one_groups_failure_leaves_the_others_crawled_and_resumes(tmp_path, monkeypatch):
     real = crawl_dask.crawl_shard
 
