@@ -350,6 +350,20 @@ def combine(summaries: list[dict], store: Store, pids: list[int], run_id: int, s
     return out
 
 
+@dataclasses.dataclass
+class _Run:
+    """One Dask crawl as its groups see it: the main store, the run's id, what every task gets,
+    and what the tasks have returned so far."""
+
+    main: Store
+    run_id: int
+    pid_of: dict[str, int]  # column URL -> portal id in the main store
+    config: CrawlConfig
+    args: dict
+    summaries: list[dict] = dataclasses.field(default_factory=list)
+    errors: dict[str, str] = dataclasses.field(default_factory=dict)  # shard -> why its task failed
+
+
 def crawl_dask(
     rows: list[dict],
     out: str | os.PathLike,
@@ -363,14 +377,11 @@ def crawl_dask(
 ) -> dict:
     """Crawl `rows` into the store `out` as Dask tasks; the summary of the run (see the module
     docstring). `on_group(done, total)` is called as groups finish."""
-    config = config or CrawlConfig()
-    task_config = dataclasses.replace(config, progress=False)  # workers have no terminal
     t0 = time.monotonic()
     main = Store(Path(out).resolve())
     try:
         merge_leftovers(main)
         main.remove_partial_objects()
-        summaries, errors = [], {}
         client, cluster = _client(scheduler, workers, processes)
         try:
             _check_shared(client, main.root)
@@ -378,16 +389,17 @@ def crawl_dask(
             pid_of = {r["column_url"]: main.upsert_portal(r) for r in rows}
             run_id = main.start_run({**(args or {}), "executor": "dask"})
             main.commit()
-            groups = portal_groups(rows)
-            _run_groups(main, client, groups, pid_of, task_config, run_id, args or {}, summaries, errors, on_group)
+            task_config = dataclasses.replace(config or CrawlConfig(), progress=False)  # workers have no terminal
+            run = _Run(main, run_id, pid_of, task_config, args or {})
+            _run_groups(run, client, portal_groups(rows), on_group)
         finally:
             client.close()
             if cluster is not None:
                 cluster.close()
             merge_leftovers(main, strict=False)  # an interrupted run: what its tasks finished
-        summary = combine(summaries, main, list(pid_of.values()), run_id, time.monotonic() - t0)
-        if errors:
-            summary["task_errors"] = errors
+        summary = combine(run.summaries, main, list(pid_of.values()), run_id, time.monotonic() - t0)
+        if run.errors:
+            summary["task_errors"] = run.errors
         main.begin()
         main.finish_run(run_id, summary)
         main.commit()
@@ -396,7 +408,7 @@ def crawl_dask(
         main.close()
 
 
-def _run_groups(main, client, groups, pid_of, config, run_id, args, summaries, errors, on_group) -> None:
+def _run_groups(run: _Run, client, groups: list[list[dict]], on_group) -> None:
     """Seed, submit and merge the groups, a bounded number in flight (two per worker thread),
     so that the shards on disk stay few whatever the number of portals."""
     from distributed import wait
@@ -411,21 +423,9 @@ def _run_groups(main, client, groups, pid_of, config, run_id, args, summaries, e
         if nxt is None:
             return False
         n, group = nxt
-        shard = main.root / SHARDS / f"{run_id}-{n:05d}"
-        seed_shard(main, shard, [pid_of[r["column_url"]] for r in group], run_id)
-        fut = client.submit(
-            crawl_shard,
-            str(shard),
-            str(main.objects),
-            group,
-            config,
-            run_id,
-            args,
-            key=f"xxgk-crawl-{run_id}-{n:05d}-{time.time_ns()}",
-            pure=False,
-            retries=0,
-        )
-        running[fut] = shard
+        shard = run.main.root / SHARDS / f"{run.run_id}-{n:05d}"
+        seed_shard(run.main, shard, [run.pid_of[r["column_url"]] for r in group], run.run_id)
+        running[_submit(run, client, shard, group)] = shard
         return True
 
     while len(running) < window and submit():
@@ -435,14 +435,14 @@ def _run_groups(main, client, groups, pid_of, config, run_id, args, summaries, e
         for fut in sorted(finished, key=lambda f: running[f].name):
             shard = running.pop(fut)
             try:
-                summaries.append(fut.result())
+                run.summaries.append(fut.result())
             except Exception as e:  # noqa: BLE001 - one group's failure is reported; the others go on
-                errors[shard.name] = f"{type(e).__name__}: {e}"[:500]
+                run.errors[shard.name] = f"{type(e).__name__}: {e}"[:500]
             fut.release()
             lock = _lock(shard, blocking=False)
             if lock is not None:  # else a task of a lost worker still writes: merged by a later run
                 try:
-                    merge_shard(main, shard)
+                    merge_shard(run.main, shard)
                 finally:
                     lock.close()
                 _retire(shard)
@@ -451,3 +451,19 @@ def _run_groups(main, client, groups, pid_of, config, run_id, args, summaries, e
                 on_group(done, len(groups))
             while len(running) < window and submit():
                 pass
+
+
+def _submit(run: _Run, client, shard: Path, group: list[dict]):
+    """The group's task (a unique key: a rerun's tasks are new tasks, whatever the scheduler remembers)."""
+    return client.submit(
+        crawl_shard,
+        str(shard),
+        str(run.main.objects),
+        group,
+        run.config,
+        run.run_id,
+        run.args,
+        key=f"xxgk-crawl-{shard.name}-{time.time_ns()}",
+        pure=False,
+        retries=0,
+    )
