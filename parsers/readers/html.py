@@ -294,11 +294,12 @@ _NEXTGROUP = re.compile(r"<nextgroup\b.*?</nextgroup\s*>", re.S | re.I)
 # "<datastore" or "<record" in any letter case: what text.lower() would show (no other
 # character lowers to one of these ASCII letters), without lowering the whole page
 _DATASTORE_TAG = re.compile(r"<(?:[dD][aA][tT][aA][sS][tT][oO][rR][eE]|[rR][eE][cC][oO][rR][dD])")
+_DATASTORE_HINT = re.compile(r"<[dDrR][aAeE][tTcC][aAoO]")  # what both begin with: half the cost to rule out
 
 
 def _unwrap_datastore(text: str) -> str:
     """Hanweb <datastore><recordset><record><![CDATA[html]]></record>... -> the records' HTML."""
-    if not _DATASTORE_TAG.search(text):
+    if not _DATASTORE_HINT.search(text) or not _DATASTORE_TAG.search(text):
         return text
 
     def records(seg: str) -> str:
@@ -329,7 +330,9 @@ def is_cjk(ch: str) -> bool:
 def norm_text(s: str) -> str:
     """Collapse whitespace: a line break next to CJK text disappears (source wrapping), any
     other run of whitespace (including &nbsp; and full-width spaces) becomes one space."""
-    if s.isalnum():  # no whitespace, no invisible character (most cells): nothing to do
+    if s.isprintable() and " " not in s:
+        # no whitespace, no invisible character (they are not printable; most cells and
+        # many lines): nothing to do
         return s
     s = _INVISIBLE.sub("", s)
     if "\n" in s:
@@ -533,8 +536,27 @@ def _cells(tr: LexborNode) -> list[LexborNode]:
 
 
 # Cell(...) and Cell._make go through Python-level functions that end in tuple.__new__; a
-# table's cells are made by calling it directly
-_new_cell = tuple.__new__
+# table's cells and rows are made by calling it directly
+_new_tuple = tuple.__new__
+
+
+class _Walk(NamedTuple):
+    """A data cell that is more than one text, its text still to be read (cell_text)."""
+
+    row: list[Cell | None]  # its row, where it stands at `index`
+    index: int
+    node: LexborNode
+    loc: Location
+    colspan: int
+    rowspan: int
+
+
+class _ReadTable(NamedTuple):
+    """A table's cells as _Reader._read_cells reads them."""
+
+    rows: list[list[Cell | None]]  # None where a _Walk is to be read
+    walks: list[_Walk]
+    long: list[LexborNode]  # cells of one text longer than LAYOUT_CELL_CHARS
 
 
 class _Reader:
@@ -662,24 +684,46 @@ class _Reader:
         self.flush()
 
     # -- tables
-    def is_layout(self, table: LexborNode, rows, captions, only: list[list[str | None]]) -> bool:
-        """Rule (a)-(c) of the module docstring. `only`: each cell's _only_text."""
-        if max((len(cells) for _, cells in rows), default=0) <= 1:
-            return True
+    def table(self, node: LexborNode, depth: int) -> None:
+        rows, captions = _own_rows(node)
+        if depth >= MAX_TABLE_DEPTH:
+            self.flow(node, depth, tables=False)
+            return
+        for cap in captions:
+            self.cur_line = self.line_of(cap) or self.cur_line
+            self.add_text(cell_text(cap))
+            self.flush()
+        if not rows:
+            return
+        # rule (b): a one-column box; else the cells are read as data, and thrown away
+        # when rule (a) or (c) makes it a layout table after all (they are few then)
+        if max(len(cells) for _, cells in rows) <= 1:
+            self._layout(rows, depth)
+            return
+        read = self._read_cells(rows)
+        if self._is_layout(node, captions, read):
+            self._layout(rows, depth)
+            return
+        self.blocks.extend(self._data_rows(read))
+        self.ntables += 1
+
+    def _layout(self, rows, depth: int) -> None:
+        """A layout table's cells, read as flow."""
+        for tr, cells in rows:
+            for c in cells:
+                self.cur_line = self.line_of(c) or self.line_of(tr) or self.cur_line
+                self.flow(c, depth + 1)
+
+    def _is_layout(self, table: LexborNode, captions: list[LexborNode], read: _ReadTable) -> bool:
+        """Rules (a) and (c) of the module docstring."""
         # A table inside this one stands in a cell or a caption (the parser puts nothing
         # else that holds content into a table). A cell of one text holds no table with
         # cells: only when some cell is more, or there is a caption, is the subtree searched.
-        simple = not captions and not any(None in texts for texts in only)
-        if not simple and self._has_inner_grid(table):
+        if (read.walks or captions) and self._has_inner_grid(table):
             return True
-        for (_, cells), texts in zip(rows, only):
-            # a cell of one text is no longer stripped than that text
-            if None not in texts and max(map(len, texts), default=0) <= LAYOUT_CELL_CHARS:
-                continue
-            for c, t in zip(cells, texts):
-                if (t is None or len(t) > LAYOUT_CELL_CHARS) and len(c.text(strip=True)) > LAYOUT_CELL_CHARS:
-                    return True
-        return False
+        # a cell of one text is no longer stripped than that text
+        cells = [w.node for w in read.walks] + read.long
+        return any(len(c.text(strip=True)) > LAYOUT_CELL_CHARS for c in cells)
 
     @staticmethod
     def _has_inner_grid(table: LexborNode) -> bool:
@@ -693,70 +737,72 @@ class _Reader:
                 return True
         return False
 
-    def table(self, node: LexborNode, depth: int) -> None:
-        rows, captions = _own_rows(node)
-        if depth >= MAX_TABLE_DEPTH:
-            self.flow(node, depth, tables=False)
-            return
-        for cap in captions:
-            self.cur_line = self.line_of(cap) or self.cur_line
-            self.add_text(cell_text(cap))
-            self.flush()
-        if not rows:
-            return
-        only = [[_only_text(c) for c in cells] for _, cells in rows]
-        if self.is_layout(node, rows, captions, only):
-            for tr, cells in rows:
-                for c in cells:
-                    self.cur_line = self.line_of(c) or self.line_of(tr) or self.cur_line
-                    self.flow(c, depth + 1)
-            return
-        self.blocks.extend(self._data_rows(rows, only))
-        self.ntables += 1
-
-    def _data_rows(self, rows, only: list[list[str | None]]) -> list[Block]:
-        """The row blocks of a data table: each cell's text, line (its row's where the cell
-        has none) and spans (rowspan="0": to the last row). The cells of a page are most of
-        its nodes: the line lookup and the one-text case are written out here, and the cells
-        are made as finish_table would leave them (spans clamped as they are read) unless
-        some row has no cell of its own, which finish_table then drops."""
+    def _read_cells(self, rows) -> _ReadTable:
+        """The cells of a table's rows as a data table has them: each cell's text, line (its
+        row's where the cell has none) and spans (rowspan="0": to the last row), spans
+        clamped as finish_table clamps them. The cells of a page are most of its nodes: the
+        line lookup and the one-text case are written out here; a cell that is more than
+        one text is left as a _Walk, read once the table is known to be a data table."""
         newlines = self.tags.newlines
         ntags = len(newlines)
         n = len(rows)
-        direct = all(cells for _, cells in rows)
-        make = _new_cell if direct else RawCell
         locs = self.locs
-        out: list[list] = []
-        for r, ((tr, cells), texts) in enumerate(zip(rows, only)):
+        out: list[list[Cell | None]] = []
+        walks: list[_Walk] = []
+        long: list[LexborNode] = []
+        for r, (tr, cells) in enumerate(rows):
             tr_line: int | None = None
             left = n - r
-            row: list = []
-            for c, t in zip(cells, texts):
+            row: list[Cell | None] = []
+            for c in cells:
+                # _only_text, written out
+                t = None
+                child = c.first_child
+                if child is not None and child.next is None:
+                    tid = child.tag_id
+                    if tid == _TEXT:
+                        t = child.text_content
+                    elif tid > _LAST_SPECIAL and tid not in SKIP_IDS:
+                        inner = child.first_child
+                        if inner is not None and inner.next is None and inner.tag_id == _TEXT:
+                            t = inner.text_content
                 attrs = c.attributes
                 v = attrs.get(ATTR)
                 if v is not None and v.isdigit() and (i := int(v)) < ntags:
                     line = newlines[i] + 1
                 else:
                     line = tr_line = tr_line or self.line_of(tr)
-                rs = attrs.get("rowspan")
-                rs = 1 if rs is None else left if rs.strip() == "0" else min(span_value(rs, MAX_ROWSPAN), left)
-                cs = attrs.get("colspan")
-                cs = 1 if cs is None else span_value(cs, MAX_COLSPAN)
-                if t is None:
-                    t = _cell_walk(c)
-                elif not t.isalnum():  # norm_text's own shortcut, without the call
-                    t = norm_text(t)
-                if direct:
-                    loc = locs.get(line)
-                    if loc is None:
-                        loc = locs[line] = Location(line=line)
-                    row.append(make(Cell, (t, loc, cs, rs)))
+                loc = locs.get(line)
+                if loc is None:
+                    loc = locs[line] = Location(line=line)
+                if len(attrs) == 1 and v is not None:  # no other attribute: no spans
+                    rs = cs = 1
                 else:
-                    row.append(make(t, line, cs, rs))
+                    rs = attrs.get("rowspan")
+                    rs = 1 if rs is None else left if rs.strip() == "0" else min(span_value(rs, MAX_ROWSPAN), left)
+                    cs = attrs.get("colspan")
+                    cs = 1 if cs is None else span_value(cs, MAX_COLSPAN)
+                if t is None:
+                    walks.append(_Walk(row, len(row), c, loc, cs, rs))
+                    row.append(None)
+                    continue
+                if len(t) > LAYOUT_CELL_CHARS:
+                    long.append(c)
+                if not (t.isprintable() and " " not in t):  # norm_text's own shortcut, without the call
+                    t = norm_text(t)
+                row.append(_new_tuple(Cell, (t, loc, cs, rs)))
             out.append(row)
-        if direct:
-            return [Block("row", tuple(row), self.ntables) for row in out]
-        return finish_table(out, self.ntables)
+        return _ReadTable(out, walks, long)
+
+    def _data_rows(self, read: _ReadTable) -> list[Block]:
+        """The row blocks of a data table read by _read_cells; finish_table drops the rows
+        that have no cell of their own."""
+        for w in read.walks:
+            w.row[w.index] = _new_tuple(Cell, (_cell_walk(w.node), w.loc, w.colspan, w.rowspan))
+        if all(read.rows):
+            return [_new_tuple(Block, ("row", tuple(row), self.ntables)) for row in read.rows]
+        raw = [[RawCell(c.text, c.loc.line, c.colspan, c.rowspan) for c in row] for row in read.rows]
+        return finish_table(raw, self.ntables)
 
     def pre(self, node: LexborNode) -> None:
         start = self.line_of(node) or self.cur_line or 1
@@ -943,9 +989,53 @@ def _density_container(body: LexborNode) -> LexborNode:
     return node
 
 
-def _cms_container(tree: LexborHTMLParser) -> LexborNode | None:
-    for group in (CMS_SELECTORS, GENERIC_SELECTORS):
-        found = _selected(tree, group)
+class _Page:
+    """The parsed page with what the page-level lookups share: its <meta> elements, and the
+    class, id and name attribute values of its elements (to tell which selectors of a group
+    can match before asking lexbor, which tries every selector on every element)."""
+
+    def __init__(self, tree: LexborHTMLParser):
+        self.tree = tree
+        self._words: str | None = None
+        self._metas: list[tuple[str, str | None, LexborNode]] | None = None
+
+    def words(self) -> str:
+        """The class, id and name values, lowered, one per line."""
+        if self._words is None:
+            values: list[str] = []
+            for node in self.tree.css("[class], [id], [name]"):
+                attrs = node.attributes
+                values.extend(v for v in (attrs.get("class"), attrs.get("id"), attrs.get("name")) if v)
+            self._words = "\n".join(values).lower()
+        return self._words
+
+    def may_match(self, selector: str) -> bool:
+        """False when no element can match `selector`, a class, id or attribute selector
+        of CMS_SELECTORS: its word (the class, the id, the attribute's value) is in no
+        class, id or name value, even ignoring case (as quirks mode does)."""
+        return _selector_word(selector) in self.words()
+
+    def metas(self) -> list[tuple[str, str | None, LexborNode]]:
+        """Each <meta>: its name (or property) lowered and stripped, its content, the node."""
+        if self._metas is None:
+            self._metas = []
+            for m in self.tree.css("meta"):
+                attrs = m.attributes
+                name = (attrs.get("name") or attrs.get("property") or "").strip().lower()
+                self._metas.append((name, attrs.get("content"), m))
+        return self._metas
+
+
+def _selector_word(selector: str) -> str:
+    """'.TRS_Editor' -> 'trs_editor', '[id^=vsb_content_]' -> 'vsb_content_',
+    'form[name=_newscontent_fromname]' -> '_newscontent_fromname'."""
+    return re.findall(r"[\w-]+", selector)[-1].lower()
+
+
+def _cms_container(page: _Page) -> LexborNode | None:
+    cms = tuple(sel for sel in CMS_SELECTORS if page.may_match(sel))
+    for group in (cms, GENERIC_SELECTORS):
+        found = _selected(page.tree, group) if group else []
         best = None
         best_len = 0
         for node in found:
@@ -976,30 +1066,45 @@ def _selected(tree: LexborHTMLParser, group: tuple[str, ...]) -> list[LexborNode
     return found
 
 
-def _meta(tree: LexborHTMLParser, *names: str) -> tuple[str, LexborNode] | None:
+def _meta(page: _Page, *names: str) -> tuple[str, LexborNode] | None:
     wanted = {n.lower() for n in names}
-    for m in tree.css("meta"):
-        attrs = m.attributes
-        name = (attrs.get("name") or attrs.get("property") or "").strip().lower()
+    for name, content, m in page.metas():
         if name in wanted:
-            content = norm_text(attrs.get("content") or "")
+            content = norm_text(content or "")
             if content:
                 return content, m
     return None
 
 
 _REPORTISH = re.compile(r"报告|年报|报表")
+_TITLE_SELECTORS = ("h1", ".title", "#title", "h2", "title")
+_TITLE_TAGS = {"h1": _tag_ids("h1"), "h2": _tag_ids("h2"), "title": _tag_ids("title")}
 
 
-def _title(tree: LexborHTMLParser) -> tuple[str, LexborNode, bool] | None:
+def _title_nodes(page: _Page) -> list[tuple[str, list[LexborNode]]]:
+    """Each of _TITLE_SELECTORS with the nodes it selects. Where no class or id says
+    'title', the class and id selectors select nothing, and the three tag selectors are
+    asked at once, their nodes told apart by tag."""
+    if "title" in page.words():
+        return [(sel, page.tree.css(sel)) for sel in _TITLE_SELECTORS]
+    nodes = page.tree.css("h1, h2, title")
+    return [
+        (sel, [n for n in nodes if n.tag_id in _TITLE_TAGS[sel]] if sel in _TITLE_TAGS else [])
+        for sel in _TITLE_SELECTORS
+    ]
+
+
+def _title(page: _Page) -> tuple[str, LexborNode, bool] | None:
     """The page's article title, where it was found, and whether it reads like a report
     title (only then is it also put before the body as a paragraph)."""
     candidates: list[tuple[str, LexborNode]] = []
-    found = _meta(tree, "ArticleTitle", "og:title", "title", "dc.title")
+    found = _meta(page, "ArticleTitle", "og:title", "title", "dc.title")
     if found:
+        if _REPORTISH.search(found[0]):  # the first candidate: the one chosen whatever follows
+            return found[0], found[1], True
         candidates.append(found)
-    for sel in ("h1", ".title", "#title", "h2", "title"):
-        for node in tree.css(sel)[:20]:
+    for sel, nodes in _title_nodes(page):
+        for node in nodes[:20]:
             t = norm_text(node.text())
             if sel == "title" and t:
                 t = re.split(r"\s*(?:[-_|－—]{1,2})\s*", t)[0]
@@ -1039,7 +1144,10 @@ def _title_in(title: str, body: str) -> bool:
 def html_to_document(text: str, warnings: list[Warning] | None = None) -> Document:
     """Decoded HTML -> Document (see the module docstring)."""
     warnings = list(warnings or [])
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    if "\r" in text:  # (a scan for one character is much cheaper than a replace)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        text = text.replace("\x00", "")
     # the nesting is at most the number of tags: only a page of that many is measured
     depth = nesting_depth(text) if text.count("<") > MAX_DEPTH else 0
     if depth > MAX_DEPTH:
@@ -1053,7 +1161,8 @@ def html_to_document(text: str, warnings: list[Warning] | None = None) -> Docume
     if body is None:
         return Document((), "html", (), tuple(warnings + [Warning("NO_TEXT", "the page has no body")]))
     header: list[tuple[str, str]] = []
-    title = None if fragment else _title(tree)
+    page = _Page(tree)
+    title = None if fragment else _title(page)
     if title:
         header.append(("标题", title[0]))
     if not fragment:
@@ -1061,10 +1170,10 @@ def html_to_document(text: str, warnings: list[Warning] | None = None) -> Docume
             ("发布时间", ("PubDate", "publishdate", "firstpublishedtime", "pubtime", "dc.date")),
             ("来源", ("ContentSource", "source")),
         ):
-            found = _meta(tree, *names)
+            found = _meta(page, *names)
             if found:
                 header.append((key, found[0]))
-    container = body if fragment else (_cms_container(tree) or _density_container(body))
+    container = body if fragment else (_cms_container(page) or _density_container(body))
     reader = _Reader(tags, text)
     if title and title[2] and not _title_in(title[0], container.text()):
         reader.cur_line = reader.line_of(title[1])
@@ -1077,8 +1186,11 @@ def html_to_document(text: str, warnings: list[Warning] | None = None) -> Docume
         reader.table(container, 0)
     else:
         reader.flow(container)
-    n_chars = sum(len(b.text) for b in reader.blocks)
-    if reader.images and n_chars < 200 and not any(b.kind == "row" for b in reader.blocks):
+    if (
+        reader.images
+        and sum(len(b.text) for b in reader.blocks) < 200
+        and not any(b.kind == "row" for b in reader.blocks)
+    ):
         warnings.append(
             Warning(
                 "IMAGE_CONTENT",
