@@ -44,10 +44,12 @@ def write_csv(out: Path) -> list[Path]:
         os.replace(tmp, p)
         written.append(p)
     pkg = __import__("json").loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    by_name = {ds.name: ds for ds in D.datasets()}
     for res in pkg["resources"]:
         res.update(
             {
                 "path": f"{res['name']}.csv",
+                "description": f"One row per {by_name[res['name']].row}.",  # one file, whether partitioned or not
                 "format": "csv",
                 "mediatype": "text/csv",
                 "encoding": "utf-8-sig",

@@ -45,7 +45,7 @@ def _raw(folder: Path, years=(2022, 2023)) -> Path:
 def partitioned(tmp_path_factory):
     base = tmp_path_factory.mktemp("partitions")
     raw, out = _raw(base / "raw"), base / "clean"
-    res = build(raw, out, workers=1, duckdb=True, progress=False)
+    res = build(raw, out, workers=1, duckdb=True, csv=True, progress=False)
     assert res.kept == 5 and res.unsettled == 1
     return {"raw": raw, "out": out}
 
@@ -111,6 +111,10 @@ def test_the_descriptor_lists_and_seals_every_partition_file(partitioned):
         assert sorted(res[ds.name]["path"]) == sorted(files) and len(files) == 3
         assert set(files) <= set(sealed)
     assert check(out) == []
+    csv = json.loads((out / "csv" / "datapackage.json").read_text(encoding="utf-8"))
+    assert {r["name"]: r["path"] for r in csv["resources"]}["cells"] == "cells.csv"
+    assert "year_part" not in {r["name"]: r["description"] for r in csv["resources"]}["cells"]
+    assert "year_part" in res["cells"]["description"]
     (out / "cells" / "year_part=2023" / "part-0.parquet").write_bytes(b"not the build's")
     assert any("cells/year_part=2023/part-0.parquet" in p for p in check(out))
 
