@@ -279,16 +279,46 @@ CONTEXT_CHARS = 24  # of the reader's text on each side of a value
 def with_context(cells, text: str) -> tuple[ReportCell, ...]:
     """The cells, each with a short snippet of the text around it, the value in brackets
     (``…属于行政查询事项 0 0 [3] 0…``; tabs and line breaks shown as spaces), so that a
-    person can find the number in the source."""
-    out = []
-    for c in cells:
-        if c.offset is not None and c.raw:
-            end = c.offset + len(c.raw)
-            a, b = max(0, c.offset - CONTEXT_CHARS), min(len(text), end + CONTEXT_CHARS)
-            left, right = _SPACES.sub(" ", text[a : c.offset]), _SPACES.sub(" ", text[end:b])
-            c = c._replace(context=f"{'…' if a else ''}{left}[{c.raw}]{right}{'…' if b < len(text) else ''}")
-        out.append(c)
+    person can find the number in the source.
+
+    Every cell of a report gets one, so the snippets are made whole and their whitespace
+    runs collapsed in one pass over all of them, joined by a character that is no
+    whitespace (str.split's whitespace is the regex's \\s): collapsing the whole equals
+    collapsing each side of each value, as the brackets and the joints stand between
+    them, and a value with no whitespace is left as it is (a value holding some, or a
+    text holding the joint, is done apart)."""
+    out = list(cells)
+    n = len(text)
+    todo: list[int] = []
+    snippets: list[str] = []
+    for i, c in enumerate(out):
+        off, raw = c.offset, c.raw
+        if off is not None and raw:
+            end = off + len(raw)
+            a = off - CONTEXT_CHARS if off > CONTEXT_CHARS else 0
+            b = end + CONTEXT_CHARS if end + CONTEXT_CHARS < n else n
+            head, tail = "…" if a else "", "…" if b < n else ""
+            if raw.isdigit() or not _SPACES.search(raw):
+                todo.append(i)
+                snippets.append(f"{head}{text[a:off]}[{raw}]{text[end:b]}{tail}")
+            else:
+                context = f"{head}{_SPACES.sub(' ', text[a:off])}[{raw}]{_SPACES.sub(' ', text[end:b])}{tail}"
+                out[i] = _with(c, context)
+    joined = _JOINT + _JOINT.join(snippets) + _JOINT  # (each snippet's ends meet a joint)
+    if joined.count(_JOINT) == len(snippets) + 1:
+        snippets = " ".join(joined.split()).split(_JOINT)[1:-1]
+    else:
+        snippets = [_SPACES.sub(" ", s) for s in snippets]
+    for i, context in zip(todo, snippets):
+        out[i] = _with(out[i], context)
     return tuple(out)
+
+
+_JOINT = "\x00"  # joins the snippets for one pass (not whitespace)
+
+
+def _with(c: ReportCell, context: str) -> ReportCell:
+    return ReportCell(c.address, c.value, c.raw, c.status, c.loc, c.unit, c.via, c.char, c.offset, context)
 
 
 _SPACES = re.compile(r"\s+")

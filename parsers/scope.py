@@ -53,6 +53,10 @@ def report_scope(text: str) -> tuple[str, str | None]:
         s = m.group(0).strip()
         if len(s) < 6:
             continue
+        # Every pattern needs 汇总 or a figure's 件/条: a sentence with neither (most of
+        # a report's lines, its tables' rows) is passed over without four searches.
+        if "汇总" not in s and "件" not in s and "条" not in s:
+            continue
         hit = _COMPILED.search(s) or _AREA_FIGURES.search(s) or _UNITS_AND_PARENT.search(s) or _unit_list(s)
         if hit:
             return AGGREGATE, _evidence(s, hit.start(), hit.end())

@@ -128,10 +128,14 @@ def group_labels(text: str, start: int, end: int, groups: dict[str, re.Pattern])
 # ---------------------------------------------------------------- assembling a table
 
 
+_MONEY = ("procurement_amount", "fee_amount")
+
+
 def cell_out(address: str, cell: Cell | None, col: Column, flat: Flat, unit_hint: str | None, blank_loc) -> ReportCell:
     raw, off = cell if cell else ("", None)
-    if raw.isascii() and raw.isdigit():  # most cells: parse_value's reading, without its cost
-        value, status, found_unit = int(raw), "number", None
+    found_unit = None
+    if raw.isdigit() and raw.isascii():  # most cells: parse_value's reading, without its cost
+        value, status = int(raw), "number"
     else:
         v = parse_value(raw, signed=col.signed, decimal=col.decimal)
         value, status, found_unit = v.value, v.status, v.unit
@@ -141,11 +145,12 @@ def cell_out(address: str, cell: Cell | None, col: Column, flat: Flat, unit_hint
     else:
         loc, char = blank_loc, None
     unit = None
-    if col.key in ("procurement_amount", "fee_amount"):
-        unit = found_unit or unit_hint or ("万元" if col.key == "fee_amount" else "unknown")
-    if isinstance(value, float) and value.is_integer() and not col.decimal and col.key != "procurement_amount":
+    key = col.key
+    if key in _MONEY:
+        unit = found_unit or unit_hint or ("万元" if key == "fee_amount" else "unknown")
+    if type(value) is float and value.is_integer() and not col.decimal and key != "procurement_amount":
         value = int(value)
-    return ReportCell(address, value, raw, status, loc, unit, char=char, offset=off)
+    return ReportCell(address, value, raw, status, loc, unit, None, char, off)
 
 
 def resolve_rows(

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 DASHES = {"-", "—", "–", "－", "/", "／", "——", "--", "－－", "\\", "—-", "-—"}
 _UNIT = r"(?:万元|元|件|项|条|个|人次|人|次|%|％)"
@@ -34,6 +35,13 @@ def clean(raw: str) -> str:
 def parse_value(raw: str, *, signed: bool = False, decimal: bool = False) -> Value:
     if isinstance(raw, str) and raw.isascii() and raw.isdigit():
         return Value(int(raw), "number")  # plain digits, most cells: what the steps below give
+    return _parse(raw)
+
+
+@lru_cache(maxsize=4096)
+def _parse(raw: str) -> Value:
+    """parse_value of a text other than plain digits, memoised: the same few (blank, 无,
+    dashes) make most of them, and the matcher reads each cell's text many times."""
     s = clean(raw).strip("*")
     if not s:
         return Value(None, "blank")
