@@ -268,10 +268,10 @@ class RunAt(NamedTuple):
 
 def run_at(text: str, label_end: int, run: list[Field], row: str | None, placed: bool) -> RunAt:
     first = run[0].offset
-    bound = placed or first < label_end or "\n" not in text[label_end:first]
-    values = any(f.text for f in run)
-    marks = any(text.startswith("\xa0", f.offset) for f in run)
-    return RunAt(row, bound, values, not values and (bound or marks or len(run) > 1))
+    bound = placed or first < label_end or text.find("\n", label_end, first) < 0
+    values = any([f.text for f in run])
+    marks = "\xa0" in text and any([text.startswith("\xa0", f.offset) for f in run])
+    return tuple.__new__(RunAt, (row, bound, values, not values and (bound or marks or len(run) > 1)))
 
 
 def printed(runs: list[RunAt]) -> bool:

@@ -275,7 +275,7 @@ def _read_row(t3: _Table3, lab: Label, fields: list[Field], runs: list, targets:
 def _read_subtotal(t3: _Table3, key: str, fields: list[Field], runs: list) -> list:
     """A 小计 row the reporter added under a group: its values are the group's, kept
     apart. Returns the row's own runs (those before 小计)."""
-    sub = next((j for j, f in enumerate(fields) if "小计" in f.text.replace(" ", "")), None)
+    sub = next((j for j, f in enumerate(fields) if "计" in f.text and "小计" in f.text.replace(" ", "")), None)
     group = key.split(".")[0] if "." in key else None
     if sub is None or group not in t3.ctx.tpl.t3_derived or group in t3.readings:
         return runs

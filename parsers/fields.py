@@ -17,6 +17,11 @@ from .labels import LONE_VALUE
 from .splitting import VALUE_WORD, Field
 
 
+# Fields made by tuple.__new__: Field's own __new__ is a Python call, and a report's
+# tables make thousands of fields.
+_new = tuple.__new__
+
+
 def segment_fields(flat: Flat, a: int, b: int, next_start: int | None) -> list[Field]:
     """Value fields between a label's end `a` and the next label's start `b`."""
     out: list[Field] = []
@@ -42,13 +47,13 @@ def segment_fields(flat: Flat, a: int, b: int, next_start: int | None) -> list[F
                 # header cell and the first value ("总计0")
                 out += _cell_parts(cell, text.index(cell, s_start))
             else:
-                out.append(Field(cell, s_start, False))
+                out.append(_new(Field, (cell, s_start, False)))
         else:
             lo, hi = max(a, s_start), min(b, s_end)
             whole = text[s_start:s_end].strip()
             if lo == s_start and hi == s_end and (whole == "" or is_value_text(whole)):
                 # a value alone on its line (one cell per line): exactly one cell
-                out.append(Field(whole, s_start, False))
+                out.append(_new(Field, (whole, s_start, False)))
                 continue
             out += _text_fields(text, lo, hi)
     return out
@@ -86,7 +91,7 @@ def _text_fields(text: str, lo: int, hi: int) -> list[Field]:
     for m in _WORD.finditer(text, lo, hi):
         w = m.group(0)
         if w == "\xa0":
-            out.append(Field("", m.start(), False))
+            out.append(_new(Field, ("", m.start(), False)))
         else:
             out += _word_fields(w, m.start())
     return out
@@ -104,15 +109,15 @@ def _word_fields(word: str, offset: int) -> list[Field]:
     pos = 0
     for m in _VALUE_PART.finditer(word):
         if m.start() > pos:
-            out.append(Field(word[pos : m.start()], offset + pos, True))
+            out.append(_new(Field, (word[pos : m.start()], offset + pos, True)))
         after = word[m.end() : m.end() + 1]
         if after and ("\u4e00" <= after <= "\u9fff" or after.isalpha()):
             out.append(Field(word[m.start() : m.end()] + "·", offset + m.start(), True))  # marked as text
         else:
-            out.append(Field(m.group(0), offset + m.start(), True))
+            out.append(_new(Field, (m.group(0), offset + m.start(), True)))
         pos = m.end()
     if pos < len(word):
-        out.append(Field(word[pos:], offset + pos, True))
+        out.append(_new(Field, (word[pos:], offset + pos, True)))
     return out
 
 

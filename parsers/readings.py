@@ -122,9 +122,11 @@ def rank_readings(spec: RowSpec, run: list[Field], vanish: bool, spaced: bool = 
     identities, not on where the run stands: they are worked out once for the run
     moved to offset 0 (_ranked_at_zero, memoised) and moved back here."""
     base = run[0].offset if run else 0
-    fields = tuple((f.text, f.splittable, f.offset - base) for f in run)
+    fields = tuple([(f.text, f.splittable, f.offset - base) for f in run])
     ranked = _ranked_at_zero(spec.cols, spec.groups, spec.le, fields, vanish, spaced, traced)
-    return [(tuple((t, None if o is None else o + base) for t, o in r), k) for r, k in ranked]
+    if not base:
+        return list(ranked)
+    return [(tuple([(t, o if o is None else o + base) for t, o in r]), k) for r, k in ranked]
 
 
 @lru_cache(maxsize=4096)
@@ -138,7 +140,7 @@ def _ranked_at_zero(
     arithmetic accepts: "33" with a blank total is 33, not 3 and a total of 3. (Where
     values run together, as in "一、本年新收…11", the cut is the reading.)"""
     spec = RowSpec("", cols, groups, le)
-    run = [Field(text, offset, splittable) for text, splittable, offset in fields]
+    run = [tuple.__new__(Field, (text, offset, splittable)) for text, splittable, offset in fields]
     if traced:
         return tuple(_rank_traced(spec, run, vanish, traced == TRACED_BLANK_TOTALS))
     if spaced and any(f.splittable for f in run):

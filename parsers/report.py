@@ -318,7 +318,8 @@ _JOINT = "\x00"  # joins the snippets for one pass (not whitespace)
 
 
 def _with(c: ReportCell, context: str) -> ReportCell:
-    return ReportCell(c.address, c.value, c.raw, c.status, c.loc, c.unit, c.via, c.char, c.offset, context)
+    # (tuple.__new__ with every field: ReportCell's own __new__ is a Python call)
+    return tuple.__new__(ReportCell, (*c[:9], context))
 
 
 _SPACES = re.compile(r"\s+")

@@ -150,7 +150,8 @@ def cell_out(address: str, cell: Cell | None, col: Column, flat: Flat, unit_hint
         unit = found_unit or unit_hint or ("万元" if key == "fee_amount" else "unknown")
     if type(value) is float and value.is_integer() and not col.decimal and key != "procurement_amount":
         value = int(value)
-    return ReportCell(address, value, raw, status, loc, unit, None, char, off)
+    # (tuple.__new__ with every field: ReportCell's own __new__ is a Python call)
+    return tuple.__new__(ReportCell, (address, value, raw, status, loc, unit, None, char, off, None))
 
 
 def resolve_rows(

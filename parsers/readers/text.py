@@ -246,6 +246,11 @@ PDF_TEXT_WARNINGS = {
 }
 
 
+# Location, Cell and Block made by tuple.__new__ with every field given: a named tuple's
+# own __new__ is a Python call, and the reader makes one per cell of every line.
+_new = tuple.__new__
+
+
 def read_text(data: bytes) -> Document:
     text, warnings = decode(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -275,7 +280,7 @@ def read_text(data: bytes) -> Document:
             else:
                 pending_blank = True
             continue
-        loc = Location(n + 1)
+        loc = _new(Location, (n + 1, None, None))
         if blanks:
             for _ in range(blanks.get(n, 0)):
                 blocks.append(para("", loc))
@@ -283,7 +288,7 @@ def read_text(data: bytes) -> Document:
             continue
         cells = _cells_of(line, html2text) if "\t" in line or "|" in line else None
         if cells is not None:
-            blocks.append(Block("row", tuple([Cell(c, loc) for c in cells])))
+            blocks.append(_new(Block, ("row", tuple([_new(Cell, (c, loc, 1, 1)) for c in cells]), None)))
         else:
             prev = blocks[-1] if blocks else None
             if (
@@ -299,6 +304,6 @@ def read_text(data: bytes) -> Document:
                     tail = tail[1:]
                 blocks[-1] = Block("para", (Cell(head + tail, prev.loc),))
             else:
-                blocks.append(Block("para", (Cell(line.rstrip(), loc),)))
+                blocks.append(_new(Block, ("para", (_new(Cell, (line.rstrip(), loc, 1, 1)),), None)))
         pending_blank = False
     return Document(tuple(blocks), "text", tuple(header), tuple(warnings))
