@@ -92,6 +92,8 @@ def _text_fields(text: str, lo: int, hi: int) -> list[Field]:
         w = m.group(0)
         if w == "\xa0":
             out.append(_new(Field, ("", m.start(), False)))
+        elif w.isdigit() and w.isascii():  # plain digits, most words of a table: one value field
+            out.append(_new(Field, (w, m.start(), True)))
         else:
             out += _word_fields(w, m.start())
     return out

@@ -53,11 +53,17 @@ def report_scope(text: str) -> tuple[str, str | None]:
         s = m.group(0).strip()
         if len(s) < 6:
             continue
-        # Every pattern needs 汇总 or a figure's 件/条: a sentence with neither (most of
-        # a report's lines, its tables' rows) is passed over without four searches.
+        # Each pattern is searched only where the words it cannot match without are in
+        # the sentence: 汇总, or a figure's 件/条 (most of a report's lines, its tables'
+        # rows, have none of them).
         if "汇总" not in s and "件" not in s and "条" not in s:
             continue
-        hit = _COMPILED.search(s) or _AREA_FIGURES.search(s) or _UNITS_AND_PARENT.search(s) or _unit_list(s)
+        hit = (
+            ("汇总" in s and _COMPILED.search(s))
+            or ("全" in s and _AREA_FIGURES.search(s))
+            or (("政府" in s or "本级" in s or "管委会" in s) and _UNITS_AND_PARENT.search(s))
+            or (s.count("件") + s.count("条") >= 3 and _unit_list(s))  # three figures at least
+        )
         if hit:
             return AGGREGATE, _evidence(s, hit.start(), hit.end())
     return OWN, None
