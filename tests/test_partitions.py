@@ -148,3 +148,15 @@ def test_rows_out_of_year_order_are_refused(tmp_path):
     assert [p.relative_to(tmp_path).as_posix() for p in empty] == ["none/year_part=unknown/part-0.parquet"]
     assert pd.read_parquet(tmp_path / "none", partitioning=None).columns.tolist() == D.SECTIONS.names()
     assert pa.parquet.read_metadata(empty[0]).num_rows == 0
+
+
+def test_partition_files_are_never_read_back_as_reports(tmp_path):
+    """--raw X --out X: the year folders are the build's, even when an interrupted build left
+    no descriptor to list them."""
+    from pipeline.build import discover
+
+    raw = _raw(tmp_path / "x")
+    build(raw, raw, workers=1, progress=False)
+    (raw / "datapackage.json").unlink()
+    found = {Path(s.path).relative_to(raw).as_posix() for s in discover(raw)}
+    assert found == {p.name for p in raw.glob("*.txt")}
