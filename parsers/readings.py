@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from .splitting import Cell, Field, _piece_ends, place_with_gaps, split_fields, window_fits
 from .templates import Column
-from .traces import TRACED_BLANK_TOTALS, traced_readings
+from .traces import TRACED_BLANK_TOTALS, TRACED_CELLS, traced_readings
 from .values import parse_value
 
 SPLIT_LIMIT = 20000  # readings of one row's digits searched before giving up on the row
@@ -142,7 +142,7 @@ def _ranked_at_zero(
     spec = RowSpec("", cols, groups, le)
     run = [tuple.__new__(Field, (text, offset, splittable)) for text, splittable, offset in fields]
     if traced:
-        return tuple(_rank_traced(spec, run, vanish, traced == TRACED_BLANK_TOTALS))
+        return tuple(_rank_traced(spec, run, vanish, bool(traced & TRACED_BLANK_TOTALS), bool(traced & TRACED_CELLS)))
     if spaced and any(f.splittable for f in run):
         whole = _rank_readings(spec, [f._replace(splittable=False) for f in run], vanish, keep_blanks=True)
         if whole and min((k.negative, k.violated) for _, k in whole) == (0, 0):
@@ -245,15 +245,18 @@ def _rank_readings(
     return ranked
 
 
-def _rank_traced(spec: RowSpec, run: list[Field], vanish: bool, blank_totals: bool = False) -> list[Ranked]:
+def _rank_traced(
+    spec: RowSpec, run: list[Field], vanish: bool, blank_totals: bool = False, cells_apart: bool = False
+) -> list[Ranked]:
     """Readings of a run of web text whose empty cells left a no-break space or nothing
     (traces.py), ranked as _rank_readings ranks: the number of vanished cells is no
     evidence, so it does not rank them; a blank total is read only where no printed one
     adds up (or, with `blank_totals`, in a table that leaves totals blank, everywhere,
     ranked alike with printed ones)."""
     valid = valid_for(spec.cols)
-    # a value alone on its line is no one cell here: the cells of a row run together
-    run = [f._replace(splittable=True) if f.text else f for f in run]
+    if not cells_apart:
+        # a value alone on its line is no one cell here: the cells of a row run together
+        run = [f._replace(splittable=True) if f.text else f for f in run]
     ranked = []
     for phase in (True,) if blank_totals else (False, True):
         readings = traced_readings(run, len(spec.cols), spec.groups, valid, cell_value, phase, vanish)

@@ -16,12 +16,12 @@ from .extract_t3 import extract_t3
 from .extract_t4 import extract_t4
 from .metadata import detect_version, report_metadata
 from .model import Report, ReportCell
-from .readers.text import JOINED_WEB_TEXT
+from .readers.text import JOINED_WEB_TEXT, LINED_WEB_TEXT
 from .scope import report_scope
 from .sections import GENERIC_HEADING, split_sections
 from .tables import Context, find_anchors
 from .templates import latest, table_addresses, template
-from .traces import TRACED, TRACED_BLANK_TOTALS
+from .traces import TRACED, TRACED_BLANK_TOTALS, TRACED_CELLS
 
 TABLE_NAMES = {
     "t2": "table 二 (主动公开政府信息情况)",
@@ -133,7 +133,7 @@ def _extract_tables(flat: Flat, tpl, regions: dict, vanish: bool, blank_totals: 
         spaced,
         reading_order="PDF_TEXT_READING_ORDER" in codes,
         layout="PDF_TEXT_LAYOUT" in codes,
-        traced=(TRACED_BLANK_TOTALS if blank_totals else TRACED) if _joined_web_text(flat) else 0,
+        traced=_traced(flat, blank_totals),
     )
     out = {}
     for key, fn in (("t2", extract_t2), ("t3", extract_t3), ("t4", extract_t4)):
@@ -330,7 +330,16 @@ def _blanks_vanish(tables) -> bool:
 
 
 def _joined_web_text(flat: Flat) -> bool:
-    return any(w.code == "FLATTENING" and w.message == JOINED_WEB_TEXT for w in flat.doc.warnings)
+    return any(w.code == "FLATTENING" and w.message in (JOINED_WEB_TEXT, LINED_WEB_TEXT) for w in flat.doc.warnings)
+
+
+def _traced(flat: Flat, blank_totals: bool) -> int:
+    """Context.traced for the text: a page's text whose empty cells left a no-break space
+    or nothing (traces.py), its cells run together or one per line."""
+    if not _joined_web_text(flat):
+        return 0
+    lined = any(w.code == "FLATTENING" and w.message == LINED_WEB_TEXT for w in flat.doc.warnings)
+    return TRACED | (TRACED_BLANK_TOTALS if blank_totals else 0) | (TRACED_CELLS if lined else 0)
 
 
 def _vanished(warnings) -> bool:

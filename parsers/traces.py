@@ -37,8 +37,9 @@ from collections.abc import Callable
 
 from .splitting import Cell, Field, _piece_ends
 
-TRACED = 1  # Context.traced: text of this kind
+TRACED = 1  # Context.traced: text of this kind (bit flags)
 TRACED_BLANK_TOTALS = 2  # and its table 三 states a blank total: printed totals are not preferred
+TRACED_CELLS = 4  # and a line break stands between cells: a value alone on its line is one cell
 LABEL_PAD = 2  # empty label cells that may stand before a row's label (part | group | row)
 TRACED_LIMIT = 20000  # readings of one row searched before giving up on it
 

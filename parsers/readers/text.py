@@ -201,6 +201,8 @@ def _flattening(lines: list[str], html2text: bool) -> str | None:
         )
     if any("\xa0" in x for x in lines) and sum(len(_GLUED_ROW.findall(x)) for x in lines) >= 3:
         return JOINED_WEB_TEXT
+    if sum(1 for x in lines if x == "\xa0") >= 3 and sum(1 for x in lines if _VALUE_LINE.match(x)) >= 10:
+        return LINED_WEB_TEXT
     return None
 
 
@@ -211,6 +213,13 @@ JOINED_WEB_TEXT = (
     "text recognised as a page's text with no separator between cells (as BeautifulSoup's "
     "get_text() makes): digits of neighbouring cells run together, an empty cell left a no-break "
     "space or nothing, and a row may end in the next row's empty label cells"
+)
+
+
+LINED_WEB_TEXT = (
+    "text recognised as a page's text with a line break between text nodes (as BeautifulSoup's "
+    "get_text('\\n') makes): a value alone on its line is one cell, an empty cell left a no-break "
+    "space alone on its line or nothing, and a row may end in the next row's empty label cells"
 )
 
 
