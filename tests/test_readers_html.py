@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from parsers.document import Block
 from parsers.readers import UnsupportedInput, read_document
+from parsers.readers import html as html_reader
 from parsers.readers.grid import grid, grid_texts, tables
 from parsers.readers.html import decode_html, read_html
-from tests.conftest import need_corpus
+from tests.conftest import n_examples, need_corpus
 
 
 def rows_of(doc, table=0) -> list[list[tuple[str, int, int]]]:
@@ -563,3 +567,63 @@ def test_a_page_footer_paragraph_between_two_parts_of_a_table_is_not_content():
         bad = [a for a, want in gen.values.items() if not _cell_ok(want, got[a])]
         assert bad == [], f"seed {seed}: {bad[:10]}"  # before: '- 3 -' joined the rows around it
     assert with_footers >= 10
+
+
+# --------------------------------------------------------------------------- the reader's shortcuts
+
+_SOME_TEXT = st.text(
+    alphabet=st.sampled_from(list("ab1 \n\t\r\x0b\x1c\u3000\u00a0\u2028\u205f\u200b\u00ad\ufeff中文。（）—")),
+    max_size=40,
+)
+
+
+def _norm_text_reference(s: str) -> str:
+    """norm_text as its docstring defines it, without its shortcuts."""
+    s = html_reader._INVISIBLE.sub("", s)
+    if "\n" in s:
+        s = html_reader._NL_RUN.sub(
+            lambda m: "" if html_reader.is_cjk(m.group(1)) or html_reader.is_cjk(m.group(2)) else " ", s
+        )
+    return re.sub(r"\s+", " ", s).strip()
+
+
+@given(_SOME_TEXT)
+@settings(max_examples=n_examples(300))
+def test_norm_text_shortcuts_give_what_the_regular_expressions_give(s):
+    assert html_reader.norm_text(s) == _norm_text_reference(s)
+    assert html_reader._no_space(s) == re.sub(r"\s+", "", s)
+
+
+_START = re.compile(r"<([A-Za-z][A-Za-z0-9:_-]*)(?=[\s/>])")
+
+
+@given(st.lists(st.sampled_from(["<p>", "<td ", "<a\u3000", "<x-y/>", "</p>", "\n", "字", "<", "<b", "<o:p>", "<1>"])))
+@settings(max_examples=n_examples(300))
+def test_every_start_tag_is_numbered_with_its_line_and_offset(pieces):
+    text = "".join(pieces)
+    starts = [m.start() for m in _START.finditer(text)]
+    numbers = iter(range(len(starts)))
+    injected, tags = html_reader._inject_lines(text)
+    assert injected == _START.sub(lambda m: f'{m.group(0)} data-xxgk-n="{next(numbers)}"', text)
+    assert [tags.line(i) for i in range(len(starts))] == [text.count("\n", 0, s) + 1 for s in starts]
+    assert [tags.offset(i) for i in range(len(starts))] == starts
+    assert tags.line(len(starts)) is None  # a number no tag has (a page's own data-xxgk-n)
+
+
+def test_tags_beyond_the_kept_attribute_strings_are_numbered_too():
+    n = html_reader._ATTR_STRINGS_KEPT + 5
+    injected, tags = html_reader._inject_lines("<b>\n" * n)
+    assert injected.endswith(f'<b data-xxgk-n="{n - 1}">\n') and tags.line(n - 1) == n
+
+
+def test_the_cms_container_is_known_by_its_class_as_parsed():
+    # the class is written with a character reference: only the parsed value names it
+    nav = "".join(f"<p>栏目导航第{i}项的很长很长的链接文字说明</p>" for i in range(30))
+    page = (
+        f"<html><body><div class='nav'>{nav}</div>"
+        "<div class='TRS&#95;Editor'><p>一、总体情况</p><table><tr><td>规章</td><td>3</td></tr></table></div>"
+        "</body></html>"
+    )
+    doc = read_html(page.encode())
+    assert paras(doc) == ["一、总体情况"]
+    assert rows_of(doc) == [[("规章", 1, 1), ("3", 1, 1)]]

@@ -29,6 +29,15 @@ Tables drawn with spaces or box characters inside <pre> become rows split on 2+ 
 
 Lines: every start tag gets its source line (in the decoded text) before parsing; a block's
 line is the line of the element its first text came after.
+
+Speed (benchmarks/parse_forms.py --only html): most of a page's nodes are table cells and
+paragraphs, so the per-node Python work is what costs. The tree is walked once, from a node
+to its first child and next sibling (one node object per node), nodes told apart by lexbor's
+tag ids; an element's attributes (its line) are read only when a text or a cell needs them;
+a data table's cells are read in one pass and made as the finished rows; the whole-page
+queries lexbor answers by trying every selector on every element are asked only where the
+page can match them (its class, id and name values, its <meta> elements read once). The
+numbering of tags and their lines is a regex split and C-level list work, not a loop.
 """
 
 from __future__ import annotations
@@ -644,7 +653,8 @@ class _Reader:
                     break
                 node = stack.pop()
                 if node is None:
-                    self.flush()
+                    if self.buf:  # (flush, when there is something to flush)
+                        self.flush()
                     node = stack.pop()
                 node = node.next
                 continue
@@ -652,9 +662,15 @@ class _Reader:
             if tid == _TEXT:
                 s = node.text_content
                 if s:  # add_text, written out
-                    if self.buf_line is None and s.strip():
+                    if self.buf_line is not None:
+                        self.buf.append(s)
+                    elif s.strip():
                         self.buf_line = self.cur_line
-                    self.buf.append(s)
+                        self.buf.append(s)
+                    elif self.buf:
+                        self.buf.append(s)
+                    # else whitespace before a paragraph's first text (between blocks):
+                    # norm_text would strip it, and an empty buffer makes no paragraph
                 node = node.next
                 continue
             if tid <= _LAST_SPECIAL:
@@ -676,7 +692,8 @@ class _Reader:
             else:
                 stack.append(node)
                 if tid in BLOCK_IDS:
-                    self.flush()
+                    if self.buf:
+                        self.flush()
                     stack.append(None)
                 node = node.first_child
                 continue
@@ -998,6 +1015,14 @@ class _Page:
         self.tree = tree
         self._words: str | None = None
         self._metas: list[tuple[str, str | None, LexborNode]] | None = None
+        self._texts: dict[int, str] = {}
+
+    def text(self, node: LexborNode) -> str:
+        """node.text(), asked of lexbor once (the container's is asked twice)."""
+        t = self._texts.get(node.mem_id)
+        if t is None:
+            t = self._texts[node.mem_id] = node.text()
+        return t
 
     def words(self) -> str:
         """The class, id and name values, lowered, one per line."""
@@ -1039,7 +1064,7 @@ def _cms_container(page: _Page) -> LexborNode | None:
         best = None
         best_len = 0
         for node in found:
-            n = _text_len(node)
+            n = len(_no_space(page.text(node)))
             if n > best_len or (best is None and node.css_first("table, img") is not None):
                 best, best_len = node, n
         if best is not None and (best_len > 0 or best.css_first("table") is not None):
@@ -1175,7 +1200,7 @@ def html_to_document(text: str, warnings: list[Warning] | None = None) -> Docume
                 header.append((key, found[0]))
     container = body if fragment else (_cms_container(page) or _density_container(body))
     reader = _Reader(tags, text)
-    if title and title[2] and not _title_in(title[0], container.text()):
+    if title and title[2] and not _title_in(title[0], page.text(container)):
         reader.cur_line = reader.line_of(title[1])
         reader.add_text(title[0])
         reader.flush()
