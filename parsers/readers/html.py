@@ -252,13 +252,13 @@ class _Tags(NamedTuple):
     """The start tags of the source, numbered in order: the source line of each and the
     source around them (to find a tag's offset, which only <pre> asks for)."""
 
-    newlines: list[int]  # newlines before tag i (its line is newlines[i] + 1)
+    lines: list[int]  # the line of tag i
     texts: list[str]  # the source before tag i (texts[i]) and after the last one
     names: list[str]  # "<name" of tag i
 
     def line(self, i: int) -> int | None:
         """The line of tag `i`; None for a number no tag has (a page's own data-xxgk-n)."""
-        return self.newlines[i] + 1 if i < len(self.newlines) else None
+        return self.lines[i] if i < len(self.lines) else None
 
     def offset(self, i: int) -> int:
         """Where tag `i` (one that exists) starts in the source."""
@@ -273,12 +273,13 @@ def _inject_lines(text: str) -> tuple[str, _Tags]:
     texts = parts[0::2]
     names = parts[1::2]
     n = len(names)
-    newlines = list(accumulate(map(str.count, texts[:n], repeat("\n"))))
+    lines = list(accumulate(map(str.count, texts[:n], repeat("\n")), initial=1))
+    del lines[0]  # tag i's line: 1 + the newlines in texts[0..i]
     out: list[str | None] = [None] * (3 * n + 1)
     out[0::3] = texts
     out[1::3] = names
     out[2::3] = _attr_strings(n)
-    return "".join(out), _Tags(newlines, texts, names)
+    return "".join(out), _Tags(lines, texts, names)
 
 
 _ATTR_STRINGS: list[str] = []
@@ -493,9 +494,12 @@ _TEXT = 2
 _LAST_SPECIAL = 5
 
 
+_ID_DOCS = (LexborHTMLParser(""), LexborHTMLParser("<x-y></x-y>"))  # two documents to ask
+
+
 def _tag_ids(*names: str) -> frozenset[int]:
-    ids = [LexborHTMLParser("").create_node(n).tag_id for n in names]
-    again = [LexborHTMLParser("<x-y></x-y>").create_node(n).tag_id for n in reversed(names)][::-1]
+    ids = [_ID_DOCS[0].create_node(n).tag_id for n in names]
+    again = [_ID_DOCS[1].create_node(n).tag_id for n in reversed(names)][::-1]
     if ids != again:  # a name lexbor does not know: its id would differ by document
         raise RuntimeError(f"lexbor has no fixed tag id for some of {names}")
     return frozenset(ids)
@@ -572,9 +576,11 @@ class _Reader:
     """Blocks of one page, in document order. The walks go from a node to its first child
     and next sibling: one node object made per node visited, no lists of children."""
 
-    def __init__(self, tags: _Tags, source: str):
+    def __init__(self, tags: _Tags, source: str, tree: LexborHTMLParser):
         self.tags = tags
         self.source = source
+        self.tree = tree
+        self._nested: bool | None = None  # whether the page has a table inside a table
         self.blocks: list[Block] = []
         self.buf: list[str] = []
         self.buf_line: int | None = None
@@ -742,9 +748,12 @@ class _Reader:
         cells = [w.node for w in read.walks] + read.long
         return any(len(c.text(strip=True)) > LAYOUT_CELL_CHARS for c in cells)
 
-    @staticmethod
-    def _has_inner_grid(table: LexborNode) -> bool:
+    def _has_inner_grid(self, table: LexborNode) -> bool:
         """Whether some table inside `table` has two or more cells of its own."""
+        if self._nested is None:  # one question of the whole page spares one of each table
+            self._nested = self.tree.css_first("table table") is not None
+        if not self._nested:
+            return False
         me = _node_id(table)
         for inner in table.css("table"):
             if _node_id(inner) == me:
@@ -760,8 +769,8 @@ class _Reader:
         clamped as finish_table clamps them. The cells of a page are most of its nodes: the
         line lookup and the one-text case are written out here; a cell that is more than
         one text is left as a _Walk, read once the table is known to be a data table."""
-        newlines = self.tags.newlines
-        ntags = len(newlines)
+        lines = self.tags.lines
+        ntags = len(lines)
         n = len(rows)
         locs = self.locs
         out: list[list[Cell | None]] = []
@@ -786,7 +795,7 @@ class _Reader:
                 attrs = c.attributes
                 v = attrs.get(ATTR)
                 if v is not None and v.isdigit() and (i := int(v)) < ntags:
-                    line = newlines[i] + 1
+                    line = lines[i]
                 else:
                     line = tr_line = tr_line or self.line_of(tr)
                 loc = locs.get(line)
@@ -1199,7 +1208,7 @@ def html_to_document(text: str, warnings: list[Warning] | None = None) -> Docume
             if found:
                 header.append((key, found[0]))
     container = body if fragment else (_cms_container(page) or _density_container(body))
-    reader = _Reader(tags, text)
+    reader = _Reader(tags, text, tree)
     if title and title[2] and not _title_in(title[0], page.text(container)):
         reader.cur_line = reader.line_of(title[1])
         reader.add_text(title[0])
