@@ -249,10 +249,13 @@ class _ObjectWalk:
 
         self.fbox = (ctypes.c_float * 4)()  # l, b, r, t
         self.fbox_refs = tuple(item_pointers(self.fbox, ctypes.c_float))
+        self.fbox_bytes = memoryview(self.fbox).cast("B").tobytes
         self.modes = (ctypes.c_int * 2)()  # fill mode, stroke
         self.mode_refs = tuple(item_pointers(self.modes, ctypes.c_int))
+        self.mode_bytes = memoryview(self.modes).cast("B").tobytes
         self.col = (ctypes.c_uint * 4)()  # r, g, b, a
         self.col_refs = tuple(item_pointers(self.col, ctypes.c_uint))
+        self.col_bytes = memoryview(self.col).cast("B").tobytes
         self.px, self.py = ctypes.c_float(), ctypes.c_float()
         self.pxref, self.pyref = ctypes.byref(self.px), ctypes.byref(self.py)
         self.mat = R.FS_MATRIX()
@@ -269,7 +272,7 @@ class _ObjectWalk:
         self.texts = 0
 
     def run(self, count: int, praw) -> None:
-        rp, TEXT = self.rp, self.TEXT
+        rp, TEXT, PATH, IMAGE, FORM = self.rp, self.TEXT, self.PATH, self.IMAGE, self.FORM
         # stack of (count, getter, container, form matrix or None)
         stack = [(count, self.c.get_object, praw, None)]
         depth = 0
@@ -286,15 +289,15 @@ class _ObjectWalk:
                     self.texts += ntext
                     if ntext == len(objs):
                         continue
-                    pairs = [(o, ty) for o, ty in zip(objs, types) if ty != TEXT]
-                else:
-                    pairs = zip(objs, types)
-                for obj, ty in pairs:
-                    if ty == self.PATH:
-                        self._path(obj, fm)
-                    elif ty == self.IMAGE:
+                npath = types.count(PATH)
+                if npath:
+                    self._paths(objs if npath == len(objs) else [o for o, ty in zip(objs, types) if ty == PATH], fm)
+                    if npath + ntext == len(objs):
+                        continue
+                for obj, ty in zip(objs, types):
+                    if ty == IMAGE:
                         self._image(obj, fm)
-                    elif ty == self.FORM:
+                    elif ty == FORM:
                         stack.append((self.c.form_count(obj), self.c.form_object, obj, self._matrix(obj, fm)))
         if self.paths > MAX_PATHS_PER_PAGE:
             rp.notes.append(
@@ -326,45 +329,91 @@ class _ObjectWalk:
         m = (mat.a, mat.b, mat.c, mat.d, mat.e, mat.f)
         return m if fm is None else _mul(m, fm)
 
-    def _ink(self, obj) -> bool | None:
-        """Whether a path is stroked (True) or only filled (False); None when it draws
-        nothing visible (no fill and no stroke, a transparent or white colour)."""
-        self.c.draw_mode(obj, *self.mode_refs)
-        fill, stroked = self.modes[:]
-        if not stroked:
-            if fill == 0:
-                return None
-            self.c.fill_color(obj, *self.col_refs)
-        else:
-            self.c.stroke_color(obj, *self.col_refs)
-        c_r, c_g, c_b, c_a = self.col[:]
-        if c_a == 0 or (c_r > 235 and c_g > 235 and c_b > 235):
-            return None  # invisible or white: no ruling
-        return bool(stroked)
+    def _paths(self, objs: list, fm) -> None:
+        """Rulings from path objects (those within MAX_PATHS_PER_PAGE of the page).
 
-    def _path(self, obj, fm) -> None:
-        self.paths += 1
-        if self.paths > MAX_PATHS_PER_PAGE:
+        A table page has hundreds of paths, and the Python steps around each C call cost
+        more than the call: so each PDFium call is made for the whole list at once (a list
+        comprehension whose outputs, written into one ctypes buffer, are collected as bytes
+        and read back at once), and only the paths still in play go on to the next call.
+        A path counts when it is stroked or filled in a visible colour (not transparent,
+        not white); a line or rectangle (up to 5 segments) is read from its bounds, a longer
+        path segment by segment (see _subpaths)."""
+        room = MAX_PATHS_PER_PAGE - self.paths
+        self.paths += len(objs)
+        if room <= 0:
             return
-        stroked = self._ink(obj)
-        if stroked is None:
+        if len(objs) > room:
+            objs = objs[:room]
+        c = self.c
+        m0, m1 = self.mode_refs
+        draw_mode, mode_bytes = c.draw_mode, self.mode_bytes
+        modes = array("i")
+        modes.frombytes(b"".join([mode_bytes() for o in objs if draw_mode(o, m0, m1) is not None]))
+        mv = modes.tolist()
+        fills, strokes = mv[0::2], mv[1::2]
+        # inked: stroked, or filled when not stroked; the colour that shows is asked for
+        ink = [k for k in range(len(objs)) if strokes[k] or fills[k]]
+        if not ink:
             return
-        nseg = self.c.count_segments(obj)
-        if nseg <= 5:  # a line or a rectangle: its bounds tell
-            self._box_rulings(obj, fm, stroked, nseg)
-        elif nseg <= MAX_SEGMENTS_PER_PATH:
-            for pts, closed in self._subpaths(obj, fm, nseg):
-                _PdfiumSource._poly_edges(self.rp, self.box, pts, closed, stroked)
-
-    def _box_rulings(self, obj, fm, stroked: bool, nseg: int) -> None:
-        l, b, r, t = self._bounds(obj)
-        if fm is not None:
-            l, b, r, t = _apply_box(fm, l, b, r, t)
-        if self.fast:
-            x0, y0, x1, y1 = l - self.left, self.top - t, r - self.left, self.top - b
-        else:
-            x0, y0, x1, y1 = self.box(l, b, r, t)
-        _PdfiumSource._rect_edges(self.rp, (x0, y0, x1, y1), stroked, nseg)
+        q0, q1, q2, q3 = self.col_refs
+        sc, fc, col_bytes = c.stroke_color, c.fill_color, self.col_bytes
+        cols = array("I")
+        cols.frombytes(
+            b"".join([col_bytes() for k in ink if (sc if strokes[k] else fc)(objs[k], q0, q1, q2, q3) is not None])
+        )
+        cl = cols.tolist()
+        # invisible (transparent) or white: no ruling
+        vis = [
+            k
+            for k, r, g, b, a in zip(ink, cl[0::4], cl[1::4], cl[2::4], cl[3::4])
+            if a != 0 and not (r > 235 and g > 235 and b > 235)
+        ]
+        count_segments = c.count_segments
+        nsegs = [count_segments(objs[k]) for k in vis]
+        f0, f1, f2, f3 = self.fbox_refs
+        obj_bounds, box_bytes = c.obj_bounds, self.fbox_bytes
+        fb = array("f")
+        fb.frombytes(
+            b"".join(
+                [
+                    box_bytes()
+                    for k, ns in zip(vis, nsegs)
+                    if ns <= 5 and obj_bounds(objs[k], f0, f1, f2, f3) is not None
+                ]
+            )
+        )
+        bl = fb.tolist()
+        rp, fast, left, top, box = self.rp, self.fast, self.left, self.top, self.box
+        hadd, vadd = rp.hsegs.append, rp.vsegs.append
+        q = 0
+        for k, nseg in zip(vis, nsegs):
+            stroked = strokes[k] != 0
+            if nseg > 5:
+                if nseg <= MAX_SEGMENTS_PER_PATH:
+                    for pts, closed in self._subpaths(objs[k], fm, nseg):
+                        _PdfiumSource._poly_edges(rp, box, pts, closed, stroked)
+                continue
+            l, b, r, t = bl[q : q + 4]
+            q += 4
+            if fm is not None:
+                l, b, r, t = _apply_box(fm, l, b, r, t)
+            if fast:
+                x0, y0, x1, y1 = l - left, top - t, r - left, top - b
+            else:
+                x0, y0, x1, y1 = box(l, b, r, t)
+            # as _PdfiumSource._rect_edges
+            w, h = x1 - x0, y1 - y0
+            if h <= 3.0 and w > h:
+                hadd(((y0 + y1) / 2, x0, x1))
+            elif w <= 3.0 and h > w:
+                vadd(((x0 + x1) / 2, y0, y1))
+            elif stroked and nseg >= 3:  # an outlined rectangle: four rulings
+                hadd((y0, x0, x1))
+                hadd((y1, x0, x1))
+                vadd((x0, y0, y1))
+                vadd((x1, y0, y1))
+            # a filled, unstroked box (cell or line background) is no ruling
 
     def _subpaths(self, obj, fm, nseg: int) -> list[tuple[list, bool]]:
         """A path's straight runs as (points in page space, closed); a curve breaks a run."""
