@@ -1133,9 +1133,19 @@ def _cell_text(glyphs: list) -> tuple[str, float | None, list[float]]:
     """Text of a table cell: its lines joined by "" (CJK labels wrap mid-word)."""
     if not glyphs:
         return "", None, []
+    g0 = glyphs[0]
     if len(glyphs) == 1:  # as _line_of() of the one glyph
-        g = glyphs[0]
-        return g[0].strip(), g[2], [g[2]]
+        return g0[0].strip(), g0[2], [g0[2]]
+    c2s = [g[2] + g[4] for g in glyphs]  # 2 x centre y, as _iter_lines()
+    if max(c2s) - min(c2s) < 0.9 * min([g[4] - g[2] for g in glyphs]) - 1e-6:
+        # one line: _iter_lines() joins a glyph to the line when its centre is within 0.9
+        # glyph heights of the line's mean centre, which holds for every glyph when all
+        # centres lie closer than that (the margin covers the mean's rounding); the line's
+        # glyphs are then in (x, glyph) order
+        if not all(a[1] < b[1] for a, b in zip(glyphs, glyphs[1:])):
+            glyphs = [g for _, g in sorted([(g[1], g) for g in glyphs])]
+        text, top = _line_text(glyphs)
+        return text.strip(), top, [top]
     groups = _group_lines(glyphs)
     if len(groups) == 1:
         text, top = _line_text(groups[0])
@@ -1320,27 +1330,7 @@ def _lattice(rp: RawPage, notes: list) -> tuple[list[TablePart], list]:
             parts.append(part)
     if not parts:
         return [], rp.glyphs
-    # assign glyphs: each to the first table with a valid cell (merged grid units) at its centre
-    leftover = []
-    keep = leftover.append
-    boxes = [
-        (p.x0, p.x1, p.top, p.bottom, (p.ys, p.xs, len(p.ys) - 1, len(p.xs) - 1, p.unit_region, p.valid, p.glyphs))
-        for p in parts
-    ]
-    for g in rp.glyphs:
-        cx, cy = (g[1] + g[3]) / 2, (g[2] + g[4]) / 2
-        for x0, x1, top, bottom, grid in boxes:
-            if x0 <= cx <= x1 and top <= cy <= bottom:
-                ys, xs, nr, nc, unit_region, valid, cell_glyphs = grid
-                i = bisect_right(ys, cy) - 1
-                j = bisect_right(xs, cx) - 1
-                if 0 <= i < nr and 0 <= j < nc:
-                    reg = unit_region[i * nc + j]
-                    if valid[reg]:
-                        cell_glyphs[reg].append(g)
-                        break
-        else:
-            keep(g)
+    leftover = _assign_glyphs(rp.glyphs, parts)
     done = []
     for part in parts:
         p = part._finish()  # type: ignore[attr-defined]
@@ -1349,6 +1339,49 @@ def _lattice(rp: RawPage, notes: list) -> tuple[list[TablePart], list]:
         else:
             done.append(p)
     return done, leftover
+
+
+def _assign_glyphs(glyphs: list, parts: list) -> list:
+    """Each glyph to the first table with a valid cell (merged grid units) at its centre
+    (appended to that cell's glyphs, in page order); returns the glyphs in no cell."""
+    leftover: list = []
+    keep = leftover.append
+    if len(parts) == 1:  # the loop below for one table, without the loop over tables
+        p = parts[0]
+        x0, x1, top, bottom = p.x0, p.x1, p.top, p.bottom
+        ys, xs, unit_region, valid, cell_glyphs = p.ys, p.xs, p.unit_region, p.valid, p.glyphs
+        nr, nc = len(ys) - 1, len(xs) - 1
+        for g in glyphs:
+            cx, cy = (g[1] + g[3]) / 2, (g[2] + g[4]) / 2
+            if x0 <= cx <= x1 and top <= cy <= bottom:
+                i = bisect_right(ys, cy) - 1
+                j = bisect_right(xs, cx) - 1
+                if 0 <= i < nr and 0 <= j < nc:
+                    reg = unit_region[i * nc + j]
+                    if valid[reg]:
+                        cell_glyphs[reg].append(g)
+                        continue
+            keep(g)
+    else:
+        boxes = [
+            (p.x0, p.x1, p.top, p.bottom, (p.ys, p.xs, len(p.ys) - 1, len(p.xs) - 1, p.unit_region, p.valid, p.glyphs))
+            for p in parts
+        ]
+        for g in glyphs:
+            cx, cy = (g[1] + g[3]) / 2, (g[2] + g[4]) / 2
+            for x0, x1, top, bottom, grid in boxes:
+                if x0 <= cx <= x1 and top <= cy <= bottom:
+                    ys, xs, nr, nc, unit_region, valid, cell_glyphs = grid
+                    i = bisect_right(ys, cy) - 1
+                    j = bisect_right(xs, cx) - 1
+                    if 0 <= i < nr and 0 <= j < nc:
+                        reg = unit_region[i * nc + j]
+                        if valid[reg]:
+                            cell_glyphs[reg].append(g)
+                            break
+            else:
+                keep(g)
+    return leftover
 
 
 class _Grid:
