@@ -581,17 +581,22 @@ class _PdfiumSource:
             # do harm (digits, and anything outside CJK and Latin letters); a page of
             # wrongly mapped ideographs is caught as a whole by _mojibake()
             us = [codes[i] for i in keep]
-            for k in [k for k, u in enumerate(us) if not (0x3000 <= u < 0xD800 or 57 < u < 0x7F or 32 <= u < 48)]:
-                u = us[k]
-                if (
-                    u < 32
+            check = [k for k, u in enumerate(us) if not (0x3000 <= u < 0xD800 or 57 < u < 0x7F or 32 <= u < 48)]
+            if check:  # mostly digits: their map errors asked in one comprehension
+                bad = [
+                    k
+                    for k in check
+                    if (u := us[k]) < 32
                     or u >= 0xD800
                     and _is_bad_code(u)
                     or ((48 <= u <= 57 or 0x7F <= u < 0x3000) and map_err(traw, keep[k]) == 1)
-                ):
+                ]
+                for k in bad:
                     out[k] = (BAD,) + out[k][1:5] + (True,)
-                elif 0x2E80 <= u <= 0x2FDF or 0xF900 <= u <= 0xFAFF:  # radicals, compatibility ideographs
-                    out[k] = (unicodedata.normalize("NFKC", out[k][0]),) + out[k][1:]
+                bad_set = set(bad)
+                for k in check:  # radicals, compatibility ideographs
+                    if (0x2E80 <= us[k] <= 0x2FDF or 0xF900 <= us[k] <= 0xFAFF) and k not in bad_set:
+                        out[k] = (unicodedata.normalize("NFKC", out[k][0]),) + out[k][1:]
             hts = list(map(sub, T, B))  # loose box heights
             tl, tr, tb, tt = (ctypes.c_double() for _ in range(4))
             trefs = (ctypes.byref(tl), ctypes.byref(tr), ctypes.byref(tb), ctypes.byref(tt))
@@ -1150,14 +1155,11 @@ def _cell_text(glyphs: list) -> tuple[str, float | None, list[float]]:
     if len(groups) == 1:
         text, top = _line_text(groups[0])
         return text.strip(), top, [top]
-    lines = [_line_of(ln) for ln in groups]
-    if len(lines) == 1:
-        ln = lines[0]
-        return ln.text.strip(), ln.top, [ln.top]
-    text = "".join(ln.text.strip() for ln in lines)
+    lines = [_line_text(ln) for ln in groups]
+    text = "".join([t.strip() for t, _ in lines])
     if BAD in text:
         text = re.sub(BAD + "+", BAD, text)
-    return text, lines[0].top, [ln.top for ln in lines]
+    return text, lines[0][1], [top for _, top in lines]
 
 
 # ================================================================ tables
@@ -1207,19 +1209,10 @@ def _merge_segments(segs: list, snap: float = 2.0, join: float = 2.0) -> list:
     if not segs:
         return []
     segs = sorted(segs)
-    groups: list[list] = []
-    cur = [segs[0]]
-    last = segs[0][0]
-    for k in range(1, len(segs)):
-        s = segs[k]
-        p = s[0]
-        if p - last <= snap:
-            cur.append(s)
-        else:
-            groups.append(cur)
-            cur = [s]
-        last = p
-    groups.append(cur)
+    ps = [s[0] for s in segs]
+    # a group ends where the next position is more than `snap` further
+    cuts = [k for k in range(1, len(ps)) if not ps[k] - ps[k - 1] <= snap]
+    groups = [segs[a:b] for a, b in zip([0, *cuts], [*cuts, len(segs)])]
     out = []
     add = out.append
     for g in groups:
@@ -1276,6 +1269,12 @@ def _coverage(ivs: list, levels: list) -> list:
     (None where the interval is empty)."""
     if not ivs:
         return [None if levels[k + 1] <= levels[k] else 0.0 for k in range(len(levels) - 1)]
+    if len(ivs) == 1:  # the loop below for one interval (a ruling drawn in one piece)
+        lo, hi = ivs[0]
+        return [
+            None if b <= a else (o if (o := (b if b < hi else hi) - (a if a > lo else lo)) > 0 else 0.0)
+            for a, b in zip(levels, levels[1:])
+        ]
     out = []
     for k in range(len(levels) - 1):
         a, b = levels[k], levels[k + 1]
@@ -1306,23 +1305,9 @@ def _lattice(rp: RawPage, notes: list) -> tuple[list[TablePart], list]:
     if len(hs) * len(vs) > 4_000_000:
         notes.append(("TOO_MANY_RULINGS", f"page {rp.number}: too many ruling lines to rebuild tables from"))
         return [], rp.glyphs
-    nh = len(hs)
-    uf = _UF(nh + len(vs))
-    vs_sorted = sorted(range(len(vs)), key=lambda j: vs[j][0])
-    vxs = [vs[j][0] for j in vs_sorted]
-    vspans = [(vs[j][1] - tol, vs[j][2] + tol, nh + j) for j in vs_sorted]  # in vxs order
-    union = uf.union
-    for i, (y, x0, x1) in enumerate(hs):
-        for y0, y1, jj in vspans[bisect_left(vxs, x0 - tol) : bisect_right(vxs, x1 + tol)]:
-            if y0 <= y <= y1:
-                union(i, jj)
-    comps: dict[int, tuple[list, list]] = {}
-    for i in range(nh):
-        comps.setdefault(uf.find(i), ([], []))[0].append(hs[i])
-    for j in range(len(vs)):
-        comps.setdefault(uf.find(nh + j), ([], []))[1].append(vs[j])
+    comps = _components(hs, vs, tol)
     parts: list = []
-    for ch, cv in comps.values():
+    for ch, cv in comps:
         if len(ch) < 2 or len(cv) < 2:
             continue
         part = _grid(rp, ch, cv, tol)
@@ -1339,6 +1324,44 @@ def _lattice(rp: RawPage, notes: list) -> tuple[list[TablePart], list]:
         else:
             done.append(p)
     return done, leftover
+
+
+def _components(hs: list, vs: list, tol: float) -> list[tuple[list, list]]:
+    """The groups of rulings that cross or touch (within tol), each as (its horizontal
+    rulings, its vertical rulings) in input order; groups in the order of their first
+    horizontal ruling, then groups of vertical rulings alone. A walk over the crossings
+    (built in one pass, vertical rulings sorted by x) rather than a union-find: one list
+    append per crossing instead of two finds."""
+    nh = len(hs)
+    vs_sorted = sorted(range(len(vs)), key=lambda j: vs[j][0])
+    vxs = [vs[j][0] for j in vs_sorted]
+    vspans = [(vs[j][1] - tol, vs[j][2] + tol, nh + j) for j in vs_sorted]  # in vxs order
+    adj: list[list] = [[] for _ in range(nh + len(vs))]
+    for i, (y, x0, x1) in enumerate(hs):
+        touch = [jj for y0, y1, jj in vspans[bisect_left(vxs, x0 - tol) : bisect_right(vxs, x1 + tol)] if y0 <= y <= y1]
+        if touch:
+            adj[i] = touch
+            for jj in touch:
+                adj[jj].append(i)
+    label = [-1] * len(adj)
+    comps: list[tuple[list, list]] = []
+    for start in range(len(adj)):
+        if label[start] >= 0:
+            continue
+        k = len(comps)
+        comps.append(([], []))
+        label[start] = k
+        todo = [start]
+        while todo:
+            for w in adj[todo.pop()]:
+                if label[w] < 0:
+                    label[w] = k
+                    todo.append(w)
+    for i in range(nh):
+        comps[label[i]][0].append(hs[i])
+    for j in range(len(vs)):
+        comps[label[nh + j]][1].append(vs[j])
+    return comps
 
 
 def _assign_glyphs(glyphs: list, parts: list) -> list:
@@ -2047,11 +2070,13 @@ def _is_value_text(t: str) -> bool:
 def _emit_table(parts: list[TablePart], index: int, number) -> list[Block]:
     """Merge a table's page parts into rows of cells with spans, then blocks."""
     first = parts[0]
-    cells: list[TCell] = [TCell(c.row, c.rowspan, c.x0, c.x1, c.text, c.page, c.top, 0, c.ocr) for c in first.cells]
+    # the parts' cells are changed in place (rows renumbered, a label cut by a page break
+    # joined): a part belongs to one table and is emitted once
+    cells: list[TCell] = list(first.cells)
     nrows = first.nrows
     first_rows = _rows_texts(first, min(5, first.nrows - 1)) if len(parts) > 1 else []
     for part in parts[1:]:
-        pc = [TCell(c.row, c.rowspan, c.x0, c.x1, c.text, c.page, c.top, 0, c.ocr) for c in part.cells]
+        pc = list(part.cells)
         # repeated header rows
         drop = 0
         kmax = min(5, first.nrows - 1, part.nrows - 1)
