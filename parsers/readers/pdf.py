@@ -239,10 +239,8 @@ class _ObjectWalk:
 
     TEXT_CHECKED = 24  # text objects looked at for a font without glyphs
 
-    def __init__(self, calls: _ObjectCalls, R, ctypes, rp: RawPage, box, rot: int | None, left: float, top: float):
-        self.c, self.rp, self.box = calls, rp, box
-        self.fast = rot == 0  # display box = page box shifted (see _disp_box)
-        self.left, self.top = left, top
+    def __init__(self, calls: _ObjectCalls, R, ctypes):
+        self.c = calls
 
         def item_pointers(arr, ctype):
             return [ctypes.pointer(ctype.from_buffer(arr, k * ctypes.sizeof(ctype))) for k in range(len(arr))]
@@ -267,6 +265,12 @@ class _ObjectWalk:
             R.FPDF_PAGEOBJ_TEXT,
         )
         self.MOVETO, self.LINETO = R.FPDF_SEGMENT_MOVETO, R.FPDF_SEGMENT_LINETO
+
+    def start(self, rp: RawPage, box, rot: int | None, left: float, top: float) -> None:
+        """Set up for the objects of one page (the buffers above serve every page of a document)."""
+        self.rp, self.box = rp, box
+        self.fast = rot == 0  # display box = page box shifted (see _disp_box)
+        self.left, self.top = left, top
         self.image_area = 0.0
         self.paths = 0
         self.texts = 0
@@ -638,9 +642,12 @@ class _PdfiumSource:
     def _objects(self, page, rp: RawPage, box, R, ctypes, rot: int | None = None, left: float = 0.0, top: float = 0.0):
         """The page's drawn objects: table rulings, the share covered by images, and a
         font without glyphs (see _ObjectWalk)."""
-        calls = _object_calls(R, ctypes)
-        praw = calls.handle(page.raw)
-        _ObjectWalk(calls, R, ctypes, rp, box, rot, left, top).run(calls.count_objects(praw), praw)
+        if self._walk is None:
+            self._walk = _ObjectWalk(_object_calls(R, ctypes), R, ctypes)
+        walk = self._walk
+        walk.start(rp, box, rot, left, top)
+        praw = walk.c.handle(page.raw)
+        walk.run(walk.c.count_objects(praw), praw)
 
     @staticmethod
     def _rect_edges(rp: RawPage, b, stroked: bool, nseg: int):
@@ -675,6 +682,7 @@ class _PdfiumSource:
                 rp.vsegs.append(((x0 + x1) / 2, y0, y1))
 
     _plumber = None
+    _walk: _ObjectWalk | None = None  # made for the first page with objects to walk
 
     def _glyphs_elsewhere(self, rp: RawPage, index: int, rot: int) -> None:
         """The page's characters through pdfminer, which needs no glyph outlines."""
@@ -1686,8 +1694,31 @@ _COMMON = set(
 )
 
 
+# runs of each kind of character, counted as the length they take out of the text
+_CJK_RUNS = re.compile("[\u4e00-\u9fff\u3400-\u4dbf]+")
+_COMMON_CJK_RUNS = re.compile("[" + "".join(sorted(c for c in _COMMON if _CJK_RUNS.fullmatch(c))) + "]+")
+_LATIN1_RUNS = re.compile("[\u00c0-\u024f]+")
+_ASCII_RUNS = re.compile("[\u0000-\u007f]+")
+
+
 def _mojibake(glyphs: list) -> bool:
     """A page whose text decoded to the wrong characters (a broken ToUnicode map)."""
+    text = "".join([g[0] for g in glyphs])
+    n = len(text)
+    if n == len(glyphs):  # one character a glyph (always so from PDFium): counted by regex
+        cjk = n - len(_CJK_RUNS.sub("", text))
+        common = n - len(_COMMON_CJK_RUNS.sub("", text))
+        latin1 = n - len(_LATIN1_RUNS.sub("", text))
+        ascii_ = n - len(_ASCII_RUNS.sub("", text))
+    else:
+        cjk, common, latin1, ascii_ = _script_counts(glyphs)
+    if cjk >= 40 and common < 0.15 * cjk:
+        return True
+    return latin1 >= 20 and latin1 > 0.3 * (latin1 + ascii_ + cjk)
+
+
+def _script_counts(glyphs: list) -> tuple[int, int, int, int]:
+    """(CJK, common CJK, Latin-1 letters, ASCII) glyphs, a glyph counted by its first character."""
     cjk = 0
     common = 0
     latin1 = 0
@@ -1703,9 +1734,7 @@ def _mojibake(glyphs: list) -> bool:
             latin1 += 1
         elif o < 0x80:
             ascii_ += 1
-    if cjk >= 40 and common < 0.15 * cjk:
-        return True
-    return latin1 >= 20 and latin1 > 0.3 * (latin1 + ascii_ + cjk)
+    return cjk, common, latin1, ascii_
 
 
 def read_pdf(data: bytes, *, max_pages: int = MAX_PAGES, ocr: bool | None = None, engine: str = "pdfium") -> Document:
@@ -1788,7 +1817,7 @@ def _ocr_and_checks(src, raws: list[RawPage], warnings: list[Warning], ocr: bool
     garbled = []
     partly = []
     for rp in raws:
-        real = [g for g in rp.glyphs if not g[5]]
+        real = [g for g in rp.glyphs if not g[5]] if True in [g[5] for g in rp.glyphs] else rp.glyphs
         if len(real) < 5 and rp.image_cover >= 0.15:
             image_pages.append(rp)
         elif rp.glyphs and (len(real) < 0.5 * len(rp.glyphs) or _mojibake(real)):
@@ -2127,7 +2156,7 @@ def _emit_table(parts: list[TablePart], index: int, number) -> list[Block]:
         row = sorted(by_row[r], key=_first)
         # an empty cell gets the line of the row's first cell with text
         lines = [number(c.page, c.top) if c.text else None for col, span, rspan, c in row]
-        line_of_row = next((ln for ln in lines if ln is not None), None)
+        line_of_row = lines[0] if lines[0] is not None else next((ln for ln in lines if ln is not None), None)
         out = []
         for (_col, span, rspan, c), ln in zip(row, lines):
             if ln is None:
