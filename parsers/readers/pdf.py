@@ -38,7 +38,7 @@ import unicodedata
 from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from operator import le, sub
+from operator import itemgetter, le, sub
 
 from ..document import Block, Cell, Document, Location, Warning
 from .errors import UnsupportedInput
@@ -1954,21 +1954,21 @@ def _assemble(pages: list[_PageResult]) -> list[Block]:
         items.sort(key=lambda it: (it[0], it[1]))
         items_by_page.append([it[2] for it in items])
     # line numbers: every visual line on the page, paragraph lines and cell lines alike
-    line_no: list = []
+    line_no: dict[int, list] = {}  # page number -> line levels
     for p in pages:
         tops = [ln.top for ln in p.lines]
         for t in p.tables:
             tops.extend(t.line_tops)
-        levels = _cluster(tops, 2.0)
-        line_no.append(levels)
+        line_no[p.number] = _cluster(tops, 2.0)
 
     memo: dict = {}
 
-    def number(page_idx: int, top: float) -> int:
-        key = (page_idx, top)
+    def number(page: int, top: float) -> int:
+        """The line number of a text top on a page (by page number)."""
+        key = (page, top)
         n = memo.get(key)
         if n is None:
-            levels = line_no[page_idx]
+            levels = line_no[page]
             n = memo[key] = _nearest(levels, top) + 1 if levels else 1
         return n
 
@@ -2026,13 +2026,12 @@ def _assemble(pages: list[_PageResult]) -> list[Block]:
                 )
                 out_items[-1] = (kind, text + sep + ln.text.strip(), pg, lno, ocr_flag, ln)
             else:
-                out_items.append(("para", ln.text.strip(), p.number, number(pi, ln.top), ln.ocr, ln))
+                out_items.append(("para", ln.text.strip(), p.number, number(p.number, ln.top), ln.ocr, ln))
             prev_line = ln
             prev_page = pi
         # a table open at the end of a page stays open only if it was the page's last item
         if not items or not isinstance(items[-1], TablePart):
             open_table = None
-    page_index = {p.number: i for i, p in enumerate(pages)}
     for it in out_items:
         if it[0] == "para":
             _, text, pg, lno, ocr_flag, _ = it
@@ -2042,7 +2041,7 @@ def _assemble(pages: list[_PageResult]) -> list[Block]:
                 )
         else:
             parts = pending_tables[it[1]]
-            blocks.extend(_emit_table(parts, it[1], lambda pg, top: number(page_index[pg], top)))
+            blocks.extend(_emit_table(parts, it[1], number))
     return blocks
 
 
@@ -2142,18 +2141,25 @@ def _emit_table(parts: list[TablePart], index: int, number) -> list[Block]:
         nrows += max(0, part.nrows - drop)
     # columns from where cells start; spans from the boundaries a cell covers
     bounds = _cluster([c.x0 for c in cells], 3.0)
+    nb = len(bounds)
     rows_used = sorted({c.row for c in cells})
-    by_row: dict[int, list] = {}
+    rank = {row: k for k, row in enumerate(rows_used)}  # as bisect_left(rows_used, row)
+    by_row: list[list] = [[] for _ in rows_used]
     for c in cells:
-        col = _nearest(bounds, c.x0)
+        x0 = c.x0
+        col = bisect_left(bounds, x0)  # _nearest(bounds, x0), inline
+        if col >= nb:
+            col = nb - 1
+        elif col and not bounds[col] - x0 < x0 - bounds[col - 1]:
+            col -= 1
         span = max(1, bisect_left(bounds, c.x1 - 3.0) - col)
-        r = bisect_left(rows_used, c.row)
+        r = rank[c.row]
         rspan = max(1, bisect_left(rows_used, c.row + c.rowspan) - r)
-        by_row.setdefault(r, []).append((col, span, rspan, c))
+        by_row[r].append((col, span, rspan, c))
     blocks = []
     locs: dict = {}  # one (immutable) Location per distinct place
-    for r in sorted(by_row):
-        row = sorted(by_row[r], key=_first)
+    for row in by_row:
+        row.sort(key=_first)
         # an empty cell gets the line of the row's first cell with text
         lines = [number(c.page, c.top) if c.text else None for col, span, rspan, c in row]
         line_of_row = lines[0] if lines[0] is not None else next((ln for ln in lines if ln is not None), None)
@@ -2164,11 +2170,10 @@ def _emit_table(parts: list[TablePart], index: int, number) -> list[Block]:
             key = (ln, c.page, c.ocr)
             loc = locs.get(key)
             if loc is None:
-                loc = locs[key] = Location(line=ln, page=c.page, via="ocr" if c.ocr else None)
+                loc = locs[key] = Location(ln, c.page, "ocr" if c.ocr else None)
             out.append(Cell(c.text, loc, span, rspan))
         blocks.append(Block("row", tuple(out), index))
     return blocks
 
 
-def _first(x):
-    return x[0]
+_first = itemgetter(0)
