@@ -38,7 +38,8 @@ import unicodedata
 from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from operator import itemgetter, le, sub
+from itertools import compress, islice, repeat
+from operator import eq, itemgetter, le, sub
 
 from ..document import Block, Cell, Document, Location, Warning
 from .errors import UnsupportedInput
@@ -284,18 +285,20 @@ class _ObjectWalk:
             depth += 1
             count, getter, container, fm = stack.pop()
             for start in range(0, count, 4096):  # in slices, to bound memory
-                objs = [getter(container, i) for i in range(start, min(count, start + 4096))]
+                # map() rather than a comprehension: the loop over the C calls stays in C
+                objs = list(map(getter, repeat(container), range(start, min(count, start + 4096))))
                 types = list(map(self.c.obj_type, objs))
                 ntext = types.count(TEXT)
                 if ntext:
                     if self.texts < self.TEXT_CHECKED and not rp.font_missing:
-                        self._check_font([o for o, ty in zip(objs, types) if ty == TEXT])
+                        want = self.TEXT_CHECKED - self.texts
+                        self._check_font(list(islice(compress(objs, map(eq, types, repeat(TEXT))), want)))
                     self.texts += ntext
                     if ntext == len(objs):
                         continue
                 npath = types.count(PATH)
                 if npath:
-                    self._paths(objs if npath == len(objs) else [o for o, ty in zip(objs, types) if ty == PATH], fm)
+                    self._paths(objs if npath == len(objs) else list(compress(objs, map(eq, types, repeat(PATH)))), fm)
                     if npath + ntext == len(objs):
                         continue
                 for obj, ty in zip(objs, types):
@@ -374,7 +377,7 @@ class _ObjectWalk:
             if a != 0 and not (r > 235 and g > 235 and b > 235)
         ]
         count_segments = c.count_segments
-        nsegs = [count_segments(objs[k]) for k in vis]
+        nsegs = list(map(count_segments, map(objs.__getitem__, vis)))
         f0, f1, f2, f3 = self.fbox_refs
         obj_bounds, box_bytes = c.obj_bounds, self.fbox_bytes
         fb = array("f")
