@@ -1044,9 +1044,11 @@ class _Page:
         return self._words
 
     def may_match(self, selector: str) -> bool:
-        """False when no element can match `selector`, a class, id or attribute selector
-        of CMS_SELECTORS: its word (the class, the id, the attribute's value) is in no
-        class, id or name value, even ignoring case (as quirks mode does)."""
+        """False when no element can match `selector`: a class, id or [id^=]/[name=]
+        selector whose word (the class, the id, the attribute's value) is in no class, id
+        or name value, even ignoring case (as quirks mode does). True for any other shape."""
+        if not _WORD_SELECTOR.match(selector):
+            return True
         return _selector_word(selector) in self.words()
 
     def metas(self) -> list[tuple[str, str | None, LexborNode]]:
@@ -1058,6 +1060,9 @@ class _Page:
                 name = (attrs.get("name") or attrs.get("property") or "").strip().lower()
                 self._metas.append((name, attrs.get("content"), m))
         return self._metas
+
+
+_WORD_SELECTOR = re.compile(r"(?:[.#][\w-]+|(?:[a-z]+)?\[(?:id\^?|name)=[\w-]+\])$")
 
 
 def _selector_word(selector: str) -> str:
