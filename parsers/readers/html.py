@@ -288,12 +288,13 @@ _ATTR_STRINGS_KEPT = 1 << 14  # the strings of the first tags are made once per 
 
 def _attr_strings(n: int) -> list[str]:
     """The injected attribute of tags 0..n-1 (' data-xxgk-n="i"')."""
-    have = len(_ATTR_STRINGS)
-    if have < min(n, _ATTR_STRINGS_KEPT):
-        _ATTR_STRINGS.extend(f' {ATTR}="{i}"' for i in range(have, min(n, _ATTR_STRINGS_KEPT)))
-    if n <= len(_ATTR_STRINGS):
-        return _ATTR_STRINGS[:n]
-    return _ATTR_STRINGS + [f' {ATTR}="{i}"' for i in range(len(_ATTR_STRINGS), n)]
+    global _ATTR_STRINGS
+    kept = _ATTR_STRINGS  # never extended in place: a thread reading it sees a whole list
+    if len(kept) < min(n, _ATTR_STRINGS_KEPT):
+        kept = _ATTR_STRINGS = kept + [f' {ATTR}="{i}"' for i in range(len(kept), min(n, _ATTR_STRINGS_KEPT))]
+    if n <= len(kept):
+        return kept[:n]
+    return kept + [f' {ATTR}="{i}"' for i in range(len(kept), n)]
 
 
 _DATASTORE = re.compile(r"(?:<script\b[^>]*>\s*)?<datastore\b.*?</datastore\s*>(?:\s*</script\s*>)?", re.S | re.I)
