@@ -16,7 +16,6 @@ from .document import Flat
 from .labels import LONE_VALUE
 from .splitting import VALUE_WORD, Field
 
-
 # Fields made by tuple.__new__: Field's own __new__ is a Python call, and a report's
 # tables make thousands of fields.
 _new = tuple.__new__
