@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 import json
 import multiprocessing as mp
 import os
@@ -47,7 +48,7 @@ import sys
 import time
 import zlib
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from multiprocessing.connection import wait
@@ -55,6 +56,7 @@ from pathlib import Path
 
 from parsers.identities import cross_year_addresses
 from pipeline import publishing
+from pipeline.buildstore import BuildStore
 from pipeline.cachefiles import prune_unused
 from pipeline.filenames import raw_hex, readable
 
@@ -136,16 +138,20 @@ def is_store(raw: Path) -> bool:
 
 def discover(raw: Path, exclude: Path | None = None) -> list[Source]:
     """Every document of `raw`, sorted (by URL, then path)."""
+    return sorted(iter_sources(raw, exclude), key=Source.sort_key)
+
+
+def iter_sources(raw: Path, exclude: Path | None = None) -> Iterator[Source]:
+    """Every document of `raw`, in no particular order (the build sorts them on disk)."""
     raw = Path(raw)
     if is_store(raw):
         return _store_sources(raw)
     return _folder_sources(raw, exclude)
 
 
-def _store_sources(raw: Path) -> list[Source]:
+def _store_sources(raw: Path) -> Iterator[Source]:
     from scrapers.store import iter_documents
 
-    out = []
     for d in iter_documents(raw):
         portal = None
         if d.get("portal_id") is not None:
@@ -162,7 +168,7 @@ def _store_sources(raw: Path) -> list[Source]:
             rel = p.relative_to(raw).as_posix()
         except ValueError:
             rel = str(p)
-        out.append(
+        yield (
             Source(
                 str(p),
                 rel,
@@ -178,7 +184,6 @@ def _store_sources(raw: Path) -> list[Source]:
                 portal,
             )
         )
-    return sorted(out, key=Source.sort_key)
 
 
 def _sha256_file(path: Path) -> str:
@@ -200,8 +205,7 @@ def _built_file(rel: Path, names: frozenset[str]) -> bool:
     return rel.as_posix() in names or (len(rel.parts) > 1 and rel.parts[0] in names)
 
 
-def _folder_sources(raw: Path, exclude: Path | None) -> list[Source]:
-    out = []
+def _folder_sources(raw: Path, exclude: Path | None) -> Iterator[Source]:
     excl = exclude.resolve() if exclude else None
     built: dict[Path, frozenset[str]] = {}  # build output folders met on the way (--raw X --out X)
     for dirpath, dirnames, filenames in os.walk(raw):
@@ -228,8 +232,7 @@ def _folder_sources(raw: Path, exclude: Path | None) -> list[Source]:
             except OSError as e:
                 _not_read(p, e.strerror or type(e).__name__)
                 continue
-            out.append(Source(str(p.resolve()), p.relative_to(raw).as_posix(), sha))
-    return sorted(out, key=Source.sort_key)
+            yield Source(str(p.resolve()), p.relative_to(raw).as_posix(), sha)
 
 
 # =============================================================================== cache
@@ -316,10 +319,10 @@ class Summaries:
     the parser and the build's own code (regions, agency keys, summaries), and the register
     and dictionary packages."""
 
-    def __init__(self, out: Path, version: str, parses: Cache):
+    def __init__(self, out: Path, version: str, parses: Cache, used=None):
         self.dir = Path(out) / ".cache" / "summary" / _summary_version(version)
         self.parses = parses
-        self.used: set[Path] = set()
+        self.used = set() if used is None else used  # a build's `buildstore.UsedSet`: held on disk
 
     def _parse_digest(self, sha: str) -> str | None:
         """The digest of the document's parse cache entry: a summary counts only beside the
@@ -551,7 +554,7 @@ class _Worker:
 
 
 def run_pool(
-    tasks: list[tuple[str, str]],
+    tasks: Collection[tuple[str, str]],
     on_result: Callable[[str, bytes], None],
     *,
     workers: int,
@@ -560,11 +563,12 @@ def run_pool(
     parse: Callable | None = None,
 ) -> None:
     """Parse `tasks` ((sha, path) pairs) in `workers` processes; `on_result(sha, gz_payload)`
-    is called in this process for every task, exactly once, whatever happens to it."""
+    is called in this process for every task, exactly once, whatever happens to it. `tasks`
+    is read as the workers take them (the build's are on disk: `buildstore.Todo`)."""
     if not tasks:
         return
     ctx = _context()
-    queue = deque(tasks)
+    queue = _Queue(tasks)
     pool = [_Worker(ctx, parse, memory_mb) for _ in range(max(1, min(workers, len(tasks))))]
     try:
         while queue or any(w.task for w in pool):
@@ -625,6 +629,26 @@ def run_pool(
                 w.kill()
             else:
                 w.stop()
+
+
+class _Queue:
+    """The tasks not yet handed out, read lazily from an iterable: ``queue[0]``, ``popleft()``
+    and truth, as of a deque."""
+
+    def __init__(self, tasks: Iterable):
+        self._it = iter(tasks)
+        self._head = deque(itertools.islice(self._it, 1))
+
+    def __bool__(self) -> bool:
+        return bool(self._head)
+
+    def __getitem__(self, i: int):
+        return self._head[i]
+
+    def popleft(self):
+        task = self._head.popleft()
+        self._head.extend(itertools.islice(self._it, 1))
+        return task
 
 
 def _died(w: _Worker) -> str:
@@ -870,17 +894,6 @@ def _build(
     parsers this way); it must be importable by name (a module-level function), as it is sent
     to the worker processes by reference."""
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    from pipeline import datasets as ds
-    from pipeline.dedupe import Candidate, Fingerprint, agency_key, dedupe, shingles
 
     t_start = time.perf_counter()
     err = console or Console(stderr=True)
@@ -892,12 +905,85 @@ def _build(
     cache_ = Cache(out, version)
     res = BuildResult(out)
 
-    sources = discover(raw, exclude=out)
-    res.documents = len(sources)
-    docs: dict[str, Doc] = {}
-    for s in sources:
-        docs.setdefault(s.sha256, Doc(s.sha256, [])).sources.append(s)
-    res.reports = len(docs)
+    store = BuildStore(out / ".cache" / "build.sqlite")
+    try:
+        _build_from(
+            store,
+            raw,
+            out,
+            res,
+            version,
+            cache_,
+            err,
+            show,
+            console,
+            workers,
+            timeout,
+            memory_mb,
+            reparse,
+            parse,
+            executor,
+            scheduler,
+            duckdb,
+            years,
+            csv,
+            sqlite,
+        )
+    finally:
+        store.close()
+    res.seconds = time.perf_counter() - t_start
+    if show or console is not None:
+        err.print(
+            f"{res.reports} reports: {res.kept} kept ({res.unsettled} with publisher or year unsettled), "
+            f"{res.duplicates} duplicates, {res.skipped} skipped, {res.errors} errors; parsed {res.parsed}, cached {res.cached}; {res.seconds:.1f} s"
+        )
+        err.print("wrote " + ", ".join(p.name for p in res.files))
+    return res
+
+
+def _progress_columns() -> list:
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    return [
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[note]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    ]
+
+
+def _build_from(
+    store,
+    raw,
+    out,
+    res,
+    version,
+    cache_,
+    err,
+    show,
+    console,
+    workers,
+    timeout,
+    memory_mb,
+    reparse,
+    parse,
+    executor,
+    scheduler,
+    duckdb,
+    years,
+    csv,
+    sqlite,
+) -> None:
+    """The build's steps over its working store (`pipeline.buildstore`): every document's
+    summary goes there as it is made, and each later step reads back what it needs."""
+    from rich.progress import Progress
+
+    from pipeline import datasets as ds
+
+    store.add_sources(iter_sources(raw, exclude=out))
+    res.documents, res.reports = store.count_sources()
     if show or console is not None:
         err.print(
             f"[bold]xxgk build[/bold]: {res.documents} documents ({res.reports} distinct) in {raw} "
@@ -906,50 +992,15 @@ def _build(
         for problem in publishing.check(out) if publishing.has_outputs(out) else ():
             err.print(f"[yellow]note[/yellow]: {problem}; this build replaces those files")
 
-    summaries = Summaries(out, version, cache_)
-
-    def take(doc: Doc, entry: dict) -> None:
-        text = summarize(doc, entry)
-        if doc.agency is None and status_of(doc) == "kept":
-            doc.agency = provenance_agency(doc.primary)
-            if doc.agency:
-                doc.warnings = [w for w in doc.warnings if w != "AGENCY_MISSING"] + ["AGENCY_FROM_METADATA"]
-        doc.region = resolve(doc.agency, text, doc.primary.portal)
-        doc.warnings += [w.get("code", "") for w in doc.region.get("warnings") or []]
-        doc.agency_id = agency_key(doc.agency, doc.region)
-        summaries.put(doc, entry)
-
-    columns = [
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[note]}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    ]
-    todo: list[tuple[str, str]] = []
+    summaries = Summaries(out, version, cache_, used=store.used("summary"))
+    columns = _progress_columns()
     with Progress(*columns, console=err, disable=not show, transient=False) as prog:
-        task = prog.add_task("cache", total=len(docs), note="")
-        for sha in sorted(docs):
-            if not reparse and summaries.get(docs[sha], timeout, memory_mb):
-                docs[sha].cached = True  # its summary, region included, without decoding the report
-                prog.update(task, advance=1)
-                continue
-            entry = None if reparse else cache_.get(sha)
-            if (
-                entry is not None
-                and entry.get("parser_version") == parser_version()
-                and _usable(entry, timeout, memory_mb)
-            ):
-                docs[sha].cached = True
-                take(docs[sha], entry)
-            else:
-                todo.append((sha, docs[sha].primary.path))
-            prog.update(task, advance=1)
-        res.cached = len(docs) - len(todo)
+        _summarize_all(store, summaries, cache_, prog, res, timeout, memory_mb, reparse)
+        todo = store.todo()
         res.parsed = len(todo)
+        res.cached = res.reports - res.parsed
         n_err = 0
-        task = prog.add_task("parse", total=len(todo), note="")
+        task = prog.add_task("parse", total=res.parsed, note="")
 
         def on_result(sha: str, payload: bytes) -> None:
             nonlocal n_err
@@ -958,7 +1009,9 @@ def _build(
             if entry.get("outcome") != "ok":
                 n_err += 1
             prog.update(task, advance=1, note=f"{n_err} failed" if n_err else "")
-            take(docs[sha], entry)
+            doc = Doc(sha, store.sources(sha))
+            _take(doc, entry, summaries)
+            store.put_doc(doc, status_of(doc))
 
         if executor == "dask":
             from pipeline.dask_executor import run_dask
@@ -969,65 +1022,20 @@ def _build(
         else:
             run_pool(todo, on_result, workers=workers, timeout=timeout, memory_mb=memory_mb, parse=parse)
 
-    # ------------------------------------------------------------------ duplicates
-    status = {sha: status_of(d) for sha, d in docs.items()}
-    by_rid = {d.report_id: d for d in docs.values()}
-    cands = []
-    for sha, d in sorted(docs.items()):
-        if status[sha] != "kept":
-            continue
-        cands.append(
-            Candidate(
-                d.report_id,
-                d.agency_id,
-                d.year,
-                d.template,
-                d.n_failed,
-                d.n_resolved,
-                d.n_numbers,
-                d.n_sections,
-                tuple(s.url for s in d.sources if s.url),
-                tuple(s.detail_url for s in d.sources if s.detail_url and s.kind == "attachment"),
-            )
-        )
-
-    def fingerprint(rid: str) -> Fingerprint:
-        rep = (cache_.get(by_rid[rid].sha256) or {}).get("report") or {}
-        nums = {
-            c["address"]: c["value"]
-            for c in rep.get("cells") or []
-            if c.get("status") == "number" and isinstance(c.get("value"), (int, float))
-        }
-        text = "\n".join(s.get("text") or "" for s in rep.get("sections") or [])
-        return Fingerprint(nums, shingles(text))
-
-    decisions = dedupe(cands, fingerprint)
-
-    # ------------------------------------------------------------------ rows
-    rows = []
-    for sha in sorted(docs, key=lambda s: docs[s].report_id):
-        d = docs[sha]
-        st = status[sha]
-        dec = decisions.get(d.report_id)
-        if dec is not None:
-            st = dec.status
-        rows.append(_report_row(d, st, dec, version))
-    res.kept = sum(1 for r in rows if r["status"] == "kept")
-    res.duplicates = sum(1 for r in rows if r["status"] == "duplicate")
-    res.skipped = sum(1 for r in rows if r["status"] == "skipped")
-    res.errors = sum(1 for r in rows if r["status"] == "error")
+    _decide_duplicates(store, cache_)
+    _report_rows_into(store, version, res)
 
     def load_parsed(rid: str) -> dict:
-        return (cache_.get(by_rid[rid].sha256) or {}).get("report") or {}
+        return (cache_.get(store.sha_of(rid) or "") or {}).get("report") or {}
 
     from pipeline.crossyear import settling
 
-    load = settling(rows, load_parsed)  # ambiguous rows that the publisher's other years decide
+    load = settling(store.key_of, store.kept_of, load_parsed)  # ambiguous rows that the publisher's other years decide
 
     with Progress(*columns, console=err, disable=not show, transient=False) as prog, publishing.stage(out) as stage:
         task = prog.add_task("datasets", total=res.kept, note="")
         staged = ds.write_all(
-            rows,
+            store,
             load,
             stage,
             parser_version=version,
@@ -1040,17 +1048,117 @@ def _build(
             cache_dir=out / ".cache",
         )
         res.files = publishing.publish(stage, out, staged)
-    res.unsettled = sum(1 for r in rows if r["status"] == "kept" and r.get("unsettled"))
+    res.unsettled = store.count_rows("status = 'kept' AND unsettled")
     cache_.prune()
     summaries.prune()
-    res.seconds = time.perf_counter() - t_start
-    if show or console is not None:
-        err.print(
-            f"{res.reports} reports: {res.kept} kept ({res.unsettled} with publisher or year unsettled), "
-            f"{res.duplicates} duplicates, {res.skipped} skipped, {res.errors} errors; parsed {res.parsed}, cached {res.cached}; {res.seconds:.1f} s"
+
+
+def _take(doc: Doc, entry: dict, summaries: Summaries) -> None:
+    """Fill `doc` from its parse: counts, region, agency key; and cache its summary."""
+    from pipeline.dedupe import agency_key
+
+    text = summarize(doc, entry)
+    if doc.agency is None and status_of(doc) == "kept":
+        doc.agency = provenance_agency(doc.primary)
+        if doc.agency:
+            doc.warnings = [w for w in doc.warnings if w != "AGENCY_MISSING"] + ["AGENCY_FROM_METADATA"]
+    doc.region = resolve(doc.agency, text, doc.primary.portal)
+    doc.warnings += [w.get("code", "") for w in doc.region.get("warnings") or []]
+    doc.agency_id = agency_key(doc.agency, doc.region)
+    summaries.put(doc, entry)
+
+
+def _summarize_all(store, summaries, cache_, prog, res, timeout, memory_mb, reparse) -> None:
+    """Every document's summary into the store, from the summary cache or its cached parse;
+    the others into the store's list of documents to parse."""
+    task = prog.add_task("cache", total=res.reports, note="")
+    for sha in store.shas():
+        doc = Doc(sha, store.sources(sha))
+        if not reparse and summaries.get(doc, timeout, memory_mb):
+            doc.cached = True  # its summary, region included, without decoding the report
+            store.put_doc(doc, status_of(doc))
+        else:
+            entry = None if reparse else cache_.get(sha)
+            if (
+                entry is not None
+                and entry.get("parser_version") == parser_version()
+                and _usable(entry, timeout, memory_mb)
+            ):
+                doc.cached = True
+                _take(doc, entry, summaries)
+                store.put_doc(doc, status_of(doc))
+            else:
+                store.add_todo(sha, doc.primary.path)
+        prog.update(task, advance=1)
+
+
+def _decide_duplicates(store, cache_: Cache) -> None:
+    """`pipeline.dedupe` over the kept documents that may be one report: those sharing agency,
+    year and template with another, and pages whose attachment is a report (with the
+    attachments); a document met in neither is kept without a decision."""
+    from pipeline.dedupe import Candidate, Fingerprint, dedupe, shingles
+
+    def candidate(d: Doc) -> Candidate:
+        return Candidate(
+            d.report_id,
+            d.agency_id,
+            d.year,
+            d.template,
+            d.n_failed,
+            d.n_resolved,
+            d.n_numbers,
+            d.n_sections,
+            tuple(s.url for s in d.sources if s.url),
+            tuple(s.detail_url for s in d.sources if s.detail_url and s.kind == "attachment"),
         )
-        err.print("wrote " + ", ".join(p.name for p in res.files))
-    return res
+
+    def fingerprint(rid: str) -> Fingerprint:
+        rep = (cache_.get(store.sha_of(rid) or "") or {}).get("report") or {}
+        nums = {
+            c["address"]: c["value"]
+            for c in rep.get("cells") or []
+            if c.get("status") == "number" and isinstance(c.get("value"), (int, float))
+        }
+        text = "\n".join(s.get("text") or "" for s in rep.get("sections") or [])
+        return Fingerprint(nums, shingles(text))
+
+    linked = store.linked_documents()  # pages without numbers whose attachment is a report, and those attachments
+    together = []  # the groups that hold one of them: decided with them, in one call
+    for key in store.duplicate_groups():
+        cands = [candidate(d) for d in store.docs(DOCS_OF_KEY, key)]
+        if linked.isdisjoint(c.report_id for c in cands):
+            store.put_decisions(dedupe(cands, fingerprint))
+        else:
+            together.append(key)
+    if linked:
+        cands = {d.report_id: candidate(d) for d in store.docs("status = 'kept' AND report_id IN linked")}
+        for key in together:
+            cands.update((d.report_id, candidate(d)) for d in store.docs(DOCS_OF_KEY, key))
+        store.put_decisions(dedupe([cands[k] for k in sorted(cands)], fingerprint))
+
+
+DOCS_OF_KEY = "status = 'kept' AND agency_id = ? AND year = ? AND template = ?"
+
+
+def _report_rows_into(store, version: str, res: BuildResult) -> None:
+    """Every document's report row (status decided, publisher settled) into the store."""
+    from pipeline.datasets import settle_publishers
+
+    counts = dict.fromkeys(("kept", "duplicate", "skipped", "error"), 0)
+
+    def rows():
+        for d in store.docs():
+            st = status_of(d)
+            dec = store.decision(d.report_id)
+            if dec is not None:
+                st = dec.status
+            row = _report_row(d, st, dec, version)
+            settle_publishers([row])
+            counts[row["status"]] += 1
+            yield row
+
+    store.put_rows(rows())
+    res.kept, res.duplicates, res.skipped, res.errors = (counts[k] for k in ("kept", "duplicate", "skipped", "error"))
 
 
 def _iso_date(s: str | None) -> str | None:

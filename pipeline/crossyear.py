@@ -24,7 +24,7 @@ decided, and a RESOLVED_CROSS_YEAR warning. Anything less (no neighbour, several
 publishers' reports for one year, a neighbour whose own cells are unresolved, two
 readings admitted) leaves the row as the parser left it: never a guess.
 
-`settling(rows, load)` wraps the build's `load(report_id) -> parse dict`; reports without
+`settling(key_of, kept_of, load)` wraps the build's `load(report_id) -> parse dict`; reports without
 readings pass through untouched, so the step costs one extra load per neighbour of an
 ambiguous report only.
 """
@@ -115,16 +115,18 @@ def settle(report: dict, neighbours: dict) -> dict:
     return out
 
 
-def settling(rows: list[dict], load: Callable[[str], dict]) -> Callable[[str], dict]:
-    """`load` with each kept report's ambiguous rows settled from its publisher's neighbouring years."""
-    by_key: dict[tuple, list[str]] = {}
-    for r in rows:
-        if r.get("status") == "kept" and r.get("agency_id") and isinstance(r.get("year"), int):
-            by_key.setdefault((r["agency_id"], r["year"]), []).append(r["report_id"])
-    key_of = {rid: k for k, rids in by_key.items() for rid in rids}
+def settling(
+    key_of: Callable[[str], tuple[str, int] | None],
+    kept_of: Callable[[str, int], list[str]],
+    load: Callable[[str], dict],
+) -> Callable[[str], dict]:
+    """`load` with each kept report's ambiguous rows settled from its publisher's neighbouring
+    years. `key_of(report_id)`: (agency_id, year) of a kept report that has both, else None;
+    `kept_of(agency_id, year)`: the kept reports of that agency and year (the build's
+    working store answers both, so nothing here grows with the corpus)."""
 
     def neighbour(agency_id: str, year: int):
-        rids = by_key.get((agency_id, year))
+        rids = kept_of(agency_id, year)
         if not rids or len(rids) > 1:  # none, or several reports for one year: nothing decides
             return None
         rep = load(rids[0])
@@ -132,8 +134,10 @@ def settling(rows: list[dict], load: Callable[[str], dict]) -> Callable[[str], d
 
     def settled(rid: str) -> dict:
         rep = load(rid)
-        key = key_of.get(rid)
-        if not rep.get("readings") or key is None or len(by_key[key]) > 1:
+        if not rep.get("readings"):
+            return rep
+        key = key_of(rid)
+        if key is None or len(kept_of(*key)) > 1:
             return rep
         agency_id, year = key
         near = {y: n for y in (year - 1, year + 1) if (n := neighbour(agency_id, y)) is not None}

@@ -1656,18 +1656,19 @@ def _panel_groups(kept: list[dict]) -> list[PanelGroup]:
 class PanelWriter:
     """The panel and panel_status files, row by row in panel order (`PanelGroup`): a row has
     hundreds of columns, so rows become arrow batches every few hundred and row groups are
-    smaller than the long datasets'. Keeps only what region_year reads of each row."""
+    smaller than the long datasets'. Adds what region_year reads of each row to its sums
+    (`entities.RegionYear`), which grow with regions and years, not reports."""
 
     CHUNK, BATCH = 16384, 512
 
     def __init__(self, out: Path):
-        from .entities import REGION_INDICATORS
+        from .entities import REGION_INDICATORS, RegionYear
 
         self.panel = TableBuilder(panel_dataset(), self.CHUNK, out / panel_dataset().path, self.BATCH)
         self.status = TableBuilder(panel_status_dataset(), self.CHUNK, out / panel_status_dataset().path, self.BATCH)
         self.col = {f.name: i for i, f in enumerate(panel_dataset().fields)}
         self.need = ("report_id", "year", "scope", "province_code", "city_code", "county_code", *REGION_INDICATORS)
-        self.region_rows: list[dict] = []
+        self.region_year = RegionYear()
 
     def add(self, g: PanelGroup, values: dict[str, tuple]) -> None:
         """`values`: indicator -> (value, status) of the pick."""
@@ -1683,7 +1684,7 @@ class PanelWriter:
             st[i + base] = s
         self.panel.add(row)
         self.status.add(st)
-        self.region_rows.append({k: row[self.col[k]] for k in self.need})
+        self.region_year.add({k: row[self.col[k]] for k in self.need})
 
     def close(self) -> list[Path]:
         return [self.panel.close(), self.status.close()]
@@ -1721,7 +1722,7 @@ def _cross_year_splits(picks: dict) -> dict[str, dict]:
 
 
 def write_all(
-    rows: list[dict],
+    store,
     load,
     out: Path,
     *,
@@ -1734,30 +1735,34 @@ def write_all(
     with_sqlite: bool = False,
     cache_dir: Path | None = None,
 ) -> list[Path]:
-    """Write every dataset of the contract under `out` from the report rows (one per distinct
-    document, sorted by report_id, `status` decided) and `load(report_id) -> parse dict`.
+    """Write every dataset of the contract under `out` from the report rows of the build's
+    working store (`pipeline.buildstore.BuildStore`: one row per distinct document, `status`
+    decided, publisher settled by `settle_publishers`) and `load(report_id) -> parse dict`.
     `years` (first, last): the years every register publisher is expected to report;
     `cache_dir`: where the similarity step keeps its shard results between builds."""
-    out = Path(out)
-    rows = sorted(rows, key=lambda r: r["report_id"])
-    settle_publishers(rows)
-    kept = [r for r in rows if r["status"] == "kept"]
-    groups = _panel_groups(kept)
-    picks = {g.key: g.pick for g in groups}
-    xchecks = _cross_year(picks)
-    xsplits = _cross_year_splits(picks)
+    from .buildstore import rows_view
 
+    out = Path(out)
     # one report at a time, in panel order (year, publisher, report): every row of a report
     # goes out before the next report is loaded, so memory does not grow with the corpus, and
-    # each partitioned dataset has one year's file open at a time
+    # each partitioned dataset has one year's file open at a time. The store gives one panel
+    # row's reports at a time, and the pick of the publisher's previous year, which the
+    # cross-year checks read
     builders = {
         x.name: PartitionedWriter(x, SECTIONS_ROW_GROUP if x is SECTIONS else ROW_GROUP_SIZE, out / x.path)
         for x in ROW_DATASETS
     }
     panel = PanelWriter(out)
+    rowcache = RowCache(cache_dir, used=store.used("rows")) if cache_dir is not None else None
     counts: dict[str, tuple[int, int]] = {}
-    rowcache = RowCache(cache_dir) if cache_dir is not None else None
-    for g in groups:
+    for reports_of_row in store.panel_rows():
+        (g,) = _panel_groups(reports_of_row)
+        picks = {g.key: g.pick}
+        pid, year = g.key
+        prev = store.pick(pid, year - 1) if pid else None
+        if prev is not None:
+            picks[(pid, year - 1)] = prev
+        xchecks, xsplits = _cross_year(picks), _cross_year_splits(picks)
         for r in g.reports:
             for b in builders.values():
                 b.at(r.get("year"))
@@ -1766,23 +1771,28 @@ def write_all(
                 panel.add(g, picked)
             if tick:
                 tick()
+        if len(counts) >= 4096:
+            store.put_counts(counts)
+            counts = {}
+    store.put_counts(counts)
 
-    tables = {"reports": TableBuilder(REPORTS)}
+    streamed = {n: b.close() for n, b in builders.items()}
+    streamed.update((n, [p]) for n, p in zip(("panel", "panel_status"), panel.close()))
+    reports = TableBuilder(REPORTS, ROW_GROUP_SIZE, out / REPORTS.path)
     names = REPORTS.names()
-    for r in rows:
-        if r["report_id"] in counts:
-            r = {**r, "n_checks": counts[r["report_id"]][0], "n_checks_failed": counts[r["report_id"]][1]}
-        tables["reports"].add([r.get(n) for n in names])
+    for r in store.rows():
+        reports.add([r.get(n) for n in names])
+    streamed["reports"] = [reports.close()]
+    rows, kept = rows_view(store), rows_view(store, kept=True)
+    tables = {}
     by_name = {d.name: d for d in datasets()}
-    for name, data in _derived_rows(kept, panel.region_rows, years).items():
+    for name, data in _derived_rows(kept, panel.region_year, years).items():
         b = tables[name] = TableBuilder(by_name[name])
         for row in data:
             b.add([row.get(f.name) for f in by_name[name].fields])
 
     if rowcache is not None:
         rowcache.prune()
-    streamed = {n: b.close() for n, b in builders.items()}
-    streamed.update((n, [p]) for n, p in zip(("panel", "panel_status"), panel.close()))
     written = []
     for ds in datasets():
         p = out / ds.path
@@ -1813,9 +1823,9 @@ class RowCache:
     `version` covers the code that makes the rows and the parser's version. Files of
     contexts no longer met are removed at `prune`."""
 
-    def __init__(self, base: Path):
+    def __init__(self, base: Path, used=None):
         self.dir = Path(base) / "rows" / _rows_version()
-        self.used: set[Path] = set()
+        self.used = set() if used is None else used  # a build's `buildstore.UsedSet`: held on disk
 
     def path(self, r: dict, xsplit, xcheck) -> Path:
         ctx = json.dumps(
@@ -1939,19 +1949,23 @@ def _emit_report(builders: dict, r: dict, d: dict, xsplits: dict, xchecks: dict,
     return out
 
 
-def _derived_rows(kept: list[dict], panel_rows: list[dict], years) -> dict[str, list[dict]]:
+def _derived_rows(kept, region_year, years) -> dict[str, list[dict]]:
     """The datasets made from the kept reports and the panel: indicators, publishers,
-    region_year, coverage and its summary. `panel_rows`: the columns of the panel that
-    region_year reads (`PanelWriter.region_rows`)."""
-    from .entities import publisher_rows, region_year_rows
+    region_year, coverage and its summary. `kept`: the kept report rows (read twice);
+    `region_year`: the panel's sums (`PanelWriter.region_year`)."""
+    from .buildstore import RowsView
+    from .entities import publisher_rows
 
-    with_parent = [r | {"parent_id": r.get("_parent_id")} for r in kept]
+    if isinstance(kept, RowsView):
+        with_parent = RowsView(kept.store, kept.kept, lambda r: r | {"parent_id": r.get("_parent_id")})
+    else:
+        with_parent = [r | {"parent_id": r.get("_parent_id")} for r in kept]
     cov, cov_sum = coverage_rows(kept, publisher_rows(with_parent, LIST_SEP), years)
     pubs = publisher_rows(with_parent, LIST_SEP, also=sorted({c["publisher_id"] for c in cov}))
     return {
         "indicators": indicator_rows(),
         "publishers": pubs,
-        "region_year": region_year_rows(panel_rows),
+        "region_year": region_year.rows(),
         "coverage": cov,
         "coverage_summary": cov_sum,
     }

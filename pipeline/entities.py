@@ -29,6 +29,8 @@ aggregate reports (summaries of several bodies: 汇总…) beside them, never ad
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from . import regions
 from .publishers import canonical_publisher
 
@@ -165,13 +167,26 @@ def publisher_rows(kept: list[dict], sep: str = ";", also: list[str] = ()) -> li
     return out
 
 
-def region_year_rows(panel: list[dict]) -> list[dict]:
+def region_year_rows(panel: Iterable[dict]) -> list[dict]:
     """Per county, city and province and year: sums of REGION_INDICATORS over the panel rows
     that are not aggregate reports, and the aggregate reports' own figures beside them."""
-    acc: dict[tuple, dict] = {}
+    acc = RegionYear()
     for r in panel:
+        acc.add(r)
+    return acc.rows()
+
+
+class RegionYear:
+    """The sums of `region_year_rows`, one panel row at a time (the build adds each row as it
+    is written: the sums grow with regions and years, not with reports)."""
+
+    def __init__(self):
+        self.acc: dict[tuple, dict] = {}
+
+    def add(self, r: dict) -> None:
+        acc = self.acc
         if r.get("year") is None:
-            continue
+            return
         aggregate = r.get("scope") == "aggregate"
         for level, key in LEVEL_CODES:
             code = r.get(key)
@@ -203,24 +218,27 @@ def region_year_rows(panel: list[dict]) -> list[dict]:
                         a["missing"][ind] = a["missing"].get(ind, 0) + 1
                     continue
                 bucket[ind] = bucket.get(ind, 0) + v
-    idx = regions._index()
-    out = []
-    for level, code, year in sorted(acc, key=lambda k: (k[1], k[0], k[2])):
-        a = acc[(level, code, year)]
-        div = idx.by_code.get(code)
-        row = {
-            "level": level,
-            "region_code": code,
-            "region": div.name if div else None,
-            "year": year,
-            "n_own_reports": a["n_own"],
-            "n_scope_unknown": a["n_scope_unknown"],
-            "n_aggregate_reports": a["n_aggregate"],
-            "aggregate_report_ids": ";".join(sorted(a["agg_ids"])) or None,
-        }
-        for ind in REGION_INDICATORS:
-            row[f"{ind}_own"] = a["own"].get(ind) if a["n_own"] else None
-            row[f"{ind}_n_missing"] = a["missing"].get(ind, 0)
-            row[f"{ind}_aggregate"] = a["agg"].get(ind) if a["n_aggregate"] else None
-        out.append(row)
-    return out
+
+    def rows(self) -> list[dict]:
+        acc = self.acc
+        idx = regions._index()
+        out = []
+        for level, code, year in sorted(acc, key=lambda k: (k[1], k[0], k[2])):
+            a = acc[(level, code, year)]
+            div = idx.by_code.get(code)
+            row = {
+                "level": level,
+                "region_code": code,
+                "region": div.name if div else None,
+                "year": year,
+                "n_own_reports": a["n_own"],
+                "n_scope_unknown": a["n_scope_unknown"],
+                "n_aggregate_reports": a["n_aggregate"],
+                "aggregate_report_ids": ";".join(sorted(a["agg_ids"])) or None,
+            }
+            for ind in REGION_INDICATORS:
+                row[f"{ind}_own"] = a["own"].get(ind) if a["n_own"] else None
+                row[f"{ind}_n_missing"] = a["missing"].get(ind, 0)
+                row[f"{ind}_aggregate"] = a["agg"].get(ind) if a["n_aggregate"] else None
+            out.append(row)
+        return out
