@@ -76,14 +76,18 @@ def coverage(kept: list[dict], publishers: list[dict], years: tuple[int, int] | 
     if last is None:
         return []
     by_id = {p["publisher_id"]: p for p in publishers}
+    in_county: dict[str, list[dict]] = {}  # the revealed publishers of each county, in the publishers' order
+    for p in publishers:
+        if _revealed(p):
+            in_county.setdefault(_county(p.get("division_code")), []).append(p)
     rows = []
     for county in sorted(first):
         expected = {p["publisher_id"]: (p, "register", first[county]) for p in _register(county)}
         if not expected:
             continue
         name = next(iter(expected.values()))[0]["county_name"]
-        for p in publishers:
-            if p["publisher_id"] not in expected and _revealed(p) and _county(p.get("division_code")) == county:
+        for p in in_county.get(county, ()):
+            if p["publisher_id"] not in expected:
                 start = p.get("first_year") or _child_first(p["publisher_id"], publishers) or first[county]
                 expected[p["publisher_id"]] = (p, "first_report", start)
         for pid in sorted(expected):
