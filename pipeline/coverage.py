@@ -22,6 +22,8 @@ build's whole year span because another county's reports reach further back.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from . import regions
 from .entities import register_publisher
 
@@ -56,7 +58,13 @@ def _revealed(p: dict) -> bool:
 
 
 def coverage(kept: list[dict], publishers: list[dict], years: tuple[int, int] | None = None) -> list[dict]:
-    """One row per (expected publisher, year) with ``found`` and ``report_ids``.
+    """One row per (expected publisher, year) with ``found`` and ``report_ids``; see `iter_coverage`."""
+    return list(iter_coverage(kept, publishers, years))
+
+
+def iter_coverage(kept, publishers: list[dict], years: tuple[int, int] | None = None) -> Iterator[dict]:
+    """The rows of `coverage`, one at a time, by county, publisher and year (a national build
+    has hundreds of thousands: the build writes them as they come).
 
     `kept`: kept report rows with ``publisher_id``, ``year``, ``division_code`` and
     ``report_id``; `publishers`: the publishers dataset's rows (`entities.publisher_rows`)."""
@@ -74,13 +82,12 @@ def coverage(kept: list[dict], publishers: list[dict], years: tuple[int, int] | 
         if r.get("publisher_id"):
             found.setdefault((r["publisher_id"], y), []).append(r["report_id"])
     if last is None:
-        return []
+        return
     by_id = {p["publisher_id"]: p for p in publishers}
     in_county: dict[str, list[dict]] = {}  # the revealed publishers of each county, in the publishers' order
     for p in publishers:
         if _revealed(p):
             in_county.setdefault(_county(p.get("division_code")), []).append(p)
-    rows = []
     for county in sorted(first):
         expected = {p["publisher_id"]: (p, "register", first[county]) for p in _register(county)}
         if not expected:
@@ -95,7 +102,7 @@ def coverage(kept: list[dict], publishers: list[dict], years: tuple[int, int] | 
             span = range(years[0], years[1] + 1) if years else range(start, last + 1)
             for y in span:
                 ids = sorted(found.get((pid, y), []))
-                rows.append(
+                yield (
                     {
                         "county_code": county,
                         "county": name,
@@ -109,7 +116,6 @@ def coverage(kept: list[dict], publishers: list[dict], years: tuple[int, int] | 
                         "report_ids": ";".join(ids) or None,
                     }
                 )
-    return rows
 
 
 def _child_first(pid: str, publishers: list[dict]) -> int | None:

@@ -1786,7 +1786,9 @@ def write_all(
     rows, kept = rows_view(store), rows_view(store, kept=True)
     tables = {}
     by_name = {d.name: d for d in datasets()}
-    for name, data in _derived_rows(kept, panel.region_year, years).items():
+    derived, coverage_file = _derived_rows(kept, panel.region_year, years, out)
+    streamed["coverage"] = [coverage_file]
+    for name, data in derived.items():
         b = tables[name] = TableBuilder(by_name[name])
         for row in data:
             b.add([row.get(f.name) for f in by_name[name].fields])
@@ -1949,26 +1951,38 @@ def _emit_report(builders: dict, r: dict, d: dict, xsplits: dict, xchecks: dict,
     return out
 
 
-def _derived_rows(kept, region_year, years) -> dict[str, list[dict]]:
+def _derived_rows(kept, region_year, years, out: Path) -> tuple[dict[str, list[dict]], Path]:
     """The datasets made from the kept reports and the panel: indicators, publishers,
-    region_year, coverage and its summary. `kept`: the kept report rows (read twice);
-    `region_year`: the panel's sums (`PanelWriter.region_year`)."""
+    region_year and coverage's summary as rows, and coverage itself written as its rows come
+    (``out/coverage.parquet``: a national build has hundreds of thousands). `kept`: the kept
+    report rows (read twice); `region_year`: the panel's sums (`PanelWriter.region_year`)."""
     from .buildstore import RowsView
+    from .coverage import iter_coverage, summary
     from .entities import publisher_rows
 
     if isinstance(kept, RowsView):
         with_parent = RowsView(kept.store, kept.kept, lambda r: r | {"parent_id": r.get("_parent_id")})
     else:
         with_parent = [r | {"parent_id": r.get("_parent_id")} for r in kept]
-    cov, cov_sum = coverage_rows(kept, publisher_rows(with_parent, LIST_SEP), years)
-    pubs = publisher_rows(with_parent, LIST_SEP, also=sorted({c["publisher_id"] for c in cov}))
-    return {
+    names = COVERAGE.names()
+    cov = TableBuilder(COVERAGE, ROW_GROUP_SIZE, out / COVERAGE.path)
+    expected: set[str] = set()
+
+    def written(rows):
+        for r in rows:
+            cov.add([r.get(n) for n in names])
+            expected.add(r["publisher_id"])
+            yield r
+
+    cov_sum = summary(written(iter_coverage(kept, publisher_rows(with_parent, LIST_SEP), years)), LIST_SEP)
+    pubs = publisher_rows(with_parent, LIST_SEP, also=sorted(expected))
+    rows = {
         "indicators": indicator_rows(),
         "publishers": pubs,
         "region_year": region_year.rows(),
-        "coverage": cov,
         "coverage_summary": cov_sum,
     }
+    return rows, cov.close()
 
 
 def _write_descriptions(
@@ -2098,14 +2112,6 @@ def _emit_checks(b: TableBuilder, r: dict, checks: list[dict], cross) -> tuple[i
             for x in group:
                 add((x.id, x.subject, x.ok, x.lhs, x.rhs, x.note, "hard" if x.hard else "soft", "cross_year", prev))
     return seq, failed
-
-
-def coverage_rows(kept: list[dict], publishers: list[dict], years: tuple[int, int] | None) -> tuple[list, list]:
-    """pipeline.coverage over the kept reports: (coverage rows, county × year summary)."""
-    from pipeline.coverage import coverage, summary
-
-    rows = coverage(kept, publishers, years)
-    return rows, summary(rows, LIST_SEP)
 
 
 def write_duckdb(out: Path) -> Path:
