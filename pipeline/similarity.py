@@ -63,6 +63,7 @@ from __future__ import annotations
 import bisect
 import gzip
 import hashlib
+import itertools
 import json
 import logging
 import math
@@ -72,7 +73,7 @@ import shutil
 import tempfile
 import unicodedata
 import zlib
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -89,6 +90,7 @@ NUM_PERM = 120
 BANDS, ROWS = 40, 3  # LSH: pairs with Jaccard 0.4 become candidates with probability 0.93, 0.5: 0.99
 MIN_SCORE = 0.4  # same_region pairs written from this score
 POOL_MIN = 2000  # kept reports from which the build compares shards in parallel (a pool costs seconds to start)
+WINDOW = 8  # shard tasks a worker may have queued or running: results come back as fast as they are written
 NUMBER = "#"
 
 _U64 = np.uint64
@@ -737,10 +739,16 @@ def _compare_shards(
         return i, shard, {it.report_id: texts.get(it.report_id) or "" for it in shard}, spill_dir
 
     ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
-    with ctx.Pool(min(workers, len(todo))) as pool:
-        # a few shards per task at most: a task's rows travel back together
-        chunk = min(4, max(1, len(todo) // (8 * workers)))
-        yield from pool.imap_unordered(_shard_job, (job(i, sh) for i, sh in todo), chunksize=chunk)
+    n = min(workers, len(todo))
+    with ctx.Pool(n) as pool:
+        # at most WINDOW tasks a worker in flight: Pool.imap_unordered would make every job
+        # (its shard's items and text index) at once and queue results without a bound
+        jobs = (job(i, sh) for i, sh in todo)
+        pending = deque(pool.apply_async(_shard_job, (j,)) for j in itertools.islice(jobs, WINDOW * n))
+        while pending:
+            result = pending.popleft().get()
+            pending.extend(pool.apply_async(_shard_job, (j,)) for j in itertools.islice(jobs, 1))
+            yield result
 
 
 def compare_all(
