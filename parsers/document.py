@@ -116,29 +116,46 @@ class Flat:
         blocks: list[int] = []
         cells: list[int] = []
         locs: list[Location] = []
+        kinds: list[str] = []
+        lines: list[str] = []
+        # one pass over the cells, the text's lines made on the way (a paragraph, most
+        # blocks, is its one cell's text)
         pos = -1  # no separator before the first block
         for bi, b in enumerate(doc.blocks):
             pos += 1  # the LF (or nothing) before this block
-            first = True
-            for ci, c in enumerate(b.cells):
-                if first:
-                    first = False
-                else:
+            kind, bcells = b.kind, b.cells
+            if len(bcells) == 1:
+                c = bcells[0]
+                t = c.text
+                starts.append(pos)
+                pos += len(t)
+                ends.append(pos)
+                blocks.append(bi)
+                cells.append(0)
+                locs.append(c.loc)
+                kinds.append(kind)
+                lines.append(t)
+                continue
+            texts = []
+            for ci, c in enumerate(bcells):
+                if ci:
                     pos += 1  # the TAB between cells
                 t = c.text
+                texts.append(t)
                 starts.append(pos)
                 pos += len(t)
                 ends.append(pos)
                 blocks.append(bi)
                 cells.append(ci)
                 locs.append(c.loc)
+                kinds.append(kind)
+            lines.append("\t".join(texts))
         self.doc = doc
-        self.text = "\n".join("\t".join(c.text for c in b.cells) for b in doc.blocks)
+        self.text = "\n".join(lines)
         self._starts, self._ends, self._blocks, self._cells, self._locs = starts, ends, blocks, cells, locs
         # the cell starting at each offset: most lookups are of a cell's start
-        self._at_start = {s: i for i, s in enumerate(starts)}
-        kind_of = [b.kind for b in doc.blocks]
-        self._kinds = [kind_of[b] for b in blocks]
+        self._at_start = dict(zip(starts, range(len(starts))))
+        self._kinds = kinds
 
     @property
     def spans(self) -> list[Span]:

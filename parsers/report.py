@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import cache
 from pathlib import Path
 
 from . import checks as checks_mod
@@ -355,6 +356,11 @@ def _rows_unread(tables) -> bool:
     return any(w.code == "ROW_UNREADABLE" for t in tables.values() for w in t.warnings)
 
 
+@cache
+def _wanted(version: str, table: str) -> frozenset[str]:
+    return frozenset(table_addresses(version, table))
+
+
 def _complete(tpl, table: str, cells: dict, flat: Flat, start: int) -> list[ReportCell]:
     """Every template cell of a found table exactly once, in template order."""
     want = table_addresses(tpl.version, table)
@@ -362,7 +368,11 @@ def _complete(tpl, table: str, cells: dict, flat: Flat, start: int) -> list[Repo
     # group rows printed instead of their parts (only table 三 has them)
     group_printed = set()
     if table == "t3":
-        group_printed = {a.split("/")[1] for a in cells if a.count("/") == 2 and a.split("/")[1] in tpl.t3_derived}
+        derived = tpl.t3_derived
+        for a in cells:
+            parts = a.split("/")
+            if len(parts) == 3 and parts[1] in derived:
+                group_printed.add(parts[1])
     missing_loc = None
     for a in want:
         if a in cells:
@@ -373,6 +383,6 @@ def _complete(tpl, table: str, cells: dict, flat: Flat, start: int) -> list[Repo
             if missing_loc is None:
                 missing_loc = flat.loc(start)
             out.append(ReportCell(a, None, "", "unresolved", missing_loc))
-    wanted = set(want)
+    wanted = _wanted(tpl.version, table)
     extra = [c for a, c in cells.items() if a not in wanted]
     return out + extra

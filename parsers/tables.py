@@ -192,12 +192,15 @@ def resolve_rows(
             continue
         if len(rs) > 1 and ctx.anchors:
             rs = _by_quoted_numbers(rs, table, key, spec.cols, ctx.anchors, warnings)
+        if len(rs) == 1:  # the usual case: one reading, nothing to compare
+            prefix = f"{table}/{key}/" if key else f"{table}/"
+            for col, cell in zip(spec.cols, rs[0]):
+                addr = prefix + col.key
+                cells[addr] = cell_out(addr, cell, col, flat, unit_hint, blank_loc)
+            continue
         ambiguous = False
         for i, col in enumerate(spec.cols):
             addr = f"{table}/{key}/{col.key}" if key else f"{table}/{col.key}"
-            if len(rs) == 1:  # the usual case: one reading, nothing to compare
-                cells[addr] = cell_out(addr, rs[0][i], col, flat, unit_hint, blank_loc)
-                continue
             vals = {r[i][0] for r in rs}
             if len(vals) == 1:
                 cells[addr] = cell_out(addr, rs[0][i], col, flat, unit_hint, blank_loc)
