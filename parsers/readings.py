@@ -484,8 +484,9 @@ def solve_run(
     row's own arithmetic admits and leave the finer preference (a verified total over
     a blank one, fewer vanished cells) until the whole table has been checked."""
     ranked = rank_readings(spec, run, vanish, spaced, traced)
-    floor = min(k for _, k in ranked).hard if ranked else None  # (the least rank has the least first fields)
-    if any(f.splittable for f in run) and (floor is None or floor[:2] != (0, 0)):  # (negative, violated)
+    # (the least rank has the least first fields; k[:3] is k.hard, inline: once per reading)
+    floor = (ranked[0][1] if len(ranked) == 1 else min([k for _, k in ranked]))[:3] if ranked else None
+    if (floor is None or floor[:2] != (0, 0)) and any([f.splittable for f in run]):  # (negative, violated)
         # Every way of cutting the digits breaks the row's own total (or makes a count
         # negative). Where the text admits one cut only (seven digits for seven columns),
         # that cut is what was printed: the values stand and the failed check says the
@@ -507,6 +508,6 @@ def solve_run(
         return Solved([], None)
     if ranks is None:
         return best(ranked)
-    kept = [(r, k) for r, k in ranked if k[:3] == floor]  # k.hard, inline: once per reading
+    kept = [(r, k) for r, k in ranked if k[:3] == floor]
     ranks.update(kept)
     return Solved([r for r, _ in kept], floor)

@@ -310,8 +310,9 @@ def with_context(cells, text: str) -> tuple[ReportCell, ...]:
         snippets = " ".join(joined.split()).split(_JOINT)[1:-1]
     else:
         snippets = [_SPACES.sub(" ", s) for s in snippets]
+    new = tuple.__new__  # (with every field: ReportCell's own __new__ is a Python call)
     for i, context in zip(todo, snippets):
-        out[i] = _with(out[i], context)
+        out[i] = new(ReportCell, (*out[i][:9], context))
     return tuple(out)
 
 

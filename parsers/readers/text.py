@@ -33,6 +33,10 @@ _MD_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 # html2text's rule: exactly three dashes per column, joined by "|", no outer pipes
 _H2T_RULE = re.compile(r"^-{3}(?:\|-{3})*[ \t]*$")
 _SKIPPED = re.compile(f"(?:{PAGE_FOOTER.pattern})|(?:{_MD_RULE.pattern})")  # footers and markdown rules
+# The same over the whole text, a line start at each line: where it finds nothing, no line
+# is skipped, and the lines are not matched one by one. (A line _SKIPPED matches is found
+# here too, as ^ and $ match at the line's ends.)
+_SKIPPED_ANY = re.compile(_SKIPPED.pattern, re.M)
 _TERMINAL = set('。；;！!？?：:）)】」》”"…')
 _HEADING_START = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}\s*[.．、]|第[一二三四五六七八九十]+)"
@@ -155,6 +159,7 @@ def _blank_cells(lines: list[str], start: int) -> dict[int, int]:
 
 
 _BARE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
+_BARE_NUMBER_ANY = re.compile(_BARE_NUMBER.pattern, re.M)  # (as _SKIPPED_ANY: found if a line is one)
 # what a page of a report starts with again: the running title, or table 三's header
 _PAGE_HEAD = re.compile(r"年度报告|年报|申请人情况|勾稽关系")
 
@@ -165,6 +170,8 @@ def _page_numbers(lines: list[str], start: int) -> set[int]:
     repeats the running title or table 三's header seen earlier, as the next page
     prints them again. A value alone on its line is followed by other text."""
     out: set[int] = set()
+    if not _BARE_NUMBER_ANY.search("\n".join(lines[start:])):
+        return out  # no line is a bare number
     seen: set[str] = set()
     pending: int | None = None  # a bare number waiting for the next non-empty line
     for n in range(start, len(lines)):
@@ -278,6 +285,8 @@ def read_text(data: bytes) -> Document:
     if flattening:
         warnings.append(Warning("FLATTENING", flattening))
     pending_blank = False
+    # (the lines are matched with markdown bold taken out, so the text is searched so too)
+    any_skipped = _SKIPPED_ANY.search(text.replace("**", "") if "**" in text else text) is not None
     for n in range(body_start, len(lines)):
         line = lines[n]
         if "**" in line:
@@ -293,7 +302,7 @@ def read_text(data: bytes) -> Document:
         if blanks:
             for _ in range(blanks.get(n, 0)):
                 blocks.append(para("", loc))
-        if _SKIPPED.match(line) or n in page_numbers:
+        if (any_skipped and _SKIPPED.match(line)) or n in page_numbers:
             continue
         cells = _cells_of(line, html2text) if "\t" in line or "|" in line else None
         if cells is not None:
