@@ -175,16 +175,27 @@ class Flat:
     def span_at(self, offset: int) -> Span:
         return self._span(self._index(offset))
 
+    # block_at, loc and loc_and_start are asked hundreds of times a report (a cell's
+    # start, mostly): _index is written out in them.
+
     def block_at(self, offset: int) -> int:
         """span_at(offset).block"""
-        return self._blocks[self._index(offset)]
+        i = self._at_start.get(offset)
+        if i is None:
+            i = max(bisect_right(self._starts, offset) - 1, 0)
+        return self._blocks[i]
 
     def loc(self, offset: int) -> Location:
-        return self._locs[self._index(offset)]
+        i = self._at_start.get(offset)
+        if i is None:
+            i = max(bisect_right(self._starts, offset) - 1, 0)
+        return self._locs[i]
 
     def loc_and_start(self, offset: int) -> tuple[Location, int]:
         """(loc(offset), span_at(offset).start) in one lookup."""
-        i = self._index(offset)
+        i = self._at_start.get(offset)
+        if i is None:
+            i = max(bisect_right(self._starts, offset) - 1, 0)
         return self._locs[i], self._starts[i]
 
     def spans_between(self, start: int, end: int) -> list[Span]:

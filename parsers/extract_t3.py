@@ -194,7 +194,8 @@ def _read_rows(t3: _Table3, labels: list[Label], found: dict[str, Label], start:
     for i, lab in enumerate(labels):
         nxt = labels[i + 1].start if i + 1 < len(labels) else None
         fields = segment_fields(flat, lab.end, end if nxt is None else nxt, nxt)
-        runs = value_runs(inside_fields(flat, lab.start, lab.end), flat) + value_runs(fields, flat)
+        inside = inside_fields(flat, lab.start, lab.end)
+        runs = (value_runs(inside, flat) if inside else []) + value_runs(fields, flat)
         extents.append((lab, runs))
         if lab.group:
             _read_group_row(t3, lab, runs, found)
