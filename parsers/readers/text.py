@@ -32,6 +32,10 @@ _KEY_LINE = re.compile(r"^\S{1,12}\s*[:：]")
 _MD_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 # html2text's rule: exactly three dashes per column, joined by "|", no outer pipes
 _H2T_RULE = re.compile(r"^-{3}(?:\|-{3})*[ \t]*$")
+# The line patterns below are also searched over the whole text with a line start at
+# each line (re.M), once instead of once a line: they cannot run across a line break,
+# so the text has a match where a line has one.
+_H2T_RULE_ANY = re.compile(_H2T_RULE.pattern, re.M)
 _SKIPPED = re.compile(f"(?:{PAGE_FOOTER.pattern})|(?:{_MD_RULE.pattern})")  # footers and markdown rules
 # The same over the whole text, a line start at each line: where it finds nothing, no line
 # is skipped, and the lines are not matched one by one. (A line _SKIPPED matches is found
@@ -197,16 +201,23 @@ def _flattening(lines: list[str], html2text: bool) -> str | None:
             "text recognised as html2text markdown (rows of cells joined by '| ', '---|---' rules): "
             "every pipe read as a cell boundary"
         )
-    if any(x.lstrip().startswith("|") and _MD_RULE.match(x) for x in lines):
+    text = "\n".join(lines)
+    if "|" in text and any(x.lstrip().startswith("|") and _MD_RULE.match(x) for x in lines):
         return "text recognised as markdown pipe tables ('| a | b |' rows, '|---|' rules): cells read between pipes"
-    body = [x.strip() for x in lines if x.strip()]
+    body: list[str] = []  # the non-empty lines, stripped: up to four, which is one too many
+    for x in lines:
+        x = x.strip()
+        if x:
+            body.append(x)
+            if len(body) > 3:
+                break
     if 0 < len(body) <= 3 and max(map(len, body)) >= 500 and all("  " not in x and "\t" not in x for x in body):
         return (
             "text recognised as one line with one space between all words (as BeautifulSoup's "
             "get_text(' ', strip=True) makes of a page): empty cells leave no trace, rows are found "
             "by their labels and the template's column count"
         )
-    if any("\xa0" in x for x in lines) and sum(len(_GLUED_ROW.findall(x)) for x in lines) >= 3:
+    if "\xa0" in text and len(_GLUED_ROW_ANY.findall(text)) >= 3:
         return JOINED_WEB_TEXT
     if sum(1 for x in lines if x == "\xa0") >= 3 and sum(1 for x in lines if _VALUE_LINE.match(x)) >= 10:
         return LINED_WEB_TEXT
@@ -216,6 +227,9 @@ def _flattening(lines: list[str], html2text: bool) -> str | None:
 # a row label glued to its values, which end the line or meet a no-break space: a page's
 # table cells run together ("（一）予以公开96535715\xa0461931576")
 _GLUED_ROW = re.compile(r"[\u4e00-\u9fff）)”][\d\xa0]*\d(?:\xa0|\s*$)")
+# (over the whole text, $ at each line's end: \s* may reach past a line break, but never
+# into the next match, which starts with no space, so the count is the lines' count)
+_GLUED_ROW_ANY = re.compile(_GLUED_ROW.pattern, re.M)
 JOINED_WEB_TEXT = (
     "text recognised as a page's text with no separator between cells (as BeautifulSoup's "
     "get_text() makes): digits of neighbouring cells run together, an empty cell left a no-break "
@@ -280,7 +294,7 @@ def read_text(data: bytes) -> Document:
     blocks: list[Block] = []
     blanks = _blank_cells(lines, body_start)
     page_numbers = _page_numbers(lines, body_start)
-    html2text = any(_H2T_RULE.match(x) for x in lines[body_start:])
+    html2text = _H2T_RULE_ANY.search("\n".join(lines[body_start:])) is not None
     flattening = _flattening(lines[body_start:], html2text)
     if flattening:
         warnings.append(Warning("FLATTENING", flattening))
