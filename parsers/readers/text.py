@@ -110,6 +110,9 @@ def _joinable(prev: str, nxt: str) -> bool:
 
 
 _VALUE_LINE = re.compile(r"^\s*(?:[+\-]?\d[\d,.]*(?:万元|元|%)?|[—\-–/]+|无)\s*$")
+# (over the whole text, a line start at each line: \s* may run across empty lines, but a
+# match still holds a line that is a value and spaces only, and a value line is a match)
+_VALUE_LINE_ANY = re.compile(_VALUE_LINE.pattern, re.M)
 
 
 def _blank_cells(lines: list[str], start: int) -> dict[int, int]:
@@ -118,6 +121,9 @@ def _blank_cells(lines: list[str], start: int) -> dict[int, int]:
     Such text separates cells by a fixed number of line breaks (g) and rows by another
     (r); an empty cell adds g more. Returns {line index: blank cells before it}, only
     when the layout is regular enough to read."""
+    body = "\n".join(lines[start:])
+    if "\xa0" not in body and not _VALUE_LINE_ANY.search(body):
+        return {}  # no value line (nor an empty cell's no-break space): no gap next to a value, below
     # (a no-break space alone on its line is an empty cell, not an empty line)
     stripped = [x.strip() or ("\xa0" if "\xa0" in x else "") for x in lines[start:]]
     # Fewer than four empty lines cannot make a cell gap frequent enough (below).
