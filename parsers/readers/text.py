@@ -225,7 +225,7 @@ def _flattening(lines: list[str], html2text: bool) -> str | None:
         )
     if "\xa0" in text and len(_GLUED_ROW_ANY.findall(text)) >= 3:
         return JOINED_WEB_TEXT
-    if sum(1 for x in lines if x == "\xa0") >= 3 and sum(1 for x in lines if _VALUE_LINE.match(x)) >= 10:
+    if lines.count("\xa0") >= 3 and sum(1 for x in lines if _VALUE_LINE.match(x)) >= 10:
         return LINED_WEB_TEXT
     return None
 
