@@ -554,7 +554,7 @@ def test_coverage_in_bulk_matches_covered():
         cov = _coverage(ivs, levels)
         for share in (0.5, 0.6):
             want = [_covered(ivs, levels[k], levels[k + 1], share) for k in range(len(levels) - 1)]
-            assert _drawn(cov, levels, share) == want
+            assert _drawn(cov, [b - a for a, b in zip(levels, levels[1:])], share) == want
 
 
 def test_line_text_matches_line_of():

@@ -39,7 +39,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from itertools import compress, islice, repeat
-from operator import eq, itemgetter, le, sub
+from operator import attrgetter, eq, itemgetter, le, sub
 
 from ..document import Block, Cell, Document, Location, Warning
 from .errors import UnsupportedInput
@@ -1301,9 +1301,10 @@ def _coverage(ivs: list, levels: list) -> list:
     return out
 
 
-def _drawn(cov: list, levels: list, share: float) -> list[bool]:
-    """[_covered(ivs, levels[k], levels[k + 1], share) for each k], from cov = _coverage(ivs, levels)."""
-    return [t is not None and t >= share * (levels[k + 1] - levels[k]) for k, t in enumerate(cov)]
+def _drawn(cov: list, widths: list, share: float) -> list[bool]:
+    """[_covered(ivs, levels[k], levels[k + 1], share) for each k], from cov = _coverage(ivs, levels)
+    and widths[k] = levels[k + 1] - levels[k]."""
+    return [t is not None and t >= share * w for t, w in zip(cov, widths)]
 
 
 def _lattice(rp: RawPage, notes: list) -> tuple[list[TablePart], list]:
@@ -1434,7 +1435,8 @@ class _Grid:
         return [g for gl in self.glyphs for g in gl]
 
     def _finish(self) -> TablePart | None:
-        keep = [k for k, ok in enumerate(self.valid) if ok and (self.glyphs[k] or self._sides(k) >= 3)]
+        sides = self.side_count
+        keep = [k for k, ok in enumerate(self.valid) if ok and (self.glyphs[k] or sides[k] >= 3)]
         if len(keep) < 2:
             return None
         rows = sorted({self.regions[k][0] for k in keep})
@@ -1457,11 +1459,8 @@ class _Grid:
                     top if top is not None else self.ys[r0],
                 )
             )
-        cells.sort(key=lambda c: (c.row, c.x0))
+        cells.sort(key=attrgetter("row", "x0"))
         return TablePart(self.rp.number, self.x0, self.top, self.x1, self.bottom, len(rows), cells, "lattice", tops)
-
-    def _sides(self, k) -> int:
-        return self.side_count[k]
 
 
 def _grid(rp: RawPage, hs: list, vs: list, tol: float):
@@ -1489,8 +1488,9 @@ def _grid(rp: RawPage, hs: list, vs: list, tol: float):
     # how much of each grid interval along each line is drawn (see _coverage)
     hc = [_coverage(c, xs) for c in hcov]  # hc[i][j]: row line i, between columns j and j+1
     vc = [_coverage(c, ys) for c in vcov]  # vc[j][i]: column line j, between rows i and i+1
-    h6 = [_drawn(c, xs, 0.6) for c in hc]  # h6[i][j] = _covered(hcov[i], xs[j], xs[j + 1], 0.6)
-    v6 = [_drawn(c, ys, 0.6) for c in vc]
+    xw, yw = list(map(sub, xs[1:], xs)), list(map(sub, ys[1:], ys))  # grid interval widths
+    h6 = [_drawn(c, xw, 0.6) for c in hc]  # h6[i][j] = _covered(hcov[i], xs[j], xs[j + 1], 0.6)
+    v6 = [_drawn(c, yw, 0.6) for c in vc]
     union = uf.union
     for i in range(nr):
         below = h6[i + 1] if i + 1 < nr else None
@@ -1520,8 +1520,8 @@ def _grid(rp: RawPage, hs: list, vs: list, tol: float):
     index = {r: k for k, r in enumerate(bounds)}
     regions = [tuple(b) for b in bounds.values()]
     unit_region = [index[r] for r in root_of]
-    h5 = [_drawn(c, xs, 0.5) for c in hc]
-    v5 = [_drawn(c, ys, 0.5) for c in vc]
+    h5 = [_drawn(c, xw, 0.5) for c in hc]
+    v5 = [_drawn(c, yw, 0.5) for c in vc]
     sides = []
     for r0, r1, c0, c1 in regions:
         if c0 == c1:
