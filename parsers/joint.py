@@ -8,7 +8,12 @@ those sums in every column that can be checked.
 
 The part rows add up column-wise, so instead of trying every combination the solver
 sweeps partial sums forward and backward over the rows (`_sweep`): a reading of a row
-fits when some prefix sum, the reading and some suffix sum reach a total reading. The
+fits when some prefix sum, the reading and some suffix sum reach a total reading. A
+column is checked only where the total reading fills it (a blank in the total row is
+missing, not 0): the total's readings are grouped by the columns they fill and each
+group is swept in its own columns (a total reading that prints 2 where the part rows can
+only hold 1s is ruled out though another reading leaves that column blank); with more
+than MASK_GROUPS groups, or past the budget, in the columns every reading fills. The
 search is bounded (JOINT_WORK partial sums, STATE_LIMIT states at a row); past that, or
 when no combination fits (the source does not add up), the answer is None and the caller
 tie-breaks nothing: cells stay unresolved rather than guessed.
@@ -28,6 +33,7 @@ from .templates import Column, Template
 STATE_LIMIT = 200000  # partial-sum states of the joint check before it gives up (unresolved, never a guess)
 JOINT_WORK = 1_000_000  # partial sums the joint check may form for one table before it gives up
 JOINT_LIMIT = 20000  # combinations of the balance rows' readings tried against the totals
+MASK_GROUPS = 32  # sets of checkable columns the total's readings are swept by, at most (else their common columns)
 
 Vector = tuple  # a reading's values, one per column (None: blank)
 Narrow = Callable[[dict[str, list[Reading]]], "dict[str, list[Reading]] | None"]
@@ -62,27 +68,72 @@ def narrow_t3(
     targets = [t for t in vecs[total] if _balanced(sums, bal, vecs, t, n)]
     if not targets:
         return None
-    mask = _checked_columns(cols, sums, targets, [x for k in parts for x in vecs[k]])
-    # Each part row's distinct steps: its readings projected, blank = 0 (readings
-    # that differ only outside the mask, or in blank against 0, step alike).
-    steps = {k: {_step(x, mask) for x in vecs[k]} for k in parts}
-    tset = {_project(t, mask) for t in targets}
-    sweeps = _sweeps(parts, steps, tset, len(mask))
-    if sweeps is None:
+    part_vecs = [x for k in parts for x in vecs[k]]
+    common = tuple(_checked_columns(cols, sums, targets, part_vecs))
+    by_mask: dict[tuple, list[Vector]] = {}  # the columns each total reading lets be checked
+    for t in targets:
+        by_mask.setdefault(tuple(_checked_columns(cols, sums, [t], part_vecs)), []).append(t)
+    fits = _fits_by_mask(parts, readings, vecs, by_mask) if 1 < len(by_mask) <= MASK_GROUPS else None
+    if fits is None:  # one set of columns, or too many, or too large a search: the common columns
+        fits = _fits_by_mask(parts, readings, vecs, {common: targets})
+    if fits is None:
         return None
-    fwd, bwd = sweeps
-    ok_targets = [t for t in targets if _project(t, mask) in fwd[-1]]
+    ok_targets, keep = fits
     if not ok_targets:
         return None
     out = {k: list(r) for k, r in readings.items()}
     out[total] = [r for r, v in zip(readings[total], vecs[total]) if v in ok_targets]
     _keep_balancing(out, readings, vecs, sums, bal, ok_targets, n)
-    for i, k in enumerate(parts):
-        keep = _fitting(readings[k], vecs[k], mask, fwd[i], tset, bwd[i + 1])
-        if not keep:
+    for k in parts:
+        if not keep[k]:
             return None
-        out[k] = keep
+        out[k] = [r for i, r in enumerate(readings[k]) if i in keep[k]]
     return out
+
+
+def _fits_by_mask(
+    parts: list[str], readings: dict, vecs: dict, by_mask: dict[tuple, list[Vector]]
+) -> tuple[list[Vector], dict[str, set[int]]] | None:
+    """The total readings some choice of part readings reaches and the indices of the part
+    readings that reach one, each group of total readings checked in its own columns
+    (`by_mask`: checked columns -> total readings); None when the search is too large."""
+    budget = _Budget(JOINT_WORK)
+    ok_targets: list[Vector] = []
+    keep: dict[str, set[int]] = {k: set() for k in parts}
+    for mask, group in by_mask.items():
+        fits = _fits_group(parts, readings, vecs, list(mask), group, budget)
+        if fits is None:
+            return None
+        ok, kept = fits
+        ok_targets += ok
+        for k in parts:
+            keep[k] |= kept[k]
+    return ok_targets, keep
+
+
+def _fits_group(
+    parts: list[str], readings: dict, vecs: dict, mask: list[int], targets: list[Vector], budget: _Budget
+) -> tuple[list[Vector], dict[str, set[int]]] | None:
+    """The total readings of `targets` (which let the same columns `mask` be checked) that
+    some choice of part readings reaches, and the indices of the part readings that reach
+    one; None when the search is too large."""
+    # Each part row's distinct steps: its readings projected, blank = 0 (readings
+    # that differ only outside the mask, or in blank against 0, step alike).
+    steps = {k: {_step(x, mask) for x in vecs[k]} for k in parts}
+    tset = {_project(t, mask) for t in targets}
+    sweeps = _sweeps(parts, steps, tset, len(mask), budget)
+    if sweeps is None:
+        return None
+    fwd, bwd = sweeps
+    ok_targets = [t for t in targets if _project(t, mask) in fwd[-1]]
+    if not ok_targets:
+        return [], {k: set() for k in parts}
+    tset = {_project(t, mask) for t in ok_targets}
+    kept = {}
+    for i, k in enumerate(parts):
+        rs = _fitting(list(range(len(readings[k]))), vecs[k], mask, fwd[i], tset, bwd[i + 1])
+        kept[k] = set(rs)
+    return ok_targets, kept
 
 
 def _vec(r: Reading) -> Vector:
@@ -146,7 +197,9 @@ class _Budget:
         self.left = left
 
 
-def _sweeps(parts: list[str], steps: dict, tset: set, width: int) -> tuple[list[set], list[set]] | None:
+def _sweeps(
+    parts: list[str], steps: dict, tset: set, width: int, budget: _Budget
+) -> tuple[list[set], list[set]] | None:
     """The partial sums reachable before each part row (fwd[i]: rows before parts[i]) and
     after it (bwd[i]: rows from parts[i] on), or None when the search is too large."""
     zero = tuple(0 for _ in range(width))
@@ -155,7 +208,6 @@ def _sweeps(parts: list[str], steps: dict, tset: set, width: int) -> tuple[list[
     cap = None
     if all(y >= 0 for k in parts for x in steps[k] for y in x):
         cap = tuple(max(t[c] for t in tset) for c in range(width))
-    budget = _Budget(JOINT_WORK)
     fwd = _sweep(parts, steps, zero, cap, budget)
     if fwd is None:
         return None
