@@ -134,29 +134,34 @@ def is_value_text(text: str) -> bool:
 def value_runs(fields: list[Field], flat: Flat | None = None) -> list[list[Field]]:
     """Fields split into runs of value fields; words (leftover label text) and the
     boundary between two table rows separate runs."""
-    runs: list[list[Field]] = [[]]
+    runs: list[list[Field]] = []
+    run: list[Field] = []  # the run being read (kept once it holds a field)
     prev_block = None
     block_at = flat.block_at if flat is not None else None
     is_value = is_value_text
     for f in fields:
-        if block_at is not None and not f.splittable:
-            b = block_at(f.offset)
+        text, offset, splittable = f
+        if block_at is not None and not splittable:
+            b = block_at(offset)
             if (
                 prev_block is not None
                 and b != prev_block
-                and runs[-1]
-                and any(x.text for x in runs[-1])
+                and run
+                and any([x.text for x in run])
                 and flat.doc.blocks[b].kind == "row"
             ):
-                runs.append([])
+                runs.append(run)
+                run = []
             prev_block = b
-        if is_value(f.text):
-            if f.splittable and ("，" in f.text or "．" in f.text):
-                f = Field(f.text.replace("，", ",").replace("．", "."), f.offset, True)
-            runs[-1].append(f)
-        elif runs[-1]:
-            runs.append([])
-    runs = [r for r in runs if r]
+        if is_value(text):
+            if splittable and ("，" in text or "．" in text):
+                f = _new(Field, (text.replace("，", ",").replace("．", "."), offset, True))
+            run.append(f)
+        elif run:
+            runs.append(run)
+            run = []
+    if run:
+        runs.append(run)
     # A run made only of blank padding fields is still a (blank) row; keep it.
     return runs
 
