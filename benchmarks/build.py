@@ -7,7 +7,8 @@ not timed) into a raw folder, then runs a complete build (parse in the worker po
 regions, duplicates, every dataset) into an empty output folder once per worker count, each
 in a fresh process, and prints reports per second, and peak memory: of the build's own
 process, and of the whole process tree (build + forkserver + workers, resident sizes added
-up, sampled every 50 ms from /proc). A last run rebuilds the 2-worker output unchanged
+up, sampled every 50 ms from /proc), and the build process's own CPU time per report (what
+stays serial however many workers parse: storing results, duplicates, the datasets). A last run rebuilds the 2-worker output unchanged
 (everything from the cache).
 """
 
@@ -70,9 +71,10 @@ def child(args) -> int:
 
     th = threading.Thread(target=sample, daemon=True)
     th.start()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     res = build(args.raw, args.out, workers=args.workers, progress=False, executor=getattr(args, "executor", "local"))
     secs = time.perf_counter() - t0
+    cpu = time.process_time() - c0  # this process only: the workers are other processes
     stop.set()
     th.join()
     # VmHWM, this process's peak since exec (ru_maxrss would count the process it was forked from)
@@ -83,6 +85,7 @@ def child(args) -> int:
             {
                 "workers": args.workers,
                 "seconds": secs,
+                "cpu_ms": 1000 * cpu / max(1, res.reports),
                 "reports": res.reports,
                 "parsed": res.parsed,
                 "cached": res.cached,
@@ -154,16 +157,19 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  {r['label']:28} {r['seconds']:8.1f} s  {r['reports'] / r['seconds']:8.1f} reports/s  "
             f"parsed {r['parsed']}, cached {r['cached']}, kept {r['kept']}, errors {r['errors']}; "
-            f"peak RSS build process {r['self_mib']:.0f} MiB, process tree {r['tree_mib']:.0f} MiB",
+            f"peak RSS build process {r['self_mib']:.0f} MiB, process tree {r['tree_mib']:.0f} MiB; "
+            f"build process CPU {r['cpu_ms']:.2f} ms/report",
             flush=True,
         )
     print()
-    print("| run | reports | seconds | reports/s | peak RSS build (MiB) | peak RSS tree (MiB) |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print(
+        "| run | reports | seconds | reports/s | peak RSS build (MiB) | peak RSS tree (MiB) | build CPU (ms/report) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(
             f"| {r['label']} | {r['reports']} | {r['seconds']:.1f} | {r['reports'] / r['seconds']:.1f} | "
-            f"{r['self_mib']:.0f} | {r['tree_mib']:.0f} |"
+            f"{r['self_mib']:.0f} | {r['tree_mib']:.0f} | {r['cpu_ms']:.2f} |"
         )
     if not args.keep:
         shutil.rmtree(base, ignore_errors=True)

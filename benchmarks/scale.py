@@ -8,7 +8,8 @@ web pages, PDFs and DOCX files rendered by `synth`; not timed; `--sizes` up to 1
 large run), then for every size and executor runs a complete build into an empty output
 folder in a fresh process and prints reports per second and peak resident memory: of the
 build process, and of its whole process tree (build, forkserver, pool or Dask workers and
-nannies, resident sizes added up, sampled every 50 ms from /proc). Smaller sizes are the
+nannies, resident sizes added up, sampled every 50 ms from /proc), and the build process's
+own CPU time per report (the serial part: more workers do not shrink it). Smaller sizes are the
 first reports of the largest corpus (symbolic links), so every size reads the same mix.
 After each local build, unless `--no-rebuild`, the same build is run again wholly from the
 cache: the cached-rebuild ratio is the first build's time over the second's.
@@ -169,23 +170,24 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(r)
                 print(
                     f"  {n:>7} {r['label']:28} {r['seconds']:8.1f} s {r['reports'] / r['seconds']:8.1f} reports/s  "
-                    f"build process {r['self_mib']:.0f} MiB, process tree {r['tree_mib']:.0f} MiB "
-                    f"(parsed {r['parsed']}, cached {r['cached']}, kept {r['kept']}, errors {r['errors']})",
+                    f"build process {r['self_mib']:.0f} MiB and {r['cpu_ms']:.2f} ms CPU/report, "
+                    f"process tree {r['tree_mib']:.0f} MiB (parsed {r['parsed']}, cached {r['cached']}, kept {r['kept']}, errors {r['errors']})",
                     flush=True,
                 )
             shutil.rmtree(out, ignore_errors=True)
     print()
     print(
-        "| reports | run | seconds | reports/s | peak RSS build (MiB) | peak RSS tree (MiB) | KiB/report over the smallest |"
+        "| reports | run | seconds | reports/s | peak RSS build (MiB) | peak RSS tree (MiB) | KiB/report over the smallest "
+        "| build CPU (ms/report) |"
     )
-    print("|---:|---|---:|---:|---:|---:|---:|")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
     first = {}
     for r in rows:
         f = first.setdefault(r["label"], r)
         growth = ((r["self_mib"] - f["self_mib"]) * 1024 / (r["size"] - f["size"])) if r["size"] > f["size"] else None
         print(
             f"| {r['size']} | {r['label']} | {r['seconds']:.1f} | {r['reports'] / r['seconds']:.1f} | "
-            f"{r['self_mib']:.0f} | {r['tree_mib']:.0f} | {'' if growth is None else f'{growth:.1f}'} |"
+            f"{r['self_mib']:.0f} | {r['tree_mib']:.0f} | {'' if growth is None else f'{growth:.1f}'} | {r['cpu_ms']:.2f} |"
         )
     for n in sizes:
         a = [r for r in rows if r["size"] == n and r["label"] == "local"]

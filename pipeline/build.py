@@ -18,8 +18,14 @@
    ``parsers`` package's code or templates, or to the optional converters it can use)
    parses everything again. Timeouts and memory failures are cached with their limit and
    retried when a build gives more time or memory.
-3. **Normalize.** Regions (`pipeline.regions.resolve_region`, given the report's text and
-   the crawl portal), agency keys, duplicates (`pipeline.dedupe`), then the datasets
+3. **Normalize.** Each document in the worker that parsed it, right after the parse
+   (`parse_and_normalize`, for both executors): counts, publisher, region
+   (`pipeline.regions.resolve_region`, given the report's text and the crawl portal) and
+   agency key depend only on the parse and the document's provenance (`Provenance`, sent
+   with the task), so the build process only stores the summary that comes back. Summaries
+   are cached apart from parses (`Summaries`, keyed by the sha256 *and* the provenance): a
+   document whose sources changed is normalized again from its cached parse (in the build
+   process). Then duplicates (`pipeline.dedupe`), then the datasets
    (`pipeline.datasets`): reports, cells, sections, checks (with the cross-year identities),
    panel, coverage, ``datapackage.json``, ``data_dictionary.md`` and, with ``duckdb=True``,
    ``xxgk.duckdb``.
@@ -359,26 +365,37 @@ class Summaries:
             return False
         if d["entry"].get("digest") != self._parse_digest(doc.sha256):
             return False
-        for k in SUMMARY_FIELDS:
-            setattr(doc, k, d[k])
-        doc.xcells = [tuple(x) for x in doc.xcells]
+        _fill(doc, d)
         return True
 
     def put(self, doc: Doc, entry: dict) -> None:
-        d = {k: getattr(doc, k) for k in SUMMARY_FIELDS}
-        d["entry"] = {
-            "outcome": entry.get("outcome"),
-            "limit": entry.get("limit"),
-            "digest": self._parse_digest(doc.sha256),
-        }
+        self.write(doc, summary_record(doc, entry, self._parse_digest(doc.sha256)))
+
+    def write(self, doc: Doc, record: bytes) -> None:
+        """Store a `summary_record` of `doc` (made here or by the worker that parsed it)."""
         p = self.path(doc)
         p.parent.mkdir(parents=True, exist_ok=True)
         tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(d, ensure_ascii=False, default=str), encoding="utf-8")
+        tmp.write_bytes(record)
         os.replace(tmp, p)
 
     def prune(self) -> None:
         prune_unused(self.dir, self.used, "*/*.json")
+
+
+def summary_record(doc: Doc, entry: dict, digest: str | None) -> bytes:
+    """The summary file of a normalized `doc`: its `SUMMARY_FIELDS` and what its parse entry
+    was (outcome, limit, and `digest`, the sha256 of the cache file of that entry)."""
+    d = {k: getattr(doc, k) for k in SUMMARY_FIELDS}
+    d["entry"] = {"outcome": entry.get("outcome"), "limit": entry.get("limit"), "digest": digest}
+    return json.dumps(d, ensure_ascii=False, default=str).encode("utf-8")
+
+
+def _fill(doc: Doc, record: dict) -> None:
+    """`doc`'s summary fields from a decoded `summary_record`."""
+    for k in SUMMARY_FIELDS:
+        setattr(doc, k, record[k])
+    doc.xcells = [tuple(x) for x in doc.xcells]
 
 
 @cache
@@ -439,41 +456,74 @@ def _payload(outcome: str, report: dict | None, error: str | None = None, limit=
 
 
 def _encode(payload: dict) -> bytes:
-    data = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
+    return _compress(_dumps(payload))
+
+
+def _dumps(payload: dict) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
+
+
+def _compress(data: bytes) -> bytes:
     return gzip.compress(data, compresslevel=3, mtime=0)
 
 
-def parse_payload(data: bytes, parse: Callable, memory_mb: int) -> tuple[bool, bytes]:
-    """Parse one document's bytes: (fatal, gzip JSON payload). `fatal`: memory ran out, the
-    process should not parse anything else. The one place a parse result is made, whichever
+def _parse(data: bytes, parse: Callable, memory_mb: int) -> tuple[bool, dict]:
+    """Parse one document's bytes: (fatal, payload). `fatal`: memory ran out, the process
+    should not parse anything else. The one place a parse result is made, whichever
     executor runs it (local pool or Dask), so that both give the same payloads."""
     t0 = time.perf_counter()
     try:
         rep = parse(data, None)
         d = rep.as_dict() if hasattr(rep, "as_dict") else dict(rep)
-        return False, _encode(_payload("ok", d, elapsed=time.perf_counter() - t0))
+        return False, _payload("ok", d, elapsed=time.perf_counter() - t0)
     except MemoryError:
-        return True, _encode(
-            _payload(
-                "memory",
-                None,
-                f"memory limit exceeded: parsing needed more than {memory_mb} MiB",
-                memory_mb,
-                time.perf_counter() - t0,
-            )
+        return True, _payload(
+            "memory",
+            None,
+            f"memory limit exceeded: parsing needed more than {memory_mb} MiB",
+            memory_mb,
+            time.perf_counter() - t0,
         )
     except RecursionError:
-        return False, _encode(
-            _payload("exception", None, "document too deeply nested to parse", None, time.perf_counter() - t0)
-        )
+        return False, _payload("exception", None, "document too deeply nested to parse", None, time.perf_counter() - t0)
     except Exception as e:  # noqa: BLE001 - any parser failure becomes this document's error row
-        return False, _encode(
-            _payload("exception", None, f"{type(e).__name__}: {e}"[:500], None, time.perf_counter() - t0)
-        )
+        return False, _payload("exception", None, f"{type(e).__name__}: {e}"[:500], None, time.perf_counter() - t0)
+
+
+@dataclass(frozen=True)
+class Work:
+    """What a worker makes of one document: the gzip JSON `payload` of its parse (the parse
+    cache entry) and its `summary` (a `summary_record`; None when the worker did not
+    normalize it: the build process then does, from the payload)."""
+
+    fatal: bool
+    payload: bytes
+    summary: bytes | None
+
+
+def parse_and_normalize(sha: str, data: bytes, parse: Callable, memory_mb: int, prov: Provenance | None) -> Work:
+    """Parse one document and normalize it (`normalize`) in the same process: the one
+    function both executors run per document, so that the build process only stores what
+    comes back. The report is normalized as the build process would read it back from the
+    cache (decoded from its JSON), so the summary is the same wherever it is made. After a
+    memory failure, and with no `prov`, nothing is normalized here."""
+    fatal, payload = _parse(data, parse, memory_mb)
+    raw = _dumps(payload)
+    gz = _compress(raw)
+    if fatal or prov is None:
+        return Work(fatal, gz, None)
+    entry = json.loads(raw)
+    doc = Doc(sha, [])
+    try:
+        normalize(doc, entry, prov)
+    except Exception as e:  # noqa: BLE001 - the build process normalizes it again and reports the failure itself
+        print(f"xxgk build: {sha[:16]}: not normalized in the worker: {type(e).__name__}: {e}", file=sys.stderr)
+        return Work(fatal, gz, None)
+    return Work(fatal, gz, summary_record(doc, entry, hashlib.sha256(gz).hexdigest()))
 
 
 def _worker_main(conn, parse: Callable | None, memory_mb: int) -> None:
-    """A worker process: (sha, path) in, gzip JSON of the payload out, until None."""
+    """A worker process: (sha, path, provenance) in, its `Work` out (`_pack`), until None."""
     try:
         os.setsid()  # its own process group: a timeout kill takes converters (soffice) along
     except (OSError, AttributeError):
@@ -489,17 +539,30 @@ def _worker_main(conn, parse: Callable | None, memory_mb: int) -> None:
             return
         if msg is None:
             return
-        sha, path = msg
+        sha, path, prov = msg
         try:
-            fatal, out = parse_payload(Path(path).read_bytes(), parse, memory_mb)
+            data = Path(path).read_bytes()
         except OSError as e:  # the file went away or cannot be read
-            fatal, out = False, _encode(_payload("exception", None, f"{type(e).__name__}: {e}"[:500]))
+            work = Work(False, _encode(_payload("exception", None, f"{type(e).__name__}: {e}"[:500])), None)
+        else:
+            work = parse_and_normalize(sha, data, parse, memory_mb, prov)
         try:
-            conn.send_bytes((b"F" if fatal else b"K") + out)  # F: this worker exits after the message
+            conn.send_bytes(_pack(work))
         except (OSError, ValueError):
             return
-        if fatal:
+        if work.fatal:
             os._exit(0)
+
+
+def _pack(work: Work) -> bytes:
+    """A worker's message: F (this worker exits after it) or K, the payload's length (8 bytes),
+    the payload, then the summary (nothing when there is none)."""
+    return (b"F" if work.fatal else b"K") + len(work.payload).to_bytes(8, "big") + work.payload + (work.summary or b"")
+
+
+def _unpack(msg: bytes) -> Work:
+    n = int.from_bytes(msg[1:9], "big")
+    return Work(msg[:1] == b"F", msg[9 : 9 + n], msg[9 + n :] or None)
 
 
 def _context():
@@ -522,10 +585,11 @@ class _Worker:
         self.task: tuple[str, str] | None = None
         self.deadline = 0.0
 
-    def assign(self, task, timeout):
+    def assign(self, task, timeout, provenance):
         self.task = task
         self.deadline = time.monotonic() + timeout
-        self.conn.send(task)
+        sha, path = task
+        self.conn.send((sha, path, provenance(sha) if provenance else None))
 
     def kill(self):
         pid = self.proc.pid
@@ -555,16 +619,19 @@ class _Worker:
 
 def run_pool(
     tasks: Collection[tuple[str, str]],
-    on_result: Callable[[str, bytes], None],
+    on_result: Callable[[str, bytes, bytes | None], None],
     *,
     workers: int,
     timeout: float,
     memory_mb: int,
     parse: Callable | None = None,
+    provenance: Callable[[str], Provenance] | None = None,
 ) -> None:
-    """Parse `tasks` ((sha, path) pairs) in `workers` processes; `on_result(sha, gz_payload)`
-    is called in this process for every task, exactly once, whatever happens to it. `tasks`
-    is read as the workers take them (the build's are on disk: `buildstore.Todo`)."""
+    """Parse `tasks` ((sha, path) pairs) in `workers` processes, and normalize each with
+    `provenance(sha)` (`parse_and_normalize`; not without `provenance`);
+    `on_result(sha, gz_payload, summary or None)` is called in this process for every task,
+    exactly once, whatever happens to it (a timeout or a crash: no summary). `tasks` is read
+    as the workers take them (the build's are on disk: `buildstore.Todo`)."""
     if not tasks:
         return
     ctx = _context()
@@ -577,7 +644,7 @@ def run_pool(
                     if not w.proc.is_alive():  # died while idle: do not hand it work
                         w = _replace(pool, w, ctx, parse, memory_mb)
                     try:
-                        w.assign(queue[0], timeout)
+                        w.assign(queue[0], timeout, provenance)
                         queue.popleft()
                     except (OSError, ValueError):  # the worker is gone: replace it
                         w.task = None
@@ -599,17 +666,18 @@ def run_pool(
                     w.task = None
                     if data is None:
                         w.proc.join(1)
-                        on_result(sha, _encode(_payload("crash", None, _died(w), None)))
+                        on_result(sha, _encode(_payload("crash", None, _died(w), None)), None)
                         _replace(pool, w, ctx, parse, memory_mb)
                         continue
-                    on_result(sha, data[1:])
-                    if data[:1] == b"F":
+                    work = _unpack(data)
+                    on_result(sha, work.payload, work.summary)
+                    if work.fatal:
                         w.proc.join(5)
                         _replace(pool, w, ctx, parse, memory_mb)
                 elif w.proc.sentinel in ready:
                     w.task = None
                     w.proc.join(1)
-                    on_result(sha, _encode(_payload("crash", None, _died(w), None)))
+                    on_result(sha, _encode(_payload("crash", None, _died(w), None)), None)
                     _replace(pool, w, ctx, parse, memory_mb)
                 elif now >= w.deadline:
                     w.task = None
@@ -621,6 +689,7 @@ def run_pool(
                                 "timeout", None, f"timed out: parsing took longer than {timeout:g} s", timeout, timeout
                             )
                         ),
+                        None,
                     )
                     _replace(pool, w, ctx, parse, memory_mb, killed=True)
     finally:
@@ -793,19 +862,43 @@ def region_register() -> tuple[str, str] | None:
     return (str(regions.REGISTER_NAME), str(regions.REGISTER_DATE)) if regions.REGISTER_NAME else None
 
 
-def provenance_agency(src: Source) -> str | None:
+@dataclass(frozen=True)
+class Provenance:
+    """What normalizing a document needs besides its parse: the provenance of its primary
+    source, side files included, read by the build process so that a worker on another
+    machine (Dask) needs no access to the raw folder."""
+
+    title: str | None
+    anchor_text: str | None
+    portal: dict | None
+    sides: tuple[bytes | None, ...]  # <file>.meta.json, <stem>.meta.json: their bytes, None when unreadable
+
+
+def provenance_of(src: Source) -> Provenance:
+    p = Path(src.path)
+    sides = []
+    for side in (p.with_name(p.name + ".meta.json"), p.with_name(p.stem + ".meta.json")):
+        try:
+            sides.append(side.read_bytes())
+        except OSError:
+            sides.append(None)
+    return Provenance(src.title, src.anchor_text, src.portal, tuple(sides))
+
+
+def provenance_agency(prov: Provenance) -> str | None:
     """The publishing body that a report's provenance names when the report itself does not:
     the crawled title of its page or link, or the ``agency`` (or ``发布机构``, ``title``) of a
     ``<file>.meta.json`` / ``<stem>.meta.json`` written beside a raw file."""
     from parsers.agency import agency_name
     from parsers.metadata import find_title
 
-    titles = [src.title, src.anchor_text]
-    p = Path(src.path)
-    for side in (p.with_name(p.name + ".meta.json"), p.with_name(p.stem + ".meta.json")):
+    titles = [prov.title, prov.anchor_text]
+    for side in prov.sides:
+        if side is None:
+            continue
         try:
-            meta = json.loads(side.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            meta = json.loads(side.decode("utf-8"))
+        except ValueError:
             continue
         if isinstance(meta, dict):
             name = agency_name(str(meta.get("agency") or meta.get("发布机构") or ""))
@@ -830,6 +923,24 @@ def resolve(agency: str | None, text: str, portal: dict | None) -> dict:
     except Exception as e:  # noqa: BLE001 - a resolver failure leaves the region empty, not the build
         return {"evidence": f"region resolution failed: {type(e).__name__}: {e}"}
     return {k: d.get(k) for k in REGION_KEYS}
+
+
+def normalize(doc: Doc, entry: dict, prov: Provenance) -> None:
+    """Fill `doc` from its parse `entry` and the provenance of its primary source: counts,
+    publisher (from the provenance when the report names none), region, agency key,
+    warnings. Depends on nothing else, so it runs where the document was parsed (a pool
+    worker, a Dask task: `parse_and_normalize`), or in the build process for a cached parse
+    or a row the executor made (timeout, crash)."""
+    from pipeline.dedupe import agency_key
+
+    text = summarize(doc, entry)
+    if doc.agency is None and status_of(doc) == "kept":
+        doc.agency = provenance_agency(prov)
+        if doc.agency:
+            doc.warnings = [w for w in doc.warnings if w != "AGENCY_MISSING"] + ["AGENCY_FROM_METADATA"]
+    doc.region = resolve(doc.agency, text, prov.portal)
+    doc.warnings += [w.get("code", "") for w in doc.region.get("warnings") or []]
+    doc.agency_id = agency_key(doc.agency, doc.region)
 
 
 # =============================================================================== build
@@ -1002,25 +1113,46 @@ def _build_from(
         n_err = 0
         task = prog.add_task("parse", total=res.parsed, note="")
 
-        def on_result(sha: str, payload: bytes) -> None:
+        def on_result(sha: str, payload: bytes, summary: bytes | None) -> None:
             nonlocal n_err
             cache_.put(sha, payload)
-            entry = json.loads(gzip.decompress(payload))
-            if entry.get("outcome") != "ok":
+            doc = Doc(sha, store.sources(sha))
+            if summary is not None:  # normalized by the worker: only stored here
+                summaries.write(doc, summary)
+                _fill(doc, json.loads(summary))
+            else:
+                _take(doc, json.loads(gzip.decompress(payload)), summaries)
+            store.put_doc(doc, status_of(doc))
+            if doc.outcome != "ok":
                 n_err += 1
             prog.update(task, advance=1, note=f"{n_err} failed" if n_err else "")
-            doc = Doc(sha, store.sources(sha))
-            _take(doc, entry, summaries)
-            store.put_doc(doc, status_of(doc))
+
+        def provenance(sha: str) -> Provenance:
+            return provenance_of(store.sources(sha)[0])
 
         if executor == "dask":
             from pipeline.dask_executor import run_dask
 
             run_dask(
-                todo, on_result, workers=workers, timeout=timeout, memory_mb=memory_mb, parse=parse, scheduler=scheduler
+                todo,
+                on_result,
+                workers=workers,
+                timeout=timeout,
+                memory_mb=memory_mb,
+                parse=parse,
+                scheduler=scheduler,
+                provenance=provenance,
             )
         else:
-            run_pool(todo, on_result, workers=workers, timeout=timeout, memory_mb=memory_mb, parse=parse)
+            run_pool(
+                todo,
+                on_result,
+                workers=workers,
+                timeout=timeout,
+                memory_mb=memory_mb,
+                parse=parse,
+                provenance=provenance,
+            )
 
     _decide_duplicates(store, cache_)
     _report_rows_into(store, version, res)
@@ -1054,17 +1186,9 @@ def _build_from(
 
 
 def _take(doc: Doc, entry: dict, summaries: Summaries) -> None:
-    """Fill `doc` from its parse: counts, region, agency key; and cache its summary."""
-    from pipeline.dedupe import agency_key
-
-    text = summarize(doc, entry)
-    if doc.agency is None and status_of(doc) == "kept":
-        doc.agency = provenance_agency(doc.primary)
-        if doc.agency:
-            doc.warnings = [w for w in doc.warnings if w != "AGENCY_MISSING"] + ["AGENCY_FROM_METADATA"]
-    doc.region = resolve(doc.agency, text, doc.primary.portal)
-    doc.warnings += [w.get("code", "") for w in doc.region.get("warnings") or []]
-    doc.agency_id = agency_key(doc.agency, doc.region)
+    """Normalize `doc` here (`normalize`: a cached parse, or a row the executor made) and
+    cache its summary."""
+    normalize(doc, entry, provenance_of(doc.primary))
     summaries.put(doc, entry)
 
 

@@ -3,14 +3,17 @@
 
     run_dask(tasks, on_result, workers=2, timeout=120, memory_mb=3072, scheduler=None)
 
-It has the contract of `pipeline.build.run_pool`: `on_result(sha, gzip payload)` is called in
-the build's process once for every (sha, path) task, whatever happens to it, and payloads
-come from `pipeline.build.parse_payload`, the one function that makes them for both executors
-(so the cache and the datasets cannot tell which executor parsed a document).
+It has the contract of `pipeline.build.run_pool`: `on_result(sha, gzip payload, summary)` is
+called in the build's process once for every (sha, path) task, whatever happens to it, and
+payloads and summaries come from `pipeline.build.parse_and_normalize`, the one function that
+parses and normalizes a document for both executors (so the cache and the datasets cannot
+tell which executor parsed a document, and the build process only stores what comes back).
 
 * **Bytes travel, paths do not.** The build process reads each document and sends its bytes
-  with the task: Dask workers need no access to the raw folder (a cluster of other
-  machines) and the results come back to the one process that writes the datasets.
+  with the task, with its provenance (`pipeline.build.Provenance`, side files included):
+  Dask workers need no access to the raw folder (a cluster of other machines) and the
+  results come back to the one process that writes the datasets. A worker loads the region
+  index once (`pipeline.regions`, per process) and keeps it for the tasks that follow.
 * **Bounded in flight.** At most `window` tasks (default: four per worker thread) are
   submitted at a time and each result is released once handed over, so neither the build
   process nor the scheduler holds the corpus, whatever its size.
@@ -29,13 +32,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def _task(data: bytes, parse: Callable | None, memory_mb: int) -> bytes:
-    """One document in a Dask worker: the payload the local pool would make of it."""
-    from pipeline.build import parse_payload
+def _task(sha: str, data: bytes, parse: Callable | None, memory_mb: int, prov) -> tuple[bytes, bytes | None]:
+    """One document in a Dask worker: the payload and summary the local pool would make of it."""
+    from pipeline.build import parse_and_normalize
 
     if parse is None:
         from parsers.report import parse_bytes as parse
-    return parse_payload(data, parse, memory_mb)[1]
+    work = parse_and_normalize(sha, data, parse, memory_mb, prov)
+    return work.payload, work.summary
 
 
 def _client(scheduler: str | None, workers: int, memory_mb: int):
@@ -59,7 +63,7 @@ def _client(scheduler: str | None, workers: int, memory_mb: int):
 
 def run_dask(
     tasks: list[tuple[str, str]],
-    on_result: Callable[[str, bytes], None],
+    on_result: Callable[[str, bytes, bytes | None], None],
     *,
     workers: int,
     timeout: float,
@@ -67,8 +71,10 @@ def run_dask(
     parse: Callable | None = None,
     scheduler: str | None = None,
     window: int | None = None,
+    provenance: Callable | None = None,
 ) -> None:
-    """Parse `tasks` ((sha, path) pairs) as Dask tasks; see the module docstring."""
+    """Parse (and, given `provenance(sha)`, normalize) `tasks` ((sha, path) pairs) as Dask
+    tasks; see the module docstring."""
     if not tasks:
         return
     from distributed import wait
@@ -90,9 +96,10 @@ def run_dask(
             try:
                 data = Path(path).read_bytes()
             except OSError as e:
-                on_result(sha, _encode(_payload("exception", None, f"{type(e).__name__}: {e}"[:500])))
+                on_result(sha, _encode(_payload("exception", None, f"{type(e).__name__}: {e}"[:500])), None)
                 return True
-            f = client.submit(_task, data, parse, memory_mb, key=f"xxgk-parse-{sha}", pure=False, retries=0)
+            prov = provenance(sha) if provenance else None
+            f = client.submit(_task, sha, data, parse, memory_mb, prov, key=f"xxgk-parse-{sha}", pure=False, retries=0)
             running[f] = [sha, None]
             return True
 
@@ -110,7 +117,7 @@ def run_dask(
             finished = sorted(finished, key=lambda f: running[f][0])
             for f in finished:
                 sha, _ = running.pop(f)
-                on_result(sha, _outcome(f, timeout))
+                on_result(sha, *_outcome(f, timeout))
                 f.release()
                 while len(running) < window and submit():
                     pass
@@ -148,7 +155,8 @@ def _states(keys, dask_scheduler=None) -> dict:
     return out
 
 
-def _outcome(f, timeout: float) -> bytes:
+def _outcome(f, timeout: float) -> tuple[bytes, bytes | None]:
+    """(payload, summary) of a finished task; a timeout or failure row with no summary."""
     from pipeline.build import _encode, _payload
 
     if f.status == "finished":
@@ -156,10 +164,10 @@ def _outcome(f, timeout: float) -> bytes:
     if f.status == "cancelled":
         return _encode(
             _payload("timeout", None, f"timed out: parsing took longer than {timeout:g} s", timeout, timeout)
-        )
+        ), None
     try:
         f.result()
         why = f"the Dask task ended as {f.status}"
     except Exception as e:  # noqa: BLE001 - a killed worker or a lost task becomes this document's error row
         why = f"the Dask task failed: {type(e).__name__}: {e}"[:500]
-    return _encode(_payload("crash", None, why, None))
+    return _encode(_payload("crash", None, why, None)), None

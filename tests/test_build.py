@@ -597,3 +597,49 @@ def test_pathological_files_become_error_rows(tmp_path):
     # failures are cached with their limits: the same build again parses nothing
     res2 = build(raw, out, **limits)
     assert res2.parsed == 0
+
+
+def _sidecar_report(raw: Path, agency: str) -> None:
+    """A report that names its publisher nowhere but in the metadata file beside it."""
+    vals = generate_values(random.Random(7), "2021", blanks=False)
+    text = render_text(vals, "2021", 2022, "岚川市清河县审计局", "tab", random.Random(8), noise=False)
+    (raw / "sidecar.txt").write_bytes(text.replace("岚川市清河县审计局", "").encode())
+    (raw / "sidecar.txt.meta.json").write_text(json.dumps({"agency": agency}, ensure_ascii=False))
+
+
+def test_documents_are_normalized_in_the_worker_that_parsed_them(tmp_path, monkeypatch):
+    """Counts, publisher, region and agency key of a parsed document come back from its
+    worker: the build process, where normalizing refuses here, only stores them."""
+    import pipeline.build as b
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for i in range(3):
+        (raw / f"r{i}.txt").write_bytes(generate(60 + i).data)
+    _sidecar_report(raw, "岚川市清河县审计局")
+
+    def refuse(*args, **kw):
+        raise AssertionError("normalized in the build process")
+
+    monkeypatch.setattr(b, "normalize", refuse)  # the build process's only: workers import their own
+    res = build(raw, tmp_path / "out", workers=2, progress=False)
+    assert res.parsed == 4 and res.kept == 4
+    r = pd.read_parquet(tmp_path / "out" / "reports.parquet").set_index("paths")
+    assert r.loc["sidecar.txt", "agency"] == "岚川市清河县审计局"
+    assert "AGENCY_FROM_METADATA" in r.loc["sidecar.txt", "warnings"]
+    assert r["division_code"].notna().any()
+
+
+def test_a_rebuild_after_the_provenance_changed_normalizes_the_cached_parse_again(tmp_path):
+    """A summary holds for the provenance it was made with: the same bytes with another
+    metadata file beside them are not parsed again but normalized again."""
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    (raw / "r0.txt").write_bytes(generate(70).data)
+    _sidecar_report(raw, "岚川市清河县审计局")
+    first = build(raw, out, workers=2, progress=False)
+    _sidecar_report(raw, "岚川市清河县财政局")
+    second = build(raw, out, workers=2, progress=False)
+    assert (first.parsed, second.parsed, second.cached) == (2, 0, 2)
+    r = pd.read_parquet(out / "reports.parquet").set_index("paths")
+    assert r.loc["sidecar.txt", "agency"] == "岚川市清河县财政局"

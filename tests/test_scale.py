@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 import textwrap
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from pipeline.build import build
 from pipeline.datasets import dataset_files, datasets
-from synth.generator import generate
+from synth.generator import generate, generate_values, render_text
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,6 +44,12 @@ def test_dask_and_local_executors_write_the_same_bytes(tmp_path):
     (raw / "same-bytes-again.txt").write_bytes(generate(3).data)  # a duplicate source
     (raw / "notes.txt").write_text("采购清单：纸张若干。", encoding="utf-8")  # not a report
     (raw / "garbage.pdf").write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 8)  # an error row
+    # a publisher named only in a metadata file beside the report: the Dask worker that
+    # normalizes it reads that file from the task, not from the raw folder
+    vals = generate_values(random.Random(7), "2021", blanks=False)
+    text = render_text(vals, "2021", 2022, "岚川市清河县审计局", "tab", random.Random(8), noise=False)
+    (raw / "sidecar.txt").write_bytes(text.replace("岚川市清河县审计局", "").encode())
+    (raw / "sidecar.txt.meta.json").write_text(json.dumps({"agency": "岚川市清河县审计局"}, ensure_ascii=False))
     local = build(raw, tmp_path / "local", workers=2, progress=False)
     dask = build(raw, tmp_path / "dask", workers=2, progress=False, executor="dask")
     assert (dask.parsed, dask.kept, dask.errors, dask.skipped) == (
@@ -52,6 +60,8 @@ def test_dask_and_local_executors_write_the_same_bytes(tmp_path):
     )
     assert local.kept >= 24 and local.errors + local.skipped >= 2
     assert _outputs(tmp_path / "dask") == _outputs(tmp_path / "local")
+    reports = pd.read_parquet(tmp_path / "dask" / "reports.parquet").set_index("paths")
+    assert reports.loc["sidecar.txt", "agency"] == "岚川市清河县审计局"
     again = build(raw, tmp_path / "dask", workers=2, progress=False)  # every row from the cache
     assert again.parsed == 0 and list((tmp_path / "dask" / ".cache" / "rows").rglob("*.arrow"))
     assert _outputs(tmp_path / "dask") == _outputs(tmp_path / "local")
