@@ -43,6 +43,7 @@ import shutil
 import sqlite3
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 from .client import host_of, is_ip, netloc_of, registrable_domain
@@ -99,17 +100,30 @@ def _columns(db: sqlite3.Connection, schema: str, table: str) -> list[str]:
     return [r[1] for r in db.execute(f"PRAGMA {schema}.table_info({table})")]
 
 
-def _attach(db: sqlite3.Connection, shard: Path) -> None:
+@contextmanager
+def _attached(db: sqlite3.Connection, shard: Path, *temp_tables: str):
+    """`shard`'s database attached as ``s`` for one transaction: committed when the block
+    ends, rolled back when it raises; detached (and `temp_tables` dropped) either way."""
     db.execute("ATTACH DATABASE ? AS s", (str(shard / "crawl.sqlite"),))
+    try:
+        db.execute("BEGIN")
+        yield
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    finally:
+        for t in temp_tables:
+            db.execute(f"DROP TABLE IF EXISTS temp.{t}")
+        db.execute("DETACH DATABASE s")
 
 
 def seed_shard(main: Store, shard: Path, pids: list[int], run_id: int) -> None:
     """Create `shard` holding the main store's rows for portals `pids` and the run `run_id`."""
     Store(shard, objects=main.objects).close()  # the schema, in the shard's own database
     db = main.db
-    _attach(db, shard)
-    try:
-        db.execute("BEGIN")
+    with _attached(db, shard):
         ids = ",".join(str(int(p)) for p in pids) or "NULL"
         for table, where in (
             ("portals", f"id IN ({ids})"),
@@ -121,13 +135,6 @@ def seed_shard(main: Store, shard: Path, pids: list[int], run_id: int) -> None:
         ):
             cols = ",".join(c for c in _columns(db, "main", table) if c in set(_columns(db, "s", table)))
             db.execute(f"INSERT INTO s.{table} ({cols}) SELECT {cols} FROM main.{table} WHERE {where}")
-        db.execute("COMMIT")
-    except BaseException:
-        if db.in_transaction:
-            db.execute("ROLLBACK")
-        raise
-    finally:
-        db.execute("DETACH DATABASE s")
 
 
 def _upsert(db, table: str, key: str, mapped: dict[str, str], update: str, source: str) -> None:
@@ -151,19 +158,8 @@ def merge_shard(main: Store, shard: Path) -> None:
     """Merge `shard` into the main store in one transaction; merging it again changes nothing."""
     db = main.db
     db.execute(MERGE_SQL)
-    _attach(db, shard)
-    try:
-        db.execute("BEGIN")
+    with _attached(db, shard, "pmap", "fmap"):
         _merge_rows(db, shard.name)
-        db.execute("COMMIT")
-    except BaseException:
-        if db.in_transaction:
-            db.execute("ROLLBACK")
-        raise
-    finally:
-        db.execute("DROP TABLE IF EXISTS temp.pmap")
-        db.execute("DROP TABLE IF EXISTS temp.fmap")
-        db.execute("DETACH DATABASE s")
 
 
 def _merge_rows(db: sqlite3.Connection, name: str) -> None:
