@@ -55,6 +55,13 @@ CREATE TABLE used (kind TEXT, path TEXT, PRIMARY KEY (kind, path)) WITHOUT ROWID
 """
 
 
+def _name(path: str) -> bytes:
+    """A file name as the store keeps it: names that are not UTF-8 (a zip made on Windows
+    gives GBK bytes, which Python holds as lone surrogates) cannot be SQLite text, so every
+    name is kept as bytes that sort as Python sorts the strings (code point order)."""
+    return path.encode("utf-8", "surrogatepass")
+
+
 class BuildStore:
     """One build's working file (see the module docstring); `close()` deletes it."""
 
@@ -85,7 +92,11 @@ class BuildStore:
 
     def _commit(self, sql: str, buf: list[tuple]) -> None:
         self.db.execute("BEGIN")
-        self.db.executemany(sql, buf)
+        try:
+            self.db.executemany(sql, buf)
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
         self.db.execute("COMMIT")
 
     def _paged(self, select: str, keys: tuple[str, ...], where: str = "1", args: tuple = ()) -> Iterator[tuple]:
@@ -111,7 +122,7 @@ class BuildStore:
         self._many(
             "INSERT INTO sources (sha, url, rel, att_of, blob) VALUES (?, ?, ?, ?, ?)",
             (
-                (s.sha256, s.url or "", s.rel, s.detail_url if s.kind == "attachment" else None, pickle.dumps(s))
+                (s.sha256, s.url or "", _name(s.rel), s.detail_url if s.kind == "attachment" else None, pickle.dumps(s))
                 for s in sources
             ),
         )
@@ -155,7 +166,7 @@ class BuildStore:
         return got[0] if got else None
 
     def add_todo(self, sha: str, path: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO todo VALUES (?, ?)", (sha, path))
+        self.db.execute("INSERT OR REPLACE INTO todo VALUES (?, ?)", (sha, _name(path)))
 
     def todo(self) -> Todo:
         return Todo(self)
@@ -281,7 +292,8 @@ class Todo:
         return self.store.db.execute("SELECT count(*) FROM todo").fetchone()[0]
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
-        yield from self.store._paged("SELECT sha, path FROM todo", ("sha",))
+        for sha, path in self.store._paged("SELECT sha, path FROM todo", ("sha",)):
+            yield sha, path.decode("utf-8", "surrogatepass")
 
 
 class UsedSet:
@@ -292,11 +304,11 @@ class UsedSet:
         self.db, self.kind = store.db, kind
 
     def add(self, path: Path) -> None:
-        self.db.execute("INSERT OR IGNORE INTO used VALUES (?, ?)", (self.kind, str(path)))
+        self.db.execute("INSERT OR IGNORE INTO used VALUES (?, ?)", (self.kind, _name(str(path))))
 
     def __contains__(self, path: object) -> bool:
         q = "SELECT 1 FROM used WHERE kind = ? AND path = ?"
-        return self.db.execute(q, (self.kind, str(path))).fetchone() is not None
+        return self.db.execute(q, (self.kind, _name(str(path)))).fetchone() is not None
 
 
 def rows_view(store: BuildStore, kept: bool = False, extra: Callable[[dict], dict] | None = None) -> RowsView:
