@@ -981,6 +981,25 @@ def build(raw: str | os.PathLike = "data/raw", out: str | os.PathLike = "data/cl
         return _build(raw, out, **kw)
 
 
+@dataclass(frozen=True)
+class BuildOptions:
+    """What `build` was asked to do (its keyword arguments, defaults resolved)."""
+
+    raw: Path
+    out: Path
+    workers: int
+    timeout: float
+    memory_mb: int
+    reparse: bool
+    parse: Callable | None
+    executor: str
+    scheduler: str | None
+    duckdb: bool
+    years: tuple[int, int] | None
+    csv: bool
+    sqlite: bool
+
+
 def _build(
     raw: Path,
     out: Path,
@@ -1016,30 +1035,12 @@ def _build(
     cache_ = Cache(out, version)
     res = BuildResult(out)
 
+    opts = BuildOptions(
+        raw, out, workers, timeout, memory_mb, reparse, parse, executor, scheduler, duckdb, years, csv, sqlite
+    )
     store = BuildStore(out / ".cache" / "build.sqlite")
     try:
-        _build_from(
-            store,
-            raw,
-            out,
-            res,
-            version,
-            cache_,
-            err,
-            show,
-            console,
-            workers,
-            timeout,
-            memory_mb,
-            reparse,
-            parse,
-            executor,
-            scheduler,
-            duckdb,
-            years,
-            csv,
-            sqlite,
-        )
+        _build_from(store, opts, res, version, cache_, err, show or console is not None, show)
     finally:
         store.close()
     res.seconds = time.perf_counter() - t_start
@@ -1066,26 +1067,7 @@ def _progress_columns() -> list:
 
 
 def _build_from(
-    store,
-    raw,
-    out,
-    res,
-    version,
-    cache_,
-    err,
-    show,
-    console,
-    workers,
-    timeout,
-    memory_mb,
-    reparse,
-    parse,
-    executor,
-    scheduler,
-    duckdb,
-    years,
-    csv,
-    sqlite,
+    store: BuildStore, o: BuildOptions, res: BuildResult, version: str, cache_: Cache, err, verbose: bool, show: bool
 ) -> None:
     """The build's steps over its working store (`pipeline.buildstore`): every document's
     summary goes there as it is made, and each later step reads back what it needs."""
@@ -1093,20 +1075,20 @@ def _build_from(
 
     from pipeline import datasets as ds
 
-    store.add_sources(iter_sources(raw, exclude=out))
+    store.add_sources(iter_sources(o.raw, exclude=o.out))
     res.documents, res.reports = store.count_sources()
-    if show or console is not None:
+    if verbose:
         err.print(
-            f"[bold]xxgk build[/bold]: {res.documents} documents ({res.reports} distinct) in {raw} "
-            f"({'crawl store' if is_store(raw) else 'folder'}) → {out}; parser {version}, {workers} workers"
+            f"[bold]xxgk build[/bold]: {res.documents} documents ({res.reports} distinct) in {o.raw} "
+            f"({'crawl store' if is_store(o.raw) else 'folder'}) → {o.out}; parser {version}, {o.workers} workers"
         )
-        for problem in publishing.check(out) if publishing.has_outputs(out) else ():
+        for problem in publishing.check(o.out) if publishing.has_outputs(o.out) else ():
             err.print(f"[yellow]note[/yellow]: {problem}; this build replaces those files")
 
-    summaries = Summaries(out, version, cache_, used=store.used("summary"))
+    summaries = Summaries(o.out, version, cache_, used=store.used("summary"))
     columns = _progress_columns()
     with Progress(*columns, console=err, disable=not show, transient=False) as prog:
-        _summarize_all(store, summaries, cache_, prog, res, timeout, memory_mb, reparse)
+        _summarize_all(store, summaries, cache_, prog, res, o.timeout, o.memory_mb, o.reparse)
         todo = store.todo()
         res.parsed = len(todo)
         res.cached = res.reports - res.parsed
@@ -1130,27 +1112,27 @@ def _build_from(
         def provenance(sha: str) -> Provenance:
             return provenance_of(store.sources(sha)[0])
 
-        if executor == "dask":
+        if o.executor == "dask":
             from pipeline.dask_executor import run_dask
 
             run_dask(
                 todo,
                 on_result,
-                workers=workers,
-                timeout=timeout,
-                memory_mb=memory_mb,
-                parse=parse,
-                scheduler=scheduler,
+                workers=o.workers,
+                timeout=o.timeout,
+                memory_mb=o.memory_mb,
+                parse=o.parse,
+                scheduler=o.scheduler,
                 provenance=provenance,
             )
         else:
             run_pool(
                 todo,
                 on_result,
-                workers=workers,
-                timeout=timeout,
-                memory_mb=memory_mb,
-                parse=parse,
+                workers=o.workers,
+                timeout=o.timeout,
+                memory_mb=o.memory_mb,
+                parse=o.parse,
                 provenance=provenance,
             )
 
@@ -1164,7 +1146,7 @@ def _build_from(
 
     load = settling(store.key_of, store.kept_of, load_parsed)  # ambiguous rows that the publisher's other years decide
 
-    with Progress(*columns, console=err, disable=not show, transient=False) as prog, publishing.stage(out) as stage:
+    with Progress(*columns, console=err, disable=not show, transient=False) as prog, publishing.stage(o.out) as stage:
         task = prog.add_task("datasets", total=res.kept, note="")
         staged = ds.write_all(
             store,
@@ -1172,14 +1154,14 @@ def _build_from(
             stage,
             parser_version=version,
             register=region_register(),
-            with_duckdb=duckdb,
+            with_duckdb=o.duckdb,
             tick=lambda: prog.update(task, advance=1),
-            years=years,
-            with_csv=csv,
-            with_sqlite=sqlite,
-            cache_dir=out / ".cache",
+            years=o.years,
+            with_csv=o.csv,
+            with_sqlite=o.sqlite,
+            cache_dir=o.out / ".cache",
         )
-        res.files = publishing.publish(stage, out, staged)
+        res.files = publishing.publish(stage, o.out, staged)
     res.unsettled = store.count_rows("status = 'kept' AND unsettled")
     cache_.prune()
     summaries.prune()
