@@ -63,7 +63,7 @@ from pathlib import Path
 from parsers.identities import cross_year_addresses
 from pipeline import publishing
 from pipeline.buildstore import BuildStore
-from pipeline.cachefiles import prune_unused
+from pipeline.cachefiles import prune_unused, put_file
 from pipeline.filenames import raw_hex, readable
 
 DEFAULT_TIMEOUT = 120.0  # seconds per document
@@ -266,11 +266,7 @@ class Cache:
         return entry
 
     def put(self, sha: str, compressed: bytes) -> None:
-        p = self.path(sha)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(compressed)
-        os.replace(tmp, p)
+        put_file(self.path(sha), compressed)
 
     def prune(self) -> None:
         """Drop the results of other parser versions."""
@@ -373,11 +369,7 @@ class Summaries:
 
     def write(self, doc: Doc, record: bytes) -> None:
         """Store a `summary_record` of `doc` (made here or by the worker that parsed it)."""
-        p = self.path(doc)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(record)
-        os.replace(tmp, p)
+        put_file(self.path(doc), record)
 
     def prune(self) -> None:
         prune_unused(self.dir, self.used, "*/*.json")

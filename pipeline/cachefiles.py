@@ -6,6 +6,7 @@ files this build did not look up are dead weight: a rebuild would never read the
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -22,3 +23,12 @@ def prune_unused(current: Path, used: set[Path], pattern: str) -> None:
         for p in current.glob(pattern):
             if p not in used:
                 p.unlink(missing_ok=True)
+
+
+def put_file(path: Path, data: bytes) -> None:
+    """Write a cache entry whole or not at all (temp file + rename), so that a build killed
+    mid-write, or another process writing the same entry, never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
