@@ -1028,7 +1028,19 @@ def _build(
     res = BuildResult(out)
 
     opts = BuildOptions(
-        raw, out, workers, timeout, memory_mb, reparse, parse, executor, scheduler, duckdb, years, csv, sqlite
+        raw=raw,
+        out=out,
+        workers=workers,
+        timeout=timeout,
+        memory_mb=memory_mb,
+        reparse=reparse,
+        parse=parse,
+        executor=executor,
+        scheduler=scheduler,
+        duckdb=duckdb,
+        years=years,
+        csv=csv,
+        sqlite=sqlite,
     )
     store = BuildStore(out / ".cache" / "build.sqlite")
     try:
