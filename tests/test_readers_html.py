@@ -597,23 +597,33 @@ def test_norm_text_shortcuts_give_what_the_regular_expressions_give(s):
 _START = re.compile(r"<([A-Za-z][A-Za-z0-9:_-]*)(?=[\s/>])")
 
 
-@given(st.lists(st.sampled_from(["<p>", "<td ", "<a\u3000", "<x-y/>", "</p>", "\n", "字", "<", "<b", "<o:p>", "<1>"])))
+@given(
+    st.lists(
+        st.sampled_from(
+            ["<p>", "<td ", "<a\u3000", "<x-y/>", "</p>", "\n", "字", "<", "<b", "<o:p>", "<1>", "<pre>", "<PRE "]
+        )
+    )
+)
 @settings(max_examples=n_examples(300))
-def test_every_start_tag_is_numbered_with_its_line_and_offset(pieces):
+def test_every_start_tag_is_given_its_line_and_a_pre_its_offset(pieces):
     text = "".join(pieces)
-    starts = [m.start() for m in _START.finditer(text)]
+    starts = [m for m in _START.finditer(text)]
     numbers = iter(range(len(starts)))
+
+    def attrs(m: re.Match) -> str:
+        i = next(numbers)
+        line = text.count("\n", 0, m.start()) + 1
+        return m.group(0) + f' data-xxgk-n="{line}"' + (f' data-xxgk-i="{i}"' if m.group(1).lower() == "pre" else "")
+
     injected, tags = html_reader._inject_lines(text)
-    assert injected == _START.sub(lambda m: f'{m.group(0)} data-xxgk-n="{next(numbers)}"', text)
-    assert [tags.line(i) for i in range(len(starts))] == [text.count("\n", 0, s) + 1 for s in starts]
-    assert [tags.offset(i) for i in range(len(starts))] == starts
-    assert tags.line(len(starts)) is None  # a number no tag has (a page's own data-xxgk-n)
+    assert injected == _START.sub(attrs, text)
+    assert [tags.offset(i) for i in range(len(starts))] == [m.start() for m in starts]
 
 
-def test_tags_beyond_the_kept_attribute_strings_are_numbered_too():
-    n = html_reader._ATTR_STRINGS_KEPT + 5
-    injected, tags = html_reader._inject_lines("<b>\n" * n)
-    assert injected.endswith(f'<b data-xxgk-n="{n - 1}">\n') and tags.line(n - 1) == n
+def test_lines_beyond_the_kept_attribute_strings_are_given_too():
+    n = html_reader._LINE_ATTRS_KEPT + 5
+    injected, _ = html_reader._inject_lines("<b>\n" * n)
+    assert injected.endswith(f'<b data-xxgk-n="{n}">\n')
 
 
 def test_the_cms_container_is_known_by_its_class_as_parsed():
@@ -632,7 +642,24 @@ def test_the_cms_container_is_known_by_its_class_as_parsed():
 def test_only_selectors_of_a_known_shape_are_left_out_when_no_class_names_them():
     from selectolax.lexbor import LexborHTMLParser
 
-    page = html_reader._Page(LexborHTMLParser("<div id='main' class='a b'><form name='f'></form></div>"))
+    page = html_reader._Page(
+        LexborHTMLParser("<div id='main' class='a b'><form name='f'></form></div>"), frozenset({"div", "form"})
+    )
     assert not page.may_match(".TRS_Editor") and not page.may_match("[id^=vsb_content_]")
     assert page.may_match("#MAIN") and page.may_match(".B") and page.may_match("form[name=f]")
     assert page.may_match("div[data-role=article]")  # a shape the filter does not know: asked
+    assert page.may_match("div") and not page.may_match("article")  # a tag no start tag names
+
+
+def test_a_page_is_a_fragment_only_where_the_search_finds_no_document_tag():
+    def fragment(text: str) -> bool:
+        injected, tags = html_reader._inject_lines(text)
+        names = frozenset(n[1:].lower() for n in tags.names)
+        answer = html_reader._is_fragment(injected, names)
+        assert answer == (html_reader._DOCUMENT_TAG.search(injected) is None)
+        return answer
+
+    assert fragment("<p>一、总体情况</p><table><tr><td>1</td></tr></table>")
+    assert not fragment("<BODY><p>x</p>") and not fragment("<body/><p>x</p>")
+    assert not fragment("<frame\u017fet ><p>x</p>")  # a long s is an s to the search, ignoring case
+    assert fragment("<p>&lt;html&gt;</p>") and not fragment("<!-- <html> --><p>x</p>")

@@ -58,7 +58,8 @@ from .grid import MAX_COLSPAN, MAX_ROWSPAN, RawCell, finish_table, span_value
 from .sniff import is_mht
 from .text import PAGE_FOOTER
 
-ATTR = "data-xxgk-n"
+ATTR = "data-xxgk-n"  # the source line of the start tag
+PRE_ATTR = "data-xxgk-i"  # the number of a <pre> start tag among the start tags
 MAX_DEPTH = 20000  # estimated element nesting above which the page is read as tag-stripped text
 MAX_TABLE_DEPTH = 30  # nested tables deeper than this are read as plain text
 LAYOUT_CELL_CHARS = 300
@@ -249,16 +250,11 @@ def nesting_depth(text: str, stop_at: int = MAX_DEPTH) -> int:
 
 
 class _Tags(NamedTuple):
-    """The start tags of the source, numbered in order: the source line of each and the
-    source around them (to find a tag's offset, which only <pre> asks for)."""
+    """The start tags of the source, in order, with the source around them (to find a
+    tag's offset, which only <pre> asks for)."""
 
-    lines: list[int]  # the line of tag i
     texts: list[str]  # the source before tag i (texts[i]) and after the last one
     names: list[str]  # "<name" of tag i
-
-    def line(self, i: int) -> int | None:
-        """The line of tag `i`; None for a number no tag has (a page's own data-xxgk-n)."""
-        return self.lines[i] if i < len(self.lines) else None
 
     def offset(self, i: int) -> int:
         """Where tag `i` (one that exists) starts in the source."""
@@ -266,35 +262,47 @@ class _Tags(NamedTuple):
 
 
 def _inject_lines(text: str) -> tuple[str, _Tags]:
-    """Give every start tag an attribute with its sequence number; return the new text and
-    where each numbered tag stands in `text`. The work is done by C-level calls (one regex
-    split, list slicing, str.count mapped over the pieces): a page has hundreds of tags."""
+    """Give every start tag an attribute with its source line (and a <pre> one more with
+    its number, for _Tags.offset); return the new text and where each tag stands in
+    `text`. The work is done by C-level calls (one regex split, list slicing, str.count
+    mapped over the pieces, the attribute strings of the lines looked up at once): a page
+    has hundreds of tags. The line itself as the value, rather than the tag's number, lets
+    the cells of one line share one lookup (see _Reader._read_cells)."""
     parts = _START_TAG.split(text)
     texts = parts[0::2]
     names = parts[1::2]
     n = len(names)
-    lines = list(accumulate(map(str.count, texts[:n], repeat("\n")), initial=1))
-    del lines[0]  # tag i's line: 1 + the newlines in texts[0..i]
     out: list[str | None] = [None] * (3 * n + 1)
     out[0::3] = texts
-    out[1::3] = names
-    out[2::3] = _attr_strings(n)
-    return "".join(out), _Tags(lines, texts, names)
+    if n:
+        lines = list(accumulate(map(str.count, texts[:n], repeat("\n")), initial=1))
+        del lines[0]  # tag i's line: 1 + the newlines in texts[0..i]
+        out[1::3] = names
+        out[2::3] = _line_attrs(lines)
+        pres = [name for name in set(names) if name.lower() == "<pre"]
+        if pres:
+            for i, name in enumerate(names):
+                if name in pres:
+                    out[3 * i + 2] += f' {PRE_ATTR}="{i}"'
+    return "".join(out), _Tags(texts, names)
 
 
-_ATTR_STRINGS: list[str] = []
-_ATTR_STRINGS_KEPT = 1 << 14  # the strings of the first tags are made once per process
+_LINE_ATTRS: list[str] = [""]
+_LINE_ATTRS_KEPT = 1 << 14  # the strings of the first lines are made once per process
 
 
-def _attr_strings(n: int) -> list[str]:
-    """The injected attribute of tags 0..n-1 (' data-xxgk-n="i"')."""
-    global _ATTR_STRINGS
-    kept = _ATTR_STRINGS  # never extended in place: a thread reading it sees a whole list
-    if len(kept) < min(n, _ATTR_STRINGS_KEPT):
-        kept = _ATTR_STRINGS = kept + [f' {ATTR}="{i}"' for i in range(len(kept), min(n, _ATTR_STRINGS_KEPT))]
-    if n <= len(kept):
-        return kept[:n]
-    return kept + [f' {ATTR}="{i}"' for i in range(len(kept), n)]
+def _line_attrs(lines: list[int]) -> list[str]:
+    """The injected attribute (' data-xxgk-n="12"') of each line in `lines` (non-empty,
+    ascending)."""
+    global _LINE_ATTRS
+    kept = _LINE_ATTRS  # never extended in place: a thread reading it sees a whole list
+    last = lines[-1]
+    if len(kept) <= min(last, _LINE_ATTRS_KEPT):
+        upto = min(last, _LINE_ATTRS_KEPT) + 1
+        kept = _LINE_ATTRS = kept + [f' {ATTR}="{i}"' for i in range(len(kept), upto)]
+    if last >= len(kept):
+        kept = kept + [f' {ATTR}="{i}"' for i in range(len(kept), last + 1)]
+    return list(map(kept.__getitem__, lines))
 
 
 _DATASTORE = re.compile(r"(?:<script\b[^>]*>\s*)?<datastore\b.*?</datastore\s*>(?:\s*</script\s*>)?", re.S | re.I)
@@ -514,6 +522,7 @@ BLOCK_IDS = _tag_ids(*sorted(BLOCK))
 (_PRE,) = _tag_ids("pre")
 (_TR,) = _tag_ids("tr")
 (_CAPTION,) = _tag_ids("caption")
+(_META,) = _tag_ids("meta")
 _CELL_IDS = _tag_ids("td", "th")
 _ROW_GROUP_IDS = _tag_ids("tbody", "thead", "tfoot")
 
@@ -591,6 +600,7 @@ class _Reader:
         # needs it (an element's attributes are the costliest thing read of it)
         self.pending: list[LexborNode] = []
         self.locs: dict[int | None, Location] = {}
+        self.value_locs: dict[str, Location] = {}  # a digit value of ATTR -> its Location
         self.ntables = 0
         self.images = 0
 
@@ -601,7 +611,7 @@ class _Reader:
     def _line(self, attrs: dict | None) -> int | None:
         v = attrs.get(ATTR) if attrs else None
         if v is not None and v.isdigit():
-            return self.tags.line(int(v))
+            return int(v)
         return None
 
     @property
@@ -770,10 +780,8 @@ class _Reader:
         clamped as finish_table clamps them. The cells of a page are most of its nodes: the
         line lookup and the one-text case are written out here; a cell that is more than
         one text is left as a _Walk, read once the table is known to be a data table."""
-        lines = self.tags.lines
-        ntags = len(lines)
         n = len(rows)
-        locs = self.locs
+        value_locs = self.value_locs
         out: list[list[Cell | None]] = []
         walks: list[_Walk] = []
         long: list[LexborNode] = []
@@ -795,13 +803,12 @@ class _Reader:
                             t = inner.text_content
                 attrs = c.attributes
                 v = attrs.get(ATTR)
-                if v is not None and v.isdigit() and (i := int(v)) < ntags:
-                    line = lines[i]
-                else:
-                    line = tr_line = tr_line or self.line_of(tr)
-                loc = locs.get(line)
+                loc = value_locs.get(v)  # (the cells of one source line share their value)
                 if loc is None:
-                    loc = locs[line] = Location(line=line)
+                    if v is not None and v.isdigit():
+                        loc = value_locs[v] = self.location(int(v))
+                    else:
+                        loc = self.location(tr_line := tr_line or self.line_of(tr))
                 if len(attrs) == 1 and v is not None:  # no other attribute: no spans
                     rs = cs = 1
                 else:
@@ -833,7 +840,7 @@ class _Reader:
 
     def pre(self, node: LexborNode) -> None:
         start = self.line_of(node) or self.cur_line or 1
-        v = node.attributes.get(ATTR)
+        v = node.attributes.get(PRE_ATTR)
         if v is not None and v.isdigit() and int(v) < len(self.tags.names):
             end = self.source.find(">", self.tags.offset(int(v)))
             if end >= 0 and self.source[end + 1 : end + 2] == "\n":
@@ -1019,12 +1026,17 @@ def _density_container(body: LexborNode) -> LexborNode:
 class _Page:
     """The parsed page with what the page-level lookups share: its <meta> elements, and the
     class, id and name attribute values of its elements (to tell which selectors of a group
-    can match before asking lexbor, which tries every selector on every element)."""
+    can match before asking lexbor, which tries every selector on every element), and the
+    names of the start tags in its source (an element of a name no start tag has is made
+    only for <html>, <head>, <body> and the table parts, so a query for any other name the
+    source never opens is not asked)."""
 
-    def __init__(self, tree: LexborHTMLParser):
+    def __init__(self, tree: LexborHTMLParser, names: frozenset[str]):
         self.tree = tree
+        self.names = names
         self._words: str | None = None
         self._metas: list[tuple[str, str | None, LexborNode]] | None = None
+        self._headings: list[LexborNode] | None = None
         self._texts: dict[int, str] = {}
 
     def text(self, node: LexborNode) -> str:
@@ -1047,23 +1059,43 @@ class _Page:
     def may_match(self, selector: str) -> bool:
         """False when no element can match `selector`: a class, id or [id^=]/[name=]
         selector whose word (the class, the id, the attribute's value) is in no class, id
-        or name value, even ignoring case (as quirks mode does). True for any other shape."""
+        or name value, even ignoring case (as quirks mode does), or a tag selector whose
+        name no start tag has. True for any other shape."""
+        if _TAG_SELECTOR.match(selector):
+            return selector in self.names
         if not _WORD_SELECTOR.match(selector):
             return True
         return _selector_word(selector) in self.words()
 
+    def _ask_heads(self) -> None:
+        """The <meta> elements and the h1, h2 and <title> ones, in one query (two lists)."""
+        wanted = [n for n in ("meta", "h1", "h2", "title") if n in self.names]
+        nodes = self.tree.css(", ".join(wanted)) if wanted else []
+        self._metas = []
+        self._headings = []
+        for m in nodes:
+            if m.tag_id != _META:
+                self._headings.append(m)
+                continue
+            attrs = m.attributes
+            name = (attrs.get("name") or attrs.get("property") or "").strip().lower()
+            self._metas.append((name, attrs.get("content"), m))
+
     def metas(self) -> list[tuple[str, str | None, LexborNode]]:
         """Each <meta>: its name (or property) lowered and stripped, its content, the node."""
         if self._metas is None:
-            self._metas = []
-            for m in self.tree.css("meta"):
-                attrs = m.attributes
-                name = (attrs.get("name") or attrs.get("property") or "").strip().lower()
-                self._metas.append((name, attrs.get("content"), m))
+            self._ask_heads()
         return self._metas
+
+    def headings(self) -> list[LexborNode]:
+        """The h1, h2 and <title> elements, in document order."""
+        if self._headings is None:
+            self._ask_heads()
+        return self._headings
 
 
 _WORD_SELECTOR = re.compile(r"(?:[.#][\w-]+|(?:[a-z]+)?\[(?:id\^?|name)=[\w-]+\])$")
+_TAG_SELECTOR = re.compile(r"[a-z][a-z0-9]*$")
 
 
 def _selector_word(selector: str) -> str:
@@ -1074,7 +1106,8 @@ def _selector_word(selector: str) -> str:
 
 def _cms_container(page: _Page) -> LexborNode | None:
     cms = tuple(sel for sel in CMS_SELECTORS if page.may_match(sel))
-    for group in (cms, GENERIC_SELECTORS):
+    generic = tuple(sel for sel in GENERIC_SELECTORS if page.may_match(sel))
+    for group in (cms, generic):
         found = _selected(page.tree, group) if group else []
         best = None
         best_len = 0
@@ -1127,7 +1160,7 @@ def _title_nodes(page: _Page) -> list[tuple[str, list[LexborNode]]]:
     asked at once, their nodes told apart by tag."""
     if "title" in page.words():
         return [(sel, page.tree.css(sel)) for sel in _TITLE_SELECTORS]
-    nodes = page.tree.css("h1, h2, title")
+    nodes = page.headings()
     return [
         (sel, [n for n in nodes if n.tag_id in _TITLE_TAGS[sel]] if sel in _TITLE_TAGS else [])
         for sel in _TITLE_SELECTORS
@@ -1181,6 +1214,19 @@ def _title_in(title: str, body: str) -> bool:
     return t in body or t in _no_space(body)
 
 
+_STRIPPED = ("script", "style", "noscript", "template")  # elements whose text is no page text
+_DOCUMENT_TAG = re.compile(r"<(?:html|body|head|frameset)[\s>]", re.I)
+
+
+def _is_fragment(injected: str, names: frozenset[str]) -> bool:
+    """Whether the page has none of <html>, <body>, <head>, <frameset>. The search is asked
+    only when some start tag has one of these names, or may (a long s, U+017F, matches s
+    ignoring case: "<frameſet " is found by the search and is no start tag of a name)."""
+    if names.isdisjoint(("html", "body", "head", "frameset")) and "\u017f" not in injected:
+        return True
+    return _DOCUMENT_TAG.search(injected) is None
+
+
 def html_to_document(text: str, warnings: list[Warning] | None = None) -> Document:
     """Decoded HTML -> Document (see the module docstring)."""
     warnings = list(warnings or [])
@@ -1193,15 +1239,19 @@ def html_to_document(text: str, warnings: list[Warning] | None = None) -> Docume
     if depth > MAX_DEPTH:
         return _degraded(text, warnings, depth)
     injected, tags = _inject_lines(text)
-    injected = _unwrap_datastore(injected)
-    fragment = re.search(r"<(?:html|body|head|frameset)[\s>]", injected, re.I) is None
+    names = frozenset(n[1:].lower() for n in set(tags.names))  # the names of its start tags
+    if _DATASTORE_HINT.search(text):  # (the source is shorter; the injection adds no "<")
+        injected = _unwrap_datastore(injected)
+    fragment = _is_fragment(injected, names)
     tree = LexborHTMLParser(injected)
-    tree.strip_tags(["script", "style", "noscript", "template"])
+    stripped = [n for n in _STRIPPED if n in names]
+    if stripped:
+        tree.strip_tags(stripped)
     body = tree.body
     if body is None:
         return Document((), "html", (), tuple(warnings + [Warning("NO_TEXT", "the page has no body")]))
     header: list[tuple[str, str]] = []
-    page = _Page(tree)
+    page = _Page(tree, names)
     title = None if fragment else _title(page)
     if title:
         header.append(("标题", title[0]))
