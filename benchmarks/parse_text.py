@@ -14,6 +14,8 @@ other work gives comparable figures; wall time is printed beside. The figure is 
 against the target (issue 12: 500 reports/s on one core) and against a floor measured in
 the same run: decoding the same bytes to text (the reader's decode), which any parse
 must do, so that the ratio shows how far the parse is from that floor on any machine.
+It also says how many of the hot modules run as their compiled twins (parsers.twins:
+built by the install); XXGK_PURE=1 measures the Python modules alone.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from parsers.readers.text import decode  # noqa: E402
 from parsers.report import parse_bytes  # noqa: E402
+from parsers.twins import MODULES as TWIN_MODULES  # noqa: E402
+from parsers.twins import loaded as loaded_twins  # noqa: E402
 from synth.generator import STYLES, generate  # noqa: E402
 
 TARGET = 500  # reports/s on one core (issue 12)
@@ -108,6 +112,12 @@ def main(argv: list[str] | None = None) -> int:
     print("styles         " + ", ".join(f"{s} {styles[s]}" for s in STYLES))
     print("versions       " + ", ".join(f"{v} {n}" for v, n in sorted(versions.items())))
     print(f"cpu            {cpus} (one process)")
+    twins = loaded_twins()
+    print(
+        f"compiled       {len(twins)} of {len(TWIN_MODULES)} hot modules run as compiled twins (parsers.twins"
+        + ("; XXGK_PURE=1: none" if os.environ.get("XXGK_PURE") else "")
+        + ")"
+    )
     print(
         f"parse time     {t_parse:.2f} s CPU  ->  {args.n / t_parse:.1f} reports/s, "
         f"{t_parse / args.n * 1000:.2f} ms/report, {n_bytes / 1e6 / t_parse:.2f} MB/s "

@@ -258,7 +258,7 @@ def _rank_traced(
         # a value alone on its line is no one cell here: the cells of a row run together
         run = [f._replace(splittable=True) if f.text else f for f in run]
     ranked = []
-    for phase in (True,) if blank_totals else (False, True):
+    for phase in [True] if blank_totals else [False, True]:  # (lists: Cython types a tuple of constants)
         readings = traced_readings(run, len(spec.cols), spec.groups, valid, cell_value, phase, vanish)
         if readings is None:
             return []  # too many to list: what they agree on proves nothing

@@ -154,6 +154,23 @@ def cell_out(address: str, cell: Cell | None, col: Column, flat: Flat, unit_hint
     return tuple.__new__(ReportCell, (address, value, raw, status, loc, unit, None, char, off, None))
 
 
+def _one_reading(cells: dict, prefix: str, cols, reading, flat: Flat, unit_hint, blank_loc) -> None:
+    """The cells of a row read one way only, into `cells`: cell_out of each, written out
+    for the usual cell (plain digits printed in the text, not money), as every report
+    has some hundred of them."""
+    loc_and_start = flat.loc_and_start
+    new = tuple.__new__
+    for col, cell in zip(cols, reading):
+        key = col.key
+        addr = prefix + key
+        raw, off = cell if cell else ("", None)
+        if off is not None and raw.isdigit() and raw.isascii() and key not in _MONEY:
+            loc, cell_start = loc_and_start(off)
+            cells[addr] = new(ReportCell, (addr, int(raw), raw, "number", loc, None, None, off - cell_start, off, None))
+        else:
+            cells[addr] = cell_out(addr, cell, col, flat, unit_hint, blank_loc)
+
+
 def resolve_rows(
     ctx: Context,
     table: str,
@@ -193,10 +210,7 @@ def resolve_rows(
         if len(rs) > 1 and ctx.anchors:
             rs = _by_quoted_numbers(rs, table, key, spec.cols, ctx.anchors, warnings)
         if len(rs) == 1:  # the usual case: one reading, nothing to compare
-            prefix = f"{table}/{key}/" if key else f"{table}/"
-            for col, cell in zip(spec.cols, rs[0]):
-                addr = prefix + col.key
-                cells[addr] = cell_out(addr, cell, col, flat, unit_hint, blank_loc)
+            _one_reading(cells, f"{table}/{key}/" if key else f"{table}/", spec.cols, rs[0], flat, unit_hint, blank_loc)
             continue
         ambiguous = False
         for i, col in enumerate(spec.cols):

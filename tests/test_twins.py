@@ -1,0 +1,77 @@
+"""The compiled twins of the hot modules (parsers.twins, setup.py) give the output of the
+Python modules byte for byte, and a twin is loaded only for the source it was made from."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.machinery
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from parsers import twins
+from synth.generator import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_twin_is_loaded_only_for_its_source(tmp_path):
+    package, folder = tmp_path / "pkg", tmp_path / "pkg" / "_compiled"
+    folder.mkdir(parents=True)
+    (package / "mod.py").write_text("X = 1\n")
+    so = folder / ("mod" + importlib.machinery.EXTENSION_SUFFIXES[0])
+    so.write_bytes(b"not really a shared object")
+    assert twins.twin_path("mod", folder, package) is None  # no hash beside it
+    (folder / "mod.sha256").write_text(hashlib.sha256(b"X = 1\n").hexdigest() + "\n")
+    assert twins.twin_path("mod", folder, package) == so
+    (package / "mod.py").write_text("X = 2\n")  # edited since the build: the twin is stale
+    assert twins.twin_path("mod", folder, package) is None
+    (package / "mod.py").unlink()
+    assert twins.twin_path("mod", folder, package) is None
+
+
+def _built() -> list[str]:
+    built = [m for m in twins.MODULES if twins.twin_path(m) is not None]
+    if not built:
+        if os.environ.get("CI"):
+            pytest.fail("the install built no compiled twin (setup.py: Cython and a C compiler are needed in CI)")
+        pytest.skip("no compiled twin built here (pip install -e . builds them)")
+    return built
+
+
+def _run(args: list[str], pure: bool, cwd: Path) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "XXGK_PURE"}
+    env["PYTHONPATH"] = str(ROOT)
+    if pure:
+        env["XXGK_PURE"] = "1"
+    p = subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-2000:]
+    return p.stdout
+
+
+def test_twins_are_loaded_where_built():
+    built = _built()
+    code = "import parsers.report, parsers.twins as t; print(' '.join(t.loaded()))"
+    assert set(_run(["-c", code], pure=False, cwd=ROOT).split()) == {f"parsers.{m}" for m in built}
+    assert _run(["-c", code], pure=True, cwd=ROOT).split() == []
+
+
+def test_twins_parse_as_python_does(tmp_path):
+    """Generated reports of both templates, every text style, and pre-2019 ones, parsed by
+    the CLI with the twins and with XXGK_PURE=1: the same JSON lines."""
+    _built()
+    names = []
+    for seed, version in [(s, None) for s in range(120)] + [(500_000 + s, "pre2019") for s in range(10)]:
+        g = generate(seed, version=version)
+        name = f"gen-{seed:06d}.txt"
+        (tmp_path / name).write_bytes(g.data)
+        names.append(name)
+    args = ["-m", "pipeline.cli", "parse", "--json", *names]
+    compiled, pure = _run(args, pure=False, cwd=tmp_path), _run(args, pure=True, cwd=tmp_path)
+    assert len(pure.splitlines()) == len(names)
+    differ = [json.loads(a)["source"]["path"] for a, b in zip(compiled.splitlines(), pure.splitlines()) if a != b]
+    assert not differ, f"the compiled twins read {len(differ)} reports otherwise than Python: {differ[:5]}"
