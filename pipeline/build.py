@@ -24,8 +24,11 @@
    agency key depend only on the parse and the document's provenance (`Provenance`, sent
    with the task), so the build process only stores the summary that comes back. Summaries
    are cached apart from parses (`Summaries`, keyed by the sha256 *and* the provenance): a
-   document whose sources changed is normalized again from its cached parse (in the build
-   process). Then duplicates (`pipeline.dedupe`), then the datasets
+   document whose sources changed, or whose summary an older version of the code made, is
+   normalized again from its cached parse, by a worker as well (`normalize_cached`: the
+   task carries the cache entry's path, or its bytes to Dask), never serially in the build
+   process, which would decode every report there and load the region index for it.
+   Then duplicates (`pipeline.dedupe`), then the datasets
    (`pipeline.datasets`): reports, cells, sections, checks (with the cross-year identities),
    panel, coverage, ``datapackage.json``, ``data_dictionary.md`` and, with ``duckdb=True``,
    ``xxgk.duckdb``.
@@ -62,7 +65,7 @@ from pathlib import Path
 
 from parsers.identities import cross_year_addresses
 from pipeline import publishing
-from pipeline.buildstore import BuildStore
+from pipeline.buildstore import BuildStore, Task
 from pipeline.cachefiles import prune_unused, put_file
 from pipeline.filenames import raw_hex, readable
 
@@ -258,12 +261,9 @@ class Cache:
         """The entry, or None when there is none or it cannot be used (unreadable, damaged, not
         written by this code): such a document is simply parsed again."""
         try:
-            entry = json.loads(gzip.decompress(self.path(sha).read_bytes()))
-        except (OSError, ValueError, EOFError, zlib.error):
+            return _entry(self.path(sha).read_bytes())
+        except OSError:
             return None
-        if not isinstance(entry, dict) or not isinstance(entry.get("report") or {}, dict):
-            return None
-        return entry
 
     def put(self, sha: str, compressed: bytes) -> None:
         put_file(self.path(sha), compressed)
@@ -274,6 +274,18 @@ class Cache:
             for d in self.base.iterdir():
                 if d.is_dir() and d != self.dir:
                     shutil.rmtree(d, ignore_errors=True)
+
+
+def _entry(gz: bytes) -> dict | None:
+    """A parse cache entry from its file's bytes; None when they are not one (damaged, or not
+    written by this code)."""
+    try:
+        entry = json.loads(gzip.decompress(gz))
+    except (ValueError, EOFError, zlib.error, OSError):  # gzip.BadGzipFile is an OSError
+        return None
+    if not isinstance(entry, dict) or not isinstance(entry.get("report") or {}, dict):
+        return None
+    return entry
 
 
 def _usable(entry: dict | None, timeout: float, memory_mb: int) -> bool:
@@ -486,11 +498,14 @@ def _parse(data: bytes, parse: Callable, memory_mb: int) -> tuple[bool, dict]:
 class Work:
     """What a worker makes of one document: the gzip JSON `payload` of its parse (the parse
     cache entry) and its `summary` (a `summary_record`; None when the worker did not
-    normalize it: the build process then does, from the payload)."""
+    normalize it: the build process then does, from the payload). `reused`: the worker
+    normalized the document's cached parse (a `Task` with `reuse`) and parsed nothing; the
+    payload is then empty, the entry being in the cache already."""
 
     fatal: bool
     payload: bytes
     summary: bytes | None
+    reused: bool = False
 
 
 def parse_and_normalize(sha: str, data: bytes, parse: Callable, memory_mb: int, prov: Provenance | None) -> Work:
@@ -514,8 +529,47 @@ def parse_and_normalize(sha: str, data: bytes, parse: Callable, memory_mb: int, 
     return Work(fatal, gz, summary_record(doc, entry, hashlib.sha256(gz).hexdigest()))
 
 
-def _worker_main(conn, parse: Callable | None, memory_mb: int) -> None:
-    """A worker process: (sha, path, provenance) in, its `Work` out (`_pack`), until None."""
+def normalize_cached(sha: str, gz: bytes, timeout: float, memory_mb: int, prov: Provenance | None) -> Work | None:
+    """Normalize a document from its parse cache entry (the bytes of its file), as
+    `parse_and_normalize` does a fresh parse: what a worker does for a document whose parse
+    is cached but whose summary is not (the build's code or the document's provenance
+    changed), so that a rebuild never decodes and normalizes the corpus serially in the
+    build process. None when the entry cannot be used under these limits (`_usable`) or is
+    not one of this parser: the document is parsed then. A normalization that fails here
+    gives no summary (the build process normalizes that document and reports the failure)."""
+    entry = _entry(gz)
+    if entry is None or entry.get("parser_version") != parser_version() or not _usable(entry, timeout, memory_mb):
+        return None
+    if prov is None:
+        return Work(False, b"", None, reused=True)
+    doc = Doc(sha, [])
+    try:
+        normalize(doc, entry, prov)
+    except Exception as e:  # noqa: BLE001 - the build process normalizes it again and reports the failure itself
+        print(f"xxgk build: {sha[:16]}: not normalized in the worker: {type(e).__name__}: {e}", file=sys.stderr)
+        return Work(False, b"", None, reused=True)
+    return Work(False, b"", summary_record(doc, entry, hashlib.sha256(gz).hexdigest()), reused=True)
+
+
+def _do(task: Task, parse: Callable, memory_mb: int, timeout: float, prov: Provenance | None) -> Work:
+    """A local worker's `Work` for one `Task`: its cached parse normalized when it has a
+    usable one, else its file parsed and normalized."""
+    if task.reuse is not None:
+        try:
+            work = normalize_cached(task.sha, Path(task.reuse).read_bytes(), timeout, memory_mb, prov)
+        except OSError:  # the entry went away: the file is parsed
+            work = None
+        if work is not None:
+            return work
+    try:
+        data = Path(task.path).read_bytes()
+    except OSError as e:  # the file went away or cannot be read
+        return Work(False, _encode(_payload("exception", None, f"{type(e).__name__}: {e}"[:500])), None)
+    return parse_and_normalize(task.sha, data, parse, memory_mb, prov)
+
+
+def _worker_main(conn, parse: Callable | None, memory_mb: int, timeout: float) -> None:
+    """A worker process: (`Task`, provenance) in, its `Work` out (`_pack`), until None."""
     try:
         os.setsid()  # its own process group: a timeout kill takes converters (soffice) along
     except (OSError, AttributeError):
@@ -531,13 +585,8 @@ def _worker_main(conn, parse: Callable | None, memory_mb: int) -> None:
             return
         if msg is None:
             return
-        sha, path, prov = msg
-        try:
-            data = Path(path).read_bytes()
-        except OSError as e:  # the file went away or cannot be read
-            work = Work(False, _encode(_payload("exception", None, f"{type(e).__name__}: {e}"[:500])), None)
-        else:
-            work = parse_and_normalize(sha, data, parse, memory_mb, prov)
+        task, prov = msg
+        work = _do(task, parse, memory_mb, timeout, prov)
         try:
             conn.send_bytes(_pack(work))
         except (OSError, ValueError):
@@ -547,14 +596,15 @@ def _worker_main(conn, parse: Callable | None, memory_mb: int) -> None:
 
 
 def _pack(work: Work) -> bytes:
-    """A worker's message: F (this worker exits after it) or K, the payload's length (8 bytes),
-    the payload, then the summary (nothing when there is none)."""
-    return (b"F" if work.fatal else b"K") + len(work.payload).to_bytes(8, "big") + work.payload + (work.summary or b"")
+    """A worker's message: F (this worker exits after it), R (a cached parse reused) or K, the
+    payload's length (8 bytes), the payload, then the summary (nothing when there is none)."""
+    head = b"F" if work.fatal else b"R" if work.reused else b"K"
+    return head + len(work.payload).to_bytes(8, "big") + work.payload + (work.summary or b"")
 
 
 def _unpack(msg: bytes) -> Work:
     n = int.from_bytes(msg[1:9], "big")
-    return Work(msg[:1] == b"F", msg[9 : 9 + n], msg[9 + n :] or None)
+    return Work(msg[:1] == b"F", msg[9 : 9 + n], msg[9 + n :] or None, msg[:1] == b"R")
 
 
 def _context():
@@ -567,21 +617,20 @@ def _context():
 
 
 class _Worker:
-    def __init__(self, ctx, parse, memory_mb):
+    def __init__(self, ctx, parse, memory_mb, timeout):
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(
-            target=_worker_main, args=(child, parse, memory_mb), daemon=True, name="xxgk-build-worker"
+            target=_worker_main, args=(child, parse, memory_mb, timeout), daemon=True, name="xxgk-build-worker"
         )
         self.proc.start()
         child.close()
-        self.task: tuple[str, str] | None = None
+        self.task: Task | None = None
         self.deadline = 0.0
 
-    def assign(self, task, timeout, provenance):
+    def assign(self, task: Task, timeout, provenance):
         self.task = task
         self.deadline = time.monotonic() + timeout
-        sha, path = task
-        self.conn.send((sha, path, provenance(sha) if provenance else None))
+        self.conn.send((task, provenance(task.sha) if provenance else None))
 
     def kill(self):
         pid = self.proc.pid
@@ -610,8 +659,8 @@ class _Worker:
 
 
 def run_pool(
-    tasks: Collection[tuple[str, str]],
-    on_result: Callable[[str, bytes, bytes | None], None],
+    tasks: Collection[Task],
+    on_result: Callable[[str, Work], None],
     *,
     workers: int,
     timeout: float,
@@ -619,28 +668,33 @@ def run_pool(
     parse: Callable | None = None,
     provenance: Callable[[str], Provenance] | None = None,
 ) -> None:
-    """Parse `tasks` ((sha, path) pairs) in `workers` processes, and normalize each with
-    `provenance(sha)` (`parse_and_normalize`; not without `provenance`);
-    `on_result(sha, gz_payload, summary or None)` is called in this process for every task,
-    exactly once, whatever happens to it (a timeout or a crash: no summary). `tasks` is read
-    as the workers take them (the build's are on disk: `buildstore.Todo`)."""
+    """Parse `tasks` (`Task`s) in `workers` processes, and normalize each with
+    `provenance(sha)` (`parse_and_normalize`; not without `provenance`), or normalize its
+    cached parse (`normalize_cached`, a task with `reuse`); `on_result(sha, work)` is called
+    in this process for every task, exactly once, whatever happens to it (a timeout or a
+    crash: a `Work` with no summary). `tasks` is read as the workers take them (the build's
+    are on disk: `buildstore.Todo`)."""
     if not tasks:
         return
     ctx = _context()
     queue = _Queue(tasks)
-    pool = [_Worker(ctx, parse, memory_mb) for _ in range(max(1, min(workers, len(tasks))))]
+
+    def spawn() -> _Worker:
+        return _Worker(ctx, parse, memory_mb, timeout)
+
+    pool = [spawn() for _ in range(max(1, min(workers, len(tasks))))]
     try:
         while queue or any(w.task for w in pool):
             for w in pool:
                 if w.task is None and queue:
                     if not w.proc.is_alive():  # died while idle: do not hand it work
-                        w = _replace(pool, w, ctx, parse, memory_mb)
+                        w = _replace(pool, w, spawn)
                     try:
                         w.assign(queue[0], timeout, provenance)
                         queue.popleft()
                     except (OSError, ValueError):  # the worker is gone: replace it
                         w.task = None
-                        _replace(pool, w, ctx, parse, memory_mb)
+                        _replace(pool, w, spawn)
             busy = [w for w in pool if w.task]
             if not busy:
                 continue
@@ -649,7 +703,7 @@ def run_pool(
             ready = set(wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=min(wait_for, 1.0)))
             now = time.monotonic()
             for w in busy:
-                sha = w.task[0]
+                sha = w.task.sha
                 if w.conn in ready or w.conn.poll():
                     try:
                         data = w.conn.recv_bytes()
@@ -658,32 +712,25 @@ def run_pool(
                     w.task = None
                     if data is None:
                         w.proc.join(1)
-                        on_result(sha, _encode(_payload("crash", None, _died(w), None)), None)
-                        _replace(pool, w, ctx, parse, memory_mb)
+                        on_result(sha, Work(False, _encode(_payload("crash", None, _died(w), None)), None))
+                        _replace(pool, w, spawn)
                         continue
                     work = _unpack(data)
-                    on_result(sha, work.payload, work.summary)
+                    on_result(sha, work)
                     if work.fatal:
                         w.proc.join(5)
-                        _replace(pool, w, ctx, parse, memory_mb)
+                        _replace(pool, w, spawn)
                 elif w.proc.sentinel in ready:
                     w.task = None
                     w.proc.join(1)
-                    on_result(sha, _encode(_payload("crash", None, _died(w), None)), None)
-                    _replace(pool, w, ctx, parse, memory_mb)
+                    on_result(sha, Work(False, _encode(_payload("crash", None, _died(w), None)), None))
+                    _replace(pool, w, spawn)
                 elif now >= w.deadline:
                     w.task = None
                     w.kill()
-                    on_result(
-                        sha,
-                        _encode(
-                            _payload(
-                                "timeout", None, f"timed out: parsing took longer than {timeout:g} s", timeout, timeout
-                            )
-                        ),
-                        None,
-                    )
-                    _replace(pool, w, ctx, parse, memory_mb, killed=True)
+                    why = f"timed out: parsing took longer than {timeout:g} s"
+                    on_result(sha, Work(False, _encode(_payload("timeout", None, why, timeout, timeout)), None))
+                    _replace(pool, w, spawn, killed=True)
     finally:
         for w in pool:
             if w.task:
@@ -723,13 +770,13 @@ def _died(w: _Worker) -> str:
     return f"the parser process died (exit code {code})"
 
 
-def _replace(pool, w, ctx, parse, memory_mb, killed=False):
+def _replace(pool, w, spawn, killed=False):
     if not killed:
         try:
             w.kill()
         except Exception:  # noqa: BLE001
             pass
-    new = _Worker(ctx, parse, memory_mb)
+    new = spawn()
     pool[pool.index(w)] = new
     return new
 
@@ -1092,22 +1139,34 @@ def _build_from(
     summaries = Summaries(o.out, version, cache_, used=store.used("summary"))
     columns = _progress_columns()
     with Progress(*columns, console=err, disable=not show, transient=False) as prog:
-        _summarize_all(store, summaries, cache_, prog, res, o.timeout, o.memory_mb, o.reparse)
+        res.cached = _summarize_all(store, summaries, cache_, prog, res.reports, o.timeout, o.memory_mb, o.reparse)
         todo = store.todo()
-        res.parsed = len(todo)
-        res.cached = res.reports - res.parsed
         n_err = 0
-        task = prog.add_task("parse", total=res.parsed, note="")
+        task = prog.add_task("parse", total=len(todo), note="")
 
-        def on_result(sha: str, payload: bytes, summary: bytes | None) -> None:
+        def on_result(sha: str, work: Work) -> None:
             nonlocal n_err
-            cache_.put(sha, payload)
             doc = Doc(sha, store.sources(sha))
-            if summary is not None:  # normalized by the worker: only stored here
-                summaries.write(doc, summary)
-                _fill(doc, json.loads(summary))
+            entry = None
+            if not work.reused and work.summary is None and not o.reparse:
+                entry = cache_.get(sha)  # a cached parse the worker died or ran out of time normalizing
+                entry = entry if _usable(entry, o.timeout, o.memory_mb) else None
+            if work.reused or entry is not None:
+                doc.cached = True
+                res.cached += 1
             else:
-                _take(doc, json.loads(gzip.decompress(payload)), summaries)
+                res.parsed += 1
+                cache_.put(sha, work.payload)
+            if work.summary is not None:  # normalized by the worker: only stored here
+                summaries.write(doc, work.summary)
+                _fill(doc, json.loads(work.summary))
+            elif doc.cached:  # its cached parse, which the worker could not normalize: here
+                entry = entry or cache_.get(sha)
+                if entry is None:
+                    raise RuntimeError(f"{sha}: its parse cache entry went away during the build")
+                _take(doc, entry, summaries)
+            else:
+                _take(doc, json.loads(gzip.decompress(work.payload)), summaries)
             store.put_doc(doc, status_of(doc))
             if doc.outcome != "ok":
                 n_err += 1
@@ -1178,28 +1237,25 @@ def _take(doc: Doc, entry: dict, summaries: Summaries) -> None:
     summaries.put(doc, entry)
 
 
-def _summarize_all(store, summaries, cache_, prog, res, timeout, memory_mb, reparse) -> None:
-    """Every document's summary into the store, from the summary cache or its cached parse;
-    the others into the store's list of documents to parse."""
-    task = prog.add_task("cache", total=res.reports, note="")
+def _summarize_all(store, summaries, cache_, prog, n: int, timeout, memory_mb, reparse) -> int:
+    """Every document's summary into the store from the summary cache; the others into the
+    store's list of documents for the executor (`Task`), with the path of their cached
+    parse when there is one: the executor's workers normalize those (`normalize_cached`),
+    as they do a fresh parse, and the build process never decodes them. How many came from
+    the summary cache."""
+    task = prog.add_task("cache", total=n, note="")
+    hits = 0
     for sha in store.shas():
         doc = Doc(sha, store.sources(sha))
         if not reparse and summaries.get(doc, timeout, memory_mb):
             doc.cached = True  # its summary, region included, without decoding the report
             store.put_doc(doc, status_of(doc))
+            hits += 1
         else:
-            entry = None if reparse else cache_.get(sha)
-            if (
-                entry is not None
-                and entry.get("parser_version") == parser_version()
-                and _usable(entry, timeout, memory_mb)
-            ):
-                doc.cached = True
-                _take(doc, entry, summaries)
-                store.put_doc(doc, status_of(doc))
-            else:
-                store.add_todo(sha, doc.primary.path)
+            entry = None if reparse else cache_.path(sha)
+            store.add_todo(sha, doc.primary.path, str(entry) if entry is not None and entry.is_file() else None)
         prog.update(task, advance=1)
+    return hits
 
 
 def _decide_duplicates(store, cache_: Cache) -> None:

@@ -8,7 +8,7 @@ build, ``<out>/.cache/build.sqlite`` (the build holds the output folder's lock, 
 is its own), and every step reads back only what it works on, in the order it needs:
 
 * documents by sha256 (``docs``), with the few columns the duplicate search groups by;
-* the documents still to parse (``todo``);
+* the documents still to parse or to normalize from their cached parse (``todo``);
 * report rows by report_id (``rows``) and the kept ones in panel order, one publisher's
   reports at a time (`publisher_rows`: the cross-year checks need a publisher's other years);
 * the kept reports of one agency and year (cross-year settling);
@@ -26,6 +26,7 @@ import pickle
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 PAGE = 1024
 
@@ -40,7 +41,7 @@ CREATE TABLE docs (
     n_numbers INTEGER, blob BLOB
 );
 CREATE INDEX docs_by_rid ON docs (report_id);
-CREATE TABLE todo (sha TEXT PRIMARY KEY, path TEXT);
+CREATE TABLE todo (sha TEXT PRIMARY KEY, path TEXT, reuse TEXT);
 CREATE TABLE linked (report_id TEXT PRIMARY KEY);
 CREATE TABLE decisions (report_id TEXT PRIMARY KEY, blob BLOB);
 CREATE TABLE rows (
@@ -165,8 +166,12 @@ class BuildStore:
         got = self.db.execute("SELECT sha FROM docs WHERE report_id = ?", (report_id,)).fetchone()
         return got[0] if got else None
 
-    def add_todo(self, sha: str, path: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO todo VALUES (?, ?)", (sha, _name(path)))
+    def add_todo(self, sha: str, path: str, reuse: str | None = None) -> None:
+        """A document for the executor: its file, and `reuse`, the path of a cached parse to
+        normalize instead of parsing (`Task`)."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO todo VALUES (?, ?, ?)", (sha, _name(path), None if reuse is None else _name(reuse))
+        )
 
     def todo(self) -> Todo:
         return Todo(self)
@@ -282,8 +287,18 @@ class BuildStore:
         return UsedSet(self, kind)
 
 
+class Task(NamedTuple):
+    """One document for an executor (`pipeline.build.run_pool`, `pipeline.dask_executor`):
+    parse the file at `path`, or, given `reuse` (the path of its parse cache entry), normalize
+    that entry where it is usable, and parse the file only where it is not."""
+
+    sha: str
+    path: str
+    reuse: str | None = None
+
+
 class Todo:
-    """The documents to parse, (sha, path) in sha order, read a page at a time."""
+    """The documents to parse or normalize, `Task`s in sha order, read a page at a time."""
 
     def __init__(self, store: BuildStore):
         self.store = store
@@ -291,9 +306,9 @@ class Todo:
     def __len__(self) -> int:
         return self.store.db.execute("SELECT count(*) FROM todo").fetchone()[0]
 
-    def __iter__(self) -> Iterator[tuple[str, str]]:
-        for sha, path in self.store._paged("SELECT sha, path FROM todo", ("sha",)):
-            yield sha, path.decode("utf-8", "surrogatepass")
+    def __iter__(self) -> Iterator[Task]:
+        for sha, path, reuse in self.store._paged("SELECT sha, path, reuse FROM todo", ("sha",)):
+            yield Task(sha, path.decode("utf-8", "surrogatepass"), reuse and reuse.decode("utf-8", "surrogatepass"))
 
 
 class UsedSet:

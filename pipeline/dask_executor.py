@@ -3,14 +3,17 @@
 
     run_dask(tasks, on_result, workers=2, timeout=120, memory_mb=3072, scheduler=None)
 
-It has the contract of `pipeline.build.run_pool`: `on_result(sha, gzip payload, summary)` is
-called in the build's process once for every (sha, path) task, whatever happens to it, and
-payloads and summaries come from `pipeline.build.parse_and_normalize`, the one function that
-parses and normalizes a document for both executors (so the cache and the datasets cannot
-tell which executor parsed a document, and the build process only stores what comes back).
+It has the contract of `pipeline.build.run_pool`: `on_result(sha, work)` is called in the
+build's process once for every task (`pipeline.buildstore.Task`), whatever happens to it,
+and each `pipeline.build.Work` comes from `pipeline.build.parse_and_normalize`, the one
+function that parses and normalizes a document for both executors, or from
+`pipeline.build.normalize_cached` for a task whose parse is cached (so the cache and the
+datasets cannot tell which executor parsed a document, and the build process only stores
+what comes back).
 
 * **Bytes travel, paths do not.** The build process reads each document and sends its bytes
-  with the task, with its provenance (`pipeline.build.Provenance`, side files included):
+  with the task (and those of its cached parse, for a task that may reuse one), with its
+  provenance (`pipeline.build.Provenance`, side files included):
   Dask workers need no access to the raw folder (a cluster of other machines) and the
   results come back to the one process that writes the datasets. A worker loads the region
   index once (`pipeline.regions`, per process) and keeps it for the tasks that follow.
@@ -32,14 +35,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def _task(sha: str, data: bytes, parse: Callable | None, memory_mb: int, prov) -> tuple[bytes, bytes | None]:
-    """One document in a Dask worker: the payload and summary the local pool would make of it."""
-    from pipeline.build import parse_and_normalize
+def _task(sha: str, data: bytes, parse: Callable | None, memory_mb: int, prov, cached: bytes | None, timeout: float):
+    """One document in a Dask worker: the `pipeline.build.Work` the local pool would make of
+    it (its `cached` parse normalized when usable, else `data` parsed)."""
+    from pipeline.build import normalize_cached, parse_and_normalize
 
+    if cached is not None:
+        work = normalize_cached(sha, cached, timeout, memory_mb, prov)
+        if work is not None:
+            return work
     if parse is None:
         from parsers.report import parse_bytes as parse
-    work = parse_and_normalize(sha, data, parse, memory_mb, prov)
-    return work.payload, work.summary
+    return parse_and_normalize(sha, data, parse, memory_mb, prov)
 
 
 def _client(scheduler: str | None, workers: int, memory_mb: int):
@@ -62,8 +69,8 @@ def _client(scheduler: str | None, workers: int, memory_mb: int):
 
 
 def run_dask(
-    tasks: list[tuple[str, str]],
-    on_result: Callable[[str, bytes, bytes | None], None],
+    tasks,
+    on_result: Callable,
     *,
     workers: int,
     timeout: float,
@@ -73,13 +80,13 @@ def run_dask(
     window: int | None = None,
     provenance: Callable | None = None,
 ) -> None:
-    """Parse (and, given `provenance(sha)`, normalize) `tasks` ((sha, path) pairs) as Dask
-    tasks; see the module docstring."""
+    """Parse (and, given `provenance(sha)`, normalize) `tasks` (`pipeline.buildstore.Task`s)
+    as Dask tasks, or normalize their cached parse; see the module docstring."""
     if not tasks:
         return
     from distributed import wait
 
-    from pipeline.build import _encode, _payload
+    from pipeline.build import Work, _encode, _payload
 
     client, cluster = _client(scheduler, workers, memory_mb)
     try:
@@ -92,14 +99,32 @@ def run_dask(
             task = next(queue, None)
             if task is None:
                 return False
-            sha, path = task
+            sha = task.sha
             try:
-                data = Path(path).read_bytes()
+                cached = Path(task.reuse).read_bytes() if task.reuse is not None else None
+            except OSError:  # the entry went away: the file is parsed
+                cached = None
+            try:
+                data = Path(task.path).read_bytes()
             except OSError as e:
-                on_result(sha, _encode(_payload("exception", None, f"{type(e).__name__}: {e}"[:500])), None)
+                on_result(
+                    sha, Work(False, _encode(_payload("exception", None, f"{type(e).__name__}: {e}"[:500])), None)
+                )
                 return True
             prov = provenance(sha) if provenance else None
-            f = client.submit(_task, sha, data, parse, memory_mb, prov, key=f"xxgk-parse-{sha}", pure=False, retries=0)
+            f = client.submit(
+                _task,
+                sha,
+                data,
+                parse,
+                memory_mb,
+                prov,
+                cached,
+                timeout,
+                key=f"xxgk-parse-{sha}",
+                pure=False,
+                retries=0,
+            )
             running[f] = [sha, None]
             return True
 
@@ -117,7 +142,7 @@ def run_dask(
             finished = sorted(finished, key=lambda f: running[f][0])
             for f in finished:
                 sha, _ = running.pop(f)
-                on_result(sha, *_outcome(f, timeout))
+                on_result(sha, _outcome(f, timeout))
                 f.release()
                 while len(running) < window and submit():
                     pass
@@ -155,19 +180,18 @@ def _states(keys, dask_scheduler=None) -> dict:
     return out
 
 
-def _outcome(f, timeout: float) -> tuple[bytes, bytes | None]:
-    """(payload, summary) of a finished task; a timeout or failure row with no summary."""
-    from pipeline.build import _encode, _payload
+def _outcome(f, timeout: float):
+    """The `pipeline.build.Work` of a finished task; a timeout or failure row with no summary."""
+    from pipeline.build import Work, _encode, _payload
 
     if f.status == "finished":
         return f.result()
     if f.status == "cancelled":
-        return _encode(
-            _payload("timeout", None, f"timed out: parsing took longer than {timeout:g} s", timeout, timeout)
-        ), None
+        why = f"timed out: parsing took longer than {timeout:g} s"
+        return Work(False, _encode(_payload("timeout", None, why, timeout, timeout)), None)
     try:
         f.result()
         why = f"the Dask task ended as {f.status}"
     except Exception as e:  # noqa: BLE001 - a killed worker or a lost task becomes this document's error row
         why = f"the Dask task failed: {type(e).__name__}: {e}"[:500]
-    return _encode(_payload("crash", None, why, None)), None
+    return Work(False, _encode(_payload("crash", None, why, None)), None)

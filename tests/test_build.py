@@ -643,3 +643,33 @@ def test_a_rebuild_after_the_provenance_changed_normalizes_the_cached_parse_agai
     assert (first.parsed, second.parsed, second.cached) == (2, 0, 2)
     r = pd.read_parquet(out / "reports.parquet").set_index("paths")
     assert r.loc["sidecar.txt", "agency"] == "岚川市清河县财政局"
+
+
+@pytest.mark.parametrize("executor", ["local", "dask"])
+def test_stale_summaries_are_made_again_by_the_workers_from_the_cached_parses(tmp_path, monkeypatch, executor):
+    """When the summaries no longer serve (the build's code changed, so their version differs),
+    the rebuild parses nothing and the executor's workers normalize the cached parses: the
+    build process, where normalizing refuses here, neither decodes nor normalizes them (a
+    national corpus normalized serially there took hours and the region index's memory).
+    The outputs are the same bytes."""
+    import pipeline.build as b
+
+    if executor == "dask":
+        pytest.importorskip("distributed")
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    for i in range(3):
+        (raw / f"r{i}.txt").write_bytes(generate(80 + i).data)
+    _sidecar_report(raw, "岚川市清河县审计局")
+    first = build(raw, out, workers=2, progress=False, executor=executor)
+    before = _bytes_of(out)
+
+    def refuse(*args, **kw):
+        raise AssertionError("normalized in the build process")
+
+    monkeypatch.setattr(b, "normalize", refuse)  # the build process's only: workers import their own
+    monkeypatch.setattr(b, "_summary_version", lambda version: "after-a-code-change")
+    second = build(raw, out, workers=2, progress=False, executor=executor)
+    assert (first.parsed, second.parsed, second.cached) == (4, 0, 4)
+    assert _bytes_of(out) == before
+    assert [p.name for p in (out / ".cache" / "summary").iterdir()] == ["after-a-code-change"]
