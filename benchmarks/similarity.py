@@ -127,7 +127,7 @@ def _sections(text: str, n: int = 8) -> list[str]:
 def write_folder(folder: Path, n: int, per_county: int, years: int, seed: int) -> dict:
     """The dataset folder the step reads; returns what the figures need (counts, not texts)."""
     folder.mkdir(parents=True, exist_ok=True)
-    rep = D.TableBuilder(D.REPORTS, D.ROW_GROUP_SIZE, folder / D.REPORTS.path)
+    rep = D.TableBuilder(D.REPORTS, path=folder / D.REPORTS.path)
     sec: dict[int, D.TableBuilder] = {}  # one file per year, as the build writes them
     by_pub: dict[str, int] = {}
     by_region: dict[tuple, int] = {}

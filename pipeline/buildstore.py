@@ -47,12 +47,17 @@ CREATE TABLE decisions (report_id TEXT PRIMARY KEY, blob BLOB);
 CREATE TABLE rows (
     report_id TEXT PRIMARY KEY, status TEXT, agency_id TEXT, year INTEGER,
     p0 INTEGER, p1 INTEGER, gk0 TEXT, gk1 TEXT, r0, r1, r2, r3,
-    unsettled INTEGER, n_checks INTEGER, n_failed INTEGER, blob BLOB
+    unsettled INTEGER, n_checks INTEGER, n_failed INTEGER, division TEXT, blob BLOB
 );
 CREATE INDEX rows_by_agency_year ON rows (agency_id, year) WHERE status = 'kept';
 CREATE INDEX rows_in_panel_order ON rows (p0, p1, gk0, gk1, report_id) WHERE status = 'kept';
 CREATE INDEX rows_by_publisher_year ON rows (gk0, year, r0, r1, r2, r3, report_id) WHERE status = 'kept';
 CREATE TABLE used (kind TEXT, path TEXT, PRIMARY KEY (kind, path)) WITHOUT ROWID;
+CREATE TABLE publishers (pid TEXT PRIMARY KEY, county TEXT, revealed INTEGER, parent TEXT, n_reports INTEGER, blob BLOB);
+CREATE INDEX publishers_revealed ON publishers (county, pid) WHERE revealed;
+CREATE INDEX publishers_by_parent ON publishers (parent) WHERE parent IS NOT NULL;
+CREATE TABLE publisher_names (pid TEXT, year INTEGER, name TEXT, PRIMARY KEY (pid, year, name)) WITHOUT ROWID;
+CREATE TABLE expected (pid TEXT PRIMARY KEY) WITHOUT ROWID;
 """
 
 
@@ -220,9 +225,9 @@ class BuildStore:
             rank = r.get("_rank") or (0, 0, 0, 0, r["report_id"])  # `datasets._rank`
             part = (year is None, year or 0)  # `datasets._partition_order`
             row = (r["report_id"], r["status"], r.get("agency_id"), year, *part, *gk, *rank[:4])
-            return (*row, bool(r.get("unsettled")), None, None, pickle.dumps(r))
+            return (*row, bool(r.get("unsettled")), None, None, r.get("division_code"), pickle.dumps(r))
 
-        self._many(f"INSERT OR REPLACE INTO rows VALUES ({', '.join('?' * 16)})", map(record, rows))
+        self._many(f"INSERT OR REPLACE INTO rows VALUES ({', '.join('?' * 17)})", map(record, rows))
 
     def rows(self, kept: bool = False) -> Iterator[dict]:
         """Report rows by report_id (the kept ones only with `kept`), with the check counts
@@ -274,12 +279,93 @@ class BuildStore:
         got = self.db.execute(q, (report_id,)).fetchone()
         return (got[0], got[1]) if got and got[0] and isinstance(got[1], int) else None
 
+    def kept_years(self) -> Iterator[tuple[str | None, int, int]]:
+        """(division code, first year, last year) of the kept reports that have a year."""
+        q = "SELECT division, min(year), max(year) FROM rows WHERE status = 'kept' AND year IS NOT NULL GROUP BY 1"
+        yield from self.db.execute(q).fetchall()
+
+    def found(self, publisher_id: str, year: int) -> list[str]:
+        """The kept reports of a settled publisher and year."""
+        q = "SELECT report_id FROM rows WHERE status = 'kept' AND gk0 = ? AND year = ? ORDER BY report_id"
+        return [rid for (rid,) in self.db.execute(q, (publisher_id, year))]
+
     def put_counts(self, counts: dict[str, tuple[int, int]]) -> None:
         """(checks, failed checks) of reports, as the datasets counted them."""
         self._many(
             "UPDATE rows SET n_checks = ?, n_failed = ? WHERE report_id = ?",
             ((n, f, k) for k, (n, f) in counts.items()),
         )
+
+    # ------------------------------------------------------------------ publishers
+
+    def add_publishers(self, reports: Iterable[tuple[dict, str | None, bool, int | None, str]]) -> None:
+        """The publishers of kept reports, one tuple a report in report order: (its publisher's
+        `entities.publisher_entry`, county, revealed (`coverage.place`), the report's year and
+        the name it prints). The first report of a publisher gives its entry; each counts."""
+        pubs, names = [], []
+        upsert = (
+            "INSERT INTO publishers VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT (pid) DO UPDATE SET n_reports = n_reports + 1"
+        )
+        for entry, county, revealed, year, name in reports:
+            pid = entry["publisher_id"]
+            pubs.append((pid, county, revealed, entry.get("parent_id"), pickle.dumps(entry)))
+            if year is not None:  # names are listed by report year
+                names.append((pid, year, name))
+            if len(pubs) >= 4096:
+                self._commit(upsert, pubs)
+                self._commit("INSERT OR IGNORE INTO publisher_names VALUES (?, ?, ?)", names)
+                pubs, names = [], []
+        self._commit(upsert, pubs)
+        self._commit("INSERT OR IGNORE INTO publisher_names VALUES (?, ?, ?)", names)
+
+    def add_bare_publishers(self, entries: Iterable[tuple[dict, str | None, bool]]) -> None:
+        """Publishers without a report of their own (parents, expected by coverage):
+        (`entities.parent_entry`, county, revealed); ids already there are left as they are."""
+        self._many(
+            "INSERT OR IGNORE INTO publishers VALUES (?, ?, ?, ?, 0, ?)",
+            ((e["publisher_id"], c, rv, e.get("parent_id"), pickle.dumps(e)) for e, c, rv in entries),
+        )
+
+    def missing_parents(self) -> list[str]:
+        """Parents of publishers that are not publishers themselves yet, sorted."""
+        q = (
+            "SELECT DISTINCT parent FROM publishers WHERE parent IS NOT NULL "
+            "AND parent NOT IN (SELECT pid FROM publishers) ORDER BY 1"
+        )
+        return [pid for (pid,) in self.db.execute(q)]
+
+    def add_expected(self, pids: Iterable[str]) -> None:
+        self._many("INSERT OR IGNORE INTO expected VALUES (?)", ((p,) for p in pids))
+
+    def missing_expected(self) -> Iterator[str]:
+        """Publishers coverage expects that are not publishers yet, by id."""
+        for (pid,) in self._paged("SELECT pid FROM expected", ("pid",), "pid NOT IN (SELECT pid FROM publishers)"):
+            yield pid
+
+    def publisher(self, pid: str) -> dict | None:
+        got = self.db.execute("SELECT blob FROM publishers WHERE pid = ?", (pid,)).fetchone()
+        return pickle.loads(got[0]) if got else None
+
+    def revealed_in(self, county: str) -> list[dict]:
+        """A county's publishers that coverage expects beyond the register (`coverage.Publishers`),
+        by id, with their ``first_year``."""
+        q = (
+            "SELECT pid, blob, (SELECT min(year) FROM publisher_names n WHERE n.pid = p.pid) FROM publishers p "
+            "WHERE revealed AND county = ? ORDER BY pid"
+        )
+        return [pickle.loads(b) | {"first_year": y} for _pid, b, y in self.db.execute(q, (county,))]
+
+    def child_first(self, pid: str) -> int | None:
+        q = "SELECT min(n.year) FROM publishers p JOIN publisher_names n ON n.pid = p.pid WHERE p.parent = ?"
+        return self.db.execute(q, (pid,)).fetchone()[0]
+
+    def publishers(self) -> Iterator[tuple[dict, dict[int, list[str]]]]:
+        """Every publisher by id: (its entry with ``n_reports``, the names it printed by year)."""
+        for _pid, n, b in self._paged("SELECT pid, n_reports, blob FROM publishers", ("pid",)):
+            by_year: dict[int, list[str]] = {}
+            for y, name in self.db.execute("SELECT year, name FROM publisher_names WHERE pid = ?", (_pid,)):
+                by_year.setdefault(y, []).append(name)
+            yield pickle.loads(b) | {"n_reports": n}, by_year
 
     # ------------------------------------------------------------------ cache files used
 

@@ -43,8 +43,16 @@ from .indicators import PRE2019_SERIES, comparability, indicator_name
 from .values import STATUSES, ReportValues, convert_money, total_parts  # noqa: F401 - convert_money is part of this module's API
 from .values import split_address as _split
 
+# Rows per parquet row group. A streaming writer holds one row group of each file it writes
+# (an open year of a partitioned dataset) until it is full: sized so that each is full, and
+# no larger than a few tens of MB, at about 10,000 reports, the build's memory is the same
+# for 10,000 reports as for a million. ROW_GROUP_SIZE: the long datasets (cells ~400 bytes a
+# row in memory, values ~170, checks ~120: 15-50 MB) and the small derived tables.
 ROW_GROUP_SIZE = 1 << 17
 SECTIONS_ROW_GROUP = 1 << 13  # a section holds a page of text: 8,192 of them are already ~10 MB
+REPORTS_ROW_GROUP = 1 << 13  # ~700 bytes a report row: 6 MB
+PANEL_ROW_GROUP = 1 << 12  # hundreds of columns, ~4 KB a row: 16 MB (and as much for panel_status)
+NARROW_ROW_GROUP = 1 << 15  # publishers, coverage and similarity rows, ~150-300 bytes each: 5-10 MB
 COUNT_UNITS_NOTE = "count"
 LIST_SEP = ";"  # report ids, warning codes
 LINE_SEP = "\n"  # urls, paths
@@ -94,6 +102,7 @@ class Dataset:
     primary_key: tuple[str, ...] = ()
     foreign_keys: tuple[tuple[tuple[str, ...], str, tuple[str, ...]], ...] = ()
     partitioned: bool = False  # a folder of one file per report year (`PartitionedWriter`), not one file
+    row_group: int = ROW_GROUP_SIZE  # rows per parquet row group (see ROW_GROUP_SIZE)
 
     @property
     def path(self) -> str:
@@ -343,6 +352,7 @@ REPORTS = Dataset(
         ),
     ),
     primary_key=("report_id",),
+    row_group=REPORTS_ROW_GROUP,
 )
 
 CELLS = Dataset(
@@ -447,6 +457,7 @@ SECTIONS = Dataset(
         F("line", "int", "Line where the section starts.", "起始行号"),
     ),
     primary_key=("report_id", "seq"),
+    row_group=SECTIONS_ROW_GROUP,
     partitioned=True,
     foreign_keys=REF_REPORT,
 )
@@ -549,6 +560,7 @@ COVERAGE = Dataset(
     ),
     primary_key=("publisher_id", "year"),
     foreign_keys=(REF_PUBLISHER,),
+    row_group=NARROW_ROW_GROUP,
 )
 
 COVERAGE_SUMMARY = Dataset(
@@ -623,6 +635,7 @@ SIMILARITY = Dataset(
     ),
     primary_key=("report_id", "other_report_id"),
     foreign_keys=((("report_id",), "reports", ("report_id",)), (("other_report_id",), "reports", ("report_id",))),
+    row_group=NARROW_ROW_GROUP,
 )
 
 PANEL_KEY_FIELDS = (
@@ -791,6 +804,7 @@ PUBLISHERS = Dataset(
     ),
     primary_key=("publisher_id",),
     foreign_keys=((("parent_id",), "publishers", ("publisher_id",)),),
+    row_group=NARROW_ROW_GROUP,
 )
 
 
@@ -1069,6 +1083,7 @@ def panel_dataset() -> Dataset:
         PANEL_KEY_FIELDS + tuple(c.field for c in panel_columns()),
         primary_key=("report_id",),
         foreign_keys=(REF_REPORT[0], REF_PUBLISHER),
+        row_group=PANEL_ROW_GROUP,
     )
 
 
@@ -1092,6 +1107,7 @@ def panel_status_dataset() -> Dataset:
         PANEL_STATUS_KEY_FIELDS + cols,
         primary_key=("report_id",),
         foreign_keys=((("report_id",), "panel", ("report_id",)),),
+        row_group=PANEL_ROW_GROUP,
     )
 
 
@@ -1164,11 +1180,11 @@ class TableBuilder:
 
     BATCH = 8192
 
-    def __init__(self, ds: Dataset, chunk: int = ROW_GROUP_SIZE, path: Path | None = None, batch: int | None = None):
+    def __init__(self, ds: Dataset, chunk: int | None = None, path: Path | None = None, batch: int | None = None):
         self.ds = ds
         self.schema = arrow_schema(ds.name)
-        self.chunk = chunk
-        self.batch = min(chunk, batch or self.BATCH)
+        self.chunk = chunk or ds.row_group
+        self.batch = min(self.chunk, batch or self.BATCH)
         self.cols: list[list] = [[] for _ in ds.fields]
         self.batches: list[pa.RecordBatch] = []
         self.pending = 0  # rows in self.batches not yet written (streaming builder)
@@ -1326,10 +1342,11 @@ def _folder_order(name: str) -> tuple:
     return _partition_order(None if v == NO_YEAR else int(v))
 
 
-def write_parquet(table: pa.Table, path: Path) -> None:
-    """Write with fixed settings, atomically (temp file + rename)."""
+def write_parquet(table: pa.Table, path: Path, row_group: int | None = None) -> None:
+    """Write with fixed settings, atomically (temp file + rename); `row_group`: rows per row
+    group (the dataset's `Dataset.row_group`), else `ROW_GROUP_SIZE`."""
     tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, tmp, row_group_size=ROW_GROUP_SIZE, **PARQUET_OPTIONS)
+    pq.write_table(table, tmp, row_group_size=row_group or ROW_GROUP_SIZE, **PARQUET_OPTIONS)
     os.replace(tmp, path)
 
 
@@ -1361,14 +1378,15 @@ LICENSES = [
 def _created(rows: list[dict], register: tuple[str, str] | None) -> str | None:
     """The date of the newest input (a report's publication date, or the region register's
     date): a rebuild of the same inputs gives the same descriptor, byte for byte."""
-    dates = [
+    dates = (  # the rows are read once, not held: a national build has a million
         str(r["published_at"])[:10]
         for r in rows or ()
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", str(r.get("published_at") or ""))
-    ]
+    )
+    newest = max(dates, default=None)
     if register and re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(register[1])):
-        dates.append(str(register[1]))
-    return f"{max(dates)}T00:00:00Z" if dates else None
+        newest = max(newest or "", str(register[1]))
+    return f"{newest}T00:00:00Z" if newest else None
 
 
 def _sources(rows: list[dict], register: tuple[str, str] | None) -> list[dict]:
@@ -1656,16 +1674,16 @@ def _panel_groups(kept: list[dict]) -> list[PanelGroup]:
 class PanelWriter:
     """The panel and panel_status files, row by row in panel order (`PanelGroup`): a row has
     hundreds of columns, so rows become arrow batches every few hundred and row groups are
-    smaller than the long datasets'. Adds what region_year reads of each row to its sums
-    (`entities.RegionYear`), which grow with regions and years, not reports."""
+    smaller than the long datasets' (`PANEL_ROW_GROUP`). Adds what region_year reads of each
+    row to its sums (`entities.RegionYear`), which grow with regions and years, not reports."""
 
-    CHUNK, BATCH = 16384, 512
+    BATCH = 512
 
     def __init__(self, out: Path):
         from .entities import REGION_INDICATORS, RegionYear
 
-        self.panel = TableBuilder(panel_dataset(), self.CHUNK, out / panel_dataset().path, self.BATCH)
-        self.status = TableBuilder(panel_status_dataset(), self.CHUNK, out / panel_status_dataset().path, self.BATCH)
+        self.panel = TableBuilder(panel_dataset(), path=out / panel_dataset().path, batch=self.BATCH)
+        self.status = TableBuilder(panel_status_dataset(), path=out / panel_status_dataset().path, batch=self.BATCH)
         self.col = {f.name: i for i, f in enumerate(panel_dataset().fields)}
         self.need = ("report_id", "year", "scope", "province_code", "city_code", "county_code", *REGION_INDICATORS)
         self.region_year = RegionYear()
@@ -1748,10 +1766,7 @@ def write_all(
     # each partitioned dataset has one year's file open at a time. The store gives one panel
     # row's reports at a time, and the pick of the publisher's previous year, which the
     # cross-year checks read
-    builders = {
-        x.name: PartitionedWriter(x, SECTIONS_ROW_GROUP if x is SECTIONS else ROW_GROUP_SIZE, out / x.path)
-        for x in ROW_DATASETS
-    }
+    builders = {x.name: PartitionedWriter(x, x.row_group, out / x.path) for x in ROW_DATASETS}
     panel = PanelWriter(out)
     rowcache = RowCache(cache_dir, used=store.used("rows")) if cache_dir is not None else None
     counts: dict[str, tuple[int, int]] = {}
@@ -1778,7 +1793,7 @@ def write_all(
 
     streamed = {n: b.close() for n, b in builders.items()}
     streamed.update((n, [p]) for n, p in zip(("panel", "panel_status"), panel.close()))
-    reports = TableBuilder(REPORTS, ROW_GROUP_SIZE, out / REPORTS.path)
+    reports = TableBuilder(REPORTS, path=out / REPORTS.path)
     names = REPORTS.names()
     for r in store.rows():
         reports.add([r.get(n) for n in names])
@@ -1786,8 +1801,8 @@ def write_all(
     rows, kept = rows_view(store), rows_view(store, kept=True)
     tables = {}
     by_name = {d.name: d for d in datasets()}
-    derived, coverage_file = _derived_rows(kept, panel.region_year, years, out)
-    streamed["coverage"] = [coverage_file]
+    derived, files = _derived_rows(store, panel.region_year, years, out)
+    streamed.update((name, [p]) for name, p in files.items())
     for name, data in derived.items():
         b = tables[name] = TableBuilder(by_name[name])
         for row in data:
@@ -1799,7 +1814,7 @@ def write_all(
     for ds in datasets():
         p = out / ds.path
         if ds.name in tables:
-            write_parquet(tables[ds.name].table(), p)
+            write_parquet(tables[ds.name].table(), p, ds.row_group)
             written.append(p)
         written += streamed.get(ds.name, [])  # similarity is written next
     from pipeline.build import default_workers
@@ -1951,38 +1966,57 @@ def _emit_report(builders: dict, r: dict, d: dict, xsplits: dict, xchecks: dict,
     return out
 
 
-def _derived_rows(kept, region_year, years, out: Path) -> tuple[dict[str, list[dict]], Path]:
-    """The datasets made from the kept reports and the panel: indicators, publishers,
-    region_year and coverage's summary as rows, and coverage itself written as its rows come
-    (``out/coverage.parquet``: a national build has hundreds of thousands). `kept`: the kept
-    report rows (read twice); `region_year`: the panel's sums (`PanelWriter.region_year`)."""
-    from .buildstore import RowsView
-    from .coverage import iter_coverage, summary
-    from .entities import publisher_rows
+def _derived_rows(store, region_year, years, out: Path) -> tuple[dict[str, list[dict]], dict[str, Path]]:
+    """The datasets made from the kept reports and the panel: indicators and region_year as
+    rows; publishers, coverage and coverage_summary written as their rows come (a national
+    build has hundreds of thousands), from the build's working store (`store`: the kept
+    report rows and the publishers table, `BuildStore.add_publishers`), not from lists held
+    in memory. `region_year`: the panel's sums (`PanelWriter.region_year`)."""
+    from .coverage import coverage_rows, iter_summary, place, spans_of
+    from .entities import finish_publisher, parent_entry, publisher_entry
 
-    if isinstance(kept, RowsView):
-        with_parent = RowsView(kept.store, kept.kept, lambda r: r | {"parent_id": r.get("_parent_id")})
-    else:
-        with_parent = [r | {"parent_id": r.get("_parent_id")} for r in kept]
-    names = COVERAGE.names()
-    cov = TableBuilder(COVERAGE, ROW_GROUP_SIZE, out / COVERAGE.path)
-    expected: set[str] = set()
+    def placed(p: dict) -> tuple[dict, str | None, bool]:
+        return (p, *place(p))
+
+    def close_parents() -> None:
+        while missing := store.missing_parents():
+            store.add_bare_publishers(placed(parent_entry(pid)) for pid in missing)
+
+    store.add_publishers(
+        (*placed(publisher_entry(r) | {"parent_id": r.get("_parent_id")}), r.get("year"), r.get("agency") or "")
+        for r in store.rows(kept=True)
+        if r.get("publisher_id")
+    )
+    close_parents()  # what coverage reads: the publishers of the reports and their parents
+    cov = TableBuilder(COVERAGE, path=out / COVERAGE.path)
+    cov_sum = TableBuilder(COVERAGE_SUMMARY, path=out / COVERAGE_SUMMARY.path)
+    names, sum_names = COVERAGE.names(), COVERAGE_SUMMARY.names()
+    expected: list[str] = []
 
     def written(rows):
+        nonlocal expected
         for r in rows:
             cov.add([r.get(n) for n in names])
-            expected.add(r["publisher_id"])
+            expected.append(r["publisher_id"])
+            if len(expected) >= 4096:
+                store.add_expected(expected)
+                expected = []
             yield r
 
-    cov_sum = summary(written(iter_coverage(kept, publisher_rows(with_parent, LIST_SEP), years)), LIST_SEP)
-    pubs = publisher_rows(with_parent, LIST_SEP, also=sorted(expected))
-    rows = {
-        "indicators": indicator_rows(),
-        "publishers": pubs,
-        "region_year": region_year.rows(),
-        "coverage_summary": cov_sum,
-    }
-    return rows, cov.close()
+    cov_rows = coverage_rows(spans_of(store.kept_years()), store, store.found, years)
+    for r in iter_summary(written(cov_rows), LIST_SEP):
+        cov_sum.add([r.get(n) for n in sum_names])
+    store.add_expected(expected)
+    store.add_bare_publishers(placed(parent_entry(pid)) for pid in store.missing_expected())
+    close_parents()
+    pubs = TableBuilder(PUBLISHERS, path=out / PUBLISHERS.path)
+    pub_names = PUBLISHERS.names()
+    for p, by_year in store.publishers():
+        r = finish_publisher(p, by_year, LIST_SEP)
+        pubs.add([r.get(n) for n in pub_names])
+    rows = {"indicators": indicator_rows(), "region_year": region_year.rows()}
+    files = {"coverage": cov.close(), "coverage_summary": cov_sum.close(), "publishers": pubs.close()}
+    return rows, files
 
 
 def _write_descriptions(

@@ -116,34 +116,52 @@ def _parent_row(pid: str) -> dict:
     return p
 
 
+PUBLISHER_KEYS = (
+    "publisher_id",
+    "publisher",
+    "publisher_type",
+    "parent_id",
+    "division_code",
+    "province_code",
+    "city_code",
+    "county_code",
+    "township_code",
+)
+
+
+def publisher_entry(r: dict) -> dict:
+    """What the publishers dataset takes of a kept report row (`parent_id` set): its
+    publisher's identity. The first report of a publisher (by report id) gives it."""
+    return {k: r.get(k) for k in PUBLISHER_KEYS}
+
+
+def parent_entry(pid: str) -> dict:
+    """A publisher known only as another's parent or as expected by coverage (no report)."""
+    return _parent_row(pid)
+
+
+def finish_publisher(p: dict, by_year: dict, sep: str = ";") -> dict:
+    """A publishers row: `p` (`publisher_entry` or `parent_entry`, with ``n_reports``) and the
+    names it printed per report year (`by_year`: year -> names; no year: not listed)."""
+    years = sorted(y for y in by_year if y is not None)
+    p["names_by_year"] = sep.join(f"{y}: {'、'.join(sorted(by_year[y]))}" for y in years) or None
+    p["first_year"] = years[0] if years else None
+    p["last_year"] = years[-1] if years else None
+    return p
+
+
 def publisher_rows(kept: list[dict], sep: str = ";", also: list[str] = ()) -> list[dict]:
     """One row per publisher of the kept reports (`publisher_id` set by the build), with the
     names it printed per year, plus `also` (the publishers coverage expects) and every
-    parent up the chain; sorted by id."""
+    parent up the chain; sorted by id. (The build makes the same rows in its working store,
+    `pipeline.buildstore.BuildStore.publishers`, rather than in memory.)"""
     pubs: dict[str, dict] = {}
     names: dict[str, dict] = {}
     for r in kept:
         pid = r.get("publisher_id")
         if not pid:
             continue
-        p = pubs.setdefault(
-            pid,
-            {
-                k: r.get(k)
-                for k in (
-                    "publisher_id",
-                    "publisher",
-                    "publisher_type",
-                    "parent_id",
-                    "division_code",
-                    "province_code",
-                    "city_code",
-                    "county_code",
-                    "township_code",
-                )
-            }
-            | {"n_reports": 0},
-        )
+        p = pubs.setdefault(pid, publisher_entry(r) | {"n_reports": 0})
         p["n_reports"] += 1
         names.setdefault(pid, {}).setdefault(r.get("year"), set()).add(r.get("agency") or "")
     todo = sorted({p["parent_id"] for p in pubs.values() if p.get("parent_id")} | set(also))
@@ -151,20 +169,11 @@ def publisher_rows(kept: list[dict], sep: str = ";", also: list[str] = ()) -> li
         pid = todo.pop()
         if pid in pubs:
             continue
-        p = _parent_row(pid)
+        p = parent_entry(pid)
         pubs[pid] = p | {"n_reports": 0}
         if p.get("parent_id") and p["parent_id"] not in pubs:
             todo.append(p["parent_id"])
-    out = []
-    for pid in sorted(pubs):
-        p = pubs[pid]
-        by_year = names.get(pid, {})
-        years = sorted(y for y in by_year if y is not None)
-        p["names_by_year"] = sep.join(f"{y}: {'、'.join(sorted(by_year[y]))}" for y in years) or None
-        p["first_year"] = years[0] if years else None
-        p["last_year"] = years[-1] if years else None
-        out.append(p)
-    return out
+    return [finish_publisher(pubs[pid], names.get(pid, {}), sep) for pid in sorted(pubs)]
 
 
 def region_year_rows(panel: Iterable[dict]) -> list[dict]:

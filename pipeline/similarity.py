@@ -66,15 +66,15 @@ import hashlib
 import itertools
 import json
 import logging
-import math
 import os
 import re
 import shutil
+import sqlite3
 import tempfile
 import unicodedata
 import zlib
 from collections import OrderedDict, deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -562,37 +562,95 @@ def _estimate(a: np.ndarray, b: np.ndarray) -> float:
 
 class TextStore(Mapping):
     """Report texts in a file on disk, by report id: the similarity step reads them one at a
-    time, so that a build never holds the corpus's text in memory (only an offset and a
-    digest per report). A worker process reads its shard's texts from the same file."""
+    time, so that a build never holds the corpus's text in memory. Where each text lies (offset,
+    length) and its digest (the shard cache's key) are kept in a SQLite file beside it, not in
+    memory either. A worker process reads its shard's texts from the same file."""
+
+    BATCH = 4096  # index rows inserted at once
 
     def __init__(self, path: Path):
         self.path = Path(path)
         self._f = open(self.path, "w+b")  # noqa: SIM115 - open for the store's life, closed by close()
-        self.index: dict[str, tuple[int, int]] = {}  # report id -> (offset, length in bytes)
-        self.digest: dict[str, str] = {}  # report id -> blake2b of the text (the shard cache's key)
+        self._db_path = self.path.with_name(self.path.name + ".sqlite")
+        self.db = _scratch_db(self._db_path)
+        self.db.execute(
+            "CREATE TABLE texts (rid TEXT PRIMARY KEY, off INTEGER, len INTEGER, digest TEXT) WITHOUT ROWID"
+        )
+        self._held: list[tuple] = []
 
     def add(self, rid: str, text: str) -> None:
+        """A report's text; a report met twice is an error (ValueError)."""
         b = text.encode("utf-8")
         self._f.seek(0, 2)
-        self.index[rid] = (self._f.tell(), len(b))
-        self.digest[rid] = hashlib.blake2b(b, digest_size=12).hexdigest()
+        self._held.append((rid, self._f.tell(), len(b), hashlib.blake2b(b, digest_size=12).hexdigest()))
         self._f.write(b)
+        if len(self._held) >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._held:
+            self._f.flush()
+            try:
+                _insert(self.db, "INSERT INTO texts VALUES (?, ?, ?, ?)", self._held)
+            except sqlite3.IntegrityError:
+                raise ValueError(
+                    f"{self.path}: a report's text was added twice (its sections are not consecutive rows)"
+                ) from None
+            self._held = []
+
+    def where(self, rid: str) -> tuple[int, int] | None:
+        """(offset, length in bytes) of a report's text in the file."""
+        self.flush()
+        got = self.db.execute("SELECT off, len FROM texts WHERE rid = ?", (rid,)).fetchone()
+        return tuple(got) if got else None
+
+    def digest(self, rid: str) -> str | None:
+        self.flush()
+        got = self.db.execute("SELECT digest FROM texts WHERE rid = ?", (rid,)).fetchone()
+        return got[0] if got else None
+
+    def __contains__(self, rid: object) -> bool:
+        return self.where(rid) is not None  # type: ignore[arg-type]
 
     def __getitem__(self, rid: str) -> str:
-        off, n = self.index[rid]
-        self._f.flush()
-        self._f.seek(off)
-        return self._f.read(n).decode("utf-8")
+        at = self.where(rid)
+        if at is None:
+            raise KeyError(rid)
+        self._f.seek(at[0])
+        return self._f.read(at[1]).decode("utf-8")
 
     def __iter__(self):
-        return iter(self.index)
+        self.flush()
+        return (rid for (rid,) in self.db.execute("SELECT rid FROM texts ORDER BY rid").fetchall())
 
     def __len__(self) -> int:
-        return len(self.index)
+        self.flush()
+        return self.db.execute("SELECT count(*) FROM texts").fetchone()[0]
 
     def close(self) -> None:
         self._f.close()
+        self.db.close()
         self.path.unlink(missing_ok=True)
+        self._db_path.unlink(missing_ok=True)
+
+
+def _scratch_db(path: Path) -> sqlite3.Connection:
+    """A SQLite file for one step's working data: no journal, no sync (deleted at the end)."""
+    path.unlink(missing_ok=True)
+    db = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-4096", "temp_store=FILE"):
+        db.execute(f"PRAGMA {pragma}")
+    return db
+
+
+def _insert(db: sqlite3.Connection, sql: str, rows: list[tuple]) -> None:
+    db.execute("BEGIN")
+    try:
+        db.executemany(sql, rows)
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 class _FileTexts(Mapping):
@@ -653,9 +711,9 @@ class ShardCache:
         self.dir = Path(base) / "similarity" / version()
         self.used: set[Path] = set()
 
-    def key(self, shard: list[Item], digest: dict[str, str]) -> Path:
+    def key(self, shard: list[Item], digest: Callable[[str], str | None]) -> Path:
         items = [
-            [it.report_id, it.publisher, list(it.region) if it.region else None, it.year, digest.get(it.report_id)]
+            [it.report_id, it.publisher, list(it.region) if it.region else None, it.year, digest(it.report_id)]
             for it in shard
         ]
         k = hashlib.sha256(json.dumps(items, ensure_ascii=False).encode()).hexdigest()
@@ -693,18 +751,21 @@ def shard_results(
     order), in `workers` processes. `texts`: any mapping, or a `TextStore` (each worker then
     reads its shard's texts from the file); `cache_dir` (with a TextStore): shard results are
     kept there and reused; `spill_dir`: where the shards' fingerprints wait (a temporary file)."""
+    groups = items if isinstance(items, ItemStore) else shards(items)
     store = texts if isinstance(texts, TextStore) else None
     cache_ = ShardCache(cache_dir) if cache_dir is not None and store is not None else None
-    todo: list[tuple[int, list[Item]]] = []
-    keys: dict[int, Path] = {}
-    for i, shard in enumerate(shards(items)):
+    keys: dict[int, Path] = {}  # the shards to compare: a path each (a county's worth of reports)
+    for i, shard in enumerate(groups):
         if cache_ is not None:
-            keys[i] = cache_.key(shard, store.digest)
-            got = cache_.get(keys[i])
+            p = cache_.key(shard, store.digest)
+            got = cache_.get(p)
             if got is not None:
                 yield got
                 continue
-        todo.append((i, shard))
+            keys[i] = p
+        else:
+            keys[i] = None
+    todo = ((i, shard) for i, shard in enumerate(groups) if i in keys)  # the shards read again, lazily
     for i, result in _compare_shards(todo, texts, store, workers, spill_dir):
         if cache_ is not None:
             ShardCache.put(keys[i], result)
@@ -716,30 +777,23 @@ def shard_results(
 def _compare_shards(
     todo: list[tuple[int, list[Item]]], texts: Mapping[str, str], store: TextStore | None, workers: int, spill_dir
 ) -> Iterator[tuple[int, tuple[list[dict], dict[str, float]]]]:
-    if not (workers > 1 and len(todo) > 1):
+    todo = iter(todo)  # read as the pool takes shards: they may come from a store on disk
+    head = list(itertools.islice(todo, 2))
+    todo = itertools.chain(head, todo)
+    if not (workers > 1 and len(head) > 1):
         for i, shard in todo:  # texts read one at a time from the mapping itself
             yield i, compare_shard(shard, texts, spill_dir)
         return
     import multiprocessing as mp
 
-    if store is not None:
-        store._f.flush()
-
     def job(i: int, shard: list[Item]) -> tuple:
         if store is not None:
-            return (
-                i,
-                shard,
-                (
-                    str(store.path),
-                    {it.report_id: store.index[it.report_id] for it in shard if it.report_id in store.index},
-                ),
-                spill_dir,
-            )
+            where = {it.report_id: at for it in shard if (at := store.where(it.report_id)) is not None}
+            return i, shard, (str(store.path), where), spill_dir
         return i, shard, {it.report_id: texts.get(it.report_id) or "" for it in shard}, spill_dir
 
     ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
-    n = min(workers, len(todo))
+    n = workers
     with ctx.Pool(n) as pool:
         # at most WINDOW tasks a worker in flight: Pool.imap_unordered would make every job
         # (its shard's items and text index) at once and queue results without a bound
@@ -777,9 +831,7 @@ def store_texts(sections_path: Path, store: TextStore, batch: int = 2048) -> Non
     run_id, run = None, []
 
     def flush():
-        if run_id is not None:
-            if run_id in store.index:
-                raise ValueError(f"{sections_path}: the sections of {run_id} are not consecutive rows")
+        if run_id is not None:  # a report met twice: TextStore.flush raises ValueError
             store.add(run_id, "\n".join(t for _, t in sorted(run)))
 
     def batches():  # file by file, row group by row group (a dataset scanner reads ahead several)
@@ -794,37 +846,41 @@ def store_texts(sections_path: Path, store: TextStore, batch: int = 2048) -> Non
                 run_id, run = rid, []
             run.append((seq, text if isinstance(text, str) else ""))
     flush()
+    store.flush()
 
 
 def read_items(reports_path: Path, batch: int = 8192) -> list[Item]:
     """The kept reports of a reports file as comparison items (publisher: publisher_id where
     the build has it, else agency_id), read batch by batch; a publisher's name and a region
     are one object however many reports share them."""
+    return list(iter_items(reports_path, batch))
+
+
+def iter_items(reports_path: Path, batch: int = 8192) -> Iterator[Item]:
+    """`read_items` one at a time."""
     import pyarrow.parquet as pq
 
     f = pq.ParquetFile(reports_path)
     present = set(f.schema_arrow.names)
     pub = "publisher_id" if "publisher_id" in present else "agency_id"
     cols = ["report_id", "status", pub, "province", "city", "county", "year"]
-    one: dict = {}
-    out = []
-    for b in f.iter_batches(batch_size=batch, columns=[c for c in cols if c in present]):
-        col = {c: b.column(c).to_pylist() if c in present else [None] * b.num_rows for c in cols}
-        for k in range(b.num_rows):
-            if col["status"][k] != "kept":
-                continue
-            p, y = col[pub][k], col["year"][k]
-            region = region_of(col["province"][k], col["city"][k], col["county"][k])
-            out.append(
-                Item(
+    try:
+        for b in f.iter_batches(batch_size=batch, columns=[c for c in cols if c in present]):
+            col = {c: b.column(c).to_pylist() if c in present else [None] * b.num_rows for c in cols}
+            one: dict = {}  # a publisher's name and a region: one object for a batch's reports
+            for k in range(b.num_rows):
+                if col["status"][k] != "kept":
+                    continue
+                p, y = col[pub][k], col["year"][k]
+                region = region_of(col["province"][k], col["city"][k], col["county"][k])
+                yield Item(
                     col["report_id"][k],
                     one.setdefault(p, p) if isinstance(p, str) else None,
                     one.setdefault(region, region),
                     None if y is None else int(y),
                 )
-            )
-    f.close()
-    return out
+    finally:
+        f.close()
 
 
 class RowSpill:
@@ -835,11 +891,13 @@ class RowSpill:
     BUCKET = 8192  # reports per file: their rows are what is sorted in memory at once
     BUFFER = 2048  # rows held (as dicts) before they go to their files
 
-    def __init__(self, directory: Path, ids: list[str]):
+    def __init__(self, directory: Path, bounds: list[str]):
+        """`bounds`: the first report id of each file but the first (every `BUCKET`-th id in
+        order: `ItemStore.bounds`)."""
         from pipeline import datasets as D
 
         self.dir = Path(tempfile.mkdtemp(prefix=".similarity-rows-", dir=directory))
-        self.bounds = ids[self.BUCKET :: self.BUCKET]  # sorted: the first id of each file but the first
+        self.bounds = bounds
         self.schema = D.arrow_schema(D.SIMILARITY.name)
         self.held: dict[int, list[dict]] = {}
         self.n_held = 0
@@ -870,7 +928,7 @@ class RowSpill:
         from pipeline import datasets as D
 
         self._flush()
-        out = D.TableBuilder(D.SIMILARITY, D.ROW_GROUP_SIZE, path)
+        out = D.TableBuilder(D.SIMILARITY, path=path)
         names = D.SIMILARITY.names()
         for b in sorted(self.files):
             f, w = self.files.pop(b)
@@ -897,8 +955,8 @@ class RowSpill:
         self.close()
 
 
-def _fill_boilerplate(reports_path: Path, ids: list[str], share: np.ndarray) -> None:
-    """reports.boilerplate_share from `share` (aligned with the sorted `ids`; NaN: none),
+def _fill_boilerplate(reports_path: Path, share: Callable[[list[str]], list[float | None]]) -> None:
+    """reports.boilerplate_share from `share` (report ids -> their shares, None: none),
     rewritten one row group at a time with the same row groups."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -906,12 +964,7 @@ def _fill_boilerplate(reports_path: Path, ids: list[str], share: np.ndarray) -> 
     from pipeline import datasets as D
 
     def column(report_ids: list[str]) -> pa.Array:
-        vals = []
-        for rid in report_ids:
-            k = bisect.bisect_left(ids, rid)
-            v = float(share[k]) if k < len(ids) and ids[k] == rid else math.nan
-            vals.append(None if math.isnan(v) else v)
-        return pa.array(vals, type=pa.float64())
+        return pa.array(share(report_ids), type=pa.float64())
 
     f = pq.ParquetFile(reports_path)
     tmp = reports_path.with_name(f".{reports_path.name}.tmp")
@@ -923,7 +976,7 @@ def _fill_boilerplate(reports_path: Path, ids: list[str], share: np.ndarray) -> 
             t = t.set_column(i, t.schema.field(i), column(t.column("report_id").to_pylist()))
             if writer is None:
                 writer = pq.ParquetWriter(tmp, t.schema, **D.PARQUET_OPTIONS)
-            writer.write_table(t, row_group_size=D.ROW_GROUP_SIZE)
+            writer.write_table(t, row_group_size=D.REPORTS.row_group)
         if writer is None:  # no row group: no report
             D.write_parquet(f.schema_arrow.empty_table(), tmp)
     finally:
@@ -933,35 +986,113 @@ def _fill_boilerplate(reports_path: Path, ids: list[str], share: np.ndarray) -> 
     os.replace(tmp, reports_path)
 
 
+class ItemStore:
+    """The kept reports to compare, and their shares once compared, in a SQLite file (the
+    build's similarity step: a national build has a million). `shards` are found as `shards`
+    finds them, from a union-find over the publishers and region-years alone (a few per
+    county and year, not per report), and read back one at a time; iterating the store gives
+    them, in the order `shards` gives them, as often as asked."""
+
+    def __init__(self, path: Path, items: Iterable[Item]):
+        self.path = Path(path)
+        self.db = _scratch_db(self.path)
+        self.db.execute(
+            "CREATE TABLE items (rid TEXT UNIQUE NOT NULL, publisher TEXT, region TEXT, year INTEGER, k INTEGER, "
+            "shard INTEGER, share REAL)"
+        )
+        keys: dict[tuple, int] = {}
+        parent: list[int] = []
+
+        def find(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        rows = []
+        for it in items:
+            ks = ([("p", it.publisher)] if it.publisher else []) + ([("r", it.region, it.year)] if it.region else [])
+            ids = [keys.setdefault(k, len(keys)) for k in ks]
+            parent.extend(range(len(parent), len(keys)))
+            if len(ids) == 2:
+                a, b = find(ids[0]), find(ids[1])
+                parent[max(a, b)] = min(a, b)
+            region = json.dumps(it.region, ensure_ascii=False) if it.region else None
+            rows.append((it.report_id, it.publisher, region, it.year, ids[0] if ids else None))
+            if len(rows) >= 4096:
+                _insert(self.db, "INSERT INTO items (rid, publisher, region, year, k) VALUES (?, ?, ?, ?, ?)", rows)
+                rows = []
+        _insert(self.db, "INSERT INTO items (rid, publisher, region, year, k) VALUES (?, ?, ?, ?, ?)", rows)
+        self.db.execute("CREATE TABLE roots (k INTEGER PRIMARY KEY, root INTEGER)")
+        _insert(self.db, "INSERT INTO roots VALUES (?, ?)", [(k, find(k)) for k in range(len(parent))])
+        # an item with no key is a shard of its own (a negative id: never a key's root)
+        self.db.execute("BEGIN")
+        self.db.execute(
+            "UPDATE items SET shard = CASE WHEN k IS NULL THEN -rowid ELSE (SELECT root FROM roots WHERE roots.k = items.k) END"
+        )
+        self.db.execute("COMMIT")
+        self.db.execute("CREATE INDEX items_by_shard ON items (shard, rid)")
+
+    def __len__(self) -> int:
+        return self.db.execute("SELECT count(*) FROM items").fetchone()[0]
+
+    def __iter__(self) -> Iterator[list[Item]]:
+        """The shards, each sorted by report id, in the order of their first report id."""
+        order = self.db.execute("SELECT shard FROM items GROUP BY shard ORDER BY min(rid)").fetchall()
+        for (shard,) in order:
+            q = "SELECT rid, publisher, region, year FROM items WHERE shard = ? ORDER BY rid"
+            regions: dict[str, tuple] = {}  # one object per region, as `read_items` gives them
+            group = []
+            for rid, pub, reg, year in self.db.execute(q, (shard,)).fetchall():
+                region = None if reg is None else regions.setdefault(reg, tuple(json.loads(reg)))
+                group.append(Item(rid, pub, region, year))
+            yield group
+
+    def bounds(self, every: int) -> list[str]:
+        """Every `every`-th report id in order, from the `every`-th on (`RowSpill`'s files)."""
+        q = "SELECT rid FROM (SELECT rid, row_number() OVER (ORDER BY rid) AS n FROM items) WHERE n % ? = 1 AND n > 1"
+        return [rid for (rid,) in self.db.execute(q, (every,))]
+
+    def put_shares(self, share: dict[str, float]) -> None:
+        _insert(self.db, "UPDATE items SET share = ? WHERE rid = ?", [(v, k) for k, v in share.items()])
+
+    def shares(self, report_ids: list[str]) -> list[float | None]:
+        """The shares of reports (None: not compared, or not a kept report)."""
+        q = "SELECT share FROM items WHERE rid = ?"
+        return [(got[0] if (got := self.db.execute(q, (rid,)).fetchone()) else None) for rid in report_ids]
+
+    def close(self) -> None:
+        self.db.close()
+        self.path.unlink(missing_ok=True)
+
+
 def write(out: str | Path, workers: int = 1, cache_dir: Path | None = None) -> Path:
     """Compare the reports of a built dataset folder: write ``similarity.parquet`` and fill
     ``boilerplate_share`` in ``reports.parquet``. Returns the path of similarity.parquet.
-    Memory holds per report an `Item`, the place of its text in a `TextStore` beside the
-    files and its share, and per shard the signatures (see the module doc); texts,
-    fingerprints and rows wait in temporary files there, removed at the end. `cache_dir`:
-    where shard results are kept between builds (`ShardCache`)."""
+    Memory holds one shard's items at a time and its signatures (see the module doc); the
+    reports to compare (`ItemStore`), their texts (`TextStore`), fingerprints and rows wait in
+    temporary files there, removed at the end. `cache_dir`: where shard results are kept
+    between builds (`ShardCache`)."""
     from pipeline import datasets as D
 
     out = Path(out)
     rep_path = out / D.REPORTS.path
-    items = read_items(rep_path)
-    ids = sorted(it.report_id for it in items)
-    share = np.full(len(ids), math.nan)
+    items = ItemStore(out / ".similarity-items.tmp", iter_items(rep_path))
     store = TextStore(out / ".similarity-texts.tmp")
     try:
         store_texts(out / D.SECTIONS.path, store)
-        with RowSpill(out, ids) as spill:
+        n = len(items)
+        with RowSpill(out, items.bounds(RowSpill.BUCKET)) as spill:
             for rows, got in shard_results(
-                items, store, workers=workers if len(items) >= POOL_MIN else 1, cache_dir=cache_dir, spill_dir=out
+                items, store, workers=workers if n >= POOL_MIN else 1, cache_dir=cache_dir, spill_dir=out
             ):
                 spill.add(rows)
-                for rid, v in got.items():
-                    share[bisect.bisect_left(ids, rid)] = v
+                items.put_shares(got)
             sim_path = spill.write(out / D.SIMILARITY.path)
+        _fill_boilerplate(rep_path, items.shares)
     finally:
         store.close()
-    del items
-    _fill_boilerplate(rep_path, ids, share)
+        items.close()
     return sim_path
 
 

@@ -174,3 +174,29 @@ def test_build_years_option_is_checked(tmp_path, capsys):
 
     assert main(["build", "--raw", str(tmp_path), "--out", str(tmp_path / "out"), "--years", "2024-2019"]) == 2
     assert "--years wants YEAR or FIRST-LAST" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("years", [None, (2018, 2022)])
+def test_the_build_reads_publishers_and_coverage_from_its_working_store(tmp_path, years):
+    """A build makes the publishers, coverage and coverage_summary datasets from its SQLite
+    working store (`pipeline.buildstore`), county by county, never holding them as lists: the
+    same rows as the list functions give."""
+    import pyarrow.parquet as pq
+
+    from pipeline.buildstore import BuildStore
+    from pipeline.datasets import _derived_rows
+    from pipeline.entities import RegionYear
+
+    store = BuildStore(tmp_path / "build.sqlite")
+    try:
+        store.put_rows(REPORTS)
+        _, files = _derived_rows(store, RegionYear(), years, tmp_path)
+    finally:
+        store.close()
+    want = coverage(REPORTS, publisher_rows(REPORTS), years)
+    assert pq.read_table(files["coverage"]).to_pylist() == want
+    assert pq.read_table(files["coverage_summary"]).to_pylist() == summary(want)
+    pubs = publisher_rows(REPORTS, also=sorted({r["publisher_id"] for r in want}))
+    got = pq.read_table(files["publishers"]).to_pylist()
+    assert got == [{k: p.get(k) for k in got[0]} for p in pubs]
+    assert {p["publisher_id"] for p in pubs} > {r["publisher_id"] for r in REPORTS if r["publisher_id"]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -254,7 +255,7 @@ def _build_folder(folder, items, texts, extra_reports=()):
     from pipeline import datasets as D
 
     folder.mkdir(exist_ok=True)
-    rep = D.TableBuilder(D.REPORTS, D.ROW_GROUP_SIZE, folder / D.REPORTS.path)
+    rep = D.TableBuilder(D.REPORTS, path=folder / D.REPORTS.path)
     sec = D.PartitionedWriter(D.SECTIONS, D.SECTIONS_ROW_GROUP, folder / D.SECTIONS.path)
     rows = [
         {
@@ -292,7 +293,7 @@ def test_the_build_step_streams_texts_rows_and_reports(tmp_path, monkeypatch):
 
     items, texts = _corpus()
     rows, share = S.compare_all(items, texts)
-    monkeypatch.setattr(D, "ROW_GROUP_SIZE", 5)  # reports in several row groups
+    monkeypatch.setattr(D, "REPORTS", replace(D.REPORTS, row_group=5))  # reports in several row groups
     dup = {"report_id": "c0p0y1-dup", "status": "duplicate"}
     outs = []
     get = S.TextStore.__getitem__
@@ -314,7 +315,7 @@ def test_the_build_step_streams_texts_rows_and_reports(tmp_path, monkeypatch):
         got = dict(zip(*(rep.read(columns=["report_id", "boilerplate_share"]).column(i).to_pylist() for i in (0, 1))))
         assert got == {**share, "c0p0y1-dup": None}
         whole = pq.read_table(folder / D.REPORTS.path)
-        D.write_parquet(whole, tmp_path / "whole.parquet")
+        D.write_parquet(whole, tmp_path / "whole.parquet", D.REPORTS.row_group)
         assert (tmp_path / "whole.parquet").read_bytes() == (folder / D.REPORTS.path).read_bytes()
         outs.append((folder / D.SIMILARITY.path).read_bytes())
     assert outs[0] == outs[1]
