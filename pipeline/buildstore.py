@@ -12,6 +12,9 @@ is its own), and every step reads back only what it works on, in the order it ne
 * report rows by report_id (``rows``) and the kept ones in panel order, one publisher's
   reports at a time (`publisher_rows`: the cross-year checks need a publisher's other years);
 * the kept reports of one agency and year (cross-year settling);
+* the publishers of the kept reports with the names they printed per year, their parents
+  and the publishers coverage expects (``publishers``, ``publisher_names``, ``expected``):
+  coverage reads them one county at a time, the publishers dataset in id order;
 * check counts per report, and the cache files a build used (`UsedSet`, for pruning).
 
 Reads are paged by key (`PAGE` rows a query), never one long cursor, so writes may go on

@@ -16,11 +16,12 @@ No pair crosses a *shard* (`shards`: the reports linked by publisher or by regio
 practice a county and its units over all years), so shards are compared one at a time, in
 parallel in a large build, and a rebuild compares again only the shards that changed.
 
-**Memory does not grow with the corpus's text.** The build's step (`write`) holds per report
-only what forms the pairs and places the results: an `Item` (id, publisher, region, year; a
-publisher's name and a region are one object for all their reports), the place and digest of
-its text in a `TextStore` (a file beside the datasets) and its share (about 450 bytes in all).
-A shard reads its texts one at a time, segments each once and keeps of it in memory only its
+**Memory does not grow with the corpus.** The build's step (`write`) holds nothing per
+report: the reports to compare (`Item`: id, publisher, region, year) and their shares wait in
+an `ItemStore`, the texts and their places and digests in a `TextStore` (files beside the
+datasets; SQLite for what is looked up by id). Shards are found by a union-find over
+publishers and region-years (a few per county and year) and read back one at a time; only
+the shard being compared is in memory, as `Item`s. A shard reads its texts one at a time, segments each once and keeps of it in memory only its
 signature (`NUM_PERM` × 8 bytes); the token arrays wait in a temporary file
 (`FingerprintSpill`) from which the pairs reload them, at most `FP_LOADED` at once, and a
 report's covered text is a list of token ranges until its share is taken. Rows go to
