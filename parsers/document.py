@@ -9,6 +9,7 @@ which form (text, HTML, PDF, Word, OCR) the blocks came from.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
@@ -200,6 +201,18 @@ class Flat:
 
     def spans_between(self, start: int, end: int) -> list[Span]:
         return [Span(s, e, b, c, k) for s, e, b, c, k in self.cells_between(start, end)]
+
+    def cells_in(self, start: int, end: int) -> Iterator[tuple[int, int, int, str]]:
+        """(start, end, block, kind) of the cells spans_between(start, end) gives, as an
+        iterator over slices of the index (asked for every row of every table)."""
+        starts = self._starts
+        i = self._at_start.get(start)
+        if i is None:
+            i = max(bisect_right(starts, start) - 1, 0)
+        j = bisect_left(starts, end)
+        if i < j and not (self._ends[i] > start or starts[i] >= start):
+            i += 1  # the cell before `start` ends before it
+        return zip(starts[i:j], self._ends[i:j], self._blocks[i:j], self._kinds[i:j])
 
     def cells_between(self, start: int, end: int) -> list[tuple[int, int, int, int, str]]:
         """The spans_between(start, end) as plain (start, end, block, cell, kind) tuples."""

@@ -24,11 +24,16 @@ _new = tuple.__new__
 def segment_fields(flat: Flat, a: int, b: int, next_start: int | None) -> list[Field]:
     """Value fields between a label's end `a` and the next label's start `b`."""
     out: list[Field] = []
+    append = out.append
     text = flat.text
     this_block = flat.block_at(max(a - 1, 0))
     next_block = flat.block_at(next_start) if next_start is not None and next_start < len(text) else None
-    next_is_row = next_block is not None and flat.doc.blocks[next_block].kind == "row"
-    for s_start, s_end, s_block, _, kind in flat.cells_between(a, b):
+    # label-area cells in front of the next row's label: the next label's row's, where
+    # that row is not this label's (-1: no such cells)
+    skipped = -1
+    if next_block is not None and next_block != this_block and flat.doc.blocks[next_block].kind == "row":
+        skipped = next_block
+    for s_start, s_end, s_block, kind in flat.cells_in(a, b):
         if kind == "row":
             if s_start < a or s_end > b:
                 # The label's own cell, or the next label's: only the part between the
@@ -38,21 +43,21 @@ def segment_fields(flat: Flat, a: int, b: int, next_start: int | None) -> list[F
                 if hi > lo:
                     out += _text_fields(text, lo, hi)
                 continue
-            if next_is_row and s_block == next_block and s_block != this_block:
-                continue  # label-area cells in front of the next row's label
+            if s_block == skipped:
+                continue
             cell = text[s_start:s_end].strip()
             if cell and not is_value_text(cell) and _GLUED_VALUE.search(cell):
                 # a value glued to the text before it: a line break lost between a
                 # header cell and the first value ("总计0")
                 out += _cell_parts(cell, text.index(cell, s_start))
             else:
-                out.append(_new(Field, (cell, s_start, False)))
+                append(_new(Field, (cell, s_start, False)))
         else:
             lo, hi = max(a, s_start), min(b, s_end)
             whole = text[s_start:s_end].strip()
             if lo == s_start and hi == s_end and (whole == "" or is_value_text(whole)):
                 # a value alone on its line (one cell per line): exactly one cell
-                out.append(_new(Field, (whole, s_start, False)))
+                append(_new(Field, (whole, s_start, False)))
                 continue
             out += _text_fields(text, lo, hi)
     return out

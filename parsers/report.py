@@ -306,17 +306,34 @@ def with_context(cells, text: str) -> tuple[ReportCell, ...]:
                 context = f"{head}{_SPACES.sub(' ', text[a:off])}[{raw}]{_SPACES.sub(' ', text[end:b])}{tail}"
                 out[i] = _with(c, context)
     joined = _JOINT + _JOINT.join(snippets) + _JOINT  # (each snippet's ends meet a joint)
-    if joined.count(_JOINT) == len(snippets) + 1:
-        snippets = " ".join(joined.split()).split(_JOINT)[1:-1]
-    else:
-        snippets = [_SPACES.sub(" ", s) for s in snippets]
+    # (a snippet is the text's: a text with no joint has none inside a snippet)
+    snippets = _collapse(joined).split(_JOINT)[1:-1] if _JOINT not in text else [_SPACES.sub(" ", s) for s in snippets]
     new = tuple.__new__  # (with every field: ReportCell's own __new__ is a Python call)
     for i, context in zip(todo, snippets):
-        out[i] = new(ReportCell, (*out[i][:9], context))
+        out[i] = new(ReportCell, out[i][:9] + (context,))
     return tuple(out)
 
 
 _JOINT = "\x00"  # joins the snippets for one pass (not whitespace)
+# whitespace (str.isspace, the regex's \s) other than the space, tab and line feed, listed
+# (a class the engine tests by table; "[^\S \t\n]" costs three times as much)
+_RARE_SPACE = re.compile("[\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+
+
+def _collapse(s: str) -> str:
+    """_SPACES.sub(" ", s), by whole-string replacements: tabs and line breaks, then any
+    other whitespace, become spaces, then runs of spaces are halved until none is left
+    (a regex substitution or str.split makes one object per run, thousands per report)."""
+    if "\t" in s:
+        s = s.replace("\t", " ")
+    if "\n" in s:
+        s = s.replace("\n", " ")
+    if _RARE_SPACE.search(s):
+        for c in set(_RARE_SPACE.findall(s)):
+            s = s.replace(c, " ")
+    while "  " in s:
+        s = s.replace("  ", " ")
+    return s
 
 
 def _with(c: ReportCell, context: str) -> ReportCell:
@@ -363,9 +380,19 @@ def _wanted(version: str, table: str) -> frozenset[str]:
 
 
 def _complete(tpl, table: str, cells: dict, flat: Flat, start: int) -> list[ReportCell]:
-    """Every template cell of a found table exactly once, in template order."""
+    """Every template cell of a found table exactly once, in template order, then the
+    table's cells the template does not list (a printed group row's)."""
     want = table_addresses(tpl.version, table)
-    out = []
+    out = list(map(cells.get, want))
+    missing = out.count(None)
+    # (all of the cells are the template's where as many were found as there are cells)
+    extra = (
+        []
+        if len(out) - missing == len(cells)
+        else [c for a, c in cells.items() if a not in _wanted(tpl.version, table)]
+    )
+    if not missing:
+        return out + extra
     # group rows printed instead of their parts (only table 三 has them)
     group_printed = set()
     if table == "t3":
@@ -375,15 +402,15 @@ def _complete(tpl, table: str, cells: dict, flat: Flat, start: int) -> list[Repo
             if len(parts) == 3 and parts[1] in derived:
                 group_printed.add(parts[1])
     missing_loc = None
-    for a in want:
-        if a in cells:
-            out.append(cells[a])
+    found = out
+    out = []
+    for a, c in zip(want, found):
+        if c is not None:
+            out.append(c)
         elif table == "t3" and a.split("/")[1].split(".")[0] in group_printed and "." in a.split("/")[1]:
             continue  # a printed group row stands for its parts
         else:
             if missing_loc is None:
                 missing_loc = flat.loc(start)
             out.append(ReportCell(a, None, "", "unresolved", missing_loc))
-    wanted = _wanted(tpl.version, table)
-    extra = [c for a, c in cells.items() if a not in wanted]
     return out + extra

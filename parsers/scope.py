@@ -42,21 +42,33 @@ _UNIT_FIGURE = re.compile(
     r"([\u4e00-\u9fff]{2,12}?(?:局|委员会|委|办公室|镇|乡|街道|管委会|中心|片区))"
     r"[^，。；、\d]{0,10}?(\d+)\s*(?:件|条)"
 )
+# what _UNIT_FIGURE cannot match without (委员会 and 管委会 hold 委): a literal search
+_UNIT_WORD = re.compile("局|委|办公室|镇|乡|街道|中心|片区")
 _UNITS_AND_PARENT = re.compile(rf"(?:管委会|政府|本级)(?:及|和|与){_UNITS}[^。；]{{0,20}}?{_FIGURE}")
-_SENTENCE = re.compile(r"[^。；;！!？?\n]+")
+_SENTENCE_ENDS = "。；;！!？?"  # and the line break
+
+
+def _sentences(text: str) -> list[str]:
+    """The text's sentences (and empty strings between end marks that follow each other):
+    what the regex [^。；;！!？?\n]+ finds, cut by string replacements and one split, which
+    cost a tenth of a regex scan of the text."""
+    for c in _SENTENCE_ENDS:
+        if c in text:
+            text = text.replace(c, "\n")
+    return text.split("\n")
+
+
 EVIDENCE_MAX = 120
 
 
 def report_scope(text: str) -> tuple[str, str | None]:
     """(`aggregate`, the deciding sentence) or (`own`, None)."""
-    for m in _SENTENCE.finditer(text):
-        s = m.group(0).strip()
+    # Each pattern is searched only where the words it cannot match without are in the
+    # sentence: 汇总, or a figure's 件/条 (most of a report's lines, its tables' rows, have
+    # none of them).
+    for s in [s for s in _sentences(text) if "件" in s or "条" in s or "汇总" in s]:
+        s = s.strip()
         if len(s) < 6:
-            continue
-        # Each pattern is searched only where the words it cannot match without are in
-        # the sentence: 汇总, or a figure's 件/条 (most of a report's lines, its tables'
-        # rows, have none of them).
-        if "汇总" not in s and "件" not in s and "条" not in s:
             continue
         hit = (
             ("汇总" in s and _COMPILED.search(s))
@@ -71,6 +83,8 @@ def report_scope(text: str) -> tuple[str, str | None]:
 
 def _unit_list(sentence: str) -> re.Match | None:
     """Three or more different units, each with its own figure, in one sentence (the first)."""
+    if not _UNIT_WORD.search(sentence):
+        return None
     found = list(_UNIT_FIGURE.finditer(sentence))
     return found[0] if len({m.group(1) for m in found}) >= 3 else None
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 from functools import cache
+from typing import NamedTuple
 
 from . import regex_cache
 from .document import Flat
@@ -31,6 +32,53 @@ def _heading_num(number: str, title: str) -> str:
 def _heading_prefix(num: str) -> str:
     """What may stand before a title: its numeral and 、 (not in （四）), or a line start."""
     return rf"(?:(?<![（(]){num}\s*[、.．]\s*|(?:^|(?<=\n)))[ \t\u3000]*"
+
+
+class _Heading(NamedTuple):
+    """A section's heading pattern and, where every title starts with a Han character
+    that is no numeral, the pattern of its titles alone (see `_search`)."""
+
+    pattern: re.Pattern
+    titles: re.Pattern | None
+
+
+@cache
+def _section_heading(number: str, titles: tuple[str, ...]) -> _Heading:
+    han_start = all("\u4e00" <= c <= "\u9fff" and c not in _NUM for c in (loose_core(t)[:1] for t in titles))
+    alone = regex_cache.compile("|".join(f"(?:{loose(t)})" for t in titles)) if han_start else None
+    return _Heading(_section_regex(number, titles), alone)
+
+
+# what a heading's prefix is made of (numerals, 、 . ．, spaces): _search backs up over them
+_PREFIX_CHARS = frozenset(_NUM + "、.．\u3000")
+
+
+def _search(heading: _Heading, text: str, cursor: int) -> re.Match | None:
+    """heading.pattern.search(text, cursor), found from its titles.
+
+    The heading pattern starts with a prefix the engine tries at every position of the
+    text (a numeral after no bracket, or a line start); a title starts with a Han
+    character, which the engine finds fast. Every match holds a title where the titles'
+    pattern matches, and its prefix is only numerals, 、.． and spaces, which no title
+    starts with: so the first match either holds the first title found at or after the
+    cursor (and starts in the run of prefix characters right before it) or starts
+    after that title. Each title found is tried with the run before it, the first
+    match kept: the same match as the search, for a few positions tried per title."""
+    if heading.titles is None:
+        return heading.pattern.search(text, cursor)
+    titles, match = heading.titles.search, heading.pattern.match
+    pos = cursor
+    while (t := titles(text, pos)) is not None:
+        p = t.start()
+        q = p
+        while q > cursor and (text[q - 1] in _PREFIX_CHARS or text[q - 1].isspace()):
+            q -= 1
+        for s in range(q, p + 1):
+            m = match(text, s)
+            if m is not None:
+                return m
+        pos = p + 1
+    return None
 
 
 @cache
@@ -72,7 +120,7 @@ def find_headings(flat: Flat, tpl: Template) -> list[tuple[str, str, int, int]]:
     cursor = 0
     for sec in tpl.sections:
         titles = tuple(sorted(set(sec.variants) | {sec.title}, key=len, reverse=True))
-        best = _section_regex(sec.number, titles).search(text, cursor)
+        best = _search(_section_heading(sec.number, titles), text, cursor)
         if best is None:
             best = _fuzzy(text, cursor, sec)
         if best is None:

@@ -115,32 +115,32 @@ _VALUE_LINE = re.compile(r"^\s*(?:[+\-]?\d[\d,.]*(?:万元|元|%)?|[—\-–/]+|
 _VALUE_LINE_ANY = re.compile(_VALUE_LINE.pattern, re.M)
 
 
-def _blank_cells(lines: list[str], start: int) -> dict[int, int]:
+def _blank_cells(lines: list[str], start: int, body: str) -> dict[int, int]:
     """Blank cells encoded as extra empty lines in one-cell-per-line text.
 
     Such text separates cells by a fixed number of line breaks (g) and rows by another
     (r); an empty cell adds g more. Returns {line index: blank cells before it}, only
-    when the layout is regular enough to read."""
-    body = "\n".join(lines[start:])
-    if "\xa0" not in body and not _VALUE_LINE_ANY.search(body):
+    when the layout is regular enough to read. `body` is the lines from `start` on, joined."""
+    body_lines = lines[start:]
+    nbsp = "\xa0" in body
+    if not nbsp and not _VALUE_LINE_ANY.search(body):
         return {}  # no value line (nor an empty cell's no-break space): no gap next to a value, below
-    # (a no-break space alone on its line is an empty cell, not an empty line)
-    stripped = [x.strip() or ("\xa0" if "\xa0" in x else "") for x in lines[start:]]
+    stripped = list(map(str.strip, body_lines))
+    if nbsp:  # (a no-break space alone on its line is an empty cell, not an empty line)
+        stripped = [st or ("\xa0" if "\xa0" in x else "") for st, x in zip(stripped, body_lines)]
     # Fewer than four empty lines cannot make a cell gap frequent enough (below).
     if stripped.count("") < 4:
         return {}
-    items = []  # (line, short, short and a value) of each non-empty line, judged once
     value_line = _VALUE_LINE.match
-    for i, st in enumerate(stripped, start):
-        if st:
-            if len(st) <= 40:  # a short line: a cell, a label or a heading
-                items.append((i, True, st == "\xa0" or value_line(lines[i]) is not None))
-            else:
-                items.append((i, False, False))
-    gaps: list[tuple[int, int, bool, bool]] = []  # (line, gap, prev is value, next is value)
-    for (i0, short0, value0), (i1, short1, value1) in zip(items, items[1:]):
-        if short0 and short1:
-            gaps.append((i1, i1 - i0, value0, value1))
+    # (line, short, short and a value) of each non-empty line, judged once; a short line
+    # (40 characters at most) is a cell, a label or a heading
+    items = [
+        (i, True, st == "\xa0" or value_line(lines[i]) is not None) if len(st) <= 40 else (i, False, False)
+        for i, st in enumerate(stripped, start)
+        if st
+    ]
+    # (line, gap, prev is value, next is value)
+    gaps = [(i1, i1 - i0, v0, v1) for (i0, s0, v0), (i1, s1, v1) in zip(items, items[1:]) if s0 and s1]
     if len(gaps) < 20 or not any(nv for *_, nv in gaps):
         return {}
     from collections import Counter
@@ -160,28 +160,32 @@ def _blank_cells(lines: list[str], start: int) -> dict[int, int]:
     wider = [gp for gp in frequent(Counter(gp for _, gp, _, _ in gaps)) if gp > g]
     vl = [gp for _, gp, pv, nv in gaps if pv and not nv and gp != g]
     r = wider[0] if wider else (Counter(vl).most_common(1)[0][0] if vl else g)
-    out = {}
-    for i1, gp, _pv, _nv in gaps:
+    blanks = {}  # gap -> the blank cells it holds, where it holds a whole number of them
+    for gp in {gp for _, gp, _, _ in gaps}:
         ks = {(gp - base) // g for base in {g, r} if gp - base >= g and (gp - base) % g == 0}
         if len(ks) == 1:
-            out[i1] = ks.pop()
-    return out
+            blanks[gp] = ks.pop()
+    return {i1: blanks[gp] for i1, gp, _, _ in gaps if gp in blanks}
 
 
 _BARE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
 _BARE_NUMBER_ANY = re.compile(_BARE_NUMBER.pattern, re.M)  # (as _SKIPPED_ANY: found if a line is one)
 # what a page of a report starts with again: the running title, or table 三's header
-_PAGE_HEAD = re.compile(r"年度报告|年报|申请人情况|勾稽关系")
+_PAGE_HEAD_WORDS = ("年度报告", "年报", "申请人情况", "勾稽关系")
+_PAGE_HEAD = re.compile("|".join(_PAGE_HEAD_WORDS))
 
 
-def _page_numbers(lines: list[str], start: int) -> set[int]:
+def _page_numbers(lines: list[str], start: int, body: str) -> set[int]:
     """Lines that are a bare page number, as text taken from a PDF prints them: a number
     alone on its line right before a page break (a form feed) or before a line that
     repeats the running title or table 三's header seen earlier, as the next page
-    prints them again. A value alone on its line is followed by other text."""
+    prints them again. A value alone on its line is followed by other text. `body` is
+    the lines from `start` on, joined."""
     out: set[int] = set()
-    if not _BARE_NUMBER_ANY.search("\n".join(lines[start:])):
+    if not _BARE_NUMBER_ANY.search(body):
         return out  # no line is a bare number
+    if "\f" not in body and not _repeated_head(body):
+        return out  # no page break, and no line of a page's head printed again
     seen: set[str] = set()
     pending: int | None = None  # a bare number waiting for the next non-empty line
     for n in range(start, len(lines)):
@@ -198,16 +202,32 @@ def _page_numbers(lines: list[str], start: int) -> set[int]:
     return out
 
 
-def _flattening(lines: list[str], html2text: bool) -> str | None:
+def _repeated_head(body: str) -> bool:
+    """Whether a line that _PAGE_HEAD finds in may stand twice in `body`: its text (stripped)
+    is found twice (a line the same as an earlier one holds its text twice). The lines are
+    found by their words with str.find, a tenth of what a regex scan of the text costs."""
+    for word in _PAGE_HEAD_WORDS:
+        at = body.find(word)
+        while at >= 0:
+            end = body.find("\n", at)
+            if end < 0:
+                end = len(body)
+            if body.count(body[body.rfind("\n", 0, at) + 1 : end].strip()) >= 2:
+                return True
+            at = body.find(word, end)
+    return False
+
+
+def _flattening(lines: list[str], html2text: bool, text: str) -> str | None:
     """How a tool flattened the page, where its traces show: html2text's rules, markdown
     pipe tables, or the whole report on a few long lines with one space between all
-    words (BeautifulSoup's get_text(" ", strip=True) and the like)."""
+    words (BeautifulSoup's get_text(" ", strip=True) and the like). `text` is the lines
+    joined."""
     if html2text:
         return (
             "text recognised as html2text markdown (rows of cells joined by '| ', '---|---' rules): "
             "every pipe read as a cell boundary"
         )
-    text = "\n".join(lines)
     if "|" in text and any(x.lstrip().startswith("|") and _MD_RULE.match(x) for x in lines):
         return "text recognised as markdown pipe tables ('| a | b |' rows, '|---|' rules): cells read between pipes"
     body: list[str] = []  # the non-empty lines, stripped: up to four, which is one too many
@@ -298,50 +318,53 @@ def read_text(data: bytes) -> Document:
     lines = text.split("\n")
     header, body_start = _split_header(lines)
     blocks: list[Block] = []
-    blanks = _blank_cells(lines, body_start)
-    page_numbers = _page_numbers(lines, body_start)
-    html2text = _H2T_RULE_ANY.search("\n".join(lines[body_start:])) is not None
-    flattening = _flattening(lines[body_start:], html2text)
+    body = "\n".join(lines[body_start:])
+    blanks = _blank_cells(lines, body_start, body)
+    page_numbers = _page_numbers(lines, body_start, body)
+    html2text = "---" in body and _H2T_RULE_ANY.search(body) is not None  # (a rule is three dashes at least)
+    flattening = _flattening(lines[body_start:], html2text, body)
     if flattening:
         warnings.append(Warning("FLATTENING", flattening))
-    pending_blank = False
     # (the lines are matched with markdown bold taken out, so the text is searched so too)
-    any_skipped = _SKIPPED_ANY.search(text.replace("**", "") if "**" in text else text) is not None
+    bold = "**" in text
+    any_skipped = _SKIPPED_ANY.search(text.replace("**", "") if bold else text) is not None
+    pending_blank = False
+    last_para: str | None = None  # the last block's text where it is a paragraph
+    append = blocks.append
     for n in range(body_start, len(lines)):
         line = lines[n]
-        if "**" in line:
+        if not line:  # (most empty lines: one-cell-per-line text has hundreds)
+            pending_blank = True
+            continue
+        if bold and "**" in line:
             line = line.replace("**", "")
         if not line.strip():
             if "\xa0" in line:  # a no-break space alone: an empty table cell of a web page
-                blocks.append(Block("para", (Cell("", Location(n + 1)),)))
-                pending_blank = False
+                append(Block("para", (Cell("", Location(n + 1)),)))
+                pending_blank, last_para = False, ""
             else:
                 pending_blank = True
             continue
         loc = _new(Location, (n + 1, None, None))
-        if blanks:
-            for _ in range(blanks.get(n, 0)):
-                blocks.append(para("", loc))
+        if blanks and blanks.get(n):
+            for _ in range(blanks[n]):
+                append(para("", loc))
+            last_para = ""
         if (any_skipped and _SKIPPED.match(line)) or n in page_numbers:
             continue
         cells = _cells_of(line, html2text) if "\t" in line or "|" in line else None
         if cells is not None:
-            blocks.append(_new(Block, ("row", tuple([_new(Cell, (c, loc, 1, 1)) for c in cells]), None)))
+            append(_new(Block, ("row", tuple([_new(Cell, (c, loc, 1, 1)) for c in cells]), None)))
+            last_para = None
+        elif pending_blank and last_para is not None and len(last_para) >= 60 and _joinable(last_para, line):
+            head = last_para.rstrip()
+            tail = line.lstrip()
+            if head[-1] == tail[0]:  # a character repeated across the page join
+                tail = tail[1:]
+            last_para = head + tail
+            blocks[-1] = Block("para", (Cell(last_para, blocks[-1].loc),))
         else:
-            prev = blocks[-1] if blocks else None
-            if (
-                pending_blank
-                and prev is not None
-                and prev.kind == "para"
-                and len(prev.cells[0].text) >= 60
-                and _joinable(prev.cells[0].text, line)
-            ):
-                head = prev.cells[0].text.rstrip()
-                tail = line.lstrip()
-                if head[-1] == tail[0]:  # a character repeated across the page join
-                    tail = tail[1:]
-                blocks[-1] = Block("para", (Cell(head + tail, prev.loc),))
-            else:
-                blocks.append(_new(Block, ("para", (_new(Cell, (line.rstrip(), loc, 1, 1)),), None)))
+            last_para = line.rstrip()
+            append(_new(Block, ("para", (_new(Cell, (last_para, loc, 1, 1)),), None)))
         pending_blank = False
     return Document(tuple(blocks), "text", tuple(header), tuple(warnings))
