@@ -19,12 +19,29 @@ from .labels import loose
 from .model import ReportCell
 from .readings import RowSpec, cell_value, solve_run
 from .tables import Context, TableResult, resolve_rows
-from .templates import Column
+from .templates import Column, template
 
 
 @cache
 def _t4_header() -> re.Pattern:
     return re.compile(loose("行政复议") + "|" + loose("行政诉讼") + "|" + loose("尚未审结") + "|" + loose("复议后起诉"))
+
+
+@cache
+def _row_spec(version: str) -> RowSpec:
+    """Table 四 as the one row its readings see: its 15 cells (group/column) and the row
+    identity in each of the groups printed side by side (总计 = its four results). Built
+    once per template (a report's readings only read it)."""
+    tpl = template(version)
+    cols4 = tpl.t4_columns
+    flat_cols = tuple(Column(f"{r.key}/{c.key}", c.label, c.unit) for r in tpl.t4_rows for c in cols4)
+    n5 = len(cols4)
+    groups = tuple(
+        (gi * n5 + t, tuple(gi * n5 + i for i in parts))
+        for gi in range(len(tpl.t4_rows))
+        for t, parts in row_groups(version, "t4")
+    )
+    return RowSpec("", flat_cols, groups)
 
 
 def extract_t4(ctx: Context, start: int, end: int) -> TableResult:
@@ -38,15 +55,8 @@ def extract_t4(ctx: Context, start: int, end: int) -> TableResult:
         return res
     fields = segment_fields(flat, hm[0].end(), end, None)
     runs = value_runs(fields, flat)
-    flat_cols = tuple(Column(f"{r.key}/{c.key}", c.label, c.unit) for r in tpl.t4_rows for c in cols4)
-    n5 = len(cols4)
-    # the row identity in each of the groups printed side by side (总计 = its four results)
-    groups = tuple(
-        (gi * n5 + t, tuple(gi * n5 + i for i in parts))
-        for gi in range(len(tpl.t4_rows))
-        for t, parts in row_groups(tpl.version, "t4")
-    )
-    spec = RowSpec("", flat_cols, groups)
+    spec = _row_spec(tpl.version)
+    flat_cols = spec.cols
     chosen, best_rank = None, None
     header_end = hm[-1].end()
     with_values = [r for r in runs if any(f.text for f in r)]

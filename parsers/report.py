@@ -119,12 +119,16 @@ def _prose(text: str, regions: dict) -> str:
     return "\n".join(out)
 
 
-# two values with only spaces between them, as text taken from a page or a PDF prints a row
-_SPACED_VALUES = re.compile(r"\d[ \u3000]+[+\-]?\d")
+# two values with only spaces between them, as text taken from a page or a PDF prints a
+# row: found from the space after the first value's last digit (a class the regex engine
+# scans fast; a pattern starting with \d is tried at every position), so the search
+# starts one character on, that digit standing at the region's start at the earliest
+_SPACED_VALUES = re.compile(r"[ \u3000](?<=\d[ \u3000])[ \u3000]*[+\-]?\d")
 
 
 def _extract_tables(flat: Flat, tpl, regions: dict, vanish: bool, blank_totals: bool = False):
-    spaced = _SPACED_VALUES.search(flat.text, *regions["t3"]) is not None
+    t3_start, t3_end = regions["t3"]
+    spaced = _SPACED_VALUES.search(flat.text, t3_start + 1, t3_end) is not None
     codes = {w.code for w in flat.doc.warnings}
     ctx = Context(
         flat,

@@ -74,8 +74,8 @@ def wide_encoding(data: bytes) -> tuple[str, int] | None:
         if data.startswith(bom):
             return enc, len(bom)
     head = data[:4096]
-    if len(head) < 16:
-        return None
+    if len(head) < 16 or 0 not in head:
+        return None  # (no zero byte: every share below is 0, no candidate)
     z = [_zero_share(head, i, 4) for i in range(4)]
     cands = []
     if z[2] > 0.95 and z[3] > 0.95 and z[0] < 0.5:

@@ -37,10 +37,21 @@ _H2T_RULE = re.compile(r"^-{3}(?:\|-{3})*[ \t]*$")
 # so the text has a match where a line has one.
 _H2T_RULE_ANY = re.compile(_H2T_RULE.pattern, re.M)
 _SKIPPED = re.compile(f"(?:{PAGE_FOOTER.pattern})|(?:{_MD_RULE.pattern})")  # footers and markdown rules
-# The same over the whole text, a line start at each line: where it finds nothing, no line
-# is skipped, and the lines are not matched one by one. (A line _SKIPPED matches is found
-# here too, as ^ and $ match at the line's ends.)
-_SKIPPED_ANY = re.compile(_SKIPPED.pattern, re.M)
+
+
+def _lines_pattern(*patterns: re.Pattern) -> re.Pattern:
+    """What finds, in "\n" + a text, a line that one of the line patterns (each "^…$")
+    matches: each pattern after a line break, $ at each line's end (re.M). It may also
+    find more (its \\s* may run across line breaks), so it only tells where no line
+    matches; starting with a line break, it is searched from line break to line break
+    instead of being tried at every position of the text."""
+    assert all(p.pattern.startswith("^") for p in patterns)
+    return re.compile("\n(?:" + "|".join(f"(?:{p.pattern[1:]})" for p in patterns) + ")", re.M)
+
+
+# Where this finds nothing in the text, no line is skipped, and the lines are not matched
+# one by one.
+_SKIPPED_ANY = _lines_pattern(PAGE_FOOTER, _MD_RULE)
 _TERMINAL = set('。；;！!？?：:）)】」》”"…')
 _HEADING_START = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}\s*[.．、]|第[一二三四五六七八九十]+)"
@@ -69,18 +80,20 @@ def decode(data: bytes) -> tuple[str, list[Warning]]:
 def _split_header(lines: list[str]) -> tuple[list[tuple[str, str]], int]:
     """Crawler key: value lines at the top, optionally closed by a ==== 正文 ==== line."""
     header: list[tuple[str, str]] = []
+    # (a body mark holds 正文: where the first 60 lines have none, no line is one)
+    marked = "正文" in "\n".join(lines[:60])
     i = 0
     while i < len(lines) and i < 40:
         line = lines[i]
-        if _BODY_MARK.match(line):
+        if marked and _BODY_MARK.match(line):
             return header, i + 1
-        m = _HEADER_LINE.match(line)
+        m = _HEADER_LINE.match(line) if ":" in line or "：" in line else None  # (a key line holds a colon)
         if m:
             header.append((m.group(1), m.group(2).strip()))
         elif line.strip() and header and not _KEY_LINE.match(line):
             break
         i += 1
-    if header and any(_BODY_MARK.match(x) for x in lines[:60]):
+    if header and marked and any(_BODY_MARK.match(x) for x in lines[:60]):
         for j, x in enumerate(lines[:60]):
             if _BODY_MARK.match(x):
                 return header, j + 1
@@ -112,7 +125,7 @@ def _joinable(prev: str, nxt: str) -> bool:
 _VALUE_LINE = re.compile(r"^\s*(?:[+\-]?\d[\d,.]*(?:万元|元|%)?|[—\-–/]+|无)\s*$")
 # (over the whole text, a line start at each line: \s* may run across empty lines, but a
 # match still holds a line that is a value and spaces only, and a value line is a match)
-_VALUE_LINE_ANY = re.compile(_VALUE_LINE.pattern, re.M)
+_VALUE_LINE_ANY = _lines_pattern(_VALUE_LINE)
 
 
 def _blank_cells(lines: list[str], start: int, body: str) -> dict[int, int]:
@@ -123,7 +136,7 @@ def _blank_cells(lines: list[str], start: int, body: str) -> dict[int, int]:
     when the layout is regular enough to read. `body` is the lines from `start` on, joined."""
     body_lines = lines[start:]
     nbsp = "\xa0" in body
-    if not nbsp and not _VALUE_LINE_ANY.search(body):
+    if not nbsp and not _VALUE_LINE_ANY.search("\n" + body):
         return {}  # no value line (nor an empty cell's no-break space): no gap next to a value, below
     stripped = list(map(str.strip, body_lines))
     if nbsp:  # (a no-break space alone on its line is an empty cell, not an empty line)
@@ -169,7 +182,7 @@ def _blank_cells(lines: list[str], start: int, body: str) -> dict[int, int]:
 
 
 _BARE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
-_BARE_NUMBER_ANY = re.compile(_BARE_NUMBER.pattern, re.M)  # (as _SKIPPED_ANY: found if a line is one)
+_BARE_NUMBER_ANY = _lines_pattern(_BARE_NUMBER)  # (as _SKIPPED_ANY: found if a line is one)
 # what a page of a report starts with again: the running title, or table 三's header
 _PAGE_HEAD_WORDS = ("年度报告", "年报", "申请人情况", "勾稽关系")
 _PAGE_HEAD = re.compile("|".join(_PAGE_HEAD_WORDS))
@@ -182,7 +195,7 @@ def _page_numbers(lines: list[str], start: int, body: str) -> set[int]:
     prints them again. A value alone on its line is followed by other text. `body` is
     the lines from `start` on, joined."""
     out: set[int] = set()
-    if not _BARE_NUMBER_ANY.search(body):
+    if not _BARE_NUMBER_ANY.search("\n" + body):
         return out  # no line is a bare number
     if "\f" not in body and not _repeated_head(body):
         return out  # no page break, and no line of a page's head printed again
@@ -327,7 +340,7 @@ def read_text(data: bytes) -> Document:
         warnings.append(Warning("FLATTENING", flattening))
     # (the lines are matched with markdown bold taken out, so the text is searched so too)
     bold = "**" in text
-    any_skipped = _SKIPPED_ANY.search(text.replace("**", "") if bold else text) is not None
+    any_skipped = _SKIPPED_ANY.search("\n" + (text.replace("**", "") if bold else text)) is not None
     pending_blank = False
     last_para: str | None = None  # the last block's text where it is a paragraph
     append = blocks.append
