@@ -38,7 +38,7 @@ import pyarrow.parquet as pq
 
 from parsers.templates import spec, template, versions
 
-from .cachefiles import prune_unused
+from .cachefiles import prune_unused, put_file
 from .indicators import PRE2019_SERIES, comparability, indicator_name
 from .values import STATUSES, ReportValues, convert_money, total_parts  # noqa: F401 - convert_money is part of this module's API
 from .values import split_address as _split
@@ -1829,9 +1829,16 @@ ROW_DATASETS = (CELLS, SECTIONS, CHECKS, VALUES)
 
 
 class RowCache:
-    """A kept report's rows of cells, sections, checks and values as one Arrow IPC file per
-    report and build context, under ``<cache>/rows/<version>/``: a rebuild appends them as
-    they are instead of decoding the whole report again and making every row in Python.
+    """A kept report's rows of cells, sections, checks and values as one file per report and
+    build context, under ``<cache>/rows/<version>/``: a rebuild appends them as they are
+    instead of decoding the whole report again and making every row in Python.
+
+    A file is a 4-byte length, a JSON head (the report's check counts and indicator values,
+    the byte size of each part), then one Arrow IPC stream per dataset, each with its own
+    schema. A part is read from its own bytes, so its batch holds exactly its rows (zero
+    copy): a builder keeps a report's batch until its row group is full (hundreds of
+    reports), and a batch that shared one buffer with the report's other datasets would keep
+    them all alive that long; copying them out instead (``take``) cost ten times the read.
 
     The context is everything besides the parse that the rows depend on: the report's row
     fields the datasets repeat (year, publisher, region code …), the cross-year checks and
@@ -1851,7 +1858,7 @@ class RowCache:
             default=repr,
         )
         k = hashlib.sha256(f"{r['sha256']}|{ctx}".encode()).hexdigest()
-        p = self.dir / k[:2] / f"{k}.arrow"
+        p = self.dir / k[:2] / f"{k}.rows"
         self.used.add(p)
         return p
 
@@ -1859,43 +1866,36 @@ class RowCache:
     def get(p: Path) -> tuple[dict[str, pa.RecordBatch], dict] | None:
         """(batch per dataset, meta), or None when there is no usable file."""
         try:
-            with pa.OSFile(str(p)) as src, pa.ipc.open_file(src) as f:
-                meta = json.loads(f.schema.metadata[b"xxgk"])
-                whole = f.get_batch(0)
-        except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
+            data = p.read_bytes()
+            n = int.from_bytes(data[:4], "big")
+            meta = json.loads(data[4 : 4 + n])
+            at, batches = 4 + n, {}
+            for ds, size in zip(ROW_DATASETS, meta["sizes"], strict=True):
+                part = data[at : at + size]  # its own bytes: see the class docstring
+                at += size
+                batch = pa.ipc.open_stream(part).read_next_batch()
+                if batch.schema != arrow_schema(ds.name) or batch.num_rows != meta["rows"][ds.name]:
+                    return None
+                batches[ds.name] = batch
+        except (OSError, ValueError, KeyError, TypeError, StopIteration, pa.ArrowException):
             return None
-        batches, i = {}, 0
-        for ds in ROW_DATASETS:
-            schema = arrow_schema(ds.name)
-            cols = whole.columns[i : i + len(schema)]
-            i += len(schema)
-            n = meta["rows"][ds.name]
-            # copied out of the file's batch (padded to its longest dataset): a slice would keep
-            # all four datasets' buffers alive until the slowest builder writes its row group
-            batches[ds.name] = pa.RecordBatch.from_arrays(cols, schema=schema).take(pa.array(range(n), pa.int64()))
-        return batches, meta
+        return (batches, meta) if at == len(data) else None
 
     @staticmethod
     def put(p: Path, batches: dict[str, pa.RecordBatch], meta: dict) -> None:
-        """One file of four batches; each dataset's columns under a prefix, since the IPC file
-        has one schema (the batches are padded to the longest with nulls)."""
-        n = max(b.num_rows for b in batches.values())
-        fields, cols = [], []
+        """The file of a report's batches and `meta` (see the class docstring)."""
+        parts = []
         for ds in ROW_DATASETS:
-            b = batches[ds.name]
-            for f, c in zip(b.schema, b.columns):
-                fields.append(pa.field(f"{ds.name}.{f.name}", f.type))
-                cols.append(pa.concat_arrays([c, pa.nulls(n - b.num_rows, f.type)]) if b.num_rows < n else c)
-        meta = dict(meta, rows={ds.name: batches[ds.name].num_rows for ds in ROW_DATASETS})
-        schema = pa.schema(fields, metadata={b"xxgk": json.dumps(meta, ensure_ascii=False).encode()})
-        p.parent.mkdir(parents=True, exist_ok=True)
-        tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
-        with pa.ipc.new_file(str(tmp), schema) as w:
-            w.write_batch(pa.RecordBatch.from_arrays(cols, schema=schema))
-        os.replace(tmp, p)
+            sink = pa.BufferOutputStream()
+            with pa.ipc.new_stream(sink, arrow_schema(ds.name)) as w:
+                w.write_batch(batches[ds.name])
+            parts.append(sink.getvalue().to_pybytes())
+        rows = {ds.name: batches[ds.name].num_rows for ds in ROW_DATASETS}
+        head = json.dumps(dict(meta, rows=rows, sizes=[len(x) for x in parts]), ensure_ascii=False).encode()
+        put_file(p, len(head).to_bytes(4, "big") + head + b"".join(parts))
 
     def prune(self) -> None:
-        prune_unused(self.dir, self.used, "*/*.arrow")
+        prune_unused(self.dir, self.used, "*/*.rows")
 
 
 ROW_CONTEXT = ("report_id", "year", "division_code", "agency", "agency_id", "publisher_id", "template")

@@ -63,7 +63,7 @@ def test_dask_and_local_executors_write_the_same_bytes(tmp_path):
     reports = pd.read_parquet(tmp_path / "dask" / "reports.parquet").set_index("paths")
     assert reports.loc["sidecar.txt", "agency"] == "岚川市清河县审计局"
     again = build(raw, tmp_path / "dask", workers=2, progress=False)  # every row from the cache
-    assert again.parsed == 0 and list((tmp_path / "dask" / ".cache" / "rows").rglob("*.arrow"))
+    assert again.parsed == 0 and list((tmp_path / "dask" / ".cache" / "rows").rglob("*.rows"))
     assert _outputs(tmp_path / "dask") == _outputs(tmp_path / "local")
 
 
