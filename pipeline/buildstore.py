@@ -1,7 +1,7 @@
 """The build's working store: what a build knows of each document, on disk, not in memory.
 
 A national corpus is about a million reports. Whatever a build keeps per document for the
-whole run (its sources, its summary `pipeline.build.Doc`, its report row, the cache entries
+whole run (its sources, its summary `pipeline.normalize.Doc`, its report row, the cache entries
 it used) would grow its memory with the corpus: about 20 KiB a report held as Python objects,
 20 GiB for a million. So each of these goes into one SQLite file for the duration of the
 build, ``<out>/.cache/build.sqlite`` (the build holds the output folder's lock, so the file

@@ -13,7 +13,7 @@ what comes back).
 
 * **Bytes travel, paths do not.** The build process reads each document and sends its bytes
   with the task (and those of its cached parse, for a task that may reuse one), with its
-  provenance (`pipeline.build.Provenance`, side files included):
+  provenance (`pipeline.normalize.Provenance`, side files included):
   Dask workers need no access to the raw folder (a cluster of other machines) and the
   results come back to the one process that writes the datasets. A worker loads the region
   index once (`pipeline.regions`, per process) and keeps it for the tasks that follow.

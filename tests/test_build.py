@@ -673,3 +673,57 @@ def test_stale_summaries_are_made_again_by_the_workers_from_the_cached_parses(tm
     assert (first.parsed, second.parsed, second.cached) == (4, 0, 4)
     assert _bytes_of(out) == before
     assert [p.name for p in (out / ".cache" / "summary").iterdir()] == ["after-a-code-change"]
+
+
+NORMALIZE_IN_A_FRESH_PROCESS = """
+import json, sys
+from pathlib import Path
+from parsers.report import parse_bytes
+raw = Path(sys.argv[1])
+entries = {f: json.loads(json.dumps({"outcome": "ok", "report": parse_bytes(f.read_bytes(), None).as_dict()},
+                                    ensure_ascii=False, default=str)) for f in sorted(raw.glob("*.txt"))}
+before = {n for n in sys.modules if n.startswith("pipeline.")}
+from pipeline.normalize import Doc, code_files, normalize, provenance_of
+codes = []
+for f, entry in entries.items():
+    src = type("Src", (), {"path": str(f), "title": None, "anchor_text": None, "portal": None})()
+    doc = Doc("0" * 64, [src])
+    normalize(doc, entry, provenance_of(src))
+    assert doc.agency, f
+    codes.append(doc.region.get("code"))
+assert any(codes), codes
+loaded = {n for n in sys.modules if n.startswith("pipeline.")} - before
+files = {Path(sys.modules[n].__file__).resolve() for n in loaded}
+print(json.dumps({"before": sorted(before), "loaded": sorted(map(str, files)), "covered": [str(p) for p in code_files()]}))
+"""
+
+
+def test_the_summary_version_covers_every_pipeline_module_normalizing_runs(tmp_path):
+    """The summary cache is keyed on `pipeline.normalize.code_files()` only (the imports of
+    the normalize module, followed), not on all of the build's code: in a fresh process,
+    every ``pipeline`` module that normalizing reports loads (region index, place names,
+    agency keys, a publisher from a side file) must be among them, or a change to it would
+    leave stale summaries."""
+    import subprocess
+    import sys
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    vals = generate_values(random.Random(9), "2021", blanks=False)
+    text = render_text(vals, "2021", 2022, "永安市大湖镇人民政府", "tab", random.Random(9), noise=False)
+    (raw / "r0.txt").write_text(text, encoding="utf-8")  # a real place: the region index is read
+    _sidecar_report(raw, "岚川市清河县审计局")
+    p = subprocess.run(
+        [sys.executable, "-c", NORMALIZE_IN_A_FRESH_PROCESS, str(raw)],
+        capture_output=True,
+        text=True,
+        cwd=str(Path(__file__).resolve().parent.parent),
+        timeout=600,
+    )
+    assert p.returncode == 0, p.stderr[-3000:]
+    got = json.loads(p.stdout.strip().splitlines()[-1])
+    loaded, covered = set(got["loaded"]), set(got["covered"])
+    assert got["before"] == []  # parsing loads none: what normalizing loads is all there
+    assert {Path(f).name for f in loaded} >= {"normalize.py", "regions.py", "dedupe.py"}  # what it surely runs
+    assert loaded <= covered
+    assert not {Path(f).name for f in covered} & {"build.py", "datasets.py", "similarity.py", "dask_executor.py"}

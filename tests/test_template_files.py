@@ -265,7 +265,7 @@ def test_cross_year_identities_are_the_files_and_the_build_keeps_their_cells():
     identity its file marks report: false, which only settles readings."""
     from parsers.checks import cross_year_checks
     from parsers.report import parse_bytes
-    from pipeline.build import _xcell
+    from pipeline.normalize import _xcell
     from synth.generator import generate
 
     prev, cur = (parse_bytes(generate(s, version="2019", style="tab").data, name=f"g{s}.txt") for s in (1, 2))
