@@ -119,8 +119,7 @@ def find_headings(flat: Flat, tpl: Template) -> list[tuple[str, str, int, int]]:
     out: list[tuple[str, str, int, int]] = []
     cursor = 0
     for sec in tpl.sections:
-        titles = tuple(sorted(set(sec.variants) | {sec.title}, key=len, reverse=True))
-        best = _search(_section_heading(sec.number, titles), text, cursor)
+        best = _search(_heading_of(sec), text, cursor)
         if best is None:
             best = _fuzzy(text, cursor, sec)
         if best is None:
@@ -129,6 +128,13 @@ def find_headings(flat: Flat, tpl: Template) -> list[tuple[str, str, int, int]]:
         out.append((sec.key, sec.number, best.start(), best.end()))
         cursor = best.end()
     return out
+
+
+@cache
+def _heading_of(sec) -> _Heading:
+    """The heading of a template section: its titles, longest first (worked out once)."""
+    titles = tuple(sorted(set(sec.variants) | {sec.title}, key=len, reverse=True))
+    return _section_heading(sec.number, titles)
 
 
 class _M:
@@ -173,9 +179,15 @@ def split_sections(flat: Flat, tpl: Template) -> tuple[list[Section], list[tuple
         sections.append(Section("preface", "", "", pre, flat.loc(0).line))
     for i, (key, number, s, e) in enumerate(heads):
         nxt = heads[i + 1][2] if i + 1 < len(heads) else len(text)
-        title = re.sub(rf"^\s*{number}\s*[、.．]\s*", "", text[s:e]).strip()
+        title = _numbering(number).sub("", text[s:e]).strip()
         sections.append(Section(key, number, title, text[e:nxt].strip(), flat.loc(s).line))
     return sections, heads
+
+
+@cache
+def _numbering(number: str) -> re.Pattern:
+    """A heading's numbering (一、), taken off its title."""
+    return re.compile(rf"^\s*{number}\s*[、.．]\s*")
 
 
 GENERIC_HEADING = re.compile(rf"(?<![（(])([{_NUM}]{{1,2}})\s*[、.．]\s*(?=[\u4e00-\u9fff])")

@@ -126,6 +126,7 @@ _VALUE_LINE = re.compile(r"^\s*(?:[+\-]?\d[\d,.]*(?:万元|元|%)?|[—\-–/]+|
 # (over the whole text, a line start at each line: \s* may run across empty lines, but a
 # match still holds a line that is a value and spaces only, and a value line is a match)
 _VALUE_LINE_ANY = _lines_pattern(_VALUE_LINE)
+_VALUE_STARTS = "+-—–/无"  # what a value line starts with, but a digit
 
 
 def _blank_cells(lines: list[str], start: int, body: str) -> dict[int, int]:
@@ -146,9 +147,17 @@ def _blank_cells(lines: list[str], start: int, body: str) -> dict[int, int]:
         return {}
     value_line = _VALUE_LINE.match
     # (line, short, short and a value) of each non-empty line, judged once; a short line
-    # (40 characters at most) is a cell, a label or a heading
+    # (40 characters at most) is a cell, a label or a heading; a value line starts with
+    # one of _VALUE_STARTS or a digit (str.isdigit holds every \d), other lines are not
+    # matched
     items = [
-        (i, True, st == "\xa0" or value_line(lines[i]) is not None) if len(st) <= 40 else (i, False, False)
+        (
+            i,
+            True,
+            st == "\xa0" or ((st[0] in _VALUE_STARTS or st[0].isdigit()) and value_line(lines[i]) is not None),
+        )
+        if len(st) <= 40
+        else (i, False, False)
         for i, st in enumerate(stripped, start)
         if st
     ]
@@ -166,11 +175,11 @@ def _blank_cells(lines: list[str], start: int, body: str) -> dict[int, int]:
     # heading, then a short sentence — are spaced as paragraphs are and may outnumber a
     # table's cell gaps); between rows: the next frequent gap of all (rows start with a
     # label, so fewer row gaps touch a value).
-    near = frequent(Counter(gp for _, gp, pv, nv in gaps if pv or nv))
+    near = frequent(Counter([gp for _, gp, pv, nv in gaps if pv or nv]))
     if not near:
         return {}
     g = near[0]
-    wider = [gp for gp in frequent(Counter(gp for _, gp, _, _ in gaps)) if gp > g]
+    wider = [gp for gp in frequent(Counter([gp for _, gp, _, _ in gaps])) if gp > g]
     vl = [gp for _, gp, pv, nv in gaps if pv and not nv and gp != g]
     r = wider[0] if wider else (Counter(vl).most_common(1)[0][0] if vl else g)
     blanks = {}  # gap -> the blank cells it holds, where it holds a whole number of them
