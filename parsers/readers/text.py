@@ -40,11 +40,11 @@ _SKIPPED = re.compile(f"(?:{PAGE_FOOTER.pattern})|(?:{_MD_RULE.pattern})")  # fo
 
 
 def _lines_pattern(*patterns: re.Pattern) -> re.Pattern:
-    """What finds, in "\n" + a text, a line that one of the line patterns (each "^…$")
-    matches: each pattern after a line break, $ at each line's end (re.M). It may also
-    find more (its \\s* may run across line breaks), so it only tells where no line
-    matches; starting with a line break, it is searched from line break to line break
-    instead of being tried at every position of the text."""
+    """What finds, in a text with a line break put before it, a line that one of the line
+    patterns (each "^…$") matches: each pattern after a line break, $ at each line's end
+    (re.M). It may also find more (its \\s* may run across line breaks), so it only tells
+    where no line matches; starting with a line break, it is searched from line break to
+    line break instead of being tried at every position of the text."""
     assert all(p.pattern.startswith("^") for p in patterns)
     return re.compile("\n(?:" + "|".join(f"(?:{p.pattern[1:]})" for p in patterns) + ")", re.M)
 
@@ -123,8 +123,7 @@ def _joinable(prev: str, nxt: str) -> bool:
 
 
 _VALUE_LINE = re.compile(r"^\s*(?:[+\-]?\d[\d,.]*(?:万元|元|%)?|[—\-–/]+|无)\s*$")
-# (over the whole text, a line start at each line: \s* may run across empty lines, but a
-# match still holds a line that is a value and spaces only, and a value line is a match)
+# (over the whole text: where it finds nothing, no line is a value line)
 _VALUE_LINE_ANY = _lines_pattern(_VALUE_LINE)
 _VALUE_STARTS = "+-—–/无"  # what a value line starts with, but a digit
 
