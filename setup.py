@@ -57,6 +57,8 @@ class BuildTwins(build_ext):
             module = Extension("parsers." + name, [ext.sources[0]])
             (compiled,) = cythonize([module], compiler_directives=DIRECTIVES, build_dir="build/cython", quiet=True)
             ext.sources = compiled.sources
+            if self.compiler.compiler_type == "unix":
+                ext.extra_compile_args = ["-g0"]  # no debug information: a fifth of the size, a faster build
             super().build_extension(ext)
         except Exception as e:  # no Cython, a Cython or a compiler error: this module runs as Python
             print(f"xxgk: parsers.{name} not compiled ({type(e).__name__}: {e}); it runs as Python", flush=True)

@@ -41,10 +41,17 @@ MODULES = (
     "identities",
     "joint",
     "labels",
+    "metadata",
+    "readers.sniff",
+    "readers.text",
     "readings",
+    "report",
+    "scope",
+    "sections",
     "splitting",
     "tables",
     "traces",
+    "values",
 )
 
 
