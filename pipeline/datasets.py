@@ -1206,6 +1206,17 @@ class TableBuilder:
         self._put(batch)
         self.n += batch.num_rows
 
+    def add_column_lists(self, cols: list[list]) -> None:
+        """Rows given as one list per field, in the dataset's order: a report's hundreds of
+        cells or values at once, without a call per row (the serial part of a build)."""
+        n = len(cols[0]) if cols else 0
+        if not n:
+            return
+        self._flush()
+        arrays = [_array(c, self.schema.field(i).type) for i, c in enumerate(cols)]
+        self._put(pa.RecordBatch.from_arrays(arrays, schema=self.schema))
+        self.n += n
+
     def add_columns(self, cols: dict[str, list]) -> None:
         """Whole columns at once."""
         self._flush()
@@ -1957,12 +1968,19 @@ def _emit_report(builders: dict, r: dict, d: dict, xsplits: dict, xchecks: dict,
     counts[rid] = _emit_checks(builders["checks"], r, d.get("checks") or [], xchecks.get(rid))
     rv = report_values(cells, r.get("template"))
     out = {}
+    names, addrs, vals, sts = [], [], [], []
     for pc in template_columns(r.get("template")):
         a = pc.address_for(r.get("template"))
         v, st = rv.get(a, pc.money_unit)
         v = typed(pc, v)
-        builders["values"].add((rid, r.get("publisher_id"), r.get("year"), r.get("template"), pc.name, a, v, st))
+        names.append(pc.name)
+        addrs.append(a)
+        vals.append(v)
+        sts.append(st)
         out[pc.name] = (v, st)
+    n = len(names)
+    context = [[x] * n for x in (rid, r.get("publisher_id"), r.get("year"), r.get("template"))]
+    builders["values"].add_column_lists([*context, names, addrs, vals, sts])
     return out
 
 
@@ -2054,7 +2072,9 @@ def _write_descriptions(
 
 
 def _emit_cells(b: TableBuilder, r: dict, cells: list[dict]) -> None:
+    """A report's cells rows, column by column (`TableBuilder.add_column_lists`)."""
     units = template_units()
+    n = len(cells)
     base = (
         r["report_id"],
         r.get("year"),
@@ -2064,30 +2084,26 @@ def _emit_cells(b: TableBuilder, r: dict, cells: list[dict]) -> None:
         r.get("publisher_id"),
         r.get("template"),
     )
-    for c in cells:
-        a = c["address"]
-        table, row, col = split_address(a)
-        unit = c.get("unit") or units.get(a) or ("件" if table == "t3" else None)
-        b.add(
-            (
-                *base,
-                table,
-                row,
-                col,
-                a,
-                c.get("value"),
-                unit,
-                c.get("raw"),
-                c.get("status"),
-                c.get("page"),
-                c.get("line"),
-                c.get("char_start"),
-                c.get("char_end"),
-                c.get("context"),
-                c.get("via") or c.get("source_via"),
-                c.get("resolved_by"),
-            )
-        )
+    addrs = [c["address"] for c in cells]
+    parts = [split_address(a) for a in addrs]
+    unit = [c.get("unit") or units.get(a) or ("件" if p[0] == "t3" else None) for c, a, p in zip(cells, addrs, parts)]
+    b.add_column_lists(
+        [
+            *([x] * n for x in base),
+            [p[0] for p in parts],
+            [p[1] for p in parts],
+            [p[2] for p in parts],
+            addrs,
+            [c.get("value") for c in cells],
+            unit,
+            *(
+                [c.get(k) for c in cells]
+                for k in ("raw", "status", "page", "line", "char_start", "char_end", "context")
+            ),
+            [c.get("via") or c.get("source_via") for c in cells],
+            [c.get("resolved_by") for c in cells],
+        ]
+    )
 
 
 def _emit_checks(b: TableBuilder, r: dict, checks: list[dict], cross) -> tuple[int, int]:
