@@ -1,10 +1,14 @@
-"""The build's one step beyond pyproject.toml: the compiled twins of parsers.twins.MODULES.
+"""The build's one step beyond pyproject.toml: the compiled twins of parsers.twins.MODULES,
+and the PDF reader's C loops (parsers/readers/_pdfloops.c, see its header).
 
 Each listed module is compiled, unchanged, with Cython into parsers/_compiled/, with the
 SHA-256 of its source beside it, so that parsers.twins loads a twin only for the source it
 was made from. The twins are an optimisation, never a requirement: where Cython or a C
 compiler is missing, or a module fails to compile, the build says so and goes on, and that
 module runs as Python.
+
+The C loops are a plain C extension, optional in the same way: without them the PDF reader
+makes the same PDFium calls through ctypes (slower, the same output).
 
 A twin is compiled under the module's own name (parsers.readings), so that its functions
 and classes are those of parsers.readings (pickles, reprs, tracebacks), and built as the
@@ -48,6 +52,9 @@ class BuildTwins(build_ext):
     in-place twin too, for an editable install)."""
 
     def build_extension(self, ext: Extension) -> None:
+        if not ext.name.startswith(PREFIX):  # a plain C extension (optional=True: a failure is a warning)
+            super().build_extension(ext)
+            return
         name = ext.name[len(PREFIX) :]
         source = ROOT / ext.sources[0]
         try:
@@ -74,9 +81,10 @@ class BuildTwins(build_ext):
             Path(self.get_ext_fullpath(ext.name)).parent.mkdir(parents=True, exist_ok=True)
         super().copy_extensions_to_source()
         self.inplace, inplace = 0, self.inplace
-        built = {ext.name: self._stamp(ext.name) for ext in self.extensions}
+        twins = [ext for ext in self.extensions if ext.name.startswith(PREFIX)]
+        built = {ext.name: self._stamp(ext.name) for ext in twins}
         self.inplace = inplace
-        for ext in self.extensions:
+        for ext in twins:
             if Path(built[ext.name]).is_file():
                 shutil.copyfile(built[ext.name], self._stamp(ext.name))
 
@@ -86,4 +94,6 @@ def _extensions() -> list[Extension]:
     return [Extension(PREFIX + name, [f"parsers/{name.replace('.', '/')}.py"], optional=True) for name in TWINS.MODULES]
 
 
-setup(ext_modules=_extensions(), cmdclass={"build_ext": BuildTwins})
+PDF_LOOPS = Extension("parsers.readers._pdfloops", ["parsers/readers/_pdfloops.c"], optional=True)
+
+setup(ext_modules=[*_extensions(), PDF_LOOPS], cmdclass={"build_ext": BuildTwins})

@@ -542,6 +542,85 @@ def test_plain_ctypes_bindings_read_the_same(rendered, monkeypatch):
         assert read_pdf(data).blocks == plain.blocks
 
 
+def _drawn_page(rotation: int) -> bytes:
+    """A page of everything the object walk reads: rulings inside a form XObject (drawn
+    twice, once moved by a matrix), an outlined rectangle, a white and a transparent box,
+    a curve, a closed polyline of more than five segments, an image, and text."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(595, 842))
+    c.setPageRotation(rotation)
+    c.beginForm("grid")
+    for k in range(5):
+        c.line(50, 700 - 20 * k, 300, 700 - 20 * k)
+    for x in (50, 150, 300):
+        c.line(x, 700, x, 620)
+    c.endForm()
+    c.doForm("grid")
+    c.saveState()
+    c.translate(10, -300)
+    c.doForm("grid")
+    c.restoreState()
+    c.rect(320, 600, 100, 50, stroke=1, fill=0)
+    c.setFillColorRGB(1, 1, 1)
+    c.rect(320, 500, 100, 2, stroke=0, fill=1)
+    c.setFillColorRGB(0.2, 0.2, 0.2, alpha=0)
+    c.rect(320, 450, 100, 2, stroke=0, fill=1)
+    c.setFillColorRGB(0, 0, 0)
+    c.circle(450, 300, 30)
+    path = c.beginPath()
+    path.moveTo(100, 200)
+    for x, y in ((200, 200), (200, 150), (150, 150), (150, 120), (100, 120), (100, 160)):
+        path.lineTo(x, y)
+    path.close()
+    c.drawPath(path, stroke=1, fill=0)
+    img = io.BytesIO()
+    pytest.importorskip("PIL").Image.new("L", (40, 40), 128).save(img, format="PNG")
+    c.drawImage(ImageReader(img), 400, 700, 80, 80)
+    c.setFont("Helvetica", 10)
+    c.drawString(60, 705, "table 12 34")
+    c.drawString(60, 100, "Total 1,234")
+    c.save()
+    return buf.getvalue()
+
+
+def _raw_pages(data: bytes) -> list:
+    from parsers.readers.pdf import _PdfiumSource
+
+    src = _PdfiumSource(data)
+    try:
+        pages = [src.page(i) for i in range(src.npages)]
+    finally:
+        src.close()
+    return [(p.glyphs, p.hsegs, p.vsegs, p.image_cover, p.font_missing, p.notes) for p in pages]
+
+
+def test_c_loops_read_what_the_ctypes_loops_read(rendered, monkeypatch):
+    """The C loops (parsers/readers/_pdfloops.c, built by `pip install -e .`) make the
+    PDFium calls of the ctypes loops, which stay as the fallback where the module is not
+    built: both give the same glyphs, rulings, image cover and document."""
+    import os
+
+    from parsers.readers import pdf as pdfmod
+
+    if pdfmod._native_loops() is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI builds the C loops: `pip install -e .` did not build parsers/readers/_pdfloops")
+        pytest.skip("parsers/readers/_pdfloops is not built (pip install -e . builds it)")
+    files = [rendered[k][2] for k in (1, 2)] + [_drawn_page(r) for r in (0, 90, 180)]
+    if CORPUS.is_dir():
+        files += [(CORPUS / f"{name}.pdf").read_bytes() for name in ("101", "107")]
+    native = [(_raw_pages(d), read_pdf(d)) for d in files]
+    assert any(p[1] and p[2] for raws, _ in native for p in raws)  # rulings were read
+    monkeypatch.setattr(pdfmod, "_NATIVE", [None])
+    for d, (raws, doc) in zip(files, native):
+        assert _raw_pages(d) == raws
+        other = read_pdf(d)
+        assert other.blocks == doc.blocks and other.warnings == doc.warnings
+
+
 def test_coverage_in_bulk_matches_covered():
     from parsers.readers.pdf import _coverage, _covered, _drawn
 

@@ -7,6 +7,9 @@ else is rebuilt here:
   characters and their boxes, one pass over the page objects for paths and images.
   This is an order of magnitude faster than pdfminer/pdfplumber, which stays available
   as a second engine (`engine="pdfplumber"`, and the fallback when PDFium refuses a file).
+  The per-glyph and per-object calls (thousands a page) are made by a small C module
+  where the install built it (`_pdfloops.c`, given the addresses of the PDFium functions
+  pypdfium2 loaded), else through ctypes: the same calls, the same output.
 * **Ruled tables** are rebuilt from the rulings (a lattice): collinear segments are
   merged, connected segments grouped into tables, the grid of all row and column lines
   laid out, and grid units not separated by a drawn line merged into one cell. Each
@@ -148,9 +151,34 @@ class _FastApi:
             f = ctypes.CFUNCTYPE(res)(ctypes.cast(fn, vp).value)
             f.argtypes = None
             setattr(self, attr, f)
+        self.Handle = Handle  # a handle from its address (an int), for these calls
+        # the functions' addresses, for the C loops (_native_loops)
+        self.addr = {attr: ctypes.cast(getattr(R, name), vp).value for attr, name in self._NAMES.items()}
 
 
 _FAST_API: list = []
+
+
+def _same(x):
+    return x
+
+
+_NATIVE: list = []
+
+
+def _native_loops():
+    """The C loops (parsers/readers/_pdfloops.c) where the install built them and the fast
+    bindings exist (they give the functions' addresses), else None: then the same PDFium
+    calls are made through ctypes. Not built is the only reason to go without: a module
+    that is there but fails to load raises."""
+    if not _NATIVE:
+        import importlib
+        import importlib.util
+
+        name = f"{__package__}._pdfloops"
+        ok = _fast_api() is not None and importlib.util.find_spec(name) is not None
+        _NATIVE.append(importlib.import_module(name) if ok else None)
+    return _NATIVE[0]
 
 
 def _fast_api():
@@ -230,6 +258,20 @@ def _object_calls(R, ctypes) -> _ObjectCalls:
     )
 
 
+@dataclass(slots=True)
+class _PathColumns:
+    """Path objects as read from PDFium, one list item per path (bounds: four per path)."""
+
+    fills: list  # fill mode (0: not filled)
+    strokes: list  # stroked? (0 or 1)
+    red: list  # the colour that shows: the stroke colour when stroked, else the fill colour
+    green: list
+    blue: list
+    alpha: list
+    nsegs: list  # segment count
+    bounds: list  # left, bottom, right, top in page space, flat
+
+
 class _ObjectWalk:
     """One page's objects, form XObjects included, read for what the layout needs: rulings
     from drawn paths (rp.hsegs, rp.vsegs), the share of the page images cover
@@ -266,6 +308,10 @@ class _ObjectWalk:
             R.FPDF_PAGEOBJ_TEXT,
         )
         self.MOVETO, self.LINETO = R.FPDF_SEGMENT_MOVETO, R.FPDF_SEGMENT_LINETO
+        api = _fast_api()
+        self.native = _native_loops() if api is not None else None  # the C loops, or None
+        self.addr = api.addr if api is not None else {}
+        self.wrap = api.Handle if self.native is not None else _same
 
     def start(self, rp: RawPage, box, rot: int | None, left: float, top: float) -> None:
         """Set up for the objects of one page (the buffers above serve every page of a document)."""
@@ -278,21 +324,20 @@ class _ObjectWalk:
 
     def run(self, count: int, praw) -> None:
         rp, TEXT, PATH, IMAGE, FORM = self.rp, self.TEXT, self.PATH, self.IMAGE, self.FORM
-        # stack of (count, getter, container, form matrix or None)
-        stack = [(count, self.c.get_object, praw, None)]
+        wrap = self.wrap
+        # stack of (count, in a form?, container, form matrix or None)
+        stack = [(count, False, praw if self.native is None else praw.value, None)]
         depth = 0
         while stack and depth < 10_000:
             depth += 1
-            count, getter, container, fm = stack.pop()
+            count, in_form, container, fm = stack.pop()
             for start in range(0, count, 4096):  # in slices, to bound memory
-                # map() rather than a comprehension: the loop over the C calls stays in C
-                objs = list(map(getter, repeat(container), range(start, min(count, start + 4096))))
-                types = list(map(self.c.obj_type, objs))
+                objs, types = self._slice(in_form, container, start, min(count, start + 4096))
                 ntext = types.count(TEXT)
                 if ntext:
                     if self.texts < self.TEXT_CHECKED and not rp.font_missing:
                         want = self.TEXT_CHECKED - self.texts
-                        self._check_font(list(islice(compress(objs, map(eq, types, repeat(TEXT))), want)))
+                        self._check_font(list(map(wrap, islice(compress(objs, map(eq, types, repeat(TEXT))), want))))
                     self.texts += ntext
                     if ntext == len(objs):
                         continue
@@ -303,9 +348,10 @@ class _ObjectWalk:
                         continue
                 for obj, ty in zip(objs, types):
                     if ty == IMAGE:
-                        self._image(obj, fm)
+                        self._image(wrap(obj), fm)
                     elif ty == FORM:
-                        stack.append((self.c.form_count(obj), self.c.form_object, obj, self._matrix(obj, fm)))
+                        form = wrap(obj)
+                        stack.append((self.c.form_count(form), True, obj, self._matrix(form, fm)))
         if self.paths > MAX_PATHS_PER_PAGE:
             rp.notes.append(
                 (
@@ -314,6 +360,23 @@ class _ObjectWalk:
                 )
             )
         rp.image_cover = min(1.0, self.image_area / (rp.width * rp.height or 1.0))
+
+    def _slice(self, in_form: bool, container, start: int, stop: int) -> tuple[list, list]:
+        """The objects start..stop-1 of the page or of a form XObject, and their types: as
+        handles through ctypes (map() keeps the loop over the C calls in C), or as
+        addresses (ints) from the C loops, which self.wrap turns into handles."""
+        native = self.native
+        if native is not None:
+            a = self.addr
+            get = a["form_object"] if in_form else a["get_object"]
+            hb, tb = native.objects(get, a["obj_type"], container, start, stop, in_form)
+            handles, types = array("Q"), array("i")
+            handles.frombytes(hb)
+            types.frombytes(tb)
+            return handles.tolist(), types.tolist()
+        getter = self.c.form_object if in_form else self.c.get_object
+        objs = list(map(getter, repeat(container), range(start, stop)))
+        return objs, list(map(self.c.obj_type, objs))
 
     def _check_font(self, text_objs: list) -> None:
         """A font without glyphs gives text objects no height (and single characters no
@@ -339,10 +402,6 @@ class _ObjectWalk:
     def _paths(self, objs: list, fm) -> None:
         """Rulings from path objects (those within MAX_PATHS_PER_PAGE of the page).
 
-        A table page has hundreds of paths, and the Python steps around each C call cost
-        more than the call: so each PDFium call is made for the whole list at once (a list
-        comprehension whose outputs, written into one ctypes buffer, are collected as bytes
-        and read back at once), and only the paths still in play go on to the next call.
         A path counts when it is stroked or filled in a visible colour (not transparent,
         not white); a line or rectangle (up to 5 segments) is read from its bounds, a longer
         path segment by segment (see _subpaths)."""
@@ -352,57 +411,26 @@ class _ObjectWalk:
             return
         if len(objs) > room:
             objs = objs[:room]
-        c = self.c
-        m0, m1 = self.mode_refs
-        draw_mode, mode_bytes = c.draw_mode, self.mode_bytes
-        modes = array("i")
-        modes.frombytes(b"".join([mode_bytes() for o in objs if draw_mode(o, m0, m1) is not None]))
-        mv = modes.tolist()
-        fills, strokes = mv[0::2], mv[1::2]
-        # inked: stroked, or filled when not stroked; the colour that shows is asked for
-        ink = [k for k in range(len(objs)) if strokes[k] or fills[k]]
-        if not ink:
-            return
-        q0, q1, q2, q3 = self.col_refs
-        sc, fc, col_bytes = c.stroke_color, c.fill_color, self.col_bytes
-        cols = array("I")
-        cols.frombytes(
-            b"".join([col_bytes() for k in ink if (sc if strokes[k] else fc)(objs[k], q0, q1, q2, q3) is not None])
-        )
-        cl = cols.tolist()
-        # invisible (transparent) or white: no ruling
+        pc = self._path_columns(objs)
+        strokes, nsegs, bl = pc.strokes, pc.nsegs, pc.bounds
+        # inked (stroked, or filled when not stroked) in a colour that shows
         vis = [
             k
-            for k, r, g, b, a in zip(ink, cl[0::4], cl[1::4], cl[2::4], cl[3::4])
-            if a != 0 and not (r > 235 and g > 235 and b > 235)
+            for k, f, s, r, g, b, a in zip(range(len(objs)), pc.fills, strokes, pc.red, pc.green, pc.blue, pc.alpha)
+            if (s or f) and a != 0 and not (r > 235 and g > 235 and b > 235)
         ]
-        count_segments = c.count_segments
-        nsegs = list(map(count_segments, map(objs.__getitem__, vis)))
-        f0, f1, f2, f3 = self.fbox_refs
-        obj_bounds, box_bytes = c.obj_bounds, self.fbox_bytes
-        fb = array("f")
-        fb.frombytes(
-            b"".join(
-                [
-                    box_bytes()
-                    for k, ns in zip(vis, nsegs)
-                    if ns <= 5 and obj_bounds(objs[k], f0, f1, f2, f3) is not None
-                ]
-            )
-        )
-        bl = fb.tolist()
         rp, fast, left, top, box = self.rp, self.fast, self.left, self.top, self.box
         hadd, vadd = rp.hsegs.append, rp.vsegs.append
-        q = 0
-        for k, nseg in zip(vis, nsegs):
+        for k in vis:
             stroked = strokes[k] != 0
+            nseg = nsegs[k]
             if nseg > 5:
                 if nseg <= MAX_SEGMENTS_PER_PATH:
-                    for pts, closed in self._subpaths(objs[k], fm, nseg):
+                    for pts, closed in self._subpaths(self.wrap(objs[k]), fm, nseg):
                         _PdfiumSource._poly_edges(rp, box, pts, closed, stroked)
                 continue
+            q = 4 * k
             l, b, r, t = bl[q : q + 4]
-            q += 4
             if fm is not None:
                 l, b, r, t = _apply_box(fm, l, b, r, t)
             if fast:
@@ -421,6 +449,49 @@ class _ObjectWalk:
                 vadd((x0, y0, y1))
                 vadd((x1, y0, y1))
             # a filled, unstroked box (cell or line background) is no ruling
+
+    def _path_columns(self, objs: list) -> _PathColumns:
+        """What _paths() decides from, for every path: through the C loops when built, else
+        each PDFium call made for the whole list at once (a list comprehension whose
+        outputs, written into one ctypes buffer, are collected as bytes and read back at
+        once): a table page has hundreds of paths, and the Python steps around each C call
+        cost more than the call."""
+        native = self.native
+        if native is not None:
+            a = self.addr
+            ib, fb = native.paths(
+                a["draw_mode"],
+                a["stroke_color"],
+                a["fill_color"],
+                a["count_segments"],
+                a["obj_bounds"],
+                array("Q", objs).tobytes(),
+            )
+            iv, fv = array("i"), array("f")
+            iv.frombytes(ib)
+            fv.frombytes(fb)
+            v = iv.tolist()
+            return _PathColumns(v[0::7], v[1::7], v[2::7], v[3::7], v[4::7], v[5::7], v[6::7], fv.tolist())
+        c = self.c
+        m0, m1 = self.mode_refs
+        draw_mode, mode_bytes = c.draw_mode, self.mode_bytes
+        modes = array("i")
+        modes.frombytes(b"".join([mode_bytes() for o in objs if draw_mode(o, m0, m1) is not None]))
+        mv = modes.tolist()
+        fills, strokes = mv[0::2], mv[1::2]
+        q0, q1, q2, q3 = self.col_refs
+        sc, fc, col_bytes = c.stroke_color, c.fill_color, self.col_bytes
+        cols = array("I")
+        cols.frombytes(
+            b"".join([col_bytes() for o, s in zip(objs, strokes) if (sc if s else fc)(o, q0, q1, q2, q3) is not None])
+        )
+        cl = cols.tolist()
+        nsegs = list(map(c.count_segments, objs))
+        f0, f1, f2, f3 = self.fbox_refs
+        obj_bounds, box_bytes = c.obj_bounds, self.fbox_bytes
+        fb = array("f")
+        fb.frombytes(b"".join([box_bytes() for o in objs if obj_bounds(o, f0, f1, f2, f3) is not None]))
+        return _PathColumns(fills, strokes, cl[0::4], cl[1::4], cl[2::4], cl[3::4], nsegs, fb.tolist())
 
     def _subpaths(self, obj, fm, nseg: int) -> list[tuple[list, bool]]:
         """A path's straight runs as (points in page space, closed); a curve breaks a run."""
@@ -565,9 +636,13 @@ class _PdfiumSource:
             keep = [i for i in range(n) if codes[i] not in skip]  # text page index of each glyph
             # the loose box of each: get_box() fills `rect`, whose bytes are collected and
             # read back as floats at once (columns l, t, r, b in page space)
-            rect_bytes = memoryview(rect).cast("B").tobytes
             floats = array("f")
-            floats.frombytes(b"".join([rect_bytes() for i in keep if get_box(traw, i, ref) is not None]))
+            native = _native_loops() if api is not None else None
+            if native is not None:
+                floats.frombytes(native.char_boxes(api.addr["loose_char_box"], traw.value, array("i", keep).tobytes()))
+            else:
+                rect_bytes = memoryview(rect).cast("B").tobytes
+                floats.frombytes(b"".join([rect_bytes() for i in keep if get_box(traw, i, ref) is not None]))
             vals = floats.tolist()
             L, T, Rt, B = vals[0::4], vals[1::4], vals[2::4], vals[3::4]
             if any(map(le, Rt, L)) or any(map(le, T, B)):  # empty boxes (r <= l or t <= b): no glyph

@@ -1,0 +1,148 @@
+/* The PDF reader's per-glyph and per-object PDFium loops, in C (optional).
+
+   parsers/readers/pdf.py reads each glyph's box and each drawn path's mode, colour,
+   segment count and bounds through PDFium: thousands of calls a page, where ctypes'
+   cost per call is several times the C function's. These functions make the same calls
+   in a C loop and hand the results back as packed bytes, which pdf.py reads with
+   array.frombytes, as it reads the buffers of its pure-Python loops (the fallback when
+   this module is not built; tests/test_readers_pdf.py checks both read the same).
+
+   No PDFium header or library is needed to build this: pdf.py passes the addresses of
+   the functions of the PDFium library pypdfium2 loaded (ctypes.cast(fn, c_void_p)),
+   and the handles, as integers; the signatures below are PDFium's (fpdf_text.h,
+   fpdf_edit.h; FPDF_BOOL is int). Only decisions-free fetching is done here: which paths
+   are rulings is decided in Python, once for both paths. */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct {
+    float left, top, right, bottom;
+} rectf;
+
+typedef int (*loose_char_box_fn)(void *text_page, int index, rectf *rect);
+typedef void *(*page_object_fn)(void *page, int index);
+typedef void *(*form_object_fn)(void *form, unsigned long index);
+typedef int (*object_type_fn)(void *obj);
+typedef int (*draw_mode_fn)(void *path, int *fill_mode, int *stroke);
+typedef int (*colour_fn)(void *obj, unsigned int *r, unsigned int *g, unsigned int *b, unsigned int *a);
+typedef int (*count_segments_fn)(void *path);
+typedef int (*bounds_fn)(void *obj, float *left, float *bottom, float *right, float *top);
+
+#define ADDR(x) ((void *)(uintptr_t)(x))
+
+/* char_boxes(get_loose_char_box, text_page, indices) -> bytes
+
+   indices: packed int32 text page indices. Returns 4 float32 per index: the loose box
+   (left, top, right, bottom in page space). As the Python loop, one box buffer serves
+   every call: a call that fails leaves the previous values. */
+static PyObject *char_boxes(PyObject *self, PyObject *args) {
+    unsigned long long fn, text_page;
+    Py_buffer idx;
+    if (!PyArg_ParseTuple(args, "KKy*", &fn, &text_page, &idx))
+        return NULL;
+    Py_ssize_t n = idx.len / (Py_ssize_t)sizeof(int32_t);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(rectf));
+    if (out != NULL) {
+        loose_char_box_fn get_box = (loose_char_box_fn)ADDR(fn);
+        const int32_t *ix = (const int32_t *)idx.buf;
+        char *dst = PyBytes_AS_STRING(out);
+        rectf r = {0, 0, 0, 0};
+        for (Py_ssize_t k = 0; k < n; k++) {
+            get_box(ADDR(text_page), ix[k], &r);
+            memcpy(dst + k * sizeof(rectf), &r, sizeof(rectf));
+        }
+    }
+    PyBuffer_Release(&idx);
+    return out;
+}
+
+/* objects(get_object, get_type, container, start, stop, in_form) -> (handles, types)
+
+   The objects start..stop-1 of a page (FPDFPage_GetObject) or of a form XObject
+   (in_form: FPDFFormObj_GetObject, whose index is an unsigned long), as packed uint64
+   handles and packed int32 types (FPDFPageObj_GetType). */
+static PyObject *objects(PyObject *self, PyObject *args) {
+    unsigned long long get, get_type, container;
+    int start, stop, in_form;
+    if (!PyArg_ParseTuple(args, "KKKiip", &get, &get_type, &container, &start, &stop, &in_form))
+        return NULL;
+    Py_ssize_t n = stop > start ? (Py_ssize_t)stop - start : 0;
+    PyObject *handles = PyBytes_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(uint64_t));
+    PyObject *types = PyBytes_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(int32_t));
+    if (handles == NULL || types == NULL) {
+        Py_XDECREF(handles);
+        Py_XDECREF(types);
+        return NULL;
+    }
+    uint64_t *h = (uint64_t *)PyBytes_AS_STRING(handles);
+    int32_t *t = (int32_t *)PyBytes_AS_STRING(types);
+    object_type_fn type_of = (object_type_fn)ADDR(get_type);
+    for (Py_ssize_t k = 0; k < n; k++) {
+        void *obj = in_form ? ((form_object_fn)ADDR(get))(ADDR(container), (unsigned long)(start + k))
+                            : ((page_object_fn)ADDR(get))(ADDR(container), (int)(start + k));
+        h[k] = (uint64_t)(uintptr_t)obj;
+        t[k] = type_of(obj);
+    }
+    return Py_BuildValue("(NN)", handles, types);
+}
+
+/* paths(draw_mode, stroke_colour, fill_colour, count_segments, bounds, handles)
+       -> (ints, floats)
+
+   For each path handle (packed uint64): 7 int32 (fill mode, stroke, then r, g, b, a of
+   the colour that shows: the stroke colour when stroked, else the fill colour, then the
+   segment count) and 4 float32 (bounds: left, bottom, right, top in page space). One
+   buffer of each kind serves every call, as in the Python loop. */
+static PyObject *paths(PyObject *self, PyObject *args) {
+    unsigned long long draw_mode, stroke_colour, fill_colour, count_segments, bounds;
+    Py_buffer hb;
+    if (!PyArg_ParseTuple(args, "KKKKKy*", &draw_mode, &stroke_colour, &fill_colour, &count_segments, &bounds, &hb))
+        return NULL;
+    Py_ssize_t n = hb.len / (Py_ssize_t)sizeof(uint64_t);
+    PyObject *ints = PyBytes_FromStringAndSize(NULL, n * 7 * (Py_ssize_t)sizeof(int32_t));
+    PyObject *floats = PyBytes_FromStringAndSize(NULL, n * 4 * (Py_ssize_t)sizeof(float));
+    if (ints == NULL || floats == NULL) {
+        Py_XDECREF(ints);
+        Py_XDECREF(floats);
+        PyBuffer_Release(&hb);
+        return NULL;
+    }
+    const uint64_t *h = (const uint64_t *)hb.buf;
+    int32_t *iv = (int32_t *)PyBytes_AS_STRING(ints);
+    float *fv = (float *)PyBytes_AS_STRING(floats);
+    int mode[2] = {0, 0};
+    unsigned int col[4] = {0, 0, 0, 0};
+    float box[4] = {0, 0, 0, 0};
+    for (Py_ssize_t k = 0; k < n; k++) {
+        void *obj = ADDR(h[k]);
+        ((draw_mode_fn)ADDR(draw_mode))(obj, &mode[0], &mode[1]);
+        ((colour_fn)ADDR(mode[1] ? stroke_colour : fill_colour))(obj, &col[0], &col[1], &col[2], &col[3]);
+        int nseg = ((count_segments_fn)ADDR(count_segments))(obj);
+        ((bounds_fn)ADDR(bounds))(obj, &box[0], &box[1], &box[2], &box[3]);
+        int32_t *row = iv + 7 * k;
+        row[0] = mode[0];
+        row[1] = mode[1];
+        for (int c = 0; c < 4; c++)
+            row[2 + c] = (int32_t)col[c];
+        row[6] = nseg;
+        memcpy(fv + 4 * k, box, sizeof(box));
+    }
+    PyBuffer_Release(&hb);
+    return Py_BuildValue("(NN)", ints, floats);
+}
+
+static PyMethodDef methods[] = {
+    {"char_boxes", char_boxes, METH_VARARGS, "Loose boxes of the given characters of a text page, as packed floats."},
+    {"objects", objects, METH_VARARGS, "Handles and types of a range of page or form objects, packed."},
+    {"paths", paths, METH_VARARGS, "Draw mode, colour, segment count and bounds of path objects, packed."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_pdfloops", "The PDF reader's PDFium loops in C (see _pdfloops.c).", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__pdfloops(void) { return PyModule_Create(&module); }
