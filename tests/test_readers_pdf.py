@@ -609,11 +609,15 @@ def test_c_loops_read_what_the_ctypes_loops_read(rendered, monkeypatch):
         if os.environ.get("CI"):
             pytest.fail("CI builds the C loops: `pip install -e .` did not build parsers/readers/_pdfloops")
         pytest.skip("parsers/readers/_pdfloops is not built (pip install -e . builds it)")
-    files = [rendered[k][2] for k in (1, 2)] + [_drawn_page(r) for r in (0, 90, 180)]
+    # digits and control codes without a Unicode mapping
+    unmapped = b"BT /F2 12 Tf 72 760 Td (Total 12) Tj ET\nBT /F1 12 Tf 72 700 Td <001100120031> Tj ET\n"
+    files = [raw_pdf([unmapped], fonts="nomap"), *(rendered[k][2] for k in (1, 2))]
+    files += [_drawn_page(r) for r in (0, 90, 180)]
     if CORPUS.is_dir():
         files += [(CORPUS / f"{name}.pdf").read_bytes() for name in ("101", "107")]
     native = [(_raw_pages(d), read_pdf(d)) for d in files]
     assert any(p[1] and p[2] for raws, _ in native for p in raws)  # rulings were read
+    assert [g[5] for g in native[0][0][0][0]] == [False] * 7 + [True] * 3  # and map errors
     monkeypatch.setattr(pdfmod, "_NATIVE", [None])
     for d, (raws, doc) in zip(files, native):
         assert _raw_pages(d) == raws

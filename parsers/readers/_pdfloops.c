@@ -23,6 +23,7 @@ typedef struct {
 } rectf;
 
 typedef int (*loose_char_box_fn)(void *text_page, int index, rectf *rect);
+typedef int (*int_call_fn)(void *handle, int index);
 typedef void *(*page_object_fn)(void *page, int index);
 typedef void *(*form_object_fn)(void *form, unsigned long index);
 typedef int (*object_type_fn)(void *obj);
@@ -54,6 +55,28 @@ static PyObject *char_boxes(PyObject *self, PyObject *args) {
             get_box(ADDR(text_page), ix[k], &r);
             memcpy(dst + k * sizeof(rectf), &r, sizeof(rectf));
         }
+    }
+    PyBuffer_Release(&idx);
+    return out;
+}
+
+/* int_calls(fn, handle, indices) -> bytes
+
+   fn(handle, index) for each packed int32 index, a function of PDFium's that returns an
+   int (FPDFText_HasUnicodeMapError): the results as packed int32. */
+static PyObject *int_calls(PyObject *self, PyObject *args) {
+    unsigned long long fn, handle;
+    Py_buffer idx;
+    if (!PyArg_ParseTuple(args, "KKy*", &fn, &handle, &idx))
+        return NULL;
+    Py_ssize_t n = idx.len / (Py_ssize_t)sizeof(int32_t);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(int32_t));
+    if (out != NULL) {
+        int_call_fn call = (int_call_fn)ADDR(fn);
+        const int32_t *ix = (const int32_t *)idx.buf;
+        int32_t *dst = (int32_t *)PyBytes_AS_STRING(out);
+        for (Py_ssize_t k = 0; k < n; k++)
+            dst[k] = call(ADDR(handle), ix[k]);
     }
     PyBuffer_Release(&idx);
     return out;
@@ -136,6 +159,7 @@ static PyObject *paths(PyObject *self, PyObject *args) {
 
 static PyMethodDef methods[] = {
     {"char_boxes", char_boxes, METH_VARARGS, "Loose boxes of the given characters of a text page, as packed floats."},
+    {"int_calls", int_calls, METH_VARARGS, "An int-valued PDFium function of (handle, index) for each index, packed."},
     {"objects", objects, METH_VARARGS, "Handles and types of a range of page or form objects, packed."},
     {"paths", paths, METH_VARARGS, "Draw mode, colour, segment count and bounds of path objects, packed."},
     {NULL, NULL, 0, NULL},

@@ -42,7 +42,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from itertools import compress, islice, repeat
-from operator import attrgetter, eq, itemgetter, le, sub
+from operator import attrgetter, eq, itemgetter, le, not_, sub
 
 from ..document import Block, Cell, Document, Location, Warning
 from .errors import UnsupportedInput
@@ -633,7 +633,8 @@ class _PdfiumSource:
             ref = ctypes.byref(rect)
             fl = (ctypes.c_float * 4).from_buffer(rect)
             skip = _SKIP_CODES
-            keep = [i for i in range(n) if codes[i] not in skip]  # text page index of each glyph
+            # text page index of each glyph (map and compress keep the loop in C)
+            keep = list(compress(range(n), map(not_, map(skip.__contains__, codes))))
             # the loose box of each: get_box() fills `rect`, whose bytes are collected and
             # read back as floats at once (columns l, t, r, b in page space)
             floats = array("f")
@@ -662,17 +663,21 @@ class _PdfiumSource:
             # a glyph without a Unicode mapping: checked where a wrong character would
             # do harm (digits, and anything outside CJK and Latin letters); a page of
             # wrongly mapped ideographs is caught as a whole by _mojibake()
-            us = [codes[i] for i in keep]
+            us = list(map(codes.__getitem__, keep))
             check = [k for k, u in enumerate(us) if not (0x3000 <= u < 0xD800 or 57 < u < 0x7F or 32 <= u < 48)]
-            if check:  # mostly digits: their map errors asked in one comprehension
-                bad = [
-                    k
-                    for k in check
-                    if (u := us[k]) < 32
-                    or u >= 0xD800
-                    and _is_bad_code(u)
-                    or ((48 <= u <= 57 or 0x7F <= u < 0x3000) and map_err(traw, keep[k]) == 1)
-                ]
+            if check:  # mostly digits: their map errors asked at once
+                ask = [k for k in check if 48 <= (u := us[k]) <= 57 or 0x7F <= u < 0x3000]
+                if native is not None:
+                    errs = array("i")
+                    errs.frombytes(
+                        native.int_calls(
+                            api.addr["map_error"], traw.value, array("i", [keep[k] for k in ask]).tobytes()
+                        )
+                    )
+                    mapped = set(compress(ask, map(eq, errs, repeat(1))))
+                else:
+                    mapped = {k for k in ask if map_err(traw, keep[k]) == 1}
+                bad = [k for k in check if (u := us[k]) < 32 or u >= 0xD800 and _is_bad_code(u) or k in mapped]
                 for k in bad:
                     out[k] = (BAD,) + out[k][1:5] + (True,)
                 bad_set = set(bad)
@@ -685,7 +690,7 @@ class _PdfiumSource:
             # A CJK font that is neither embedded nor installed has no glyph outlines:
             # its characters have empty ink boxes, and PDFium silently drops every text
             # object of one such character. Sample a few ideographs to notice.
-            cjk = [i for i in keep if codes[i] >= 0x2E80]
+            cjk = list(compress(keep, map(le, repeat(0x2E80), us)))
             for i in cjk[:: max(1, len(cjk) // 24)][:25]:
                 char_box(traw, i, *trefs)
                 if tr.value - tl.value < 0.01 and tt.value - tb.value < 0.01:
@@ -1361,18 +1366,23 @@ def _coverage(ivs: list, levels: list) -> list:
             None if b <= a else (o if (o := (b if b < hi else hi) - (a if a > lo else lo)) > 0 else 0.0)
             for a, b in zip(levels, levels[1:])
         ]
-    out = []
-    for k in range(len(levels) - 1):
-        a, b = levels[k], levels[k + 1]
-        if b <= a:
-            out.append(None)
-            continue
-        tot = 0.0
-        for lo, hi in ivs:
+    # each drawn interval adds to the grid intervals it can overlap (found by bisection:
+    # levels are sorted), in the order of `ivs`, as _covered() sums them
+    out = [None if b <= a else 0.0 for a, b in zip(levels, levels[1:])]
+    m = len(out)
+    for lo, hi in ivs:
+        k = bisect_right(levels, lo) - 1
+        if k < 0:
+            k = 0
+        end = bisect_left(levels, hi)
+        if end > m:
+            end = m
+        while k < end:
+            a, b = levels[k], levels[k + 1]
             o = (b if b < hi else hi) - (a if a > lo else lo)  # min(hi, b) - max(lo, a)
-            if o > 0:
-                tot += o
-        out.append(tot)
+            if o > 0:  # never for an empty interval (None)
+                out[k] += o
+            k += 1
     return out
 
 
@@ -1514,26 +1524,26 @@ class _Grid:
         keep = [k for k, ok in enumerate(self.valid) if ok and (self.glyphs[k] or sides[k] >= 3)]
         if len(keep) < 2:
             return None
-        rows = sorted({self.regions[k][0] for k in keep})
+        regions, glyphs, xs, ys, page = self.regions, self.glyphs, self.xs, self.ys, self.rp.number
+        rows = sorted({regions[k][0] for k in keep})
         cells = []
+        add = cells.append
         tops: list[float] = []
         for k in keep:
-            r0, r1, c0, c1 = self.regions[k]
-            text, top, ltops = _cell_text(self.glyphs[k])
-            tops.extend(ltops)
+            r0, r1, c0, c1 = regions[k]
+            gl = glyphs[k]
+            if len(gl) == 1:  # _cell_text() of one glyph, inline (most cells hold one digit)
+                g0 = gl[0]
+                text, top = g0[0].strip(), g0[2]
+                tops.append(top)
+            else:
+                text, top, ltops = _cell_text(gl)
+                tops.extend(ltops)
+                if top is None:
+                    top = ys[r0]
             ri = bisect_left(rows, r0)
-            rspan = max(1, bisect_left(rows, r1 + 1) - ri)
-            cells.append(
-                TCell(
-                    ri,
-                    rspan,
-                    self.xs[c0],
-                    self.xs[c1 + 1],
-                    text,
-                    self.rp.number,
-                    top if top is not None else self.ys[r0],
-                )
-            )
+            rspan = bisect_left(rows, r1 + 1) - ri
+            add(TCell(ri, rspan if rspan > 1 else 1, xs[c0], xs[c1 + 1], text, page, top))
         cells.sort(key=attrgetter("row", "x0"))
         return TablePart(self.rp.number, self.x0, self.top, self.x1, self.bottom, len(rows), cells, "lattice", tops)
 
