@@ -657,3 +657,19 @@ def test_line_text_matches_line_of():
             x += w + rng.choice((0.0, 0.5, 3.0, 20.0))
         ln = _line_of(line)
         assert _line_text(line) == (ln.text, ln.top)
+
+
+def test_mojibake_counts_by_regex_as_by_glyph():
+    """_mojibake() counts scripts by regex, only as far as its answer depends on them: the
+    same answer as counting every glyph (_script_counts) on pages of every mixture."""
+    from parsers.readers.pdf import _COMMON, _mojibake, _script_counts
+
+    rng = random.Random(11)
+    pools = ["".join(sorted(_COMMON))[:200], "龘鬱齉麤鸞爨驫", "ÀÉÎÕÜàéîõüĀŁŒŽ", "abc123 ,.", "（）、。：一二三"]
+    for _ in range(400):
+        weights = [rng.random() for _ in pools]
+        text = "".join(rng.choice(rng.choices(pools, weights)[0]) for _ in range(rng.randint(0, 160)))
+        glyphs = [(ch, 0.0, 0.0, 1.0, 1.0, False) for ch in text]
+        cjk, common, latin1, ascii_ = _script_counts(glyphs)
+        want = (cjk >= 40 and common < 0.15 * cjk) or (latin1 >= 20 and latin1 > 0.3 * (latin1 + ascii_ + cjk))
+        assert _mojibake(glyphs) == want

@@ -60,6 +60,96 @@ static PyObject *char_boxes(PyObject *self, PyObject *args) {
     return out;
 }
 
+static int append_new(PyObject *list, PyObject *item) {
+    if (item == NULL)
+        return -1;
+    int rc = PyList_Append(list, item);
+    Py_DECREF(item);
+    return rc;
+}
+
+/* The glyph of text page index i with loose box r, on a page whose display box is the
+   page box shifted by (left, top) (no rotation): (char, x0, top, x1, bottom, False),
+   each coordinate computed in double from the float box as the Python loop does. */
+static PyObject *glyph_tuple(PyObject *text, Py_ssize_t i, const rectf *r, double left, double top) {
+    PyObject *t = PyTuple_New(6);
+    if (t == NULL)
+        return NULL;
+    PyObject *items[5] = {
+        PyUnicode_Substring(text, i, i + 1),
+        PyFloat_FromDouble((double)r->left - left),
+        PyFloat_FromDouble(top - (double)r->top),
+        PyFloat_FromDouble((double)r->right - left),
+        PyFloat_FromDouble(top - (double)r->bottom),
+    };
+    int ok = 1;
+    for (int k = 0; k < 5; k++) {
+        if (items[k] == NULL)
+            ok = 0;
+        PyTuple_SET_ITEM(t, k, items[k]); /* a NULL item is skipped by the tuple's dealloc */
+    }
+    Py_INCREF(Py_False);
+    PyTuple_SET_ITEM(t, 5, Py_False);
+    if (!ok) {
+        Py_DECREF(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* glyphs(get_loose_char_box, text_page, text, indices, left, top) -> (glyphs, kept, heights)
+
+   For an unrotated page: the loose box of each text page index (packed int32, each below
+   len(text)); a box with no area (right <= left or top <= bottom) is no glyph. Returns
+   the glyph tuples (see glyph_tuple), the indices kept (packed int32) and each kept
+   box's height in page space (top - bottom), as the Python loop in pdf.py makes them. */
+static PyObject *glyphs(PyObject *self, PyObject *args) {
+    unsigned long long fn, text_page;
+    PyObject *text;
+    Py_buffer idx;
+    double left, top;
+    if (!PyArg_ParseTuple(args, "KKUy*dd", &fn, &text_page, &text, &idx, &left, &top))
+        return NULL;
+    Py_ssize_t n = idx.len / (Py_ssize_t)sizeof(int32_t);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+    PyObject *out = PyList_New(0), *heights = PyList_New(0);
+    PyObject *kept = PyBytes_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(int32_t));
+    if (out == NULL || heights == NULL || kept == NULL)
+        goto fail;
+    loose_char_box_fn get_box = (loose_char_box_fn)ADDR(fn);
+    const int32_t *ix = (const int32_t *)idx.buf;
+    int32_t *kv = (int32_t *)PyBytes_AS_STRING(kept);
+    Py_ssize_t m = 0;
+    rectf r = {0, 0, 0, 0};
+    for (Py_ssize_t k = 0; k < n; k++) {
+        int32_t i = ix[k];
+        if (i < 0 || i >= len) {
+            PyErr_SetString(PyExc_IndexError, "text page index beyond the text");
+            goto fail;
+        }
+        get_box(ADDR(text_page), i, &r);
+        if (r.right <= r.left || r.top <= r.bottom)
+            continue;
+        if (append_new(out, glyph_tuple(text, i, &r, left, top)) < 0 ||
+            append_new(heights, PyFloat_FromDouble((double)r.top - (double)r.bottom)) < 0)
+            goto fail;
+        kv[m++] = i;
+    }
+    PyBuffer_Release(&idx);
+    if (_PyBytes_Resize(&kept, m * (Py_ssize_t)sizeof(int32_t)) < 0) {
+        Py_DECREF(out);
+        Py_DECREF(heights);
+        return NULL;
+    }
+    return Py_BuildValue("(NNN)", out, kept, heights);
+fail:
+    PyBuffer_Release(&idx);
+    Py_XDECREF(out);
+    Py_XDECREF(heights);
+    Py_XDECREF(kept);
+    return NULL;
+}
+
 /* int_calls(fn, handle, indices) -> bytes
 
    fn(handle, index) for each packed int32 index, a function of PDFium's that returns an
@@ -159,6 +249,7 @@ static PyObject *paths(PyObject *self, PyObject *args) {
 
 static PyMethodDef methods[] = {
     {"char_boxes", char_boxes, METH_VARARGS, "Loose boxes of the given characters of a text page, as packed floats."},
+    {"glyphs", glyphs, METH_VARARGS, "Glyph tuples, kept indices and heights of the given characters of a text page."},
     {"int_calls", int_calls, METH_VARARGS, "An int-valued PDFium function of (handle, index) for each index, packed."},
     {"objects", objects, METH_VARARGS, "Handles and types of a range of page or form objects, packed."},
     {"paths", paths, METH_VARARGS, "Draw mode, colour, segment count and bounds of path objects, packed."},

@@ -635,31 +635,23 @@ class _PdfiumSource:
             skip = _SKIP_CODES
             # text page index of each glyph (map and compress keep the loop in C)
             keep = list(compress(range(n), map(not_, map(skip.__contains__, codes))))
-            # the loose box of each: get_box() fills `rect`, whose bytes are collected and
-            # read back as floats at once (columns l, t, r, b in page space)
-            floats = array("f")
-            native = _native_loops() if api is not None else None
-            if native is not None:
-                floats.frombytes(native.char_boxes(api.addr["loose_char_box"], traw.value, array("i", keep).tobytes()))
-            else:
-                rect_bytes = memoryview(rect).cast("B").tobytes
-                floats.frombytes(b"".join([rect_bytes() for i in keep if get_box(traw, i, ref) is not None]))
-            vals = floats.tolist()
-            L, T, Rt, B = vals[0::4], vals[1::4], vals[2::4], vals[3::4]
-            if any(map(le, Rt, L)) or any(map(le, T, B)):  # empty boxes (r <= l or t <= b): no glyph
-                ok = [not (r <= l or t <= b) for l, t, r, b in zip(L, T, Rt, B)]
-                keep, L, T, Rt, B = ([v for v, k in zip(col, ok) if k] for col in (keep, L, T, Rt, B))
-            if not keep:
-                return
             if text is None:  # one character per code (codes beyond Unicode are undecodable, below)
                 text = "".join([chr(u) if u <= 0x10FFFF else BAD for u in codes])
-            fast = rot == 0
-            if fast:
-                out = [
-                    (text[i], l - left, top - t, r - left, top - b, False) for i, l, t, r, b in zip(keep, L, T, Rt, B)
-                ]
+            native = _native_loops() if api is not None else None
+            if native is not None and rot == 0:
+                out, kept, hts = native.glyphs(
+                    api.addr["loose_char_box"], traw.value, text, array("i", keep).tobytes(), left, top
+                )
+                ka = array("i")
+                ka.frombytes(kept)
+                keep = ka.tolist()
             else:
-                out = [(text[i], *box(l, b, r, t), False) for i, l, t, r, b in zip(keep, L, T, Rt, B)]
+                keep, out, hts = _boxed_glyphs(
+                    native, api, traw, (get_box, rect, ref), text, keep, (rot, box, left, top)
+                )
+            if not keep:
+                return
+            fast = rot == 0
             # a glyph without a Unicode mapping: checked where a wrong character would
             # do harm (digits, and anything outside CJK and Latin letters); a page of
             # wrongly mapped ideographs is caught as a whole by _mojibake()
@@ -684,7 +676,6 @@ class _PdfiumSource:
                 for k in check:  # radicals, compatibility ideographs
                     if (0x2E80 <= us[k] <= 0x2FDF or 0xF900 <= us[k] <= 0xFAFF) and k not in bad_set:
                         out[k] = (unicodedata.normalize("NFKC", out[k][0]),) + out[k][1:]
-            hts = list(map(sub, T, B))  # loose box heights
             tl, tr, tb, tt = (ctypes.c_double() for _ in range(4))
             trefs = (ctypes.byref(tl), ctypes.byref(tr), ctypes.byref(tb), ctypes.byref(tt))
             # A CJK font that is neither embedded nor installed has no glyph outlines:
@@ -798,6 +789,33 @@ class _PdfiumSource:
             return page.render(scale=scale).to_pil()
         finally:
             page.close()
+
+
+def _boxed_glyphs(native, api, traw, fetch: tuple, text: str, keep: list, place: tuple) -> tuple[list, list, list]:
+    """The characters of text page indices `keep` that have a box (a loose box of no area
+    is no glyph): (the indices kept, their glyphs (char, x0, top, x1, bottom, False) in
+    display space, each loose box's height in page space). The boxes are read by the C
+    loops when built, else get_box() fills `rect` for each, whose bytes are collected and
+    read back as floats at once (columns l, t, r, b in page space). native.glyphs() makes
+    all of this in C for an unrotated page."""
+    get_box, rect, ref = fetch
+    rot, box, left, top = place
+    floats = array("f")
+    if native is not None:
+        floats.frombytes(native.char_boxes(api.addr["loose_char_box"], traw.value, array("i", keep).tobytes()))
+    else:
+        rect_bytes = memoryview(rect).cast("B").tobytes
+        floats.frombytes(b"".join([rect_bytes() for i in keep if get_box(traw, i, ref) is not None]))
+    vals = floats.tolist()
+    L, T, Rt, B = vals[0::4], vals[1::4], vals[2::4], vals[3::4]
+    if any(map(le, Rt, L)) or any(map(le, T, B)):  # empty boxes (r <= l or t <= b): no glyph
+        ok = [not (r <= l or t <= b) for l, t, r, b in zip(L, T, Rt, B)]
+        keep, L, T, Rt, B = ([v for v, k in zip(col, ok) if k] for col in (keep, L, T, Rt, B))
+    if rot == 0:
+        out = [(text[i], l - left, top - t, r - left, top - b, False) for i, l, t, r, b in zip(keep, L, T, Rt, B)]
+    else:
+        out = [(text[i], *box(l, b, r, t), False) for i, l, t, r, b in zip(keep, L, T, Rt, B)]
+    return keep, out, list(map(sub, T, B))
 
 
 class _LoadFailed(Exception):
@@ -1022,6 +1040,11 @@ def _may_have_table(groups, height: float) -> bool:
 
 def _dedupe(glyphs: list) -> list:
     """Drop doubled glyphs (fake bold: the same character drawn twice, slightly offset)."""
+    chars = list(map(_first, glyphs))
+    if not any(map(eq, chars, islice(chars, 1, None))):
+        # a glyph is dropped only after one of the same character: until the first drop
+        # that is the glyph before it, so without two alike in a row none is dropped
+        return glyphs
     out = []
     for g in glyphs:
         if out:
@@ -1299,7 +1322,9 @@ def _merge_segments(segs: list, snap: float = 2.0, join: float = 2.0) -> list:
     """Collinear segments (pos, lo, hi) that touch or overlap become one."""
     if not segs:
         return []
-    segs = sorted(segs)
+    # by position only (float keys sort much faster than tuples): a group's positions come
+    # out in the same order whatever the order of ties, and its intervals are sorted below
+    segs = sorted(segs, key=_first)
     ps = [s[0] for s in segs]
     # a group ends where the next position is more than `snap` further
     cuts = [k for k in range(1, len(ps)) if not ps[k] - ps[k - 1] <= snap]
@@ -1793,13 +1818,17 @@ def _mojibake(glyphs: list) -> bool:
     """A page whose text decoded to the wrong characters (a broken ToUnicode map)."""
     text = "".join([g[0] for g in glyphs])
     n = len(text)
-    if n == len(glyphs):  # one character a glyph (always so from PDFium): counted by regex
+    if n == len(glyphs):  # one character a glyph (always so from PDFium): counted by regex,
+        # each count only where the answer still depends on it
         cjk = n - len(_CJK_RUNS.sub("", text))
-        common = n - len(_COMMON_CJK_RUNS.sub("", text))
+        if cjk >= 40 and n - len(_COMMON_CJK_RUNS.sub("", text)) < 0.15 * cjk:
+            return True
         latin1 = n - len(_LATIN1_RUNS.sub("", text))
+        if latin1 < 20:
+            return False
         ascii_ = n - len(_ASCII_RUNS.sub("", text))
-    else:
-        cjk, common, latin1, ascii_ = _script_counts(glyphs)
+        return latin1 > 0.3 * (latin1 + ascii_ + cjk)
+    cjk, common, latin1, ascii_ = _script_counts(glyphs)
     if cjk >= 40 and common < 0.15 * cjk:
         return True
     return latin1 >= 20 and latin1 > 0.3 * (latin1 + ascii_ + cjk)
