@@ -260,4 +260,15 @@ static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_pdfloops", "The PDF reader's PDFium loops in C (see _pdfloops.c).", -1, methods,
 };
 
-PyMODINIT_FUNC PyInit__pdfloops(void) { return PyModule_Create(&module); }
+/* The version of the functions above: pdf.py uses a build of this file only when the
+   build says the version it expects (a build left from an older checkout is passed over). */
+#define PDFLOOPS_API 1
+
+PyMODINIT_FUNC PyInit__pdfloops(void) {
+    PyObject *m = PyModule_Create(&module);
+    if (m != NULL && PyModule_AddIntConstant(m, "API", PDFLOOPS_API) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

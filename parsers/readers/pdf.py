@@ -169,16 +169,33 @@ _NATIVE: list = []
 def _native_loops():
     """The C loops (parsers/readers/_pdfloops.c) where the install built them and the fast
     bindings exist (they give the functions' addresses), else None: then the same PDFium
-    calls are made through ctypes. Not built is the only reason to go without: a module
-    that is there but fails to load raises."""
+    calls are made through ctypes, as with XXGK_PURE=1 (everything as Python, see
+    parsers.twins). A module that is there but fails to load raises; one built from an
+    older _pdfloops.c (its API is not _LOOPS_API) is passed over with a warning to rebuild it."""
     if not _NATIVE:
         import importlib
         import importlib.util
+        import os
 
         name = f"{__package__}._pdfloops"
-        ok = _fast_api() is not None and importlib.util.find_spec(name) is not None
-        _NATIVE.append(importlib.import_module(name) if ok else None)
+        mod = None
+        if not os.environ.get("XXGK_PURE") and _fast_api() is not None and importlib.util.find_spec(name) is not None:
+            mod = importlib.import_module(name)
+            if getattr(mod, "API", None) != _LOOPS_API:
+                import warnings
+
+                warnings.warn(
+                    f"{mod.__file__} was built from an older _pdfloops.c: PDF reading uses ctypes "
+                    "(slower) until `pip install -e .` rebuilds it",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+                mod = None
+        _NATIVE.append(mod)
     return _NATIVE[0]
+
+
+_LOOPS_API = 1  # the version of _pdfloops.c's functions this file calls (PDFLOOPS_API there)
 
 
 def _fast_api():
