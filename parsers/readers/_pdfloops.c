@@ -10,8 +10,9 @@
    No PDFium header or library is needed to build this: pdf.py passes the addresses of
    the functions of the PDFium library pypdfium2 loaded (ctypes.cast(fn, c_void_p)),
    and the handles, as integers; the signatures below are PDFium's (fpdf_text.h,
-   fpdf_edit.h; FPDF_BOOL is int). Only decisions-free fetching is done here: which paths
-   are rulings is decided in Python, once for both paths. */
+   fpdf_edit.h; FPDF_BOOL is int). What is decided here (which glyph boxes count, which
+   paths are rulings) is decided as in pdf.py's Python loops, which say so; a test reads
+   PDFs both ways and compares. */
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -247,7 +248,81 @@ static PyObject *paths(PyObject *self, PyObject *args) {
     return Py_BuildValue("(NN)", ints, floats);
 }
 
+static int add_seg(PyObject *list, double pos, double lo, double hi) {
+    return append_new(list, Py_BuildValue("(ddd)", pos, lo, hi));
+}
+
+/* The rulings of one path whose display box is (x0, y0, x1, y1), as _paths() in pdf.py
+   (and _PdfiumSource._rect_edges) decide them: a thin box is a line, an outlined
+   rectangle four, a filled box no ruling. */
+static int box_rulings(PyObject *h, PyObject *v, double x0, double y0, double x1, double y1, int stroked,
+                       int nseg) {
+    double w = x1 - x0, ht = y1 - y0;
+    if (ht <= 3.0 && w > ht)
+        return add_seg(h, (y0 + y1) / 2, x0, x1);
+    if (w <= 3.0 && ht > w)
+        return add_seg(v, (x0 + x1) / 2, y0, y1);
+    if (stroked && nseg >= 3) {
+        if (add_seg(h, y0, x0, x1) < 0 || add_seg(h, y1, x0, x1) < 0 || add_seg(v, x0, y0, y1) < 0)
+            return -1;
+        return add_seg(v, x1, y0, y1);
+    }
+    return 0;
+}
+
+/* rulings(draw_mode, stroke_colour, fill_colour, count_segments, bounds, handles, left, top,
+           hsegs, vsegs, on_long) -> None
+
+   The rulings of the path objects (packed uint64 handles) of an unrotated page, outside
+   any form XObject (display box = page box shifted by left, top), appended to the lists
+   hsegs (y, x0, x1) and vsegs (x, y0, y1) in the order of the paths, as _paths() does in
+   Python: a path counts when stroked or filled in a colour that shows (alpha not 0, not
+   near white); a path of more than 5 segments is handed to on_long(index, nseg, stroked)
+   at its turn, which reads it segment by segment. */
+static PyObject *rulings(PyObject *self, PyObject *args) {
+    unsigned long long draw_mode, stroke_colour, fill_colour, count_segments, bounds;
+    Py_buffer hb;
+    double left, top;
+    PyObject *hsegs, *vsegs, *on_long;
+    if (!PyArg_ParseTuple(args, "KKKKKy*ddO!O!O", &draw_mode, &stroke_colour, &fill_colour, &count_segments, &bounds,
+                          &hb, &left, &top, &PyList_Type, &hsegs, &PyList_Type, &vsegs, &on_long))
+        return NULL;
+    Py_ssize_t n = hb.len / (Py_ssize_t)sizeof(uint64_t);
+    const uint64_t *hv = (const uint64_t *)hb.buf;
+    int mode[2] = {0, 0};
+    unsigned int col[4] = {0, 0, 0, 0};
+    float box[4] = {0, 0, 0, 0}; /* left, bottom, right, top */
+    for (Py_ssize_t k = 0; k < n; k++) {
+        void *obj = ADDR(hv[k]);
+        ((draw_mode_fn)ADDR(draw_mode))(obj, &mode[0], &mode[1]);
+        if (!(mode[1] || mode[0]))
+            continue;
+        ((colour_fn)ADDR(mode[1] ? stroke_colour : fill_colour))(obj, &col[0], &col[1], &col[2], &col[3]);
+        if ((int32_t)col[3] == 0 || ((int32_t)col[0] > 235 && (int32_t)col[1] > 235 && (int32_t)col[2] > 235))
+            continue;
+        int nseg = ((count_segments_fn)ADDR(count_segments))(obj);
+        int stroked = mode[1] != 0;
+        if (nseg > 5) {
+            PyObject *r = PyObject_CallFunction(on_long, "nii", k, nseg, stroked);
+            if (r == NULL)
+                goto fail;
+            Py_DECREF(r);
+            continue;
+        }
+        ((bounds_fn)ADDR(bounds))(obj, &box[0], &box[1], &box[2], &box[3]);
+        double l = box[0], b = box[1], r = box[2], t = box[3];
+        if (box_rulings(hsegs, vsegs, l - left, top - t, r - left, top - b, stroked, nseg) < 0)
+            goto fail;
+    }
+    PyBuffer_Release(&hb);
+    Py_RETURN_NONE;
+fail:
+    PyBuffer_Release(&hb);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
+    {"rulings", rulings, METH_VARARGS, "Rulings of the path objects of an unrotated page, appended to two lists."},
     {"char_boxes", char_boxes, METH_VARARGS, "Loose boxes of the given characters of a text page, as packed floats."},
     {"glyphs", glyphs, METH_VARARGS, "Glyph tuples, kept indices and heights of the given characters of a text page."},
     {"int_calls", int_calls, METH_VARARGS, "An int-valued PDFium function of (handle, index) for each index, packed."},
@@ -262,7 +337,7 @@ static struct PyModuleDef module = {
 
 /* The version of the functions above: pdf.py uses a build of this file only when the
    build says the version it expects (a build left from an older checkout is passed over). */
-#define PDFLOOPS_API 1
+#define PDFLOOPS_API 2
 
 PyMODINIT_FUNC PyInit__pdfloops(void) {
     PyObject *m = PyModule_Create(&module);

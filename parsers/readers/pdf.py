@@ -195,7 +195,7 @@ def _native_loops():
     return _NATIVE[0]
 
 
-_LOOPS_API = 1  # the version of _pdfloops.c's functions this file calls (PDFLOOPS_API there)
+_LOOPS_API = 2  # the version of _pdfloops.c's functions this file calls (PDFLOOPS_API there)
 
 
 def _fast_api():
@@ -421,13 +421,17 @@ class _ObjectWalk:
 
         A path counts when it is stroked or filled in a visible colour (not transparent,
         not white); a line or rectangle (up to 5 segments) is read from its bounds, a longer
-        path segment by segment (see _subpaths)."""
+        path segment by segment (see _subpaths). _pdfloops.rulings() decides the same in C
+        (keep the two alike: tests/test_readers_pdf.py compares them)."""
         room = MAX_PATHS_PER_PAGE - self.paths
         self.paths += len(objs)
         if room <= 0:
             return
         if len(objs) > room:
             objs = objs[:room]
+        if self.native is not None and fm is None and self.fast:
+            self._native_paths(objs)
+            return
         pc = self._path_columns(objs)
         strokes, nsegs, bl = pc.strokes, pc.nsegs, pc.bounds
         # inked (stroked, or filled when not stroked) in a colour that shows
@@ -466,6 +470,31 @@ class _ObjectWalk:
                 vadd((x0, y0, y1))
                 vadd((x1, y0, y1))
             # a filled, unstroked box (cell or line background) is no ruling
+
+    def _native_paths(self, objs: list) -> None:
+        """_paths() for paths on an unrotated page outside any form, in C (_pdfloops.rulings);
+        a path of more than 5 segments comes back here at its turn."""
+        rp, box, wrap = self.rp, self.box, self.wrap
+
+        def long_path(k: int, nseg: int, stroked: int) -> None:
+            if nseg <= MAX_SEGMENTS_PER_PATH:
+                for pts, closed in self._subpaths(wrap(objs[k]), None, nseg):
+                    _PdfiumSource._poly_edges(rp, box, pts, closed, stroked)
+
+        a = self.addr
+        self.native.rulings(
+            a["draw_mode"],
+            a["stroke_color"],
+            a["fill_color"],
+            a["count_segments"],
+            a["obj_bounds"],
+            array("Q", objs).tobytes(),
+            self.left,
+            self.top,
+            rp.hsegs,
+            rp.vsegs,
+            long_path,
+        )
 
     def _path_columns(self, objs: list) -> _PathColumns:
         """What _paths() decides from, for every path: through the C loops when built, else
