@@ -203,51 +203,6 @@ static PyObject *objects(PyObject *self, PyObject *args) {
     return Py_BuildValue("(NN)", handles, types);
 }
 
-/* paths(draw_mode, stroke_colour, fill_colour, count_segments, bounds, handles)
-       -> (ints, floats)
-
-   For each path handle (packed uint64): 7 int32 (fill mode, stroke, then r, g, b, a of
-   the colour that shows: the stroke colour when stroked, else the fill colour, then the
-   segment count) and 4 float32 (bounds: left, bottom, right, top in page space). One
-   buffer of each kind serves every call, as in the Python loop. */
-static PyObject *paths(PyObject *self, PyObject *args) {
-    unsigned long long draw_mode, stroke_colour, fill_colour, count_segments, bounds;
-    Py_buffer hb;
-    if (!PyArg_ParseTuple(args, "KKKKKy*", &draw_mode, &stroke_colour, &fill_colour, &count_segments, &bounds, &hb))
-        return NULL;
-    Py_ssize_t n = hb.len / (Py_ssize_t)sizeof(uint64_t);
-    PyObject *ints = PyBytes_FromStringAndSize(NULL, n * 7 * (Py_ssize_t)sizeof(int32_t));
-    PyObject *floats = PyBytes_FromStringAndSize(NULL, n * 4 * (Py_ssize_t)sizeof(float));
-    if (ints == NULL || floats == NULL) {
-        Py_XDECREF(ints);
-        Py_XDECREF(floats);
-        PyBuffer_Release(&hb);
-        return NULL;
-    }
-    const uint64_t *h = (const uint64_t *)hb.buf;
-    int32_t *iv = (int32_t *)PyBytes_AS_STRING(ints);
-    float *fv = (float *)PyBytes_AS_STRING(floats);
-    int mode[2] = {0, 0};
-    unsigned int col[4] = {0, 0, 0, 0};
-    float box[4] = {0, 0, 0, 0};
-    for (Py_ssize_t k = 0; k < n; k++) {
-        void *obj = ADDR(h[k]);
-        ((draw_mode_fn)ADDR(draw_mode))(obj, &mode[0], &mode[1]);
-        ((colour_fn)ADDR(mode[1] ? stroke_colour : fill_colour))(obj, &col[0], &col[1], &col[2], &col[3]);
-        int nseg = ((count_segments_fn)ADDR(count_segments))(obj);
-        ((bounds_fn)ADDR(bounds))(obj, &box[0], &box[1], &box[2], &box[3]);
-        int32_t *row = iv + 7 * k;
-        row[0] = mode[0];
-        row[1] = mode[1];
-        for (int c = 0; c < 4; c++)
-            row[2 + c] = (int32_t)col[c];
-        row[6] = nseg;
-        memcpy(fv + 4 * k, box, sizeof(box));
-    }
-    PyBuffer_Release(&hb);
-    return Py_BuildValue("(NN)", ints, floats);
-}
-
 static int add_seg(PyObject *list, double pos, double lo, double hi) {
     return append_new(list, Py_BuildValue("(ddd)", pos, lo, hi));
 }
@@ -327,7 +282,6 @@ static PyMethodDef methods[] = {
     {"glyphs", glyphs, METH_VARARGS, "Glyph tuples, kept indices and heights of the given characters of a text page."},
     {"int_calls", int_calls, METH_VARARGS, "An int-valued PDFium function of (handle, index) for each index, packed."},
     {"objects", objects, METH_VARARGS, "Handles and types of a range of page or form objects, packed."},
-    {"paths", paths, METH_VARARGS, "Draw mode, colour, segment count and bounds of path objects, packed."},
     {NULL, NULL, 0, NULL},
 };
 

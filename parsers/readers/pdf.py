@@ -275,20 +275,6 @@ def _object_calls(R, ctypes) -> _ObjectCalls:
     )
 
 
-@dataclass(slots=True)
-class _PathColumns:
-    """Path objects as read from PDFium, one list item per path (bounds: four per path)."""
-
-    fills: list  # fill mode (0: not filled)
-    strokes: list  # stroked? (0 or 1)
-    red: list  # the colour that shows: the stroke colour when stroked, else the fill colour
-    green: list
-    blue: list
-    alpha: list
-    nsegs: list  # segment count
-    bounds: list  # left, bottom, right, top in page space, flat
-
-
 class _ObjectWalk:
     """One page's objects, form XObjects included, read for what the layout needs: rulings
     from drawn paths (rp.hsegs, rp.vsegs), the share of the page images cover
@@ -419,39 +405,78 @@ class _ObjectWalk:
     def _paths(self, objs: list, fm) -> None:
         """Rulings from path objects (those within MAX_PATHS_PER_PAGE of the page).
 
+        A table page has hundreds of paths, and the Python steps around each C call cost
+        more than the call: so each PDFium call is made for the whole list at once (a list
+        comprehension whose outputs, written into one ctypes buffer, are collected as bytes
+        and read back at once), and only the paths still in play go on to the next call.
         A path counts when it is stroked or filled in a visible colour (not transparent,
         not white); a line or rectangle (up to 5 segments) is read from its bounds, a longer
         path segment by segment (see _subpaths). _pdfloops.rulings() decides the same in C
-        (keep the two alike: tests/test_readers_pdf.py compares them)."""
+        on an unrotated page outside forms (keep the two alike: tests/test_readers_pdf.py
+        compares them); elsewhere the C loops' objects (addresses) are made handles for
+        the calls below."""
         room = MAX_PATHS_PER_PAGE - self.paths
         self.paths += len(objs)
         if room <= 0:
             return
         if len(objs) > room:
             objs = objs[:room]
-        if self.native is not None and fm is None and self.fast:
-            self._native_paths(objs)
+        if self.native is not None:
+            if fm is None and self.fast:
+                self._native_paths(objs)
+                return
+            objs = list(map(self.wrap, objs))
+        c = self.c
+        m0, m1 = self.mode_refs
+        draw_mode, mode_bytes = c.draw_mode, self.mode_bytes
+        modes = array("i")
+        modes.frombytes(b"".join([mode_bytes() for o in objs if draw_mode(o, m0, m1) is not None]))
+        mv = modes.tolist()
+        fills, strokes = mv[0::2], mv[1::2]
+        # inked: stroked, or filled when not stroked; the colour that shows is asked for
+        ink = [k for k in range(len(objs)) if strokes[k] or fills[k]]
+        if not ink:
             return
-        pc = self._path_columns(objs)
-        strokes, nsegs, bl = pc.strokes, pc.nsegs, pc.bounds
-        # inked (stroked, or filled when not stroked) in a colour that shows
+        q0, q1, q2, q3 = self.col_refs
+        sc, fc, col_bytes = c.stroke_color, c.fill_color, self.col_bytes
+        cols = array("I")
+        cols.frombytes(
+            b"".join([col_bytes() for k in ink if (sc if strokes[k] else fc)(objs[k], q0, q1, q2, q3) is not None])
+        )
+        cl = cols.tolist()
+        # invisible (transparent) or white: no ruling
         vis = [
             k
-            for k, f, s, r, g, b, a in zip(range(len(objs)), pc.fills, strokes, pc.red, pc.green, pc.blue, pc.alpha)
-            if (s or f) and a != 0 and not (r > 235 and g > 235 and b > 235)
+            for k, r, g, b, a in zip(ink, cl[0::4], cl[1::4], cl[2::4], cl[3::4])
+            if a != 0 and not (r > 235 and g > 235 and b > 235)
         ]
+        count_segments = c.count_segments
+        nsegs = list(map(count_segments, map(objs.__getitem__, vis)))
+        f0, f1, f2, f3 = self.fbox_refs
+        obj_bounds, box_bytes = c.obj_bounds, self.fbox_bytes
+        fb = array("f")
+        fb.frombytes(
+            b"".join(
+                [
+                    box_bytes()
+                    for k, ns in zip(vis, nsegs)
+                    if ns <= 5 and obj_bounds(objs[k], f0, f1, f2, f3) is not None
+                ]
+            )
+        )
+        bl = fb.tolist()
         rp, fast, left, top, box = self.rp, self.fast, self.left, self.top, self.box
         hadd, vadd = rp.hsegs.append, rp.vsegs.append
-        for k in vis:
+        q = 0
+        for k, nseg in zip(vis, nsegs):
             stroked = strokes[k] != 0
-            nseg = nsegs[k]
             if nseg > 5:
                 if nseg <= MAX_SEGMENTS_PER_PATH:
-                    for pts, closed in self._subpaths(self.wrap(objs[k]), fm, nseg):
+                    for pts, closed in self._subpaths(objs[k], fm, nseg):
                         _PdfiumSource._poly_edges(rp, box, pts, closed, stroked)
                 continue
-            q = 4 * k
             l, b, r, t = bl[q : q + 4]
+            q += 4
             if fm is not None:
                 l, b, r, t = _apply_box(fm, l, b, r, t)
             if fast:
@@ -495,49 +520,6 @@ class _ObjectWalk:
             rp.vsegs,
             long_path,
         )
-
-    def _path_columns(self, objs: list) -> _PathColumns:
-        """What _paths() decides from, for every path: through the C loops when built, else
-        each PDFium call made for the whole list at once (a list comprehension whose
-        outputs, written into one ctypes buffer, are collected as bytes and read back at
-        once): a table page has hundreds of paths, and the Python steps around each C call
-        cost more than the call."""
-        native = self.native
-        if native is not None:
-            a = self.addr
-            ib, fb = native.paths(
-                a["draw_mode"],
-                a["stroke_color"],
-                a["fill_color"],
-                a["count_segments"],
-                a["obj_bounds"],
-                array("Q", objs).tobytes(),
-            )
-            iv, fv = array("i"), array("f")
-            iv.frombytes(ib)
-            fv.frombytes(fb)
-            v = iv.tolist()
-            return _PathColumns(v[0::7], v[1::7], v[2::7], v[3::7], v[4::7], v[5::7], v[6::7], fv.tolist())
-        c = self.c
-        m0, m1 = self.mode_refs
-        draw_mode, mode_bytes = c.draw_mode, self.mode_bytes
-        modes = array("i")
-        modes.frombytes(b"".join([mode_bytes() for o in objs if draw_mode(o, m0, m1) is not None]))
-        mv = modes.tolist()
-        fills, strokes = mv[0::2], mv[1::2]
-        q0, q1, q2, q3 = self.col_refs
-        sc, fc, col_bytes = c.stroke_color, c.fill_color, self.col_bytes
-        cols = array("I")
-        cols.frombytes(
-            b"".join([col_bytes() for o, s in zip(objs, strokes) if (sc if s else fc)(o, q0, q1, q2, q3) is not None])
-        )
-        cl = cols.tolist()
-        nsegs = list(map(c.count_segments, objs))
-        f0, f1, f2, f3 = self.fbox_refs
-        obj_bounds, box_bytes = c.obj_bounds, self.fbox_bytes
-        fb = array("f")
-        fb.frombytes(b"".join([box_bytes() for o in objs if obj_bounds(o, f0, f1, f2, f3) is not None]))
-        return _PathColumns(fills, strokes, cl[0::4], cl[1::4], cl[2::4], cl[3::4], nsegs, fb.tolist())
 
     def _subpaths(self, obj, fm, nseg: int) -> list[tuple[list, bool]]:
         """A path's straight runs as (points in page space, closed); a curve breaks a run."""
@@ -1086,11 +1068,6 @@ def _may_have_table(groups, height: float) -> bool:
 
 def _dedupe(glyphs: list) -> list:
     """Drop doubled glyphs (fake bold: the same character drawn twice, slightly offset)."""
-    chars = list(map(_first, glyphs))
-    if not any(map(eq, chars, islice(chars, 1, None))):
-        # a glyph is dropped only after one of the same character: until the first drop
-        # that is the glyph before it, so without two alike in a row none is dropped
-        return glyphs
     out = []
     for g in glyphs:
         if out:
