@@ -1839,7 +1839,7 @@ _ASCII_RUNS = re.compile("[\u0000-\u007f]+")
 
 def _mojibake(glyphs: list) -> bool:
     """A page whose text decoded to the wrong characters (a broken ToUnicode map)."""
-    text = "".join([g[0] for g in glyphs])
+    text = "".join(map(_first, glyphs))
     n = len(text)
     if n == len(glyphs):  # one character a glyph (always so from PDFium): counted by regex,
         # each count only where the answer still depends on it
@@ -1957,7 +1957,7 @@ def _ocr_and_checks(src, raws: list[RawPage], warnings: list[Warning], ocr: bool
     garbled = []
     partly = []
     for rp in raws:
-        real = [g for g in rp.glyphs if not g[5]] if True in [g[5] for g in rp.glyphs] else rp.glyphs
+        real = [g for g in rp.glyphs if not g[5]] if True in map(_bad_flag, rp.glyphs) else rp.glyphs
         if len(real) < 5 and rp.image_cover >= 0.15:
             image_pages.append(rp)
         elif rp.glyphs and (len(real) < 0.5 * len(rp.glyphs) or _mojibake(real)):
@@ -2317,3 +2317,4 @@ def _emit_table(parts: list[TablePart], index: int, number) -> list[Block]:
 
 
 _first = itemgetter(0)
+_bad_flag = itemgetter(5)  # a glyph's "undecoded" flag
