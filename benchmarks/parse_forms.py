@@ -124,7 +124,7 @@ def bench_pdfs(label: str, files: list[bytes], rounds: int) -> None:
 
     pages = sum(n_pages(d) for d in files)
     raw, xx, ex = _best_turns([raw_pdfium, read_pdf, pdf_extract], files, rounds)
-    loops = "C loops" if _native_loops() is not None else "ctypes loops (the C module is not built)"
+    loops = "C loops" if _native_loops() is not None else "ctypes loops (C module not built, or XXGK_PURE set)"
     print(f"{label}: {len(files)} PDFs, {pages} pages; PDFium calls through {loops}")
     print(f"  raw pypdfium2 text      {pages / raw:8.1f} pages/s")
     print(f"  xxgk read_pdf           {pages / xx:8.1f} pages/s   ratio to raw {raw / xx:.2f} (target >= 0.50)")
