@@ -7,10 +7,12 @@ import zipfile
 
 import docx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from parsers.readers import UnsupportedInput, read_document
 from parsers.readers.sniff import sniff
-from tests.conftest import need_corpus
+from tests.conftest import n_examples, need_corpus
 
 
 def _zip(members: dict[str, bytes]) -> bytes:
@@ -170,3 +172,20 @@ def test_unsupported_input_is_one_class_and_a_value_error():
 
     assert UnsupportedInput is errors.UnsupportedInput
     assert issubclass(UnsupportedInput, ValueError)
+
+
+_ENCODED = st.builds(
+    lambda text, enc, junk, cut: (text.encode(enc, "replace") + junk)[cut:],
+    st.text(alphabet="政府信息公开年度报告一二三四ab1 \n\x00"),
+    st.sampled_from(["utf-8", "gb18030", "big5hkscs", "utf-16-le", "utf-16-be", "utf-32-le", "utf-8-sig"]),
+    st.binary(max_size=3),
+    st.integers(0, 2),
+)
+
+
+@given(st.one_of(st.binary(max_size=64), _ENCODED))
+@settings(max_examples=n_examples(300))
+def test_whether_bytes_are_text_is_whether_decode_text_reads_them(data):
+    from parsers.readers import sniff as sniff_mod
+
+    assert sniff_mod._is_text(data) == (sniff_mod.decode_text(data) is not None)

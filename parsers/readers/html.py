@@ -525,6 +525,7 @@ BLOCK_IDS = _tag_ids(*sorted(BLOCK))
 (_META,) = _tag_ids("meta")
 _CELL_IDS = _tag_ids("td", "th")
 _ROW_GROUP_IDS = _tag_ids("tbody", "thead", "tfoot")
+_TABLE_PART_IDS = _tag_ids("table", "tbody", "thead", "tr")
 
 
 def _own_rows(table: LexborNode) -> tuple[list[tuple[LexborNode, list[LexborNode]]], list[LexborNode]]:
@@ -974,6 +975,7 @@ _CONTAINERS = {
     "dd",
     "td",
 }
+_CONTAINER_IDS = _tag_ids(*sorted(_CONTAINERS))
 
 
 def _has_data_table(node: LexborNode) -> bool:
@@ -982,37 +984,47 @@ def _has_data_table(node: LexborNode) -> bool:
 
 def _density_container(body: LexborNode) -> LexborNode:
     """Descend from <body> into the child holding most (60%) of the non-link text, as long as
-    no text-bearing sibling left behind has a multi-column table (the report's tables)."""
+    no text-bearing sibling left behind has a multi-column table (the report's tables).
+    A node's score is asked of lexbor once (the chosen child's is the next step's total)."""
+    scores: dict[int, int] = {}
+
+    def score(n: LexborNode) -> int:
+        k = n.mem_id
+        v = scores.get(k)
+        if v is None:
+            v = scores[k] = _score(n)
+        return v
+
     node = body
     for _ in range(200):
-        total = _score(node)
+        total = score(node)
         if total <= 0:
             break
         best = None
-        children = [c for c in node.iter() if c.tag not in SKIP]
+        children = [c for c in node.iter() if c.tag_id not in SKIP_IDS]
         for child in children:
-            if child.tag in _CONTAINERS and _score(child) >= 0.6 * total:
+            if child.tag_id in _CONTAINER_IDS and score(child) >= 0.6 * total:
                 best = child
                 break
         if best is None:
             break
         me = _node_id(best)
-        if any(_node_id(c) != me and _has_data_table(c) and _score(c) > 0 for c in children):
+        if any(_node_id(c) != me and _has_data_table(c) and score(c) > 0 for c in children):
             break
-        if best.tag in ("table", "tbody", "thead", "tr"):
+        if best.tag_id in _TABLE_PART_IDS:
             table = best
-            while table.tag != "table" and table.parent is not None:
+            while table.tag_id != _TABLE and table.parent is not None:
                 table = table.parent
             rows, _ = _own_rows(table)
             cell = None
             for _tr, cells in rows:
                 for c in cells:
-                    if _score(c) >= 0.6 * total:
+                    if score(c) >= 0.6 * total:
                         cell = c
             if cell is None:
                 break
             if any(
-                _node_id(c) != _node_id(cell) and _has_data_table(c) and _score(c) > 0
+                _node_id(c) != _node_id(cell) and _has_data_table(c) and score(c) > 0
                 for _tr, cells in rows
                 for c in cells
             ):

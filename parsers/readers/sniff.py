@@ -160,6 +160,19 @@ def decode_text(data: bytes) -> tuple[str, str] | None:
     return (mixed, "utf-8+gb18030") if mixed is not None else None
 
 
+def _is_text(data: bytes) -> bool:
+    """decode_text(data) is not None, without choosing between the encodings that read it."""
+    if data.startswith(_BOMS[0][0]) or wide_encoding(data):
+        return True
+    for enc in ("utf-8", "gb18030", "big5hkscs"):
+        try:
+            data.decode(enc)
+            return True
+        except UnicodeDecodeError:
+            continue
+    return _by_line(data) is not None
+
+
 def _wide_text(data: bytes) -> bytes | None:
     """UTF-32/UTF-16 text re-encoded as UTF-8 for the markup checks below."""
     wide = wide_encoding(data)
@@ -287,7 +300,7 @@ def _looks_binary(data: bytes) -> bool:
     sample = data[:65536]
     if len(data) > len(sample) and b"\n" in sample[-4096:]:
         sample = sample[: sample.rindex(b"\n")]
-    if decode_text(sample) is not None:
+    if _is_text(sample):
         return False
     bad = len(sample) - len(sample.translate(None, _HIGH))
     # Mostly ASCII with a few stray high bytes is still text (read_text replaces them).
