@@ -42,6 +42,7 @@ MODULES = (
     "joint",
     "labels",
     "metadata",
+    "readers.html",
     "readers.sniff",
     "readers.text",
     "readings",

@@ -65,14 +65,35 @@ def test_twins_are_loaded_where_built():
 
 
 def test_twins_parse_as_python_does(tmp_path):
-    """Generated reports of both templates, every text style, and pre-2019 ones, parsed by
-    the CLI with the twins and with XXGK_PURE=1: the same JSON lines."""
+    """Generated reports of both templates, every text style, and pre-2019 ones, and
+    generated web pages (every page shape and encoding render_html draws), parsed by the
+    CLI with the twins and with XXGK_PURE=1: the same JSON lines."""
+    import random
+
+    from synth.generator import generate_values
+    from synth.render_forms import render_html
+
     _built()
     names = []
     for seed, version in [(s, None) for s in range(120)] + [(500_000 + s, "pre2019") for s in range(10)]:
         g = generate(seed, version=version)
         name = f"gen-{seed:06d}.txt"
         (tmp_path / name).write_bytes(g.data)
+        names.append(name)
+    rng = random.Random(7)
+    for i in range(40):
+        version = rng.choice(["2019", "2021"])
+        page = render_html(
+            generate_values(rng, version),
+            version,
+            2022,
+            f"测试县第{i}局",
+            rng=rng,
+            encoding=rng.choice(["utf-8", "gb18030"]),
+            merged=rng.random() < 0.8,
+        )
+        name = f"page-{i:03d}.html"
+        (tmp_path / name).write_bytes(page)
         names.append(name)
     args = ["-m", "pipeline.cli", "parse", "--json", *names]
     compiled, pure = _run(args, pure=False, cwd=tmp_path), _run(args, pure=True, cwd=tmp_path)

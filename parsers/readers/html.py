@@ -45,6 +45,7 @@ per element), a third the table cells (a third of that their node and attribute 
 rest the Python around them). Tried without gain: one query for the page-level lookups
 (lexbor's cost is elements x selectors, grouped or not), finding the tags in the UTF-8
 bytes (CJK text is longer there), LexborAttributes lookups instead of the attribute dict.
+The module is one of the compiled twins (parsers/twins.py): read_html about 5 % faster.
 """
 
 from __future__ import annotations
