@@ -123,24 +123,28 @@ def settling(
     """`load` with each kept report's ambiguous rows settled from its publisher's neighbouring
     years. `key_of(report_id)`: (agency_id, year) of a kept report that has both, else None;
     `kept_of(agency_id, year)`: the kept reports of that agency and year (the build's
-    working store answers both, so nothing here grows with the corpus)."""
+    working store answers both, so nothing here grows with the corpus). The function returned
+    has ``.context(report_id)``: the neighbours its settling reads (`neighbours`), all that a
+    settled report depends on besides the parses (the datasets' row cache keys on it)."""
 
-    def neighbour(agency_id: str, year: int):
-        rids = kept_of(agency_id, year)
-        if not rids or len(rids) > 1:  # none, or several reports for one year: nothing decides
+    def neighbours(rid: str) -> dict[int, str] | None:
+        """Year -> the one kept report of that adjacent year, which settling `rid` reads;
+        None when nothing settles it (no key, or several reports for its own year)."""
+        key = key_of(rid)
+        if key is None or len(kept_of(*key)) > 1:
             return None
-        rep = load(rids[0])
-        return rids[0], rep.get("template"), _numbers(rep)
+        agency_id, year = key
+        return {y: rids[0] for y in (year - 1, year + 1) if len(rids := kept_of(agency_id, y)) == 1}
 
     def settled(rid: str) -> dict:
         rep = load(rid)
         if not rep.get("readings"):
             return rep
-        key = key_of(rid)
-        if key is None or len(kept_of(*key)) > 1:
-            return rep
-        agency_id, year = key
-        near = {y: n for y in (year - 1, year + 1) if (n := neighbour(agency_id, y)) is not None}
+        near = {}
+        for y, n in (neighbours(rid) or {}).items():
+            other = load(n)
+            near[y] = (n, other.get("template"), _numbers(other))
         return settle(rep, near) if near else rep
 
+    settled.context = neighbours
     return settled

@@ -1853,18 +1853,27 @@ class RowCache:
 
     The context is everything besides the parse that the rows depend on: the report's row
     fields the datasets repeat (year, publisher, region code …), the cross-year checks and
-    the cells the previous year's report reads (`_cross_year`, `_cross_year_splits`). A
-    report with ambiguous rows (settled from its neighbours at load time) is never cached.
-    `version` covers the code that makes the rows and the parser's version. Files of
-    contexts no longer met are removed at `prune`."""
+    the cells the previous year's report reads (`_cross_year`, `_cross_year_splits`), and,
+    for a report with ambiguous rows, the neighbouring years' reports that settle them at
+    load time (`pipeline.crossyear.settling`: their ids name their parses; a `load` without
+    that ``context`` leaves such a report uncached). `version` covers the code that makes
+    the rows (cross-year settling included) and the parser's version. Files of contexts no
+    longer met are removed at `prune`."""
 
     def __init__(self, base: Path, used=None):
         self.dir = Path(base) / "rows" / _rows_version()
         self.used = set() if used is None else used  # a build's `buildstore.UsedSet`: held on disk
 
-    def path(self, r: dict, xsplit, xcheck) -> Path:
+    def path(self, r: dict, xsplit, xcheck, near: dict | None = None) -> Path:
+        """`near`: the neighbours that settling the report's ambiguous rows reads
+        (`pipeline.crossyear.settling`'s ``context``)."""
         ctx = json.dumps(
-            [[r.get(k) for k in ROW_CONTEXT], sorted((xsplit or {}).items()), repr(xcheck)],
+            [
+                [r.get(k) for k in ROW_CONTEXT],
+                sorted((xsplit or {}).items()),
+                repr(xcheck),
+                sorted((near or {}).items()),
+            ],
             ensure_ascii=False,
             default=repr,
         )
@@ -1917,7 +1926,7 @@ def _rows_version() -> str:
     from pipeline.build import parser_version
 
     h = hashlib.sha256(parser_version().encode())
-    for name in ("datasets.py", "values.py", "indicators.py"):
+    for name in ("datasets.py", "values.py", "indicators.py", "crossyear.py"):
         h.update((Path(__file__).parent / name).read_bytes())
     return h.hexdigest()[:16]
 
@@ -1929,8 +1938,9 @@ def _report_rows(
     its indicators' (value, status)."""
     rid = r["report_id"]
     p = None
-    if rowcache is not None and not r.get("_readings"):
-        p = rowcache.path(r, xsplits.get(rid), xchecks.get(rid))
+    context = getattr(load, "context", None) if r.get("_readings") else None  # rows it settles: `settling`
+    if rowcache is not None and (context is not None or not r.get("_readings")):
+        p = rowcache.path(r, xsplits.get(rid), xchecks.get(rid), context(rid) if context else None)
         got = rowcache.get(p)
         if got is not None:
             batches, meta = got

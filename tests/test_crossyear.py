@@ -92,3 +92,38 @@ def test_build_settles_a_row_from_the_publishers_previous_year(tmp_path):
     assert set(row.status) == {"resolved_cross_year"}
     (prev_id,) = reports.index[reports.year == 2019]
     assert set(row.resolved_by) == {prev_id}
+
+
+def test_a_settled_report_s_rows_come_from_the_row_cache_only_beside_the_same_neighbours(tmp_path):
+    """A rebuild takes a settled report's rows from the row cache; once the next year's
+    report that settled it is gone (its own cross-year checks, which read the previous year,
+    unchanged), the cached rows no longer serve: the row is left as the parser left it,
+    never the value the missing neighbour decided."""
+    from pipeline.build import build
+
+    raw, out = tmp_path / "raw", tmp_path / "clean"
+    raw.mkdir()
+    agency = "测试县交通运输局"
+    v2020 = _values(77166)
+    v2020.update({f"{ROW}/made_new": 7, f"{ROW}/published_new": 7})  # run together: 7777166 again
+    (raw / "2020.txt").write_text(
+        render_text(v2020, "2019", 2020, agency, "run_together", random.Random(1), noise=False), encoding="utf-8"
+    )
+    (raw / "2021.txt").write_text(  # 对外公开总数量 2021 = 77166 + 77: of 2020's readings, only 7/7/77166 fits
+        render_text(_values(77243), "2019", 2021, agency, "tab", random.Random(1), noise=False), encoding="utf-8"
+    )
+
+    def row_2020():
+        cells = pd.read_parquet(out / "cells")
+        return cells[cells.address.str.startswith(ROW + "/") & (cells.year == 2020)].set_index("col")
+
+    build(raw, out, workers=1, progress=False)
+    assert row_2020().loc[["made_new", "published_new", "published_total"], "value"].tolist() == [7, 7, 77166]
+    first = {p.relative_to(out): p.read_bytes() for p in (out / "cells").rglob("*.parquet")}
+    assert len(list((out / ".cache" / "rows").rglob("*.rows"))) == 2  # the settled report's rows are cached too
+    build(raw, out, workers=1, progress=False)
+    assert {p.relative_to(out): p.read_bytes() for p in (out / "cells").rglob("*.parquet")} == first
+    (raw / "2021.txt").unlink()
+    build(raw, out, workers=1, progress=False)
+    row = row_2020()
+    assert set(row.loc[["made_new", "published_new", "published_total"], "status"]) == {"unresolved"}
