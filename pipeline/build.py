@@ -46,6 +46,7 @@ Progress goes to stderr (rich).
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import itertools
@@ -796,6 +797,10 @@ def build(raw: str | os.PathLike = "data/raw", out: str | os.PathLike = "data/cl
     raw, out = Path(raw), Path(out)
     if not raw.is_dir():
         raise FileNotFoundError(f"raw directory not found: {raw}")
+    try:  # pyarrow and DuckDB take paths as UTF-8 text: fail now, not after the parse
+        os.fsencode(out.absolute()).decode("utf-8")
+    except UnicodeDecodeError:
+        raise OSError(errno.EINVAL, "the output folder's name is not valid UTF-8: choose another", str(out)) from None
     out.mkdir(parents=True, exist_ok=True)
     with publishing.lock(out):
         return _build(raw, out, **kw)

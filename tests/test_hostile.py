@@ -630,3 +630,15 @@ def test_big5_is_told_from_gb18030():
         "政府信息公开工作年度报告\n一、总体情况\n本机关依据《中华人民共和国政府信息公开条例》规定，现公布本年度报告。\n"
     )
     assert decode(simplified.encode("gb18030")) == (simplified, [])
+
+
+def test_an_output_folder_whose_name_is_not_utf8_is_refused_before_the_parse(tmp_path, capsys):
+    from pipeline.cli import main
+
+    raw = _reports_raw(tmp_path / "raw", (61,))
+    out = os.fsdecode(os.fsencode(tmp_path) + b"/out\xb2\xe2")  # a GBK name unpacked on Linux
+    assert main(["build", "--raw", str(raw), "--out", out]) == 1  # before: a pyarrow traceback after parsing
+    err = capsys.readouterr().err
+    _one_line_error(err)
+    assert "out\\xb2\\xe2" in err and "not valid UTF-8" in err
+    assert not os.path.exists(out)
