@@ -49,7 +49,9 @@ def fast() -> CrawlConfig:
         per_host=4,
         retries=3,
         backoff=0.01,
-        read_timeout=1.0,  # the simulator's timeouts sleep 2 s; a loaded machine answers well within 1 s
+        # the simulator's timeouts sleep 6 s; 3 s is margin enough for a loaded machine (at 1 s a
+        # page of a CI run under load once timed out in one crawl only, and the stores differed)
+        read_timeout=3.0,
         connect_timeout=1.0,
         max_bytes=300_000,
         contact="tests@example.org",
@@ -140,7 +142,7 @@ def test_portals_that_may_share_a_host_are_one_group():
 def test_dask_crawl_leaves_the_local_crawls_store_and_reruns_alike(tmp_path):
     """Every family with its faults, and a portal that does not answer; then a second run of
     each (list pages re-checked conditionally, nothing else fetched)."""
-    with Simulator(reports=5, per_page=5, faults=True, timeout_sleep=2.0) as sim:
+    with Simulator(reports=5, per_page=5, faults=True, timeout_sleep=6.0) as sim:
         rows = [*sim.portals(), dead_portal()]
         faults = [copy.deepcopy(s.transient) for s in sim.sites]
         local, dask = tmp_path / "local", tmp_path / "dask"
