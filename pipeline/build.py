@@ -552,6 +552,10 @@ def _worker_main(conn, parse: Callable | None, memory_mb: int, timeout: float) -
     if parse is None:
         from parsers.report import parse_bytes as parse
     _limit_memory(memory_mb)
+    try:
+        conn.send_bytes(READY)  # the time limit of its first task counts from here
+    except (OSError, ValueError):
+        return
     while True:
         try:
             msg = conn.recv()
@@ -567,6 +571,13 @@ def _worker_main(conn, parse: Callable | None, memory_mb: int, timeout: float) -
             return
         if work.fatal:
             os._exit(0)
+
+
+# a worker's first message: started and ready for work (a loaded machine can take seconds to
+# start a process; that time must not count against the document it is given)
+READY = b"S"
+# how long a worker may take to start, beyond the time limit of its first task
+START_GRACE = 120.0
 
 
 def _pack(work: Work) -> bytes:
@@ -600,11 +611,18 @@ class _Worker:
         child.close()
         self.task: Task | None = None
         self.deadline = 0.0
+        self.ready = False  # READY received
 
     def assign(self, task: Task, timeout, provenance):
         self.task = task
-        self.deadline = time.monotonic() + timeout
+        self.deadline = time.monotonic() + timeout + (0.0 if self.ready else START_GRACE)
         self.conn.send((task, provenance(task.sha) if provenance else None))
+
+    def started(self, timeout) -> None:
+        """READY came: the task's time limit starts now."""
+        self.ready = True
+        if self.task:
+            self.deadline = time.monotonic() + timeout
 
     def kill(self):
         pid = self.proc.pid
@@ -683,6 +701,9 @@ def run_pool(
                         data = w.conn.recv_bytes()
                     except (EOFError, OSError):
                         data = None
+                    if data == READY:
+                        w.started(timeout)
+                        continue
                     w.task = None
                     if data is None:
                         w.proc.join(1)
@@ -703,6 +724,8 @@ def run_pool(
                     w.task = None
                     w.kill()
                     why = f"timed out: parsing took longer than {timeout:g} s"
+                    if not w.ready:
+                        why = f"timed out: the parser process did not start within {timeout + START_GRACE:g} s"
                     on_result(sha, Work(False, _encode(_payload("timeout", None, why, timeout, timeout)), None))
                     _replace(pool, w, spawn, killed=True)
     finally:

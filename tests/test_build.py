@@ -727,3 +727,23 @@ def test_the_summary_version_covers_every_pipeline_module_normalizing_runs(tmp_p
     assert {Path(f).name for f in loaded} >= {"normalize.py", "regions.py", "dedupe.py"}  # what it surely runs
     assert loaded <= covered
     assert not {Path(f).name for f in covered} & {"build.py", "datasets.py", "similarity.py", "dask_executor.py"}
+
+
+def test_a_workers_time_limit_counts_from_its_start_not_from_its_spawn():
+    """A loaded machine can take seconds to start a parser process: its first task's time
+    limit counts only from the worker's READY (before, four good reports of a CI run under
+    load timed out while their workers were still starting)."""
+    import pipeline.build as b
+
+    w = b._Worker(b._context(), None, 1024, 5.0)
+    try:
+        t0 = time.monotonic()
+        w.assign(b.Task("0" * 64, "none.txt", None), 5.0, None)
+        assert w.deadline >= t0 + 5.0 + b.START_GRACE  # not started yet: the grace applies
+        assert w.conn.poll(60) and w.conn.recv_bytes() == b.READY  # its first message
+        w.started(5.0)
+        assert w.ready and w.deadline <= time.monotonic() + 5.0
+        assert w.conn.poll(60)  # the task's result: the file is missing, an error row, not a hang
+        assert b._unpack(w.conn.recv_bytes()).payload
+    finally:
+        w.kill()
