@@ -83,16 +83,22 @@ def agency_name(s: str | None) -> str | None:
     if not s:
         return None
     s = _MARKUP.sub("", s.strip())
-    s = re.sub(r"\s+", "", s)
+    s = "".join(s.split())  # (no whitespace: str.split splits where the regex \s matches)
     s = _LIST_NUMBER.sub("", s)
-    s = re.sub(r"^(?:标题|附件\d*|发布机构|发文机关|来源)[:：]", "", s)
-    s = re.sub(r"(?:关于报送|关于印发|关于公布|关于)$", "", s)
+    s = _LABEL_PREFIX.sub("", s)
+    s = _ABOUT_SUFFIX.sub("", s)
     s = s.strip("《》“”\"'：:，,。*#| ")
     if not 3 <= len(s) <= NAME_MAX or _CLAUSE.search(s) or not _TAIL.search(s):
         return None
-    if not re.fullmatch(r"[\u4e00-\u9fff（）()]+", s):
+    if not _NAME_CHARS.fullmatch(s):
         return None
     return s
+
+
+# (compiled once: agency_name is asked a few times a report)
+_LABEL_PREFIX = re.compile(r"^(?:标题|附件\d*|发布机构|发文机关|来源)[:：]")
+_ABOUT_SUFFIX = re.compile(r"(?:关于报送|关于印发|关于公布|关于)$")
+_NAME_CHARS = re.compile(r"[\u4e00-\u9fff（）()]+")
 
 
 # ----------------------------------------------------------------------------- header lines
@@ -209,15 +215,19 @@ def _named_place(text: str, level: str) -> str | None:
 
 
 # ----------------------------------------------------------------------------- signature
+_DATED_NAME = re.compile(r"([\u4e00-\u9fff（）()]{4,60}?)\s*((?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+_NAME_CUT = re.compile(r"事项(?:暂?无)?|情况|[。；：，、\s]")
+
+
 def signature_agency(flat: Flat) -> str | None:
     """The issuing body printed above the date near the end of the report."""
     tail = flat.text[-400:]
     found = None
-    for m in re.finditer(r"([\u4e00-\u9fff（）()]{4,60}?)\s*((?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日", tail):
+    for m in _DATED_NAME.finditer(tail):
         found = m
     if found:
         # the run may start with the last words of the text: cut after them
-        name = re.split(r"事项(?:暂?无)?|情况|[。；：，、\s]", found.group(1))[-1]
+        name = _NAME_CUT.split(found.group(1))[-1]
         if len(name) >= 4:
             return agency_name(name)
     return None

@@ -286,14 +286,17 @@ def with_context(cells, text: str) -> tuple[ReportCell, ...]:
     (``…属于行政查询事项 0 0 [3] 0…``; tabs and line breaks shown as spaces), so that a
     person can find the number in the source.
 
-    Every cell of a report gets one, so the snippets are made whole and their whitespace
-    runs collapsed in one pass over all of them, joined by a character that is no
-    whitespace (str.split's whitespace is the regex's \\s): collapsing the whole equals
+    Every cell of a report gets one, and the snippets overlap (48 characters around each
+    of some 200 values: nearly four times the text), so the whitespace is worked on in
+    the text, once: each whitespace character becomes a space there (`_spaced`: the
+    offsets stay), and the snippets are cut from that. Only runs of two spaces or more
+    are left to collapse, and only where the text has one: then in one pass over all the
+    snippets, joined by a character that is no whitespace (collapsing the whole equals
     collapsing each side of each value, as the brackets and the joints stand between
-    them, and a value with no whitespace is left as it is (a value holding some, or a
-    text holding the joint, is done apart)."""
+    them). A value holding whitespace (the rare one) is done apart."""
     out = list(cells)
     n = len(text)
+    spaced = _spaced(text)
     todo: list[int] = []
     snippets: list[str] = []
     for i, c in enumerate(out):
@@ -305,13 +308,15 @@ def with_context(cells, text: str) -> tuple[ReportCell, ...]:
             head, tail = "…" if a else "", "…" if b < n else ""
             if raw.isdigit() or not _SPACES.search(raw):
                 todo.append(i)
-                snippets.append(f"{head}{text[a:off]}[{raw}]{text[end:b]}{tail}")
+                snippets.append(f"{head}{spaced[a:off]}[{raw}]{spaced[end:b]}{tail}")
             else:
                 context = f"{head}{_SPACES.sub(' ', text[a:off])}[{raw}]{_SPACES.sub(' ', text[end:b])}{tail}"
                 out[i] = _with(c, context)
-    joined = _JOINT + _JOINT.join(snippets) + _JOINT  # (each snippet's ends meet a joint)
-    # (a snippet is the text's: a text with no joint has none inside a snippet)
-    snippets = _collapse(joined).split(_JOINT)[1:-1] if _JOINT not in text else [_SPACES.sub(" ", s) for s in snippets]
+    if "  " in spaced:  # runs to collapse: in one pass where no joint is in the text
+        if _JOINT in text:
+            snippets = [_halve_spaces(s) for s in snippets]
+        else:
+            snippets = _halve_spaces(_JOINT + _JOINT.join(snippets) + _JOINT).split(_JOINT)[1:-1]
     new = tuple.__new__  # (with every field: ReportCell's own __new__ is a Python call)
     for i, context in zip(todo, snippets):
         out[i] = new(ReportCell, out[i][:9] + (context,))
@@ -324,10 +329,10 @@ _JOINT = "\x00"  # joins the snippets for one pass (not whitespace)
 _RARE_SPACE = re.compile("[\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 
 
-def _collapse(s: str) -> str:
-    """_SPACES.sub(" ", s), by whole-string replacements: tabs and line breaks, then any
-    other whitespace, become spaces, then runs of spaces are halved until none is left
-    (a regex substitution or str.split makes one object per run, thousands per report)."""
+def _spaced(s: str) -> str:
+    """`s` with each whitespace character (the regex's \\s) a space, by whole-string
+    replacements (a regex substitution makes one object per match): tabs and line
+    breaks, then any other whitespace found."""
     if "\t" in s:
         s = s.replace("\t", " ")
     if "\n" in s:
@@ -335,6 +340,11 @@ def _collapse(s: str) -> str:
     if _RARE_SPACE.search(s):
         for c in set(_RARE_SPACE.findall(s)):
             s = s.replace(c, " ")
+    return s
+
+
+def _halve_spaces(s: str) -> str:
+    """Each run of spaces in `s` as one space: runs halved until none is left."""
     while "  " in s:
         s = s.replace("  ", " ")
     return s

@@ -1,12 +1,16 @@
 """The text path end to end on small reports written here, one flattening at a time."""
 
 import json
+import re
 import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from parsers.report import parse_bytes
+from parsers.model import ReportCell
+from parsers.report import CONTEXT_CHARS, parse_bytes, with_context
 from parsers.templates import template
 
 T3_ROWS_2021 = [
@@ -408,3 +412,49 @@ def test_a_value_before_a_caption_split_like_an_earlier_one_is_kept():
     c = cells(parse_bytes(text.encode("utf-8"), name="x.txt"))
     assert c["t2/art20_5.admin_license/decisions"].value == 35
     assert c["t2/art20_6.admin_coercion/decisions"].value == 0
+
+
+_WHITESPACE = " \t\n\r\x0b\x0c\x1c\x85\xa0\u2003\u3000"
+
+
+@settings(max_examples=200)
+@given(
+    text=st.text(alphabet=st.sampled_from("ab数字0123456789[]…\x00" + _WHITESPACE), max_size=120),
+    spans=st.lists(st.tuples(st.integers(0, 119), st.integers(1, 6)), max_size=8),
+)
+def test_each_value_context_is_its_text_around_it_with_whitespace_runs_as_one_space(text, spans):
+    """with_context's snippets equal the text's around each value with each whitespace run
+    made one space, side by side, whatever whitespace (or joint character) the text holds."""
+    spaces = re.compile(r"\s+")
+    cells, want = [], []
+    for off, length in spans:
+        raw = text[off : off + length]
+        if off >= len(text) or not raw:
+            continue
+        cells.append(ReportCell("t3/x/y", None, raw, "number", offset=off))
+        a, b = max(off - CONTEXT_CHARS, 0), min(off + len(raw) + CONTEXT_CHARS, len(text))
+        left, right = spaces.sub(" ", text[a:off]), spaces.sub(" ", text[off + len(raw) : b])
+        want.append(("…" if a else "") + f"{left}[{raw}]{right}" + ("…" if b < len(text) else ""))
+    assert [c.context for c in with_context(cells, text)] == want
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from("0123-—|:/第页共 \t\xa0\u3000ab"), max_size=12),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_the_whole_text_line_patterns_find_a_match_where_a_line_has_one(lines):
+    """The text reader's searches over the whole text (_SKIPPED_ANY, _VALUE_LINE_ANY,
+    _BARE_NUMBER_ANY) find a match exactly where one of its lines matches line by line."""
+    from parsers.readers import text as reader
+
+    text = "\n".join(lines)
+    for whole, line_pattern in (
+        (reader._SKIPPED_ANY, reader._SKIPPED),
+        (reader._VALUE_LINE_ANY, reader._VALUE_LINE),
+        (reader._BARE_NUMBER_ANY, reader._BARE_NUMBER),
+    ):
+        assert (whole.search("\n" + text) is not None) == any(line_pattern.match(x) for x in lines)

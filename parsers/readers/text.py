@@ -41,12 +41,15 @@ _SKIPPED = re.compile(f"(?:{PAGE_FOOTER.pattern})|(?:{_MD_RULE.pattern})")  # fo
 
 def _lines_pattern(*patterns: re.Pattern) -> re.Pattern:
     """What finds, in a text with a line break put before it, a line that one of the line
-    patterns (each "^…$") matches: each pattern after a line break, $ at each line's end
-    (re.M). It may also find more (its \\s* may run across line breaks), so it only tells
-    where no line matches; starting with a line break, it is searched from line break to
-    line break instead of being tried at every position of the text."""
+    patterns (each "^…$", its \\s outside any class) matches: each pattern after a line
+    break, $ at each line's end (re.M), its \\s made whitespace other than a line break,
+    so that it finds a match where a line of the text has one and nowhere else (a \\s run
+    across line breaks would try the lines after a break again at each break before
+    them). Starting with a line break, it is searched from line break to line break
+    instead of being tried at every position of the text."""
     assert all(p.pattern.startswith("^") for p in patterns)
-    return re.compile("\n(?:" + "|".join(f"(?:{p.pattern[1:]})" for p in patterns) + ")", re.M)
+    inline = [p.pattern[1:].replace(r"\s", r"[^\S\n]") for p in patterns]
+    return re.compile("\n(?:" + "|".join(f"(?:{p})" for p in inline) + ")", re.M)
 
 
 # Where this finds nothing in the text, no line is skipped, and the lines are not matched
@@ -327,6 +330,22 @@ PDF_TEXT_WARNINGS = {
 # own __new__ is a Python call, and the reader makes one per cell of every line.
 _new = tuple.__new__
 
+# The Location of each line, made once per process and shared by the documents read (a
+# Location is an immutable value): lines 0 .. len - 1, up to _LINE_LOCATIONS_KEPT lines.
+_LINE_LOCATIONS: list[Location] = []
+_LINE_LOCATIONS_KEPT = 1 << 14
+
+
+def _line_locations(n: int) -> list[Location]:
+    """The kept Locations, of lines 0 .. n at least where n is under the cap (never
+    extended in place: a thread reading the list sees a whole one)."""
+    global _LINE_LOCATIONS
+    kept = _LINE_LOCATIONS
+    upto = min(n, _LINE_LOCATIONS_KEPT) + 1
+    if len(kept) < upto:
+        kept = _LINE_LOCATIONS = kept + [_new(Location, (i, None, None)) for i in range(len(kept), upto)]
+    return kept
+
 
 def read_text(data: bytes) -> Document:
     text, warnings = decode(data)
@@ -352,6 +371,8 @@ def read_text(data: bytes) -> Document:
     pending_blank = False
     last_para: str | None = None  # the last block's text where it is a paragraph
     append = blocks.append
+    locations = _line_locations(len(lines))
+    kept = len(locations)
     for n in range(body_start, len(lines)):
         line = lines[n]
         if not line:  # (most empty lines: one-cell-per-line text has hundreds)
@@ -361,12 +382,13 @@ def read_text(data: bytes) -> Document:
             line = line.replace("**", "")
         if not line.strip():
             if "\xa0" in line:  # a no-break space alone: an empty table cell of a web page
-                append(Block("para", (Cell("", Location(n + 1)),)))
+                loc = locations[n + 1] if n + 1 < kept else _new(Location, (n + 1, None, None))
+                append(Block("para", (Cell("", loc),)))
                 pending_blank, last_para = False, ""
             else:
                 pending_blank = True
             continue
-        loc = _new(Location, (n + 1, None, None))
+        loc = locations[n + 1] if n + 1 < kept else _new(Location, (n + 1, None, None))
         if blanks and blanks.get(n):
             for _ in range(blanks[n]):
                 append(para("", loc))
