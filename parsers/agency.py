@@ -215,22 +215,38 @@ def _named_place(text: str, level: str) -> str | None:
 
 
 # ----------------------------------------------------------------------------- signature
-_DATED_NAME = re.compile(r"([\u4e00-\u9fff（）()]{4,60}?)\s*((?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+_DATE = r"((?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
+_DATED_NAME = re.compile(r"([\u4e00-\u9fff（）()]{4,60}?)\s*" + _DATE)
+_DATE_ALONE = re.compile(_DATE)
 _NAME_CUT = re.compile(r"事项(?:暂?无)?|情况|[。；：，、\s]")
 
 
 def signature_agency(flat: Flat) -> str | None:
     """The issuing body printed above the date near the end of the report."""
-    tail = flat.text[-400:]
-    found = None
-    for m in _DATED_NAME.finditer(tail):
-        found = m
+    found = _dated_name(flat.text[-400:])
     if found:
         # the run may start with the last words of the text: cut after them
         name = _NAME_CUT.split(found.group(1))[-1]
         if len(name) >= 4:
             return agency_name(name)
     return None
+
+
+def _dated_name(tail: str) -> re.Match | None:
+    """The last _DATED_NAME match of `tail`. A name and its date start no earlier than 60
+    characters (the longest name) before the spaces before the tail's first date:
+    searched from there, the matches are the same, without trying each character before
+    with up to 60 lengths of name."""
+    date = _DATE_ALONE.search(tail)
+    if date is None:
+        return None
+    lo = date.start()
+    while lo > 0 and tail[lo - 1].isspace():
+        lo -= 1
+    found = None
+    for m in _DATED_NAME.finditer(tail, max(0, lo - 60)):
+        found = m
+    return found
 
 
 def missing(agency: str | None, year: int | None) -> list[Warning]:

@@ -1,6 +1,8 @@
 """Report metadata on constructed text: scope (own / aggregate), agency from the whole document."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from parsers.report import parse_bytes
 from parsers.scope import report_scope
@@ -129,3 +131,31 @@ def test_agency_name_strips_markup_and_refuses_clauses(s, name):
     from parsers.agency import agency_name
 
     assert agency_name(s) == name
+
+
+_DATES = st.builds(
+    lambda y, m, d, gap: f"{y}{gap}年{gap}{m}{gap}月{d}{gap}日",
+    st.integers(1985, 2035),
+    st.integers(1, 12),
+    st.integers(1, 31),
+    st.sampled_from(["", " ", "\n  "]),
+)
+_TAIL_PIECES = st.one_of(
+    _DATES,
+    st.text(alphabet=st.sampled_from("某市局厅（）日月年"), max_size=80),
+    st.sampled_from(["。", "，", " ", "\n", "\n\n   ", "12", "2020"]),
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(_TAIL_PIECES, max_size=8).map("".join))
+def test_the_signature_search_from_the_first_date_finds_what_a_search_of_the_whole_tail_finds(tail):
+    """signature_agency searches from a little before the tail's first date: the last match
+    there is the last match of a search of the whole tail."""
+    from parsers import agency
+
+    found = None
+    for m in agency._DATED_NAME.finditer(tail):
+        found = m
+    got = agency._dated_name(tail)
+    assert (got.span(), got.groups()) == (found.span(), found.groups()) if found else got is None
