@@ -53,6 +53,9 @@ class BuildTwins(build_ext):
 
     def build_extension(self, ext: Extension) -> None:
         if not ext.name.startswith(PREFIX):  # a plain C extension (optional=True: a failure is a warning)
+            if self.compiler.compiler_type == "unix":
+                # a * b + c rounded twice, as Python computes it (the layout loops must match pdf.py)
+                ext.extra_compile_args = ["-ffp-contract=off"]
             super().build_extension(ext)
             return
         name = ext.name[len(PREFIX) :]

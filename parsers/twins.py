@@ -43,6 +43,7 @@ MODULES = (
     "labels",
     "metadata",
     "readers.html",
+    "readers.pdf",
     "readers.sniff",
     "readers.text",
     "readings",

@@ -625,6 +625,125 @@ def test_c_loops_read_what_the_ctypes_loops_read(rendered, monkeypatch):
         assert other.blocks == doc.blocks and other.warnings == doc.warnings
 
 
+def _native_or_skip():
+    import os
+
+    from parsers.readers import pdf as pdfmod
+
+    native = pdfmod._native_loops()
+    if native is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI builds the C loops: `pip install -e .` did not build parsers/readers/_pdfloops")
+        pytest.skip("parsers/readers/_pdfloops is not built (pip install -e . builds it)")
+    return native
+
+
+def _random_line(rng: random.Random) -> list:
+    """Glyphs of a table cell as the layout sees them: digits, CJK and Latin characters
+    with gaps from none to wide, fake-bold doubles, now and then a second line, an
+    undecoded glyph or one out of x order."""
+    out = []
+    x = rng.uniform(0, 400)
+    top = rng.uniform(0, 700)
+    size = rng.choice([9.0, 10.5, 12.0, rng.uniform(4, 20)])
+    for _ in range(rng.randint(2, 12)):
+        ch = rng.choice("0123456789一二三总计申请abc（）、 ") if rng.random() < 0.97 else "\ufffd"
+        w = size * (1.0 if ord(ch) > 0x2000 else 0.55)
+        t = top + rng.choice([0.0, 0.0, 0.3, -0.4, 1.5 * size if rng.random() < 0.1 else 0.0])
+        g = (ch, x, t, x + w, t + size * rng.choice([1.0, 1.0, 0.9, 1.2]), ch == "\ufffd")
+        out.append(g)
+        if rng.random() < 0.1:  # fake bold: the same glyph again, a little to the right
+            out.append((ch, x + rng.choice([0.0, 0.2, 0.5]), t + rng.choice([0.0, 0.1, 3.0]), x + w, t + size, g[5]))
+        x += w + rng.choice([0.0, 0.0, 0.1 * size, 0.3 * size, 1.5 * size, -0.5 * size])
+    if rng.random() < 0.05:
+        out[0] = (out[0][0], int(out[0][1]), *out[0][2:])  # not a float: Python decides
+    return out
+
+
+def test_c_line_cell_reads_as_cell_text():
+    """_pdfloops.line_cell gives _cell_text()'s text and top wherever it answers (glyphs
+    on one line, left to right, none undecoded), and answers for most such cells."""
+    from parsers.readers.pdf import _cell_text
+
+    native = _native_or_skip()
+    rng = random.Random(5)
+    answered = 0
+    for _ in range(3000):
+        glyphs = _random_line(rng)
+        one = native.line_cell(glyphs)
+        if one is None:
+            continue
+        answered += 1
+        text, top, tops = _cell_text(glyphs)
+        assert (one[0].strip(), one[1]) == (text, top) and tops == [top], glyphs
+    assert answered > 300
+
+
+def test_c_lines_group_as_python_does():
+    """_pdfloops.lines groups glyphs into the lines _iter_lines() makes, each in the same
+    order, wherever it answers: several lines a page, glyphs at the same place (the sort
+    then compares the glyph tuples), lines that touch."""
+    from parsers.readers.pdf import _iter_lines
+
+    native = _native_or_skip()
+    rng = random.Random(3)
+    answered = 0
+    for _ in range(600):
+        glyphs = [g for _ in range(rng.randint(1, 8)) for g in _random_line(rng)]
+        if rng.random() < 0.3:  # the same glyph twice, and another character at its place
+            g = rng.choice(glyphs)
+            glyphs += [g, ("x", *g[1:])]
+        rng.shuffle(glyphs)
+        lines = native.lines(glyphs)
+        if lines is None:
+            continue
+        answered += 1
+        assert lines == list(_iter_lines(glyphs))
+    assert answered > 300
+
+
+def test_c_assign_places_glyphs_as_python_does(monkeypatch):
+    """_pdfloops.assign puts each glyph into the cell _assign_glyphs() puts it in, in the
+    same order, and leaves the same glyphs over (tables side by side and overlapping,
+    glyphs on lines and edges, invalid cells)."""
+    from parsers.readers import pdf as pdfmod
+
+    _native_or_skip()
+    rng = random.Random(9)
+
+    class Part:  # the fields of _Grid that _assign_glyphs reads
+        def __init__(self, x0, top, nc, nr, w, h):
+            self.xs = [x0 + w * k for k in range(nc + 1)]
+            self.ys = [top + h * k for k in range(nr + 1)]
+            self.x0, self.x1, self.top, self.bottom = self.xs[0], self.xs[-1], self.ys[0], self.ys[-1]
+            nreg = max(1, nr * nc - rng.randint(0, 3))
+            self.unit_region = [min(u, nreg - 1) for u in range(nr * nc)]
+            self.valid = [rng.random() < 0.8 for _ in range(nreg)]
+            self.glyphs = [[] for _ in range(nreg)]
+
+    for _ in range(300):
+        shape = [(rng.uniform(0, 300), rng.uniform(0, 500), rng.randint(1, 6), rng.randint(1, 8)) for _ in range(3)]
+        sizes = [(rng.choice([20.0, 33.5]), rng.choice([12.0, 18.25])) for _ in range(3)]
+        glyphs = []
+        for _ in range(rng.randint(0, 60)):
+            x, y = rng.choice([rng.uniform(0, 600), float(rng.randint(0, 30) * 10)]), rng.uniform(0, 700)
+            glyphs.append(("字", x - 3.0, y - 5.0, x + 3.0, y + 5.0, False))
+        placed = []
+        for native in (True, False):
+            if not native:
+                monkeypatch.setattr(pdfmod, "_NATIVE", [None])
+            rng_state = rng.getstate()
+            parts = [Part(x0, top, nc, nr, w, h) for (x0, top, nc, nr), (w, h) in zip(shape, sizes)]
+            rng.setstate(rng_state)
+            if native:  # the C loop answers for these (else Python would run twice)
+                spec = [(p.x0, p.x1, p.top, p.bottom, p.ys, p.xs, p.unit_region, p.valid, []) for p in parts]
+                assert pdfmod._native_loops().assign([], spec) == []
+            left = pdfmod._assign_glyphs(glyphs, parts)
+            placed.append((left, [p.glyphs for p in parts]))
+        monkeypatch.undo()
+        assert placed[0] == placed[1]
+
+
 def test_coverage_in_bulk_matches_covered():
     from parsers.readers.pdf import _coverage, _covered, _drawn
 

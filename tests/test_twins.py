@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS
 
 from parsers import twins
 from synth.generator import generate
@@ -100,3 +101,39 @@ def test_twins_parse_as_python_does(tmp_path):
     assert len(pure.splitlines()) == len(names)
     differ = [json.loads(a)["source"]["path"] for a, b in zip(compiled.splitlines(), pure.splitlines()) if a != b]
     assert not differ, f"the compiled twins read {len(differ)} reports otherwise than Python: {differ[:5]}"
+
+
+def test_pdf_twin_reads_as_python_does(tmp_path):
+    """The PDF reader's twin (its layout: ruled tables, lines, furniture, page joins) reads
+    generated PDFs (every layout option render_pdf draws) and the corpus PDFs into the
+    same Documents as parsers/readers/pdf.py run as Python: the Documents' reprs (every
+    block, cell, span, location and warning) compared file by file. Both runs make their
+    PDFium calls through the C loops where built, so that only the twin differs."""
+    import random
+
+    from synth.generator import generate_values
+    from synth.render_pdf import render_pdf
+
+    if "readers.pdf" not in _built():
+        pytest.skip("parsers.readers.pdf has no compiled twin here")
+    rng = random.Random(11)
+    names = []
+    for i in range(12):
+        version = rng.choice(["2019", "2021"])
+        data = render_pdf(generate_values(rng, version), version, 2022, f"测试县第{i}局", rng=random.Random(i))
+        (tmp_path / f"gen-{i:02d}.pdf").write_bytes(data)
+        names.append(str(tmp_path / f"gen-{i:02d}.pdf"))
+    names += sorted(str(p) for p in CORPUS.glob("*.pdf")) if CORPUS.is_dir() else []
+    code = (
+        "import sys, hashlib, parsers.twins as t\n"
+        "if sys.argv[1] == 'pure': t.MODULES = tuple(m for m in t.MODULES if m != 'readers.pdf')\n"
+        "from parsers.readers.pdf import read_pdf\n"
+        "assert ('parsers.readers.pdf' in t.loaded()) == (sys.argv[1] == 'twin'), t.loaded()\n"
+        "for n in sys.argv[2:]:\n"
+        "    print(n, hashlib.sha256(repr(read_pdf(open(n, 'rb').read())).encode()).hexdigest())\n"
+    )
+    twin = _run(["-c", code, "twin", *names], pure=False, cwd=ROOT)
+    pure = _run(["-c", code, "pure", *names], pure=False, cwd=ROOT)
+    assert len(pure.splitlines()) == len(names)
+    differ = [a.split()[0] for a, b in zip(twin.splitlines(), pure.splitlines()) if a != b]
+    assert not differ, f"the PDF reader's twin reads {len(differ)} PDFs otherwise than Python: {differ[:5]}"
