@@ -29,6 +29,8 @@ import hashlib
 import json
 import os
 import re
+import shutil
+import sys
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -1252,6 +1254,15 @@ class TableBuilder:
         self._flush()
         return pa.Table.from_batches(self.batches, schema=self.schema)
 
+    def abandon(self) -> None:
+        """Streaming builder: stop, leaving no file (nothing was added yet, or it is not wanted)."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        if self._tmp is not None:
+            self._tmp.unlink(missing_ok=True)
+        self.cols, self.batches, self.pending = [[] for _ in self.ds.fields], [], 0
+
     def close(self) -> Path:
         """Streaming builder: finish the file and move it in place."""
         assert self.path is not None
@@ -1313,6 +1324,31 @@ class PartitionedWriter:
 
     def add_batch(self, batch: pa.RecordBatch) -> None:
         self.current.add_batch(batch)
+
+    def adopt(self, year: int | None, src: Path) -> None:
+        """The file of `year` is a copy of `src` (a file this writer made from the same rows
+        in an earlier build: `PartCache`), in year order as `at` is."""
+        self.at(year)
+        self.current.abandon()
+        self.current = None
+        dst = self.folder / partition_folder(year) / PART_FILE
+        tmp = dst.with_name(f".{dst.name}.tmp")
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dst)
+        self.files.append(dst)
+
+    def abandon(self) -> None:
+        """Stop writing: the open year's file is not finished (`TableBuilder.abandon`)."""
+        if self.current is not None:
+            self.current.abandon()
+            self.current = None
+
+    def finish_year(self) -> Path | None:
+        """Close the open year's file now (`at` would at the next year); its path."""
+        if self.current is None:
+            return None
+        self._close_current()
+        return self.files[-1]
 
     def _close_current(self) -> None:
         if self.current is not None:
@@ -1718,6 +1754,10 @@ class PanelWriter:
     def close(self) -> list[Path]:
         return [self.panel.close(), self.status.close()]
 
+    def abandon(self) -> None:
+        self.panel.abandon()
+        self.status.abandon()
+
 
 def _cross_year(picks: dict) -> dict[str, tuple[str | None, list, int]]:
     """Cross-year identities between the picks of consecutive years of each publisher."""
@@ -1750,6 +1790,45 @@ def _cross_year_splits(picks: dict) -> dict[str, dict]:
     return out
 
 
+def _write_rows(store, load, out: Path, rowcache, parts, tick) -> tuple[dict, PanelWriter]:
+    """The partitioned row datasets and the panel, report by report in panel order (year,
+    publisher, report): every row of a report goes out before the next report is loaded, so
+    memory does not grow with the corpus, and each partitioned dataset has one year's file
+    open at a time (`RowFeed`, which also takes a year's files from `parts` when their rows
+    are unchanged). The store gives one panel row's reports at a time, and the pick of the
+    publisher's previous year, which the cross-year checks read. The writers, not closed."""
+    builders = {x.name: PartitionedWriter(x, x.row_group, out / x.path) for x in ROW_DATASETS}
+    feed = RowFeed(builders, rowcache, parts)
+    panel = PanelWriter(out)
+    counts: dict[str, tuple[int, int]] = {}
+    try:
+        for reports_of_row in store.panel_rows():
+            (g,) = _panel_groups(reports_of_row)
+            picks = {g.key: g.pick}
+            pid, year = g.key
+            prev = store.pick(pid, year - 1) if pid else None
+            if prev is not None:
+                picks[(pid, year - 1)] = prev
+            xchecks, xsplits = _cross_year(picks), _cross_year_splits(picks)
+            for r in g.reports:
+                feed.at(r.get("year"))
+                picked = _report_rows(feed, r, load, xsplits, xchecks, counts, rowcache)
+                if r is g.pick:
+                    panel.add(g, picked)
+                if tick:
+                    tick()
+            if len(counts) >= 4096:
+                store.put_counts(counts)
+                counts = {}
+        store.put_counts(counts)
+        feed.at(_END)
+    except RowsGone:  # the caller writes again: these writers leave no file behind
+        for w in (*builders.values(), panel):
+            w.abandon()
+        raise
+    return builders, panel
+
+
 def write_all(
     store,
     load,
@@ -1772,36 +1851,15 @@ def write_all(
     from .buildstore import rows_view
 
     out = Path(out)
-    # one report at a time, in panel order (year, publisher, report): every row of a report
-    # goes out before the next report is loaded, so memory does not grow with the corpus, and
-    # each partitioned dataset has one year's file open at a time. The store gives one panel
-    # row's reports at a time, and the pick of the publisher's previous year, which the
-    # cross-year checks read
-    builders = {x.name: PartitionedWriter(x, x.row_group, out / x.path) for x in ROW_DATASETS}
-    panel = PanelWriter(out)
     rowcache = RowCache(cache_dir, used=store.used("rows")) if cache_dir is not None else None
-    counts: dict[str, tuple[int, int]] = {}
-    for reports_of_row in store.panel_rows():
-        (g,) = _panel_groups(reports_of_row)
-        picks = {g.key: g.pick}
-        pid, year = g.key
-        prev = store.pick(pid, year - 1) if pid else None
-        if prev is not None:
-            picks[(pid, year - 1)] = prev
-        xchecks, xsplits = _cross_year(picks), _cross_year_splits(picks)
-        for r in g.reports:
-            for b in builders.values():
-                b.at(r.get("year"))
-            picked = _report_rows(builders, r, load, xsplits, xchecks, counts, rowcache)
-            if r is g.pick:
-                panel.add(g, picked)
-            if tick:
-                tick()
-        if len(counts) >= 4096:
-            store.put_counts(counts)
-            counts = {}
-    store.put_counts(counts)
-
+    parts = (
+        PartCache(cache_dir, used=store.used("parts")) if rowcache is not None and hasattr(load, "context") else None
+    )
+    try:
+        builders, panel = _write_rows(store, load, out, rowcache, parts, tick)
+    except RowsGone as e:  # a row cache entry held for a year's files went bad: that year's rows are made again
+        print(f"xxgk build: {e}; the rows are written again without the year files' cache", file=sys.stderr)
+        builders, panel = _write_rows(store, load, out, rowcache, None, tick)
     streamed = {n: b.close() for n, b in builders.items()}
     streamed.update((n, [p]) for n, p in zip(("panel", "panel_status"), panel.close()))
     reports = TableBuilder(REPORTS, path=out / REPORTS.path)
@@ -1821,6 +1879,8 @@ def write_all(
 
     if rowcache is not None:
         rowcache.prune()
+    if parts is not None:
+        parts.prune()
     written = []
     for ds in datasets():
         p = out / ds.path
@@ -1902,6 +1962,20 @@ class RowCache:
         return (batches, meta) if at == len(data) else None
 
     @staticmethod
+    def meta(p: Path) -> dict | None:
+        """The head of a file (`get`'s meta) without its rows; None when there is no file of
+        the length its head gives."""
+        try:
+            with open(p, "rb") as f:
+                n = int.from_bytes(f.read(4), "big")
+                meta = json.loads(f.read(n))
+                if os.fstat(f.fileno()).st_size != 4 + n + sum(meta["sizes"]):
+                    return None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return meta if isinstance(meta.get("counts"), list) and isinstance(meta.get("values"), dict) else None
+
+    @staticmethod
     def put(p: Path, batches: dict[str, pa.RecordBatch], meta: dict) -> None:
         """The file of a report's batches and `meta` (see the class docstring)."""
         parts = []
@@ -1932,30 +2006,155 @@ def _rows_version() -> str:
 
 
 def _report_rows(
-    builders: dict, r: dict, load, xsplits: dict, xchecks: dict, counts: dict, rowcache: RowCache | None
+    feed: RowFeed, r: dict, load, xsplits: dict, xchecks: dict, counts: dict, rowcache: RowCache | None
 ) -> dict[str, tuple]:
-    """A kept report's rows into `builders`, from the row cache when it holds them; returns
-    its indicators' (value, status)."""
+    """A kept report's rows into the writers (`feed`), from the row cache when it holds them
+    (only the file's head, its counts and values, while `feed` holds the year: `RowFeed`);
+    returns its indicators' (value, status)."""
     rid = r["report_id"]
     p = None
     context = getattr(load, "context", None) if r.get("_readings") else None  # rows it settles: `settling`
     if rowcache is not None and (context is not None or not r.get("_readings")):
         p = rowcache.path(r, xsplits.get(rid), xchecks.get(rid), context(rid) if context else None)
-        got = rowcache.get(p)
-        if got is not None:
-            batches, meta = got
-            for n, b in batches.items():
-                builders[n].add_batch(b)
+        meta = rowcache.meta(p) if feed.holding else None
+        if meta is not None:
+            feed.hold(p)
+        else:
+            got = rowcache.get(p)
+            if got is not None:
+                batches, meta = got
+                feed.add(p, batches)
+        if meta is not None:
             counts[rid] = tuple(meta["counts"])
             return {k: tuple(v) for k, v in meta["values"].items()}
     own = {ds.name: TableBuilder(ds, chunk=1 << 30) for ds in ROW_DATASETS}
     values = _emit_report(own, r, load(rid), xsplits, xchecks, counts)
     batches = {n: b.table().combine_chunks().to_batches()[0] if b.n else _empty_batch(n) for n, b in own.items()}
-    for n, b in batches.items():
-        builders[n].add_batch(b)
     if p is not None:
         rowcache.put(p, batches, {"counts": list(counts[rid]), "values": {k: list(v) for k, v in values.items()}})
+    feed.add(p, batches)
     return values
+
+
+class RowsGone(Exception):
+    """A row cache file that `RowFeed` held for a year went away or bad before it was read."""
+
+
+_END = object()  # `RowFeed.at` after the last report
+
+
+class PartCache:
+    """The files of the partitioned row datasets (`ROW_DATASETS`) for one report year, as a
+    build wrote them, under ``<cache>/parts/<version>/``, named by a digest of the row cache
+    files of that year's reports in order (`RowFeed`): the same rows in the same order give
+    the same file, so a rebuild copies it instead of reading and encoding every report's rows
+    again. `version` is the row cache's (the code that makes rows and writes files) with the
+    version of pyarrow, which writes the files."""
+
+    def __init__(self, base: Path, used=None):
+        self.dir = Path(base) / "parts" / f"{_rows_version()}-{pa.__version__}"
+        self.used = set() if used is None else used  # a build's `buildstore.UsedSet`: held on disk
+
+    def path(self, digest: str, ds: str) -> Path:
+        p = self.dir / digest[:2] / f"{digest}.{ds}.parquet"
+        self.used.add(p)
+        return p
+
+    def put(self, src: Path, dst: Path) -> None:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dst)
+
+    def prune(self) -> None:
+        prune_unused(self.dir, self.used, "*/*.parquet")
+
+
+class RowFeed:
+    """Reports' rows to the partitioned writers, year by year (`at` before each report's rows).
+
+    With a `PartCache`, a year starts *held*: while every report's rows are in the row cache,
+    only their files are noted (`hold`: the report's counts and values come from the file's
+    head) and a digest of their names is kept. At the end of the year, when the part cache
+    has files for that digest, they are copied; otherwise, or as soon as a report's rows are
+    not in the row cache (`add`), the held reports' rows are read from their files and fed as
+    usual, and the year's files, once written, are put in the part cache under the digest of
+    all its reports' row files (a report not in the row cache leaves its year's files
+    uncached). A held file that cannot be read when it is fed raises `RowsGone`.
+
+    What is held is a year's row cache paths (about 100 bytes a report): the only thing here
+    that grows with the corpus, by the reports of the largest year."""
+
+    def __init__(self, builders: dict, rowcache: RowCache | None, parts: PartCache | None):
+        self.builders, self.rowcache, self.parts = builders, rowcache, parts
+        self.year = _END
+        self.digest = None  # of the year's row files so far; None once one report has none
+        self.held: list[Path] | None = None  # the year's reports, none fed yet; None: feeding
+
+    @property
+    def holding(self) -> bool:
+        return self.held is not None
+
+    def at(self, year) -> None:
+        """The next report is of `year` (`_END`: there is none)."""
+        if year is self.year or (year is not _END and self.year is not _END and year == self.year):
+            return
+        if self.year is not _END:
+            self._end_year()
+        self.year = year
+        if year is _END:
+            return
+        keyed = self.parts is not None
+        self.digest = hashlib.sha256(f"{year}|{ROW_GROUP_SIZE}".encode()) if keyed else None
+        self.held = [] if keyed else None
+        if not keyed:
+            for b in self.builders.values():
+                b.at(year)
+
+    def hold(self, p: Path) -> None:
+        self.held.append(p)
+        self.digest.update(p.name.encode())
+
+    def add(self, p: Path | None, batches: dict[str, pa.RecordBatch]) -> None:
+        """A report's rows (`p`: its row cache file, None when it has none)."""
+        self._release()
+        if self.digest is not None:
+            if p is None:
+                self.digest = None
+            else:
+                self.digest.update(p.name.encode())
+        for n, b in batches.items():
+            self.builders[n].add_batch(b)
+
+    def _release(self) -> None:
+        """Feed the held reports' rows: the year is written, not copied."""
+        if self.held is None:
+            return
+        held, self.held = self.held, None
+        for b in self.builders.values():
+            b.at(self.year)
+        for p in held:
+            got = self.rowcache.get(p)
+            if got is None:
+                p.unlink(missing_ok=True)
+                raise RowsGone(f"{p}: a row cache file could not be read back")
+            for n, b in got[0].items():
+                self.builders[n].add_batch(b)
+
+    def _end_year(self) -> None:
+        digest = self.digest.hexdigest() if self.digest is not None else None
+        if self.held is not None:
+            cached = {n: self.parts.path(digest, n) for n in self.builders}
+            if all(p.is_file() for p in cached.values()):
+                for n, b in self.builders.items():
+                    b.adopt(self.year, cached[n])
+                self.held = None
+                return
+            self._release()
+        for n, b in self.builders.items():
+            done = b.finish_year()
+            if digest is not None and done is not None:
+                self.parts.put(done, self.parts.path(digest, n))
 
 
 def _empty_batch(name: str) -> pa.RecordBatch:
