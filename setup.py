@@ -81,7 +81,14 @@ class BuildTwins(build_ext):
 
     def copy_extensions_to_source(self) -> None:
         for ext in self.extensions:  # (the in-place folders do not exist in a fresh checkout)
-            Path(self.get_ext_fullpath(ext.name)).parent.mkdir(parents=True, exist_ok=True)
+            inplace = Path(self.get_ext_fullpath(ext.name))
+            inplace.parent.mkdir(parents=True, exist_ok=True)
+            # The copy would rewrite the file it finds, which a process running the old
+            # build (a test, a build's workers) has mapped: it would crash. Unlinked, the old
+            # file lives on for those processes, and the copy makes a new one.
+            built = Path(self.build_lib) / self.get_ext_filename(self.get_ext_fullname(ext.name))
+            if built.is_file():
+                inplace.unlink(missing_ok=True)
         super().copy_extensions_to_source()
         self.inplace, inplace = 0, self.inplace
         twins = [ext for ext in self.extensions if ext.name.startswith(PREFIX)]

@@ -151,12 +151,15 @@ def _blank_cells(lines: list[str], start: int, body: str) -> dict[int, int]:
     # (line, short, short and a value) of each non-empty line, judged once; a short line
     # (40 characters at most) is a cell, a label or a heading; a value line starts with
     # one of _VALUE_STARTS or a digit (str.isdigit holds every \d), other lines are not
-    # matched
+    # matched, and a line of digits alone (str.isdecimal: \d, the stripped whitespace \s)
+    # is one without the match
     items = [
         (
             i,
             True,
-            st == "\xa0" or ((st[0] in _VALUE_STARTS or st[0].isdigit()) and value_line(lines[i]) is not None),
+            st == "\xa0"
+            or st.isdecimal()
+            or ((st[0] in _VALUE_STARTS or st[0].isdigit()) and value_line(lines[i]) is not None),
         )
         if len(st) <= 40
         else (i, False, False)
