@@ -702,6 +702,36 @@ def test_c_lines_group_as_python_does():
     assert answered > 300
 
 
+def test_c_cluster_and_merge_as_python_does(monkeypatch):
+    """_pdfloops.cluster and merge_segments give _cluster()'s means and _merge_segments()'s
+    rulings (and _rulings()'s filtered ones): positions that tie, snap or just miss, drawn
+    pieces that overlap, touch or leave gaps, a segment given twice."""
+    from parsers.readers import pdf as pdfmod
+
+    native = _native_or_skip()
+    rng = random.Random(13)
+    for _ in range(400):
+        grid = [round(rng.uniform(0, 800), 1) for _ in range(rng.randint(1, 12))]
+        segs = []
+        for _ in range(rng.randint(0, 80)):
+            pos = rng.choice(grid) + rng.choice([0.0, 0.0, 0.5, -1.9, 2.0, 2.1, rng.uniform(-3, 3)])
+            lo = rng.choice([0.0, 100.0, 250.5]) + rng.uniform(-3, 300)
+            segs.append((pos, lo, lo + rng.choice([0.5, 1.99, 2.0, 3.0, 4.0, rng.uniform(0, 200)])))
+        segs += rng.sample(segs, min(3, len(segs)))
+        values = [p for p, _, _ in segs]
+        tol = rng.choice([2.0, 3.0])
+        got = (
+            pdfmod._cluster(values, tol),
+            pdfmod._merge_segments(segs),
+            pdfmod._rulings(segs),
+        )
+        assert native.cluster(values, tol) is not None and native.merge_segments(segs, 2.0, 2.0, 2.0, 4.0) is not None
+        monkeypatch.setattr(pdfmod, "_NATIVE", [None])
+        want = (pdfmod._cluster(values, tol), pdfmod._merge_segments(segs), pdfmod._rulings(segs))
+        monkeypatch.undo()
+        assert got == want
+
+
 def test_c_assign_places_glyphs_as_python_does(monkeypatch):
     """_pdfloops.assign puts each glyph into the cell _assign_glyphs() puts it in, in the
     same order, and leaves the same glyphs over (tables side by side and overlapping,

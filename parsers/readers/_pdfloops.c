@@ -1,5 +1,5 @@
-/* The PDF reader's per-glyph and per-object PDFium loops, and three loops of its layout,
-   in C (optional).
+/* The PDF reader's per-glyph and per-object PDFium loops, and the hot loops of its
+   layout, in C (optional).
 
    parsers/readers/pdf.py reads each glyph's box and each drawn path's mode, colour,
    segment count and bounds through PDFium: thousands of calls a page, where ctypes'
@@ -280,15 +280,18 @@ fail:
 
 /* ---------------------------------------------------------------- layout loops
 
-   Three loops of the layout: grouping glyphs into lines (_iter_lines), placing them in
-   ruled cells (_assign_glyphs), the text of a one-line cell (_cell_text). pdf.py's Python
-   functions stay the reference, and the fallback where this module is not built;
-   tests/test_readers_pdf.py compares both on random glyphs and on whole PDFs. They read
-   glyph tuples (char, x0, top, x1, bottom, undecoded) and compute in double exactly what
-   Python computes with floats (the build turns off contracting a * b + c into one
-   rounding); where a glyph is not such a tuple of floats, or a value is not finite, they
-   return None and Python decides. Together with the compiled twin of pdf.py they take the
-   layout of a generated report's page from about 1.25 to 0.75 ms of CPU. */
+   Loops of the layout: grouping glyphs into lines (_iter_lines), placing them in ruled
+   cells (_assign_glyphs), the text of a one-line cell (_cell_text), merging ruling
+   segments (_merge_segments) and clustering levels (_cluster). pdf.py's Python functions
+   stay the reference, and the fallback where this module is not built;
+   tests/test_readers_pdf.py compares both on random input and on whole PDFs. They read
+   glyph tuples (char, x0, top, x1, bottom, undecoded) or segments (pos, lo, hi) and
+   compute in double exactly what Python computes with floats (the build turns off
+   contracting a * b + c into one rounding; a mean is taken by Python's own sum(), whose
+   rounding differs between Python versions); where an input is not such a tuple of
+   floats, or a value is not finite, they return None and Python decides. Together with
+   the compiled twin of pdf.py they take the layout of a generated report's page from
+   about 1.25 to 0.63 ms of CPU. */
 
 typedef struct {
     PyObject *ch; /* borrowed */
@@ -562,6 +565,171 @@ done:
     return out;
 }
 
+/* a value in a stable sort: ties keep their input order, as Python's sort does */
+typedef struct {
+    double v, lo, hi;
+    PyObject *obj; /* borrowed: the float (or the segment's position) itself */
+    Py_ssize_t index;
+} keyed;
+
+static int cmp_keyed(const void *pa, const void *pb) {
+    const keyed *a = pa, *b = pb;
+    int c = cmp_d(a->v, b->v);
+    return c != 0 ? c : (a->index < b->index ? -1 : (a->index > b->index));
+}
+
+/* (lo, hi) pairs as Python sorts them (equal pairs are equal values) */
+static int cmp_interval(const void *pa, const void *pb) {
+    const keyed *a = pa, *b = pb;
+    int c = cmp_d(a->lo, b->lo);
+    return c != 0 ? c : cmp_d(a->hi, b->hi);
+}
+
+static PyObject *builtin_sum; /* Python's sum(): the mean of a group is taken as Python takes it */
+
+/* sum(objs[0..n-1]) / n, by Python's sum and true division */
+static PyObject *py_mean(keyed *k, Py_ssize_t n) {
+    PyObject *list = PyList_New(n);
+    if (list == NULL)
+        return NULL;
+    for (Py_ssize_t q = 0; q < n; q++)
+        PyList_SET_ITEM(list, q, Py_NewRef(k[q].obj));
+    PyObject *total = PyObject_CallOneArg(builtin_sum, list);
+    Py_DECREF(list);
+    if (total == NULL)
+        return NULL;
+    PyObject *count = PyLong_FromSsize_t(n);
+    PyObject *mean = count == NULL ? NULL : PyNumber_TrueDivide(total, count);
+    Py_XDECREF(count);
+    Py_DECREF(total);
+    return mean;
+}
+
+static int finite_float(PyObject *f, double *out) {
+    if (!PyFloat_CheckExact(f))
+        return 0;
+    *out = PyFloat_AS_DOUBLE(f);
+    return isfinite(*out);
+}
+
+/* cluster(values, tol) -> [mean, ...] | None: pdf.py's _cluster() of a list of finite floats */
+static PyObject *cluster(PyObject *self, PyObject *args) {
+    PyObject *values;
+    double tol;
+    if (!PyArg_ParseTuple(args, "Od", &values, &tol))
+        return NULL;
+    if (!PyList_CheckExact(values))
+        Py_RETURN_NONE;
+    Py_ssize_t n = PyList_GET_SIZE(values);
+    if (n == 0)
+        return PyList_New(0);
+    keyed *k = PyMem_Malloc((size_t)n * sizeof(keyed));
+    if (k == NULL)
+        return PyErr_NoMemory();
+    PyObject *out = NULL;
+    for (Py_ssize_t q = 0; q < n; q++) {
+        k[q].obj = PyList_GET_ITEM(values, q);
+        k[q].index = q;
+        if (!finite_float(k[q].obj, &k[q].v)) {
+            out = Py_NewRef(Py_None);
+            goto done;
+        }
+    }
+    qsort(k, (size_t)n, sizeof(keyed), cmp_keyed);
+    out = PyList_New(0);
+    if (out == NULL)
+        goto done;
+    Py_ssize_t start = 0;
+    for (Py_ssize_t q = 1; q <= n; q++) {
+        if (q < n && k[q].v - k[q - 1].v <= tol)
+            continue;
+        if (append_new(out, py_mean(k + start, q - start)) < 0) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        start = q;
+    }
+done:
+    PyMem_Free(k);
+    return out;
+}
+
+/* merge_segments(segs, snap, join, shortest_in, shortest_out) -> [(pos, lo, hi), ...] | None
+
+   pdf.py's _merge_segments() of the segments of a list of (pos, lo, hi) tuples of finite
+   floats at least shortest_in long (hi - lo), and of its result those at least
+   shortest_out long: sorted by position (stable), a group ends where the next position is
+   more than `snap` further; a group's position is the mean of its positions; its
+   intervals, sorted, are joined where they overlap or lie within `join` of each other. */
+static PyObject *merge_segments(PyObject *self, PyObject *args) {
+    PyObject *segs;
+    double snap, join, shortest_in, shortest_out;
+    if (!PyArg_ParseTuple(args, "Odddd", &segs, &snap, &join, &shortest_in, &shortest_out))
+        return NULL;
+    if (!PyList_CheckExact(segs))
+        Py_RETURN_NONE;
+    Py_ssize_t n = PyList_GET_SIZE(segs);
+    keyed *k = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(keyed));
+    if (k == NULL)
+        return PyErr_NoMemory();
+    PyObject *out = NULL;
+    for (Py_ssize_t q = 0; q < n; q++) {
+        PyObject *t = PyList_GET_ITEM(segs, q);
+        if (!PyTuple_CheckExact(t) || PyTuple_GET_SIZE(t) != 3 || !finite_float(PyTuple_GET_ITEM(t, 0), &k[q].v) ||
+            !finite_float(PyTuple_GET_ITEM(t, 1), &k[q].lo) || !finite_float(PyTuple_GET_ITEM(t, 2), &k[q].hi)) {
+            out = Py_NewRef(Py_None);
+            goto done;
+        }
+        k[q].obj = PyTuple_GET_ITEM(t, 0);
+        k[q].index = q;
+    }
+    Py_ssize_t kept = 0; /* the segments at least shortest_in long, in their order */
+    for (Py_ssize_t q = 0; q < n; q++)
+        if (k[q].hi - k[q].lo >= shortest_in)
+            k[kept++] = k[q];
+    n = kept;
+    qsort(k, (size_t)n, sizeof(keyed), cmp_keyed);
+    out = PyList_New(0);
+    if (out == NULL)
+        goto done;
+    Py_ssize_t start = 0;
+    for (Py_ssize_t q = 1; q <= n && n > 0; q++) {
+        if (q < n && k[q].v - k[q - 1].v <= snap)
+            continue;
+        Py_ssize_t m = q - start;
+        keyed *g = k + start;
+        PyObject *pos = m == 1 ? PyFloat_FromDouble(0.0 + g[0].v) : py_mean(g, m); /* as sum([p]) / 1 */
+        if (pos == NULL)
+            goto fail;
+        qsort(g, (size_t)m, sizeof(keyed), cmp_interval);
+        double lo = g[0].lo, hi = g[0].hi;
+        int rc = 0;
+        for (Py_ssize_t r = 1; r < m && rc == 0; r++) {
+            double a = g[r].lo, b = g[r].hi;
+            if (a <= hi + join) {
+                if (b > hi)
+                    hi = b;
+            } else {
+                if (hi - lo >= shortest_out)
+                    rc = append_new(out, Py_BuildValue("(Odd)", pos, lo, hi));
+                lo = a, hi = b;
+            }
+        }
+        if (rc == 0 && hi - lo >= shortest_out)
+            rc = append_new(out, Py_BuildValue("(Odd)", pos, lo, hi));
+        Py_DECREF(pos);
+        if (rc < 0)
+            goto fail;
+        start = q;
+    }
+    goto done;
+fail:
+    Py_CLEAR(out);
+done:
+    PyMem_Free(k);
+    return out;
+}
+
 /* the levels of a grid (a list of floats, sorted) as doubles; 0 if not such a list */
 static int read_levels(PyObject *list, double **out, Py_ssize_t *n) {
     if (!PyList_CheckExact(list))
@@ -723,6 +891,8 @@ static PyMethodDef methods[] = {
     {"objects", objects, METH_VARARGS, "Handles and types of a range of page or form objects, packed."},
     {"line_cell", line_cell, METH_O, "(text, top) of a table cell's glyphs on one line, or None (see pdf.py)."},
     {"lines", lines, METH_O, "The lines of a page's or a cell's glyphs, or None (see pdf.py's _group_lines)."},
+    {"cluster", cluster, METH_VARARGS, "pdf.py's _cluster() of a list of floats, or None."},
+    {"merge_segments", merge_segments, METH_VARARGS, "pdf.py's _merge_segments() of (pos, lo, hi) floats, filtered by length, or None."},
     {"assign", assign, METH_VARARGS, "Glyphs to the cells of ruled tables; the glyphs in none (see pdf.py)."},
     {NULL, NULL, 0, NULL},
 };
@@ -736,6 +906,14 @@ static struct PyModuleDef module = {
 #define PDFLOOPS_API 3
 
 PyMODINIT_FUNC PyInit__pdfloops(void) {
+    PyObject *builtins = PyEval_GetBuiltins(); /* borrowed */
+    builtin_sum = builtins == NULL ? NULL : PyDict_GetItemString(builtins, "sum");
+    if (builtin_sum == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_ImportError, "_pdfloops: no builtin sum");
+        return NULL;
+    }
+    Py_INCREF(builtin_sum);
     PyObject *m = PyModule_Create(&module);
     if (m != NULL && PyModule_AddIntConstant(m, "API", PDFLOOPS_API) < 0) {
         Py_DECREF(m);
