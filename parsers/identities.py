@@ -26,6 +26,7 @@ counts no blank as 0. Where a report prints a group row instead of its parts (on
 
 from __future__ import annotations
 
+from dataclasses import fields
 from functools import cache, lru_cache
 from typing import NamedTuple
 
@@ -183,6 +184,33 @@ def _n(x):
     return int(x) if isinstance(x, float) and x.is_integer() else x
 
 
+# A report's checks (some fifty) are made without Check's own __init__: a frozen
+# dataclass's __init__ stores each field through object.__setattr__ in Python, which
+# cost a few per cent of a text report's parse. _check makes the same object: a bare
+# instance whose slots are stored by their own setters, in the order of Check's fields
+# (the order of its positional arguments; Check has no __post_init__ to run).
+_CHECK_FIELDS = ("id", "subject", "ok", "lhs", "rhs", "note", "hard")
+if tuple(f.name for f in fields(Check)) != _CHECK_FIELDS or hasattr(Check, "__post_init__"):
+    raise ImportError("identities._check no longer matches parsers.model.Check: update it")
+_new_check = object.__new__
+_set_id, _set_subject, _set_ok, _set_lhs, _set_rhs, _set_note, _set_hard = (
+    getattr(Check, name).__set__ for name in _CHECK_FIELDS
+)
+
+
+def _check(id_: str, subject: str, ok, lhs, rhs, note: str, hard: bool) -> Check:
+    """Check(id_, subject, ok, lhs, rhs, note, hard), made faster (see above)."""
+    c = _new_check(Check)
+    _set_id(c, id_)
+    _set_subject(c, subject)
+    _set_ok(c, ok)
+    _set_lhs(c, lhs)
+    _set_rhs(c, rhs)
+    _set_note(c, note)
+    _set_hard(c, hard)
+    return c
+
+
 def evaluate(tpl: Template, cells_list) -> list[Check]:
     """The report's checks: every identity of its template, under the blank policy."""
     cells = {c.address: c for c in cells_list}
@@ -215,10 +243,12 @@ def evaluate(tpl: Template, cells_list) -> list[Check]:
                 sums.append(total if known else None)
             lsum, rsum = sums
             if lsum is None or rsum is None:
-                out.append(Check(id_, subject, None, lsum, rsum, "a total is blank or a cell is unresolved", hard))
+                out.append(_check(id_, subject, None, lsum, rsum, "a total is blank or a cell is unresolved", hard))
                 continue
             ok = abs(lsum - rsum) < 1e-6
-            out.append(Check(id_, subject, ok, _n(lsum), _n(rsum), "" if ok else f"differs by {_n(lsum - rsum)}", hard))
+            out.append(
+                _check(id_, subject, ok, _n(lsum), _n(rsum), "" if ok else f"differs by {_n(lsum - rsum)}", hard)
+            )
         elif check == "le":
             out.append(_le_check(id_, subject, hard, lhs, rhs, numbers))
         else:
@@ -230,8 +260,8 @@ def _le_check(id_: str, subject: str, hard: bool, lhs: tuple, rhs: tuple, number
     """lhs <= rhs, one cell a side; a blank cell leaves it unverifiable (blank: missing)."""
     a, b = numbers.get(lhs[0].address, _ABSENT), numbers.get(rhs[0].address, _ABSENT)
     if a is _ABSENT or b is _ABSENT:
-        return Check(id_, subject, None, None, None, "a cell is blank or unresolved", hard)
-    return Check(id_, subject, a <= b, a, b, "", hard)
+        return _check(id_, subject, None, None, None, "a cell is blank or unresolved", hard)
+    return _check(id_, subject, a <= b, a, b, "", hard)
 
 
 def _nonneg_check(tpl: Template, id_: str, subject: str, hard: bool, table: str, cells: dict) -> Check:
@@ -242,7 +272,7 @@ def _nonneg_check(tpl: Template, id_: str, subject: str, hard: bool, table: str,
         for a, c in cells.items()
         if a.startswith(prefix) and c.status == "number" and c.value < 0 and not tpl.column(a).signed
     ]
-    return Check(id_, subject, not neg, len(neg), 0, ("negative: " + ", ".join(neg)) if neg else "", hard)
+    return _check(id_, subject, not neg, len(neg), 0, ("negative: " + ", ".join(neg)) if neg else "", hard)
 
 
 # ------------------------------------------------------------------ across years

@@ -123,23 +123,62 @@ def rank_readings(spec: RowSpec, run: list[Field], vanish: bool, spaced: bool = 
     moved to offset 0 (_ranked_at_zero, memoised) and moved back here."""
     base = run[0].offset if run else 0
     fields = tuple([(f.text, f.splittable, f.offset - base) for f in run])
-    ranked = _ranked_at_zero(spec.cols, spec.groups, spec.le, fields, vanish, spaced, traced)
+    ranked = _ranked_at_zero(_shape(spec.cols, spec.groups, spec.le), fields, vanish, spaced, traced)
     if not base:
         return list(ranked)
     return [(tuple([(t, o if o is None else o + base) for t, o in r]), k) for r, k in ranked]
 
 
+class _Shape:
+    """A row's columns and identities as the memo of readings keys them: one object for
+    equal (cols, groups, le) (`_shape`), hashed and compared by identity, so that a
+    lookup does not hash the columns (a Python __hash__ call for each) every time."""
+
+    __slots__ = ("cols", "groups", "le")
+
+    def __init__(self, cols: tuple[Column, ...], groups: tuple, le: tuple) -> None:
+        self.cols, self.groups, self.le = cols, groups, le
+
+
+_SHAPES: dict[tuple, _Shape] = {}  # (cols, groups, le) -> its one _Shape
+_SHAPE_OF: dict[tuple[int, int, int], tuple] = {}  # ids of (cols, groups, le) -> (cols, groups, le, _Shape)
+
+
+def _shape(cols: tuple[Column, ...], groups: tuple, le: tuple) -> _Shape:
+    """The _Shape of a row: found by the identity of its parts (the template's own tuples,
+    the same objects for every report), else by their value. Past SHAPES_KEPT shapes
+    both tables start again: new _Shape objects key new memo entries (never an old
+    entry of other columns), and the old entries age out of the memo."""
+    ids = (id(cols), id(groups), id(le))
+    hit = _SHAPE_OF.get(ids)
+    if hit is not None and hit[0] is cols and hit[1] is groups and hit[2] is le:
+        return hit[3]
+    value = (cols, groups, le)
+    shape = _SHAPES.get(value)
+    if shape is None:
+        if len(_SHAPES) >= SHAPES_KEPT:
+            _SHAPES.clear()
+            _SHAPE_OF.clear()
+        shape = _SHAPES[value] = _Shape(cols, groups, le)
+    if len(_SHAPE_OF) >= SHAPES_KEPT:
+        _SHAPE_OF.clear()
+    _SHAPE_OF[ids] = (cols, groups, le, shape)  # (holding the parts: their ids stay theirs)
+    return shape
+
+
+SHAPES_KEPT = 256  # row shapes (templates × tables × blocks) remembered at most
+
+
 @lru_cache(maxsize=4096)
-def _ranked_at_zero(
-    cols: tuple[Column, ...], groups: tuple, le: tuple, fields: tuple, vanish: bool, spaced: bool, traced: int = 0
-) -> tuple[Ranked, ...]:
-    """_rank_readings of the run `fields` ((text, splittable, offset) each).
+def _ranked_at_zero(shape: _Shape, fields: tuple, vanish: bool, spaced: bool, traced: int = 0) -> tuple[Ranked, ...]:
+    """_rank_readings of the run `fields` ((text, splittable, offset) each) in a row of
+    `shape`.
 
     In a report whose tables separate values by spaces (`spaced`), words are first read
     as one cell each, and cut into several only when that gives no reading the row's
     arithmetic accepts: "33" with a blank total is 33, not 3 and a total of 3. (Where
     values run together, as in "一、本年新收…11", the cut is the reading.)"""
-    spec = RowSpec("", cols, groups, le)
+    spec = RowSpec("", shape.cols, shape.groups, shape.le)
     run = [tuple.__new__(Field, (text, offset, splittable)) for text, splittable, offset in fields]
     if traced:
         return tuple(_rank_traced(spec, run, vanish, bool(traced & TRACED_BLANK_TOTALS), bool(traced & TRACED_CELLS)))
