@@ -17,7 +17,7 @@ from functools import cache
 
 from .alignment import align_table3, label_word, run_at, undecided_blank_rows
 from .columns import page_columns, place
-from .document import Flat, Warning
+from .document import Warning
 from .fields import inside_fields, segment_fields, value_runs
 from .identities import evaluate, row_groups
 from .joint import t3_joint
@@ -84,7 +84,7 @@ def extract_t3(ctx: Context, start: int, end: int) -> TableResult:
     res = TableResult()
     # labels are searched with the values blanked out, so that a label wrapped around
     # its row's values is found whole (its extent then holds them)
-    label_text = _label_text(ctx.flat)
+    label_text = label_text_between(ctx.flat.text, start, end)
     found = find_labels(label_text, start, end, list(_t3_label_rows(ctx.tpl.version)))
     if len(found) < 3:
         return res
@@ -390,16 +390,28 @@ def _doubt_blank_rows(t3: _Table3) -> None:
         )
 
 
-_label_texts: dict[int, tuple[Flat, str]] = {}
+LABEL_LOOKBACK = 8  # characters before a label's match that numbering_before reads
 
 
-def _label_text(flat: Flat) -> str:
-    """without_values(flat.text), worked out once per document (tables 二 and 三 ask)."""
-    hit = _label_texts.get(id(flat))
-    if hit is None or hit[0] is not flat:
-        _label_texts.clear()
-        hit = _label_texts[id(flat)] = (flat, without_values(flat.text))
-    return hit[1]
+def label_text_between(text: str, start: int, end: int) -> str:
+    """without_values(text) where table 三's labels are searched: from a little before
+    `start` (numbering_before reads up to LABEL_LOOKBACK characters before a label) to
+    `end` (the label patterns never read past it); elsewhere, where nothing reads it, the
+    text keeps its values. (The table is about a third of a report: blanking only there
+    saves most of a pass of LONE_VALUE over the whole text.)
+
+    The stretch blanked begins after whitespace (or at the text's start) and ends before
+    whitespace (or at its end). A lone value holds no whitespace, so none crosses those
+    ends, and LONE_VALUE's look-arounds see whitespace, or the text's ends, at them
+    either way: the stretch is blanked exactly as in without_values of the whole text
+    (a test compares both)."""
+    lo = max(start - LABEL_LOOKBACK, 0)
+    while lo > 0 and not text[lo - 1].isspace():
+        lo -= 1
+    hi = min(end, len(text))
+    while hi < len(text) and not text[hi].isspace():
+        hi += 1
+    return text[:lo] + without_values(text[lo:hi]) + text[hi:]
 
 
 def _unresolve_rows(res: TableResult, rows: list[str]) -> None:

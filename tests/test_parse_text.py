@@ -458,3 +458,30 @@ def test_the_whole_text_line_patterns_find_a_match_where_a_line_has_one(lines):
         (reader._BARE_NUMBER_ANY, reader._BARE_NUMBER),
     ):
         assert (whole.search("\n" + text) is not None) == any(line_pattern.match(x) for x in lines)
+
+
+@settings(max_examples=300)
+@given(
+    text=st.text(alphabet=st.sampled_from("+-,.0123456789１ab其他（）、" + _WHITESPACE), max_size=80),
+    a=st.integers(0, 90),
+    b=st.integers(0, 90),
+)
+def test_table_three_labels_are_searched_in_text_blanked_as_the_whole_text(text, a, b):
+    """extract_t3 blanks lone values only around table 三 (label_text_between): where its
+    labels are searched, from LABEL_LOOKBACK characters before the table, the text is
+    what without_values makes of the whole text."""
+    from parsers.extract_t3 import LABEL_LOOKBACK, label_text_between
+    from parsers.labels import without_values
+
+    start, end = sorted((min(a, len(text)), min(b, len(text))))
+    got = label_text_between(text, start, end)
+    lo = max(start - LABEL_LOOKBACK, 0)
+    assert len(got) == len(text)
+    assert got[lo:end] == without_values(text)[lo:end]
+
+
+def test_str_isspace_is_the_whitespace_of_regex_patterns():
+    """label_text_between finds the ends of the stretch it blanks with str.isspace, which
+    must be the \\s of LONE_VALUE's look-arounds for every character."""
+    space = re.compile(r"\s")
+    assert all(c.isspace() == bool(space.match(c)) for c in map(chr, range(sys.maxunicode + 1)))
