@@ -44,6 +44,7 @@ CREATE TABLE docs (
     n_numbers INTEGER, blob BLOB
 );
 CREATE INDEX docs_by_rid ON docs (report_id);
+CREATE INDEX docs_by_key ON docs (agency_id, year, template, sha) WHERE status = 'kept';
 CREATE TABLE todo (sha TEXT PRIMARY KEY, path TEXT, reuse TEXT);
 CREATE TABLE linked (report_id TEXT PRIMARY KEY);
 CREATE TABLE decisions (report_id TEXT PRIMARY KEY, blob BLOB);

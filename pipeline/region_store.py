@@ -79,7 +79,13 @@ def store_path() -> Path:
 
 class Table(Mapping):
     """A read-only mapping over a look-up function (`lookup(key)` gives the value or None),
-    each key asked once; iterable when given `keys` (a function giving them all)."""
+    each key asked once while it is remembered; iterable when given `keys` (a function
+    giving them all)."""
+
+    # keys remembered (about 10 MB): the name tables are asked every piece of every name a
+    # text holds, most of them in no table, so a process that resolves a national corpus's
+    # agencies would remember a million pieces; past the limit it starts over
+    MEMO_LIMIT = 1 << 16
 
     def __init__(self, lookup: Callable[[str], object], keys: Callable[[], Iterator] | None = None):
         self._lookup, self._keys = lookup, keys
@@ -93,6 +99,8 @@ class Table(Mapping):
         except TypeError:  # an unhashable key is in no table
             return None
         got = self._lookup(key) if isinstance(key, str) else None
+        if len(self._memo) >= self.MEMO_LIMIT:
+            self._memo.clear()
         self._memo[key] = got
         return got
 

@@ -572,6 +572,37 @@ def pathological_parse(data: bytes, name=None):
     return parse_bytes(data, name)
 
 
+def pid_parse(data: bytes, name=None) -> dict:
+    """Sent to the build's workers by reference: which process parsed the document."""
+    return {"pid": os.getpid(), "data": data.decode()}
+
+
+def test_a_worker_is_replaced_after_its_share_of_documents(tmp_path):
+    """What a worker's lookups keep grows with the documents it has seen, so after `recycle`
+    documents a fresh process takes its place; every document is still answered once."""
+    import gzip
+
+    from pipeline.build import run_pool
+    from pipeline.buildstore import Task
+
+    tasks = []
+    for i in range(11):
+        (tmp_path / f"{i}.txt").write_text(f"doc {i}")
+        tasks.append(Task(f"sha{i}", str(tmp_path / f"{i}.txt"), None))
+    got: dict[str, dict] = {}
+
+    def on_result(sha, work):
+        assert sha not in got
+        got[sha] = json.loads(gzip.decompress(work.payload))["report"]
+
+    run_pool(tasks, on_result, workers=2, timeout=60, memory_mb=1024, parse=pid_parse, recycle=3)
+    assert {sha: r["data"] for sha, r in got.items()} == {f"sha{i}": f"doc {i}" for i in range(11)}
+    per_pid: dict[int, int] = {}
+    for r in got.values():
+        per_pid[r["pid"]] = per_pid.get(r["pid"], 0) + 1
+    assert max(per_pid.values()) <= 3 and len(per_pid) >= 4, per_pid
+
+
 def test_pathological_files_become_error_rows(tmp_path):
     raw = tmp_path / "raw"
     raw.mkdir()

@@ -79,6 +79,30 @@ def _imported(args: list[str], env: dict | None = None) -> list[str]:
     return out.stdout.split()
 
 
+def test_a_region_table_remembers_a_bounded_number_of_names(monkeypatch):
+    """The name tables are asked every piece of every name a corpus holds: past its limit a
+    table forgets and asks again, with the same answers."""
+    from pipeline.region_store import Table
+
+    monkeypatch.setattr(Table, "MEMO_LIMIT", 8)
+    asked = []
+
+    def lookup(k):
+        asked.append(k)
+        return len(k) if k.startswith("a") else None
+
+    t = Table(lookup)
+    keys = [("a" if i % 3 else "b") * (1 + i % 5) + str(i) for i in range(50)]
+    for _ in range(2):
+        for k in keys:
+            assert t.get(k) == (len(k) if k.startswith("a") else None)
+            assert (k in t) == k.startswith("a")
+            assert len(t._memo) <= 8
+    assert len(asked) > len(keys)  # forgotten names were asked again
+    n = len(asked)
+    assert t.get("a1x") == 3 and t.get("a1x") == 3 and len(asked) == n + 1  # a remembered name is not asked again
+
+
 @pytest.mark.parametrize(
     "args",
     [["--help"], ["parse", "--help"], ["parse", "{f}", "--json"], ["parse", "{f}"], ["parse", "{f}", "--no-region"]],
