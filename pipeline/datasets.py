@@ -1892,7 +1892,8 @@ def write_all(
     from pipeline.similarity import write as write_similarity
 
     # copy detection reads the files above; it comes before the exports, which copy them
-    written.append(write_similarity(out, workers=default_workers(), cache_dir=cache_dir))
+    used = store.used("similarity") if cache_dir is not None else None  # on disk: one entry per shard
+    written.append(write_similarity(out, workers=default_workers(), cache_dir=cache_dir, used=used))
     return written + _write_descriptions(out, rows, kept, parser_version, register, with_duckdb, with_csv, with_sqlite)
 
 

@@ -20,9 +20,12 @@ parallel in a large build, and a rebuild compares again only the shards that cha
 report: the reports to compare (`Item`: id, publisher, region, year) and their shares wait in
 an `ItemStore`, the texts and their places and digests in a `TextStore` (files beside the
 datasets; SQLite for what is looked up by id). Shards are found by a union-find over
-publishers and region-years (a few per county and year) and read back one at a time; only
-the shard being compared is in memory, as `Item`s. A shard reads its texts one at a time, segments each once and keeps of it in memory only its
-signature (`NUM_PERM` × 8 bytes); the token arrays wait in a temporary file
+publishers and region-years (a few per county and year) and read back one at a time, their
+order paged from the same file; only the shard being compared is in memory, as `Item`s, and
+of the others one byte each (whether it is compared again: `shard_results`); the shard cache
+entries a build used are noted in the build's working store. A shard reads its texts one
+at a time, segments each once and keeps of it in memory only its signature (`NUM_PERM` × 8
+bytes); the token arrays wait in a temporary file
 (`FingerprintSpill`) from which the pairs reload them, at most `FP_LOADED` at once, and a
 report's covered text is a list of token ranges until its share is taken. Rows go to
 temporary files by report id range (`RowSpill`), each sorted and written in turn;
@@ -708,9 +711,9 @@ class ShardCache:
     digests) under ``<cache>/similarity/<version>/``: a rebuild compares only the shards
     that changed. Entries of shards no longer met are removed at `prune`."""
 
-    def __init__(self, base: Path):
+    def __init__(self, base: Path, used=None):
         self.dir = Path(base) / "similarity" / version()
-        self.used: set[Path] = set()
+        self.used = set() if used is None else used  # a build's `buildstore.UsedSet`: held on disk
 
     def key(self, shard: list[Item], digest: Callable[[str], str | None]) -> Path:
         items = [
@@ -747,37 +750,53 @@ def shard_results(
     workers: int = 1,
     cache_dir: Path | None = None,
     spill_dir: Path | str | None = None,
+    used=None,
 ) -> Iterator[tuple[list[dict], dict[str, float]]]:
     """`compare_shard`'s result for every shard, one at a time as they are ready (in no set
     order), in `workers` processes. `texts`: any mapping, or a `TextStore` (each worker then
     reads its shard's texts from the file); `cache_dir` (with a TextStore): shard results are
-    kept there and reused; `spill_dir`: where the shards' fingerprints wait (a temporary file)."""
+    kept there and reused, `used` (a set, or one on disk) collecting the entries this build
+    used; `spill_dir`: where the shards' fingerprints wait (a temporary file).
+
+    Nothing here is held per shard but one byte (whether it is compared again): a fresh
+    national build has hundreds of thousands of shards, and a cache path each grew the build
+    by about 40 MiB per 100,000 reports. A compared shard's cache key is made again when the
+    shard is read the second time, and travels with its job (`_compare_shards`)."""
     groups = items if isinstance(items, ItemStore) else shards(items)
     store = texts if isinstance(texts, TextStore) else None
-    cache_ = ShardCache(cache_dir) if cache_dir is not None and store is not None else None
-    keys: dict[int, Path] = {}  # the shards to compare: a path each (a county's worth of reports)
-    for i, shard in enumerate(groups):
+    cache_ = ShardCache(cache_dir, used) if cache_dir is not None and store is not None else None
+    again = bytearray()  # per shard in order: 1 when it is compared (no usable cache entry)
+    for shard in groups:
         if cache_ is not None:
             p = cache_.key(shard, store.digest)
             got = cache_.get(p)
             if got is not None:
+                again.append(0)
                 yield got
                 continue
-            keys[i] = p
-        else:
-            keys[i] = None
-    todo = ((i, shard) for i, shard in enumerate(groups) if i in keys)  # the shards read again, lazily
-    for i, result in _compare_shards(todo, texts, store, workers, spill_dir):
-        if cache_ is not None:
-            ShardCache.put(keys[i], result)
+        again.append(1)
+    todo = (  # the shards read again, lazily, each with its cache entry's path (None: no cache)
+        ((cache_.key(shard, store.digest) if cache_ is not None else None), shard)
+        for i, shard in enumerate(groups)
+        if again[i]
+    )
+    for key, result in _compare_shards(todo, texts, store, workers, spill_dir):
+        if key is not None:
+            ShardCache.put(key, result)
         yield result
     if cache_ is not None:
         cache_.prune()
 
 
 def _compare_shards(
-    todo: list[tuple[int, list[Item]]], texts: Mapping[str, str], store: TextStore | None, workers: int, spill_dir
-) -> Iterator[tuple[int, tuple[list[dict], dict[str, float]]]]:
+    todo: Iterable[tuple[object, list[Item]]],
+    texts: Mapping[str, str],
+    store: TextStore | None,
+    workers: int,
+    spill_dir,
+) -> Iterator[tuple[object, tuple[list[dict], dict[str, float]]]]:
+    """`compare_shard` of each `(tag, shard)` of `todo`, as `(tag, result)`: in this process,
+    or in a pool of `workers`, in order either way."""
     todo = iter(todo)  # read as the pool takes shards: they may come from a store on disk
     head = list(itertools.islice(todo, 2))
     todo = itertools.chain(head, todo)
@@ -787,7 +806,7 @@ def _compare_shards(
         return
     import multiprocessing as mp
 
-    def job(i: int, shard: list[Item]) -> tuple:
+    def job(i, shard: list[Item]) -> tuple:
         if store is not None:
             where = {it.report_id: at for it in shard if (at := store.where(it.report_id)) is not None}
             return i, shard, (str(store.path), where), spill_dir
@@ -1033,14 +1052,18 @@ class ItemStore:
         )
         self.db.execute("COMMIT")
         self.db.execute("CREATE INDEX items_by_shard ON items (shard, rid)")
+        # the shards in order, numbered: read a page at a time (a list of them grows with the corpus)
+        self.db.execute("CREATE TABLE shards (n INTEGER PRIMARY KEY, shard INTEGER)")
+        self.db.execute("BEGIN")
+        self.db.execute("INSERT INTO shards (shard) SELECT shard FROM items GROUP BY shard ORDER BY min(rid)")
+        self.db.execute("COMMIT")
 
     def __len__(self) -> int:
         return self.db.execute("SELECT count(*) FROM items").fetchone()[0]
 
     def __iter__(self) -> Iterator[list[Item]]:
         """The shards, each sorted by report id, in the order of their first report id."""
-        order = self.db.execute("SELECT shard FROM items GROUP BY shard ORDER BY min(rid)").fetchall()
-        for (shard,) in order:
+        for shard in self._shards():
             q = "SELECT rid, publisher, region, year FROM items WHERE shard = ? ORDER BY rid"
             regions: dict[str, tuple] = {}  # one object per region, as `read_items` gives them
             group = []
@@ -1048,6 +1071,15 @@ class ItemStore:
                 region = None if reg is None else regions.setdefault(reg, tuple(json.loads(reg)))
                 group.append(Item(rid, pub, region, year))
             yield group
+
+    def _shards(self, page: int = 1024) -> Iterator[int]:
+        last = 0
+        while True:
+            got = self.db.execute("SELECT n, shard FROM shards WHERE n > ? ORDER BY n LIMIT ?", (last, page)).fetchall()
+            yield from (shard for _, shard in got)
+            if len(got) < page:
+                return
+            last = got[-1][0]
 
     def bounds(self, every: int) -> list[str]:
         """Every `every`-th report id in order, from the `every`-th on (`RowSpill`'s files)."""
@@ -1067,13 +1099,14 @@ class ItemStore:
         self.path.unlink(missing_ok=True)
 
 
-def write(out: str | Path, workers: int = 1, cache_dir: Path | None = None) -> Path:
+def write(out: str | Path, workers: int = 1, cache_dir: Path | None = None, used=None) -> Path:
     """Compare the reports of a built dataset folder: write ``similarity.parquet`` and fill
     ``boilerplate_share`` in ``reports.parquet``. Returns the path of similarity.parquet.
     Memory holds one shard's items at a time and its signatures (see the module doc); the
     reports to compare (`ItemStore`), their texts (`TextStore`), fingerprints and rows wait in
     temporary files there, removed at the end. `cache_dir`: where shard results are kept
-    between builds (`ShardCache`)."""
+    between builds (`ShardCache`), `used`: where the entries this build used are noted (a
+    set, or the build's `buildstore.UsedSet`)."""
     from pipeline import datasets as D
 
     out = Path(out)
@@ -1085,7 +1118,7 @@ def write(out: str | Path, workers: int = 1, cache_dir: Path | None = None) -> P
         n = len(items)
         with RowSpill(out, items.bounds(RowSpill.BUCKET)) as spill:
             for rows, got in shard_results(
-                items, store, workers=workers if n >= POOL_MIN else 1, cache_dir=cache_dir, spill_dir=out
+                items, store, workers=workers if n >= POOL_MIN else 1, cache_dir=cache_dir, spill_dir=out, used=used
             ):
                 spill.add(rows)
                 items.put_shares(got)
