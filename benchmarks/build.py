@@ -31,6 +31,14 @@ sys.path.insert(0, str(ROOT))
 
 def _tree_rss_mib(root: int) -> float | None:
     """Resident memory of `root` and all its descendants, MiB (Linux /proc)."""
+    parts = _tree_parts(root)
+    return None if parts is None else sum(parts.values())
+
+
+def _tree_parts(root: int) -> dict[str, float] | None:
+    """Resident memory of `root` and all its descendants by role, MiB (Linux /proc): the
+    build process itself, its direct children (forkserver, resource tracker, Dask scheduler
+    and nannies) and the processes below those (parser, copy-detection and Dask workers)."""
     try:
         children: dict[int, list[int]] = {}
         rss: dict[int, int] = {}
@@ -47,26 +55,27 @@ def _tree_rss_mib(root: int) -> float | None:
                 continue
     except OSError:
         return None
-    total, stack = 0, [root]
+    parts = {"build": 0.0, "helpers": 0.0, "workers": 0.0}
+    stack = [(root, 0)]
     while stack:
-        p = stack.pop()
-        total += rss.get(p, 0)
-        stack.extend(children.get(p, ()))
-    return total / (1 << 20)
+        p, depth = stack.pop()
+        parts[("build", "helpers", "workers")[min(depth, 2)]] += rss.get(p, 0) / (1 << 20)
+        stack.extend((c, depth + 1) for c in children.get(p, ()))
+    return parts
 
 
 def child(args) -> int:
     """One build in this process; prints a JSON line of figures."""
     from pipeline.build import build
 
-    peak = [0.0]
+    peak = [0.0, {}]  # the tree's peak, and its parts then
     stop = threading.Event()
 
     def sample():
         while not stop.is_set():
-            v = _tree_rss_mib(os.getpid())
-            if v is not None:
-                peak[0] = max(peak[0], v)
+            parts = _tree_parts(os.getpid())
+            if parts is not None and sum(parts.values()) > peak[0]:
+                peak[:] = [sum(parts.values()), parts]
             stop.wait(0.05)
 
     th = threading.Thread(target=sample, daemon=True)
@@ -93,10 +102,17 @@ def child(args) -> int:
                 "errors": res.errors,
                 "self_mib": self_mib,
                 "tree_mib": peak[0],
+                "tree_parts": {k: round(v) for k, v in peak[1].items()},  # who held the tree's peak
             }
         )
     )
     return 0
+
+
+def _parts(r: dict) -> str:
+    """Who held the process tree's peak, in words."""
+    p = r.get("tree_parts") or {}
+    return f"then build {p.get('build', 0)}, forkserver and helpers {p.get('helpers', 0)}, workers {p.get('workers', 0)} MiB"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -157,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  {r['label']:28} {r['seconds']:8.1f} s  {r['reports'] / r['seconds']:8.1f} reports/s  "
             f"parsed {r['parsed']}, cached {r['cached']}, kept {r['kept']}, errors {r['errors']}; "
-            f"peak RSS build process {r['self_mib']:.0f} MiB, process tree {r['tree_mib']:.0f} MiB; "
+            f"peak RSS build process {r['self_mib']:.0f} MiB, process tree {r['tree_mib']:.0f} MiB "
+            f"({_parts(r)}); "
             f"build process CPU {r['cpu_ms']:.2f} ms/report",
             flush=True,
         )

@@ -8,7 +8,8 @@ web pages, PDFs and DOCX files rendered by `synth`; not timed; `--sizes` up to 1
 large run), then for every size and executor runs a complete build into an empty output
 folder in a fresh process and prints reports per second and peak resident memory: of the
 build process, and of its whole process tree (build, forkserver, pool or Dask workers and
-nannies, resident sizes added up, sampled every 50 ms from /proc), and the build process's
+nannies, resident sizes added up, sampled every 50 ms from /proc, with what the build, the
+forkserver and other helpers, and the workers held at the tree's peak), and the build process's
 own CPU time per report (the serial part: more workers do not shrink it). Smaller sizes are the
 first reports of the largest corpus (symbolic links), so every size reads the same mix.
 After each local build, unless `--no-rebuild`, the same build is run again wholly from the
@@ -171,7 +172,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(
                     f"  {n:>7} {r['label']:28} {r['seconds']:8.1f} s {r['reports'] / r['seconds']:8.1f} reports/s  "
                     f"build process {r['self_mib']:.0f} MiB and {r['cpu_ms']:.2f} ms CPU/report, "
-                    f"process tree {r['tree_mib']:.0f} MiB (parsed {r['parsed']}, cached {r['cached']}, kept {r['kept']}, errors {r['errors']})",
+                    f"process tree {r['tree_mib']:.0f} MiB ({_bench_build._parts(r)}; parsed {r['parsed']}, cached {r['cached']}, "
+                    f"kept {r['kept']}, errors {r['errors']})",
                     flush=True,
                 )
             shutil.rmtree(out, ignore_errors=True)
