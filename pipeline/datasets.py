@@ -31,6 +31,7 @@ import os
 import re
 import shutil
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -1735,8 +1736,9 @@ class PanelWriter:
         self.need = ("report_id", "year", "scope", "province_code", "city_code", "county_code", *REGION_INDICATORS)
         self.region_year = RegionYear()
 
-    def add(self, g: PanelGroup, values: dict[str, tuple]) -> None:
-        """`values`: indicator -> (value, status) of the pick."""
+    def add(self, g: PanelGroup, values: dict[str, Sequence]) -> None:
+        """`values`: indicator -> (value, status) of the pick (a pair: a tuple, or a list as
+        the row cache's JSON gives it)."""
         row = [None] * len(self.col)
         for f in PANEL_KEY_FIELDS:
             row[self.col[f.name]] = g.pick.get(f.name)
@@ -2008,7 +2010,7 @@ def _rows_version() -> str:
 
 def _report_rows(
     feed: RowFeed, r: dict, load, xsplits: dict, xchecks: dict, counts: dict, rowcache: RowCache | None
-) -> dict[str, tuple]:
+) -> dict[str, Sequence]:
     """A kept report's rows into the writers (`feed`), from the row cache when it holds them
     (only the file's head, its counts and values, while `feed` holds the year: `RowFeed`);
     returns its indicators' (value, status)."""
@@ -2027,7 +2029,7 @@ def _report_rows(
                 feed.add(p, batches)
         if meta is not None:
             counts[rid] = tuple(meta["counts"])
-            return {k: tuple(v) for k, v in meta["values"].items()}
+            return meta["values"]  # [value, status] pairs: only the panel reads them, of the picks
     own = {ds.name: TableBuilder(ds, chunk=1 << 30) for ds in ROW_DATASETS}
     values = _emit_report(own, r, load(rid), xsplits, xchecks, counts)
     batches = {n: b.table().combine_chunks().to_batches()[0] if b.n else _empty_batch(n) for n, b in own.items()}
