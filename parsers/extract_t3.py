@@ -77,6 +77,15 @@ def _t3_group_patterns(version: str) -> dict[str, re.Pattern]:
     return {k: compile_alternatives((lab,)) for lab, k in variants()["table3_groups"].items() if k not in rows}
 
 
+@cache
+def _t3_specs(version: str) -> dict[str, RowSpec]:
+    """The RowSpec of each t3 row of template(version), built once per version: a table
+    reads its rows' specs and never changes one (it copies this dict to add or drop rows)."""
+    tpl = template(version)
+    cols, g = tpl.t3_columns, row_groups(version, "t3")
+    return {r.key: RowSpec(r.key, cols, g) for r in tpl.t3_rows}
+
+
 _NO_FAULT = Rank(0, 0, 0, 0, 0, 0)  # the rank of a reading none was kept for (a row with no values)
 
 
@@ -124,7 +133,7 @@ class _Table3:
     def of(cls, ctx: Context, res: TableResult) -> _Table3:
         tpl = ctx.tpl
         cols, g = tpl.t3_columns, row_groups(tpl.version, "t3")
-        return cls(ctx, res, cols, g, {r.key: RowSpec(r.key, cols, g) for r in tpl.t3_rows})
+        return cls(ctx, res, cols, g, dict(_t3_specs(tpl.version)))
 
     def spec(self, key: str) -> RowSpec:
         return RowSpec(key, self.cols, self.groups)
@@ -400,17 +409,15 @@ def label_text_between(text: str, start: int, end: int) -> str:
     text keeps its values. (The table is about a third of a report: blanking only there
     saves most of a pass of LONE_VALUE over the whole text.)
 
-    The stretch blanked begins after whitespace (or at the text's start) and ends before
-    whitespace (or at its end). A lone value holds no whitespace, so none crosses those
-    ends, and LONE_VALUE's look-arounds see whitespace, or the text's ends, at them
-    either way: the stretch is blanked exactly as in without_values of the whole text
-    (a test compares both)."""
-    lo = max(start - LABEL_LOOKBACK, 0)
-    while lo > 0 and not text[lo - 1].isspace():
-        lo -= 1
-    hi = min(end, len(text))
-    while hi < len(text) and not text[hi].isspace():
-        hi += 1
+    The stretch blanked is whole lines: it begins after a line break (or at the text's
+    start) and ends at one (or at its end). A lone value holds no whitespace, so none
+    crosses those ends, and LONE_VALUE's look-arounds see whitespace, or the text's ends,
+    at them either way: the stretch is blanked exactly as in without_values of the whole
+    text (a test compares both)."""
+    lo = text.rfind("\n", 0, max(start - LABEL_LOOKBACK, 0)) + 1  # (0 where no line break precedes)
+    hi = text.find("\n", min(end, len(text)))
+    if hi < 0:
+        hi = len(text)
     return text[:lo] + without_values(text[lo:hi]) + text[hi:]
 
 

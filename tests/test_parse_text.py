@@ -478,10 +478,3 @@ def test_table_three_labels_are_searched_in_text_blanked_as_the_whole_text(text,
     lo = max(start - LABEL_LOOKBACK, 0)
     assert len(got) == len(text)
     assert got[lo:end] == without_values(text)[lo:end]
-
-
-def test_str_isspace_is_the_whitespace_of_regex_patterns():
-    """label_text_between finds the ends of the stretch it blanks with str.isspace, which
-    must be the \\s of LONE_VALUE's look-arounds for every character."""
-    space = re.compile(r"\s")
-    assert all(c.isspace() == bool(space.match(c)) for c in map(chr, range(sys.maxunicode + 1)))
