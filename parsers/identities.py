@@ -221,6 +221,7 @@ def evaluate(tpl: Template, cells_list) -> list[Check]:
     unprinted = {a for a, c in cells.items() if c.status not in ("number", "unresolved")}
     out = []
     number = numbers.get  # (bound once: a method lookup per term cost more than the lookup)
+    negative = None
     for item in plan(tpl.version, tables, printed):
         if item.__class__ is Check:
             out.append(item)
@@ -253,7 +254,9 @@ def evaluate(tpl: Template, cells_list) -> list[Check]:
         elif check == "le":
             out.append(_le_check(id_, subject, hard, lhs, rhs, numbers))
         else:
-            out.append(_nonneg_check(tpl, id_, subject, hard, table, cells))
+            if negative is None:  # the numbers below 0, in the cells' order (asked once, most have none)
+                negative = [(a, c) for a, c in cells.items() if c.status == "number" and c.value < 0]
+            out.append(_nonneg_check(tpl, id_, subject, hard, table, negative))
     return out
 
 
@@ -265,14 +268,11 @@ def _le_check(id_: str, subject: str, hard: bool, lhs: tuple, rhs: tuple, number
     return _check(id_, subject, a <= b, a, b, "", hard)
 
 
-def _nonneg_check(tpl: Template, id_: str, subject: str, hard: bool, table: str, cells: dict) -> Check:
-    """No number of the table below 0, but in its signed columns."""
+def _nonneg_check(tpl: Template, id_: str, subject: str, hard: bool, table: str, negative: list) -> Check:
+    """No number of the table below 0, but in its signed columns (`negative`: the report's
+    (address, cell) pairs whose number is below 0)."""
     prefix = table + "/"
-    neg = [
-        a
-        for a, c in cells.items()
-        if a.startswith(prefix) and c.status == "number" and c.value < 0 and not tpl.column(a).signed
-    ]
+    neg = [a for a, c in negative if a.startswith(prefix) and not tpl.column(a).signed]
     return _check(id_, subject, not neg, len(neg), 0, ("negative: " + ", ".join(neg)) if neg else "", hard)
 
 
