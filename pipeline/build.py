@@ -14,8 +14,9 @@
    (``RLIMIT_AS`` of the worker: its size at start plus ``memory_mb``), so one pathological
    file becomes an error row and never stops or stalls the build. A worker that dies is
    replaced, and so is each worker after `RECYCLE` documents (what its lookups remember
-   grows with the documents it has seen; `run_pool`), so the pool's memory stays flat. Results are cached under ``<out>/.cache/parse/<parser version>/`` keyed by
-   sha256: a rebuild parses only new documents, and a new parser version (any change to the
+   grows with the documents it has seen; `run_pool`), so the pool's memory stays flat.
+   Results are cached under ``<out>/.cache/parse/<parser version>/`` keyed by sha256: a
+   rebuild parses only new documents, and a new parser version (any change to the
    ``parsers`` package's code or templates, or to the optional converters it can use)
    parses everything again. Timeouts and memory failures are cached with their limit and
    retried when a build gives more time or memory.
@@ -739,10 +740,13 @@ def run_pool(
                 elif now >= w.deadline:
                     w.task = None
                     w.kill()
-                    why = f"timed out: parsing took longer than {timeout:g} s"
-                    if not w.ready:
-                        why = f"timed out: the parser process did not start within {timeout + START_GRACE:g} s"
-                    on_result(sha, Work(False, _encode(_payload("timeout", None, why, timeout, timeout)), None))
+                    why, limit = f"timed out: parsing took longer than {timeout:g} s", timeout
+                    if not w.ready:  # the machine's fault, not the document's: no limit, so the next build tries again
+                        why, limit = (
+                            f"timed out: the parser process did not start within {timeout + START_GRACE:g} s",
+                            None,
+                        )
+                    on_result(sha, Work(False, _encode(_payload("timeout", None, why, limit, timeout)), None))
                     _replace(pool, w, spawn, killed=True)
     finally:
         for w in pool:

@@ -778,3 +778,23 @@ def test_a_workers_time_limit_counts_from_its_start_not_from_its_spawn():
         assert b._unpack(w.conn.recv_bytes()).payload
     finally:
         w.kill()
+
+
+def test_a_worker_that_never_starts_is_not_held_against_the_document(tmp_path, monkeypatch):
+    """A document whose worker never said READY times out as the machine's failure: its
+    error says so and carries no limit, so the next build parses it again."""
+    import gzip
+
+    import pipeline.build as b
+
+    monkeypatch.setattr(b, "START_GRACE", 0.0)
+    monkeypatch.setattr(b._Worker, "started", lambda self, timeout: None)  # READY never taken
+    doc = tmp_path / "slow.txt"
+    doc.write_bytes(generate(50).data + MARK_SLEEP)
+    got = {}
+    b.run_pool(
+        [b.Task("1" * 64, str(doc))], got.__setitem__, workers=1, timeout=1.0, memory_mb=1024, parse=pathological_parse
+    )
+    payload = json.loads(gzip.decompress(got["1" * 64].payload))
+    assert "did not start" in payload["error"] and payload["limit"] is None
+    assert not b._usable(payload, 1.0, 1024)  # retried by the next build
