@@ -1,5 +1,6 @@
 """The build's one step beyond pyproject.toml: the compiled twins of parsers.twins.MODULES,
-and the PDF reader's C loops (parsers/readers/_pdfloops.c, see its header).
+the PDF reader's C loops (parsers/readers/_pdfloops.c, see its header) and the table
+machinery's (parsers/_rowloops.c, see parsers/rowloops.py).
 
 Each listed module is compiled, unchanged, with Cython into parsers/_compiled/, with the
 SHA-256 of its source beside it, so that parsers.twins loads a twin only for the source it
@@ -7,8 +8,9 @@ was made from. The twins are an optimisation, never a requirement: where Cython 
 compiler is missing, or a module fails to compile, the build says so and goes on, and that
 module runs as Python.
 
-The C loops are a plain C extension, optional in the same way: without them the PDF reader
-makes the same PDFium calls through ctypes (slower, the same output).
+The C loops are plain C extensions, optional in the same way: without them the PDF reader
+makes the same PDFium calls through ctypes, and the table machinery runs its Python loops
+(slower, the same output).
 
 A twin is compiled under the module's own name (parsers.readings), so that its functions
 and classes are those of parsers.readings (pickles, reprs, tracebacks), and built as the
@@ -105,5 +107,6 @@ def _extensions() -> list[Extension]:
 
 
 PDF_LOOPS = Extension("parsers.readers._pdfloops", ["parsers/readers/_pdfloops.c"], optional=True)
+ROW_LOOPS = Extension("parsers._rowloops", ["parsers/_rowloops.c"], optional=True)
 
-setup(ext_modules=[*_extensions(), PDF_LOOPS], cmdclass={"build_ext": BuildTwins})
+setup(ext_modules=[*_extensions(), PDF_LOOPS, ROW_LOOPS], cmdclass={"build_ext": BuildTwins})

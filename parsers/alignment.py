@@ -57,6 +57,7 @@ from typing import NamedTuple
 from .document import Flat, Warning
 from .model import ReportCell
 from .readings import valid_for
+from .rowloops import new as _new  # tuple.__new__, in C where built
 from .splitting import Field
 
 ALIGNED = "ROWS_ALIGNED_BY_ORDER"
@@ -271,7 +272,7 @@ def run_at(text: str, label_end: int, run: list[Field], row: str | None, placed:
     bound = placed or first < label_end or text.find("\n", label_end, first) < 0
     values = any([f.text for f in run])
     marks = "\xa0" in text and any([text.startswith("\xa0", f.offset) for f in run])
-    return tuple.__new__(RunAt, (row, bound, values, not values and (bound or marks or len(run) > 1)))
+    return _new(RunAt, (row, bound, values, not values and (bound or marks or len(run) > 1)))
 
 
 def printed(runs: list[RunAt]) -> bool:

@@ -14,11 +14,11 @@ from functools import lru_cache
 
 from .document import Flat
 from .labels import LONE_VALUE
+from .rowloops import new as _new
 from .splitting import VALUE_WORD, Field
 
-# Fields made by tuple.__new__: Field's own __new__ is a Python call, and a report's
-# tables make thousands of fields.
-_new = tuple.__new__
+# Fields are made by tuple.__new__ (rowloops.new: in C where built): Field's own __new__
+# is a Python call, and a report's tables make thousands of fields.
 
 
 def segment_fields(flat: Flat, a: int, b: int, next_start: int | None) -> list[Field]:

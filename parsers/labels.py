@@ -12,6 +12,7 @@ import unicodedata
 from functools import cache
 
 from . import regex_cache
+from .rowloops import NATIVE as _LOOPS
 from .templates import norm_label
 
 _GAP = r"[\s“”\"'‘’「」『』*]*"
@@ -72,6 +73,8 @@ def without_values(text: str) -> str:
     """`text` with every lone value blanked out, offsets kept: the text labels are searched
     in, so that a label wrapped over lines is found whole when a tool printed the row's
     values between its lines ("2.没有现成信息" / "1  0  0  1" / "需要另行制作")."""
+    if _LOOPS is not None:  # the same substitution as a scan in C (rowloops.py)
+        return _LOOPS.blank_lone_values(text)
     return LONE_VALUE.sub(lambda m: " " * len(m.group(0)), text)
 
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
+from .rowloops import NATIVE as _LOOPS
+from .rowloops import new as _new  # tuple.__new__, in C where built
 from .splitting import Cell, Field, _piece_ends, place_with_gaps, split_fields, window_fits
 from .templates import Column
 from .traces import TRACED_BLANK_TOTALS, TRACED_CELLS, traced_readings
@@ -179,7 +181,7 @@ def _ranked_at_zero(shape: _Shape, fields: tuple, vanish: bool, spaced: bool, tr
     arithmetic accepts: "33" with a blank total is 33, not 3 and a total of 3. (Where
     values run together, as in "一、本年新收…11", the cut is the reading.)"""
     spec = RowSpec("", shape.cols, shape.groups, shape.le)
-    run = [tuple.__new__(Field, (text, offset, splittable)) for text, splittable, offset in fields]
+    run = [_new(Field, (text, offset, splittable)) for text, splittable, offset in fields]
     if traced:
         return tuple(_rank_traced(spec, run, vanish, bool(traced & TRACED_BLANK_TOTALS), bool(traced & TRACED_CELLS)))
     if spaced and any(f.splittable for f in run):
@@ -357,7 +359,8 @@ def _total_first(run: list[Field], n: int, valid) -> list[Reading]:
         head = run[:-1] + ([Field(last.text[:cut], last.offset, True)] if cut else [])
         if sum(len(f.text) if f.splittable else 1 for f in head) < n - 1:
             break  # too few characters (a one-cell field counting one) for the parts
-        for parts in _parts_to_total(head, n - 1, total, len(t_text), valid):
+        found = _native_parts(head, n - 1, total, len(t_text), SPLIT_LIMIT) if _LOOPS is not None else None
+        for parts in _parts_to_total(head, n - 1, total, len(t_text), valid) if found is None else found:
             out.append(parts + ((t_text, last.offset + cut),))
     return out
 
@@ -373,7 +376,7 @@ def _parts_to_total(
     to read (fewer than one each, more than `width` each) or when the parts so far
     exceed the total; the last part must be what the total leaves. `acc` carries the
     sum of the parts so far (blank and text parts count 0). Readings come out in
-    split_fields' order, cut at the same `limit`."""
+    split_fields' order, cut at the same `limit`. (_native_parts: the same search in C.)"""
     out: list[Reading] = []
     texts = [f.text for f in head]
     nf = len(head)
@@ -481,6 +484,20 @@ def _parts_to_total(
 
     rec(0, 0, 0)
     return out
+
+
+def _native_parts(head: list[Field], m: int, total: int, width: int, limit: int) -> list[Reading] | None:
+    """_parts_to_total(head, m, total, width, valid, limit), searched in C (rowloops.py)
+    step for step, for a head of plain digit words, one splittable field each (valid in
+    every column), m <= 32 parts and a total of at most 18 digits (the usual t3 row);
+    None for any other head."""
+    texts = [f.text for f in head]
+    if not (width <= 18 and 0 <= total < 10**width and 1 <= m <= 32):
+        return None
+    if not all([f.splittable and t.isascii() and t.isdigit() for f, t in zip(head, texts)]):
+        return None
+    digits = sys.get_int_max_str_digits() or max(sum([len(t) for t in texts]), 1)  # (max_digits there)
+    return _LOOPS.parts_to_total(tuple(texts), tuple([f.offset for f in head]), m, total, width, limit, digits)
 
 
 def best(ranked: list[Ranked]) -> Solved:

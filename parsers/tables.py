@@ -30,6 +30,7 @@ from .document import Flat, Warning
 from .labels import TRAILING_PAREN, loose, numbering_before
 from .model import ReportCell
 from .readings import RowSpec, cell_value
+from .rowloops import new as _new  # tuple.__new__, in C where built
 from .splitting import Cell, Field
 from .templates import Column, Template, norm_label, quoted_words
 from .values import parse_value
@@ -151,7 +152,7 @@ def cell_out(address: str, cell: Cell | None, col: Column, flat: Flat, unit_hint
     if type(value) is float and value.is_integer() and not col.decimal and key != "procurement_amount":
         value = int(value)
     # (tuple.__new__ with every field: ReportCell's own __new__ is a Python call)
-    return tuple.__new__(ReportCell, (address, value, raw, status, loc, unit, None, char, off, None))
+    return _new(ReportCell, (address, value, raw, status, loc, unit, None, char, off, None))
 
 
 def _one_reading(cells: dict, prefix: str, cols, reading, flat: Flat, unit_hint, blank_loc) -> None:
@@ -159,7 +160,7 @@ def _one_reading(cells: dict, prefix: str, cols, reading, flat: Flat, unit_hint,
     for the usual cell (plain digits printed in the text, not money), as every report
     has some hundred of them."""
     loc_and_start = flat.loc_and_start
-    new = tuple.__new__
+    new = _new
     for col, cell in zip(cols, reading):
         key = col.key
         addr = prefix + key

@@ -1,0 +1,48 @@
+"""The table machinery's innermost loops in C (parsers/_rowloops.c), where the install built
+them, and their Python stand-ins.
+
+Two costs of the text path are loops the interpreter (or a Cython twin, which still goes
+through Python's objects and calls) runs many times slower than plain C: making the
+thousands of named tuples a report's tables are read into (`new`: tuple.__new__, a
+general constructor), and the digit-cutting search of a t3 row whose digits run
+together (readings._parts_to_total, the parser's hottest loop). `_rowloops.c` does
+both with integers and string indices; the Python code stays the reference: where the
+module is not built, or ``XXGK_PURE=1`` (everything as Python, see parsers.twins), the
+same work is done in Python, with the same output (tests/test_rowloops.py compares
+both on random inputs, tests/test_twins.py the whole parse).
+
+A module built from an older `_rowloops.c` (its API is not `API`) is passed over with a
+warning to rebuild it; one that is there but fails to load raises.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import warnings
+
+API = 1  # the version of _rowloops.c's functions this code calls (ROWLOOPS_API there)
+
+
+def native():
+    """The C module, or None (not built, built from another version, or XXGK_PURE set)."""
+    name = f"{__package__}._rowloops"
+    if os.environ.get("XXGK_PURE") or importlib.util.find_spec(name) is None:
+        return None
+    mod = importlib.import_module(name)
+    if getattr(mod, "API", None) != API:
+        warnings.warn(
+            f"{mod.__file__} was built from an older _rowloops.c: the table loops run as Python "
+            "(slower) until `pip install -e .` rebuilds it",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return None
+    return mod
+
+
+NATIVE = native()
+
+# tuple.__new__(cls, items) for a named tuple `cls`: the same object, made in C where built
+new = NATIVE.new if NATIVE is not None else tuple.__new__
