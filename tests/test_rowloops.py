@@ -139,3 +139,26 @@ def test_blank_lone_values_as_the_regex(loops, text):
     assert without_values(text) == want
     for cut in (text[: len(text) // 2], "一、" + text + " 12", " -1,2.3\u30004 5a 6"):
         assert loops.blank_lone_values(cut) == LONE_VALUE.sub(lambda m: " " * len(m.group(0)), cut)
+
+
+@settings(max_examples=n_examples(300), deadline=None)
+@given(data=st.data(), version=st.sampled_from(["2019", "2021"]))
+def test_plain_rows_ranked_as_the_search_ranks_them(data, version):
+    """readings._plain_row, the direct reading of a row of one-cell plain-digit or blank
+    fields, gives what _rank_readings gives for it, under random sums and inequalities."""
+    from parsers.templates import template
+
+    cols = template(version).t3_columns
+    n = len(cols)
+    groups = tuple(
+        (t, tuple(sorted(data.draw(st.sets(st.integers(0, n - 1).filter(lambda i, t=t: i != t), min_size=1)))))
+        for t in sorted(data.draw(st.sets(st.integers(0, n - 1), max_size=2)))
+    )
+    le = tuple(data.draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=2)))
+    spec = readings.RowSpec("x", cols, groups, le)
+    texts = data.draw(st.lists(st.sampled_from(["", "0", "1", "2", "3", "10", "12", "007"]), min_size=n, max_size=n))
+    run = [Field(t, 5 + 4 * i, False) for i, t in enumerate(texts)]
+    got = readings._plain_row(spec, run)
+    assert got == readings._rank_readings(spec, run, False)
+    assert readings.rank_readings(spec, run, False) == got
+    assert readings._plain_row(spec, [run[0]._replace(splittable=True), *run[1:]]) is None
