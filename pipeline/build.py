@@ -554,6 +554,9 @@ def _worker_main(conn, parse: Callable | None, memory_mb: int, timeout: float) -
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     if parse is None:
         from parsers.report import parse_bytes as parse
+    from parsers.report import tune_gc
+
+    tune_gc()  # the collector set for report after report, once the imports are done
     _limit_memory(memory_mb)
     try:
         conn.send_bytes(READY)  # the time limit of its first task counts from here

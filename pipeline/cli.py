@@ -40,8 +40,10 @@ def _not_regular(path: str) -> str | None:
 
 
 def _cmd_parse(args) -> int:
-    from parsers.report import parse_file
+    from parsers.report import parse_file, tune_gc
 
+    if len(args.files) > 1:
+        tune_gc()  # the collector set for report after report (a few ms: not for one file)
     failed = 0
     for path in args.files:
         shown = readable(path)

@@ -478,3 +478,21 @@ def test_table_three_labels_are_searched_in_text_blanked_as_the_whole_text(text,
     lo = max(start - LABEL_LOOKBACK, 0)
     assert len(got) == len(text)
     assert got[lo:end] == without_values(text)[lo:end]
+
+
+def test_tune_gc_freezes_start_up_and_leaves_the_parse_alone():
+    """`tune_gc` (a build worker's and `xxgk parse`'s start-up) freezes what start-up made
+    and raises the young generation's threshold; a report parses the same after it."""
+    code = (
+        "import gc, json\n"
+        "from parsers.report import GC_YOUNG_THRESHOLD, parse_bytes, tune_gc\n"
+        "from synth.generator import generate\n"
+        "datas = [generate(i).data for i in range(3)]\n"
+        "before = [parse_bytes(d, name='g.txt').as_dict() for d in datas]\n"
+        "tune_gc()\n"
+        "assert gc.get_freeze_count() > 0 and gc.get_threshold()[0] == GC_YOUNG_THRESHOLD\n"
+        "assert [parse_bytes(d, name='g.txt').as_dict() for d in datas] == before\n"
+        "print('ok')\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert p.stdout.strip() == "ok", p.stderr[-2000:]
