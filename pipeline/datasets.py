@@ -43,6 +43,7 @@ from parsers.templates import spec, template, versions
 
 from .cachefiles import prune_unused, put_file
 from .indicators import PRE2019_SERIES, comparability, indicator_name
+from .memory import release
 from .values import STATUSES, ReportValues, convert_money, total_parts  # noqa: F401 - convert_money is part of this module's API
 from .values import split_address as _split
 
@@ -1249,6 +1250,7 @@ class TableBuilder:
             self._writer = pq.ParquetWriter(self._tmp, self.schema, **PARQUET_OPTIONS)
         self._writer.write_table(pa.Table.from_batches(self.batches, schema=self.schema), row_group_size=self.chunk)
         self.batches, self.pending = [], 0
+        release(trim=False)  # the row group's batches: their pages back to the system (`pipeline.memory`)
 
     def table(self) -> pa.Table:
         assert self.path is None, "a streaming builder writes its file: use close()"

@@ -1108,6 +1108,7 @@ def write(out: str | Path, workers: int = 1, cache_dir: Path | None = None, used
     between builds (`ShardCache`), `used`: where the entries this build used are noted (a
     set, or the build's `buildstore.UsedSet`)."""
     from pipeline import datasets as D
+    from pipeline.memory import release
 
     out = Path(out)
     rep_path = out / D.REPORTS.path
@@ -1116,6 +1117,7 @@ def write(out: str | Path, workers: int = 1, cache_dir: Path | None = None, used
     try:
         store_texts(out / D.SECTIONS.path, store)
         n = len(items)
+        release()  # the pool's workers run beside this process: what the writers and readers freed goes back first
         with RowSpill(out, items.bounds(RowSpill.BUCKET)) as spill:
             for rows, got in shard_results(
                 items, store, workers=workers if n >= POOL_MIN else 1, cache_dir=cache_dir, spill_dir=out, used=used
