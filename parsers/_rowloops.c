@@ -27,7 +27,7 @@
 #include <Python.h>
 #include <string.h>
 
-#define ROWLOOPS_API 1
+#define ROWLOOPS_API 2
 #define MAX_PARTS 32   /* parts_to_total: at most this many parts (a row's columns) */
 #define MAX_WIDTH 18   /* parts_to_total: a total of at most 18 digits (< 10**18) */
 
@@ -309,7 +309,313 @@ static PyObject *blank_lone_values(PyObject *self, PyObject *text) {
     return out;
 }
 
+/* whether `s` is a non-empty str of ASCII digits (str.isdigit() and str.isascii()) */
+static int plain_digits(PyObject *s) {
+    if (!PyUnicode_CheckExact(s) || !PyUnicode_IS_ASCII(s))
+        return 0;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    const Py_UCS1 *d = PyUnicode_1BYTE_DATA(s);
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (d[i] < '0' || d[i] > '9')
+            return 0;
+    return n > 0;
+}
+
+/* a new instance of the tuple subclass `cls` holding the n items given (references stolen;
+   NULL items: an error is set, the others are released) */
+static PyObject *make(PyTypeObject *cls, Py_ssize_t n, PyObject **items) {
+    PyObject *obj = NULL;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (items[i] == NULL)
+            goto fail;
+    obj = cls->tp_alloc(cls, n);
+    if (obj == NULL)
+        goto fail;
+    for (Py_ssize_t i = 0; i < n; i++)
+        PyTuple_SET_ITEM(obj, i, items[i]);
+    return obj;
+fail:
+    for (Py_ssize_t i = 0; i < n; i++)
+        Py_XDECREF(items[i]);
+    return NULL;
+}
+
+/* append `obj` (a new reference, or NULL for an error already set) to `list`: 0, or -1 */
+static int append_new(PyObject *list, PyObject *obj) {
+    if (obj == NULL)
+        return -1;
+    int r = PyList_Append(list, obj);
+    Py_DECREF(obj);
+    return r;
+}
+
+/* text_fields(text, lo, hi, field_cls, word_fields) -> fields._text_fields(text, lo, hi)
+
+   The words of text[lo:hi] as _WORD ([^\s\u3000]+|\xa0) finds them: runs of characters
+   that are not whitespace (Py_UNICODE_ISSPACE, as the regex engine's \s; U+3000 is
+   one), and each no-break space alone. A no-break space is a blank one-cell field, a
+   word of ASCII digits a splittable field; any other word is word_fields(word, start)'s
+   fields (Python: values glued to text). */
+static PyObject *text_fields(PyObject *self, PyObject *args) {
+    PyObject *text, *cls, *word_fields;
+    Py_ssize_t lo, hi;
+    if (!PyArg_ParseTuple(args, "UnnO!O", &text, &lo, &hi, &PyType_Type, &cls, &word_fields))
+        return NULL;
+    if (!PyType_IsSubtype((PyTypeObject *)cls, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "text_fields: field_cls must be a subclass of tuple");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (lo < 0)
+        lo = 0;
+    if (hi > n)
+        hi = n;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    Py_ssize_t i = lo;
+    while (i < hi) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (Py_UNICODE_ISSPACE(c)) {
+            if (c == 0xa0) { /* a blank cell's trace: a one-cell field "" */
+                PyObject *items[3] = {PyUnicode_New(0, 0), PyLong_FromSsize_t(i), Py_NewRef(Py_False)};
+                if (append_new(out, make((PyTypeObject *)cls, 3, items)) < 0)
+                    goto fail;
+            }
+            i++;
+            continue;
+        }
+        Py_ssize_t j = i + 1;
+        int digits = c >= '0' && c <= '9';
+        while (j < hi) {
+            Py_UCS4 d = PyUnicode_READ(kind, data, j);
+            if (Py_UNICODE_ISSPACE(d))
+                break;
+            digits = digits && d >= '0' && d <= '9';
+            j++;
+        }
+        PyObject *word = PyUnicode_Substring(text, i, j);
+        if (word == NULL)
+            goto fail;
+        if (digits) { /* plain digits, most words of a table: one splittable field */
+            PyObject *items[3] = {word, PyLong_FromSsize_t(i), Py_NewRef(Py_True)};
+            if (append_new(out, make((PyTypeObject *)cls, 3, items)) < 0)
+                goto fail;
+        } else {
+            PyObject *start = PyLong_FromSsize_t(i);
+            PyObject *more = start == NULL ? NULL : PyObject_CallFunctionObjArgs(word_fields, word, start, NULL);
+            Py_XDECREF(start);
+            Py_DECREF(word);
+            if (more == NULL)
+                goto fail;
+            Py_ssize_t at = PyList_GET_SIZE(out);
+            int r = PyList_SetSlice(out, at, at, more);
+            Py_DECREF(more);
+            if (r < 0)
+                goto fail;
+        }
+        i = j;
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
+#define PLAIN_CELLS 64   /* plain_row: at most this many cells */
+#define PLAIN_DIGITS 17  /* plain_row: values of at most 17 digits (64 of them add up in int64) */
+
+/* an index of a row's cells given as a Python int: 0 <= index < n, or -1 with an error */
+static Py_ssize_t cell_index(PyObject *o, Py_ssize_t n) {
+    Py_ssize_t i = PyLong_AsSsize_t(o);
+    if (i == -1 && PyErr_Occurred())
+        return -1;
+    if (i < 0 || i >= n) {
+        PyErr_SetString(PyExc_IndexError, "plain_row: a cell index outside the row");
+        return -1;
+    }
+    return i;
+}
+
+/* the sums (total index, part indices) and inequalities (a, b) of a row, counted over
+   its values (blank: has[i] == 0): out[0] violated, out[1] soft, out[2] unverifiable */
+static int count_faults(PyObject *groups, PyObject *le, Py_ssize_t n, const long long *val, const char *has,
+                        long long out[3]) {
+    out[0] = out[1] = out[2] = 0;
+    for (Py_ssize_t g = 0; g < PyTuple_GET_SIZE(groups); g++) {
+        PyObject *grp = PyTuple_GET_ITEM(groups, g);
+        if (!PyTuple_Check(grp) || PyTuple_GET_SIZE(grp) != 2 || !PyTuple_Check(PyTuple_GET_ITEM(grp, 1))) {
+            PyErr_SetString(PyExc_TypeError, "plain_row: a group is (total index, (part indices))");
+            return -1;
+        }
+        Py_ssize_t t = cell_index(PyTuple_GET_ITEM(grp, 0), n);
+        if (t < 0)
+            return -1;
+        PyObject *parts = PyTuple_GET_ITEM(grp, 1);
+        long long sum = 0;
+        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(parts); k++) {
+            Py_ssize_t i = cell_index(PyTuple_GET_ITEM(parts, k), n);
+            if (i < 0)
+                return -1;
+            sum += has[i] ? val[i] : 0;
+        }
+        if (!has[t])
+            out[2]++;
+        else if (sum != val[t])
+            out[0]++;
+    }
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(le); k++) {
+        PyObject *pair = PyTuple_GET_ITEM(le, k);
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
+            PyErr_SetString(PyExc_TypeError, "plain_row: an inequality is (a, b)");
+            return -1;
+        }
+        Py_ssize_t a = cell_index(PyTuple_GET_ITEM(pair, 0), n), b = a < 0 ? -1 : cell_index(PyTuple_GET_ITEM(pair, 1), n);
+        if (b < 0)
+            return -1;
+        out[1] += has[a] && has[b] && val[a] > val[b];
+    }
+    return 0;
+}
+
+/* plain_row(run, n, groups, le) -> (cells, violated, soft, unverifiable), or None
+
+   readings._plain_row's work for a run (a list of Field tuples: text, offset,
+   splittable) of n one-cell fields, each blank or plain ASCII digits of at most 17
+   digits: the reading ((text, offset), or ("", None) for a blank) and the counts of its
+   rank. None for any other run (readings._plain_row then reads it in Python). */
+static PyObject *plain_row(PyObject *self, PyObject *args) {
+    PyObject *run, *groups, *le;
+    Py_ssize_t n;
+    if (!PyArg_ParseTuple(args, "O!nO!O!", &PyList_Type, &run, &n, &PyTuple_Type, &groups, &PyTuple_Type, &le))
+        return NULL;
+    if (PyList_GET_SIZE(run) != n || n > PLAIN_CELLS || n < 1)
+        Py_RETURN_NONE;
+    long long val[PLAIN_CELLS];
+    char has[PLAIN_CELLS];
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *f = PyList_GET_ITEM(run, i);
+        if (!PyTuple_Check(f) || PyTuple_GET_SIZE(f) != 3)
+            Py_RETURN_NONE;
+        PyObject *text = PyTuple_GET_ITEM(f, 0);
+        int split = PyObject_IsTrue(PyTuple_GET_ITEM(f, 2));
+        if (split < 0)
+            return NULL;
+        if (split || !PyUnicode_CheckExact(text))
+            Py_RETURN_NONE;
+        Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+        has[i] = len > 0;
+        val[i] = 0;
+        if (!has[i])
+            continue;
+        if (len > PLAIN_DIGITS || !plain_digits(text))
+            Py_RETURN_NONE;
+        const Py_UCS1 *d = PyUnicode_1BYTE_DATA(text);
+        for (Py_ssize_t k = 0; k < len; k++)
+            val[i] = val[i] * 10 + (d[k] - '0');
+    }
+    long long faults[3];
+    if (count_faults(groups, le, n, val, has, faults) < 0)
+        return NULL;
+    PyObject *cells = PyTuple_New(n);
+    if (cells == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *f = PyList_GET_ITEM(run, i);
+        PyObject *cell = has[i] ? PyTuple_Pack(2, PyTuple_GET_ITEM(f, 0), PyTuple_GET_ITEM(f, 1))
+                                : Py_BuildValue("(NO)", PyUnicode_New(0, 0), Py_None);
+        if (cell == NULL) {
+            Py_DECREF(cells);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(cells, i, cell);
+    }
+    return Py_BuildValue("(NLLL)", cells, faults[0], faults[1], faults[2]);
+}
+
+static PyObject *str_key, *str_number; /* "key", "number" (made at import) */
+
+/* the ReportCell (`cls`) of a cell (raw, off) printed as plain digits at `off`, stored
+   under `addr` (a new reference): 0, or -1 on error */
+static int plain_cell(PyObject *cells, PyObject *addr, PyObject *raw, PyObject *off, PyObject *loc_and_start,
+                      PyTypeObject *cls) {
+    PyObject *at = PyObject_CallOneArg(loc_and_start, off);
+    if (at == NULL)
+        return -1;
+    if (!PyTuple_Check(at) || PyTuple_GET_SIZE(at) != 2) {
+        Py_DECREF(at);
+        PyErr_SetString(PyExc_TypeError, "one_reading: loc_and_start must give (loc, start)");
+        return -1;
+    }
+    PyObject *items[10] = {
+        Py_NewRef(addr), PyLong_FromUnicodeObject(raw, 10), Py_NewRef(raw), Py_NewRef(str_number),
+        Py_NewRef(PyTuple_GET_ITEM(at, 0)), Py_NewRef(Py_None), Py_NewRef(Py_None),
+        PyNumber_Subtract(off, PyTuple_GET_ITEM(at, 1)), Py_NewRef(off), Py_NewRef(Py_None),
+    };
+    Py_DECREF(at);
+    PyObject *cell = make(cls, 10, items);
+    if (cell == NULL)
+        return -1;
+    int r = PyDict_SetItem(cells, addr, cell);
+    Py_DECREF(cell);
+    return r;
+}
+
+/* one_reading(cells, prefix, cols, reading, loc_and_start, cell_cls, money, other)
+
+   tables._one_reading's loop: for each column and cell of the reading (as zip gives
+   them), the cell at prefix + col.key into the dict `cells`, in order. A cell printed as
+   plain digits (raw ASCII digits, an offset) in a column whose key is not in `money` is
+   made here as _one_reading makes it: cell_cls(addr, int(raw), raw, "number", loc, None,
+   None, offset - start, offset, None), (loc, start) = loc_and_start(offset); any other
+   is other(addr, index)'s. */
+static PyObject *one_reading(PyObject *self, PyObject *args) {
+    PyObject *cells, *prefix, *cols, *reading, *loc_and_start, *cls, *money, *other;
+    if (!PyArg_ParseTuple(args, "O!UO!O!OO!O!O", &PyDict_Type, &cells, &prefix, &PyTuple_Type, &cols, &PyTuple_Type,
+                          &reading, &loc_and_start, &PyType_Type, &cls, &PyTuple_Type, &money, &other))
+        return NULL;
+    if (!PyType_IsSubtype((PyTypeObject *)cls, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "one_reading: cell_cls must be a subclass of tuple");
+        return NULL;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(cols) < PyTuple_GET_SIZE(reading) ? PyTuple_GET_SIZE(cols) : PyTuple_GET_SIZE(reading);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *key = PyObject_GetAttr(PyTuple_GET_ITEM(cols, i), str_key);
+        if (key == NULL)
+            return NULL;
+        PyObject *addr = PyUnicode_Concat(prefix, key);
+        int in_money = addr == NULL ? -1 : PySequence_Contains(money, key);
+        Py_DECREF(key);
+        if (in_money < 0) {
+            Py_XDECREF(addr);
+            return NULL;
+        }
+        PyObject *cell = PyTuple_GET_ITEM(reading, i);
+        int r;
+        if (!in_money && PyTuple_Check(cell) && PyTuple_GET_SIZE(cell) == 2 && PyTuple_GET_ITEM(cell, 1) != Py_None &&
+            plain_digits(PyTuple_GET_ITEM(cell, 0))) {
+            r = plain_cell(cells, addr, PyTuple_GET_ITEM(cell, 0), PyTuple_GET_ITEM(cell, 1), loc_and_start,
+                           (PyTypeObject *)cls);
+        } else {
+            PyObject *index = PyLong_FromSsize_t(i);
+            PyObject *made = index == NULL ? NULL : PyObject_CallFunctionObjArgs(other, addr, index, NULL);
+            Py_XDECREF(index);
+            r = made == NULL ? -1 : PyDict_SetItem(cells, addr, made);
+            Py_XDECREF(made);
+        }
+        Py_DECREF(addr);
+        if (r < 0)
+            return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
+    {"one_reading", one_reading, METH_VARARGS, "tables._one_reading's cells of a row read one way."},
+    {"plain_row", plain_row, METH_VARARGS, "readings._plain_row's reading and counts, or None."},
+    {"text_fields", text_fields, METH_VARARGS, "fields._text_fields(text, lo, hi), other words by word_fields."},
     {"blank_lone_values", blank_lone_values, METH_O, "labels.without_values(text): lone values blanked out."},
     {"new", (PyCFunction)(void (*)(void))new_tuple, METH_FASTCALL, "tuple.__new__(cls, items) for a tuple subclass."},
     {"parts_to_total", parts_to_total, METH_VARARGS,
@@ -322,6 +628,10 @@ static struct PyModuleDef module = {
 };
 
 PyMODINIT_FUNC PyInit__rowloops(void) {
+    str_key = PyUnicode_InternFromString("key");
+    str_number = PyUnicode_InternFromString("number");
+    if (str_key == NULL || str_number == NULL)
+        return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m != NULL && PyModule_AddIntConstant(m, "API", ROWLOOPS_API) < 0) {
         Py_DECREF(m);

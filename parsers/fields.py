@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from .document import Flat
 from .labels import LONE_VALUE
+from .rowloops import NATIVE as _LOOPS
 from .rowloops import new as _new
 from .splitting import VALUE_WORD, Field
 
@@ -91,6 +92,8 @@ def _cell_parts(cell: str, offset: int) -> list[Field]:
 
 def _text_fields(text: str, lo: int, hi: int) -> list[Field]:
     """Value and text fields of the running text text[lo:hi]."""
+    if _LOOPS is not None:  # the same loop in C, other words by _word_fields (rowloops.py)
+        return _LOOPS.text_fields(text, lo, hi, Field, _word_fields)
     out: list[Field] = []
     for m in _WORD.finditer(text, lo, hi):
         w = m.group(0)

@@ -1,12 +1,16 @@
 """The table machinery's innermost loops in C (parsers/_rowloops.c), where the install built
 them, and their Python stand-ins.
 
-Two costs of the text path are loops the interpreter (or a Cython twin, which still goes
+Some costs of the text path are loops the interpreter (or a Cython twin, which still goes
 through Python's objects and calls) runs many times slower than plain C: making the
 thousands of named tuples a report's tables are read into (`new`: tuple.__new__, a
-general constructor), and the digit-cutting search of a t3 row whose digits run
-together (readings._parts_to_total, the parser's hottest loop). `_rowloops.c` does
-both with integers and string indices; the Python code stays the reference: where the
+general constructor), the digit-cutting search of a t3 row whose digits run together
+(readings._parts_to_total, the parser's hottest loop), and, per row or word, the
+reading and ranking of a row of plain cells (readings._plain_row), the words of running
+text (fields._text_fields), a row's cells (tables._one_reading), the text labels are
+searched in (labels.without_values). `_rowloops.c` does them with integers and string
+indices, where the input is of the usual plain kind (ASCII digits, small enough for
+64-bit integers), and hands anything else back; the Python code stays the reference: where the
 module is not built, or ``XXGK_PURE=1`` (everything as Python, see parsers.twins), the
 same work is done in Python, with the same output (tests/test_rowloops.py compares
 both on random inputs, tests/test_twins.py the whole parse).
@@ -22,7 +26,7 @@ import importlib.util
 import os
 import warnings
 
-API = 1  # the version of _rowloops.c's functions this code calls (ROWLOOPS_API there)
+API = 2  # the version of _rowloops.c's functions this code calls (ROWLOOPS_API there)
 
 
 def native():

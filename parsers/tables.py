@@ -30,6 +30,7 @@ from .document import Flat, Warning
 from .labels import TRAILING_PAREN, loose, numbering_before
 from .model import ReportCell
 from .readings import RowSpec, cell_value
+from .rowloops import NATIVE as _LOOPS
 from .rowloops import new as _new  # tuple.__new__, in C where built
 from .splitting import Cell, Field
 from .templates import Column, Template, norm_label, quoted_words
@@ -158,7 +159,19 @@ def cell_out(address: str, cell: Cell | None, col: Column, flat: Flat, unit_hint
 def _one_reading(cells: dict, prefix: str, cols, reading, flat: Flat, unit_hint, blank_loc) -> None:
     """The cells of a row read one way only, into `cells`: cell_out of each, written out
     for the usual cell (plain digits printed in the text, not money), as every report
-    has some hundred of them."""
+    has some hundred of them. (The same loop in C where built: rowloops.py.)"""
+    if _LOOPS is not None:
+        _LOOPS.one_reading(
+            cells,
+            prefix,
+            tuple(cols),
+            tuple(reading),
+            flat.loc_and_start,
+            ReportCell,
+            _MONEY,
+            lambda addr, i: cell_out(addr, reading[i], cols[i], flat, unit_hint, blank_loc),
+        )
+        return
     loc_and_start = flat.loc_and_start
     new = _new
     for col, cell in zip(cols, reading):

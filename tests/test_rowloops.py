@@ -160,5 +160,66 @@ def test_plain_rows_ranked_as_the_search_ranks_them(data, version):
     run = [Field(t, 5 + 4 * i, False) for i, t in enumerate(texts)]
     got = readings._plain_row(spec, run)
     assert got == readings._rank_readings(spec, run, False)
+    with pytest.MonkeyPatch.context() as mp:  # (in Python where the C loops are built)
+        mp.setattr(readings, "_LOOPS", None)
+        assert readings._plain_row(spec, run) == got
     assert readings.rank_readings(spec, run, False) == got
     assert readings._plain_row(spec, [run[0]._replace(splittable=True), *run[1:]]) is None
+
+
+words_text = st.text(
+    st.sampled_from(list("0123456789０٣,.+-") + list(" \t\n\u3000\xa0\xa0") + list("a元个（)、x一") + ["😀"]),
+    max_size=40,
+)
+
+
+@settings(max_examples=n_examples(300))
+@given(text=words_text, lo=st.integers(0, 45), span=st.integers(0, 45))
+def test_text_fields_in_c_as_in_python(loops, text, lo, span):
+    """Random running text (digits of every kind, no-break spaces, Unicode spaces, glued
+    words), read from random bounds: the same fields, of the same type."""
+    from parsers import fields
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(fields, "_LOOPS", None)
+        want = fields._text_fields(text, lo, lo + span)
+    got = loops.text_fields(text, lo, lo + span, Field, fields._word_fields)
+    assert got == want and [type(f) for f in got] == [type(f) for f in want]
+    assert fields._text_fields(text, lo, lo + span) == want
+
+
+@settings(max_examples=n_examples(300), deadline=None)
+@given(data=st.data(), version=st.sampled_from(["2019", "2021"]))
+def test_cells_of_one_reading_in_c_as_in_python(loops, data, version):
+    """tables._one_reading in C and in Python: the same cells, in the same order, for
+    readings of plain digits, blanks, dashes, signed and money values."""
+    from parsers import tables
+    from parsers.document import Block, Document, Flat, Location
+    from parsers.document import Cell as DocCell
+    from parsers.templates import template
+
+    tpl = template(version)
+    cols = data.draw(st.sampled_from([tpl.t3_columns, *(b.columns for b in tpl.table2)]))
+    raws = data.draw(
+        st.lists(
+            st.sampled_from(["", "0", "12", "007", "—", "无", "1.5", "-3", "3万元"]),
+            min_size=len(cols),
+            max_size=len(cols),
+        )
+    )
+    line = " ".join(r or "x" for r in raws)
+    flat = Flat(Document((Block("para", (DocCell(line, Location(line=3), 1, 1),), None),), "text"))
+    reading, at = [], 0
+    for r in raws:
+        reading.append((r, at) if r else ("", None))
+        at += len(r or "x") + 1
+    reading = tuple(reading)
+    blank = Location(line=2)
+    got: dict = {}
+    tables._one_reading(got, "t3/x/", cols, reading, flat, "万元", blank)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tables, "_LOOPS", None)
+        want: dict = {}
+        tables._one_reading(want, "t3/x/", cols, reading, flat, "万元", blank)
+    assert list(got.items()) == list(want.items())
+    assert all(type(c) is ReportCell for c in got.values())
