@@ -180,10 +180,11 @@ class _Shape:
     equal (cols, groups, le) (`_shape`), hashed and compared by identity, so that a
     lookup does not hash the columns (a Python __hash__ call for each) every time."""
 
-    __slots__ = ("cols", "groups", "le")
+    __slots__ = ("cols", "groups", "le", "spec")
 
     def __init__(self, cols: tuple[Column, ...], groups: tuple, le: tuple) -> None:
         self.cols, self.groups, self.le = cols, groups, le
+        self.spec = RowSpec("", cols, groups, le)  # (the readings read it, never change it)
 
 
 _SHAPES: dict[tuple, _Shape] = {}  # (cols, groups, le) -> its one _Shape
@@ -224,7 +225,7 @@ def _ranked_at_zero(shape: _Shape, fields: tuple, vanish: bool, spaced: bool, tr
     as one cell each, and cut into several only when that gives no reading the row's
     arithmetic accepts: "33" with a blank total is 33, not 3 and a total of 3. (Where
     values run together, as in "一、本年新收…11", the cut is the reading.)"""
-    spec = RowSpec("", shape.cols, shape.groups, shape.le)
+    spec = shape.spec
     run = [_new(Field, (text, offset, splittable)) for text, splittable, offset in fields]
     if traced:
         return tuple(_rank_traced(spec, run, vanish, bool(traced & TRACED_BLANK_TOTALS), bool(traced & TRACED_CELLS)))
@@ -326,7 +327,7 @@ def _rank_readings(
             continue
         soft = sum(1 for a, b in spec.le if vals[a] is not None and vals[b] is not None and vals[a] > vals[b])
         neg = sum(1 for i, v in enumerate(vals) if v is not None and v < 0 and not spec.cols[i].signed)
-        ranked.append((r, Rank(neg, violated, soft, unverifiable, vanished.get(r, 0), unconfirmed)))
+        ranked.append((r, _new(Rank, (neg, violated, soft, unverifiable, vanished.get(r, 0), unconfirmed))))
     return ranked
 
 
@@ -547,9 +548,9 @@ def _native_parts(head: list[Field], m: int, total: int, width: int, limit: int)
 def best(ranked: list[Ranked]) -> Solved:
     """The readings of the best rank, and that rank."""
     if not ranked:
-        return Solved([], None)
+        return _new(Solved, ([], None))
     top = min(k for _, k in ranked)
-    return Solved([r for r, k in ranked if k == top], top)
+    return _new(Solved, ([r for r, k in ranked if k == top], top))
 
 
 def _only_split(spec: RowSpec, run: list[Field]) -> Reading | None:
@@ -601,13 +602,13 @@ def solve_run(
         if only is not None and _words_cut(run, only) > 1:
             only = None
         if only is None:
-            return Solved([], None)
+            return _new(Solved, ([], None))
         rank = violations(spec, only)
         ranked, floor = [(only, rank)], rank.hard
     elif not ranked:
-        return Solved([], None)
+        return _new(Solved, ([], None))
     if ranks is None:
         return best(ranked)
     kept = [(r, k) for r, k in ranked if k[:3] == floor]
     ranks.update(kept)
-    return Solved([r for r, _ in kept], floor)
+    return _new(Solved, ([r for r, _ in kept], floor))

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from typing import NamedTuple
 
 from .document import Flat, Warning
 from .labels import TRAILING_PAREN, loose, numbering_before
@@ -37,8 +38,10 @@ from .templates import Column, Template, norm_label, quoted_words
 from .values import parse_value
 
 
-@dataclass
-class Label:
+class Label(NamedTuple):
+    """A row (or group) label found in the text: its row key and extent. (A named tuple,
+    made with rowloops.new: a report's tables find a hundred of them.)"""
+
     key: str
     start: int
     end: int
@@ -107,7 +110,7 @@ def find_labels(text: str, start: int, end: int, rows: list[tuple[str, re.Patter
         t = TRAILING_PAREN.match(text, e, end)
         if t:
             e = t.end()
-        found[key] = Label(key, s, e)
+        found[key] = _new(Label, (key, s, e, False))
         cursor = e
     return found
 
@@ -123,7 +126,7 @@ def group_labels(text: str, start: int, end: int, groups: dict[str, re.Pattern])
             pm = _GROUP_NUMBER.search(text[max(start, s - 6) : s])
             if pm:
                 s = max(start, s - 6) + pm.start()
-            out.append(Label(key, s, m.end(), group=True))
+            out.append(_new(Label, (key, s, m.end(), True)))
     return out
 
 
