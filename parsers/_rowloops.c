@@ -27,7 +27,7 @@
 #include <Python.h>
 #include <string.h>
 
-#define ROWLOOPS_API 2
+#define ROWLOOPS_API 3
 #define MAX_PARTS 32   /* parts_to_total: at most this many parts (a row's columns) */
 #define MAX_WIDTH 18   /* parts_to_total: a total of at most 18 digits (< 10**18) */
 
@@ -349,17 +349,119 @@ static int append_new(PyObject *list, PyObject *obj) {
     return r;
 }
 
-/* text_fields(text, lo, hi, field_cls, word_fields) -> fields._text_fields(text, lo, hi)
+static int is_d(Py_UCS4 c) { return (c >= '0' && c <= '9') || (c >= 0xff10 && c <= 0xff19); } /* [0-9０-９] */
+static int is_dp(Py_UCS4 c) { return is_d(c) || c == '.' || c == ',' || c == 0xff0e || c == 0xff0c; } /* [0-9０-９.,．，] */
+
+/* the end of fields._VALUE_PART's match at word[i] (i when none):
+   (?:[+\-]?D[DP]*)+(?:万元|元|件|项|条|%|％)?|[—–]+|／|/|无  (D, DP: is_d, is_dp). The
+   repeated group takes what it can (nothing after it can fail), then the first unit
+   that follows; the other alternatives are tried only where the first matches nothing. */
+static Py_ssize_t value_part(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
+    Py_ssize_t j = i;
+    for (;;) {
+        Py_ssize_t k = j;
+        Py_UCS4 c = PyUnicode_READ(kind, data, k);
+        if ((c == '+' || c == '-') && k + 1 < n)
+            c = PyUnicode_READ(kind, data, ++k);
+        if (!is_d(c))
+            break;
+        for (k++; k < n && is_dp(PyUnicode_READ(kind, data, k)); k++)
+            ;
+        j = k;
+        if (j >= n)
+            break;
+    }
+    if (j > i) {
+        if (j < n) {
+            Py_UCS4 u = PyUnicode_READ(kind, data, j);
+            if (u == 0x4e07 && j + 1 < n && PyUnicode_READ(kind, data, j + 1) == 0x5143) /* 万元 */
+                return j + 2;
+            if (u == 0x5143 || u == 0x4ef6 || u == 0x9879 || u == 0x6761 || u == '%' || u == 0xff05) /* 元件项条%％ */
+                return j + 1;
+        }
+        return j;
+    }
+    Py_UCS4 c = PyUnicode_READ(kind, data, i);
+    if (c == 0x2014 || c == 0x2013) { /* [—–]+ */
+        for (j = i + 1; j < n; j++) {
+            Py_UCS4 d = PyUnicode_READ(kind, data, j);
+            if (d != 0x2014 && d != 0x2013)
+                break;
+        }
+        return j;
+    }
+    return c == 0xff0f || c == '/' || c == 0x65e0 ? i + 1 : i; /* ／ / 无 */
+}
+
+/* a splittable Field(word[a:b] (+ "·" when marked), offset + a, True) appended to out */
+static int append_part(PyObject *out, PyTypeObject *cls, PyObject *word, Py_ssize_t a, Py_ssize_t b, Py_ssize_t offset,
+                       int marked) {
+    PyObject *text = PyUnicode_Substring(word, a, b);
+    if (text != NULL && marked) {
+        PyObject *dot = PyUnicode_FromOrdinal(0xb7);
+        PyObject *both = dot == NULL ? NULL : PyUnicode_Concat(text, dot);
+        Py_XDECREF(dot);
+        Py_SETREF(text, both);
+    }
+    PyObject *items[3] = {text, PyLong_FromSsize_t(offset + a), Py_NewRef(Py_True)};
+    return append_new(out, make(cls, 3, items));
+}
+
+/* fields._word_fields(word, offset): the values in a word (_VALUE_PART's matches) and
+   the text between them, each a splittable field; a value glued to a CJK ideograph or a
+   letter after it is prose, marked with "·" (so that it is no value). */
+static int word_fields_into(PyObject *out, PyTypeObject *cls, PyObject *word, Py_ssize_t offset) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(word);
+    int kind = PyUnicode_KIND(word);
+    const void *data = PyUnicode_DATA(word);
+    Py_ssize_t pos = 0, i = 0;
+    while (i < n) {
+        Py_ssize_t j = value_part(kind, data, n, i);
+        if (j == i) {
+            i++;
+            continue;
+        }
+        if (i > pos && append_part(out, cls, word, pos, i, offset, 0) < 0)
+            return -1;
+        int marked = 0;
+        if (j < n) {
+            Py_UCS4 after = PyUnicode_READ(kind, data, j);
+            marked = (after >= 0x4e00 && after <= 0x9fff) || Py_UNICODE_ISALPHA(after);
+        }
+        if (append_part(out, cls, word, i, j, offset, marked) < 0)
+            return -1;
+        pos = i = j;
+    }
+    return pos < n ? append_part(out, cls, word, pos, n, offset, 0) : 0;
+}
+
+/* word_fields(word, offset, field_cls) -> fields._word_fields(word, offset) */
+static PyObject *word_fields(PyObject *self, PyObject *args) {
+    PyObject *word, *cls;
+    Py_ssize_t offset;
+    if (!PyArg_ParseTuple(args, "UnO!", &word, &offset, &PyType_Type, &cls))
+        return NULL;
+    if (!PyType_IsSubtype((PyTypeObject *)cls, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "word_fields: field_cls must be a subclass of tuple");
+        return NULL;
+    }
+    PyObject *out = PyList_New(0);
+    if (out != NULL && word_fields_into(out, (PyTypeObject *)cls, word, offset) < 0)
+        Py_CLEAR(out);
+    return out;
+}
+
+/* text_fields(text, lo, hi, field_cls) -> fields._text_fields(text, lo, hi)
 
    The words of text[lo:hi] as _WORD ([^\s\u3000]+|\xa0) finds them: runs of characters
    that are not whitespace (Py_UNICODE_ISSPACE, as the regex engine's \s; U+3000 is
    one), and each no-break space alone. A no-break space is a blank one-cell field, a
-   word of ASCII digits a splittable field; any other word is word_fields(word, start)'s
-   fields (Python: values glued to text). */
+   word of ASCII digits a splittable field; any other word gives _word_fields' fields
+   (word_fields_into). */
 static PyObject *text_fields(PyObject *self, PyObject *args) {
-    PyObject *text, *cls, *word_fields;
+    PyObject *text, *cls;
     Py_ssize_t lo, hi;
-    if (!PyArg_ParseTuple(args, "UnnO!O", &text, &lo, &hi, &PyType_Type, &cls, &word_fields))
+    if (!PyArg_ParseTuple(args, "UnnO!", &text, &lo, &hi, &PyType_Type, &cls))
         return NULL;
     if (!PyType_IsSubtype((PyTypeObject *)cls, &PyTuple_Type)) {
         PyErr_SetString(PyExc_TypeError, "text_fields: field_cls must be a subclass of tuple");
@@ -404,15 +506,8 @@ static PyObject *text_fields(PyObject *self, PyObject *args) {
             if (append_new(out, make((PyTypeObject *)cls, 3, items)) < 0)
                 goto fail;
         } else {
-            PyObject *start = PyLong_FromSsize_t(i);
-            PyObject *more = start == NULL ? NULL : PyObject_CallFunctionObjArgs(word_fields, word, start, NULL);
-            Py_XDECREF(start);
+            int r = word_fields_into(out, (PyTypeObject *)cls, word, i);
             Py_DECREF(word);
-            if (more == NULL)
-                goto fail;
-            Py_ssize_t at = PyList_GET_SIZE(out);
-            int r = PyList_SetSlice(out, at, at, more);
-            Py_DECREF(more);
             if (r < 0)
                 goto fail;
         }
@@ -537,6 +632,18 @@ static PyObject *plain_row(PyObject *self, PyObject *args) {
 
 static PyObject *str_key, *str_number; /* "key", "number" (made at import) */
 
+/* int(raw) of a str of ASCII digits (plain_digits) */
+static PyObject *digits_value(PyObject *raw) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(raw);
+    if (n > 18)
+        return PyLong_FromUnicodeObject(raw, 10);
+    const Py_UCS1 *d = PyUnicode_1BYTE_DATA(raw);
+    long long v = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        v = v * 10 + (d[i] - '0');
+    return PyLong_FromLongLong(v);
+}
+
 /* the ReportCell (`cls`) of a cell (raw, off) printed as plain digits at `off`, stored
    under `addr` (a new reference): 0, or -1 on error */
 static int plain_cell(PyObject *cells, PyObject *addr, PyObject *raw, PyObject *off, PyObject *loc_and_start,
@@ -550,7 +657,7 @@ static int plain_cell(PyObject *cells, PyObject *addr, PyObject *raw, PyObject *
         return -1;
     }
     PyObject *items[10] = {
-        Py_NewRef(addr), PyLong_FromUnicodeObject(raw, 10), Py_NewRef(raw), Py_NewRef(str_number),
+        Py_NewRef(addr), digits_value(raw), Py_NewRef(raw), Py_NewRef(str_number),
         Py_NewRef(PyTuple_GET_ITEM(at, 0)), Py_NewRef(Py_None), Py_NewRef(Py_None),
         PyNumber_Subtract(off, PyTuple_GET_ITEM(at, 1)), Py_NewRef(off), Py_NewRef(Py_None),
     };
@@ -615,7 +722,8 @@ static PyObject *one_reading(PyObject *self, PyObject *args) {
 static PyMethodDef methods[] = {
     {"one_reading", one_reading, METH_VARARGS, "tables._one_reading's cells of a row read one way."},
     {"plain_row", plain_row, METH_VARARGS, "readings._plain_row's reading and counts, or None."},
-    {"text_fields", text_fields, METH_VARARGS, "fields._text_fields(text, lo, hi), other words by word_fields."},
+    {"text_fields", text_fields, METH_VARARGS, "fields._text_fields(text, lo, hi)."},
+    {"word_fields", word_fields, METH_VARARGS, "fields._word_fields(word, offset)."},
     {"blank_lone_values", blank_lone_values, METH_O, "labels.without_values(text): lone values blanked out."},
     {"new", (PyCFunction)(void (*)(void))new_tuple, METH_FASTCALL, "tuple.__new__(cls, items) for a tuple subclass."},
     {"parts_to_total", parts_to_total, METH_VARARGS,

@@ -92,8 +92,8 @@ def _cell_parts(cell: str, offset: int) -> list[Field]:
 
 def _text_fields(text: str, lo: int, hi: int) -> list[Field]:
     """Value and text fields of the running text text[lo:hi]."""
-    if _LOOPS is not None:  # the same loop in C, other words by _word_fields (rowloops.py)
-        return _LOOPS.text_fields(text, lo, hi, Field, _word_fields)
+    if _LOOPS is not None:  # the same loop in C, _word_fields too (rowloops.py)
+        return _LOOPS.text_fields(text, lo, hi, Field)
     out: list[Field] = []
     for m in _WORD.finditer(text, lo, hi):
         w = m.group(0)

@@ -7,13 +7,14 @@ thousands of named tuples a report's tables are read into (`new`: tuple.__new__,
 general constructor), the digit-cutting search of a t3 row whose digits run together
 (readings._parts_to_total, the parser's hottest loop), and, per row or word, the
 reading and ranking of a row of plain cells (readings._plain_row), the words of running
-text (fields._text_fields), a row's cells (tables._one_reading), the text labels are
-searched in (labels.without_values). `_rowloops.c` does them with integers and string
-indices, where the input is of the usual plain kind (ASCII digits, small enough for
-64-bit integers), and hands anything else back; the Python code stays the reference: where the
-module is not built, or ``XXGK_PURE=1`` (everything as Python, see parsers.twins), the
-same work is done in Python, with the same output (tests/test_rowloops.py compares
-both on random inputs, tests/test_twins.py the whole parse).
+text and the values in them (fields._text_fields, _word_fields), a row's cells
+(tables._one_reading), the text labels are searched in (labels.without_values).
+`_rowloops.c` does them with integers and string indices, where the input is of the
+usual plain kind (ASCII digits, small enough for 64-bit integers), and hands anything
+else back. The Python code stays the reference: where the module is not built, or
+``XXGK_PURE=1`` (everything as Python, see parsers.twins), the same work is done in
+Python, with the same output (tests/test_rowloops.py compares both on random inputs,
+tests/test_twins.py the whole parse).
 
 A module built from an older `_rowloops.c` (its API is not `API`) is passed over with a
 warning to rebuild it; one that is there but fails to load raises.
@@ -26,7 +27,7 @@ import importlib.util
 import os
 import warnings
 
-API = 2  # the version of _rowloops.c's functions this code calls (ROWLOOPS_API there)
+API = 3  # the version of _rowloops.c's functions this code calls (ROWLOOPS_API there)
 
 
 def native():

@@ -183,7 +183,7 @@ def test_text_fields_in_c_as_in_python(loops, text, lo, span):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(fields, "_LOOPS", None)
         want = fields._text_fields(text, lo, lo + span)
-    got = loops.text_fields(text, lo, lo + span, Field, fields._word_fields)
+    got = loops.text_fields(text, lo, lo + span, Field)
     assert got == want and [type(f) for f in got] == [type(f) for f in want]
     assert fields._text_fields(text, lo, lo + span) == want
 
@@ -223,3 +223,22 @@ def test_cells_of_one_reading_in_c_as_in_python(loops, data, version):
         tables._one_reading(want, "t3/x/", cols, reading, flat, "万元", blank)
     assert list(got.items()) == list(want.items())
     assert all(type(c) is ReportCell for c in got.values())
+
+
+value_words = st.text(
+    st.sampled_from(list("0123456789０９+-.,．，") + list("万元件项条%％—–／/无") + list("a一龥個（）x·") + ["😀"]),
+    min_size=1,
+    max_size=16,
+)
+
+
+@settings(max_examples=n_examples(500))
+@given(word=value_words, offset=st.integers(0, 10**6))
+def test_word_fields_in_c_as_in_python(loops, word, offset):
+    """Random words of values (signs, both digit widths, points and commas of both widths,
+    units, dashes, slashes, 无) glued to text and letters: the same fields."""
+    from parsers import fields
+
+    want = fields._word_fields(word, offset)
+    got = loops.word_fields(word, offset, Field)
+    assert got == want and [type(f) for f in got] == [type(f) for f in want]
