@@ -107,3 +107,48 @@ def test_a_held_row_file_that_cannot_be_read_back_has_its_rows_made_again(first,
     assert res.parsed == 0 and failed and failed[0].is_file()  # the bad entry was removed, then made again
     assert "could not be read back" in capsys.readouterr().err
     assert _outputs(out) == first["bytes"]
+
+
+class _Recorder:
+    """A partitioned writer that notes what it is given (`RowFeed`'s builders)."""
+
+    def __init__(self, seen: list):
+        self.seen = seen
+
+    def at(self, year) -> None:
+        self.seen.append(("at", year))
+
+    def add_batch(self, batch) -> None:
+        self.seen.append(("rows", batch))
+
+
+def test_a_held_year_keeps_32_bytes_a_report_and_feeds_them_in_order(tmp_path, monkeypatch):
+    # a year of a million reports must not hold a Path object each (560 bytes) until its end
+    rowcache, parts = D.RowCache(tmp_path), D.PartCache(tmp_path)
+    seen: list = []
+    feed = D.RowFeed({"cells": _Recorder(seen)}, rowcache, parts)
+    files = [rowcache.path({"sha256": f"{i:064x}", "report_id": f"r{i}"}, None, None) for i in range(1000)]
+    monkeypatch.setattr(D.RowCache, "get", staticmethod(lambda p: ({"cells": p}, {})))
+    feed.at(2020)
+    for p in files:
+        feed.hold(p)
+    assert feed.holding and len(feed.held) == 1000 * D.KEY_BYTES
+    feed.add(None, {"cells": "own rows"})  # a report not in the row cache: the held ones are fed first
+    assert not feed.holding
+    assert seen == [("at", 2020), *(("rows", p) for p in files), ("rows", "own rows")]
+
+
+def test_a_row_file_head_is_read_whole_at_any_read_size_and_a_short_file_has_none(tmp_path, monkeypatch):
+    rowcache = D.RowCache(tmp_path)
+    p = rowcache.path({"sha256": "0" * 64, "report_id": "r"}, None, None)
+    head = {"counts": [3, 1], "values": {f"v{i}": [i, "number"] for i in range(200)}}
+    D.RowCache.put(p, {ds.name: D._empty_batch(ds.name) for ds in D.ROW_DATASETS}, head)
+    whole = D.RowCache.meta(p)
+    assert whole["counts"] == [3, 1] and whole["values"] == head["values"]
+    monkeypatch.setattr(D.RowCache, "HEAD_READ", 16)  # a head longer than the first read
+    assert D.RowCache.meta(p) == whole
+    data = p.read_bytes()
+    p.write_bytes(data[:-1])  # the rows cut short: the head does not describe this file
+    assert D.RowCache.meta(p) is None
+    p.write_bytes(data[:100])  # the head itself cut short
+    assert D.RowCache.meta(p) is None
