@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
+from .rowloops import new as _new
+
 
 # Location, Cell and Block are named tuples: immutable plain data like the dataclasses
 # below, but a reader makes several per source line, and a tuple is made about twice
@@ -82,11 +84,9 @@ class Document:
 
 def para(text: str, loc: Location) -> Block:
     # Block(...) and Cell(...) through their named tuples' Python-level __new__ cost more
-    # than the rest of making a paragraph; tuple.__new__ is what both end in
+    # than the rest of making a paragraph; tuple.__new__ is what both end in (rowloops.new:
+    # the same, in C where built)
     return _new(Block, ("para", (_new(Cell, (text, loc, 1, 1)),), None))
-
-
-_new = tuple.__new__
 
 
 def row(texts: list[str] | tuple[str, ...], loc: Location, table: int | None = None) -> Block:

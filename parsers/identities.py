@@ -211,18 +211,54 @@ def _check(id_: str, subject: str, ok, lhs, rhs, note: str, hard: bool) -> Check
     return c
 
 
+@lru_cache(maxsize=512)
+def _steps(version: str, tables: frozenset, printed: frozenset) -> tuple:
+    """plan(version, tables, printed) as `evaluate` walks it: each equation a plain tuple
+    (check, id, subject, hard, table, lhs, rhs, zero_blanks), its sides plain (address,
+    total) pairs. A compiled twin unpacks a plain tuple directly but a named tuple through
+    the iterator protocol, and evaluate unpacks some six hundred terms a report."""
+    out = []
+    for item in plan(version, tables, printed):
+        if item.__class__ is Check:
+            out.append(item)
+            continue
+        lhs = tuple([(t.address, t.total) for t in item.lhs])
+        rhs = tuple([(t.address, t.total) for t in item.rhs])
+        out.append((item.check, item.id, item.subject, item.hard, item.table, lhs, rhs, item.zero_blanks))
+    return tuple(out)
+
+
+def _index(cells_list) -> tuple[dict, dict, set]:
+    """The cells by address, the numbers by address, and the addresses of the blank, dash
+    and 无 cells, in one pass over the cells (the last cell of an address counts)."""
+    if not isinstance(cells_list, (list, tuple)):
+        cells_list = list(cells_list)
+    cells: dict = {}
+    numbers: dict = {}
+    unprinted: set = set()
+    for c in cells_list:
+        a, value, _, status = c[:4]
+        cells[a] = c
+        if status == "number":
+            numbers[a] = value
+        elif status != "unresolved":
+            unprinted.add(a)
+    if len(cells) != len(cells_list):  # an address twice: its earlier cells must not count
+        numbers = {a: c.value for a, c in cells.items() if c.status == "number"}
+        unprinted = {a for a, c in cells.items() if c.status not in ("number", "unresolved")}
+    return cells, numbers, unprinted
+
+
 def evaluate(tpl: Template, cells_list) -> list[Check]:
     """The report's checks: every identity of its template, under the blank policy."""
-    cells = {c.address: c for c in cells_list}
-    numbers = {a: c.value for a, c in cells.items() if c.status == "number"}
+    cells, numbers, unprinted = _index(cells_list)
     tables, printed = _shape(tuple(cells))
     has_number = None  # the tables with a number: asked only where a cell is blank
-    # a blank, dash or 无 cell: 0 where it is a component of a table that has numbers
-    unprinted = {a for a, c in cells.items() if c.status not in ("number", "unresolved")}
+    # (a blank, dash or 无 cell, `unprinted`: 0 where it is a component of a table that has numbers)
     out = []
     number = numbers.get  # (bound once: a method lookup per term cost more than the lookup)
     negative = None
-    for item in plan(tpl.version, tables, printed):
+    for item in _steps(tpl.version, tables, printed):
         if item.__class__ is Check:
             out.append(item)
             continue
@@ -252,7 +288,7 @@ def evaluate(tpl: Template, cells_list) -> list[Check]:
                 _check(id_, subject, ok, _n(lsum), _n(rsum), "" if ok else f"differs by {_n(lsum - rsum)}", hard)
             )
         elif check == "le":
-            out.append(_le_check(id_, subject, hard, lhs, rhs, numbers))
+            out.append(_le_check(id_, subject, hard, number(lhs[0][0], _ABSENT), number(rhs[0][0], _ABSENT)))
         else:
             if negative is None:  # the numbers below 0, in the cells' order (asked once, most have none)
                 negative = [(a, c) for a, c in cells.items() if c.status == "number" and c.value < 0]
@@ -260,9 +296,9 @@ def evaluate(tpl: Template, cells_list) -> list[Check]:
     return out
 
 
-def _le_check(id_: str, subject: str, hard: bool, lhs: tuple, rhs: tuple, numbers: dict) -> Check:
-    """lhs <= rhs, one cell a side; a blank cell leaves it unverifiable (blank: missing)."""
-    a, b = numbers.get(lhs[0].address, _ABSENT), numbers.get(rhs[0].address, _ABSENT)
+def _le_check(id_: str, subject: str, hard: bool, a, b) -> Check:
+    """a <= b, the numbers of one cell a side (_ABSENT: blank or unresolved, which leaves
+    it unverifiable)."""
     if a is _ABSENT or b is _ABSENT:
         return _check(id_, subject, None, None, None, "a cell is blank or unresolved", hard)
     return _check(id_, subject, a <= b, a, b, "", hard)

@@ -30,6 +30,7 @@ from .extract_t4 import extract_t4
 from .metadata import detect_version, report_metadata
 from .model import Report, ReportCell
 from .readers.text import JOINED_WEB_TEXT, LINED_WEB_TEXT
+from .rowloops import new as _new  # tuple.__new__, in C where built
 from .scope import report_scope
 from .sections import GENERIC_HEADING, split_sections
 from .tables import Context, find_anchors
@@ -349,7 +350,7 @@ def with_context(cells, text: str) -> tuple[ReportCell, ...]:
             snippets = [_halve_spaces(s) for s in snippets]
         else:
             snippets = _halve_spaces(_JOINT + _JOINT.join(snippets) + _JOINT).split(_JOINT)[1:-1]
-    new = tuple.__new__  # (with every field: ReportCell's own __new__ is a Python call)
+    new = _new  # (with every field: ReportCell's own __new__ is a Python call)
     for i, context in zip(todo, snippets):
         out[i] = new(ReportCell, out[i][:9] + (context,))
     return tuple(out)
@@ -384,7 +385,7 @@ def _halve_spaces(s: str) -> str:
 
 def _with(c: ReportCell, context: str) -> ReportCell:
     # (tuple.__new__ with every field: ReportCell's own __new__ is a Python call)
-    return tuple.__new__(ReportCell, (*c[:9], context))
+    return _new(ReportCell, (*c[:9], context))
 
 
 _SPACES = re.compile(r"\s+")

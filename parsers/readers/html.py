@@ -61,6 +61,7 @@ from typing import NamedTuple
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..document import Block, Cell, Document, Location, Warning, para
+from ..rowloops import new as _new_tuple
 from . import UnsupportedInput
 from .grid import MAX_COLSPAN, MAX_ROWSPAN, RawCell, finish_table, span_value
 from .sniff import is_mht
@@ -568,8 +569,7 @@ def _cells(tr: LexborNode) -> list[LexborNode]:
 
 
 # Cell(...) and Cell._make go through Python-level functions that end in tuple.__new__; a
-# table's cells and rows are made by calling it directly
-_new_tuple = tuple.__new__
+# table's cells and rows are made by calling it directly (rowloops.new: in C where built)
 
 
 class _Walk(NamedTuple):

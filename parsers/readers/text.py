@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 from ..document import Block, Cell, Document, Location, Warning, para
+from ..rowloops import new as _new  # tuple.__new__ (in C where built): Location, Cell, Block
 
 _HEADER_LINE = re.compile(
     r"^\s*(标题|发布时间|发文日期|成文日期|文号|发布机构|来源|栏目|原文链接|链接|URL|url|本地目录|索引号|发布日期)\s*[:：]\s*(.*)$"
@@ -329,10 +330,6 @@ PDF_TEXT_WARNINGS = {
 }
 
 
-# Location, Cell and Block made by tuple.__new__ with every field given: a named tuple's
-# own __new__ is a Python call, and the reader makes one per cell of every line.
-_new = tuple.__new__
-
 # The Location of each line, made once per process and shared by the documents read (a
 # Location is an immutable value): lines 0 .. len - 1, up to _LINE_LOCATIONS_KEPT lines.
 _LINE_LOCATIONS: list[Location] = []
@@ -383,7 +380,8 @@ def read_text(data: bytes) -> Document:
             continue
         if bold and "**" in line:
             line = line.replace("**", "")
-        if not line.strip():
+        right = line.rstrip()  # (empty where line.strip() is: the paragraph's text below)
+        if not right:
             if "\xa0" in line:  # a no-break space alone: an empty table cell of a web page
                 loc = locations[n + 1] if n + 1 < kept else _new(Location, (n + 1, None, None))
                 append(Block("para", (Cell("", loc),)))
@@ -410,7 +408,7 @@ def read_text(data: bytes) -> Document:
             last_para = head + tail
             blocks[-1] = Block("para", (Cell(last_para, blocks[-1].loc),))
         else:
-            last_para = line.rstrip()
+            last_para = right
             append(_new(Block, ("para", (_new(Cell, (last_para, loc, 1, 1)),), None)))
         pending_blank = False
     return Document(tuple(blocks), "text", tuple(header), tuple(warnings))
