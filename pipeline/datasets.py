@@ -47,11 +47,12 @@ from .memory import release
 from .values import STATUSES, ReportValues, convert_money, total_parts  # noqa: F401 - convert_money is part of this module's API
 from .values import split_address as _split
 
-# Rows per parquet row group. A streaming writer holds one row group of each file it writes
-# (an open year of a partitioned dataset) until it is full: sized so that each is full, and
-# no larger than a few tens of MB, at about 10,000 reports, the build's memory is the same
-# for 10,000 reports as for a million. ROW_GROUP_SIZE: the long datasets (cells ~400 bytes a
-# row in memory, values ~170, checks ~120: 15-50 MB) and the small derived tables.
+# Rows per parquet row group. A streaming writer gathers one row group of each file it writes
+# (an open year of a partitioned dataset) until it is full, on disk (`BatchSpill`), and has
+# it in memory only while writing it: no larger than a few tens of MB, so that the build's
+# memory is the same for 10,000 reports as for a million. ROW_GROUP_SIZE: the long datasets
+# (cells ~400 bytes a row in memory, values ~170, checks ~120: 15-50 MB) and the small
+# derived tables.
 ROW_GROUP_SIZE = 1 << 17
 SECTIONS_ROW_GROUP = 1 << 13  # a section holds a page of text: 8,192 of them are already ~10 MB
 REPORTS_ROW_GROUP = 1 << 13  # ~700 bytes a report row: 6 MB
@@ -1180,7 +1181,14 @@ class TableBuilder:
     every `batch` rows, so that millions of cells never sit in Python lists (an arrow column
     takes a fraction of the memory of its Python objects); with `path`, every `chunk` rows
     are written at once as one row group of that file (a streaming writer: memory stays
-    bounded whatever the number of reports) and `close()` moves the finished file in place."""
+    bounded whatever the number of reports) and `close()` moves the finished file in place.
+
+    A streaming builder keeps the batches of its next row group on disk (`BatchSpill`), not
+    in memory (but for the last few MB): the build writes several datasets at once (cells, values, checks, sections,
+    the panel), each row group tens of MB, and held in memory their sum was the build's peak,
+    higher the more row groups coincide (the larger the corpus, the likelier); spilled, only
+    the row group being written is in memory. The same batches in the same order reach the
+    parquet writer, so the file is the same byte for byte."""
 
     BATCH = 8192
 
@@ -1191,11 +1199,12 @@ class TableBuilder:
         self.batch = min(self.chunk, batch or self.BATCH)
         self.cols: list[list] = [[] for _ in ds.fields]
         self.batches: list[pa.RecordBatch] = []
-        self.pending = 0  # rows in self.batches not yet written (streaming builder)
+        self.pending = 0  # rows added and not yet written (streaming builder: in its spill)
         self.n = 0
         self.path = Path(path) if path else None
         self._tmp = self.path.with_name(f".{self.path.name}.tmp") if self.path else None
         self._writer = None
+        self._spill: BatchSpill | None = None  # a streaming builder's next row group
 
     def add(self, row: tuple | list) -> None:
         for c, v in zip(self.cols, row):
@@ -1237,19 +1246,26 @@ class TableBuilder:
         self._put(pa.RecordBatch.from_arrays(arrays, schema=self.schema))
 
     def _put(self, batch: pa.RecordBatch) -> None:
-        self.batches.append(batch)
         self.pending += batch.num_rows
-        if self.path is not None and self.pending >= self.chunk:
+        if self.path is None:
+            self.batches.append(batch)
+            return
+        if self._spill is None:
+            self._spill = BatchSpill(self.path.with_name(f".{self.path.name}.rows.tmp"), self.schema)
+        self._spill.add(batch)
+        if self.pending >= self.chunk:
             self._write()
 
     def _write(self) -> None:
         """The batches held as row groups of `chunk` rows (the last one may be shorter)."""
-        if not self.batches:
+        batches = self._spill.take() if self._spill is not None else []
+        if not batches:
             return
         if self._writer is None:
             self._writer = pq.ParquetWriter(self._tmp, self.schema, **PARQUET_OPTIONS)
-        self._writer.write_table(pa.Table.from_batches(self.batches, schema=self.schema), row_group_size=self.chunk)
-        self.batches, self.pending = [], 0
+        self._writer.write_table(pa.Table.from_batches(batches, schema=self.schema), row_group_size=self.chunk)
+        del batches
+        self.pending = 0
         release(trim=False)  # the row group's batches: their pages back to the system (`pipeline.memory`)
 
     def table(self) -> pa.Table:
@@ -1264,13 +1280,20 @@ class TableBuilder:
             self._writer = None
         if self._tmp is not None:
             self._tmp.unlink(missing_ok=True)
+        self._close_spill()
         self.cols, self.batches, self.pending = [[] for _ in self.ds.fields], [], 0
+
+    def _close_spill(self) -> None:
+        if self._spill is not None:
+            self._spill.close()
+            self._spill = None
 
     def close(self) -> Path:
         """Streaming builder: finish the file and move it in place."""
         assert self.path is not None
         self._flush()
         self._write()
+        self._close_spill()
         if self._writer is None:
             write_parquet(pa.Table.from_batches([], schema=self.schema), self.path)
             return self.path
@@ -1278,6 +1301,90 @@ class TableBuilder:
         self._writer = None
         os.replace(self._tmp, self.path)
         return self.path
+
+
+class BatchSpill:
+    """Record batches waiting in a file (Arrow IPC stream) until they are taken back, in
+    order, all at once (`TableBuilder`'s next row group). A report's batch is small and the
+    stream's cost is per batch (about 0.6 ms written and read back), so batches are gathered
+    in memory up to `GROUP_BYTES`, joined into one and written; taken back, the joined batch
+    is cut into the batches given (zero-copy slices). The parquet writer's pages depend on the
+    chunks of the table it is given, so it is given exactly those: the same lengths in the
+    same order, batches with no rows included, and the file is the same byte for byte."""
+
+    GROUP_BYTES = 4 << 20
+
+    def __init__(self, path: Path, schema: pa.Schema):
+        self.base, self.schema = Path(path), schema
+        self.path = self.base  # the file being written: a new one per row group (`take`)
+        self._taken = 0
+        self._sink = None
+        self._writer = None
+        self._held: list[pa.RecordBatch] = []  # not yet written
+        self._held_bytes = 0
+        self._groups: list[list[int]] = []  # per batch written, the lengths of those it joins
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        self._held.append(batch)
+        self._held_bytes += batch.get_total_buffer_size()
+        if self._held_bytes >= self.GROUP_BYTES:
+            self._write_held()
+
+    def _write_held(self) -> None:
+        if not self._held:
+            return
+        if self._writer is None:
+            self._sink = pa.OSFile(str(self.path), "wb")
+            self._writer = pa.ipc.new_stream(self._sink, self.schema)
+        self._writer.write_batch(_joined(self._held, self.schema))
+        self._groups.append([b.num_rows for b in self._held])
+        self._held, self._held_bytes = [], 0
+
+    def take(self) -> list[pa.RecordBatch]:
+        """The batches waiting, in order; the file is gone."""
+        if self._writer is None:
+            held, self._held, self._held_bytes = self._held, [], 0
+            return held
+        self._write_held()
+        self._finish()
+        # mapped, not read: the batches' buffers are the file's pages (no copy). The file is
+        # removed now (its pages stay until the last buffer goes) and the next row group is
+        # written to a new one, so a file is never cut short under a buffer still in use
+        joined = list(pa.ipc.open_stream(pa.memory_map(str(self.path))))
+        self.path.unlink()
+        self._taken += 1
+        self.path = self.base.with_name(f"{self.base.name}.{self._taken}")
+        if len(joined) != len(self._groups):
+            raise RuntimeError(f"{self.path}: {len(joined)} batches read back of {len(self._groups)} written")
+        out = []
+        for big, lengths in zip(joined, self._groups):
+            at = 0
+            for n in lengths:
+                out.append(big.slice(at, n))
+                at += n
+        self._groups = []
+        return out
+
+    def _finish(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._sink.close()
+            self._writer = self._sink = None
+
+    def close(self) -> None:
+        self._finish()
+        self._held, self._held_bytes, self._groups = [], 0, []
+        self.path.unlink(missing_ok=True)
+
+
+def _joined(batches: list[pa.RecordBatch], schema: pa.Schema) -> pa.RecordBatch:
+    """`batches` as one batch (their rows copied into one buffer per column)."""
+    got = pa.Table.from_batches(batches, schema=schema).combine_chunks().to_batches()
+    if len(got) == 1:
+        return got[0]
+    if not got or sum(b.num_rows for b in got) == 0:
+        return pa.RecordBatch.from_arrays([pa.array([], type=f.type) for f in schema], schema=schema)
+    raise RuntimeError(f"combine_chunks gave {len(got)} batches")
 
 
 PARTITION_KEY = "year_part"  # the folders' key; not `year`, which the files hold themselves (docs/output.md)
