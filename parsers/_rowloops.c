@@ -27,9 +27,11 @@
 #include <Python.h>
 #include <string.h>
 
-#define ROWLOOPS_API 3
+#define ROWLOOPS_API 4
 #define MAX_PARTS 32   /* parts_to_total: at most this many parts (a row's columns) */
 #define MAX_WIDTH 18   /* parts_to_total: a total of at most 18 digits (< 10**18) */
+
+static int append_new(PyObject *list, PyObject *obj);
 
 /* new(cls, items) -> tuple.__new__(cls, items) */
 static PyObject *new_tuple(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
@@ -250,6 +252,31 @@ fail:
     return NULL;
 }
 
+/* the end of LONE_VALUE's match at text[i], searched within text[:hi] (the look-behind
+   sees text[i - 1] whatever the search's start, as the regex engine's does; the
+   look-ahead sees hi as the text's end); i when there is none */
+static Py_ssize_t lone_value_at(int kind, const void *data, Py_ssize_t hi, Py_ssize_t i) {
+    if (i > 0 && !Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i - 1)))
+        return i;
+    Py_ssize_t j = i;
+    Py_UCS4 c = PyUnicode_READ(kind, data, j);
+    if (c == '+' || c == '-')
+        j++;
+    if (j >= hi || !Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, j)))
+        return i;
+    Py_ssize_t r = j + 1;
+    while (r < hi) {
+        c = PyUnicode_READ(kind, data, r);
+        if (!(Py_UNICODE_ISDECIMAL(c) || c == ',' || c == '.'))
+            break;
+        r++;
+    }
+    if (!Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, r - 1)) ||
+        (r < hi && !Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, r))))
+        return i;
+    return r;
+}
+
 /* blank_lone_values(text) -> labels.LONE_VALUE.sub(lambda m: " " * len(m.group(0)), text)
 
    LONE_VALUE is (?<!\S)[+\-]?\d(?:[\d,.]*\d)?(?!\S): a value standing alone between
@@ -271,23 +298,8 @@ static PyObject *blank_lone_values(PyObject *self, PyObject *text) {
     Py_UCS4 *buf = NULL; /* made at the first match: a text with none is returned as it is */
     Py_ssize_t copied = 0; /* buf holds text[:copied] as it is to stand */
     for (Py_ssize_t i = 0; i < n; i++) {
-        if (i > 0 && !Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i - 1)))
-            continue;
-        Py_ssize_t j = i;
-        Py_UCS4 c = PyUnicode_READ(kind, data, j);
-        if (c == '+' || c == '-')
-            j++;
-        if (j >= n || !Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, j)))
-            continue;
-        Py_ssize_t r = j + 1;
-        while (r < n) {
-            c = PyUnicode_READ(kind, data, r);
-            if (!(Py_UNICODE_ISDECIMAL(c) || c == ',' || c == '.'))
-                break;
-            r++;
-        }
-        if (!Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, r - 1)) ||
-            (r < n && !Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, r))))
+        Py_ssize_t r = lone_value_at(kind, data, n, i);
+        if (r == i)
             continue;
         if (buf == NULL && (buf = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)n)) == NULL)
             return PyErr_NoMemory();
@@ -308,6 +320,35 @@ static PyObject *blank_lone_values(PyObject *self, PyObject *text) {
     PyMem_Free(buf);
     return out;
 }
+
+/* lone_values(text, lo, hi) -> [(start, end)] of LONE_VALUE.finditer(text, lo, hi) */
+static PyObject *lone_values(PyObject *self, PyObject *args) {
+    PyObject *text;
+    Py_ssize_t lo, hi;
+    if (!PyArg_ParseTuple(args, "Unn", &text, &lo, &hi))
+        return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    /* (as the regex engine clamps pos and endpos) */
+    if (hi > n)
+        hi = n;
+    if (hi < 0)
+        hi = 0;
+    if (lo < 0)
+        lo = 0;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    PyObject *out = PyList_New(0);
+    for (Py_ssize_t i = lo; out != NULL && i < hi; i++) {
+        Py_ssize_t r = lone_value_at(kind, data, hi, i);
+        if (r == i)
+            continue;
+        if (append_new(out, Py_BuildValue("(nn)", i, r)) < 0)
+            Py_CLEAR(out);
+        i = r - 1;
+    }
+    return out;
+}
+
 
 /* whether `s` is a non-empty str of ASCII digits (str.isdigit() and str.isascii()) */
 static int plain_digits(PyObject *s) {
@@ -724,6 +765,7 @@ static PyMethodDef methods[] = {
     {"plain_row", plain_row, METH_VARARGS, "readings._plain_row's reading and counts, or None."},
     {"text_fields", text_fields, METH_VARARGS, "fields._text_fields(text, lo, hi)."},
     {"word_fields", word_fields, METH_VARARGS, "fields._word_fields(word, offset)."},
+    {"lone_values", lone_values, METH_VARARGS, "(start, end) of each of LONE_VALUE.finditer(text, lo, hi)."},
     {"blank_lone_values", blank_lone_values, METH_O, "labels.without_values(text): lone values blanked out."},
     {"new", (PyCFunction)(void (*)(void))new_tuple, METH_FASTCALL, "tuple.__new__(cls, items) for a tuple subclass."},
     {"parts_to_total", parts_to_total, METH_VARARGS,

@@ -47,7 +47,7 @@ def segment_fields(flat: Flat, a: int, b: int, next_start: int | None) -> list[F
             if s_block == skipped:
                 continue
             cell = text[s_start:s_end].strip()
-            if cell and not is_value_text(cell) and _GLUED_VALUE.search(cell):
+            if cell and cell[-1] in _DIGITS and not is_value_text(cell) and _GLUED_VALUE.search(cell):
                 # a value glued to the text before it: a line break lost between a
                 # header cell and the first value ("总计0")
                 out += _cell_parts(cell, text.index(cell, s_start))
@@ -69,7 +69,12 @@ def inside_fields(flat: Flat, a: int, b: int) -> list[Field]:
     between the lines of its wrapped label ("2.没有现成信息" / "1 0 0 1" / "需要另行制作"),
     so a row label is its whole wrapped extent, and values inside it are its own."""
     out = []
-    for m in LONE_VALUE.finditer(flat.text, a, b):
+    text = flat.text
+    if _LOOPS is not None:  # the same search in C (rowloops.py); most extents hold no value
+        for s, e in _LOOPS.lone_values(text, a, b):
+            out.append(Field(text[s:e], s, flat.doc.blocks[flat.block_at(s)].kind != "row"))
+        return out
+    for m in LONE_VALUE.finditer(text, a, b):
         out.append(Field(m.group(0), m.start(), flat.doc.blocks[flat.block_at(m.start())].kind != "row"))
     return out
 
@@ -81,6 +86,8 @@ _WORD = re.compile(r"[^\s\u3000]+|\xa0")
 
 
 _GLUED_VALUE = re.compile(r"[^\W\d_][0-9０-９]+$")
+# a glued value ends its cell (stripped, the cell has no final line break for $ to pass)
+_DIGITS = frozenset("0123456789０１２３４５６７８９")
 
 
 def _cell_parts(cell: str, offset: int) -> list[Field]:

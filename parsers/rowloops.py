@@ -8,7 +8,8 @@ general constructor), the digit-cutting search of a t3 row whose digits run toge
 (readings._parts_to_total, the parser's hottest loop), and, per row or word, the
 reading and ranking of a row of plain cells (readings._plain_row), the words of running
 text and the values in them (fields._text_fields, _word_fields), a row's cells
-(tables._one_reading), the text labels are searched in (labels.without_values).
+(tables._one_reading), the text labels are searched in and the values inside a label
+(labels.without_values, fields.inside_fields).
 `_rowloops.c` does them with integers and string indices, where the input is of the
 usual plain kind (ASCII digits, small enough for 64-bit integers), and hands anything
 else back. The Python code stays the reference: where the module is not built, or
@@ -27,7 +28,7 @@ import importlib.util
 import os
 import warnings
 
-API = 3  # the version of _rowloops.c's functions this code calls (ROWLOOPS_API there)
+API = 4  # the version of _rowloops.c's functions this code calls (ROWLOOPS_API there)
 
 
 def native():

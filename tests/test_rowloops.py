@@ -242,3 +242,14 @@ def test_word_fields_in_c_as_in_python(loops, word, offset):
     want = fields._word_fields(word, offset)
     got = loops.word_fields(word, offset, Field)
     assert got == want and [type(f) for f in got] == [type(f) for f in want]
+
+
+@settings(max_examples=n_examples(400))
+@given(text=lone_text, lo=st.integers(-2, 45), span=st.integers(-3, 45))
+def test_lone_values_as_the_regex_finds_them(loops, text, lo, span):
+    """LONE_VALUE.finditer(text, lo, hi) and lone_values: the same spans, from any bounds
+    (the look-behind sees before lo, the look-ahead stops at hi)."""
+    from parsers.labels import LONE_VALUE
+
+    want = [(m.start(), m.end()) for m in LONE_VALUE.finditer(text, lo, lo + span)]
+    assert loops.lone_values(text, lo, lo + span) == want
