@@ -27,7 +27,7 @@
 #include <Python.h>
 #include <string.h>
 
-#define ROWLOOPS_API 4
+#define ROWLOOPS_API 5
 #define MAX_PARTS 32   /* parts_to_total: at most this many parts (a row's columns) */
 #define MAX_WIDTH 18   /* parts_to_total: a total of at most 18 digits (< 10**18) */
 
@@ -499,15 +499,8 @@ static PyObject *word_fields(PyObject *self, PyObject *args) {
    one), and each no-break space alone. A no-break space is a blank one-cell field, a
    word of ASCII digits a splittable field; any other word gives _word_fields' fields
    (word_fields_into). */
-static PyObject *text_fields(PyObject *self, PyObject *args) {
-    PyObject *text, *cls;
-    Py_ssize_t lo, hi;
-    if (!PyArg_ParseTuple(args, "UnnO!", &text, &lo, &hi, &PyType_Type, &cls))
-        return NULL;
-    if (!PyType_IsSubtype((PyTypeObject *)cls, &PyTuple_Type)) {
-        PyErr_SetString(PyExc_TypeError, "text_fields: field_cls must be a subclass of tuple");
-        return NULL;
-    }
+/* the fields of text[lo:hi] appended to out (text_fields): 0, or -1 on error */
+static int text_fields_into(PyObject *out, PyTypeObject *cls, PyObject *text, Py_ssize_t lo, Py_ssize_t hi) {
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     if (lo < 0)
         lo = 0;
@@ -515,17 +508,14 @@ static PyObject *text_fields(PyObject *self, PyObject *args) {
         hi = n;
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
-    PyObject *out = PyList_New(0);
-    if (out == NULL)
-        return NULL;
     Py_ssize_t i = lo;
     while (i < hi) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
         if (Py_UNICODE_ISSPACE(c)) {
             if (c == 0xa0) { /* a blank cell's trace: a one-cell field "" */
                 PyObject *items[3] = {PyUnicode_New(0, 0), PyLong_FromSsize_t(i), Py_NewRef(Py_False)};
-                if (append_new(out, make((PyTypeObject *)cls, 3, items)) < 0)
-                    goto fail;
+                if (append_new(out, make(cls, 3, items)) < 0)
+                    return -1;
             }
             i++;
             continue;
@@ -541,23 +531,136 @@ static PyObject *text_fields(PyObject *self, PyObject *args) {
         }
         PyObject *word = PyUnicode_Substring(text, i, j);
         if (word == NULL)
-            goto fail;
+            return -1;
         if (digits) { /* plain digits, most words of a table: one splittable field */
             PyObject *items[3] = {word, PyLong_FromSsize_t(i), Py_NewRef(Py_True)};
-            if (append_new(out, make((PyTypeObject *)cls, 3, items)) < 0)
-                goto fail;
+            if (append_new(out, make(cls, 3, items)) < 0)
+                return -1;
         } else {
-            int r = word_fields_into(out, (PyTypeObject *)cls, word, i);
+            int r = word_fields_into(out, cls, word, i);
             Py_DECREF(word);
             if (r < 0)
-                goto fail;
+                return -1;
         }
         i = j;
     }
+    return 0;
+}
+
+static int tuple_class(PyObject *cls, const char *who) {
+    if (PyType_IsSubtype((PyTypeObject *)cls, &PyTuple_Type))
+        return 0;
+    PyErr_Format(PyExc_TypeError, "%s: field_cls must be a subclass of tuple", who);
+    return -1;
+}
+
+static PyObject *text_fields(PyObject *self, PyObject *args) {
+    PyObject *text, *cls;
+    Py_ssize_t lo, hi;
+    if (!PyArg_ParseTuple(args, "UnnO!", &text, &lo, &hi, &PyType_Type, &cls) || tuple_class(cls, "text_fields") < 0)
+        return NULL;
+    PyObject *out = PyList_New(0);
+    if (out != NULL && text_fields_into(out, (PyTypeObject *)cls, text, lo, hi) < 0)
+        Py_CLEAR(out);
     return out;
-fail:
-    Py_DECREF(out);
-    return NULL;
+}
+
+static PyObject *str_row; /* "row" (made at import) */
+
+/* whether c may end a value glued to a cell's text (fields._DIGITS: [0-9０-９]) */
+static int glued_digit(Py_UCS4 c) { return (c >= '0' && c <= '9') || (c >= 0xff10 && c <= 0xff19); }
+
+/* one cell (start, end, block, kind) of segment_fields' loop, its fields appended to out */
+static int segment_cell(PyObject *out, PyTypeObject *cls, PyObject *text, PyObject *item, Py_ssize_t a, Py_ssize_t b,
+                        PyObject *skipped, PyObject *is_value, PyObject *glued) {
+    if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 4) {
+        PyErr_SetString(PyExc_TypeError, "segment_fields: cells are (start, end, block, kind)");
+        return -1;
+    }
+    PyObject *start_obj = PyTuple_GET_ITEM(item, 0);
+    Py_ssize_t s0 = PyLong_AsSsize_t(start_obj), s1 = PyLong_AsSsize_t(PyTuple_GET_ITEM(item, 1));
+    if ((s0 == -1 || s1 == -1) && PyErr_Occurred())
+        return -1;
+    int row = PyUnicode_Compare(PyTuple_GET_ITEM(item, 3), str_row) == 0;
+    if (PyErr_Occurred())
+        return -1;
+    Py_ssize_t lo = a > s0 ? a : s0, hi = b < s1 ? b : s1;
+    if (row && (s0 < a || s1 > b)) /* a label's own cell, or the next's: the part between them as running text */
+        return hi > lo ? text_fields_into(out, cls, text, lo, hi) : 0;
+    if (row) {
+        int skip = PyObject_RichCompareBool(PyTuple_GET_ITEM(item, 2), skipped, Py_EQ);
+        if (skip != 0)
+            return skip < 0 ? -1 : 0;
+    }
+    /* text[s0:s1].strip() */
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), t0 = s0 < 0 ? 0 : s0, t1 = s1 > n ? n : s1;
+    while (t0 < t1 && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, t0)))
+        t0++;
+    while (t1 > t0 && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, t1 - 1)))
+        t1--;
+    PyObject *cell = PyUnicode_Substring(text, t0, t1 > t0 ? t1 : t0);
+    if (cell == NULL)
+        return -1;
+    if (row && t1 > t0 && glued_digit(PyUnicode_READ(kind, data, t1 - 1))) {
+        PyObject *parts = PyObject_CallFunctionObjArgs(glued, text, cell, start_obj, NULL);
+        if (parts == NULL || parts != Py_None) {
+            int r = -1;
+            if (parts != NULL) {
+                Py_ssize_t at = PyList_GET_SIZE(out);
+                r = PyList_SetSlice(out, at, at, parts);
+                Py_DECREF(parts);
+            }
+            Py_DECREF(cell);
+            return r;
+        }
+        Py_DECREF(parts);
+    }
+    if (!row) { /* a value alone on its line is one cell; anything else running text */
+        int whole = lo == s0 && hi == s1;
+        if (whole && t1 > t0) {
+            PyObject *v = PyObject_CallOneArg(is_value, cell);
+            whole = v == NULL ? -1 : PyObject_IsTrue(v);
+            Py_XDECREF(v);
+        }
+        if (whole <= 0) {
+            Py_DECREF(cell);
+            return whole < 0 ? -1 : text_fields_into(out, cls, text, lo, hi);
+        }
+    }
+    PyObject *items[3] = {cell, Py_NewRef(start_obj), Py_NewRef(Py_False)};
+    return append_new(out, make(cls, 3, items));
+}
+
+/* segment_fields(text, cells, a, b, skipped, field_cls, is_value, glued) -> fields
+
+   fields.segment_fields' loop over the cells (start, end, block, kind) that
+   Flat.cells_in(a, b) gives: a row's cell between the labels is one field (its text
+   stripped), unless it ends in a digit and glued(text, cell, start) gives its parts (a
+   value glued to the cell's text); a label's own cell, or the next's, and running text
+   are read as text_fields reads them; a line that is one value (is_value(text)) or
+   blank is one field. Cells of block `skipped` are the next row's label cells. */
+static PyObject *segment_fields(PyObject *self, PyObject *args) {
+    PyObject *text, *cells, *skipped, *cls, *is_value, *glued;
+    Py_ssize_t a, b;
+    if (!PyArg_ParseTuple(args, "UOnnOO!OO", &text, &cells, &a, &b, &skipped, &PyType_Type, &cls, &is_value, &glued) ||
+        tuple_class(cls, "segment_fields") < 0)
+        return NULL;
+    PyObject *it = PyObject_GetIter(cells);
+    if (it == NULL)
+        return NULL;
+    PyObject *out = PyList_New(0), *item;
+    while (out != NULL && (item = PyIter_Next(it)) != NULL) {
+        int r = segment_cell(out, (PyTypeObject *)cls, text, item, a, b, skipped, is_value, glued);
+        Py_DECREF(item);
+        if (r < 0)
+            Py_CLEAR(out);
+    }
+    Py_DECREF(it);
+    if (out != NULL && PyErr_Occurred())
+        Py_CLEAR(out);
+    return out;
 }
 
 #define PLAIN_CELLS 64   /* plain_row: at most this many cells */
@@ -763,6 +866,7 @@ static PyObject *one_reading(PyObject *self, PyObject *args) {
 static PyMethodDef methods[] = {
     {"one_reading", one_reading, METH_VARARGS, "tables._one_reading's cells of a row read one way."},
     {"plain_row", plain_row, METH_VARARGS, "readings._plain_row's reading and counts, or None."},
+    {"segment_fields", segment_fields, METH_VARARGS, "fields.segment_fields' loop over a segment's cells."},
     {"text_fields", text_fields, METH_VARARGS, "fields._text_fields(text, lo, hi)."},
     {"word_fields", word_fields, METH_VARARGS, "fields._word_fields(word, offset)."},
     {"lone_values", lone_values, METH_VARARGS, "(start, end) of each of LONE_VALUE.finditer(text, lo, hi)."},
@@ -780,7 +884,8 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC PyInit__rowloops(void) {
     str_key = PyUnicode_InternFromString("key");
     str_number = PyUnicode_InternFromString("number");
-    if (str_key == NULL || str_number == NULL)
+    str_row = PyUnicode_InternFromString("row");
+    if (str_key == NULL || str_number == NULL || str_row == NULL)
         return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m != NULL && PyModule_AddIntConstant(m, "API", ROWLOOPS_API) < 0) {

@@ -34,6 +34,8 @@ def segment_fields(flat: Flat, a: int, b: int, next_start: int | None) -> list[F
     skipped = -1
     if next_block is not None and next_block != this_block and flat.doc.blocks[next_block].kind == "row":
         skipped = next_block
+    if _LOOPS is not None:  # the same loop in C (rowloops.py)
+        return _LOOPS.segment_fields(text, flat.cells_in(a, b), a, b, skipped, Field, is_value_text, _glued_parts)
     for s_start, s_end, s_block, kind in flat.cells_in(a, b):
         if kind == "row":
             if s_start < a or s_end > b:
@@ -47,10 +49,9 @@ def segment_fields(flat: Flat, a: int, b: int, next_start: int | None) -> list[F
             if s_block == skipped:
                 continue
             cell = text[s_start:s_end].strip()
-            if cell and cell[-1] in _DIGITS and not is_value_text(cell) and _GLUED_VALUE.search(cell):
-                # a value glued to the text before it: a line break lost between a
-                # header cell and the first value ("总计0")
-                out += _cell_parts(cell, text.index(cell, s_start))
+            parts = _glued_parts(text, cell, s_start) if cell and cell[-1] in _DIGITS else None
+            if parts is not None:
+                out += parts
             else:
                 append(_new(Field, (cell, s_start, False)))
         else:
@@ -88,6 +89,15 @@ _WORD = re.compile(r"[^\s\u3000]+|\xa0")
 _GLUED_VALUE = re.compile(r"[^\W\d_][0-9０-９]+$")
 # a glued value ends its cell (stripped, the cell has no final line break for $ to pass)
 _DIGITS = frozenset("0123456789０１２３４５６７８９")
+
+
+def _glued_parts(text: str, cell: str, start: int) -> list[Field] | None:
+    """The fields of a table cell (`cell`, stripped, of the cell at `start`) whose value is
+    glued to the text before it: a line break lost between a header cell and the first
+    value ("总计0"); None for any other cell."""
+    if is_value_text(cell) or not _GLUED_VALUE.search(cell):
+        return None
+    return _cell_parts(cell, text.index(cell, start))
 
 
 def _cell_parts(cell: str, offset: int) -> list[Field]:

@@ -7,7 +7,8 @@ thousands of named tuples a report's tables are read into (`new`: tuple.__new__,
 general constructor), the digit-cutting search of a t3 row whose digits run together
 (readings._parts_to_total, the parser's hottest loop), and, per row or word, the
 reading and ranking of a row of plain cells (readings._plain_row), the words of running
-text and the values in them (fields._text_fields, _word_fields), a row's cells
+text and the values in them, cell by cell (fields.segment_fields, _text_fields,
+_word_fields), a row's cells
 (tables._one_reading), the text labels are searched in and the values inside a label
 (labels.without_values, fields.inside_fields).
 `_rowloops.c` does them with integers and string indices, where the input is of the
@@ -28,7 +29,7 @@ import importlib.util
 import os
 import warnings
 
-API = 4  # the version of _rowloops.c's functions this code calls (ROWLOOPS_API there)
+API = 5  # the version of _rowloops.c's functions this code calls (ROWLOOPS_API there)
 
 
 def native():

@@ -253,3 +253,33 @@ def test_lone_values_as_the_regex_finds_them(loops, text, lo, span):
 
     want = [(m.start(), m.end()) for m in LONE_VALUE.finditer(text, lo, lo + span)]
     assert loops.lone_values(text, lo, lo + span) == want
+
+
+cell_text = st.text(st.sampled_from(list("0123456789０９ \xa0\u3000a总计元-一")), max_size=8)
+
+
+@settings(max_examples=n_examples(300), deadline=None)
+@given(data=st.data())
+def test_segment_fields_in_c_as_in_python(loops, data):
+    """Random documents of table rows (cells of values, blanks, text, values glued to
+    text) and lines, cut at random label bounds: segment_fields gives the same fields
+    with its loop in C and in Python."""
+    from parsers import fields
+    from parsers.document import Block, Document, Flat, Location
+    from parsers.document import Cell as DocCell
+
+    blocks = []
+    for line in range(data.draw(st.integers(1, 6))):
+        kind = data.draw(st.sampled_from(["row", "para"]))
+        texts = data.draw(st.lists(cell_text, min_size=1, max_size=4 if kind == "row" else 1))
+        blocks.append(Block(kind, tuple(DocCell(t, Location(line=line + 1)) for t in texts), None))
+    flat = Flat(Document(tuple(blocks), "text"))
+    n = len(flat.text)
+    a = data.draw(st.integers(0, n))
+    b = data.draw(st.integers(a, n))
+    nxt = data.draw(st.one_of(st.none(), st.integers(b, n + 1)))
+    got = fields.segment_fields(flat, a, b, nxt)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(fields, "_LOOPS", None)
+        want = fields.segment_fields(flat, a, b, nxt)
+    assert got == want and [type(f) for f in got] == [type(f) for f in want]
