@@ -109,7 +109,12 @@ class Flat:
     The index is kept as plain lists, one entry per cell in text order (start, end,
     block, cell, location), rather than as Span objects: a report has hundreds of cells, most
     lookups need one number of one of them, and the Spans callers ask for are made
-    when asked."""
+    when asked.
+
+    Its attributes are slots: the lookups below read three of them per call, and a slot
+    is read without the instance dictionary's lookup."""
+
+    __slots__ = ("doc", "text", "_starts", "_ends", "_blocks", "_cells", "_locs", "_at_start", "_kinds")
 
     def __init__(self, doc: Document):
         starts: list[int] = []
