@@ -24,29 +24,14 @@ warning to rebuild it; one that is there but fails to load raises.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import os
-import warnings
+from .twins import c_module
 
 API = 5  # the version of _rowloops.c's functions this code calls (ROWLOOPS_API there)
 
 
 def native():
     """The C module, or None (not built, built from another version, or XXGK_PURE set)."""
-    name = f"{__package__}._rowloops"
-    if os.environ.get("XXGK_PURE") or importlib.util.find_spec(name) is None:
-        return None
-    mod = importlib.import_module(name)
-    if getattr(mod, "API", None) != API:
-        warnings.warn(
-            f"{mod.__file__} was built from an older _rowloops.c: the table loops run as Python "
-            "(slower) until `pip install -e .` rebuilds it",
-            RuntimeWarning,
-            stacklevel=2,
-        )
-        return None
-    return mod
+    return c_module(f"{__package__}._rowloops", API, "the table loops run as Python (slower)")
 
 
 NATIVE = native()

@@ -107,3 +107,24 @@ def install() -> None:
 def loaded() -> tuple[str, ...]:
     """The modules this process runs as compiled twins."""
     return tuple(_finder.loaded)
+
+
+def c_module(name: str, api: int, fallback: str):
+    """The hand-written C module `name` (parsers._rowloops, parsers.readers._pdfloops) where
+    the install built it, else None: not built, ``XXGK_PURE`` set, or built from an older
+    source (its ``API`` is not `api`), which warns that `fallback` runs until a rebuild. A
+    module that is there but fails to load raises: a broken build is not a slow one."""
+    if os.environ.get("XXGK_PURE") or importlib.util.find_spec(name) is None:
+        return None
+    import warnings
+
+    mod = importlib.import_module(name)
+    if getattr(mod, "API", None) != api:
+        warnings.warn(
+            f"{mod.__file__} was built from an older {name.rpartition('.')[2]}.c: {fallback} "
+            "until `pip install -e .` rebuilds it",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return None
+    return mod

@@ -137,3 +137,19 @@ def test_pdf_twin_reads_as_python_does(tmp_path):
     assert len(pure.splitlines()) == len(names)
     differ = [a.split()[0] for a, b in zip(twin.splitlines(), pure.splitlines()) if a != b]
     assert not differ, f"the PDF reader's twin reads {len(differ)} PDFs otherwise than Python: {differ[:5]}"
+
+
+def test_a_c_module_is_used_only_when_built_from_this_source(monkeypatch):
+    """`c_module`: a module built from another version of its C source (its API differs) is
+    passed over with a warning that names the slower path; XXGK_PURE and a module that was
+    never built give None quietly."""
+    monkeypatch.delenv("XXGK_PURE", raising=False)
+    with pytest.warns(RuntimeWarning, match="older math.c: the loops run as Python"):
+        assert twins.c_module("math", 1, "the loops run as Python") is None  # no API: not ours
+    assert twins.c_module("parsers._no_such_module", 1, "x") is None
+    from parsers import rowloops
+
+    if rowloops.NATIVE is not None:
+        assert twins.c_module("parsers._rowloops", rowloops.API, "x") is rowloops.NATIVE
+    monkeypatch.setenv("XXGK_PURE", "1")
+    assert twins.c_module("parsers._rowloops", rowloops.API, "x") is None

@@ -180,24 +180,11 @@ def _native_loops():
     parsers.twins). A module that is there but fails to load raises; one built from an
     older _pdfloops.c (its API is not _LOOPS_API) is passed over with a warning to rebuild it."""
     if not _NATIVE:
-        import importlib
-        import importlib.util
-        import os
+        from ..twins import c_module
 
-        name = f"{__package__}._pdfloops"
         mod = None
-        if not os.environ.get("XXGK_PURE") and _fast_api() is not None and importlib.util.find_spec(name) is not None:
-            mod = importlib.import_module(name)
-            if getattr(mod, "API", None) != _LOOPS_API:
-                import warnings
-
-                warnings.warn(
-                    f"{mod.__file__} was built from an older _pdfloops.c: PDF reading uses ctypes "
-                    "(slower) until `pip install -e .` rebuilds it",
-                    RuntimeWarning,
-                    stacklevel=2,
-                )
-                mod = None
+        if _fast_api() is not None:
+            mod = c_module(f"{__package__}._pdfloops", _LOOPS_API, "PDF reading uses ctypes (slower)")
         _NATIVE.append(mod)
     return _NATIVE[0]
 
