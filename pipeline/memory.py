@@ -16,18 +16,16 @@ millisecond (a trim of glibc's heap).
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 from functools import cache
 
 
 @cache
 def _malloc_trim():
-    """glibc's malloc_trim, or None where the C library has none (musl, macOS)."""
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return None
+    """glibc's malloc_trim, or None where the C library has none (musl, macOS). Looked up
+    among the symbols the interpreter already loaded: `ctypes.util.find_library` would start
+    a subprocess (ldconfig) to find the same library."""
     try:
-        return ctypes.CDLL(name).malloc_trim
+        return ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):
         return None
 

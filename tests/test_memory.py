@@ -4,6 +4,7 @@ streaming `TableBuilder` keeps its next row group on disk (`BatchSpill`)."""
 
 import json
 import os
+import platform
 import subprocess
 import sys
 import textwrap
@@ -69,6 +70,15 @@ def _cells_batch(rows: int, tag: int) -> pa.RecordBatch:
         else:
             cols.append(pa.array([tag * 100_000 + i for i in range(rows)], type=f.type))
     return pa.RecordBatch.from_arrays(cols, schema=schema)
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim is glibc's")
+def test_release_finds_glibcs_trim_where_there_is_glibc():
+    """Where the C library is glibc, `release` trims its heap too: the lookup finds
+    malloc_trim among the symbols the interpreter already loaded."""
+    from pipeline.memory import _malloc_trim
+
+    assert _malloc_trim() is not None
 
 
 def test_a_streaming_builder_keeps_its_next_row_group_on_disk(tmp_path):
