@@ -932,8 +932,23 @@ def _build(
             f"{res.reports} reports: {res.kept} kept ({res.unsettled} with publisher or year unsettled), "
             f"{res.duplicates} duplicates, {res.skipped} skipped, {res.errors} errors; parsed {res.parsed}, cached {res.cached}; {res.seconds:.1f} s"
         )
-        err.print("wrote " + ", ".join(p.name for p in res.files))
+        err.print(f"wrote in {out}: {written_summary(res.files, out)}")
     return res
+
+
+def written_summary(files: list[Path], out: Path) -> str:
+    """The files a build wrote, as a reader finds them under `out`: a file at the top by its
+    name, a dataset partitioned by year once by its folder with its count of files (every
+    one of them is named part-0.parquet: their names alone told nothing)."""
+    names: dict[str, int] = {}
+    for p in files:
+        try:
+            parts = Path(p).relative_to(out).parts
+        except ValueError:
+            parts = (Path(p).name,)
+        key = parts[0] + "/" if len(parts) > 1 else parts[0]
+        names[key] = names.get(key, 0) + 1
+    return ", ".join(k if not k.endswith("/") else f"{k} ({n} file{'s' if n > 1 else ''})" for k, n in names.items())
 
 
 def _progress_columns() -> list:

@@ -798,3 +798,19 @@ def test_a_worker_that_never_starts_is_not_held_against_the_document(tmp_path, m
     payload = json.loads(gzip.decompress(got["1" * 64].payload))
     assert "did not start" in payload["error"] and payload["limit"] is None
     assert not b._usable(payload, 1.0, 1024)  # retried by the next build
+
+
+def test_the_build_names_what_it_wrote_as_a_reader_finds_it(tmp_path):
+    """The last line of a build: top-level files by name, a year-partitioned dataset once by
+    its folder with its count (all its files are called part-0.parquet)."""
+    from pipeline.build import written_summary
+
+    out = tmp_path / "clean"
+    files = [
+        out / "reports.parquet",
+        out / "cells" / "year_part=2021" / "part-0.parquet",
+        out / "cells" / "year_part=2022" / "part-0.parquet",
+        out / "values" / "year_part=2022" / "part-0.parquet",
+        out / "datapackage.json",
+    ]
+    assert written_summary(files, out) == "reports.parquet, cells/ (2 files), values/ (1 file), datapackage.json"
