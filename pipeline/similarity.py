@@ -19,8 +19,9 @@ parallel in a large build, and a rebuild compares again only the shards that cha
 **Memory does not grow with the corpus.** The build's step (`write`) holds nothing per
 report: the reports to compare (`Item`: id, publisher, region, year) and their shares wait in
 an `ItemStore`, the texts and their places and digests in a `TextStore` (files beside the
-datasets; SQLite for what is looked up by id). Shards are found by a union-find over
-publishers and region-years (a few per county and year) and read back one at a time, their
+datasets; SQLite for what is looked up by id). Shards are found by a union-find over the
+reports' row numbers (8 bytes a report), joined in SQLite's sort orders by publisher and by
+region-year, and read back one at a time, their
 order paged from the same file; only the shard being compared is in memory, as `Item`s, and
 of the others one byte each (whether it is compared again: `shard_results`); the shard cache
 entries a build used are noted in the build's working store. A shard reads its texts one
@@ -77,6 +78,7 @@ import sqlite3
 import tempfile
 import unicodedata
 import zlib
+from array import array
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -1009,19 +1011,42 @@ def _fill_boilerplate(reports_path: Path, share: Callable[[list[str]], list[floa
 class ItemStore:
     """The kept reports to compare, and their shares once compared, in a SQLite file (the
     build's similarity step: a national build has a million). `shards` are found as `shards`
-    finds them, from a union-find over the publishers and region-years alone (a few per
-    county and year, not per report), and read back one at a time; iterating the store gives
+    finds them (`_find_shards`, with no Python object per publisher), and read back one at a
+    time; iterating the store gives
     them, in the order `shards` gives them, as often as asked."""
 
     def __init__(self, path: Path, items: Iterable[Item]):
         self.path = Path(path)
         self.db = _scratch_db(self.path)
         self.db.execute(
-            "CREATE TABLE items (rid TEXT UNIQUE NOT NULL, publisher TEXT, region TEXT, year INTEGER, k INTEGER, "
-            "shard INTEGER, share REAL)"
+            "CREATE TABLE items (rid TEXT UNIQUE NOT NULL, publisher TEXT, region TEXT, year INTEGER, shard INTEGER, "
+            "share REAL)"
         )
-        keys: dict[tuple, int] = {}
-        parent: list[int] = []
+        rows = []
+        for it in items:
+            region = json.dumps(it.region, ensure_ascii=False) if it.region else None
+            rows.append((it.report_id, it.publisher, region, it.year))
+            if len(rows) >= 4096:
+                _insert(self.db, "INSERT INTO items (rid, publisher, region, year) VALUES (?, ?, ?, ?)", rows)
+                rows = []
+        _insert(self.db, "INSERT INTO items (rid, publisher, region, year) VALUES (?, ?, ?, ?)", rows)
+        self._find_shards()
+        self.db.execute("CREATE INDEX items_by_shard ON items (shard, rid)")
+        # the shards in order, numbered: read a page at a time (a list of them grows with the corpus)
+        self.db.execute("CREATE TABLE shards (n INTEGER PRIMARY KEY, shard INTEGER)")
+        self.db.execute("BEGIN")
+        self.db.execute("INSERT INTO shards (shard) SELECT shard FROM items GROUP BY shard ORDER BY min(rid)")
+        self.db.execute("COMMIT")
+
+    def _find_shards(self) -> None:
+        """items.shard: the root of each item's component (a rowid), by a union-find over the
+        items' rowids in an array of 8 bytes a report. SQLite sorts the items by publisher and
+        by region-year, and each item is joined to the one before it in either order when they
+        share that key; a dict of the keys would hold every publisher's name, one per report
+        in a corpus of made-up publishers (tens of MB at 100,000 reports, kept by the
+        allocator after they are freed)."""
+        n = self.db.execute("SELECT max(rowid) FROM items").fetchone()[0] or 0
+        parent = array("q", range(n + 1))
 
         def find(i: int) -> int:
             while parent[i] != i:
@@ -1029,33 +1054,18 @@ class ItemStore:
                 i = parent[i]
             return i
 
-        rows = []
-        for it in items:
-            ks = ([("p", it.publisher)] if it.publisher else []) + ([("r", it.region, it.year)] if it.region else [])
-            ids = [keys.setdefault(k, len(keys)) for k in ks]
-            parent.extend(range(len(parent), len(keys)))
-            if len(ids) == 2:
-                a, b = find(ids[0]), find(ids[1])
-                parent[max(a, b)] = min(a, b)
-            region = json.dumps(it.region, ensure_ascii=False) if it.region else None
-            rows.append((it.report_id, it.publisher, region, it.year, ids[0] if ids else None))
-            if len(rows) >= 4096:
-                _insert(self.db, "INSERT INTO items (rid, publisher, region, year, k) VALUES (?, ?, ?, ?, ?)", rows)
-                rows = []
-        _insert(self.db, "INSERT INTO items (rid, publisher, region, year, k) VALUES (?, ?, ?, ?, ?)", rows)
-        self.db.execute("CREATE TABLE roots (k INTEGER PRIMARY KEY, root INTEGER)")
-        _insert(self.db, "INSERT INTO roots VALUES (?, ?)", [(k, find(k)) for k in range(len(parent))])
-        # an item with no key is a shard of its own (a negative id: never a key's root)
+        for q in (
+            "SELECT rowid, publisher FROM items WHERE publisher <> '' ORDER BY publisher",
+            "SELECT rowid, region, year FROM items WHERE region IS NOT NULL ORDER BY region, year",
+        ):
+            last, prev = None, 0
+            for rowid, *key in self.db.execute(q):
+                if key == last:
+                    a, b = find(rowid), find(prev)
+                    parent[max(a, b)] = min(a, b)
+                last, prev = key, rowid
         self.db.execute("BEGIN")
-        self.db.execute(
-            "UPDATE items SET shard = CASE WHEN k IS NULL THEN -rowid ELSE (SELECT root FROM roots WHERE roots.k = items.k) END"
-        )
-        self.db.execute("COMMIT")
-        self.db.execute("CREATE INDEX items_by_shard ON items (shard, rid)")
-        # the shards in order, numbered: read a page at a time (a list of them grows with the corpus)
-        self.db.execute("CREATE TABLE shards (n INTEGER PRIMARY KEY, shard INTEGER)")
-        self.db.execute("BEGIN")
-        self.db.execute("INSERT INTO shards (shard) SELECT shard FROM items GROUP BY shard ORDER BY min(rid)")
+        self.db.executemany("UPDATE items SET shard = ? WHERE rowid = ?", ((find(i), i) for i in range(1, n + 1)))
         self.db.execute("COMMIT")
 
     def __len__(self) -> int:

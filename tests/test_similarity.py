@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import random
 import re
+import tempfile
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline import similarity as S
 from synth.generator import generate, render_text
@@ -319,3 +323,30 @@ def test_the_build_step_streams_texts_rows_and_reports(tmp_path, monkeypatch):
         assert (tmp_path / "whole.parquet").read_bytes() == (folder / D.REPORTS.path).read_bytes()
         outs.append((folder / D.SIMILARITY.path).read_bytes())
     assert outs[0] == outs[1]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["", "A", "B", "C", "D"]),
+            st.sampled_from([None, "甲县", "乙县", "丙县"]),
+            st.sampled_from([None, 2019, 2020, 2021]),
+        ),
+        max_size=40,
+    )
+)
+@settings(max_examples=60, deadline=None)
+def test_the_item_store_finds_the_same_shards_as_the_list(rows):
+    """ItemStore (the build's, on disk) and `shards` (in memory) split the reports alike:
+    same publisher or same region and year joins two reports, a report with neither is alone."""
+    items = [
+        S.Item(f"r{i:03d}", pub, S.region_of("某省", "某市", county) if county else None, year)
+        for i, (pub, county, year) in enumerate(rows)
+    ]
+    with tempfile.TemporaryDirectory() as d:
+        store = S.ItemStore(Path(d) / "items", items)
+        try:
+            assert list(store) == S.shards(items)
+            assert len(store) == len(items)
+        finally:
+            store.close()
