@@ -1088,6 +1088,7 @@ def panel_dataset() -> Dataset:
         PANEL_KEY_FIELDS + tuple(c.field for c in panel_columns()),
         primary_key=("report_id",),
         foreign_keys=(REF_REPORT[0], REF_PUBLISHER),
+        partitioned=True,
         row_group=PANEL_ROW_GROUP,
     )
 
@@ -1112,6 +1113,7 @@ def panel_status_dataset() -> Dataset:
         PANEL_STATUS_KEY_FIELDS + cols,
         primary_key=("report_id",),
         foreign_keys=((("report_id",), "panel", ("report_id",)),),
+        partitioned=True,
         row_group=PANEL_ROW_GROUP,
     )
 
@@ -1409,8 +1411,9 @@ class PartitionedWriter:
     second file. A dataset with no rows is one empty file under ``year_part=unknown``, so that
     readers of the folder still find its schema."""
 
-    def __init__(self, ds: Dataset, chunk: int, folder: Path):
+    def __init__(self, ds: Dataset, chunk: int, folder: Path, batch: int | None = None):
         self.ds, self.chunk, self.folder = ds, chunk, Path(folder)
+        self.batch = batch  # rows per arrow batch (`TableBuilder`): fewer for wide rows (the panel)
         self.current: TableBuilder | None = None
         self.year: tuple | None = None  # _partition_order of the open file
         self.files: list[Path] = []
@@ -1427,7 +1430,7 @@ class PartitionedWriter:
         self._close_current()
         part = self.folder / partition_folder(year)
         part.mkdir(parents=True, exist_ok=True)
-        self.current, self.year = TableBuilder(self.ds, self.chunk, part / PART_FILE), order
+        self.current, self.year = TableBuilder(self.ds, self.chunk, part / PART_FILE, self.batch), order
 
     def add(self, row: tuple | list) -> None:
         self.current.add(row)
@@ -1829,25 +1832,33 @@ def _panel_groups(kept: list[dict]) -> list[PanelGroup]:
 
 
 class PanelWriter:
-    """The panel and panel_status files, row by row in panel order (`PanelGroup`): a row has
-    hundreds of columns, so rows become arrow batches every few hundred and row groups are
-    smaller than the long datasets' (`PANEL_ROW_GROUP`). Adds what region_year reads of each
-    row to its sums (`entities.RegionYear`), which grow with regions and years, not reports."""
+    """The panel and panel_status folders, row by row in panel order (`PanelGroup`: year, then
+    publisher), one year's file of each open at a time (`PartitionedWriter`, as cells). A row
+    has hundreds of columns, so rows become arrow batches every few hundred and row groups are
+    smaller than the long datasets' (`PANEL_ROW_GROUP`). Partitioned for memory, not for
+    readers: pyarrow's ParquetWriter keeps every written row group's column-chunk metadata
+    until the file closes (406 KiB per 484-column row group), which in one file per dataset
+    grew with the corpus (17 MiB more for the two at 100,000 rows than at 10,000:
+    `benchmarks/panel_memory.py`); a year's file holds a year's rows only, so what the
+    writers hold grows with the largest year, not with the years. Adds what region_year reads
+    of each row to its sums (`entities.RegionYear`), which grow with regions and years, not
+    reports."""
 
     BATCH = 512
 
     def __init__(self, out: Path):
         from .entities import REGION_INDICATORS, RegionYear
 
-        self.panel = TableBuilder(panel_dataset(), path=out / panel_dataset().path, batch=self.BATCH)
-        self.status = TableBuilder(panel_status_dataset(), path=out / panel_status_dataset().path, batch=self.BATCH)
-        self.col = {f.name: i for i, f in enumerate(panel_dataset().fields)}
+        pds, sds = panel_dataset(), panel_status_dataset()
+        self.panel = PartitionedWriter(pds, pds.row_group, Path(out) / pds.path, batch=self.BATCH)
+        self.status = PartitionedWriter(sds, sds.row_group, Path(out) / sds.path, batch=self.BATCH)
+        self.col = {f.name: i for i, f in enumerate(pds.fields)}
         self.need = ("report_id", "year", "scope", "province_code", "city_code", "county_code", *REGION_INDICATORS)
         self.region_year = RegionYear()
 
     def add(self, g: PanelGroup, values: dict[str, Sequence]) -> None:
         """`values`: indicator -> (value, status) of the pick (a pair: a tuple, or a list as
-        the row cache's JSON gives it)."""
+        the row cache's JSON gives it). Rows come in panel order, so in year order."""
         row = [None] * len(self.col)
         for f in PANEL_KEY_FIELDS:
             row[self.col[f.name]] = g.pick.get(f.name)
@@ -1858,12 +1869,16 @@ class PanelWriter:
             i = self.col[name]
             row[i] = v
             st[i + base] = s
+        year = row[self.col["year"]]
+        self.panel.at(year)
+        self.status.at(year)
         self.panel.add(row)
         self.status.add(st)
         self.region_year.add({k: row[self.col[k]] for k in self.need})
 
-    def close(self) -> list[Path]:
-        return [self.panel.close(), self.status.close()]
+    def close(self) -> dict[str, list[Path]]:
+        """The files written, by dataset name."""
+        return {"panel": self.panel.close(), "panel_status": self.status.close()}
 
     def abandon(self) -> None:
         self.panel.abandon()
@@ -1972,7 +1987,7 @@ def write_all(
         print(f"xxgk build: {e}; the rows are written again without the year files' cache", file=sys.stderr)
         builders, panel = _write_rows(store, load, out, rowcache, None, tick)
     streamed = {n: b.close() for n, b in builders.items()}
-    streamed.update((n, [p]) for n, p in zip(("panel", "panel_status"), panel.close()))
+    streamed.update(panel.close())
     reports = TableBuilder(REPORTS, path=out / REPORTS.path)
     names = REPORTS.names()
     for r in store.rows():

@@ -162,7 +162,7 @@ def _print_datasets(clean: Path, res, reports, fictitious: list[str]) -> None:
     import pandas as pd
 
     cov = pd.read_parquet(clean / "coverage.parquet")
-    panel = pd.read_parquet(clean / "panel.parquet")
+    panel = pd.read_parquet(clean / "panel")  # a folder of one file per year, as checks
     checks = pd.read_parquet(clean / "checks")  # a folder of one file per year
     failed = checks[checks.ok == False]  # noqa: E712 - nullable boolean column
     hard = int((failed.strength == "hard").sum())

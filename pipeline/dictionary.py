@@ -117,7 +117,8 @@ def render(register: tuple[str, str] | None = None) -> str:
         "## 取值状态 / Value status (values.status, panel_status)",
         "",
         f"- {D.VALUE_STATUS_EN}",
-        "- 每个面板值的状态见 `panel_status.parquet`（行、列与 `panel` 相同）：number 原样数字；blank_as_zero 按空白规则计 0；"
+        f"- 每个面板值的状态见 `{D.panel_status_dataset().path}/`（行、列与 `panel` 相同）"
+        "：number 原样数字；blank_as_zero 按空白规则计 0；"
         "blank 空白的总计或整表无数字（缺失）；derived 由已印出的单元格推导；unresolved 无法确定（缺失，从不猜测）；"
         "unit_unknown 金额未注明单位（缺失）；absent 报告无此单元格（缺失）。",
         "",
@@ -153,7 +154,7 @@ def render(register: tuple[str, str] | None = None) -> str:
 
     pds = D.panel_dataset()
     L += [
-        f"## `{pds.path}` — {pds.title_zh} / {pds.title_en}",
+        f"## `{pds.path}{'/' if pds.partitioned else ''}` — {pds.title_zh} / {pds.title_en}",
         "",
         f"One row per {pds.row}: the agency's best kept report of the year (fewest failed checks, most cells). "
         "每个机关每年一行。",
@@ -164,7 +165,7 @@ def render(register: tuple[str, str] | None = None) -> str:
     L += _field_table(D.PANEL_KEY_FIELDS)
     L += [
         "",
-        f"`{D.panel_status_dataset().path}` has the key columns "
+        f"`{D.panel_status_dataset().path}{'/' if D.panel_status_dataset().partitioned else ''}` has the key columns "
         + ", ".join(f"`{f.name}`" for f in D.PANEL_STATUS_KEY_FIELDS)
         + " and the same indicator columns as the panel, holding each value's status (see Value status). "
         "`panel_status` 与 `panel` 行列相同，给出每个值的取值状态。",

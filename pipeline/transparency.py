@@ -1,7 +1,7 @@
 """Transparency indicators: named rates over the panel, with their formulas.
 
     from pipeline.transparency import INDICATORS, rates, region_rates
-    panel = pandas.read_parquet("data/clean/panel.parquet")
+    panel = pandas.read_parquet("data/clean/panel")   # a folder of one file per report year
     rates(panel)                                  # one column per indicator, per panel row
     region_rates(panel, by=["province", "year"])  # ratio of sums, aggregate reports left out
 

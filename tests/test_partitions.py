@@ -1,6 +1,7 @@
-"""The datasets partitioned by report year (cells, sections, checks, values): what pandas and
-DuckDB read back from the folders, the files' layout, and that a rebuild leaves no folder of a
-year the build no longer has.
+"""The datasets partitioned by report year (cells, sections, checks, values, panel,
+panel_status): what pandas and DuckDB read back from the folders, the files' layout, and that
+a rebuild leaves no folder of a year the build no longer has (nor the single file of the
+layout before partitions).
 
 The build here is small (generated reports of two years and one whose year cannot be found),
 so that each reader meets a ``year_part=unknown`` folder beside the year folders: the case in
@@ -122,13 +123,14 @@ def test_the_descriptor_lists_and_seals_every_partition_file(partitioned):
 def test_a_year_no_longer_built_leaves_no_folder(tmp_path):
     raw, out = _raw(tmp_path / "raw"), tmp_path / "clean"
     build(raw, out, workers=1, progress=False)
-    (out / "cells.parquet").write_bytes(b"a file of the layout before partitions")
+    for old in ("cells", "panel", "panel_status"):
+        (out / f"{old}.parquet").write_bytes(b"a file of the layout before partitions")
     for p in raw.glob("r2023_*.txt"):
         p.unlink()
     build(raw, out, workers=1, progress=False)
     for ds in PARTITIONED:
         assert sorted(p.name for p in (out / ds.path).iterdir()) == ["year_part=2022", "year_part=unknown"]
-    assert not (out / "cells.parquet").exists()
+    assert not [n for n in ("cells", "panel", "panel_status") if (out / f"{n}.parquet").exists()]
     assert check(out) == [] and not list(out.glob(".staging-*"))
     assert set(pd.read_parquet(out / "values").year.dropna()) == {2022}
 
@@ -160,3 +162,50 @@ def test_partition_files_are_never_read_back_as_reports(tmp_path):
     (raw / "datapackage.json").unlink()
     found = {Path(s.path).relative_to(raw).as_posix() for s in discover(raw)}
     assert found == {p.name for p in raw.glob("*.txt")}
+
+
+def _panel_group(rid: str, year: int | None, received: int) -> tuple[D.PanelGroup, dict]:
+    pick = {
+        "report_id": rid,
+        "publisher_id": f"320813-{rid}",
+        "year": year,
+        "template": "2021",
+        "county_code": "320813",
+    }
+    values = {"received_total": (received, "number"), "admin_fees_amount_wan_yuan": (None, "unresolved")}
+    return D.PanelGroup(("320813-" + rid, year), (pick,), pick), values
+
+
+def test_the_panel_is_written_a_file_per_year_with_the_rows_it_was_given(tmp_path):
+    """The panel writer's rows come back from the folder as given, each year in its own file
+    (so the parquet writer's row-group metadata is one year's, not the corpus'), and a year
+    met after a later one is refused, never a second file."""
+    rows = [("a", 2020, 5), ("b", 2020, 0), ("c", 2021, 7), ("d", None, 3)]
+    w = D.PanelWriter(tmp_path)
+    for r in rows:
+        w.add(*_panel_group(*r))
+    files = w.close()
+    for name in ("panel", "panel_status"):
+        assert [p.relative_to(tmp_path).as_posix() for p in files[name]] == [
+            f"{name}/year_part=2020/part-0.parquet",
+            f"{name}/year_part=2021/part-0.parquet",
+            f"{name}/year_part=unknown/part-0.parquet",
+        ]
+        assert [pa.parquet.read_metadata(p).num_rows for p in files[name]] == [2, 1, 1]
+    panel = pd.read_parquet(tmp_path / "panel", partitioning=None)
+    assert panel.columns.tolist() == D.panel_dataset().names()
+    assert str(panel.year.dtype) == "Int64" and str(panel.received_total.dtype) == "Int64"
+    assert str(panel.admin_fees_amount_wan_yuan.dtype) == "float64"
+    assert panel.report_id.tolist() == [r[0] for r in rows]
+    assert panel.year.tolist() == [2020, 2020, 2021, pd.NA]
+    assert panel.received_total.tolist() == [5, 0, 7, 3] and panel.admin_fees_amount_wan_yuan.isna().all()
+    assert panel.n_reports.tolist() == [1] * 4
+    status = pd.read_parquet(tmp_path / "panel_status", partitioning=None)
+    assert status.columns.tolist() == D.panel_status_dataset().names()
+    assert status.report_id.tolist() == panel.report_id.tolist()
+    assert set(status.received_total) == {"number"} and set(status.admin_fees_amount_wan_yuan) == {"unresolved"}
+    late = D.PanelWriter(tmp_path / "late")
+    late.add(*_panel_group("a", 2021, 1))
+    with pytest.raises(ValueError, match="year order"):
+        late.add(*_panel_group("b", 2020, 1))
+    late.abandon()

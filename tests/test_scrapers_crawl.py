@@ -410,9 +410,9 @@ def test_demo_runs_offline(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "crawl summary" in out and "reports" in out and "failed checks: 0 hard" in out
     assert list(iter_documents(tmp_path / "raw"))
-    for name in ("reports", "panel", "coverage"):
+    for name in ("reports", "coverage"):
         assert (tmp_path / "clean" / f"{name}.parquet").is_file()
-    for name in ("cells", "sections", "checks"):  # partitioned by year
+    for name in ("cells", "sections", "checks", "panel", "panel_status"):  # partitioned by year
         assert list((tmp_path / "clean" / name).glob("year_part=*/part-0.parquet"))
     assert "publisher-years" in out and "agency-years" not in out
     assert "unsettled, from 模拟县人民政府, a fictitious site" in out
