@@ -1838,9 +1838,11 @@ class PanelWriter:
     smaller than the long datasets' (`PANEL_ROW_GROUP`). Partitioned for memory, not for
     readers: pyarrow's ParquetWriter keeps every written row group's column-chunk metadata
     until the file closes (406 KiB per 484-column row group), which in one file per dataset
-    grew with the corpus (17 MiB more for the two at 100,000 rows than at 10,000:
-    `benchmarks/panel_memory.py`); a year's file holds a year's rows only, so what the
-    writers hold grows with the largest year, not with the years. Adds what region_year reads
+    grew with the corpus (`benchmarks/panel_memory.py`, six years: the peak 96 MiB higher at
+    400,000 rows than at 40,000; 15 MiB with a file per year); a year's file holds a year's
+    rows only, so what the writers hold grows with the largest year, not with the years
+    (no year file is adopted from `PartCache`: its digest, of the row files, does not
+    cover the pick's publisher and region fields). Adds what region_year reads
     of each row to its sums (`entities.RegionYear`), which grow with regions and years, not
     reports."""
 
