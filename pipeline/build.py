@@ -848,6 +848,9 @@ def build(raw: str | os.PathLike = "data/raw", out: str | os.PathLike = "data/cl
     except UnicodeDecodeError:
         raise OSError(errno.EINVAL, "the output folder's name is not valid UTF-8: choose another", str(out)) from None
     out.mkdir(parents=True, exist_ok=True)
+    from pipeline.memory import use_system_allocator
+
+    use_system_allocator()  # Arrow's buffers from the heap that `release` trims (`pipeline.memory`)
     with publishing.lock(out):
         return _build(raw, out, **kw)
 

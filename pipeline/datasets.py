@@ -1268,7 +1268,7 @@ class TableBuilder:
         self._writer.write_table(pa.Table.from_batches(batches, schema=self.schema), row_group_size=self.chunk)
         del batches
         self.pending = 0
-        release(trim=False)  # the row group's batches: their pages back to the system (`pipeline.memory`)
+        release()  # the row group's batches, and what the heap kept since the last: back to the system (`pipeline.memory`)
 
     def table(self) -> pa.Table:
         assert self.path is None, "a streaming builder writes its file: use close()"

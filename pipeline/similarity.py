@@ -88,6 +88,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.cachefiles import prune_unused
+from pipeline.memory import release
 
 SHINGLE = 5  # tokens per shingle
 MIN_PASSAGE = 8  # tokens: a shared passage shorter than this is a common phrase, not copying
@@ -861,7 +862,9 @@ def store_texts(sections_path: Path, store: TextStore, batch: int = 2048) -> Non
             with pq.ParquetFile(path) as f:
                 yield from f.iter_batches(batch_size=batch, columns=["report_id", "seq", "text"], use_threads=False)
 
-    for b in batches():
+    for n, b in enumerate(batches()):
+        if n % 4 == 3:
+            release()  # the texts freed: glibc's heap kept them, more the more texts (`pipeline.memory`)
         for rid, seq, text in zip(*(b.column(i).to_pylist() for i in range(3))):
             if rid != run_id:
                 flush()
@@ -993,7 +996,8 @@ def _fill_boilerplate(reports_path: Path, share: Callable[[list[str]], list[floa
     writer = None
     try:
         for g in range(f.num_row_groups):
-            t = f.read_row_group(g)
+            release()
+            t = f.read_row_group(g, use_threads=False)
             i = t.schema.get_field_index("boilerplate_share")
             t = t.set_column(i, t.schema.field(i), column(t.column("report_id").to_pylist()))
             if writer is None:
@@ -1118,7 +1122,6 @@ def write(out: str | Path, workers: int = 1, cache_dir: Path | None = None, used
     between builds (`ShardCache`), `used`: where the entries this build used are noted (a
     set, or the build's `buildstore.UsedSet`)."""
     from pipeline import datasets as D
-    from pipeline.memory import release
 
     out = Path(out)
     rep_path = out / D.REPORTS.path

@@ -120,3 +120,36 @@ def test_an_abandoned_streaming_builder_leaves_no_spill(tmp_path):
     b.add_batch(_cells_batch(10, 0))
     b.abandon()
     assert not list(tmp_path.iterdir())
+
+
+SYSTEM_POOL_CHILD = textwrap.dedent("""
+    import json, sys
+    import pyarrow as pa
+    from pipeline.build import build
+
+    before = pa.default_memory_pool().backend_name
+    build(sys.argv[1], sys.argv[2], workers=1, progress=False)
+    print(json.dumps({"before": before, "after": pa.default_memory_pool().backend_name}))
+""")
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="the build keeps Arrow's default pool off glibc")
+@pytest.mark.parametrize("chosen", [None, "jemalloc"])
+def test_a_build_takes_arrows_buffers_from_the_heap_release_trims_unless_the_user_chose_a_pool(tmp_path, chosen):
+    """mimalloc keeps a heap per thread that `release` cannot empty (pipeline.memory); a
+    build switches Arrow to the system allocator, unless ARROW_DEFAULT_MEMORY_POOL says otherwise."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if chosen:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
+    p = subprocess.run(
+        [sys.executable, "-c", SYSTEM_POOL_CHILD, str(raw), str(tmp_path / "out")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        check=True,
+    )
+    got = json.loads(p.stdout.strip().splitlines()[-1])
+    assert got["after"] == (chosen or "system"), got
