@@ -176,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
                     f"kept {r['kept']}, errors {r['errors']})",
                     flush=True,
                 )
-            shutil.rmtree(out, ignore_errors=True)
+            if not args.keep:  # kept, a folder's outputs and caches serve `rebuild_phases.py`
+                shutil.rmtree(out, ignore_errors=True)
     print()
     print(
         "| reports | run | seconds | reports/s | peak RSS build (MiB) | peak RSS tree (MiB) | KiB/report over the smallest "

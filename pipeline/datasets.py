@@ -1996,14 +1996,9 @@ def write_all(
         reports.add([r.get(n) for n in names])
     streamed["reports"] = [reports.close()]
     rows, kept = rows_view(store), rows_view(store, kept=True)
-    tables = {}
-    by_name = {d.name: d for d in datasets()}
-    derived, files = _derived_rows(store, panel.region_year, years, out)
+    files = _derived_rows(store, panel.region_year, years, out)
+    del panel  # its region-year sums, before copy detection's workers start
     streamed.update((name, [p]) for name, p in files.items())
-    for name, data in derived.items():
-        b = tables[name] = TableBuilder(by_name[name])
-        for row in data:
-            b.add([row.get(f.name) for f in by_name[name].fields])
 
     if rowcache is not None:
         rowcache.prune()
@@ -2011,10 +2006,6 @@ def write_all(
         parts.prune()
     written = []
     for ds in datasets():
-        p = out / ds.path
-        if ds.name in tables:
-            write_parquet(tables[ds.name].table(), p, ds.row_group)
-            written.append(p)
         written += streamed.get(ds.name, [])  # similarity is written next
     from pipeline.build import default_workers
     from pipeline.similarity import write as write_similarity
@@ -2347,12 +2338,13 @@ def _emit_report(builders: dict, r: dict, d: dict, xsplits: dict, xchecks: dict,
     return out
 
 
-def _derived_rows(store, region_year, years, out: Path) -> tuple[dict[str, list[dict]], dict[str, Path]]:
-    """The datasets made from the kept reports and the panel: indicators and region_year as
-    rows; publishers, coverage and coverage_summary written as their rows come (a national
-    build has hundreds of thousands), from the build's working store (`store`: the kept
-    report rows and the publishers table, `BuildStore.add_publishers`), not from lists held
-    in memory. `region_year`: the panel's sums (`PanelWriter.region_year`)."""
+def _derived_rows(store, region_year, years, out: Path) -> dict[str, Path]:
+    """The datasets made from the kept reports and the panel, written as their rows come (a
+    national build has hundreds of thousands of publishers and coverage rows): publishers,
+    coverage and coverage_summary from the build's working store (`store`: the kept report
+    rows and the publishers table, `BuildStore.add_publishers`), not from lists held in
+    memory; region_year from `region_year`, the panel's sums (`PanelWriter.region_year`);
+    indicators. The files, by dataset name."""
     from .coverage import coverage_rows, iter_summary, place, spans_of
     from .entities import finish_publisher, parent_entry, publisher_entry
 
@@ -2395,9 +2387,13 @@ def _derived_rows(store, region_year, years, out: Path) -> tuple[dict[str, list[
     for p, by_year in store.publishers():
         r = finish_publisher(p, by_year, LIST_SEP)
         pubs.add([r.get(n) for n in pub_names])
-    rows = {"indicators": indicator_rows(), "region_year": region_year.rows()}
     files = {"coverage": cov.close(), "coverage_summary": cov_sum.close(), "publishers": pubs.close()}
-    return rows, files
+    for ds, got in ((indicators_dataset(), indicator_rows()), (region_year_dataset(), region_year.rows())):
+        b = TableBuilder(ds, path=out / ds.path)
+        for row in got:
+            b.add([row.get(f.name) for f in ds.fields])
+        files[ds.name] = b.close()
+    return files
 
 
 def _write_descriptions(

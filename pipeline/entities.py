@@ -29,7 +29,7 @@ aggregate reports (summaries of several bodies: 汇总…) beside them, never ad
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from . import regions
 from .publishers import canonical_publisher
@@ -182,7 +182,7 @@ def region_year_rows(panel: Iterable[dict]) -> list[dict]:
     acc = RegionYear()
     for r in panel:
         acc.add(r)
-    return acc.rows()
+    return list(acc.rows())
 
 
 class RegionYear:
@@ -228,10 +228,10 @@ class RegionYear:
                     continue
                 bucket[ind] = bucket.get(ind, 0) + v
 
-    def rows(self) -> list[dict]:
+    def rows(self) -> Iterator[dict]:
+        """The rows, one at a time, sorted by region code, level and year."""
         acc = self.acc
         idx = regions._index()
-        out = []
         for level, code, year in sorted(acc, key=lambda k: (k[1], k[0], k[2])):
             a = acc[(level, code, year)]
             div = idx.by_code.get(code)
@@ -249,5 +249,4 @@ class RegionYear:
                 row[f"{ind}_own"] = a["own"].get(ind) if a["n_own"] else None
                 row[f"{ind}_n_missing"] = a["missing"].get(ind, 0)
                 row[f"{ind}_aggregate"] = a["agg"].get(ind) if a["n_aggregate"] else None
-            out.append(row)
-        return out
+            yield row

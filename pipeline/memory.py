@@ -54,11 +54,11 @@ def use_system_allocator() -> None:
     pa.set_memory_pool(pa.system_memory_pool())
 
 
-def release(trim: bool = True) -> None:
-    """Return freed memory to the system: Arrow's pool always, glibc's heap when `trim`
-    (malloc_trim walks the whole heap: a millisecond or two)."""
+def release() -> None:
+    """Return freed memory to the system: Arrow's pool's, and glibc's heap's (malloc_trim
+    walks the whole heap: a millisecond or two)."""
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()
-    if trim and (f := _malloc_trim()) is not None:
+    if (f := _malloc_trim()) is not None:
         f(0)

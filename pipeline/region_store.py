@@ -87,8 +87,10 @@ class Table(Mapping):
     # agencies would remember a million pieces; past the limit it starts over
     MEMO_LIMIT = 1 << 16
 
-    def __init__(self, lookup: Callable[[str], object], keys: Callable[[], Iterator] | None = None):
-        self._lookup, self._keys = lookup, keys
+    def __init__(
+        self, lookup: Callable[[str], object], keys: Callable[[], Iterator] | None = None, limit: int = MEMO_LIMIT
+    ):
+        self._lookup, self._keys, self._limit = lookup, keys, limit
         self._memo: dict = {}
 
     def _find(self, key):
@@ -99,7 +101,7 @@ class Table(Mapping):
         except TypeError:  # an unhashable key is in no table
             return None
         got = self._lookup(key) if isinstance(key, str) else None
-        if len(self._memo) >= self.MEMO_LIMIT:
+        if len(self._memo) >= self._limit:
             self._memo.clear()
         self._memo[key] = got
         return got

@@ -490,6 +490,15 @@ def short_name(name: str, level: int) -> str | None:
     return s if s != name and len(s) >= 2 else None
 
 
+# The tables keyed by a division's code remember this many answers, the others
+# `Table.MEMO_LIMIT`: the register bounds the codes (50,000), but a build process asks them
+# for every publisher and region it writes, and remembering them all, it held 26,700
+# divisions at 100,000 generated reports against 14,400 at 10,000 (about 600 bytes each with
+# their paths); a parser worker meets about 800 codes in its 1,000 reports.
+CODE_MEMO = 1 << 12
+DIVS_KEPT = 1 << 14  # divisions made once and shared by the tables' answers (`_Index._rows`)
+
+
 class _Index:
     """The register's tables, looked up in the region store (`pipeline.region_store`) as
     names are met: mappings from code to division (`by_code`), to its path from the
@@ -506,7 +515,7 @@ class _Index:
         self.meta = json.loads(meta["register"])
         self.maxlen = json.loads(meta["maxlen"])
         self._divs: dict[str, Division] = {}
-        self.by_code = Table(lambda c: (self._rows("code = ?", c) or [None])[-1])
+        self.by_code = Table(lambda c: (self._rows("code = ?", c) or [None])[-1], limit=CODE_MEMO)
         self.full = Table(
             lambda n: self._rows("name = ?", n),
             lambda: (n for (n,) in db.execute("SELECT name FROM division GROUP BY name ORDER BY min(seq)")),
@@ -520,15 +529,18 @@ class _Index:
                 )
             ),
         )
-        self.children = Table(lambda c: self._rows("parent = ?", c))
+        self.children = Table(lambda c: self._rows("parent = ?", c), limit=CODE_MEMO)
         self.short_of = Table(
             lambda c: (
                 db.execute("SELECT short FROM division WHERE code = ? ORDER BY seq DESC", (c,)).fetchone() or [None]
-            )[0]
+            )[0],
+            limit=CODE_MEMO,
         )
         self.glyphs = Table(lambda c: (db.execute("SELECT code FROM glyph WHERE c = ?", (c,)).fetchone() or [None])[0])
-        self.paths = Table(self._path)
-        self.path_codes = Table(lambda c: frozenset(d.code for d in self.paths[c]) if c in self.paths else None)
+        self.paths = Table(self._path, limit=CODE_MEMO)
+        self.path_codes = Table(
+            lambda c: frozenset(d.code for d in self.paths[c]) if c in self.paths else None, limit=CODE_MEMO
+        )
         self.tok = Segmenter(db)
 
     def _rows(self, where: str, key: str) -> list[Division] | None:
@@ -538,6 +550,8 @@ class _Index:
         ):
             d = self._divs.get(code)
             if d is None or d.name != name or d.level != level or d.parent_code != parent:
+                if len(self._divs) >= DIVS_KEPT:
+                    self._divs.clear()
                 d = self._divs[code] = Division(level, code, parent, name)
             out.append(d)
         return out or None

@@ -190,7 +190,7 @@ def test_the_build_reads_publishers_and_coverage_from_its_working_store(tmp_path
     store = BuildStore(tmp_path / "build.sqlite")
     try:
         store.put_rows(REPORTS)
-        _, files = _derived_rows(store, RegionYear(), years, tmp_path)
+        files = _derived_rows(store, RegionYear(), years, tmp_path)
     finally:
         store.close()
     want = coverage(REPORTS, publisher_rows(REPORTS), years)

@@ -309,3 +309,20 @@ def test_text_pointing_elsewhere_lowers_confidence_but_not_the_answer():
     r = resolve_region(full(d) + "人民政府", text=f"邮编：{code}")
     assert r.code == d.code and r.confidence < resolve_region(full(d) + "人民政府").confidence
     assert any("points elsewhere" in e for e in r.evidence)
+
+
+def test_the_index_remembers_a_bounded_number_of_divisions():
+    """A build process asks the tables keyed by code for every publisher and region it
+    writes: past `CODE_MEMO` codes they start over, and the divisions they share are kept
+    up to `DIVS_KEPT`, so what the index holds stays flat over a national corpus; every
+    answer stays the register's."""
+    idx = regions._Index()  # its own tables, not the process's
+    divisions = [d for d in DS.divisions if d.level >= 3][: regions.DIVS_KEPT + 500]
+    assert len(divisions) > regions.DIVS_KEPT > regions.CODE_MEMO
+    for d in divisions:
+        got = idx.paths[d.code][-1]
+        assert (got.code, got.name, got.level, got.parent_code) == (d.code, d.name, d.level, d.parent_code)
+        assert len(idx.by_code._memo) <= regions.CODE_MEMO and len(idx.paths._memo) <= regions.CODE_MEMO
+        assert len(idx._divs) <= regions.DIVS_KEPT
+    first = divisions[0]
+    assert idx.path_codes[first.code] == frozenset(x.code for x in DS.path_for(first))
