@@ -88,9 +88,10 @@ class Table(Mapping):
     MEMO_LIMIT = 1 << 16
 
     def __init__(
-        self, lookup: Callable[[str], object], keys: Callable[[], Iterator] | None = None, limit: int = MEMO_LIMIT
+        self, lookup: Callable[[str], object], keys: Callable[[], Iterator] | None = None, limit: int | None = None
     ):
-        self._lookup, self._keys, self._limit = lookup, keys, limit
+        self._lookup, self._keys = lookup, keys
+        self._limit = limit or self.MEMO_LIMIT  # keys remembered: MEMO_LIMIT unless given
         self._memo: dict = {}
 
     def _find(self, key):
