@@ -7,10 +7,11 @@ build process went into copy detection holding some 220 MiB, 50 more than it nee
 the step's two workers ran beside it (the process tree's peak, 526 MiB; 472 with `release`),
 and what the allocators kept after the dataset writers grew with the corpus (by about
 60 MiB from 10,000 to 30,000 reports). `release` hands those pages back: after each row
-group a streaming writer writes (`pipeline.datasets.TableBuilder`), as copy detection reads and
-rewrites (`pipeline.similarity`), and before copy detection starts its workers (`pipeline.similarity.write`). It frees nothing in
-use, so outputs do not change; it costs microseconds (Arrow's pool) to a millisecond or two
-(a trim of glibc's heap, about 2 ms on a fragmented 100 MB heap).
+group a streaming writer writes (`pipeline.datasets.TableBuilder`), as copy detection reads
+and rewrites (`pipeline.similarity`), and before copy detection starts its workers
+(`pipeline.similarity.write`). It frees nothing in use, so outputs do not change; it costs
+microseconds (Arrow's pool) to a millisecond or two (a trim of glibc's heap, about 2 ms on a
+fragmented 100 MB heap).
 
 **Arrow's buffers come from glibc's malloc in a build** (`use_system_allocator`), not from
 mimalloc, pyarrow's default: mimalloc keeps a heap per thread, and `release` can only make

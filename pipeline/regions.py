@@ -496,7 +496,7 @@ def short_name(name: str, level: int) -> str | None:
 # divisions at 100,000 generated reports against 14,400 at 10,000 (about 600 bytes each with
 # their paths); a parser worker meets about 800 codes in its 1,000 reports.
 CODE_MEMO = 1 << 12
-DIVS_KEPT = 1 << 12  # divisions made once and shared by the tables' answers (`_Index._rows`)
+DIVS_KEPT = CODE_MEMO  # divisions made once and shared by the tables' answers (`_Index._rows`)
 
 
 class _Index:
