@@ -19,12 +19,21 @@ import sqlite3
 from pathlib import Path
 
 import pyarrow.csv as pcsv
-import pyarrow.parquet as pq
 
 from . import datasets as D
 
 BOM = b"\xef\xbb\xbf"
+# rows read at once: the files are read a row group at a time (`datasets.row_group_reader`),
+# never whole, since a year of cells of a national build is millions of rows
+BATCH = 10_000
 SQL_TYPE = {"int": "INTEGER", "money": "REAL", "float": "REAL", "string": "TEXT", "bool": "INTEGER"}
+
+
+def _batches(out: Path, ds: D.Dataset):
+    """A dataset's rows in batches of at most `BATCH`, its files in year order."""
+    for part in D.dataset_files(out, ds):
+        with D.row_group_reader(part) as f:
+            yield from f.iter_batches(batch_size=BATCH, use_threads=False)
 
 
 def write_csv(out: Path) -> list[Path]:
@@ -38,9 +47,17 @@ def write_csv(out: Path) -> list[Path]:
         tmp = p.with_name(f".{p.name}.tmp")
         with open(tmp, "wb") as f:
             f.write(BOM)
-            for i, part in enumerate(D.dataset_files(out, ds)):  # a partitioned dataset: one file, year by year
-                table = pq.read_table(part)
-                pcsv.write_csv(table, f, pcsv.WriteOptions(include_header=i == 0, quoting_style="needed"))
+            writer = None  # made at the first file: its header is the file's (none without a file)
+            for part in D.dataset_files(out, ds):  # a partitioned dataset: one file, year by year
+                with D.row_group_reader(part) as pf:
+                    if writer is None:
+                        writer = pcsv.CSVWriter(
+                            f, pf.schema_arrow, write_options=pcsv.WriteOptions(quoting_style="needed")
+                        )
+                    for batch in pf.iter_batches(batch_size=BATCH, use_threads=False):
+                        writer.write_batch(batch)
+            if writer is not None:
+                writer.close()
         os.replace(tmp, p)
         written.append(p)
     pkg = __import__("json").loads((out / "datapackage.json").read_text(encoding="utf-8"))
@@ -89,10 +106,9 @@ def write_sqlite(out: Path) -> Path:
         for ds in D.datasets():
             con.execute(_create(ds))
             marks = ", ".join("?" for _ in ds.fields)
-            for part in D.dataset_files(out, ds):  # a partitioned dataset's files, year by year
-                for batch in pq.read_table(part).to_batches(max_chunksize=10_000):
-                    cols = [c.to_pylist() for c in batch.columns]
-                    con.executemany(f'INSERT INTO "{ds.name}" VALUES ({marks})', zip(*cols))
+            for batch in _batches(out, ds):
+                cols = [c.to_pylist() for c in batch.columns]
+                con.executemany(f'INSERT INTO "{ds.name}" VALUES ({marks})', zip(*cols))
         con.commit()
     finally:
         con.close()

@@ -497,13 +497,18 @@ def short_name(name: str, level: int) -> str | None:
 # their paths); a parser worker meets about 800 codes in its 1,000 reports.
 CODE_MEMO = 1 << 12
 DIVS_KEPT = CODE_MEMO  # divisions made once and shared by the tables' answers (`_Index._rows`)
+# `children` remembers fewer: an answer is a county's townships (13 on average, a hundred and
+# more in some), and the build asks each county's once (`expected_publishers`, for coverage):
+# with CODE_MEMO answers, a build process held 14,000 divisions at 10,000 generated reports
+CHILDREN_MEMO = 1 << 6
 
 
 class _Index:
     """The register's tables, looked up in the region store (`pipeline.region_store`) as
     names are met: mappings from code to division (`by_code`), to its path from the
-    province (`paths`, `path_codes`) and children; from a full or short name to the divisions
-    that bear it, in register order."""
+    province (`paths`, `path_codes`), to its children and to whether it holds townships
+    (`holds_townships`); from a full or short name to the divisions that bear it, in register
+    order."""
 
     def __init__(self) -> None:
         from pipeline.region_store import Table, open_store
@@ -529,7 +534,11 @@ class _Index:
                 )
             ),
         )
-        self.children = Table(lambda c: self._rows("parent = ?", c), limit=CODE_MEMO)
+        self.children = Table(lambda c: self._rows("parent = ?", c), limit=CHILDREN_MEMO)
+        self.holds_townships = Table(
+            lambda c: db.execute("SELECT 1 FROM division WHERE parent = ? AND level = 4", (c,)).fetchone() is not None,
+            limit=CODE_MEMO,
+        )
         self.short_of = Table(
             lambda c: (
                 db.execute("SELECT short FROM division WHERE code = ? ORDER BY seq DESC", (c,)).fetchone() or [None]
@@ -1160,6 +1169,6 @@ def county_of(code: str | None) -> str | None:
         return d.parent_code
     if d.level == 3:
         return d.code
-    if d.level == 2 and any(k.level == 4 for k in idx.children.get(d.code, ())):
+    if d.level == 2 and idx.holds_townships.get(d.code):
         return d.code
     return None

@@ -89,6 +89,7 @@ import numpy as np
 
 from pipeline.cachefiles import prune_unused
 from pipeline.memory import release
+from pipeline.scratch import insert, scratch_db
 
 SHINGLE = 5  # tokens per shingle
 MIN_PASSAGE = 8  # tokens: a shared passage shorter than this is a common phrase, not copying
@@ -579,7 +580,7 @@ class TextStore(Mapping):
         self.path = Path(path)
         self._f = open(self.path, "w+b")  # noqa: SIM115 - open for the store's life, closed by close()
         self._db_path = self.path.with_name(self.path.name + ".sqlite")
-        self.db = _scratch_db(self._db_path)
+        self.db = scratch_db(self._db_path)
         self.db.execute(
             "CREATE TABLE texts (rid TEXT PRIMARY KEY, off INTEGER, len INTEGER, digest TEXT) WITHOUT ROWID"
         )
@@ -598,7 +599,7 @@ class TextStore(Mapping):
         if self._held:
             self._f.flush()
             try:
-                _insert(self.db, "INSERT INTO texts VALUES (?, ?, ?, ?)", self._held)
+                insert(self.db, "INSERT INTO texts VALUES (?, ?, ?, ?)", self._held)
             except sqlite3.IntegrityError:
                 raise ValueError(
                     f"{self.path}: a report's text was added twice (its sections are not consecutive rows)"
@@ -639,29 +640,6 @@ class TextStore(Mapping):
         self.db.close()
         self.path.unlink(missing_ok=True)
         self._db_path.unlink(missing_ok=True)
-
-
-def _scratch_db(path: Path) -> sqlite3.Connection:
-    """A SQLite file for one step's working data: no journal, no sync (deleted at the end).
-    Its page cache is small: the step reads each row once or twice, and what a larger cache
-    holds grows with the corpus until it is full (measured alone, the store of items peaked
-    5.5 MiB higher with 4 MiB than with 1 MiB at 100,000 reports, and no higher at 10,000);
-    the pages it misses are in the system's cache."""
-    path.unlink(missing_ok=True)
-    db = sqlite3.connect(path, isolation_level=None)
-    for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-1024", "temp_store=FILE"):
-        db.execute(f"PRAGMA {pragma}")
-    return db
-
-
-def _insert(db: sqlite3.Connection, sql: str, rows: list[tuple]) -> None:
-    db.execute("BEGIN")
-    try:
-        db.executemany(sql, rows)
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
 
 
 class _FileTexts(Mapping):
@@ -853,7 +831,8 @@ def store_texts(sections_path: Path, store: TextStore, batch: int = 2048) -> Non
     batch: the build writes a report's sections together, in seq order, so they are
     consecutive rows."""
     import pyarrow.dataset as pads
-    import pyarrow.parquet as pq
+
+    from pipeline import datasets as D
 
     run_id, run = None, []
 
@@ -863,7 +842,7 @@ def store_texts(sections_path: Path, store: TextStore, batch: int = 2048) -> Non
 
     def batches():  # file by file, row group by row group (a dataset scanner reads ahead several)
         for path in pads.dataset(str(sections_path), format="parquet").files:
-            with pq.ParquetFile(path) as f:
+            with D.row_group_reader(path) as f:
                 yield from f.iter_batches(batch_size=batch, columns=["report_id", "seq", "text"], use_threads=False)
 
     for n, b in enumerate(batches()):
@@ -887,9 +866,9 @@ def read_items(reports_path: Path, batch: int = 8192) -> list[Item]:
 
 def iter_items(reports_path: Path, batch: int = 8192) -> Iterator[Item]:
     """`read_items` one at a time."""
-    import pyarrow.parquet as pq
+    from pipeline import datasets as D
 
-    f = pq.ParquetFile(reports_path)
+    f = D.row_group_reader(reports_path)
     present = set(f.schema_arrow.names)
     pub = "publisher_id" if "publisher_id" in present else "agency_id"
     cols = ["report_id", "status", pub, "province", "city", "county", "year"]
@@ -996,7 +975,7 @@ def _fill_boilerplate(reports_path: Path, share: Callable[[list[str]], list[floa
     def column(report_ids: list[str]) -> pa.Array:
         return pa.array(share(report_ids), type=pa.float64())
 
-    f = pq.ParquetFile(reports_path)
+    f = D.row_group_reader(reports_path)
     tmp = reports_path.with_name(f".{reports_path.name}.tmp")
     writer = None
     try:
@@ -1026,7 +1005,7 @@ class ItemStore:
 
     def __init__(self, path: Path, items: Iterable[Item]):
         self.path = Path(path)
-        self.db = _scratch_db(self.path)
+        self.db = scratch_db(self.path)
         self.db.execute(
             "CREATE TABLE items (rid TEXT UNIQUE NOT NULL, publisher TEXT, region TEXT, year INTEGER, shard INTEGER, "
             "share REAL)"
@@ -1036,9 +1015,9 @@ class ItemStore:
             region = json.dumps(it.region, ensure_ascii=False) if it.region else None
             rows.append((it.report_id, it.publisher, region, it.year))
             if len(rows) >= 4096:
-                _insert(self.db, "INSERT INTO items (rid, publisher, region, year) VALUES (?, ?, ?, ?)", rows)
+                insert(self.db, "INSERT INTO items (rid, publisher, region, year) VALUES (?, ?, ?, ?)", rows)
                 rows = []
-        _insert(self.db, "INSERT INTO items (rid, publisher, region, year) VALUES (?, ?, ?, ?)", rows)
+        insert(self.db, "INSERT INTO items (rid, publisher, region, year) VALUES (?, ?, ?, ?)", rows)
         self._find_shards()
         self.db.execute("CREATE INDEX items_by_shard ON items (shard, rid)")
         # the shards in order, numbered: read a page at a time (a list of them grows with the corpus)
@@ -1106,7 +1085,7 @@ class ItemStore:
         return [rid for (rid,) in self.db.execute(q, (every,))]
 
     def put_shares(self, share: dict[str, float]) -> None:
-        _insert(self.db, "UPDATE items SET share = ? WHERE rid = ?", [(v, k) for k, v in share.items()])
+        insert(self.db, "UPDATE items SET share = ? WHERE rid = ?", [(v, k) for k, v in share.items()])
 
     def shares(self, report_ids: list[str]) -> list[float | None]:
         """The shares of reports (None: not compared, or not a kept report)."""

@@ -448,6 +448,49 @@ def test_rebuild_is_byte_identical_in_every_form(corpus_build):
     assert {"xxgk.sqlite", "csv/panel.csv", "csv/datapackage.json", "datapackage.json"} <= set(first)
     assert first.keys() == second.keys()
     assert [n for n in first if first[n] != second[n]] == []
+    assert [n for n in first if ".tmp" in n] == []  # the steps' scratch files are gone
+
+
+def test_region_year_sums_as_a_person_would(tmp_path):
+    """`RegionYear` (SQLite's sums, in a scratch file) against the sums done by hand in
+    Python, over random panels: own figures summed, blanks counted and never made 0, aggregate
+    reports beside, rows in region code order; the scratch file is gone once closed."""
+    import random
+
+    from pipeline.entities import LEVEL_CODES, REGION_INDICATORS, RegionYear
+
+    rnd = random.Random(5)
+    places = [("350128", "350100", "350000"), ("350102", "350100", "350000"), ("441900", "441900", "440000")]
+    for _ in range(25):
+        panel = []
+        for _i in range(rnd.randrange(60)):
+            county, city, prov = rnd.choice(places)
+            r = {"report_id": f"r{rnd.randrange(10**6)}", "year": rnd.choice([None, 2020, 2021, 2021])}
+            r |= {"scope": rnd.choice(["own", "own", "aggregate", None]), "county_code": rnd.choice([county, None])}
+            r |= {"city_code": city, "province_code": prov}
+            r |= {ind: rnd.choice([None, 0, rnd.randrange(10**12)]) for ind in REGION_INDICATORS}
+            panel.append(r)
+        ry = RegionYear(tmp_path / "ry.tmp")
+        for r in panel:
+            ry.add(r)
+        got = list(ry.rows())
+        ry.close()
+        assert not (tmp_path / "ry.tmp").exists()
+        keys = sorted({(r[k], level, r["year"]) for r in panel for level, k in LEVEL_CODES if r[k] and r["year"]})
+        assert [(g["region_code"], g["level"], g["year"]) for g in got] == keys
+        for g in got:
+            rows = [r for r in panel if r["year"] == g["year"] and r[dict(LEVEL_CODES)[g["level"]]] == g["region_code"]]
+            own = [r for r in rows if r["scope"] != "aggregate"]
+            agg = [r for r in rows if r["scope"] == "aggregate"]
+            assert (g["n_own_reports"], g["n_aggregate_reports"]) == (len(own), len(agg))
+            assert g["n_scope_unknown"] == sum(r["scope"] is None for r in own)
+            assert g["aggregate_report_ids"] == (";".join(sorted(r["report_id"] for r in agg)) or None)
+            for ind in REGION_INDICATORS:
+                figures = [r[ind] for r in own if r[ind] is not None]
+                assert g[f"{ind}_own"] == (sum(figures) if figures else None)
+                assert g[f"{ind}_n_missing"] == len(own) - len(figures)
+                figures = [r[ind] for r in agg if r[ind] is not None]
+                assert g[f"{ind}_aggregate"] == (sum(figures) if figures else None)
 
 
 def test_every_kept_report_is_in_the_panel_and_values(corpus_build):

@@ -10,6 +10,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -153,3 +154,96 @@ def test_a_build_takes_arrows_buffers_from_the_heap_release_trims_unless_the_use
     )
     got = json.loads(p.stdout.strip().splitlines()[-1])
     assert got["after"] == (chosen or "system"), got
+
+
+READ_CHILD = textwrap.dedent("""
+    import json, sys
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from pipeline import datasets as D
+
+    def held_while_reading(f) -> int:
+        base, most = pa.total_allocated_bytes(), 0
+        with f:
+            for _ in f.iter_batches(batch_size=256, columns=["text"], use_threads=False):
+                most = max(most, pa.total_allocated_bytes() - base)
+        return most
+
+    path = sys.argv[1]
+    print(json.dumps({"parquet_file": held_while_reading(pq.ParquetFile(path)),
+                      "row_group_reader": held_while_reading(D.row_group_reader(path))}))
+""")
+
+
+def test_a_row_group_reader_holds_one_row_group_of_a_long_file(tmp_path):
+    """Copy detection and the CSV and SQLite forms read files of a national build's size row
+    group by row group: `row_group_reader` holds about one row group's columns, where
+    pyarrow's ParquetFile, reading ahead, held the whole file's. Measured in a fresh process
+    whose every Arrow buffer comes from one pool that counts them (the read-ahead takes its
+    buffers from Arrow's C++ default pool, not from the one pyarrow's calls use)."""
+    rnd = np.random.default_rng(3)
+    path = tmp_path / "long.parquet"
+    texts = pa.array([rnd.bytes(2000).hex() for _ in range(1000)])  # incompressible: 4 MB a row group
+    with pq.ParquetWriter(path, pa.schema([("text", pa.string())]), compression="zstd") as w:
+        for _ in range(20):
+            w.write_table(pa.table({"text": texts}), row_group_size=1000)
+    p = subprocess.run(
+        [sys.executable, "-c", READ_CHILD, str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "ARROW_DEFAULT_MEMORY_POOL": "system"},
+        check=True,
+    )
+    got = json.loads(p.stdout.strip().splitlines()[-1])
+    one_group = 4_000_000
+    # about 50 MB (the 20 groups' compressed columns, read ahead) against 11
+    assert got["parquet_file"] > 8 * one_group, got
+    assert got["row_group_reader"] < 4 * one_group, got
+
+
+MMAP_CHILD = textwrap.dedent("""
+    import ctypes, json, sys
+    from pipeline.memory import fix_mmap_threshold
+
+    class Info(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd",
+                    "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+    libc = ctypes.CDLL(None)
+    libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+    libc.free.argtypes = [ctypes.c_void_p]
+    libc.mallinfo2.restype = Info
+    if sys.argv[1] == "fixed":
+        fix_mmap_threshold()
+    libc.free(libc.malloc(8 << 20))  # a large block freed: glibc's threshold would rise to its size
+    held = [libc.malloc(1 << 20) for _ in range(32)]
+    print(json.dumps({"mapped": libc.mallinfo2().hblkhd}))
+""")
+
+
+def _glibc() -> tuple[int, ...]:
+    name, version = platform.libc_ver()
+    return tuple(int(x) for x in version.split(".")) if name == "glibc" else ()
+
+
+@pytest.mark.skipif(_glibc() < (2, 33), reason="glibc's malloc, read by mallinfo2 (glibc 2.33)")
+def test_large_blocks_stay_mapped_on_their_own_after_a_larger_one_was_freed():
+    """`fix_mmap_threshold`: a block of 1 MiB is mapped on its own (given back when freed)
+    even after a block of 8 MiB was freed, which makes glibc serve such blocks from its heap."""
+
+    def mapped(how: str) -> int:
+        p = subprocess.run(
+            [sys.executable, "-c", MMAP_CHILD, how],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            # glibc's malloc settings, which end the threshold's adjustment too (Dask's nanny sets
+            # MALLOC_TRIM_THRESHOLD_ in the environment of the process that starts a cluster)
+            env={**{k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}, "PYTHONPATH": str(ROOT)},
+            check=True,
+        )
+        return json.loads(p.stdout.strip().splitlines()[-1])["mapped"]
+
+    assert mapped("dynamic") < 8 << 20  # glibc's own behaviour: the blocks came from the heap
+    assert mapped("fixed") >= 32 << 20

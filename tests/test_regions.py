@@ -302,6 +302,31 @@ def test_county_of():
     assert regions.county_of(None) is None
 
 
+def test_a_city_is_a_county_for_coverage_exactly_when_it_holds_townships():
+    """Cities without counties (东莞, 中山, 儋州…) hold townships directly: coverage counts
+    them as counties. Every city of the register, against the register's own children."""
+    holds = {d.parent_code for d in DS.divisions if d.level == 4}
+    cities = [d for d in DS.divisions if d.level == 2]
+    assert any(d.code in holds for d in cities) and any(d.code not in holds for d in cities)
+    for d in cities:
+        assert regions.county_of(d.code) == (d.code if d.code in holds else None), d
+
+
+def test_coverage_asking_every_county_for_its_townships_keeps_few_answers():
+    """Coverage asks each county's townships once (`expected_publishers`): the index keeps
+    `CHILDREN_MEMO` answers, not every county's townships, and every answer is the register's."""
+    idx = regions._Index()  # its own tables, not the process's
+    kids = defaultdict(set)
+    for d in DS.divisions:
+        kids[d.parent_code].add((d.code, d.name, d.level))
+    counties = [d for d in DS.divisions if d.level == 3][:1000]
+    for d in counties:
+        got = {(k.code, k.name, k.level) for k in idx.children.get(d.code, ())}
+        assert got == kids[d.code], d
+        assert len(idx.children._memo) <= regions.CHILDREN_MEMO
+    assert len(counties) > 4 * regions.CHILDREN_MEMO
+
+
 def test_text_pointing_elsewhere_lowers_confidence_but_not_the_answer():
     d = UNIQUE_TOWN
     other_prov = next(p for p in regions.POSTAL_PREFIX.values() if p != path(d)[0].name)
