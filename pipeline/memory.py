@@ -53,17 +53,17 @@ def _malloc_trim():
 
 def use_system_allocator() -> None:
     """Arrow's default pool in this process becomes the system allocator (glibc's malloc),
-    which `release` trims, with its mmap threshold fixed (`fix_mmap_threshold`); left as it
-    is where the C library is not glibc, or where the user chose a pool
-    (ARROW_DEFAULT_MEMORY_POOL)."""
+    which `release` trims; left as it is where the C library is not glibc, or where the user
+    chose a pool (ARROW_DEFAULT_MEMORY_POOL). glibc's mmap threshold is fixed either way
+    (`fix_mmap_threshold`): Python's long texts come from glibc's malloc whatever Arrow's pool."""
     import os
 
+    fix_mmap_threshold()
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL") or _malloc_trim() is None:
         return
     import pyarrow as pa
 
     pa.set_memory_pool(pa.system_memory_pool())
-    fix_mmap_threshold()
 
 
 M_MMAP_THRESHOLD = -3  # mallopt's parameter (malloc.h)
